@@ -1,0 +1,598 @@
+"""The forecaster contract shared by every seqforecast model.
+
+:class:`BaseForecaster` owns everything that is not modelling: validation of
+``X`` and ``y``, the history and its index, the alignment of future
+covariates with the end of the history (gaps, overlaps, frequency), and the
+conversion of forecasts back to the pandas types the user passed in. Models
+implement small private hooks on trusted numpy arrays:
+
+``_fit(y, X)``
+    ``y`` is a float64 array of shape (n_timesteps, n_series), right-aligned
+    with leading NaN for series that start later; ``X`` is a float64 array of
+    shape (n_timesteps, n_features) or None.
+``_predict(n_steps, X)``
+    forecast the ``n_steps`` steps that follow the history; ``X`` holds their
+    covariates (shape (n_steps, n_features)) or is None. Returns an array of
+    shape (n_steps, n_series).
+``_update(y, X)`` (optional)
+    called after new observations were appended to the history.
+
+This is the only module that converts between pandas and numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["BaseForecaster", "seasonal_period_from_freq"]
+
+# Seasonal period implied by a pandas frequency's base code (the part before
+# any anchor such as "-DEC"); the usual choices of forecasting software.
+_PERIOD_BY_FREQ = {
+    "Y": 1, "YE": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYE": 1, "BYS": 1,
+    "Q": 4, "QE": 4, "QS": 4, "BQ": 4, "BQE": 4, "BQS": 4,
+    "M": 12, "MS": 12, "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24,
+    "W": 52,
+    "D": 7, "B": 5, "C": 5,
+    "h": 24, "H": 24, "bh": 8, "BH": 8,
+}
+
+
+def seasonal_period_from_freq(freq) -> int:
+    """Seasonal period implied by a pandas frequency.
+
+    Monthly data gives 12, quarterly 4, weekly 52, daily 7, business-daily 5,
+    hourly 24, half-hourly 48; yearly and unknown frequencies give 1.
+
+    Parameters
+    ----------
+    freq : str, pandas offset or None
+        The frequency, for example ``"MS"`` or ``index.freq``.
+
+    Returns
+    -------
+    int
+        The number of steps in one season (1 means no seasonality).
+
+    Examples
+    --------
+    >>> seasonal_period_from_freq("MS")
+    12
+    >>> seasonal_period_from_freq("30min")
+    48
+    """
+    if freq is None:
+        return 1
+    offset = to_offset(freq)
+    name = offset.rule_code.split("-")[0]
+    if name in ("min", "T", "s", "S"):
+        # Sub-hourly data: a daily season.
+        seconds = pd.Timedelta(offset).total_seconds()
+        return max(1, int(round(86400 / seconds)))
+    period = _PERIOD_BY_FREQ.get(name, 1)
+    if offset.n > 1 and period > 1:
+        period = max(1, int(round(period / offset.n)))
+    return period
+
+
+def _kind_of(y):
+    if isinstance(y, pd.Series):
+        return "series"
+    if isinstance(y, pd.DataFrame):
+        return "frame"
+    return "array"
+
+
+def _index_of(obj):
+    if isinstance(obj, (pd.Series, pd.DataFrame)):
+        return obj.index
+    return None
+
+
+def _regular_step(index, name):
+    """Return the step (offset or integer) of a regular, increasing index."""
+    if index.has_duplicates:
+        raise ValueError(
+            f"The index of {name} has duplicate timestamps; each timestep must "
+            "appear once."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            f"The index of {name} is not monotonic increasing; sort the data by "
+            "time before fitting."
+        )
+    if isinstance(index, pd.PeriodIndex):
+        if len(index) > 1:
+            steps = np.diff(index.asi8)
+            if np.any(steps != 1):
+                raise ValueError(
+                    f"The index of {name} has missing periods; it must be regularly "
+                    f"spaced with frequency {index.freqstr!r}."
+                )
+        return index.freq
+    if isinstance(index, pd.DatetimeIndex):
+        if len(index) < 2:
+            return index.freq
+        freq = index.freq
+        if freq is None:
+            if len(index) >= 3:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    inferred = pd.infer_freq(index)
+                freq = to_offset(inferred) if inferred is not None else None
+            else:
+                freq = to_offset(index[1] - index[0])
+        if freq is None:
+            raise ValueError(
+                f"The index of {name} is not regularly spaced (no frequency could "
+                "be inferred); resample it to a regular frequency first, e.g. "
+                "y.asfreq('MS')."
+            )
+        return freq
+    if pd.api.types.is_integer_dtype(index.dtype):
+        if len(index) < 2:
+            return 1
+        steps = np.diff(np.asarray(index, dtype=np.int64))
+        if np.any(steps != steps[0]):
+            raise ValueError(
+                f"The index of {name} is not regularly spaced: integer timesteps "
+                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}."
+            )
+        return int(steps[0])
+    raise ValueError(
+        f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
+        f"got {type(index).__name__} of dtype {index.dtype}."
+    )
+
+
+def _future_index(index, freq, n_steps):
+    """The ``n_steps`` timestamps that follow ``index``."""
+    last = index[-1]
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(last + 1, periods=n_steps, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex):
+        if freq is None:
+            raise ValueError(
+                "The history has a single timestamp and no frequency; cannot build "
+                "future timestamps. Give the index a freq (e.g. y.asfreq('MS'))."
+            )
+        return pd.date_range(last, periods=n_steps + 1, freq=freq, tz=index.tz)[1:]
+    return pd.RangeIndex(last + freq, last + freq * (n_steps + 1), freq)
+
+
+def _steps_between(index, freq, target):
+    """Number of steps from the end of ``index`` to ``target`` (1 = next step).
+
+    Returns None when ``target`` does not lie on the grid of ``index``.
+    """
+    last = index[-1]
+    if isinstance(index, pd.PeriodIndex):
+        if not isinstance(target, pd.Period) or target.freq != index.freq:
+            return None
+        return (target - last).n
+    if isinstance(index, pd.DatetimeIndex):
+        if not isinstance(target, pd.Timestamp) or freq is None:
+            return None
+        if target <= last:
+            # Count backwards so overlaps can be reported as such.
+            grid = pd.date_range(end=last, start=target, freq=freq)
+            return -(len(grid) - 1) if len(grid) and grid[0] == target else None
+        grid = pd.date_range(start=last, end=target, freq=freq)
+        return len(grid) - 1 if grid[-1] == target else None
+    if not isinstance(target, numbers.Integral):
+        return None
+    diff = int(target) - int(last)
+    if diff % freq:
+        return None
+    return diff // freq
+
+
+class BaseForecaster(RegressorMixin, BaseEstimator):
+    """Base class of all seqforecast forecasters.
+
+    A forecaster is a scikit-learn regressor whose rows are timesteps:
+    ``fit(X, y)`` learns from the history ``y`` and the covariates ``X``
+    observed at the same timesteps; ``predict(X)`` forecasts the ``len(X)``
+    timesteps that follow the end of the history, ``X`` holding their
+    covariates. This makes a forecaster a drop-in last step of a
+    :class:`~sklearn.pipeline.Pipeline` and lets
+    :class:`~sklearn.model_selection.TimeSeriesSplit` score genuine
+    out-of-sample forecasts.
+
+    ``y`` is one series (``pd.Series`` or array of shape (n_timesteps,)) or a
+    panel (``pd.DataFrame`` with one column per series or array of shape
+    (n_timesteps, n_series)). Series of different lengths are right-aligned:
+    they end on the last row and are padded with leading NaN. ``X`` may be
+    None, an array of shape (n_timesteps, n_features) or a DataFrame, also one
+    with no columns (it then only carries the time index).
+
+    When the history and ``X`` are both indexed by pandas, ``X`` must start
+    after the history ends: a gap of ``g`` steps is allowed (the first ``g``
+    steps are forecast and dropped; their covariates, which ``X`` does not
+    hold, are taken as the last observed ones), an overlap or another
+    frequency raises ``ValueError``. With plain arrays, ``X`` is taken to
+    start right after the history.
+
+    Attributes
+    ----------
+    y_history_ : ndarray of shape (n_timesteps, n_series)
+        The history, right-aligned, float64, leading NaN for late starts.
+    X_history_ : ndarray of shape (n_timesteps, n_features) or None
+        Covariates observed with the history (None without covariates).
+    index_ : pandas.Index or None
+        Time index of the history (from ``y``, else from ``X``), or None.
+    freq_ : pandas offset, int or None
+        Step of ``index_``: a pandas offset, or the integer step of an integer
+        index.
+    n_series_ : int
+        Number of series in ``y``.
+    series_names_ : pandas.Index or None
+        Column names of a DataFrame ``y``.
+    n_features_in_ : int
+        Number of covariates seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Covariate names, when ``X`` was a DataFrame with string column names.
+    """
+
+    # ------------------------------------------------------------------ hooks
+    def _fit(self, y, X):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict(self, n_steps, X):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update(self, y, X):
+        """Hook run after ``update`` appended new rows; default: nothing."""
+
+    def _check_params(self):
+        """Check parameters at the start of ``fit``, once the index is known.
+
+        ``freq_`` and ``index_`` are set, so data-dependent defaults (such as
+        the seasonal period) can be resolved here.
+        """
+
+    def _min_observations(self):
+        """(minimum observations per series, why) needed by this model."""
+        return 1, "this forecaster"
+
+    # ------------------------------------------------------------ public API
+    def fit(self, X, y):
+        """Learn from the history ``y`` and its covariates ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps, n_features), DataFrame or None
+            Covariates observed at the timesteps of ``y``; None or a
+            zero-column DataFrame when there are none.
+        y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+            The history, time-ordered and regularly spaced.
+
+        Returns
+        -------
+        self : object
+            The fitted forecaster.
+        """
+        y_arr, X_arr = self._validate_history(X, y)
+        self._fit(y_arr, X_arr)
+        return self
+
+    def predict(self, X):
+        """Forecast the ``len(X)`` timesteps that follow the history.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_steps, n_features) or DataFrame
+            Covariates of the future steps, one row per step (a DataFrame
+            with no columns gives only the future index).
+
+        Returns
+        -------
+        y_pred : ndarray, Series or DataFrame of shape (n_steps,) or (n_steps, n_series)
+            Same kind as ``y`` in ``fit``, indexed by ``X``'s index when it
+            has one.
+        """
+        check_is_fitted(self)
+        n_rows, gap, X_future, out_index = self._validate_future(X)
+        y_pred = np.asarray(self._predict(gap + n_rows, X_future), dtype=np.float64)
+        return self._wrap(y_pred[gap:], out_index)
+
+    def update(self, X, y):
+        """Append newly observed timesteps to the history without refitting.
+
+        The next ``predict`` then starts after them. Parameters are those of
+        :meth:`fit`; the new rows must follow the history directly.
+
+        Returns
+        -------
+        self : object
+        """
+        check_is_fitted(self)
+        y_kind = _kind_of(y)
+        y_arr, _ = self._check_y_values(y, allow_leading_nan=False)
+        if y_arr.shape[1] != self.n_series_:
+            raise ValueError(
+                f"y has {y_arr.shape[1]} series but the forecaster was fitted on "
+                f"{self.n_series_}; update needs the same series."
+            )
+        X_arr, _ = self._check_X(X, len(y_arr), reset=False)
+        new_index = _index_of(y) if y_kind != "array" else _index_of(X)
+        if self.index_ is not None and new_index is not None:
+            _regular_step(new_index, "y")
+            step = _steps_between(self.index_, self.freq_, new_index[0])
+            if step != 1:
+                raise ValueError(
+                    f"update expects new observations starting at "
+                    f"{_future_index(self.index_, self.freq_, 1)[0]}, the step "
+                    f"after the history ends ({self.index_[-1]}); got {new_index[0]}."
+                )
+            self.index_ = self.index_.append(new_index)
+        elif self.index_ is not None:
+            self.index_ = self.index_.append(
+                _future_index(self.index_, self.freq_, len(y_arr))
+            )
+        self.y_history_ = np.vstack([self.y_history_, y_arr])
+        if self.X_history_ is not None:
+            self.X_history_ = np.vstack([self.X_history_, X_arr])
+        self._update(y_arr, X_arr)
+        return self
+
+    def forecast(self, steps, X=None):
+        """Forecast the next ``steps`` timesteps, indexed by their timestamps.
+
+        Parameters
+        ----------
+        steps : int
+            Number of steps ahead.
+        X : array-like of shape (steps, n_features) or DataFrame, default=None
+            Future covariates; required when the forecaster was fitted with
+            covariates.
+
+        Returns
+        -------
+        y_pred : Series or DataFrame
+            The forecasts, indexed by the future timestamps (or by the integer
+            positions after the history when it has no index).
+        """
+        check_is_fitted(self)
+        if not isinstance(steps, numbers.Integral) or steps < 1:
+            raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+        if self.index_ is not None:
+            index = _future_index(self.index_, self.freq_, steps)
+        else:
+            n = len(self.y_history_)
+            index = pd.RangeIndex(n, n + steps)
+        if X is None:
+            if self.n_features_in_:
+                raise ValueError(
+                    f"This forecaster was fitted with {self.n_features_in_} covariates; "
+                    f"forecast needs X with their values for the {steps} future steps."
+                )
+            X = pd.DataFrame(index=index)
+        elif not isinstance(X, pd.DataFrame):
+            X = np.asarray(X)
+            columns = getattr(self, "feature_names_in_", None)
+            X = pd.DataFrame(X, index=index, columns=columns)
+        if len(X) != steps:
+            raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
+        y_pred = self.predict(X)
+        if isinstance(y_pred, np.ndarray):
+            if y_pred.ndim == 1:
+                return pd.Series(y_pred, index=X.index)
+            return pd.DataFrame(y_pred, index=X.index)
+        return y_pred
+
+    # ------------------------------------------------------------ validation
+    def _check_y_values(self, y, *, allow_leading_nan):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y_arr = check_array(
+            y,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+        ndim = y_arr.ndim
+        if y_arr.ndim == 1:
+            y_arr = y_arr[:, None]
+        if y_arr.ndim != 2:
+            raise ValueError(
+                f"y must be 1-D (one series) or 2-D (one column per series), got "
+                f"{y_arr.ndim} dimensions."
+            )
+        nan = np.isnan(y_arr)
+        if nan.any():
+            names = (
+                list(y.columns) if isinstance(y, pd.DataFrame) else list(range(y_arr.shape[1]))
+            )
+            # A NaN is allowed only before a series' first observation.
+            started = np.logical_or.accumulate(~nan, axis=0)
+            inner = nan & started
+            if allow_leading_nan and not inner.any():
+                empty = np.flatnonzero(~started[-1])
+                if len(empty):
+                    raise ValueError(
+                        f"Series {names[empty[0]]!r} of y has no observation (all NaN)."
+                    )
+                return y_arr, ndim
+            bad = np.argwhere(inner if allow_leading_nan else nan)[0]
+            index = _index_of(y)
+            where = index[bad[0]] if index is not None else bad[0]
+            raise ValueError(
+                f"Series {names[bad[1]]!r} of y has a NaN at position {bad[0]} "
+                f"(timestamp {where}) inside its history; only leading NaN (a series "
+                "starting later) is allowed. Impute or drop the missing values first."
+            )
+        return y_arr, ndim
+
+    def _check_X(self, X, n_rows, *, reset):
+        """Validate covariates: (array or None when there are none, rows).
+
+        ``n_rows`` is the number of timesteps ``X`` must have, or None to
+        accept any.
+        """
+        if X is None:
+            if reset:
+                self.n_features_in_ = 0
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            elif self.n_features_in_:
+                raise ValueError(
+                    f"X is None but {type(self).__name__} was fitted with "
+                    f"{self.n_features_in_} covariates."
+                )
+            return None, n_rows
+        if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+            # sklearn's validation rejects zero-column frames; they only carry
+            # the index here.
+            X = np.empty((len(X), 0))
+        X_arr = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_min_features=0,
+            ensure_all_finite=True,
+        )
+        if n_rows is not None and X_arr.shape[0] != n_rows:
+            raise ValueError(
+                f"X has {X_arr.shape[0]} rows but y has {n_rows}; they must describe "
+                "the same timesteps."
+            )
+        return (X_arr if X_arr.shape[1] else None), X_arr.shape[0]
+
+    def _validate_history(self, X, y):
+        y_kind = _kind_of(y)
+        y_arr, y_ndim = self._check_y_values(y, allow_leading_nan=True)
+        X_arr, _ = self._check_X(X, len(y_arr), reset=True)
+        y_index, X_index = _index_of(y), _index_of(X)
+        if y_index is not None and X_index is not None and not y_index.equals(X_index):
+            raise ValueError(
+                "X and y have different indexes; covariates must be observed at the "
+                "same timesteps as y (align them, e.g. X = X.loc[y.index])."
+            )
+        index = y_index if y_index is not None else X_index
+        if index is not None and isinstance(index, pd.RangeIndex) and y_kind == "array":
+            index = None  # a default RangeIndex of X carries no time information
+        self.freq_ = _regular_step(index, "y") if index is not None else None
+        self.index_ = index
+        self.y_kind_ = y_kind
+        self.series_names_ = y.columns if y_kind == "frame" else None
+        self.series_name_ = y.name if y_kind == "series" else None
+        self.n_series_ = y_arr.shape[1]
+        self.y_ndim_ = y_ndim
+        self.y_history_ = y_arr
+        self.X_history_ = X_arr
+        self._check_params()
+        n_obs = np.sum(~np.isnan(y_arr), axis=0)
+        needed, why = self._min_observations()
+        if n_obs.min() < needed:
+            short = int(np.argmin(n_obs))
+            series = "y" if y_arr.shape[1] == 1 else f"Series {self._series_label(short)!r} of y"
+            raise ValueError(
+                f"{series} has {n_obs[short]} observations (n_samples={n_obs[short]}) "
+                f"but {why} need at least "
+                f"{needed}; pass a longer history."
+            )
+        return y_arr, X_arr
+
+    def _series_label(self, i):
+        return self.series_names_[i] if self.series_names_ is not None else i
+
+    def _validate_future(self, X):
+        """Check ``X`` against the history: (rows, gap, covariates, out index)."""
+        if X is None:
+            raise ValueError(
+                "predict needs X to know which steps to forecast: one row per future "
+                "step (a DataFrame with no columns is fine without covariates); "
+                "or call forecast(steps)."
+            )
+        X_index = _index_of(X)
+        X_arr, n_rows = self._check_X(X, None, reset=False)
+        gap = 0
+        if X_index is not None and self.index_ is not None:
+            gap = self._gap_before(X_index)
+        out_index = X_index
+        if out_index is None and self.y_kind_ != "array" and self.index_ is not None:
+            out_index = _future_index(self.index_, self.freq_, n_rows)
+        if X_arr is not None and gap:
+            # The covariates of skipped steps are unknown: carry the last
+            # observed ones forward.
+            X_arr = np.vstack([np.repeat(self.X_history_[-1:], gap, axis=0), X_arr])
+        return n_rows, gap, X_arr, out_index
+
+    def _gap_before(self, X_index):
+        same_kind = isinstance(X_index, pd.DatetimeIndex) == isinstance(
+            self.index_, pd.DatetimeIndex
+        ) and isinstance(X_index, pd.PeriodIndex) == isinstance(self.index_, pd.PeriodIndex)
+        if not same_kind:
+            raise ValueError(
+                f"X is indexed by {type(X_index).__name__} but the history by "
+                f"{type(self.index_).__name__}; X's index must continue the history's."
+            )
+        step = _steps_between(self.index_, self.freq_, X_index[0])
+        if step is None:
+            raise ValueError(
+                f"X starts at {X_index[0]}, which is not on the history's time grid "
+                f"(frequency {self._freq_name()}, last timestamp {self.index_[-1]})."
+            )
+        if step < 1:
+            raise ValueError(
+                f"X starts at {X_index[0]}, inside the history that ends at "
+                f"{self.index_[-1]}; X must start after the history (the first "
+                f"forecastable step is {_future_index(self.index_, self.freq_, 1)[0]})."
+            )
+        expected = _future_index(self.index_, self.freq_, step - 1 + len(X_index))[step - 1:]
+        if not X_index.equals(expected):
+            raise ValueError(
+                f"X's index is not regularly spaced with the history's frequency "
+                f"{self._freq_name()}; expected {expected[:3].tolist()}..., got "
+                f"{X_index[:3].tolist()}...."
+            )
+        return step - 1
+
+    def _freq_name(self):
+        return getattr(self.freq_, "freqstr", self.freq_)
+
+    # ---------------------------------------------------------------- output
+    def _wrap(self, y_pred, index):
+        if self.y_ndim_ == 1:
+            y_pred = y_pred[:, 0]
+        if self.y_kind_ == "array":
+            return y_pred
+        if index is None:
+            index = pd.RangeIndex(len(y_pred))
+        if y_pred.ndim == 1:
+            return pd.Series(y_pred, index=index, name=self.series_name_)
+        return pd.DataFrame(y_pred, index=index, columns=self.series_names_)
+
+    # ------------------------------------------------------------- helpers
+    def _seasonal_period(self, seasonal_period):
+        """Resolve a ``seasonal_period`` parameter (None: from the index)."""
+        if seasonal_period is None:
+            if isinstance(self.freq_, numbers.Integral) or self.freq_ is None:
+                return 1
+            return seasonal_period_from_freq(self.freq_)
+        if not isinstance(seasonal_period, numbers.Integral) or seasonal_period < 1:
+            raise ValueError(
+                f"seasonal_period must be a positive integer or None, got {seasonal_period!r}."
+            )
+        return int(seasonal_period)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        # A forecast of random noise cannot reach R^2 > 0.5.
+        tags.regressor_tags.poor_score = True
+        return tags

@@ -1,0 +1,48 @@
+"""Shared fixtures: deterministic seeds and small, real-looking series."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# Two cores: keep BLAS and torch to one thread so parallel workers do not
+# oversubscribe the machine.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_configure(config):
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    np.random.seed(0)
+
+
+@pytest.fixture
+def monthly_series():
+    """A seasonal monthly series with trend, 60 points, starting 2015-01."""
+    t = np.arange(60)
+    rng = np.random.default_rng(0)
+    values = 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 60)
+    index = pd.date_range("2015-01-01", periods=60, freq="MS")
+    return pd.Series(values, index=index, name="sales")
+
+
+@pytest.fixture
+def ragged_panel():
+    """Three monthly series of lengths 40, 30 and 24, right-aligned."""
+    rng = np.random.default_rng(1)
+    index = pd.date_range("2018-01-01", periods=40, freq="MS")
+    data = {}
+    for name, n in [("a", 40), ("b", 30), ("c", 24)]:
+        values = np.full(40, np.nan)
+        t = np.arange(n)
+        values[40 - n:] = 50 + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
+        data[name] = values
+    return pd.DataFrame(data, index=index)

@@ -1,0 +1,36 @@
+"""scikit-learn's estimator checks over every public forecaster and transformer.
+
+Checks that cannot hold for forecasting by definition are listed in
+EXPECTED_FAILED_CHECKS with the reason; every other check must pass.
+"""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from seqforecast.baselines import NaiveForecaster
+
+EXPECTED_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "row i of a forecast is step i of the horizon: predicting a subset of rows "
+        "forecasts other steps"
+    ),
+    "check_methods_sample_order_invariance": (
+        "rows are timesteps: shuffling them changes which step each row forecasts"
+    ),
+    "check_estimators_empty_data_messages": (
+        "X with zero columns is valid by design: it carries only the forecast horizon"
+    ),
+    "check_regressor_data_not_an_array": (
+        "predicts on the training DataFrame, whose index overlaps the history; the "
+        "contract rejects forecasts inside the history"
+    ),
+}
+
+FORECASTERS = [
+    NaiveForecaster(),
+    NaiveForecaster(strategy="drift"),
+]
+
+
+@parametrize_with_checks(FORECASTERS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def test_sklearn_compatible_forecaster(estimator, check):
+    check(estimator)
