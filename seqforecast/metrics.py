@@ -1,0 +1,700 @@
+"""Forecast accuracy metrics and scikit-learn scorers.
+
+Every metric takes one series (array of shape (n_timesteps,) or
+``pd.Series``) or a panel (array of shape (n_timesteps, n_series) or
+``pd.DataFrame``, one column per series). A panel is scored series by series
+and the per-series scores are then combined as ``multioutput`` says, as in
+scikit-learn: ``"uniform_average"`` (the default) returns their mean,
+``"raw_values"`` returns one score per series, an array of weights returns
+their weighted mean.
+
+Values are matched by position, not by index, so a forecast indexed by future
+timestamps can be scored against a test set indexed by anything else. When two
+DataFrames are passed their columns must be equal.
+
+The scaled metrics (:func:`mase`, :func:`msis`) divide by the in-sample mean
+absolute error of the seasonal-naive forecast of ``y_train``, computed per
+series on its observed part (``y_train`` may hold leading NaN for series that
+start later, as in :class:`~seqforecast.base.BaseForecaster`).
+
+This module needs only numpy (and pandas inputs are accepted, not required).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import make_scorer
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_array
+
+from seqforecast.base import seasonal_period_from_freq
+
+__all__ = [
+    "coverage",
+    "interval_width",
+    "mae",
+    "make_mase_scorer",
+    "mase",
+    "mase_scorer",
+    "msis",
+    "pinball_loss",
+    "rmse",
+    "smape",
+    "smape_scorer",
+]
+
+_MULTIOUTPUT = ("raw_values", "uniform_average")
+
+
+# --------------------------------------------------------------- validation
+def _series_names(objs, n_series):
+    """Column names of the first DataFrame among ``objs``, else positions."""
+    for obj in objs:
+        if isinstance(obj, pd.DataFrame):
+            return list(obj.columns)
+    return list(range(n_series))
+
+
+def _describe(position, column, names, ndim):
+    if ndim == 1:
+        return f"position {position}"
+    return f"position {position} of series {names[column]!r}"
+
+
+def _check_values(obj, name, *, allow_nd=False):
+    """float64 array of ``obj``; NaN and infinity raise ValueError."""
+    arr = check_array(
+        obj,
+        ensure_2d=False,
+        allow_nd=allow_nd,
+        dtype=np.float64,
+        ensure_all_finite="allow-nan",
+        input_name=name,
+    )
+    if arr.ndim > 2 and not allow_nd:  # pragma: no cover - check_array rejects it
+        raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions.")
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be 1-D or 2-D, got a scalar.")
+    return arr
+
+
+def _of_y_train(column, names, ndim):
+    return "y_train" if ndim == 1 else f"Series {names[column]!r} of y_train"
+
+
+def _raise_on_nan(arr, name, names):
+    nan = np.isnan(arr)
+    if nan.any():
+        where = np.argwhere(nan)[0]
+        column = where[1] if arr.ndim > 1 else 0
+        raise ValueError(
+            f"{name} contains NaN at {_describe(where[0], column, names, arr.ndim)}; "
+            "metrics need complete observations and forecasts. Drop or impute the "
+            "missing values first."
+        )
+
+
+def _check_columns(named):
+    """Two DataFrames must name the same series in the same order."""
+    frames = [(name, obj) for name, obj in named.items() if isinstance(obj, pd.DataFrame)]
+    for name, obj in frames[1:]:
+        first_name, first = frames[0]
+        if not obj.columns.equals(first.columns):
+            raise ValueError(
+                f"{first_name} and {name} are DataFrames with different columns "
+                f"({list(first.columns)[:5]} vs {list(obj.columns)[:5]}); they must "
+                "hold the same series in the same order."
+            )
+
+
+def _check_panels(**named):
+    """Validate arrays that must share one shape.
+
+    Returns the arrays as 2-D float64 (n_timesteps, n_series), the series
+    names and whether the inputs were 1-D. ``(n,)`` and ``(n, 1)`` both mean
+    one series and may be mixed.
+    """
+    arrays = {name: _check_values(obj, name) for name, obj in named.items()}
+    shapes = {name: arr.shape for name, arr in arrays.items()}
+    shapes_2d = {arr.shape if arr.ndim == 2 else (len(arr), 1) for arr in arrays.values()}
+    if len(shapes_2d) > 1:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(
+            f"Shape mismatch: {listed}; they must all have shape (n_timesteps,) for "
+            "one series or (n_timesteps, n_series) for a panel."
+        )
+    _check_columns(named)
+    n_series = next(iter(shapes_2d))[1]
+    names = _series_names(named.values(), n_series)
+    out = []
+    for name, arr in arrays.items():
+        _raise_on_nan(arr, name, names)
+        out.append(arr if arr.ndim == 2 else arr[:, None])
+    one_d = all(arr.ndim == 1 for arr in arrays.values())
+    return out, names, one_d
+
+
+def _check_intervals(lower, upper, names, one_d):
+    above = lower > upper
+    if above.any():
+        t, j = np.argwhere(above)[0]
+        raise ValueError(
+            f"lower is above upper at {_describe(t, j, names, 1 if one_d else 2)} "
+            f"({lower[t, j]} > {upper[t, j]}); each interval must have lower <= upper."
+        )
+
+
+def _check_seasonal_period(seasonal_period):
+    if (
+        isinstance(seasonal_period, bool)
+        or not isinstance(seasonal_period, numbers.Integral)
+        or seasonal_period < 1
+    ):
+        raise ValueError(
+            f"seasonal_period must be a positive integer, got {seasonal_period!r}."
+        )
+    return int(seasonal_period)
+
+
+def _aggregate(scores, multioutput):
+    """Combine per-series scores as scikit-learn's ``multioutput`` does."""
+    if isinstance(multioutput, str):
+        if multioutput == "raw_values":
+            return scores
+        if multioutput == "uniform_average":
+            return float(np.mean(scores))
+        raise ValueError(
+            f"multioutput must be one of {_MULTIOUTPUT} or an array of weights, "
+            f"got {multioutput!r}."
+        )
+    weights = np.asarray(multioutput, dtype=np.float64)
+    if weights.shape != scores.shape:
+        raise ValueError(
+            f"multioutput weights have shape {weights.shape} but there are "
+            f"{len(scores)} series; give one weight per series."
+        )
+    return float(np.average(scores, weights=weights))
+
+
+def _seasonal_naive_scale(y_train, seasonal_period, n_series, objs):
+    """In-sample MAE of the seasonal-naive forecast, per series.
+
+    ``y_train`` may have leading NaN (a series that starts later); the scale of
+    each series uses its observed part only.
+    """
+    m = _check_seasonal_period(seasonal_period)
+    if y_train is None:
+        raise ValueError(
+            "y_train is required: the scale is the in-sample seasonal-naive error "
+            "of the training history."
+        )
+    train = _check_values(y_train, "y_train")
+    if train.ndim == 1:
+        train = train[:, None]
+    if train.shape[1] != n_series:
+        raise ValueError(
+            f"y_train has {train.shape[1]} series but y_true has {n_series}; "
+            "give the training history of each scored series."
+        )
+    _check_columns(objs)
+    names = _series_names(objs.values(), n_series)
+    ndim = 1 if train.shape[1] == 1 and np.ndim(y_train) == 1 else 2
+    nan = np.isnan(train)
+    started = np.logical_or.accumulate(~nan, axis=0)
+    if (nan & started).any():
+        t, j = np.argwhere(nan & started)[0]
+        raise ValueError(
+            f"y_train has a NaN at {_describe(t, j, names, ndim)} inside the history; "
+            "only leading NaN (a series that starts later) is allowed."
+        )
+    n_obs = started.sum(axis=0)
+    short = np.flatnonzero(n_obs <= m)
+    if len(short):
+        j = short[0]
+        raise ValueError(
+            f"{_of_y_train(j, names, ndim)} has {n_obs[j]} observations but the "
+            f"seasonal-naive scale with seasonal_period={m} needs at least {m + 1}."
+        )
+    # Pairs that involve a leading NaN give NaN and are left out of the mean.
+    errors = np.abs(train[m:] - train[:-m])
+    scale = np.nanmean(errors, axis=0)
+    zero = np.flatnonzero(scale == 0)
+    if len(zero):
+        raise ValueError(
+            f"{_of_y_train(zero[0], names, ndim)} has a seasonal-naive scale of 0 "
+            f"(it repeats itself every seasonal_period={m} steps), so the scaled "
+            "error is undefined for it; leave it out or use an unscaled metric."
+        )
+    return scale
+
+
+# ------------------------------------------------------------ point metrics
+def mae(y_true, y_pred, *, multioutput="uniform_average"):
+    """Mean absolute error.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Observed values (Series and DataFrames accepted).
+    y_pred : array-like of the same shape
+        Forecasts.
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined: their mean, all of them, or their
+        weighted mean.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The error; one value per series with ``multioutput="raw_values"``.
+
+    See Also
+    --------
+    rmse : Root mean squared error.
+    mase : The same error scaled by the seasonal-naive error in sample.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import mae
+    >>> mae([1.0, 2.0, 3.0], [2.0, 2.0, 5.0])
+    1.0
+    """
+    (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
+    return _aggregate(np.mean(np.abs(yt - yp), axis=0), multioutput)
+
+
+def rmse(y_true, y_pred, *, multioutput="uniform_average"):
+    """Root mean squared error (the root is taken per series, then averaged).
+
+    Parameters are those of :func:`mae`.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The error; one value per series with ``multioutput="raw_values"``.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import rmse
+    >>> rmse([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 8.0])
+    2.0
+    """
+    (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
+    return _aggregate(np.sqrt(np.mean((yt - yp) ** 2, axis=0)), multioutput)
+
+
+def smape(y_true, y_pred, *, multioutput="uniform_average"):
+    """Symmetric mean absolute percentage error, in percent (0 to 200).
+
+    ``mean(200 * |y - f| / (|y| + |f|))`` over the timesteps of each series,
+    the definition of the M3 and M4 competitions; a term where both ``y`` and
+    ``f`` are 0 counts as 0 (a perfect forecast).
+
+    Parameters are those of :func:`mae`.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The error in percent; one value per series with
+        ``multioutput="raw_values"``.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import smape
+    >>> smape([100.0, 100.0], [100.0, 300.0])
+    50.0
+    """
+    (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
+    num = np.abs(yt - yp)
+    den = np.abs(yt) + np.abs(yp)
+    # Dividing before scaling keeps each term <= 200 despite rounding.
+    ratio = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    return _aggregate(200.0 * np.mean(ratio, axis=0), multioutput)
+
+
+def mase(y_true, y_pred, *, y_train, seasonal_period=1, multioutput="uniform_average"):
+    """Mean absolute scaled error.
+
+    The mean absolute error of each series divided by the in-sample mean
+    absolute error of its seasonal-naive forecast,
+    ``mean(|y_train[t] - y_train[t - seasonal_period]|)`` (Hyndman & Koehler,
+    2006). Below 1, the forecast beats the seasonal-naive one in sample.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Observed values.
+    y_pred : array-like of the same shape
+        Forecasts.
+    y_train : array-like of shape (n_train,) or (n_train, n_series)
+        The training history of each series; leading NaN mark series that
+        start later. Each series needs more than ``seasonal_period``
+        observations and must not be constant over its seasons.
+    seasonal_period : int, default=1
+        Lag of the naive forecast used for scaling (12 for monthly data, 4
+        for quarterly, 1 for none).
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The scaled error; one value per series with
+        ``multioutput="raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        If a series' scale is 0, naming the series.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import mase
+    >>> mase([5.0, 6.0], [4.0, 4.0], y_train=[1.0, 2.0, 3.0, 4.0])
+    1.5
+    """
+    (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
+    scale = _seasonal_naive_scale(
+        y_train, seasonal_period, yt.shape[1],
+        {"y_true": y_true, "y_pred": y_pred, "y_train": y_train},
+    )
+    return _aggregate(np.mean(np.abs(yt - yp), axis=0) / scale, multioutput)
+
+
+# ---------------------------------------------------- probabilistic metrics
+def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average"):
+    """Pinball (quantile) loss of quantile forecasts.
+
+    For a quantile ``q`` and forecast ``f`` the loss of an observation ``y``
+    is ``q * (y - f)`` when ``y >= f`` and ``(1 - q) * (f - y)`` otherwise;
+    it is averaged over the timesteps (and over the quantiles when several
+    are given) of each series. With ``quantile=0.5`` it is half the MAE.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Observed values.
+    y_quantile : array-like
+        Quantile forecasts. With a single ``quantile``: the shape of
+        ``y_true``. With a sequence of ``n_quantiles`` quantiles: the shape
+        of ``y_true`` plus a last axis, (n_timesteps, n_quantiles) or
+        (n_timesteps, n_series, n_quantiles), whose ``k``-th slice holds the
+        forecasts of ``quantile[k]``.
+    quantile : float or sequence of float
+        The quantile level(s), each in [0, 1].
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The loss; one value per series with ``multioutput="raw_values"``.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import pinball_loss
+    >>> pinball_loss([10.0, 10.0], [8.0, 12.0], quantile=0.9)
+    1.0
+    >>> pinball_loss([10.0, 10.0], [[8.0, 9.0], [12.0, 13.0]], quantile=[0.1, 0.9])
+    0.8
+    """
+    levels = np.asarray(quantile, dtype=np.float64)
+    if levels.ndim > 1 or levels.size == 0 or np.any(~((levels >= 0) & (levels <= 1))):
+        raise ValueError(
+            f"quantile must be a level in [0, 1] or a sequence of such levels, "
+            f"got {quantile!r}."
+        )
+    if levels.ndim == 0:
+        (yt, yq), _, _ = _check_panels(y_true=y_true, y_quantile=y_quantile)
+        yq = yq[:, :, None]
+    else:
+        yt_arr = _check_values(y_true, "y_true")
+        yq = _check_values(y_quantile, "y_quantile", allow_nd=True)
+        expected = (*yt_arr.shape, len(levels))
+        if yq.shape != expected:
+            raise ValueError(
+                f"y_quantile has shape {yq.shape} but y_true has shape {yt_arr.shape} "
+                f"and {len(levels)} quantiles were given; expected {expected} "
+                "(the shape of y_true plus one last axis for the quantiles)."
+            )
+        _check_columns({"y_true": y_true, "y_quantile": y_quantile})
+        yt_2d = yt_arr if yt_arr.ndim == 2 else yt_arr[:, None]
+        names = _series_names([y_true], yt_2d.shape[1])
+        _raise_on_nan(yt_arr, "y_true", names)
+        if np.isnan(yq).any():
+            raise ValueError(
+                "y_quantile contains NaN; metrics need complete forecasts. Drop or "
+                "impute the missing values first."
+            )
+        yt = yt_2d
+        yq = yq.reshape(yt.shape[0], yt.shape[1], len(levels))
+    diff = yt[:, :, None] - yq
+    loss = np.maximum(levels * diff, (levels - 1) * diff)
+    return _aggregate(loss.mean(axis=(0, 2)), multioutput)
+
+
+def coverage(y_true, lower, upper, *, multioutput="uniform_average"):
+    """Fraction of observations inside their prediction interval.
+
+    An observation counts as covered when ``lower <= y <= upper``. Compare
+    with the nominal coverage of the intervals (0.9 for 90 % intervals).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Observed values.
+    lower, upper : array-like of the same shape
+        Interval bounds, ``lower <= upper``.
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The covered fraction, in [0, 1].
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import coverage
+    >>> coverage([1.0, 5.0, 3.0, 9.0], [0.0, 0.0, 0.0, 0.0], [4.0, 4.0, 4.0, 4.0])
+    0.5
+    """
+    (yt, lo, up), names, one_d = _check_panels(y_true=y_true, lower=lower, upper=upper)
+    _check_intervals(lo, up, names, one_d)
+    inside = (lo <= yt) & (yt <= up)
+    return _aggregate(inside.mean(axis=0), multioutput)
+
+
+def interval_width(lower, upper, *, multioutput="uniform_average"):
+    """Mean width ``upper - lower`` of prediction intervals.
+
+    Parameters
+    ----------
+    lower, upper : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Interval bounds, ``lower <= upper``.
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The mean width, in the units of the data.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import interval_width
+    >>> interval_width([0.0, 1.0], [2.0, 5.0])
+    3.0
+    """
+    (lo, up), names, one_d = _check_panels(lower=lower, upper=upper)
+    _check_intervals(lo, up, names, one_d)
+    return _aggregate(np.mean(up - lo, axis=0), multioutput)
+
+
+def msis(
+    y_true,
+    lower,
+    upper,
+    *,
+    y_train,
+    seasonal_period=1,
+    alpha=0.05,
+    multioutput="uniform_average",
+):
+    """Mean scaled interval score of ``1 - alpha`` prediction intervals.
+
+    The M4 competition's interval score: per series,
+    ``mean(u - l + 2/alpha * (l - y) * 1{y < l} + 2/alpha * (y - u) * 1{y > u})``
+    divided by the in-sample seasonal-naive MAE of ``y_train`` (the scale of
+    :func:`mase`). Narrow intervals score low, misses are penalised in
+    proportion to their distance.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        Observed values.
+    lower, upper : array-like of the same shape
+        Bounds of the ``1 - alpha`` prediction intervals.
+    y_train : array-like of shape (n_train,) or (n_train, n_series)
+        The training history (leading NaN allowed), as in :func:`mase`.
+    seasonal_period : int, default=1
+        Lag of the naive forecast used for scaling.
+    alpha : float, default=0.05
+        One minus the nominal coverage of the intervals (0.05 for 95 %).
+    multioutput : {"uniform_average", "raw_values"} or array-like of shape \
+(n_series,), default="uniform_average"
+        How per-series scores are combined.
+
+    Returns
+    -------
+    float or ndarray of shape (n_series,)
+        The score; one value per series with ``multioutput="raw_values"``.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import msis
+    >>> msis([5.0, 9.0], [4.0, 4.0], [6.0, 6.0], y_train=[1.0, 2.0, 3.0], alpha=0.5)
+    8.0
+    """
+    if not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}.")
+    (yt, lo, up), names, one_d = _check_panels(y_true=y_true, lower=lower, upper=upper)
+    _check_intervals(lo, up, names, one_d)
+    scale = _seasonal_naive_scale(
+        y_train, seasonal_period, yt.shape[1],
+        {"y_true": y_true, "lower": lower, "upper": upper, "y_train": y_train},
+    )
+    score = (
+        (up - lo)
+        + 2.0 / alpha * (lo - yt) * (yt < lo)
+        + 2.0 / alpha * (yt - up) * (yt > up)
+    )
+    return _aggregate(np.mean(score, axis=0) / scale, multioutput)
+
+
+# ------------------------------------------------------------------ scorers
+smape_scorer = make_scorer(smape, greater_is_better=False)
+smape_scorer.__doc__ = """Scorer returning minus the sMAPE (greater is better).
+
+Use as ``scoring=smape_scorer`` in ``GridSearchCV`` or ``cross_validate``.
+"""
+
+
+def _find_forecaster(estimator):
+    """The forecaster inside ``estimator`` and the target transformers around it.
+
+    Unwraps fitted searches (``best_estimator_``), pipelines (last step) and
+    ``TransformedTargetRegressor`` (``regressor_``). The transformers are
+    returned outermost first.
+    """
+    transformers = []
+    current = estimator
+    while True:
+        if isinstance(current, Pipeline):
+            current = current.steps[-1][1]
+        elif isinstance(current, TransformedTargetRegressor):
+            if not hasattr(current, "regressor_"):
+                break
+            transformers.append(current.transformer_)
+            current = current.regressor_
+        elif hasattr(current, "best_estimator_"):
+            current = current.best_estimator_
+        else:
+            break
+    if not hasattr(current, "y_history_"):
+        raise TypeError(
+            f"mase_scorer needs a fitted seqforecast forecaster (with y_history_) "
+            f"inside the estimator, found {type(current).__name__} in "
+            f"{type(estimator).__name__}; the scale of MASE is taken from the "
+            "forecaster's training history."
+        )
+    return current, transformers
+
+
+def _history_in_original_units(history, transformers):
+    """Undo target transforms (innermost first) on a history with leading NaN."""
+    if not transformers:
+        return history
+    nan = np.isnan(history)
+    # Some transformers reject NaN: fill the leading NaN of each series with
+    # its first observation, invert, then restore the NaN.
+    first = history[np.argmax(~nan, axis=0), np.arange(history.shape[1])]
+    values = np.where(nan, first, history)
+    for transformer in reversed(transformers):
+        values = np.asarray(transformer.inverse_transform(values), dtype=np.float64)
+        values = values.reshape(history.shape)
+    return np.where(nan, np.nan, values)
+
+
+class _MASEScorer:
+    """Callable ``scorer(estimator, X, y)`` returning minus the MASE."""
+
+    def __init__(self, seasonal_period=None):
+        self.seasonal_period = seasonal_period
+
+    def _period(self, forecaster):
+        if self.seasonal_period is not None:
+            return _check_seasonal_period(self.seasonal_period)
+        period = getattr(forecaster, "seasonal_period_", None)
+        if period is not None:
+            return int(period)
+        freq = getattr(forecaster, "freq_", None)
+        if isinstance(freq, pd.offsets.BaseOffset):
+            return seasonal_period_from_freq(freq)
+        return 1
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        if sample_weight is not None:
+            raise ValueError("mase_scorer does not support sample_weight.")
+        forecaster, transformers = _find_forecaster(estimator)
+        history = _history_in_original_units(
+            np.asarray(forecaster.y_history_, dtype=np.float64), transformers
+        )
+        y_pred = estimator.predict(X)
+        return -mase(y, y_pred, y_train=history, seasonal_period=self._period(forecaster))
+
+    def __repr__(self):
+        if self.seasonal_period is None:
+            return "mase_scorer"
+        return f"make_mase_scorer(seasonal_period={self.seasonal_period!r})"
+
+
+def make_mase_scorer(*, seasonal_period=None):
+    """Build a scorer returning minus the MASE, scaled by the fitted history.
+
+    The scorer is a callable ``scorer(estimator, X, y)`` for the ``scoring``
+    parameter of ``GridSearchCV``, ``cross_validate`` and friends. It finds
+    the forecaster inside ``estimator`` (the last step of a ``Pipeline``, the
+    ``regressor_`` of a ``TransformedTargetRegressor``, the
+    ``best_estimator_`` of a fitted search) and takes the MASE scale from its
+    training history ``y_history_``, so each cross-validation fold is scaled
+    by its own training part. The history of a ``TransformedTargetRegressor``
+    is inverse-transformed first, so the scale is in the units of ``y``.
+
+    Parameters
+    ----------
+    seasonal_period : int or None, default=None
+        Lag of the naive forecast used for scaling. None: the forecaster's
+        ``seasonal_period_`` if it has one, else the period implied by the
+        frequency of its time index (12 for monthly data, see
+        :func:`~seqforecast.base.seasonal_period_from_freq`), else 1. When a
+        search varies the forecaster's own ``seasonal_period``, fix the
+        period here: otherwise each candidate is scaled by its own lag and
+        their scores are not comparable.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)`` returning ``-mase`` (greater is better,
+        like scikit-learn's ``neg_*`` scorers).
+
+    See Also
+    --------
+    mase_scorer : The scorer with ``seasonal_period=None``.
+
+    Examples
+    --------
+    >>> from seqforecast.metrics import make_mase_scorer
+    >>> make_mase_scorer(seasonal_period=12)
+    make_mase_scorer(seasonal_period=12)
+    """
+    if seasonal_period is not None:
+        _check_seasonal_period(seasonal_period)
+    return _MASEScorer(seasonal_period)
+
+
+mase_scorer = make_mase_scorer()
+mase_scorer.__doc__ = """Scorer returning minus the MASE (greater is better).
+
+``mase_scorer(estimator, X, y)`` scales by the in-sample seasonal-naive error
+of the history of the forecaster inside ``estimator``; see
+:func:`make_mase_scorer`.
+"""

@@ -1,0 +1,254 @@
+"""Tests of seqforecast.windowing against a naive loop over windows."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seqforecast.windowing import SlidingWindow, WindowBatch
+
+
+def naive_windows(y, X, lookback, horizon, stride, min_observed):
+    """Valid windows and their contents, one window at a time."""
+
+    def row(a, r):
+        return a[r] if r >= 0 else np.full(a.shape[1:], np.nan)
+
+    n, m = y.shape
+    windows = []
+    for s in range(m):
+        valid = []
+        for t in range(n - horizon + 1):
+            past = np.array([row(y[:, s], r) for r in range(t - lookback, t)])
+            future = y[t : t + horizon, s]
+            if not np.isnan(future).any() and np.sum(~np.isnan(past)) >= min_observed:
+                valid.append(t)
+        kept = [t for t in valid if (valid[-1] - t) % stride == 0]
+        for t in kept:
+            past = np.array([row(y[:, s], r) for r in range(t - lookback, t)])
+            past_X = None if X is None else np.array([row(X, r) for r in range(t - lookback, t)])
+            windows.append(
+                {
+                    "series": s,
+                    "start": t,
+                    "past": past,
+                    "future": y[t : t + horizon, s],
+                    "past_X": past_X,
+                    "future_X": None if X is None else X[t : t + horizon],
+                    "n_observed": int(np.sum(~np.isnan(past))),
+                }
+            )
+    return windows
+
+
+@st.composite
+def panels(draw, inner_nan=False):
+    """A right-aligned ragged panel (leading NaN), optionally with inner NaN."""
+    n = draw(st.integers(1, 25))
+    m = draw(st.integers(1, 4))
+    k = draw(st.integers(0, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    y = rng.normal(size=(n, m))
+    for s, first in enumerate(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))):
+        y[:first, s] = np.nan
+    if inner_nan:
+        y[rng.random(size=y.shape) < 0.15] = np.nan
+    X = None if k == 0 else rng.normal(size=(n, k))
+    return y, X
+
+
+@st.composite
+def window_params(draw):
+    lookback = draw(st.integers(1, 8))
+    return {
+        "lookback": lookback,
+        "horizon": draw(st.integers(1, 5)),
+        "stride": draw(st.integers(1, 4)),
+        "min_observed": draw(st.integers(1, lookback)),
+    }
+
+
+def assert_matches_naive(y, X, params):
+    windows = SlidingWindow(**params).fit(y, X)
+    series, start = windows.window_indices()
+    expected = naive_windows(y, X, **params)
+    np.testing.assert_array_equal(series, [w["series"] for w in expected])
+    np.testing.assert_array_equal(start, [w["start"] for w in expected])
+    if not expected:
+        return
+    batch = windows.batch(series, start)
+    # assert_array_equal treats NaN in the same places as equal.
+    np.testing.assert_array_equal(batch.past, [w["past"] for w in expected])
+    np.testing.assert_array_equal(batch.future, [w["future"] for w in expected])
+    np.testing.assert_array_equal(batch.n_observed, [w["n_observed"] for w in expected])
+    if X is None:
+        assert batch.past_X is None and batch.future_X is None
+    else:
+        np.testing.assert_array_equal(batch.past_X, [w["past_X"] for w in expected])
+        np.testing.assert_array_equal(batch.future_X, [w["future_X"] for w in expected])
+
+
+@settings(max_examples=200, deadline=None)
+@given(panels(), window_params())
+def test_windows_match_naive_loop_on_ragged_panels(panel, params):
+    assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(inner_nan=True), window_params())
+def test_windows_match_naive_loop_with_inner_nan(panel, params):
+    assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(), st.integers(1, 8))
+def test_context_is_last_lookback_steps(panel, lookback):
+    y, X = panel
+    n, m = y.shape
+    context = SlidingWindow(lookback=lookback, horizon=1).fit(y, X).context()
+    pad = max(lookback - n, 0)
+    expected = np.vstack([np.full((pad, m), np.nan), y[-lookback:]]).T
+    np.testing.assert_array_equal(context.past, expected)
+    np.testing.assert_array_equal(context.n_observed, np.sum(~np.isnan(expected), axis=1))
+    assert context.future is None and context.future_X is None
+    if X is None:
+        assert context.past_X is None
+    else:
+        expected_X = np.vstack([np.full((pad, X.shape[1]), np.nan), X[-lookback:]])
+        expected_X = np.broadcast_to(expected_X, (m, *expected_X.shape))
+        np.testing.assert_array_equal(context.past_X, expected_X)
+
+
+def test_hand_computed_windows_of_a_short_series():
+    # Series 1 starts at row 3; with min_observed=1 it also gets windows
+    # whose past is partly NaN.
+    y = np.array([[0.0, np.nan], [1, np.nan], [2, np.nan], [3, 30], [4, 40], [5, 50]])
+    windows = SlidingWindow(lookback=3, horizon=2, min_observed=1).fit(y)
+    series, start = windows.window_indices()
+    np.testing.assert_array_equal(series, [0, 0, 0, 0, 1])
+    np.testing.assert_array_equal(start, [1, 2, 3, 4, 4])
+    np.testing.assert_array_equal(
+        windows.past([0, 1], [1, 4]), [[np.nan, np.nan, 0], [np.nan, np.nan, 30]]
+    )
+    np.testing.assert_array_equal(windows.future([0, 1], [1, 4]), [[1, 2], [40, 50]])
+    np.testing.assert_array_equal(windows.n_observed([0, 1], [1, 4]), [1, 1])
+    # The default needs a fully observed past.
+    series, start = SlidingWindow(lookback=3, horizon=2).fit(y).window_indices()
+    np.testing.assert_array_equal(series, [0, 0])
+    np.testing.assert_array_equal(start, [3, 4])
+
+
+def test_stride_is_anchored_on_the_last_window():
+    y = np.arange(10.0)
+    series, start = SlidingWindow(lookback=2, horizon=1, stride=3).fit(y).window_indices()
+    # Valid starts are 2..9; stride 3 counted back from 9.
+    np.testing.assert_array_equal(start, [3, 6, 9])
+    np.testing.assert_array_equal(series, [0, 0, 0])
+
+
+def test_views_are_views_of_the_padded_buffer():
+    rng = np.random.default_rng(0)
+    y, X = rng.normal(size=(50, 3)), rng.normal(size=(50, 2))
+    windows = SlidingWindow(lookback=7, horizon=4).fit(y, X)
+    views = {
+        "past_view": (windows.past_view, windows.y_, (3, 51, 7)),
+        "future_view": (windows.future_view, windows.y_, (3, 47, 4)),
+        "past_X_view": (windows.past_X_view, windows.X_, (51, 7, 2)),
+        "future_X_view": (windows.future_X_view, windows.X_, (47, 4, 2)),
+    }
+    for name, (view, buffer, shape) in views.items():
+        assert view.shape == shape, name
+        assert view.base is not None and not view.flags.owndata, name
+        assert np.shares_memory(view, buffer), name
+    np.testing.assert_array_equal(windows.past_view[1, 10], y[3:10, 1])
+    np.testing.assert_array_equal(windows.future_view[2, 10], y[10:14, 2])
+    np.testing.assert_array_equal(windows.past_X_view[10], X[3:10])
+    np.testing.assert_array_equal(windows.future_X_view[10], X[10:14])
+    # A gathered batch is a copy, owned by itself.
+    batch = windows.past([0, 1], [10, 20])
+    assert batch.flags.owndata and not np.shares_memory(batch, windows.y_)
+
+
+def test_memory_stays_linear_in_series_length():
+    n, lookback, horizon = 1_000_000, 100, 10
+    y = np.random.default_rng(0).normal(size=n)
+    y[:1000] = np.nan
+    tracemalloc.start()
+    try:
+        windows = SlidingWindow(lookback=lookback, horizon=horizon, stride=2).fit(y)
+        view = windows.past_view
+        series, start = windows.window_indices()
+        batch = windows.batch(series[:256], start[:256])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert view.shape == (1, n + 1, lookback)
+    assert np.shares_memory(view, windows.y_)
+    assert len(start) == (n - 1000 - lookback - horizon + 1) // 2 + 1
+    assert batch.past.shape == (256, lookback)
+    # Linear in the series length: a few copies of the 8 MB series, while
+    # all windows materialised would take n * lookback * 8 bytes (800 MB).
+    assert peak < 6 * y.nbytes, f"peak {peak / 1e6:.0f} MB"
+    assert peak < n * lookback * 8 / 15
+
+
+def test_panel_shorter_than_horizon_has_no_training_windows():
+    windows = SlidingWindow(lookback=4, horizon=5).fit(np.ones((3, 2)), np.ones((3, 1)))
+    series, start = windows.window_indices()
+    assert series.size == 0 and start.size == 0
+    assert windows.future_view.shape == (2, 0, 5)
+    assert windows.future_X_view.shape == (0, 5, 1)
+    context = windows.context()
+    np.testing.assert_array_equal(context.past, [[np.nan, 1, 1, 1]] * 2)
+    np.testing.assert_array_equal(context.n_observed, [3, 3])
+
+
+def test_batch_is_a_named_tuple():
+    windows = SlidingWindow(lookback=2, horizon=1).fit(np.arange(6.0))
+    batch = windows.batch(*windows.window_indices())
+    assert isinstance(batch, WindowBatch)
+    assert batch.past_X is None and batch.future_X is None
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"lookback": 0, "horizon": 1}, r"'lookback' parameter of SlidingWindow must be an int "
+         r"in the range \[1, inf\)\. Got 0 instead"),
+        ({"lookback": 2.5, "horizon": 1}, r"'lookback' .* Got 2\.5 instead"),
+        ({"lookback": True, "horizon": 1}, r"'lookback' .* Got True instead"),
+        ({"lookback": 3, "horizon": -1}, r"'horizon' .* Got -1 instead"),
+        ({"lookback": 3, "horizon": 1, "stride": 0}, r"'stride' .* Got 0 instead"),
+        ({"lookback": 3, "horizon": 1, "min_observed": 4},
+         r"'min_observed' .* range \[1, 3\] \(at most lookback\)\. Got 4 instead"),
+        ({"lookback": 3, "horizon": 1, "min_observed": 0}, r"'min_observed' .* Got 0 instead"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        SlidingWindow(**params)
+
+
+def test_invalid_data():
+    windows = SlidingWindow(lookback=2, horizon=1)
+    with pytest.raises(ValueError, match="no data yet; call fit"):
+        windows.window_indices()
+    with pytest.raises(ValueError, match=r"y must be 1-D .* got an array with 3 dimensions"):
+        windows.fit(np.ones((4, 2, 2)))
+    with pytest.raises(ValueError, match="X has 3 rows but y has 4"):
+        windows.fit(np.ones((4, 2)), np.ones((3, 1)))
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        windows.fit(np.ones((4, 2)), np.ones(4))
+    windows.fit(np.ones((4, 2)))
+    with pytest.raises(ValueError, match=r"target_start must lie in \[0, 3\] for future"):
+        windows.future([0], [4])
+    with pytest.raises(ValueError, match=r"series_idx must lie in \[0, 1\]"):
+        windows.past([2], [4])
+
+
+def test_repr_shows_resolved_parameters():
+    assert repr(SlidingWindow(4, 2)) == (
+        "SlidingWindow(lookback=4, horizon=2, stride=1, min_observed=4)"
+    )
