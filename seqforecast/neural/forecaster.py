@@ -1,0 +1,682 @@
+"""Recurrent forecasters as scikit-learn estimators over a skorch net.
+
+Three layers (DESIGN.md §2): the torch module
+(:class:`~seqforecast.neural.networks.ForecastNetwork`) is the architecture;
+the skorch net (:class:`WindowNet`) is the training loop with its callbacks;
+:class:`RNNForecaster` is the scikit-learn contract over both. The forecaster
+turns the history into windows with :class:`~seqforecast.windowing.SlidingWindow`,
+scales each window, and hands skorch a dataset that gathers whole batches at
+once (no per-window Python work).
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.helper import predefined_split
+
+from seqforecast.base import BaseForecaster
+from seqforecast.neural.networks import ForecastNetwork
+from seqforecast.windowing import SlidingWindow
+
+__all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "WindowNet"]
+
+_CELLS = ("rnn", "lstm", "gru", "peephole", "coupled")
+_STRATEGIES = ("mimo", "recursive", "seq2seq")
+_SCALINGS = ("mean", "standard", None)
+_LOSSES = {"mae": torch.nn.L1Loss, "mse": torch.nn.MSELoss}
+_DEVICES = ("cpu", "cuda", "auto")
+# Default epoch length in batches: the training budget is then the same
+# number of optimisation steps whatever the size of the history.
+_BATCHES_PER_EPOCH = 20
+# Smallest scale a window may get, relative to the largest absolute value in
+# the history: keeps all-zero windows from dividing by zero.
+_SCALE_FLOOR = 1e-8
+
+
+class _WindowDataset(torch.utils.data.Dataset):
+    """Training or validation windows, served a whole batch at a time.
+
+    ``self[indices]`` gathers the windows at positions ``indices`` of
+    (series_idx, target_start), scales them and returns ``(inputs, target)``
+    where inputs is the dict of :class:`ForecastNetwork` arguments. Only the
+    batch is copied: the windows themselves stay views of the panel.
+    """
+
+    def __init__(self, windows, series_idx, target_start, scaler):
+        self.windows = windows
+        self.series_idx = series_idx
+        self.target_start = target_start
+        self.scaler = scaler
+
+    def __len__(self):
+        return len(self.series_idx)
+
+    def __getitem__(self, indices):
+        batch = self.windows.batch(self.series_idx[indices], self.target_start[indices])
+        inputs, loc, scale = self.scaler.inputs(batch, self.series_idx[indices])
+        target = (batch.future - loc) / scale  # -> (B, T)
+        return inputs, torch.from_numpy(target[:, :, None].astype(np.float32))
+
+    def order(self, generator=None):
+        """Positions of the windows of one epoch: shuffled with a ``generator``."""
+        if generator is None:
+            return np.arange(len(self))
+        return torch.randperm(len(self), generator=generator).numpy()
+
+
+class _Batches:
+    """Re-iterable batches of a window dataset (skorch iterates it once per epoch)."""
+
+    def __init__(self, dataset, batch_size, generator=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        order = self.dataset.order(self.generator)
+        for start in range(0, len(order), self.batch_size):
+            yield self.dataset[order[start:start + self.batch_size]]
+
+
+class _Scaler:
+    """Per-window or per-series scaling of the target; covariates standardised.
+
+    ``mean``: each window is divided by the mean absolute value ``s`` of its
+    observed past and centred on it, ``(y - s) / s`` (the forecast is mapped
+    back), so one network serves series of any level. ``standard``: each series is standardised with the
+    mean and standard deviation of its training history. None: raw values.
+    """
+
+    def __init__(self, scaling, y, X):
+        self.scaling = scaling
+        floor = _SCALE_FLOOR * max(float(np.nanmax(np.abs(y))), 1.0)
+        self.floor = floor
+        if scaling == "standard":
+            self.loc = np.nanmean(y, axis=0)
+            std = np.nanstd(y, axis=0)
+            self.std = np.where(std > floor, std, 1.0)
+        if X is not None:
+            self.X_mean = X.mean(axis=0)
+            X_std = X.std(axis=0)
+            self.X_std = np.where(X_std > 0, X_std, 1.0)
+
+    def _scale(self, past, series_idx):
+        """(loc, scale) of each window, each broadcastable to (B, 1)."""
+        if self.scaling == "mean":
+            scale = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), self.floor)
+            # Centred on the window's level: an untrained network (output 0)
+            # forecasts the level, and inputs sit around 0 where tanh is steep.
+            return scale, scale
+        if self.scaling == "standard":
+            return self.loc[series_idx][:, None], self.std[series_idx][:, None]
+        return 0.0, np.ones((len(past), 1))
+
+    def inputs(self, batch, series_idx):
+        """Network inputs of a batch, and the (loc, scale) that undo the scaling."""
+        loc, scale = self._scale(batch.past, series_idx)
+        # Unobserved (padding) steps become 0; packing keeps the network from
+        # reading them.
+        past = np.nan_to_num((batch.past - loc) / scale)[:, :, None]  # -> (B, L, 1)
+        future = None
+        if batch.past_X is not None:
+            past_X = (batch.past_X - self.X_mean) / self.X_std  # -> (B, L, K)
+            past = np.concatenate([past, past_X], axis=2)  # -> (B, L, 1 + K)
+            if batch.future_X is not None:
+                future = (batch.future_X - self.X_mean) / self.X_std  # -> (B, T, K)
+        inputs = {
+            "past": torch.from_numpy(past.astype(np.float32)),
+            "lengths": torch.from_numpy(np.asarray(batch.n_observed, dtype=np.int64)),
+        }
+        if future is not None:
+            inputs["future"] = torch.from_numpy(future.astype(np.float32))
+        return inputs, loc, scale
+
+
+class WindowNet(NeuralNet):
+    """skorch net that trains on :class:`_WindowDataset` batches.
+
+    The only change to skorch's loop is the iterator: the dataset gathers a
+    whole batch with one vectorised index instead of collating windows one
+    by one, and the shuffling uses the net's own torch generator so
+    ``random_state`` makes training repeatable.
+    """
+
+    def __init__(self, *args, generator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.generator = generator
+
+    def get_iterator(self, dataset, training=False):
+        generator = self.generator if training else None
+        return _Batches(dataset, self.batch_size, generator)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        # X is already a _WindowDataset; skorch's own split would take the
+        # earliest windows, so validation comes through train_split only.
+        if self.train_split is None:
+            return X, None
+        return self.train_split(X, y, **fit_params)
+
+
+class RNNForecaster(BaseForecaster):
+    """Global recurrent forecaster (RNN, LSTM, GRU and variants).
+
+    One network learns from all windows of all series of the history and
+    forecasts every series from its last ``lookback`` values (and the
+    covariates ``X``, known in the past and in the future).
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn", "peephole", "coupled"}, default="lstm"
+        Recurrent cell. "lstm", "gru" and "rnn" run on torch's fused
+        ``nn.LSTM/GRU/RNN`` (cuDNN on GPU); "peephole" (Gers & Schmidhuber)
+        and "coupled" (input gate tied to the forget gate) on the
+        hand-written cells of :mod:`seqforecast.neural.cells`.
+    hidden_size : int, default=64
+        Units per layer.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    dropout : float, default=0.0
+        Dropout between stacked layers (not on the recurrent connections).
+    bidirectional : bool, default=False
+        Read the lookback window in both directions (it is all past, so both
+        are valid).
+    lookback : int or None, default=None
+        Past steps the network reads. None: ``max(2 * horizon, 3 * m)`` with
+        ``m`` the seasonal period (1 without seasonality).
+    horizon : int or None, default=None
+        Steps the network outputs at once. None: the seasonal period when
+        there is one, else 1. Longer forecasts chain the network over its own
+        outputs; shorter ones use its first steps.
+    strategy : {"mimo", "recursive", "seq2seq"}, default="mimo"
+        Multi-step strategy: all steps from the encoder state at once, one
+        step fed back ``horizon`` times, or an encoder–decoder that reads the
+        future covariates.
+    scaling : {"mean", "standard"} or None, default="mean"
+        Target normalisation, inverted on output: "mean" maps each window to
+        ``y / s - 1`` with ``s`` the mean absolute value of its observed past
+        (the network learns relative changes, and a series' level is
+        irrelevant); "standard"
+        standardises each series with its history's mean and standard
+        deviation; None trains on raw values.
+    loss : {"mae", "mse"}, default="mae"
+        Training loss on the scaled targets.
+    min_observed : int or None, default=None
+        Least observed values in a training window's past; shorter series
+        contribute windows packed to their length. None: ``lookback // 2``.
+    stride : int, default=1
+        Step between the training windows of a series (counted back from its
+        last window).
+    windows_per_epoch : int or None, default=None
+        Windows drawn at random for each epoch (without replacement up to the
+        number of windows, whole shuffled passes beyond). None: 20 batches,
+        so the default budget is ``20 * max_epochs`` optimisation steps
+        whatever the size of the history.
+    max_epochs : int, default=50
+        Training epochs.
+    batch_size : int, default=32
+        Windows per optimisation step.
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=0.0
+        Adam weight decay.
+    clip_grad_norm : float or None, default=1.0
+        Largest gradient norm (skorch's ``GradientNormClipping``); None
+        disables clipping.
+    early_stopping : int or None, default=None
+        Patience in epochs. The last ``horizon`` steps of every series are
+        then held out as validation windows (the latest in time, never a
+        random or earliest split), training uses only windows whose targets
+        end before them, and the weights of the best validation epoch are
+        kept.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train; "auto" picks CUDA when available.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation and window shuffling; an int makes
+        results repeatable on the same machine. Global RNG state is left
+        untouched.
+    verbose : int, default=0
+        0 is silent; 1 prints skorch's epoch table and a progress bar.
+    net_params : dict or None, default=None
+        Extra keyword arguments for the skorch net (for example
+        ``{"callbacks": [...]}``, ``{"optimizer": torch.optim.AdamW}``).
+
+    Attributes
+    ----------
+    net_ : WindowNet
+        The fitted skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the training history.
+    lookback_ : int
+        The lookback used.
+    horizon_ : int
+        The network's output length.
+    seasonal_period_ : int
+        Seasonal period inferred from the index (or 1).
+    n_train_windows_ : int
+        Number of training windows.
+
+    See Also
+    --------
+    LSTMForecaster : The LSTM preset.
+    GRUForecaster : The GRU preset.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqforecast.neural import RNNForecaster
+    >>> y = np.sin(np.arange(120) * 2 * np.pi / 12) + 2
+    >>> f = RNNForecaster(cell="gru", hidden_size=8, max_epochs=2, horizon=12,
+    ...                   random_state=0).fit(None, y)
+    >>> f.predict(np.zeros((12, 0))).shape
+    (12,)
+    """
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.0,
+        bidirectional=False,
+        lookback=None,
+        horizon=None,
+        strategy="mimo",
+        scaling="mean",
+        loss="mae",
+        min_observed=None,
+        stride=1,
+        windows_per_epoch=None,
+        max_epochs=50,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=0.0,
+        clip_grad_norm=1.0,
+        early_stopping=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        net_params=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.lookback = lookback
+        self.horizon = horizon
+        self.strategy = strategy
+        self.scaling = scaling
+        self.loss = loss
+        self.min_observed = min_observed
+        self.stride = stride
+        self.windows_per_epoch = windows_per_epoch
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.net_params = net_params
+
+    # ------------------------------------------------------------ parameters
+    def _check_params(self):
+        def choice(name, allowed):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ValueError(
+                    f"The {name!r} parameter of {type(self).__name__} must be one of "
+                    f"{list(allowed)}. Got {value!r} instead."
+                )
+
+        def integer(name, low, allow_none=False):
+            value = getattr(self, name)
+            if allow_none and value is None:
+                return
+            if (
+                not isinstance(value, numbers.Integral)
+                or isinstance(value, bool)
+                or value < low
+            ):
+                none = " or None" if allow_none else ""
+                raise ValueError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int "
+                    f">= {low}{none}. Got {value!r} instead."
+                )
+
+        def real(name, low, high=None, allow_none=False):
+            value = getattr(self, name)
+            if allow_none and value is None:
+                return
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            ok = ok and value >= low and (high is None or value < high)
+            if not ok:
+                bounds = f"in [{low}, {high})" if high is not None else f">= {low}"
+                raise ValueError(
+                    f"The {name!r} parameter of {type(self).__name__} must be a float "
+                    f"{bounds}. Got {value!r} instead."
+                )
+
+        choice("cell", _CELLS)
+        choice("strategy", _STRATEGIES)
+        choice("scaling", _SCALINGS)
+        choice("loss", tuple(_LOSSES))
+        choice("device", _DEVICES)
+        choice("bidirectional", (True, False))
+        for name in ("hidden_size", "num_layers", "max_epochs", "batch_size", "stride"):
+            integer(name, 1)
+        for name in ("lookback", "horizon", "min_observed", "windows_per_epoch"):
+            integer(name, 1, allow_none=True)
+        integer("early_stopping", 1, allow_none=True)
+        integer("verbose", 0)
+        real("dropout", 0.0, 1.0)
+        real("lr", 0.0)
+        real("weight_decay", 0.0)
+        real("clip_grad_norm", 0.0, allow_none=True)
+        if self.lr <= 0:
+            raise ValueError(f"The 'lr' parameter must be > 0. Got {self.lr!r} instead.")
+        if self.net_params is not None and not isinstance(self.net_params, dict):
+            raise ValueError(
+                f"net_params must be a dict of skorch parameters or None, got "
+                f"{type(self.net_params).__name__}."
+            )
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device='cuda' was requested but CUDA is not available here.")
+
+        self.seasonal_period_ = self._seasonal_period(None)
+        m = self.seasonal_period_
+        self.horizon_ = self.horizon if self.horizon is not None else max(m, 1)
+        self.lookback_ = (
+            self.lookback if self.lookback is not None else max(2 * self.horizon_, 3 * m)
+        )
+        if self.min_observed is not None and self.min_observed > self.lookback_:
+            raise ValueError(
+                f"min_observed={self.min_observed} is larger than lookback={self.lookback_}; "
+                "a window cannot hold more observations than its length."
+            )
+        self.min_observed_ = (
+            self.min_observed if self.min_observed is not None else max(1, self.lookback_ // 2)
+        )
+
+    def _min_observations(self):
+        needed = self.min_observed_ + self.horizon_
+        held_out = self.horizon_ if self.early_stopping else 0
+        why = (
+            f"min_observed={self.min_observed_} and horizon={self.horizon_}"
+            + (" (plus the held-out horizon for early_stopping)" if held_out else "")
+            + f" (lookback={self.lookback_})"
+        )
+        return needed + held_out, why
+
+    def _device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    # -------------------------------------------------------------- training
+    def _fit(self, y, X):
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        n_features = 0 if X is None else X.shape[1]
+        self.scaler_ = _Scaler(self.scaling, y, X)
+        windows = SlidingWindow(
+            self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
+        )
+        held_out = self.horizon_ if self.early_stopping else 0
+        n_train_rows = len(y) - held_out
+        windows.fit(y[:n_train_rows], None if X is None else X[:n_train_rows])
+        series_idx, target_start = windows.window_indices()
+        if len(series_idx) == 0:
+            raise ValueError(
+                "No training window fits in the history: every window needs "
+                f"min_observed={self.min_observed_} observed past values and "
+                f"horizon={self.horizon_} future values; lower lookback/horizon/min_observed."
+            )
+        self.n_train_windows_ = len(series_idx)
+        self.windows_per_epoch_ = (
+            self.windows_per_epoch
+            if self.windows_per_epoch is not None
+            else _BATCHES_PER_EPOCH * self.batch_size
+        )
+        train = _WindowDataset(windows, series_idx, target_start, self.scaler_)
+        valid = None
+        if self.early_stopping:
+            full = SlidingWindow(
+                self.lookback_, self.horizon_, min_observed=self.min_observed_
+            ).fit(y, X)
+            # The window whose targets are the last `horizon` steps of each series.
+            observed = full.n_observed(
+                np.arange(y.shape[1]), np.full(y.shape[1], n_train_rows)
+            )
+            v_series = np.flatnonzero(observed >= self.min_observed_)
+            valid = _WindowDataset(
+                full, v_series, np.full(len(v_series), n_train_rows), self.scaler_
+            )
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            generator = torch.Generator().manual_seed(seed)
+            self.net_ = self._build_net(n_features, valid, generator)
+            self.net_.initialize()
+            train = _SampledDataset(train, self.windows_per_epoch_)
+            with warnings.catch_warnings():
+                # skorch warns that y is None: the targets live in the dataset.
+                warnings.simplefilter("ignore", UserWarning)
+                self.net_.fit(train, y=None)
+        return self
+
+    def _build_net(self, n_features, valid, generator):
+        callbacks = []
+        if self.clip_grad_norm is not None:
+            callbacks.append(("clip", GradientNormClipping(self.clip_grad_norm)))
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(patience=self.early_stopping, load_best=True))
+            )
+        if self.verbose:
+            callbacks.append(("progress", ProgressBar()))
+        params = dict(
+            module=ForecastNetwork,
+            module__cell=self.cell,
+            module__n_past_features=1 + n_features,
+            module__n_future_features=n_features,
+            module__horizon=self.horizon_,
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            module__bidirectional=self.bidirectional,
+            module__strategy=self.strategy,
+            criterion=_LOSSES[self.loss],
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=predefined_split(valid) if valid is not None else None,
+            callbacks=callbacks,
+            device=self._device(),
+            verbose=self.verbose,
+            generator=generator,
+        )
+        extra = dict(self.net_params or {})
+        if "callbacks" in extra:
+            params["callbacks"] = callbacks + list(extra.pop("callbacks"))
+        params.update(extra)
+        return WindowNet(**params)
+
+    # ------------------------------------------------------------ prediction
+    def _forecast_chunk(self, y, X, X_next):
+        """Forecast ``horizon_`` steps after the panel ``y`` (scaled back)."""
+        windows = SlidingWindow(self.lookback_, self.horizon_, min_observed=1).fit(y, X)
+        context = windows.context()
+        series_idx = np.arange(y.shape[1])
+        inputs, loc, scale = self.scaler_.inputs(context, series_idx)
+        if X_next is not None:
+            future = (X_next - self.scaler_.X_mean) / self.scaler_.X_std  # -> (T, K)
+            future = np.broadcast_to(future, (y.shape[1], *future.shape))  # -> (B, T, K)
+            inputs["future"] = torch.from_numpy(np.ascontiguousarray(future, dtype=np.float32))
+        outputs = []
+        for start in range(0, y.shape[1], 4096):
+            part = {k: v[start:start + 4096] for k, v in inputs.items()}
+            with torch.no_grad():
+                out = self.net_.evaluation_step((part, None), training=False)
+            outputs.append(out.detach().cpu().numpy()[:, :, 0])  # -> (B, T)
+        scaled = np.concatenate(outputs, axis=0)
+        return (scaled * scale + loc).T  # -> (T, n_series)
+
+    def _predict(self, n_steps, X):
+        y, X_hist = self.y_history_, self.X_history_
+        T = self.horizon_
+        chunks = []
+        done = 0
+        while done < n_steps:
+            X_next = None
+            if X is not None:
+                X_next = X[done:done + T]
+                if len(X_next) < T:
+                    # The network reads T future covariate rows; beyond the
+                    # requested steps, repeat the last one (those outputs are
+                    # dropped).
+                    pad = np.repeat(X_next[-1:], T - len(X_next), axis=0)
+                    X_next = np.vstack([X_next, pad])
+            chunk = self._forecast_chunk(y, X_hist, X_next)
+            chunks.append(chunk)
+            done += T
+            if done < n_steps:
+                y = np.vstack([y, chunk])
+                if X_hist is not None:
+                    X_hist = np.vstack([X_hist, X_next])
+        return np.vstack(chunks)[:n_steps]
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save to a directory: parameters as JSON, weights and arrays as tensors.
+
+        Loading never executes code from the files (:meth:`load` uses
+        ``torch.load(weights_only=True)``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Directory to write (created if needed).
+        """
+        check_is_fitted(self)
+        from seqforecast.neural._persistence import save_forecaster
+
+        save_forecaster(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a forecaster written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Directory written by :meth:`save`.
+
+        Returns
+        -------
+        forecaster : RNNForecaster
+        """
+        from seqforecast.neural._persistence import load_forecaster
+
+        return load_forecaster(cls, path)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class _SampledDataset(torch.utils.data.Dataset):
+    """A fresh random draw of ``n_windows`` training windows at every epoch.
+
+    Draws without replacement up to the number of windows, and whole
+    shuffled passes beyond it, so small histories still get enough steps.
+    """
+
+    def __init__(self, dataset, n_windows):
+        self.dataset = dataset
+        self.n_windows = n_windows
+
+    def __len__(self):
+        return self.n_windows
+
+    def __getitem__(self, indices):
+        return self.dataset[indices]
+
+    def order(self, generator=None):
+        n = len(self.dataset)
+        passes = -(-self.n_windows // n)
+        order = torch.cat([torch.randperm(n, generator=generator) for _ in range(passes)])
+        return order[: self.n_windows].numpy()
+
+
+def _preset_signature(cell):
+    """RNNForecaster's signature with another default cell.
+
+    scikit-learn reads an estimator's parameters from its ``__init__``
+    signature, so the presets expose the full list without repeating it.
+    """
+    signature = inspect.signature(RNNForecaster.__init__)
+    parameters = [
+        p.replace(default=cell) if p.name == "cell" else p
+        for p in signature.parameters.values()
+    ]
+    return signature.replace(parameters=parameters)
+
+
+class LSTMForecaster(RNNForecaster):
+    """:class:`RNNForecaster` with an LSTM cell by default.
+
+    It takes the same parameters; ``cell`` may also be ``"peephole"`` or
+    ``"coupled"``, the LSTM variants.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqforecast.neural import LSTMForecaster
+    >>> y = np.sin(np.arange(120) * 2 * np.pi / 12) + 2
+    >>> f = LSTMForecaster(hidden_size=8, max_epochs=2, horizon=12, random_state=0)
+    >>> f.fit(None, y).forecast(3).shape
+    (3,)
+    """
+
+    def __init__(self, **params):
+        params.setdefault("cell", "lstm")
+        super().__init__(**params)
+
+    __init__.__signature__ = _preset_signature("lstm")
+
+
+class GRUForecaster(RNNForecaster):
+    """:class:`RNNForecaster` with a GRU cell by default (the same parameters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqforecast.neural import GRUForecaster
+    >>> y = np.sin(np.arange(120) * 2 * np.pi / 12) + 2
+    >>> f = GRUForecaster(hidden_size=8, max_epochs=2, horizon=12, random_state=0)
+    >>> f.fit(None, y).forecast(3).shape
+    (3,)
+    """
+
+    def __init__(self, **params):
+        params.setdefault("cell", "gru")
+        super().__init__(**params)
+
+    __init__.__signature__ = _preset_signature("gru")

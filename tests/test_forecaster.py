@@ -1,0 +1,195 @@
+"""RNNForecaster, LSTMForecaster and GRUForecaster: the sklearn layer over skorch."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+
+from seqforecast.baselines import NaiveForecaster
+from seqforecast.datasets import load_airpassengers
+from seqforecast.metrics import smape
+from seqforecast.neural import GRUForecaster, LSTMForecaster, RNNForecaster
+
+TINY = dict(hidden_size=8, max_epochs=3, windows_per_epoch=64, random_state=0)
+
+
+def seasonal_panel(n=100):
+    t = np.arange(n)
+    index = pd.date_range("2010-01-01", periods=n, freq="MS")
+    b = np.cos(t / 3) + 5
+    b[: n - 20] = np.nan  # a series much shorter than the others
+    y = pd.DataFrame({"a": np.sin(t / 3) + 5, "b": b}, index=index)
+    X = pd.DataFrame({"x": np.sin(t / 5)}, index=index)
+    return y, X
+
+
+@pytest.mark.parametrize("strategy", ["mimo", "recursive", "seq2seq"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "peephole", "coupled"])
+def test_every_cell_and_strategy_forecasts_a_ragged_panel_with_covariates(cell, strategy):
+    y, X = seasonal_panel()
+    f = RNNForecaster(
+        cell=cell, strategy=strategy, horizon=4, lookback=12,
+        bidirectional=cell == "gru", **TINY,
+    ).fit(X.iloc[:90], y.iloc[:90])
+    pred = f.predict(X.iloc[90:])
+    assert isinstance(pred, pd.DataFrame)
+    assert pred.index.equals(X.index[90:])
+    assert list(pred.columns) == ["a", "b"]
+    assert np.isfinite(pred.to_numpy()).all()
+    # The short series ("b", 10 observations before the cut) is forecast and
+    # lies near its level, not near zero padding.
+    assert abs(pred["b"].mean() - 5) < 2.5
+
+
+def test_training_loss_falls_by_half_on_an_easy_series():
+    y = 10 + np.sin(np.arange(200) * 2 * np.pi / 12)
+    f = GRUForecaster(horizon=6, lookback=24, hidden_size=16, max_epochs=15,
+                      windows_per_epoch=256, lr=5e-3, random_state=0).fit(None, y)
+    losses = f.net_.history[:, "train_loss"]
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_same_random_state_same_forecast_and_global_rng_untouched():
+    y, X = seasonal_panel()
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    first = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    assert torch.equal(torch.random.get_rng_state(), state)
+    second = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    pd.testing.assert_frame_equal(first.predict(X.iloc[90:]), second.predict(X.iloc[90:]))
+    other = LSTMForecaster(horizon=4, lookback=12, **{**TINY, "random_state": 1})
+    other.fit(X.iloc[:90], y.iloc[:90])
+    assert not np.allclose(other.predict(X.iloc[90:]), first.predict(X.iloc[90:]))
+
+
+def test_long_forecasts_chain_the_network_and_keep_the_first_steps():
+    y, X = seasonal_panel()
+    f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    long = f.predict(X.iloc[90:100])  # 10 steps: three chained passes of 4
+    short = f.predict(X.iloc[90:94])
+    pd.testing.assert_frame_equal(long.iloc[:4], short)
+    # The second pass starts from the first pass's forecasts as history.
+    g = clone(f)
+    g.__dict__.update(f.__dict__)
+    g.update(X.iloc[90:94], short)
+    np.testing.assert_allclose(g.predict(X.iloc[94:98]).to_numpy(), long.iloc[4:8].to_numpy())
+
+
+def test_covariates_are_used():
+    # y copies a covariate that is known in advance: only a model that reads
+    # the future covariates can forecast it.
+    rng = np.random.default_rng(0)
+    x = rng.choice([0.0, 1.0], size=400)
+    y = 5 + 3 * x
+    X = pd.DataFrame({"promo": x})
+    params = dict(horizon=4, lookback=8, hidden_size=16, max_epochs=20,
+                  windows_per_epoch=512, lr=5e-3, random_state=0)
+    with_x = LSTMForecaster(**params).fit(X.iloc[:380], y[:380])
+    without = LSTMForecaster(**params).fit(None, y[:380])
+    err_with = np.abs(with_x.predict(X.iloc[380:]) - y[380:]).mean()
+    err_without = np.abs(without.predict(np.zeros((20, 0))) - y[380:]).mean()
+    assert err_with < 0.5 * err_without
+
+
+@pytest.mark.parametrize("scaling", ["mean", "standard", None])
+def test_scalings_forecast_on_the_original_scale(scaling):
+    y = 1000 + 50 * np.sin(np.arange(120) * 2 * np.pi / 12)
+    f = GRUForecaster(horizon=12, lookback=24, scaling=scaling, hidden_size=16,
+                      max_epochs=10, windows_per_epoch=256, lr=5e-3, random_state=0)
+    pred = f.fit(None, y).predict(np.zeros((12, 0)))
+    if scaling is None:
+        # Raw values of 1000 are far from what a fresh network outputs.
+        assert np.abs(pred - 1000).mean() > 100
+    else:
+        assert np.abs(pred - 1000).mean() < 100
+
+
+def test_early_stopping_holds_out_the_last_horizon():
+    y, _ = seasonal_panel()
+    f = LSTMForecaster(horizon=4, lookback=12, early_stopping=2,
+                       **{**TINY, "max_epochs": 4}).fit(None, y)
+    history = f.net_.history
+    assert "valid_loss" in history[-1]
+    # The validation set is the window ending at the last row of each series.
+    valid = f.net_.train_split.keywords["valid_ds"] if hasattr(
+        f.net_.train_split, "keywords") else None
+    assert valid is not None
+    assert set(valid.target_start.tolist()) == {len(y) - 4}
+    # Training windows end before the held-out steps.
+    assert f.n_train_windows_ < LSTMForecaster(horizon=4, lookback=12, **TINY).fit(
+        None, y).n_train_windows_
+
+
+def test_save_and_load_round_trip(tmp_path):
+    y, X = seasonal_panel()
+    f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    f.save(tmp_path / "model")
+    meta = json.loads((tmp_path / "model" / "forecaster.json").read_text())
+    assert meta["class"] == "LSTMForecaster"
+    assert meta["params"]["lookback"] == 12
+    g = LSTMForecaster.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(g.predict(X.iloc[90:]), f.predict(X.iloc[90:]))
+    with pytest.raises(ValueError, match="GRUForecaster.load cannot read|holds a LSTMForecaster"):
+        GRUForecaster.load(tmp_path / "model")
+    with pytest.raises(ValueError, match="is not a saved forecaster"):
+        LSTMForecaster.load(tmp_path)
+
+
+def test_presets_expose_all_parameters():
+    params = LSTMForecaster().get_params()
+    assert params["cell"] == "lstm"
+    assert set(params) == set(RNNForecaster().get_params())
+    assert GRUForecaster().get_params()["cell"] == "gru"
+    assert clone(LSTMForecaster(cell="peephole", hidden_size=3)).get_params()["hidden_size"] == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"cell": "transformer"}, r"'cell' parameter of RNNForecaster must be one of"),
+        ({"strategy": "direct"}, r"'strategy' parameter .* Got 'direct'"),
+        ({"hidden_size": 0}, r"'hidden_size' parameter .* int >= 1\. Got 0"),
+        ({"dropout": 1.5}, r"'dropout' parameter .* Got 1\.5"),
+        ({"lookback": 4, "min_observed": 6}, r"min_observed=6 is larger than lookback=4"),
+        ({"net_params": [1]}, r"net_params must be a dict"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        RNNForecaster(**params).fit(None, np.arange(50.0))
+
+
+def test_too_short_history_says_what_is_needed():
+    with pytest.raises(ValueError, match=r"y has 20 observations .* need at least 30"):
+        LSTMForecaster(lookback=24, horizon=6, min_observed=24).fit(None, np.arange(20.0))
+
+
+def test_default_lookback_and_horizon_follow_the_season():
+    y = load_airpassengers().astype(float)
+    f = LSTMForecaster(**TINY).fit(None, y)
+    assert (f.seasonal_period_, f.horizon_, f.lookback_, f.min_observed_) == (12, 12, 36, 18)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("forecaster", [LSTMForecaster, GRUForecaster])
+def test_defaults_beat_seasonal_naive_on_airpassengers(forecaster):
+    y = load_airpassengers().astype(float)
+    train, test = y.iloc[:-12], y.iloc[-12:]
+    horizon = pd.DataFrame(index=test.index)
+    naive = NaiveForecaster(strategy="seasonal").fit(None, train).predict(horizon)
+    neural = forecaster(horizon=12, random_state=0).fit(None, train).predict(horizon)
+    assert smape(test, neural) < smape(test, naive)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_trains_and_predicts_on_cuda():
+    y, X = seasonal_panel()
+    f = LSTMForecaster(horizon=4, lookback=12, device="cuda", **TINY)
+    pred = f.fit(X.iloc[:90], y.iloc[:90]).predict(X.iloc[90:])
+    assert next(f.net_.module_.parameters()).is_cuda
+    cpu = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    np.testing.assert_allclose(pred.to_numpy(), cpu.predict(X.iloc[90:]).to_numpy(), atol=1e-3)
