@@ -95,8 +95,9 @@ class _Scaler:
 
     ``mean``: each window is divided by the mean absolute value ``s`` of its
     observed past and centred on it, ``(y - s) / s`` (the forecast is mapped
-    back), so one network serves series of any level. ``standard``: each series is standardised with the
-    mean and standard deviation of its training history. None: raw values.
+    back), so one network serves series of any level. ``standard``: each
+    series is standardised with the mean and standard deviation of its
+    training history. None: raw values.
     """
 
     def __init__(self, scaling, y, X):
