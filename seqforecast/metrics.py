@@ -623,12 +623,14 @@ class _MASEScorer:
     def _period(self, forecaster):
         if self.seasonal_period is not None:
             return _check_seasonal_period(self.seasonal_period)
-        period = getattr(forecaster, "seasonal_period_", None)
-        if period is not None:
-            return int(period)
+        # The data's own frequency comes first: it is the same for every
+        # candidate of a search, so their scores stay comparable.
         freq = getattr(forecaster, "freq_", None)
         if isinstance(freq, pd.offsets.BaseOffset):
             return seasonal_period_from_freq(freq)
+        period = getattr(forecaster, "seasonal_period_", None)
+        if period is not None:
+            return int(period)
         return 1
 
     def __call__(self, estimator, X, y, sample_weight=None):
@@ -662,13 +664,13 @@ def make_mase_scorer(*, seasonal_period=None):
     Parameters
     ----------
     seasonal_period : int or None, default=None
-        Lag of the naive forecast used for scaling. None: the forecaster's
-        ``seasonal_period_`` if it has one, else the period implied by the
-        frequency of its time index (12 for monthly data, see
-        :func:`~seqforecast.base.seasonal_period_from_freq`), else 1. When a
-        search varies the forecaster's own ``seasonal_period``, fix the
-        period here: otherwise each candidate is scaled by its own lag and
-        their scores are not comparable.
+        Lag of the naive forecast used for scaling. None: the period implied
+        by the frequency of the forecaster's time index (12 for monthly data,
+        see :func:`~seqforecast.base.seasonal_period_from_freq`), else its
+        ``seasonal_period_`` (data without a time index), else 1. Without a
+        time index, a search that varies the forecaster's own
+        ``seasonal_period`` should fix the period here, or each candidate is
+        scaled by its own lag.
 
     Returns
     -------

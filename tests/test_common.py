@@ -7,6 +7,12 @@ EXPECTED_FAILED_CHECKS with the reason; every other check must pass.
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from seqforecast.baselines import NaiveForecaster
+from seqforecast.neural import GRUForecaster, LSTMForecaster
+
+# Two tiny neural configurations (the checks fit dozens of times).
+TINY = dict(
+    hidden_size=4, max_epochs=1, windows_per_epoch=32, lookback=4, horizon=2, random_state=0
+)
 
 EXPECTED_FAILED_CHECKS = {
     "check_methods_subset_invariance": (
@@ -28,6 +34,8 @@ EXPECTED_FAILED_CHECKS = {
 FORECASTERS = [
     NaiveForecaster(),
     NaiveForecaster(strategy="drift"),
+    LSTMForecaster(**TINY),
+    GRUForecaster(strategy="seq2seq", bidirectional=True, **TINY),
 ]
 
 

@@ -400,10 +400,16 @@ def test_mase_scorer_period_resolution(monthly_series):
     y = monthly_series
     X = pd.DataFrame(index=y.index)
     y_tr, X_tr, y_te, X_te = y.iloc[:48], X.iloc[:48], y.iloc[48:], X.iloc[48:]
-    # A forecaster's own seasonal_period_ comes first.
+    # The frequency of the index comes first (monthly: 12), whatever the
+    # forecaster's own seasonal_period_ (4 here), so candidates compare.
     model = _SeasonalNaiveWithPeriod(lag=12).fit(X_tr, y_tr)
     pred = model.predict(X_te)
     assert mase_scorer(model, X_te, y_te) == pytest.approx(
+        -mase(y_te, pred, y_train=y_tr, seasonal_period=12)
+    )
+    # Without a time index, the forecaster's seasonal_period_ is used.
+    arr_with_period = _SeasonalNaiveWithPeriod(lag=12).fit(None, y_tr.to_numpy())
+    assert mase_scorer(arr_with_period, np.zeros((12, 0)), y_te.to_numpy()) == pytest.approx(
         -mase(y_te, pred, y_train=y_tr, seasonal_period=4)
     )
     # No index and no seasonal_period_: lag 1.
