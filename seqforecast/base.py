@@ -389,6 +389,97 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             return pd.DataFrame(y_pred, index=X.index)
         return y_pred
 
+    def predict_quantiles(self, X, quantiles=(0.05, 0.5, 0.95)):
+        """Quantiles of the forecast distribution of the ``len(X)`` next steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_steps, n_features) or DataFrame
+            As in :meth:`predict`.
+        quantiles : sequence of float, default=(0.05, 0.5, 0.95)
+            Probabilities strictly between 0 and 1.
+
+        Returns
+        -------
+        y_quantiles : DataFrame
+            For one series, one column per quantile; for a panel, columns
+            ``(series, quantile)`` (a MultiIndex). Indexed like
+            :meth:`predict` (by ``X``'s index, or the future timestamps, or
+            positions).
+        """
+        check_is_fitted(self)
+        quantiles = self._check_quantiles(quantiles)
+        n_rows, gap, X_future, out_index = self._validate_future(X)
+        values = np.asarray(
+            self._predict_quantiles(gap + n_rows, X_future, quantiles), dtype=np.float64
+        )[gap:]  # -> (n_steps, n_series, n_quantiles)
+        # Quantiles must not cross, whatever the model: sort along the last axis.
+        values = np.sort(values, axis=2)
+        return self._wrap_columns(values, quantiles, out_index, n_rows)
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central prediction intervals of the ``len(X)`` next steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_steps, n_features) or DataFrame
+            As in :meth:`predict`.
+        coverage : float, default=0.9
+            Nominal probability that a future value falls in its interval;
+            the bounds are the ``(1 - coverage) / 2`` and
+            ``(1 + coverage) / 2`` quantiles.
+
+        Returns
+        -------
+        intervals : DataFrame
+            Columns ``lower`` and ``upper`` for one series; ``(series,
+            "lower" | "upper")`` for a panel.
+        """
+        if not isinstance(coverage, numbers.Real) or not 0 < coverage < 1:
+            raise ValueError(
+                f"coverage must be a float strictly between 0 and 1, got {coverage!r}."
+            )
+        alpha = (1 - coverage) / 2
+        q = self.predict_quantiles(X, quantiles=(alpha, 1 - alpha))
+        if isinstance(q.columns, pd.MultiIndex):
+            names = {alpha: "lower", 1 - alpha: "upper"}
+            q.columns = pd.MultiIndex.from_tuples(
+                [(s, names[p]) for s, p in q.columns], names=["series", "bound"]
+            )
+        else:
+            q.columns = pd.Index(["lower", "upper"], name="bound")
+        return q
+
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        """Quantiles as an array (n_steps, n_series, n_quantiles)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not forecast quantiles; wrap it in a conformal "
+            "forecaster for intervals."
+        )
+
+    @staticmethod
+    def _check_quantiles(quantiles):
+        q = np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
+        if q.ndim != 1 or q.size == 0 or np.any((q <= 0) | (q >= 1)) or np.isnan(q).any():
+            raise ValueError(
+                f"quantiles must be probabilities strictly between 0 and 1, got {quantiles!r}."
+            )
+        return q
+
+    def _wrap_columns(self, values, labels, index, n_rows):
+        """(n_steps, n_series, n_labels) -> DataFrame with (series, label) columns."""
+        if index is None:
+            index = pd.RangeIndex(n_rows)
+        labels = list(labels)
+        if self.n_series_ == 1 and self.y_ndim_ == 1:
+            return pd.DataFrame(values[:, 0, :], index=index, columns=pd.Index(labels))
+        names = (
+            list(self.series_names_) if self.series_names_ is not None
+            else list(range(self.n_series_))
+        )
+        columns = pd.MultiIndex.from_product([names, labels], names=["series", "quantile"])
+        return pd.DataFrame(values.reshape(n_rows, -1), index=index, columns=columns)
+
     # ------------------------------------------------------------ validation
     def _check_y_values(self, y, *, allow_leading_nan):
         if y is None:

@@ -193,3 +193,57 @@ def test_trains_and_predicts_on_cuda():
     assert next(f.net_.module_.parameters()).is_cuda
     cpu = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
     np.testing.assert_allclose(pred.to_numpy(), cpu.predict(X.iloc[90:]).to_numpy(), atol=1e-3)
+
+
+def noisy_seasonal(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    return 10 + np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 0.3, n)
+
+
+@pytest.mark.parametrize("loss", ["quantile", "gaussian"])
+def test_probabilistic_losses_give_ordered_quantiles_and_median_point(loss, tmp_path):
+    y = noisy_seasonal()
+    f = GRUForecaster(horizon=6, lookback=24, hidden_size=16, max_epochs=8, lr=5e-3,
+                      loss=loss, random_state=0).fit(None, y[:288])
+    horizon = np.zeros((12, 0))
+    q = f.predict_quantiles(horizon, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))
+    values = q.to_numpy()
+    assert list(q.columns) == [0.05, 0.25, 0.5, 0.75, 0.95]
+    assert np.all(np.diff(values, axis=1) > 0)
+    # The point forecast is the median (quantile loss) or the mean (gaussian,
+    # symmetric): both equal the 0.5 quantile.
+    np.testing.assert_allclose(values[:, 2], f.predict(horizon), rtol=1e-6)
+    interval = f.predict_interval(horizon, coverage=0.5)
+    np.testing.assert_allclose(interval.to_numpy(), values[:, [1, 3]], rtol=1e-6)
+    f.save(tmp_path / "m")
+    loaded = GRUForecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(loaded.predict_quantiles(horizon, (0.05, 0.5)),
+                                  f.predict_quantiles(horizon, (0.05, 0.5)))
+
+
+def test_quantiles_between_learned_ones_are_interpolated():
+    y = noisy_seasonal()
+    f = GRUForecaster(horizon=6, lookback=24, hidden_size=8, max_epochs=2,
+                      loss="quantile", quantiles=(0.1, 0.5, 0.9), random_state=0)
+    f.fit(None, y)
+    q = f.predict_quantiles(np.zeros((6, 0)), quantiles=(0.1, 0.3, 0.5, 0.7, 0.9)).to_numpy()
+    np.testing.assert_allclose(q[:, 1], (q[:, 0] + q[:, 2]) / 2)
+    np.testing.assert_allclose(q[:, 3], (q[:, 2] + q[:, 4]) / 2)
+    with pytest.raises(ValueError, match=r"outside the learned range \[0\.1, 0\.9\]"):
+        f.predict_quantiles(np.zeros((6, 0)), quantiles=(0.05,))
+
+
+def test_gaussian_quantiles_follow_the_normal_distribution():
+    y = noisy_seasonal()
+    f = GRUForecaster(horizon=6, lookback=24, hidden_size=8, max_epochs=2,
+                      loss="gaussian", random_state=0).fit(None, y)
+    q = f.predict_quantiles(np.zeros((6, 0)), quantiles=(0.5, 0.8413447460685429)).to_numpy()
+    sd = q[:, 1] - q[:, 0]  # mean + 1 sd is the 84.13 % quantile
+    q95 = f.predict_quantiles(np.zeros((6, 0)), quantiles=(0.975,)).to_numpy()[:, 0]
+    np.testing.assert_allclose(q95, q[:, 0] + 1.959963984540054 * sd, rtol=1e-5)
+
+
+def test_point_losses_refuse_quantiles():
+    f = GRUForecaster(horizon=6, lookback=12, **TINY).fit(None, noisy_seasonal(100))
+    with pytest.raises(ValueError, match="point forecasts only; train with loss='quantile'"):
+        f.predict_interval(np.zeros((6, 0)))

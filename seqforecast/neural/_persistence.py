@@ -94,6 +94,8 @@ def save_forecaster(forecaster, path):
     for key, value in meta["fitted"].items():
         if isinstance(value, np.integer):
             meta["fitted"][key] = int(value)
+    if hasattr(forecaster, "quantiles_"):
+        meta["quantiles"] = forecaster.quantiles_.tolist()
     arrays = {
         f"module.{k}": v.detach().cpu() for k, v in forecaster.net_.module_.state_dict().items()
     }
@@ -139,6 +141,8 @@ def load_forecaster(cls, path):
     forecaster = cls(**meta["params"])
     for name, value in meta["fitted"].items():
         setattr(forecaster, name, value)
+    if "quantiles" in meta:
+        forecaster.quantiles_ = np.asarray(meta["quantiles"], dtype=np.float64)
     forecaster.index_, forecaster.freq_ = _index_from_json(meta["index"])
     names = meta["series_names"]
     forecaster.series_names_ = pd.Index(names) if names is not None else None

@@ -27,12 +27,46 @@ from seqforecast.base import BaseForecaster
 from seqforecast.neural.networks import ForecastNetwork
 from seqforecast.windowing import SlidingWindow
 
-__all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "WindowNet"]
+__all__ = [
+    "GRUForecaster", "GaussianNLLLoss", "LSTMForecaster", "PinballLoss", "RNNForecaster",
+    "WindowNet",
+]
 
 _CELLS = ("rnn", "lstm", "gru", "peephole", "coupled")
 _STRATEGIES = ("mimo", "recursive", "seq2seq")
 _SCALINGS = ("mean", "standard", None)
-_LOSSES = {"mae": torch.nn.L1Loss, "mse": torch.nn.MSELoss}
+_DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+
+class PinballLoss(torch.nn.Module):
+    """Mean pinball (quantile) loss of outputs (B, T, Q) against targets (B, T, 1)."""
+
+    def __init__(self, quantiles=_DEFAULT_QUANTILES):
+        super().__init__()
+        self.register_buffer("quantiles", torch.as_tensor(quantiles, dtype=torch.float32))
+
+    def forward(self, y_pred, y_true):
+        error = y_true - y_pred  # -> (B, T, Q)
+        return torch.maximum(self.quantiles * error, (self.quantiles - 1) * error).mean()
+
+
+class GaussianNLLLoss(torch.nn.Module):
+    """Gaussian negative log-likelihood of outputs (B, T, 2) = (mean, scale)."""
+
+    def __init__(self):
+        super().__init__()
+        self.nll = torch.nn.GaussianNLLLoss(full=False)
+
+    def forward(self, y_pred, y_true):
+        return self.nll(y_pred[..., :1], y_true, y_pred[..., 1:] ** 2)
+
+
+_LOSSES = {
+    "mae": torch.nn.L1Loss,
+    "mse": torch.nn.MSELoss,
+    "quantile": PinballLoss,
+    "gaussian": GaussianNLLLoss,
+}
 _DEVICES = ("cpu", "cuda", "auto")
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the size of the history.
@@ -211,8 +245,18 @@ class RNNForecaster(BaseForecaster):
         irrelevant); "standard"
         standardises each series with its history's mean and standard
         deviation; None trains on raw values.
-    loss : {"mae", "mse"}, default="mae"
-        Training loss on the scaled targets.
+    loss : {"mae", "mse", "quantile", "gaussian"}, default="mae"
+        Training loss on the scaled targets. "mae" and "mse" give point
+        forecasts (median and mean). "quantile" trains one output per entry
+        of ``quantiles`` with the pinball loss; the outputs are sorted by
+        construction, so quantiles never cross; ``predict`` returns the
+        median. "gaussian" predicts a mean and a scale with the Gaussian
+        negative log-likelihood; ``predict`` returns the mean. Both enable
+        :meth:`predict_quantiles` and :meth:`predict_interval`.
+    quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+        Quantiles learned with ``loss="quantile"``; other quantiles asked at
+        predict time are interpolated linearly between them (asking outside
+        their range is an error).
     min_observed : int or None, default=None
         Least observed values in a training window's past; shorter series
         contribute windows packed to their length. None: ``lookback // 2``.
@@ -296,6 +340,7 @@ class RNNForecaster(BaseForecaster):
         strategy="mimo",
         scaling="mean",
         loss="mae",
+        quantiles=_DEFAULT_QUANTILES,
         min_observed=None,
         stride=1,
         windows_per_epoch=None,
@@ -320,6 +365,7 @@ class RNNForecaster(BaseForecaster):
         self.strategy = strategy
         self.scaling = scaling
         self.loss = loss
+        self.quantiles = quantiles
         self.min_observed = min_observed
         self.stride = stride
         self.windows_per_epoch = windows_per_epoch
@@ -395,6 +441,13 @@ class RNNForecaster(BaseForecaster):
                 f"net_params must be a dict of skorch parameters or None, got "
                 f"{type(self.net_params).__name__}."
             )
+        if self.loss == "quantile":
+            q = self._check_quantiles(self.quantiles)
+            if np.any(np.diff(q) <= 0):
+                raise ValueError(
+                    f"quantiles must be strictly increasing, got {self.quantiles!r}."
+                )
+            self.quantiles_ = q
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
 
@@ -500,6 +553,11 @@ class RNNForecaster(BaseForecaster):
             module__dropout=self.dropout,
             module__bidirectional=self.bidirectional,
             module__strategy=self.strategy,
+            module__n_outputs=self._n_outputs(),
+            module__feedback_output=self._point_output(),
+            module__output_transform={"quantile": "monotone", "gaussian": "gaussian"}.get(
+                self.loss
+            ),
             criterion=_LOSSES[self.loss],
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
@@ -512,6 +570,8 @@ class RNNForecaster(BaseForecaster):
             verbose=self.verbose,
             generator=generator,
         )
+        if self.loss == "quantile":
+            params["criterion__quantiles"] = tuple(self.quantiles_)
         extra = dict(self.net_params or {})
         if "callbacks" in extra:
             params["callbacks"] = callbacks + list(extra.pop("callbacks"))
@@ -519,8 +579,24 @@ class RNNForecaster(BaseForecaster):
         return WindowNet(**params)
 
     # ------------------------------------------------------------ prediction
+    def _n_outputs(self):
+        if self.loss == "quantile":
+            return len(self.quantiles_)
+        return 2 if self.loss == "gaussian" else 1
+
+    def _point_output(self):
+        """Index of the output that is the point forecast (and is fed back)."""
+        if self.loss == "quantile":
+            # The learned quantile nearest the median (0.5 itself by default).
+            return int(np.argmin(np.abs(self.quantiles_ - 0.5)))
+        return 0
+
     def _forecast_chunk(self, y, X, X_next):
-        """Forecast ``horizon_`` steps after the panel ``y`` (scaled back)."""
+        """The network's ``horizon_`` steps after the panel ``y``, in data units.
+
+        Returns an array (T, n_series, O): O = 1 for point losses, one
+        column per learned quantile, or (mean, standard deviation).
+        """
         windows = SlidingWindow(self.lookback_, self.horizon_, min_observed=1).fit(y, X)
         context = windows.context()
         series_idx = np.arange(y.shape[1])
@@ -534,13 +610,20 @@ class RNNForecaster(BaseForecaster):
             part = {k: v[start:start + 4096] for k, v in inputs.items()}
             with torch.no_grad():
                 out = self.net_.evaluation_step((part, None), training=False)
-            outputs.append(out.detach().cpu().numpy()[:, :, 0])  # -> (B, T)
-        scaled = np.concatenate(outputs, axis=0)
-        return (scaled * scale + loc).T  # -> (T, n_series)
+            outputs.append(out.detach().cpu().numpy().astype(np.float64))  # -> (B, T, O)
+        out = np.concatenate(outputs, axis=0)  # -> (n_series, T, O)
+        loc = np.broadcast_to(loc, (y.shape[1], 1))[:, :, None]  # -> (n_series, 1, 1)
+        scale = np.broadcast_to(scale, (y.shape[1], 1))[:, :, None]
+        if self.loss == "gaussian":
+            out = np.concatenate([out[..., :1] * scale + loc, out[..., 1:] * scale], axis=2)
+        else:
+            out = out * scale + loc
+        return out.transpose(1, 0, 2)  # -> (T, n_series, O)
 
-    def _predict(self, n_steps, X):
+    def _predict_outputs(self, n_steps, X):
+        """All outputs for ``n_steps`` steps, chaining over the point forecast."""
         y, X_hist = self.y_history_, self.X_history_
-        T = self.horizon_
+        T, point = self.horizon_, self._point_output()
         chunks = []
         done = 0
         while done < n_steps:
@@ -553,14 +636,43 @@ class RNNForecaster(BaseForecaster):
                     # dropped).
                     pad = np.repeat(X_next[-1:], T - len(X_next), axis=0)
                     X_next = np.vstack([X_next, pad])
-            chunk = self._forecast_chunk(y, X_hist, X_next)
+            chunk = self._forecast_chunk(y, X_hist, X_next)  # -> (T, n_series, O)
             chunks.append(chunk)
             done += T
             if done < n_steps:
-                y = np.vstack([y, chunk])
+                y = np.vstack([y, chunk[:, :, point]])
                 if X_hist is not None:
                     X_hist = np.vstack([X_hist, X_next])
-        return np.vstack(chunks)[:n_steps]
+        return np.concatenate(chunks, axis=0)[:n_steps]
+
+    def _predict(self, n_steps, X):
+        return self._predict_outputs(n_steps, X)[:, :, self._point_output()]
+
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        if self.loss not in ("quantile", "gaussian"):
+            raise ValueError(
+                f"{type(self).__name__} was trained with loss={self.loss!r}, which gives "
+                "point forecasts only; train with loss='quantile' or loss='gaussian' for "
+                "quantiles and intervals."
+            )
+        out = self._predict_outputs(n_steps, X)  # -> (n_steps, n_series, O)
+        if self.loss == "gaussian":
+            z = torch.distributions.Normal(0.0, 1.0).icdf(torch.as_tensor(quantiles)).numpy()
+            return out[..., :1] + out[..., 1:] * z  # -> (n_steps, n_series, Q)
+        learned = self.quantiles_
+        if quantiles.min() < learned[0] - 1e-12 or quantiles.max() > learned[-1] + 1e-12:
+            raise ValueError(
+                f"quantiles {quantiles.tolist()} fall outside the learned range "
+                f"[{learned[0]}, {learned[-1]}]; add them to the forecaster's quantiles "
+                "parameter and refit."
+            )
+        # Linear interpolation between learned quantiles, vectorised over steps
+        # and series.
+        position = np.interp(quantiles, learned, np.arange(len(learned)))
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, len(learned) - 1)
+        weight = position - low
+        return out[..., low] * (1 - weight) + out[..., high] * weight
 
     # ----------------------------------------------------------- persistence
     def save(self, path):

@@ -28,11 +28,14 @@ from .cells import (
     make_cell,
 )
 
-__all__ = ["FUSED_CELLS", "STRATEGIES", "ForecastNetwork", "RecurrentEncoder"]
+__all__ = [
+    "FUSED_CELLS", "OUTPUT_TRANSFORMS", "STRATEGIES", "ForecastNetwork", "RecurrentEncoder",
+]
 
 # Cells that torch implements as fused modules (cuDNN on GPU).
 FUSED_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 STRATEGIES = ("mimo", "recursive", "seq2seq")
+OUTPUT_TRANSFORMS = (None, "monotone", "gaussian")
 _CELLS_WITH_MEMORY = ("lstm", "peephole", "coupled")
 
 
@@ -403,6 +406,12 @@ class ForecastNetwork(nn.Module):
     feedback_output : int or None, default=None
         Which output the recursive strategy feeds back; None means
         ``n_outputs // 2``. Ignored by the other strategies.
+    output_transform : {None, "monotone", "gaussian"}, default=None
+        Constraint on each step's O outputs. "monotone": the first output
+        plus cumulative softplus increments, so the outputs are sorted
+        (non-crossing quantiles by construction); "gaussian" (O = 2): a mean
+        and a positive scale (softplus). Applied before feedback in the
+        recursive strategy.
     init : {"xavier_orthogonal", "torch"}, default="xavier_orthogonal"
         Initialisation of the recurrent weights (heads use torch's default).
     fused : bool, default=True
@@ -447,8 +456,15 @@ class ForecastNetwork(nn.Module):
         feedback_output=None,
         init="xavier_orthogonal",
         fused=True,
+        output_transform=None,
     ):
         super().__init__()
+        if output_transform is not None:
+            _check_choice("output_transform", output_transform, OUTPUT_TRANSFORMS[1:])
+        if output_transform == "gaussian" and n_outputs != 2:
+            raise ValueError(
+                f"output_transform='gaussian' needs n_outputs=2 (mean, scale), got {n_outputs}."
+            )
         _check_choice("cell", cell, CELL_TYPES)
         _check_int("n_future_features", n_future_features, 0)
         _check_int("n_past_features", n_past_features, 1)
@@ -483,6 +499,7 @@ class ForecastNetwork(nn.Module):
         self.strategy = strategy
         self.n_outputs = n_outputs
         self.feedback_output = feedback_output
+        self.output_transform = output_transform
         self.encoder = RecurrentEncoder(
             cell, n_past_features, hidden_size, num_layers=num_layers, dropout=dropout,
             bidirectional=bidirectional, init=init, fused=fused,
@@ -529,10 +546,22 @@ class ForecastNetwork(nn.Module):
         # K future covariates, E extra inputs, H hidden, D directions, O outputs per step.
         future = self._check_inputs(past, future)  # -> (B, T, K), K may be 0
         if self.strategy == "mimo":
-            return self._forward_mimo(past, future, lengths)
+            return self._transform(self._forward_mimo(past, future, lengths))
         if self.strategy == "recursive":
             return self._forward_recursive(past, future, lengths)
-        return self._forward_seq2seq(past, future, lengths)
+        return self._transform(self._forward_seq2seq(past, future, lengths))
+
+    def _transform(self, out):
+        """Constrain the raw head outputs (..., O) (see ``output_transform``)."""
+        if self.output_transform == "monotone":
+            # The first output, then non-negative increments: sorted outputs,
+            # so quantiles never cross.
+            increments = nn.functional.softplus(out[..., 1:])
+            return torch.cat([out[..., :1], out[..., :1] + increments.cumsum(-1)], dim=-1)
+        if self.output_transform == "gaussian":
+            scale = nn.functional.softplus(out[..., 1:]) + 1e-4
+            return torch.cat([out[..., :1], scale], dim=-1)
+        return out
 
     def _check_inputs(self, past, future):
         if (
@@ -588,7 +617,7 @@ class ForecastNetwork(nn.Module):
         for t in range(self.horizon):
             h_n, _ = self.encoder(window, lengths)  # -> (layers*D, B, H)
             summary = self._summary(h_n)  # -> (B, D*H)
-            y_t = self.head(torch.cat([summary, future[:, t]], dim=1))  # -> (B, O)
+            y_t = self._transform(self.head(torch.cat([summary, future[:, t]], dim=1)))  # (B, O)
             predictions.append(y_t)
             row = torch.cat([y_t[:, fb : fb + 1], future[:, t], extras], dim=1)  # -> (B, F)
             window = torch.cat([window[:, 1:], row[:, None]], dim=1)  # -> (B, L, F)
