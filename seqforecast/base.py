@@ -76,10 +76,10 @@ def seasonal_period_from_freq(freq) -> int:
     if name in ("min", "T", "s", "S"):
         # Sub-hourly data: a daily season.
         seconds = pd.Timedelta(offset).total_seconds()
-        return max(1, int(round(86400 / seconds)))
+        return max(1, round(86400 / seconds))
     period = _PERIOD_BY_FREQ.get(name, 1)
     if offset.n > 1 and period > 1:
-        period = max(1, int(round(period / offset.n)))
+        period = max(1, round(period / offset.n))
     return period
 
 

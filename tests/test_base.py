@@ -218,7 +218,7 @@ def test_unknown_strategy():
 
 
 def test_wrong_y_shape():
-    with pytest.raises(ValueError, match="y must be 1-D .* got 3 dimensions|Found array with dim 3"):
+    with pytest.raises(ValueError, match=r"Found array with dim 3"):
         NaiveForecaster().fit(None, np.zeros((4, 2, 2)))
 
 
