@@ -247,3 +247,13 @@ def test_point_losses_refuse_quantiles():
     f = GRUForecaster(horizon=6, lookback=12, **TINY).fit(None, noisy_seasonal(100))
     with pytest.raises(ValueError, match="point forecasts only; train with loss='quantile'"):
         f.predict_interval(np.zeros((6, 0)))
+
+
+def test_panel_series_too_short_for_a_window_are_still_forecast():
+    y, _ = seasonal_panel()
+    y.loc[y.index[:-5], "b"] = np.nan  # 5 points: no window of lookback 12 // 2 + 4
+    f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, y)
+    assert np.isfinite(f.forecast(4).to_numpy()).all()
+    only_short = y[["b"]].iloc[-5:]
+    with pytest.raises(ValueError, match=r"y has 5 observations .* need at least 10"):
+        LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, only_short["b"])

@@ -260,6 +260,9 @@ class RNNForecaster(BaseForecaster):
     min_observed : int or None, default=None
         Least observed values in a training window's past; shorter series
         contribute windows packed to their length. None: ``lookback // 2``.
+        A single series needs ``min_observed + horizon`` observations; in a
+        panel, series shorter than that contribute no training window but
+        are still forecast.
     stride : int, default=1
         Step between the training windows of a series (counted back from its
         last window).
@@ -467,6 +470,11 @@ class RNNForecaster(BaseForecaster):
         )
 
     def _min_observations(self):
+        if self.n_series_ > 1:
+            # In a panel, a series too short for a training window still gets
+            # forecasts from the network trained on the others; fit fails only
+            # when no series has a window.
+            return 1, "a series"
         needed = self.min_observed_ + self.horizon_
         held_out = self.horizon_ if self.early_stopping else 0
         why = (

@@ -1,0 +1,206 @@
+"""Accuracy benchmark on the M3 competition (DESIGN.md §3).
+
+One command runs a study and writes its results::
+
+    python -m benchmarks.accuracy --dataset m3 --category monthly
+    python -m benchmarks.accuracy --dataset m3 --category quarterly --n-series 100 --seed 0
+
+Every model goes through the public API: classical models fit one model per
+series (in parallel with ``--n-jobs``), neural models are global (one fit on
+the right-aligned training panel, one ``predict`` for all series). Forecasts
+are made once, from the end of the competition's training part, and scored
+on its test part with sMAPE and MASE as defined in DESIGN.md §3.
+
+Results go to ``benchmarks/results/``: ``m3_<category>.csv`` (one row per
+model), ``m3_<category>_per_series.csv`` (errors of every series),
+``m3_<category>_by_step.csv`` and ``.png`` (sMAPE by forecast step). Runs on a
+sample (``--n-series``) get a ``_n<N>_seed<S>`` suffix so they never
+overwrite the full-run files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# Published sMAPE on M3 (Makridakis & Hibon 2000; Hyndman's Mcomp vignette;
+# Oreshkin et al. 2019 for N-BEATS), by category.
+PUBLISHED = {
+    "Theta": {"monthly": 13.85, "quarterly": 8.96, "yearly": 16.90, "other": 4.41},
+    "B-J automatic ARIMA": {"monthly": 14.81, "quarterly": 10.26, "yearly": 17.73,
+                            "other": 5.06},
+    "N-BEATS": {"monthly": 13.19, "quarterly": 8.92, "yearly": 16.2, "other": 4.19},
+}
+
+CLASSICAL = ("snaive", "arima", "ets", "theta")
+NEURAL = ("rnn", "lstm", "gru")
+ENSEMBLE_SEEDS = (0, 1, 2)
+DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble")
+
+
+def make_model(name, *, horizon, period, seed, n_jobs):
+    """A forecaster by benchmark name, with its default parameters."""
+    import seqforecast as sf
+
+    if name == "snaive":
+        return sf.NaiveForecaster(strategy="seasonal" if period > 1 else "last",
+                               seasonal_period=period)
+    if name == "arima":
+        return sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs)
+    if name == "ets":
+        return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs)
+    if name == "theta":
+        return sf.ThetaForecaster(seasonal_period=period, n_jobs=n_jobs)
+    neural = {"rnn": lambda: sf.RNNForecaster(cell="rnn"), "lstm": sf.LSTMForecaster,
+              "gru": sf.GRUForecaster}[name]()
+    return neural.set_params(horizon=horizon, random_state=seed)
+
+
+def run_model(name, data, *, seed, n_jobs):
+    """Fit on the training panel, forecast the test part: (forecast, fit s, predict s)."""
+    model = make_model(name, horizon=data.horizon, period=data.seasonal_period,
+                       seed=seed, n_jobs=n_jobs)
+    horizon = pd.DataFrame(index=data.y_test.index)
+    start = time.perf_counter()
+    model.fit(None, data.y_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    forecast = model.predict(horizon)
+    return forecast, fit_seconds, time.perf_counter() - start
+
+
+def score(data, forecast):
+    """Per-series sMAPE and MASE, and per-step sMAPE averaged over series."""
+    from seqforecast.metrics import mase, smape
+
+    y_test, y_train = data.y_test, data.y_train
+    smapes = smape(y_test, forecast, multioutput="raw_values")
+    mases = mase(y_test, forecast, y_train=y_train, seasonal_period=data.seasonal_period,
+                 multioutput="raw_values")
+    actual, pred = y_test.to_numpy(), np.asarray(forecast, dtype=float)
+    denom = np.abs(actual) + np.abs(pred)
+    terms = np.where(denom > 0, 200 * np.abs(actual - pred) / np.where(denom > 0, denom, 1), 0)
+    return smapes, mases, terms.mean(axis=1)
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="m3", choices=["m3"])
+    parser.add_argument("--category", required=True,
+                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
+                        help=f"comma-separated, from {', '.join(DEFAULT_MODELS)}")
+    parser.add_argument("--n-series", type=int, default=None,
+                        help="sample this many series (default: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="processes for per-series classical fits")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = sorted(set(models) - set(DEFAULT_MODELS))
+    if unknown:
+        parser.error(f"unknown models {unknown}; choose from {list(DEFAULT_MODELS)}")
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from seqforecast.datasets import load_m3
+
+    data = load_m3(args.category, n_series=args.n_series, random_state=args.seed)
+    suffix = "" if args.n_series is None else f"_n{args.n_series}_seed{args.seed}"
+    stem = f"{args.dataset}_{args.category}{suffix}"
+    command = "python -m benchmarks.accuracy " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    date = dt.date.today().isoformat()
+    print(f"M3 {args.category}: {data.n_series} series, horizon {data.horizon}, "
+          f"period {data.seasonal_period}", file=sys.stderr)
+
+    rows, per_series, by_step, forecasts = [], [], {}, {}
+    for name in models:
+        if name == "ensemble":
+            members, fit_total, predict_total = [], 0.0, 0.0
+            for member in ("lstm", "gru"):
+                for seed in ENSEMBLE_SEEDS:
+                    f, fs, ps = run_model(member, data, seed=seed, n_jobs=args.n_jobs)
+                    members.append(np.asarray(f, dtype=float))
+                    fit_total += fs
+                    predict_total += ps
+            forecast = pd.DataFrame(np.median(members, axis=0), index=data.y_test.index,
+                                    columns=data.y_test.columns)
+            fit_seconds, predict_seconds = fit_total, predict_total
+        else:
+            forecast, fit_seconds, predict_seconds = run_model(
+                name, data, seed=args.seed, n_jobs=args.n_jobs
+            )
+        forecasts[name] = forecast
+        smapes, mases, steps = score(data, forecast)
+        rows.append({
+            "model": name, "n_series": data.n_series,
+            "smape": round(float(np.mean(smapes)), 3), "mase": round(float(np.mean(mases)), 4),
+            "mase_median": round(float(np.median(mases)), 4),
+            "fit_seconds": round(fit_seconds, 1), "predict_seconds": round(predict_seconds, 2),
+            "machine": machine(), "command": command, "date": date,
+        })
+        per_series.append(pd.DataFrame({"model": name, "series": data.y_test.columns,
+                                        "smape": smapes, "mase": mases}))
+        by_step[name] = steps
+        print(f"{name:>9}: sMAPE {rows[-1]['smape']:7.3f}  MASE {rows[-1]['mase']:.4f}  "
+              f"fit {fit_seconds:7.1f} s", file=sys.stderr)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out / f"{stem}.csv", index=False)
+    pd.concat(per_series).to_csv(args.out / f"{stem}_per_series.csv", index=False)
+    steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, data.horizon + 1, name="step"))
+    steps.to_csv(args.out / f"{stem}_by_step.csv")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        steps.plot(ax=ax, marker="o", markersize=3)
+        ax.set_xlabel("forecast step")
+        ax.set_ylabel("sMAPE")
+        ax.set_title(f"M3 {args.category} ({data.n_series} series): sMAPE by step")
+        fig.tight_layout()
+        fig.savefig(args.out / f"{stem}_by_step.png", dpi=110)
+        plt.close(fig)
+    except ImportError:
+        print("matplotlib not installed: by-step plot skipped", file=sys.stderr)
+    print(table[["model", "n_series", "smape", "mase", "mase_median", "fit_seconds",
+                 "predict_seconds"]].to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Tuning of the neural defaults on a validation split of the *training* part.
+
+The last ``h`` points of every M3 training series are held out; each
+configuration is fitted on what remains and scored there (sMAPE, MASE). The
+competition's test part is never read. Usage::
+
+    python -m benchmarks.tune --category monthly --configs base,epochs100,hidden128
+
+Results are appended to ``benchmarks/results/tuning.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# name -> (cell, parameters changed from the defaults)
+CONFIGS = {
+    "base": ("lstm", {}),
+    "gru": ("gru", {}),
+    "epochs100": ("lstm", {"max_epochs": 100}),
+    "gru_epochs100": ("gru", {"max_epochs": 100}),
+    "batch64": ("lstm", {"batch_size": 64}),
+    "hidden128": ("lstm", {"hidden_size": 128}),
+    "layers2": ("lstm", {"num_layers": 2}),
+    "lr3e-3": ("lstm", {"lr": 3e-3}),
+    "lookback_3h": ("lstm", {"lookback_factor": 3}),
+    "mse": ("lstm", {"loss": "mse"}),
+    "standard": ("lstm", {"scaling": "standard"}),
+    "seq2seq": ("lstm", {"strategy": "seq2seq"}),
+    "recursive": ("lstm", {"strategy": "recursive"}),
+}
+
+
+def validation_split(data):
+    """Hold out the last horizon of each training series (right-aligned)."""
+    h = data.horizon
+    y_fit = data.y_train.iloc[:-h]
+    y_val = data.y_train.iloc[-h:]
+    # MASE needs more than one season of history to scale by.
+    keep = y_fit.notna().sum() > data.seasonal_period + 1
+    return replace(data, y_train=y_fit.loc[:, keep], y_test=y_val.loc[:, keep])
+
+
+def run(category, names, seeds, out):
+    import torch
+
+    from benchmarks.accuracy import score
+    from seqforecast import GRUForecaster, LSTMForecaster, RNNForecaster
+    from seqforecast.datasets import load_m3
+
+    torch.set_num_threads(1)
+    data = validation_split(load_m3(category))
+    rows = []
+    for name in names:
+        cell, params = CONFIGS[name]
+        params = dict(params)
+        factor = params.pop("lookback_factor", None)
+        if factor is not None:
+            params["lookback"] = factor * data.horizon
+        cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
+        for seed in seeds:
+            model = cls(horizon=data.horizon, random_state=seed, **params)
+            start = time.perf_counter()
+            model.fit(None, data.y_train)
+            seconds = time.perf_counter() - start
+            forecast = model.predict(pd.DataFrame(index=data.y_test.index))
+            smapes, mases, _ = score(data, forecast)
+            rows.append({"category": category, "config": name, "seed": seed,
+                         "n_series": data.n_series, "val_smape": round(float(np.mean(smapes)), 3),
+                         "val_mase": round(float(np.mean(mases)), 4),
+                         "fit_seconds": round(seconds, 1), "date": dt.date.today().isoformat()})
+            print(rows[-1], file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "tuning.csv"
+    table.to_csv(path, mode="a", header=not path.exists(), index=False)
+    print(table.groupby("config")[["val_smape", "val_mase", "fit_seconds"]].mean().round(3))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--category", required=True,
+                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser.add_argument("--configs", default="base", help=f"from {', '.join(CONFIGS)}")
+    parser.add_argument("--seeds", default="0", help="comma-separated random states")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    names = [c for c in args.configs.split(",") if c]
+    unknown = sorted(set(names) - set(CONFIGS))
+    if unknown:
+        parser.error(f"unknown configs {unknown}; choose from {list(CONFIGS)}")
+    run(args.category, names, [int(s) for s in args.seeds.split(",")], args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
