@@ -63,7 +63,7 @@ def make_model(name, *, horizon, period, seed, n_jobs):
         return sf.ThetaForecaster(seasonal_period=period, n_jobs=n_jobs)
     neural = {"rnn": lambda: sf.RNNForecaster(cell="rnn"), "lstm": sf.LSTMForecaster,
               "gru": sf.GRUForecaster}[name]()
-    return neural.set_params(horizon=horizon, random_state=seed)
+    return neural.set_params(horizon=horizon, seasonal_period=period, random_state=seed)
 
 
 def run_model(name, data, *, seed, n_jobs):

@@ -27,6 +27,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CONFIGS = {
     "base": ("lstm", {}),
     "gru": ("gru", {}),
+    "no_deseasonalize": ("lstm", {"deseasonalize": False}),
+    "gru_no_deseasonalize": ("gru", {"deseasonalize": False}),
     "epochs100": ("lstm", {"max_epochs": 100}),
     "gru_epochs100": ("gru", {"max_epochs": 100}),
     "batch64": ("lstm", {"batch_size": 64}),
@@ -69,7 +71,8 @@ def run(category, names, seeds, out):
             params["lookback"] = factor * data.horizon
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         for seed in seeds:
-            model = cls(horizon=data.horizon, random_state=seed, **params)
+            model = cls(horizon=data.horizon, seasonal_period=data.seasonal_period,
+                        random_state=seed, **params)
             start = time.perf_counter()
             model.fit(None, data.y_train)
             seconds = time.perf_counter() - start

@@ -7,21 +7,23 @@ Variants: torch's fused ``nn.LSTM`` and the hand-written lstm, peephole,
 coupled and gru cells. Repeats are interleaved (every round times each
 variant once, in turn) so that drifts in machine load hit all variants
 alike; the table reports the median per variant and its ratio to the fused
-LSTM.
+LSTM, and is written to ``benchmarks/speed/results/cells_step.csv`` (with the
+machine, date and load average).
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/speed/cells_step.py
+    /work/venv/bin/python -m benchmarks.speed.cells_step
 """
 
 import argparse
-import platform
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from benchmarks.speed._common import RESULTS, load_average, machine_info, write_csv
 from seqforecast.neural.networks import ForecastNetwork
 
 VARIANTS = [
@@ -63,8 +65,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=RESULTS / "cells_step.csv",
+                        help="CSV to write the table to")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    info = machine_info()
+    load_start = load_average()
 
     steps = {}
     for label, cell, fused in VARIANTS:
@@ -84,18 +90,28 @@ def main():
         f"train step, batch {args.batch_size}, lookback {args.lookback}, hidden "
         f"{args.hidden_size}, {args.num_layers} layers, horizon {args.horizon}; "
         f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-        f"{platform.processor() or platform.machine()}; median of {args.repeats} "
-        f"interleaved repeats"
+        f"{info['cpu']}, {info['cores']} cores; median of {args.repeats} "
+        f"interleaved repeats; load average {load_start} -> {load_average()}"
     )
     reference = statistics.median(times[VARIANTS[0][0]])
     print(f"| {'variant':<22} | {'params':>7} | {'ms / step':>9} | {'vs fused LSTM':>13} |")
     print(f"|{'-' * 24}|{'-' * 9}|{'-' * 11}|{'-' * 15}|")
+    rows = []
     for label, (_, n_params) in steps.items():
         median = statistics.median(times[label])
         print(
             f"| {label:<22} | {n_params:>7} | {1000 * median:>9.1f} | "
             f"{median / reference:>12.2f}x |"
         )
+        rows.append({
+            "variant": label, "params": n_params, "ms_per_step": round(1000 * median, 1),
+            "ratio_vs_fused_lstm": round(median / reference, 2),
+            "batch_size": args.batch_size, "lookback": args.lookback,
+            "hidden_size": args.hidden_size, "num_layers": args.num_layers,
+            "horizon": args.horizon, "repeats": args.repeats,
+            "load1_start": load_start, "load1_end": load_average(), **info,
+        })
+    print("wrote", write_csv(args.output, rows))
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ def save_forecaster(forecaster, path):
     arrays["y_history"] = torch.tensor(forecaster.y_history_)
     if forecaster.X_history_ is not None:
         arrays["X_history"] = torch.tensor(forecaster.X_history_)
+    arrays["profile.factors"] = torch.tensor(forecaster.profile_.factors)
     scaler = forecaster.scaler_
     for name in ("loc", "std", "X_mean", "X_std"):
         if hasattr(scaler, name):
@@ -114,7 +115,7 @@ def save_forecaster(forecaster, path):
 
 def load_forecaster(cls, path):
     """Read a forecaster written by :func:`save_forecaster` as an instance of ``cls``."""
-    from seqforecast.neural.forecaster import _Scaler
+    from seqforecast.neural.forecaster import _Scaler, _SeasonalProfile
 
     directory = Path(os.fspath(path))
     if not (directory / _META).is_file() or not (directory / _ARRAYS).is_file():
@@ -160,6 +161,9 @@ def load_forecaster(cls, path):
         if f"scaler.{name}" in arrays:
             setattr(scaler, name, arrays[f"scaler.{name}"].numpy())
     forecaster.scaler_ = scaler
+    profile = _SeasonalProfile.__new__(_SeasonalProfile)
+    profile.factors = arrays["profile.factors"].numpy()
+    forecaster.profile_ = profile
 
     net = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
     net.initialize()

@@ -179,6 +179,47 @@ class _Scaler:
         return inputs, loc, scale
 
 
+class _SeasonalProfile:
+    """Per-series multiplicative seasonal factors, removed before training.
+
+    As in ES-RNN (and the Theta method), each series whose autocorrelation at
+    the seasonal lag passes the usual 90 % test is divided by its classical
+    multiplicative seasonal indices (``statsmodels``' ``seasonal_decompose``
+    over its observed part); the network learns what remains and its
+    forecasts are multiplied back. Series that are short (less than two
+    seasons and one point), not strictly positive or not seasonal keep
+    factors of 1. Factors are stored by panel row modulo the period, so they
+    extend to any future row.
+    """
+
+    def __init__(self, y, period):
+        n_rows, n_series = y.shape
+        self.factors = np.ones((max(period, 1), n_series))
+        if period < 2:
+            return
+        from statsmodels.tsa.seasonal import seasonal_decompose
+        from statsmodels.tsa.stattools import acf
+
+        n_obs = np.sum(~np.isnan(y), axis=0)
+        for s in range(n_series):
+            first = n_rows - n_obs[s]
+            values = y[first:, s]
+            if len(values) < 2 * period + 1 or np.any(values <= 0):
+                continue
+            r = acf(values, nlags=period, fft=False)
+            limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
+            if abs(r[period]) <= limit:
+                continue
+            seasonal = seasonal_decompose(values, model="multiplicative", period=period)
+            rows = (first + np.arange(period)) % period
+            self.factors[rows, s] = seasonal.seasonal[:period]
+
+    def at(self, start_row, n_rows):
+        """Factors of panel rows ``start_row .. start_row + n_rows - 1``."""
+        rows = (start_row + np.arange(n_rows)) % len(self.factors)
+        return self.factors[rows]  # -> (n_rows, n_series)
+
+
 class WindowNet(NeuralNet):
     """skorch net that trains on :class:`_WindowDataset` batches.
 
@@ -245,6 +286,17 @@ class RNNForecaster(BaseForecaster):
         irrelevant); "standard"
         standardises each series with its history's mean and standard
         deviation; None trains on raw values.
+    deseasonalize : bool, default=True
+        Divide each seasonal series by its multiplicative seasonal indices
+        before training (ES-RNN style) and multiply the forecasts back. A
+        series is treated as seasonal when its autocorrelation at the
+        seasonal period passes the 90 % significance test used by the Theta
+        method; short, non-positive and non-seasonal series, and data without
+        a seasonal period, are left as they are.
+    seasonal_period : int or None, default=None
+        Season length, used for the default ``lookback``/``horizon`` and by
+        ``deseasonalize``. None infers it from the frequency of the time
+        index (12 for monthly data), or 1 without one.
     loss : {"mae", "mse", "quantile", "gaussian"}, default="mae"
         Training loss on the scaled targets. "mae" and "mse" give point
         forecasts (median and mean). "quantile" trains one output per entry
@@ -342,6 +394,8 @@ class RNNForecaster(BaseForecaster):
         horizon=None,
         strategy="mimo",
         scaling="mean",
+        deseasonalize=True,
+        seasonal_period=None,
         loss="mae",
         quantiles=_DEFAULT_QUANTILES,
         min_observed=None,
@@ -367,6 +421,8 @@ class RNNForecaster(BaseForecaster):
         self.horizon = horizon
         self.strategy = strategy
         self.scaling = scaling
+        self.deseasonalize = deseasonalize
+        self.seasonal_period = seasonal_period
         self.loss = loss
         self.quantiles = quantiles
         self.min_observed = min_observed
@@ -427,6 +483,7 @@ class RNNForecaster(BaseForecaster):
         choice("loss", tuple(_LOSSES))
         choice("device", _DEVICES)
         choice("bidirectional", (True, False))
+        choice("deseasonalize", (True, False))
         for name in ("hidden_size", "num_layers", "max_epochs", "batch_size", "stride"):
             integer(name, 1)
         for name in ("lookback", "horizon", "min_observed", "windows_per_epoch"):
@@ -454,7 +511,7 @@ class RNNForecaster(BaseForecaster):
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
 
-        self.seasonal_period_ = self._seasonal_period(None)
+        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         m = self.seasonal_period_
         self.horizon_ = self.horizon if self.horizon is not None else max(m, 1)
         self.lookback_ = (
@@ -493,6 +550,10 @@ class RNNForecaster(BaseForecaster):
     def _fit(self, y, X):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n_features = 0 if X is None else X.shape[1]
+        self.profile_ = _SeasonalProfile(
+            y, self.seasonal_period_ if self.deseasonalize else 1
+        )
+        y = y / self.profile_.at(0, len(y))
         self.scaler_ = _Scaler(self.scaling, y, X)
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
@@ -631,6 +692,9 @@ class RNNForecaster(BaseForecaster):
     def _predict_outputs(self, n_steps, X):
         """All outputs for ``n_steps`` steps, chaining over the point forecast."""
         y, X_hist = self.y_history_, self.X_history_
+        n_history = len(y)
+        # The network works on deseasonalised values; factors go back on at the end.
+        y = y / self.profile_.at(0, n_history)
         T, point = self.horizon_, self._point_output()
         chunks = []
         done = 0
@@ -651,7 +715,8 @@ class RNNForecaster(BaseForecaster):
                 y = np.vstack([y, chunk[:, :, point]])
                 if X_hist is not None:
                     X_hist = np.vstack([X_hist, X_next])
-        return np.concatenate(chunks, axis=0)[:n_steps]
+        out = np.concatenate(chunks, axis=0)[:n_steps]  # -> (n_steps, n_series, O)
+        return out * self.profile_.at(n_history, n_steps)[:, :, None]
 
     def _predict(self, n_steps, X):
         return self._predict_outputs(n_steps, X)[:, :, self._point_output()]
