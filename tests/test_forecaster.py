@@ -257,3 +257,39 @@ def test_panel_series_too_short_for_a_window_are_still_forecast():
     only_short = y[["b"]].iloc[-5:]
     with pytest.raises(ValueError, match=r"y has 5 observations .* need at least 10"):
         LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, only_short["b"])
+
+
+def test_deseasonalize_uses_statsmodels_indices_for_seasonal_series_only():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    rng = np.random.default_rng(0)
+    t = np.arange(72)
+    seasonal = 100 * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) + rng.normal(0, 1, 72)
+    flat = 100 + rng.normal(0, 1, 72)
+    y = np.column_stack([seasonal, flat])
+    y[:10, 0] = np.nan  # starts later: its indices are aligned on its own rows
+    f = LSTMForecaster(horizon=6, lookback=24, seasonal_period=12, **TINY).fit(None, y)
+    expected = seasonal_decompose(y[10:, 0], model="multiplicative", period=12).seasonal
+    np.testing.assert_allclose(f.profile_.at(10, 62)[:, 0], expected)
+    np.testing.assert_array_equal(f.profile_.factors[:, 1], 1.0)  # not seasonal
+    # Forecast rows continue the seasonal indices: row 72 is 62 steps after
+    # the series' first row, the same position in the season as its row 2.
+    np.testing.assert_allclose(f.profile_.at(72, 12)[:, 0], np.roll(expected[:12], -2))
+    off = LSTMForecaster(horizon=6, lookback=24, seasonal_period=12, deseasonalize=False,
+                         **TINY).fit(None, y)
+    np.testing.assert_array_equal(off.profile_.factors, 1.0)
+
+
+def test_deseasonalizing_helps_a_short_training_budget_on_a_seasonal_series():
+    # A multiplicative season at a slowly growing level: deseasonalised, what
+    # remains is a smooth trend that a briefly trained network gets right;
+    # without it the network must learn the whole season.
+    t = np.arange(96)
+    y = (50 + 0.2 * t) * (1 + 0.4 * np.sin(2 * np.pi * t / 12))
+    params = dict(horizon=12, lookback=24, seasonal_period=12, hidden_size=8,
+                  max_epochs=5, windows_per_epoch=128, lr=1e-2, random_state=0)
+    errors = {}
+    for deseasonalize in (True, False):
+        f = GRUForecaster(deseasonalize=deseasonalize, **params).fit(None, y[:84])
+        errors[deseasonalize] = np.abs(f.predict(np.zeros((12, 0))) - y[84:]).mean()
+    assert errors[True] < 0.5 * errors[False]
