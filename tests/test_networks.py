@@ -382,3 +382,26 @@ def test_network_errors():
     net = ForecastNetwork("lstm", 3, 2, 4)
     with pytest.raises(ValueError, match=r"past must be a tensor of shape \(batch, lookback, n_p"):
         net(torch.zeros(2, 5, 4), torch.zeros(2, 4, 2))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "peephole"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_summary_equals_last_layer_final_state_and_its_gradients(cell, bidirectional):
+    # The unpacked fast path of summary() must give the packed path's values
+    # and gradients exactly (up to float rounding).
+    torch.manual_seed(0)
+    encoder = RecurrentEncoder(cell, 3, 5, num_layers=2, bidirectional=bidirectional)
+    x = torch.randn(6, 7, 3, dtype=torch.float64)
+    lengths = torch.tensor([7, 1, 3, 5, 2, 7])
+    x[1, :6] = float("nan")  # padding may hold anything, NaN included
+    encoder = encoder.double()
+    fast = encoder.summary(x, lengths)
+    h_n, _ = encoder(x, lengths)
+    directions = 2 if bidirectional else 1
+    slow = h_n[-directions:].transpose(0, 1).reshape(6, -1)
+    torch.testing.assert_close(fast, slow, rtol=1e-10, atol=1e-12)
+    grad_fast = torch.autograd.grad(fast.sum(), list(encoder.parameters()))
+    grad_slow = torch.autograd.grad(slow.sum(), list(encoder.parameters()))
+    for a, b in zip(grad_fast, grad_slow, strict=True):
+        assert torch.isfinite(a).all()
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)

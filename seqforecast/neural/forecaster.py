@@ -592,8 +592,8 @@ class RNNForecaster(BaseForecaster):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             generator = torch.Generator().manual_seed(seed)
+            # skorch's fit initialises the module (inside the seeded RNG).
             self.net_ = self._build_net(n_features, valid, generator)
-            self.net_.initialize()
             train = _SampledDataset(train, self.windows_per_epoch_)
             with warnings.catch_warnings():
                 # skorch warns that y is None: the targets live in the dataset.

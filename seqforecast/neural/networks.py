@@ -199,6 +199,45 @@ class RecurrentEncoder(nn.Module):
         _, h_n, c_n = self._encode(x, lengths, None, need_output=False)  # -> (layers*D, B, H)
         return h_n, c_n
 
+    def summary(self, x, lengths=None):
+        """Last layer's final hidden state, directions concatenated.
+
+        Same value as taking ``h_n`` of :meth:`forward` for the last layer,
+        computed faster where possible: a fused unidirectional encoder runs
+        the left-aligned rows *unpacked* (trailing padding zeroed) and reads
+        each row's output at its last real step. The recurrence is causal, so
+        steps after a row's end cannot change it, and torch's backward pass
+        through unpacked sequences is several times faster on CPU than
+        through packed ones.
+
+        Parameters
+        ----------
+        x, lengths
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        torch.Tensor of shape (B, D * H)
+        """
+        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
+        if isinstance(x, torch.Tensor) and x.ndim == 3:
+            lengths = _check_lengths(lengths, x.shape[0], x.shape[1])
+        if self.is_fused and self.num_directions == 1 and lengths is not None:
+            batch, lookback, n_features = x.shape
+            lengths = lengths.to(x.device)
+            steps = torch.arange(lookback, device=x.device)  # (L,)
+            to_left = (steps + (lookback - lengths)[:, None]) % lookback  # -> (B, L)
+            x_left = x.gather(1, to_left[..., None].expand(-1, -1, n_features))  # -> (B, L, F)
+            # Zero the wrapped-around padding so that NaN there cannot reach
+            # the gradients (its outputs are never read).
+            x_left = x_left.masked_fill((steps >= lengths[:, None])[..., None], 0.0)
+            output, _ = self.rnn(x_left)  # -> (B, L, H)
+            last = (lengths - 1).view(batch, 1, 1).expand(-1, 1, output.shape[2])
+            return output.gather(1, last)[:, 0]  # -> (B, H)
+        h_n, _ = self.forward(x, lengths)  # -> (layers*D, B, H)
+        last = h_n[-self.num_directions:]  # -> (D, B, H), forward then backward
+        return last.transpose(0, 1).reshape(h_n.shape[1], -1)  # -> (B, D*H)
+
     def run(self, x, lengths=None, state=None):
         """Run over a sequence and return the per-step outputs as well.
 
@@ -591,18 +630,10 @@ class ForecastNetwork(nn.Module):
             )
         return future
 
-    def _summary(self, h_n):
-        """Last layer's final hidden state, directions concatenated."""
-        # Shapes: B batch, H hidden, D directions.
-        directions = self.encoder.num_directions
-        last = h_n[-directions:]  # -> (D, B, H), forward then backward
-        return last.transpose(0, 1).reshape(h_n.shape[1], -1)  # -> (B, D*H)
-
     def _forward_mimo(self, past, future, lengths):
         # Shapes as in forward.
         batch = past.shape[0]
-        h_n, _ = self.encoder(past, lengths)  # -> (layers*D, B, H)
-        summary = self._summary(h_n)  # -> (B, D*H)
+        summary = self.encoder.summary(past, lengths)  # -> (B, D*H)
         covariates = future.reshape(batch, -1)  # -> (B, T*K)
         out = self.head(torch.cat([summary, covariates], dim=1))  # -> (B, T*O)
         return out.view(batch, self.horizon, self.n_outputs)  # -> (B, T, O)
@@ -615,8 +646,7 @@ class ForecastNetwork(nn.Module):
         window = past  # (B, L, F)
         predictions = []
         for t in range(self.horizon):
-            h_n, _ = self.encoder(window, lengths)  # -> (layers*D, B, H)
-            summary = self._summary(h_n)  # -> (B, D*H)
+            summary = self.encoder.summary(window, lengths)  # -> (B, D*H)
             y_t = self._transform(self.head(torch.cat([summary, future[:, t]], dim=1)))  # (B, O)
             predictions.append(y_t)
             row = torch.cat([y_t[:, fb : fb + 1], future[:, t], extras], dim=1)  # -> (B, F)
