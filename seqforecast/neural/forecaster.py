@@ -269,8 +269,9 @@ class RNNForecaster(BaseForecaster):
         Read the lookback window in both directions (it is all past, so both
         are valid).
     lookback : int or None, default=None
-        Past steps the network reads. None: ``max(2 * horizon, 3 * m)`` with
-        ``m`` the seasonal period (1 without seasonality).
+        Past steps the network reads. None: three seasons for seasonal data,
+        ``max(3 * m, horizon)`` with ``m`` the seasonal period, and two
+        horizons otherwise (the rule tuned on the M3 validation splits).
     horizon : int or None, default=None
         Steps the network outputs at once. None: the seasonal period when
         there is one, else 1. Longer forecasts chain the network over its own
@@ -514,9 +515,14 @@ class RNNForecaster(BaseForecaster):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         m = self.seasonal_period_
         self.horizon_ = self.horizon if self.horizon is not None else max(m, 1)
-        self.lookback_ = (
-            self.lookback if self.lookback is not None else max(2 * self.horizon_, 3 * m)
-        )
+        if self.lookback is not None:
+            self.lookback_ = self.lookback
+        elif m > 1:
+            # Three seasons (and at least one horizon): tuned on M3 monthly and
+            # quarterly validation splits (benchmarks/README.md).
+            self.lookback_ = max(3 * m, self.horizon_)
+        else:
+            self.lookback_ = 2 * self.horizon_
         if self.min_observed is not None and self.min_observed > self.lookback_:
             raise ValueError(
                 f"min_observed={self.min_observed} is larger than lookback={self.lookback_}; "
