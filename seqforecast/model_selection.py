@@ -1,0 +1,776 @@
+"""Temporal splitting and backtesting of forecasters.
+
+:class:`ForecastSplitter` is a scikit-learn cross-validation splitter for
+forecasting: each test block is one forecast horizon, the forecast origins
+are placed backwards from the end of the data a fixed ``step`` apart, and the
+training part is either everything before the origin (expanding) or a fixed
+number of rows (sliding). It plugs into ``GridSearchCV``,
+``RandomizedSearchCV`` and ``cross_validate``.
+
+:func:`backtest` runs a forecaster over the same rolling origins and returns
+its historical forecasts as a tidy table, with the scores of each fold and
+each series (:class:`BacktestResult`); it can refit at every origin or only
+every few origins and :meth:`~seqforecast.base.BaseForecaster.update` the
+fitted model in between, which is how a model is used in production.
+
+Rows are timesteps everywhere: a single series and a wide panel (one column
+per series) are split the same way.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.model_selection import BaseCrossValidator
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+
+from seqforecast import metrics as _metrics
+from seqforecast.base import seasonal_period_from_freq
+
+__all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
+
+_WINDOWS = ("expanding", "sliding")
+
+
+def _check_int(value, name, low, *, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        allowed = f"an integer >= {low}" + (" or None" if allow_none else "")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
+    return int(value)
+
+
+def _n_rows(X, y):
+    """Number of timesteps (rows) of ``X`` and/or ``y``; they must agree."""
+    counts = {}
+    for name, obj in (("X", X), ("y", y)):
+        if obj is not None:
+            counts[name] = obj.shape[0] if hasattr(obj, "shape") else len(obj)
+    if not counts:
+        raise ValueError(
+            "Cannot count the timesteps: X and y are both None; pass the data (or a "
+            "zero-column DataFrame indexed by time) to split."
+        )
+    if len(set(counts.values())) > 1:
+        raise ValueError(
+            f"X has {counts['X']} rows but y has {counts['y']}; rows are timesteps and "
+            "must be the same in both."
+        )
+    return next(iter(counts.values()))
+
+
+class ForecastSplitter(BaseCrossValidator):
+    """Rolling-origin cross-validation for forecasters.
+
+    Splits the rows (timesteps) of a series or a panel into ``n_splits``
+    folds. Each fold's test block is the ``horizon`` rows that follow a
+    forecast origin, with ``gap`` rows skipped between the end of the
+    training part and the test block. The origins are placed from the end of
+    the data backwards, ``step`` rows apart, so the last fold's test block
+    ends at the last row. The training part is every row before the origin
+    (``window="expanding"``) or the ``train_size`` rows before it
+    (``window="sliding"``).
+
+    Compared with :class:`~sklearn.model_selection.TimeSeriesSplit`, which
+    also ends its last test block at the last row:
+
+    - the test blocks have the length of the forecast horizon;
+      ``TimeSeriesSplit`` defaults to ``n_samples // (n_splits + 1)`` rows,
+      which depends on the length of the data;
+    - the step between origins is a parameter of its own: with
+      ``step < horizon`` the test blocks overlap, giving many origins on a
+      short series; ``TimeSeriesSplit`` always moves by the test size;
+    - a sliding window has the same ``train_size`` rows in every fold;
+      ``TimeSeriesSplit``'s ``max_train_size`` only caps the window, so its
+      first folds train on less;
+    - ``min_train_size`` guarantees the first fold enough history for the
+      model (for example ``lookback + horizon`` windows of a neural
+      forecaster), and data too short for the folds is a ``ValueError``
+      that says how many rows are needed;
+    - ``n_splits=1`` is allowed: a single holdout of the last horizon.
+
+    Pick it to score a forecaster the way it will be used: forecasting
+    ``horizon`` steps from the latest origins, with a training window of a
+    controlled size.
+
+    Parameters
+    ----------
+    horizon : int
+        Rows in each test block (the number of steps forecast).
+    n_splits : int, default=5
+        Number of folds (forecast origins).
+    step : int or None, default=None
+        Rows between consecutive origins. None: ``horizon`` (test blocks
+        tile the end of the data without overlap).
+    gap : int, default=0
+        Rows left out between the end of the training part and the test
+        block. A seqforecast forecaster given ``X`` that starts ``gap`` steps
+        after its history forecasts ``gap + horizon`` steps and returns the
+        last ``horizon`` (see :class:`~seqforecast.base.BaseForecaster`).
+    window : {"expanding", "sliding"}, default="expanding"
+        ``"expanding"``: train on every row before the origin;
+        ``"sliding"``: on the last ``train_size`` rows before it.
+    train_size : int or None, default=None
+        Rows of the sliding training window; required with
+        ``window="sliding"``, not allowed with ``window="expanding"``.
+    min_train_size : int or None, default=None
+        Least number of training rows of the first (smallest) fold. None:
+        1 for an expanding window. With a sliding window it must not exceed
+        ``train_size``.
+
+    See Also
+    --------
+    backtest : Historical forecasts and scores over the same folds.
+    sklearn.model_selection.TimeSeriesSplit : The scikit-learn splitter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqforecast.model_selection import ForecastSplitter
+    >>> cv = ForecastSplitter(horizon=2, n_splits=3, step=1)
+    >>> for train, test in cv.split(np.zeros((10, 1))):
+    ...     print(train[-1], test)
+    5 [6 7]
+    6 [7 8]
+    7 [8 9]
+    >>> cv = ForecastSplitter(horizon=3, n_splits=2, window="sliding", train_size=4)
+    >>> [(train.tolist(), test.tolist()) for train, test in cv.split(np.zeros((12, 0)))]
+    [([2, 3, 4, 5], [6, 7, 8]), ([5, 6, 7, 8], [9, 10, 11])]
+    """
+
+    def __init__(
+        self,
+        horizon,
+        *,
+        n_splits=5,
+        step=None,
+        gap=0,
+        window="expanding",
+        train_size=None,
+        min_train_size=None,
+    ):
+        self.horizon = horizon
+        self.n_splits = n_splits
+        self.step = step
+        self.gap = gap
+        self.window = window
+        self.train_size = train_size
+        self.min_train_size = min_train_size
+
+    def _check_params(self):
+        """Validated (horizon, n_splits, step, gap, first fold's training rows)."""
+        horizon = _check_int(self.horizon, "horizon", 1)
+        n_splits = _check_int(self.n_splits, "n_splits", 1)
+        step = _check_int(self.step, "step", 1, allow_none=True) or horizon
+        gap = _check_int(self.gap, "gap", 0)
+        if self.window not in _WINDOWS:
+            raise ValueError(f"window must be one of {_WINDOWS}, got {self.window!r}.")
+        train_size = _check_int(self.train_size, "train_size", 1, allow_none=True)
+        min_train = _check_int(self.min_train_size, "min_train_size", 1, allow_none=True)
+        if self.window == "sliding":
+            if train_size is None:
+                raise ValueError(
+                    "window='sliding' needs train_size, the number of training rows "
+                    "of every fold."
+                )
+            if min_train is not None and min_train > train_size:
+                raise ValueError(
+                    f"min_train_size={min_train} exceeds train_size={train_size}; with a "
+                    "sliding window every fold trains on train_size rows."
+                )
+            first_train = train_size
+        else:
+            if train_size is not None:
+                raise ValueError(
+                    f"train_size={train_size} applies to window='sliding' only; an "
+                    "expanding window trains on every row before the origin (use "
+                    "min_train_size for the smallest one)."
+                )
+            first_train = min_train if min_train is not None else 1
+        return horizon, n_splits, step, gap, first_train
+
+    def _folds(self, n_rows):
+        """(train_start, train_end, test_start, test_end) of each fold, oldest first."""
+        horizon, n_splits, step, gap, first_train = self._check_params()
+        needed = first_train + gap + horizon + (n_splits - 1) * step
+        if n_rows < needed:
+            raise ValueError(
+                f"The data has {n_rows} rows but ForecastSplitter needs at least {needed}: "
+                f"{first_train} training rows for the first fold, gap={gap}, "
+                f"horizon={horizon} and {n_splits - 1} more origin(s) {step} rows apart. "
+                "Lower n_splits, step or min_train_size, or pass a longer history."
+            )
+        folds = []
+        for k in range(n_splits):
+            test_end = n_rows - (n_splits - 1 - k) * step
+            test_start = test_end - horizon
+            train_end = test_start - gap
+            train_start = 0 if self.window == "expanding" else train_end - first_train
+            folds.append((train_start, train_end, test_start, test_end))
+        return folds
+
+    def split(self, X, y=None, groups=None):
+        """Generate the training and test row indices of each fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps, n_features), DataFrame or None
+            Used only for its number of rows; a zero-column DataFrame (a time
+            index) is fine. None: the rows of ``y`` are counted.
+        y : array-like of shape (n_timesteps,) or (n_timesteps, n_series), default=None
+            The series; counted when ``X`` is None.
+        groups : None
+            Ignored; exists for compatibility with scikit-learn.
+
+        Yields
+        ------
+        train : ndarray of int
+            Training row positions of the fold.
+        test : ndarray of int
+            Test row positions of the fold (``horizon`` consecutive rows).
+        """
+        for train_start, train_end, test_start, test_end in self._folds(_n_rows(X, y)):
+            yield np.arange(train_start, train_end), np.arange(test_start, test_end)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of folds, ``n_splits``.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored; exist for compatibility with scikit-learn.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        return self._check_params()[1]
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):  # pragma: no cover
+        # BaseCrossValidator's abstract hook; split() is overridden.
+        for _, test in self.split(X, y, groups):
+            yield test
+
+
+# ------------------------------------------------------------------ backtest
+@dataclass(repr=False)
+class BacktestResult:
+    """Historical forecasts and scores returned by :func:`backtest`.
+
+    Attributes
+    ----------
+    forecasts : DataFrame
+        One row per fold, series and step: columns ``fold``, ``cutoff`` (the
+        last timestamp of the fold's training part), ``step`` (1 to the
+        horizon), ``time`` (the timestamp forecast), ``series``, ``actual``,
+        ``forecast``, and ``lower``/``upper`` when intervals were asked for.
+        Ordered by fold, series and step.
+    scores : DataFrame
+        One row per fold (index ``fold``), one column per metric: the mean
+        over the series of their scores in that fold.
+    series_scores : DataFrame
+        The scores of each series in each fold, indexed by (``fold``,
+        ``series``).
+    actuals : DataFrame
+        The whole target, one column per series, indexed by time (used by
+        :func:`~seqforecast.plotting.plot_backtest`).
+    coverage : float or None
+        Nominal coverage of the ``lower``/``upper`` intervals, if any.
+    """
+
+    forecasts: pd.DataFrame
+    scores: pd.DataFrame
+    series_scores: pd.DataFrame
+    actuals: pd.DataFrame
+    coverage: float | None = field(default=None)
+
+    def summary(self):
+        """Mean, standard deviation, minimum and maximum of each metric over the folds.
+
+        Returns
+        -------
+        summary : DataFrame
+            One row per metric, columns ``mean``, ``std``, ``min``, ``max``.
+        """
+        return self.scores.agg(["mean", "std", "min", "max"]).T.rename_axis("metric")
+
+    def __repr__(self):
+        n_folds = self.scores.shape[0]
+        return (
+            f"BacktestResult(n_folds={n_folds}, n_series={self.actuals.shape[1]}, "
+            f"metrics={list(self.scores.columns)})"
+        )
+
+
+def _inner_forecaster(estimator):
+    """The last step of pipelines / the regressor of a TransformedTargetRegressor."""
+    while True:
+        if isinstance(estimator, Pipeline):
+            estimator = estimator.steps[-1][1]
+        elif isinstance(estimator, TransformedTargetRegressor):
+            estimator = estimator.regressor
+        else:
+            return estimator
+
+
+def _resolve_cv(cv, forecaster):
+    if cv is not None and not isinstance(cv, numbers.Integral):
+        if isinstance(cv, str) or not callable(getattr(cv, "split", None)):
+            raise ValueError(
+                f"cv must be None, an integer (n_splits) or a splitter with a split "
+                f"method such as ForecastSplitter, got {cv!r}."
+            )
+        return cv
+    horizon = getattr(_inner_forecaster(forecaster), "horizon", None)
+    if horizon is None:
+        raise ValueError(
+            f"cv={cv!r} needs the forecast horizon, but "
+            f"{type(_inner_forecaster(forecaster)).__name__} has no horizon parameter "
+            "set; pass cv=ForecastSplitter(horizon=...)."
+        )
+    if cv is None:
+        return ForecastSplitter(horizon)
+    return ForecastSplitter(horizon, n_splits=_check_int(cv, "cv", 1))
+
+
+def _check_folds(folds):
+    """Each fold: contiguous training rows, then contiguous test rows after them."""
+    if not folds:
+        raise ValueError("cv produced no fold.")
+    for k, (train, test) in enumerate(folds):
+        train, test = np.asarray(train), np.asarray(test)
+        if (
+            len(train) == 0
+            or len(test) == 0
+            or np.any(np.diff(train) != 1)
+            or np.any(np.diff(test) != 1)
+            or test[0] <= train[-1]
+        ):
+            raise ValueError(
+                f"Fold {k} of cv is not a forecasting fold: backtest needs consecutive "
+                "training rows followed by consecutive test rows (as ForecastSplitter "
+                "or TimeSeriesSplit give)."
+            )
+
+
+def _refit_every(refit):
+    if isinstance(refit, bool):
+        return 1 if refit else None
+    if isinstance(refit, numbers.Integral) and refit >= 1:
+        return int(refit)
+    raise ValueError(
+        f"refit must be True, False or a positive integer (refit every k folds), "
+        f"got {refit!r}."
+    )
+
+
+_POINT_METRICS = {"mae": _metrics.mae, "rmse": _metrics.rmse, "smape": _metrics.smape}
+_INTERVAL_METRICS = {"coverage", "interval_width", "msis"}
+_METRIC_NAMES = (*_POINT_METRICS, "mase", *sorted(_INTERVAL_METRICS))
+
+
+def _is_scorer(metric):
+    return hasattr(metric, "_score_func") or isinstance(metric, _metrics._MASEScorer)
+
+
+def _resolve_scoring(scoring, coverage):
+    """List of (name, metric) with metric a str (built-in) or a callable."""
+    if isinstance(scoring, str) or callable(scoring):
+        scoring = [scoring]
+    metrics_ = scoring.values() if isinstance(scoring, dict) else scoring
+    if any(_is_scorer(metric) for metric in metrics_):
+        # A scorer(estimator, X, y) would predict again; backtest already has
+        # the forecasts and scores them with metric functions.
+        raise ValueError(
+            "scoring holds a scikit-learn scorer(estimator, X, y); backtest takes metric "
+            "names such as 'mase' or callables metric(y_true, y_pred)."
+        )
+    if isinstance(scoring, dict):
+        items = list(scoring.items())
+    else:
+        items = []
+        for metric in scoring:
+            name = metric if isinstance(metric, str) else getattr(metric, "__name__", None)
+            if name is None:
+                raise ValueError(
+                    f"Cannot name the scoring callable {metric!r}; pass scoring as a "
+                    "dict {name: callable}."
+                )
+            items.append((name, metric))
+    if not items:
+        raise ValueError("scoring is empty; give at least one metric.")
+    for name, metric in items:
+        if isinstance(metric, str):
+            if metric not in _METRIC_NAMES:
+                raise ValueError(
+                    f"Unknown metric {metric!r} in scoring; use one of {_METRIC_NAMES} "
+                    "or a callable metric(y_true, y_pred)."
+                )
+            if metric in _INTERVAL_METRICS and coverage is None:
+                raise ValueError(
+                    f"The metric {metric!r} scores prediction intervals; pass coverage= "
+                    "(for example coverage=0.9) to backtest."
+                )
+        elif not callable(metric):
+            raise ValueError(f"scoring entry {name!r} must be a metric name or a callable.")
+    names = [name for name, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scoring has duplicate metric names {names}.")
+    return items
+
+
+def _accepts_y_train(func):
+    try:
+        return "y_train" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+
+
+def _freq_period(index):
+    """Seasonal period implied by the frequency of a time index (1 if none)."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return 1
+    freq = index.freq
+    if freq is None and len(index) >= 3:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            freq = pd.infer_freq(index)
+    return seasonal_period_from_freq(freq)
+
+
+def _mase_period(fitted, index):
+    """Seasonal period of the MASE scale, chosen as ``mase_scorer`` chooses it."""
+    try:
+        forecaster, _ = _metrics._find_forecaster(fitted)
+    except TypeError:
+        # Not a seqforecast forecaster: fall back to the data's frequency.
+        return _freq_period(index)
+    return _metrics.make_mase_scorer()._period(forecaster)
+
+
+def _rows(obj, rows):
+    return None if obj is None else _safe_indexing(obj, rows)
+
+
+def _future_X(X, y, rows):
+    """Covariates of the rows to forecast; a zero-column frame keeps the time index."""
+    if X is not None:
+        return _safe_indexing(X, rows)
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        return pd.DataFrame(index=y.index[rows])
+    return np.empty((len(rows), 0))
+
+
+def _as_2d(values, n_rows):
+    return np.asarray(values, dtype=np.float64).reshape(n_rows, -1)
+
+
+def _run_segment(estimator, X, y, folds, labels, coverage, index):
+    """Fit on the first fold of a segment, then update through the others.
+
+    ``folds`` are (fold number, train rows, test rows) relative to the sliced
+    ``X``/``y``. Returns per fold: (forecast, lower, upper, MASE period), each
+    array of shape (n_test, n_series).
+    """
+    estimator = clone(estimator)
+    results = []
+    previous_end = None
+    for fold, train, test in folds:
+        train_end = train[-1] + 1
+        try:
+            if previous_end is None:
+                estimator.fit(_rows(X, train), _rows(y, train))
+            elif train_end > previous_end:
+                new = np.arange(previous_end, train_end)
+                estimator.update(_rows(X, new), _rows(y, new))
+            previous_end = train_end
+            # The gap rows are forecast too (with their covariates) and dropped,
+            # which is the base's gap rule and also works with plain arrays.
+            future = np.arange(train_end, test[-1] + 1)
+            X_future = _future_X(X, y, future)
+            n_gap = test[0] - train_end
+            forecast = _as_2d(estimator.predict(X_future), len(future))[n_gap:]
+            lower = upper = None
+            if coverage is not None:
+                bounds = estimator.predict_interval(X_future, coverage=coverage)
+                level = -1 if isinstance(bounds.columns, pd.MultiIndex) else None
+                lower = _as_2d(bounds.xs("lower", axis=1, level=level), len(future))[n_gap:]
+                upper = _as_2d(bounds.xs("upper", axis=1, level=level), len(future))[n_gap:]
+            period = _mase_period(estimator, index)
+        except ValueError as err:
+            raise ValueError(f"Fold {fold} (cutoff {labels[train[-1]]}): {err}") from err
+        results.append((forecast, lower, upper, period))
+    return results
+
+
+def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverage):
+    """Scores of one fold: dict name -> array (n_series,)."""
+    scores = {}
+    for name, metric in metrics_:
+        if isinstance(metric, str):
+            if metric in _POINT_METRICS:
+                value = _POINT_METRICS[metric](actual, forecast, multioutput="raw_values")
+            elif metric == "mase":
+                value = _metrics.mase(
+                    actual, forecast, y_train=train, seasonal_period=period,
+                    multioutput="raw_values",
+                )
+            elif metric == "coverage":
+                value = _metrics.coverage(actual, lower, upper, multioutput="raw_values")
+            elif metric == "interval_width":
+                value = _metrics.interval_width(lower, upper, multioutput="raw_values")
+            else:  # msis
+                value = _metrics.msis(
+                    actual, lower, upper, y_train=train, seasonal_period=period,
+                    alpha=1 - coverage, multioutput="raw_values",
+                )
+        else:
+            # User metrics see one series at a time, as 1-D arrays.
+            pass_train = _accepts_y_train(metric)
+            value = []
+            for j in range(actual.shape[1]):
+                kwargs = {}
+                if pass_train:
+                    series_train = train[:, j]
+                    kwargs["y_train"] = series_train[~np.isnan(series_train)]
+                value.append(float(metric(actual[:, j], forecast[:, j], **kwargs)))
+        scores[name] = np.asarray(value, dtype=np.float64)
+    return scores
+
+
+def _progress_bar(total, verbose):
+    """A tqdm bar over the folds, or None (not verbose, or tqdm not installed)."""
+    if not verbose:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional (bench/dev extras): no bar
+        return None
+    return tqdm(total=total, desc="backtest", unit="fold")
+
+
+def backtest(
+    forecaster,
+    X,
+    y,
+    *,
+    cv=None,
+    refit=True,
+    scoring=("smape", "mase"),
+    coverage=None,
+    n_jobs=None,
+    verbose=False,
+):
+    """Historical forecasts of a forecaster over rolling origins.
+
+    For each fold of ``cv`` the forecaster forecasts the fold's test rows
+    from the end of its training rows, as it would have at that time; the
+    forecasts and the actual values are returned as a tidy table, with the
+    scores of every fold and series.
+
+    Parameters
+    ----------
+    forecaster : estimator
+        A seqforecast forecaster, or a pipeline ending in one; cloned, never
+        modified.
+    X : array-like of shape (n_timesteps, n_features), DataFrame or None
+        Covariates, one row per timestep; None without covariates.
+    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        The series (``pd.Series``) or panel (``pd.DataFrame``, one column per
+        series). Its index gives the ``cutoff`` and ``time`` columns.
+    cv : ForecastSplitter, int, splitter or None, default=None
+        The folds. None: ``ForecastSplitter(horizon)`` (5 folds); an integer:
+        ``ForecastSplitter(horizon, n_splits=cv)``, with ``horizon`` the
+        forecaster's ``horizon`` parameter (required then). Any splitter that
+        yields consecutive training rows followed by consecutive test rows
+        (such as ``TimeSeriesSplit``) works too.
+    refit : bool or int, default=True
+        True: fit a fresh clone at every fold. False: fit on the first fold
+        only, then :meth:`~seqforecast.base.BaseForecaster.update` it with the
+        rows observed since the previous fold and forecast. An integer ``k``:
+        refit on folds 0, k, 2k, ... and update on the others. Updating needs
+        the folds in time order (as ``ForecastSplitter`` gives them); a
+        sliding window then only applies to the refitted folds.
+    scoring : str, callable, sequence or dict, default=("smape", "mase")
+        Metrics, by name: "mae", "rmse", "smape", "mase" (scaled by the
+        fold's training rows, with the seasonal period the
+        :data:`~seqforecast.metrics.mase_scorer` would use: the index
+        frequency, else the forecaster's ``seasonal_period_``, else 1),
+        and with ``coverage``: "coverage", "interval_width", "msis". A
+        callable ``metric(y_true, y_pred)`` is called per series on 1-D
+        arrays; when it accepts ``y_train`` it also gets the series'
+        observed training values. A dict maps names to metrics.
+    coverage : float or None, default=None
+        When given, also forecast central prediction intervals of this
+        nominal coverage (``predict_interval``); the table gains ``lower``
+        and ``upper`` columns.
+    n_jobs : int or None, default=None
+        Parallel jobs (joblib). Folds that start with a refit run
+        independently; folds that update run in sequence after their refit.
+    verbose : bool, default=False
+        Show a progress bar (needs ``tqdm``; without it, no bar).
+
+    Returns
+    -------
+    result : BacktestResult
+        ``result.forecasts`` (the tidy table), ``result.scores`` (fold x
+        metric), ``result.series_scores`` ((fold, series) x metric) and
+        ``result.summary()``.
+
+    See Also
+    --------
+    ForecastSplitter : The default folds.
+    seqforecast.plotting.plot_backtest : Plot the result.
+
+    Examples
+    --------
+    >>> from seqforecast.baselines import NaiveForecaster
+    >>> from seqforecast.datasets import load_airpassengers
+    >>> from seqforecast.model_selection import ForecastSplitter, backtest
+    >>> y = load_airpassengers()
+    >>> result = backtest(NaiveForecaster(strategy="seasonal"), None, y,
+    ...                   cv=ForecastSplitter(horizon=12, n_splits=3))
+    >>> result.forecasts.columns.tolist()
+    ['fold', 'cutoff', 'step', 'time', 'series', 'actual', 'forecast']
+    >>> result.scores["mase"].round(2).tolist()
+    [0.41, 1.66, 1.57]
+    """
+    if y is None:
+        raise ValueError("backtest needs y, the series to forecast; got None.")
+    n_rows = _n_rows(X, y)
+    every = _refit_every(refit)
+    if coverage is not None and (
+        isinstance(coverage, bool) or not isinstance(coverage, numbers.Real)
+        or not 0 < coverage < 1
+    ):
+        raise ValueError(
+            f"coverage must be None or a float strictly between 0 and 1, got {coverage!r}."
+        )
+    metrics_ = _resolve_scoring(scoring, coverage)
+    cv = _resolve_cv(cv, forecaster)
+    folds = [
+        (np.asarray(train), np.asarray(test))
+        for train, test in cv.split(X if X is not None else np.empty((n_rows, 0)), y)
+    ]
+    _check_folds(folds)
+    if every is None:
+        every = len(folds)
+    if every > 1 and len(folds) > 1:
+        if not hasattr(forecaster, "update"):
+            raise ValueError(
+                f"refit={refit!r} updates the fitted forecaster between refits, but "
+                f"{type(forecaster).__name__} has no update method; use refit=True."
+            )
+        ends = [train[-1] for train, _ in folds]
+        if np.any(np.diff(ends) < 0):
+            raise ValueError(
+                f"refit={refit!r} updates the forecaster from fold to fold, so the folds "
+                "must be in time order; use refit=True with this cv."
+            )
+
+    y_values = np.asarray(y, dtype=np.float64)
+    y_2d = y_values.reshape(n_rows, -1)
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        index = y.index
+    elif isinstance(X, pd.DataFrame):
+        index = X.index
+    else:
+        index = pd.RangeIndex(n_rows)
+    if isinstance(y, pd.DataFrame):
+        names = list(y.columns)
+    elif isinstance(y, pd.Series):
+        names = [y.name if y.name is not None else 0]
+    else:
+        names = list(range(y_2d.shape[1]))
+
+    # Segments: a refit and the updates that follow it; each runs on its own
+    # slice of the data, independently of the others.
+    segments = []
+    for start in range(0, len(folds), every):
+        chunk = list(range(start, min(start + every, len(folds))))
+        lo = min(folds[k][0][0] for k in chunk)
+        hi = max(folds[k][1][-1] for k in chunk) + 1
+        segments.append((chunk, lo, hi))
+    labels = list(index)
+    jobs = (
+        delayed(_run_segment)(
+            forecaster,
+            _rows(X, np.arange(lo, hi)),
+            _rows(y, np.arange(lo, hi)),
+            [(k, folds[k][0] - lo, folds[k][1] - lo) for k in chunk],
+            labels[lo:hi],
+            coverage,
+            index,
+        )
+        for chunk, lo, hi in segments
+    )
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    outputs = []
+    bar = _progress_bar(len(folds), verbose)
+    for result in parallel(jobs):
+        outputs.extend(result)
+        if bar is not None:
+            bar.update(len(result))
+    if bar is not None:
+        bar.close()
+
+    tables, score_rows = [], []
+    for k, (train, test) in enumerate(folds):
+        forecast, lower, upper, period = outputs[k]
+        actual = y_2d[test]
+        h, m = actual.shape
+        table = {
+            "fold": np.full(h * m, k),
+            "cutoff": np.full(h * m, train[-1]),
+            "step": np.tile(np.arange(1, h + 1), m),
+            "time": np.tile(test, m),
+            "series": np.repeat(np.arange(m), h),
+            # (h, m) -> series by series, each in step order.
+            "actual": actual.T.ravel(),
+            "forecast": forecast.T.ravel(),
+        }
+        if coverage is not None:
+            table["lower"] = lower.T.ravel()
+            table["upper"] = upper.T.ravel()
+        tables.append(table)
+        try:
+            scores = _score_fold(
+                metrics_, actual, forecast, lower, upper, y_2d[train], period, coverage
+            )
+        except ValueError as err:
+            raise ValueError(f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}") from err
+        for j in range(m):
+            score_rows.append({"fold": k, "series": names[j],
+                               **{name: values[j] for name, values in scores.items()}})
+
+    columns = {key: np.concatenate([t[key] for t in tables]) for key in tables[0]}
+    forecasts = pd.DataFrame({
+        "fold": columns["fold"],
+        "cutoff": index[columns["cutoff"]],
+        "step": columns["step"],
+        "time": index[columns["time"]],
+        "series": pd.Index(names)[columns["series"]],
+        "actual": columns["actual"],
+        "forecast": columns["forecast"],
+        **({"lower": columns["lower"], "upper": columns["upper"]} if coverage else {}),
+    })
+    series_scores = pd.DataFrame(score_rows).set_index(["fold", "series"])
+    scores = series_scores.groupby(level="fold").mean()
+    actuals = pd.DataFrame(y_2d, index=index, columns=pd.Index(names))
+    return BacktestResult(
+        forecasts=forecasts,
+        scores=scores,
+        series_scores=series_scores,
+        actuals=actuals,
+        coverage=coverage,
+    )
