@@ -21,6 +21,7 @@ from seqforecast.metrics import (
     smape,
     smape_scorer,
 )
+from seqforecast.model_selection import BacktestResult, ForecastSplitter, backtest
 from seqforecast.transformers import CalendarFeatures, LagFeatures
 from seqforecast.windowing import SlidingWindow
 
@@ -37,9 +38,11 @@ _LAZY = {
 
 __all__ = [
     "ARIMAForecaster",
+    "BacktestResult",
     "BaseForecaster",
     "CalendarFeatures",
     "ETSForecaster",
+    "ForecastSplitter",
     "GRUForecaster",
     "LSTMForecaster",
     "LagFeatures",
@@ -48,6 +51,7 @@ __all__ = [
     "SlidingWindow",
     "ThetaForecaster",
     "__version__",
+    "backtest",
     "coverage",
     "interval_width",
     "load_airpassengers",
