@@ -130,16 +130,20 @@ def load_forecaster(cls, path):
             f"version of seqforecast reads format {FORMAT_VERSION}."
         )
     saved_class = meta["class"]
-    if saved_class != cls.__name__ and saved_class not in {
-        c.__name__ for c in cls.__subclasses__()
-    }:
+    classes = {c.__name__: c for c in (cls, *cls.__subclasses__())}
+    if saved_class not in classes:
         raise ValueError(
             f"{directory} holds a {saved_class}, which {cls.__name__}.load cannot read; "
             f"use {saved_class}.load."
         )
     arrays = torch.load(directory / _ARRAYS, weights_only=True)
 
-    forecaster = cls(**meta["params"])
+    # JSON has no tuples: give back the tuple defaults (quantiles) as tuples.
+    params = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in meta["params"].items()
+    }
+    forecaster = classes[saved_class](**params)
     for name, value in meta["fitted"].items():
         setattr(forecaster, name, value)
     if "quantiles" in meta:
