@@ -6,7 +6,12 @@ EXPECTED_FAILED_CHECKS with the reason; every other check must pass.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from seqforecast.baselines import NaiveForecaster
+from seqforecast.baselines import (
+    ARIMAForecaster,
+    ETSForecaster,
+    NaiveForecaster,
+    ThetaForecaster,
+)
 from seqforecast.neural import GRUForecaster, LSTMForecaster
 
 # Two tiny neural configurations (the checks fit dozens of times).
@@ -34,6 +39,10 @@ EXPECTED_FAILED_CHECKS = {
 FORECASTERS = [
     NaiveForecaster(),
     NaiveForecaster(strategy="drift"),
+    ARIMAForecaster(order=(1, 0, 0)),
+    ARIMAForecaster(),
+    ETSForecaster(),
+    ThetaForecaster(),
     LSTMForecaster(**TINY),
     GRUForecaster(strategy="seq2seq", bidirectional=True, **TINY),
 ]
