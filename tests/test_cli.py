@@ -1,0 +1,385 @@
+"""The command line: compare, forecast, and one-line errors on bad input."""
+
+import io
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqforecast.cli import MODEL_NAMES, main
+from seqforecast.datasets import load_airpassengers
+
+
+# ---------------------------------------------------------------- helpers
+def run(capsys, *argv):
+    """main(argv) in-process: (exit status, stdout, stderr)."""
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def table_of(out):
+    """The result table printed by ``compare``, as {model: (smape, mase, seconds)}."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["model"])
+    assert lines[start].split() == ["model", "smape", "mase", "fit_seconds"]
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        name, smape, mase, seconds = line.split()
+        rows[name] = (float(smape), float(mase), float(seconds))
+    return rows
+
+
+def smape_by_hand(actual, forecast):
+    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
+    return np.mean(200 * np.abs(actual - forecast) / (np.abs(actual) + np.abs(forecast)))
+
+
+def mase_by_hand(actual, forecast, train, m):
+    actual, forecast, train = (np.asarray(a, float) for a in (actual, forecast, train))
+    scale = np.mean(np.abs(train[m:] - train[:-m]))
+    return np.mean(np.abs(actual - forecast)) / scale
+
+
+def write_csv(path, times, values, *, time_col="date", target="sales"):
+    pd.DataFrame({time_col: times, target: values}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def monthly_csv(tmp_path):
+    """36 months from 2018-01 to 2020-12, dates written as 2018-01-01."""
+    t = np.arange(36)
+    values = np.round(100 + t + 10 * np.sin(2 * np.pi * t / 12), 3)
+    times = pd.date_range("2018-01-01", periods=36, freq="MS").strftime("%Y-%m-%d")
+    return write_csv(tmp_path / "monthly.csv", times, values)
+
+
+@pytest.fixture
+def yearly_csv(tmp_path):
+    """20 years written as integers, no seasonal period."""
+    values = [float(v) for v in 50 + 3 * np.arange(20) + (np.arange(20) % 3)]
+    return write_csv(tmp_path / "yearly.csv", list(range(2001, 2021)), values,
+                     time_col="year", target="value")
+
+
+# ------------------------------------------------------------ entry point
+def test_python_dash_m_help_runs_the_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "seqforecast", "--help"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: seqforecast ")
+    assert "compare" in result.stdout and "forecast" in result.stdout
+
+
+def test_help_imports_neither_torch_nor_matplotlib():
+    # The command line starts fast: torch loads only when a neural model is fitted.
+    code = (
+        "import sys; from seqforecast.cli import main; main(['compare', '--help']); "
+        "print(sorted(m for m in ('torch', 'skorch', 'matplotlib') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_main_returns_the_status_instead_of_exiting(capsys):
+    assert run(capsys, "--help")[0] == 0
+    status, _, err = run(capsys)  # no command
+    assert status == 2 and "required: COMMAND" in err
+    status, _, err = run(capsys, "compare", "--holdout", "0")
+    assert status == 2 and "expected a positive integer, got 0" in err
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and re.fullmatch(r"seqforecast \S+\n", out)
+
+
+# ---------------------------------------------------------------- compare
+def test_compare_airpassengers_values_match_hand_computation(capsys):
+    status, out, err = run(capsys, "compare", "--models", "naive,theta", "--no-plot")
+    assert status == 0, err
+    assert "AirPassengers" in out
+    assert "holdout: the last 12 observations (1960-01-01 to 1960-12-01)" in out
+    assert "fitted on the first 132" in out
+    table = table_of(out)
+    assert list(table) == sorted(table, key=lambda name: table[name][0])
+    assert set(table) == {"naive", "theta"}
+    y = load_airpassengers().to_numpy(dtype=float)
+    train, actual = y[:-12], y[-12:]
+    # Seasonal naive: 1960 forecast by 1959.
+    naive = train[-12:]
+    assert table["naive"][0] == pytest.approx(smape_by_hand(actual, naive), abs=0.005)
+    assert table["naive"][1] == pytest.approx(mase_by_hand(actual, naive, train, 12), abs=5e-4)
+    assert np.isfinite(table["theta"][:2]).all()
+    # Progress goes to stderr, one line per model.
+    assert "fitting naive on 132 observations" in err
+    assert "fitting theta on 132 observations" in err
+
+
+def test_compare_csv_without_season_uses_last_value_naive(capsys, yearly_csv):
+    status, out, err = run(
+        capsys, "compare", "--csv", str(yearly_csv), "--time-col", "year",
+        "--target", "value", "--models", "naive", "--no-plot",
+    )
+    assert status == 0, err
+    # No seasonal period: the default holdout is 6 steps.
+    assert "no seasonal period" in out
+    assert "holdout: the last 6 observations (2015-01-01 to 2020-01-01)" in out
+    y = pd.read_csv(yearly_csv)["value"].to_numpy(dtype=float)
+    train, actual = y[:-6], y[-6:]
+    naive = np.full(6, train[-1])
+    smape, mase, _ = table_of(out)["naive"]
+    assert smape == pytest.approx(smape_by_hand(actual, naive), abs=0.005)
+    assert mase == pytest.approx(mase_by_hand(actual, naive, train, 1), abs=5e-4)
+
+
+def test_compare_csv_quarterly_holdout_and_arima(capsys, tmp_path):
+    t = np.arange(40)
+    values = 20 + 0.5 * t + 3 * np.array([1.0, -1.0, 2.0, -2.0])[t % 4]
+    times = pd.date_range("2010-01-01", periods=40, freq="QS").strftime("%Y-%m-%d")
+    path = write_csv(tmp_path / "q.csv", times, values)
+    status, out, err = run(
+        capsys, "compare", "--csv", str(path), "--time-col", "date", "--target", "sales",
+        "--models", "naive,arima", "--no-plot",
+    )
+    assert status == 0, err
+    assert "seasonal period 4" in out
+    assert "holdout: the last 4 observations (2019-01-01 to 2019-10-01)" in out
+    table = table_of(out)
+    assert set(table) == {"naive", "arima"}
+    y = values
+    naive = y[-8:-4]
+    assert table["naive"][0] == pytest.approx(smape_by_hand(y[-4:], naive), abs=0.005)
+
+
+def test_compare_holdout_option(capsys):
+    status, out, _ = run(capsys, "compare", "--models", "naive", "--holdout", "3", "--no-plot")
+    assert status == 0
+    assert "holdout: the last 3 observations (1960-10-01 to 1960-12-01)" in out
+    y = load_airpassengers().to_numpy(dtype=float)
+    naive = y[-15:-12]  # the last season before the holdout, first 3 months
+    assert table_of(out)["naive"][0] == pytest.approx(smape_by_hand(y[-3:], naive), abs=0.005)
+
+
+def test_compare_saves_the_plot(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "plot.png"
+    status, out, _ = run(capsys, "compare", "--models", "naive", "--plot", str(path))
+    assert status == 0
+    assert f"plot: {path}" in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_skips_the_plot_without_matplotlib(capsys, tmp_path, monkeypatch):
+    # A None entry in sys.modules makes the import fail as if not installed.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    path = tmp_path / "plot.png"
+    status, out, _ = run(capsys, "compare", "--models", "naive", "--plot", str(path))
+    assert status == 0
+    skipped = [line for line in out.splitlines() if "skipped" in line]
+    assert skipped == ["plot: skipped, matplotlib is not installed (pip install matplotlib)"]
+    assert not path.exists()
+
+
+@pytest.mark.slow
+def test_compare_default_runs_every_model(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "forecast.png"
+    status, out, err = run(capsys, "compare", "--plot", str(path))
+    assert status == 0, err
+    table = table_of(out)
+    assert set(table) == set(MODEL_NAMES)
+    for name, (smape, mase, seconds) in table.items():
+        assert np.isfinite(smape) and np.isfinite(mase) and seconds >= 0, name
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------- forecast
+def read_forecast(text):
+    return pd.read_csv(io.StringIO(text), dtype={0: str})
+
+
+def test_forecast_naive_continues_the_calendar(capsys, monthly_csv):
+    status, out, err = run(
+        capsys, "forecast", str(monthly_csv), "--time-col", "date", "--target", "sales",
+        "--model", "naive",
+    )
+    assert status == 0, err
+    result = read_forecast(out)
+    assert list(result.columns) == ["date", "forecast"]
+    # Monthly data ending 2020-12: twelve forecasts (one season) from 2021-01.
+    expected_dates = pd.date_range("2021-01-01", periods=12, freq="MS").strftime("%Y-%m-%d")
+    assert result["date"].tolist() == expected_dates.tolist()
+    history = pd.read_csv(monthly_csv)["sales"].to_numpy()
+    np.testing.assert_array_equal(result["forecast"].to_numpy(), history[-12:])
+
+
+def test_forecast_keeps_the_time_format_and_writes_a_file(capsys, tmp_path):
+    values = np.arange(1.0, 25.0)
+    times = pd.date_range("2019-01-01", periods=24, freq="MS").strftime("%Y-%m")
+    rows = pd.DataFrame({"month": times, "units": values}).sample(frac=1, random_state=0)
+    path = tmp_path / "shuffled.csv"
+    rows.to_csv(path, index=False)  # rows out of order: the CLI sorts them
+    output = tmp_path / "out.csv"
+    status, out, err = run(
+        capsys, "forecast", str(path), "--time-col", "month", "--target", "units",
+        "--model", "naive", "--horizon", "3", "--output", str(output),
+    )
+    assert status == 0, err
+    assert out == ""
+    assert "wrote 3 forecasts" in err and str(output) in err
+    result = pd.read_csv(output, dtype={"month": str})
+    assert result["month"].tolist() == ["2021-01", "2021-02", "2021-03"]
+    np.testing.assert_array_equal(result["forecast"], [13.0, 14.0, 15.0])
+
+
+def test_forecast_integer_years_default_horizon(capsys, yearly_csv):
+    status, out, _ = run(
+        capsys, "forecast", str(yearly_csv), "--time-col", "year", "--target", "value",
+        "--model", "naive",
+    )
+    assert status == 0
+    result = read_forecast(out)
+    assert result["year"].tolist() == [str(year) for year in range(2021, 2027)]
+    last = pd.read_csv(yearly_csv)["value"].iloc[-1]
+    np.testing.assert_array_equal(result["forecast"], np.full(6, last))
+
+
+def test_forecast_freq_option(capsys, monthly_csv):
+    argv = ["forecast", str(monthly_csv), "--time-col", "date", "--target", "sales",
+            "--model", "naive", "--horizon", "2"]
+    inferred = run(capsys, *argv)
+    forced = run(capsys, *argv, "--freq", "MS")
+    assert inferred[0] == forced[0] == 0
+    assert inferred[1] == forced[1]
+
+
+def test_forecast_default_model_is_arima_and_matches_it(capsys, tmp_path):
+    from seqforecast.baselines import ARIMAForecaster
+
+    t = np.arange(30)
+    rng = np.random.default_rng(0)
+    values = np.round(10 + 0.3 * t + rng.normal(0, 1, 30), 3)
+    times = pd.date_range("2020-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
+    path = write_csv(tmp_path / "daily.csv", times, values)
+    status, out, err = run(
+        capsys, "forecast", str(path), "--time-col", "date", "--target", "sales",
+        "--horizon", "5",
+    )
+    assert status == 0, err
+    assert "fitting arima on 30 observations" in err
+    result = read_forecast(out)
+    assert result["date"].tolist() == [f"2020-01-{d}" for d in range(31, 32)] + [
+        f"2020-02-0{d}" for d in range(1, 5)
+    ]
+    y = pd.Series(values, index=pd.date_range("2020-01-01", periods=30, freq="D"))
+    expected = ARIMAForecaster().fit(None, y).forecast(5).to_numpy()
+    np.testing.assert_allclose(result["forecast"].to_numpy(), expected, rtol=1e-9)
+
+
+# -------------------------------------------------------------- bad input
+def bad_files(tmp_path):
+    def csv(name, text):
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+
+    header = "date,sales\n"
+    return {
+        "ok": csv("ok.csv", header + "".join(
+            f"2020-{m:02d}-01,{m}\n" for m in range(1, 13))),
+        "dates": csv("dates.csv", header + "2020-01-01,1\n2020-02-01,2\nfoo,3\n2020-04-01,4\n"),
+        "gap": csv("gap.csv", header + "2020-01-01,1\n2020-02-01,2\n2020-04-01,3\n2020-05-01,4\n"),
+        "dup": csv("dup.csv", header + "2020-01-01,1\n2020-02-01,2\n2020-02-01,3\n2020-03-01,4\n"),
+        "nan": csv("nan.csv", header + "2020-01-01,1\n2020-02-01,\n2020-03-01,3\n2020-04-01,4\n"),
+        "text": csv("text.csv", header + "2020-01-01,1\n2020-02-01,abc\n2020-03-01,3\n"),
+        "empty": csv("empty.csv", ""),
+        "short": csv("short.csv", header + "".join(
+            f"2020-{m:02d}-01,{m}\n" for m in range(1, 9))),
+    }
+
+
+def forecast_args(path, *extra):
+    return ["forecast", path, "--time-col", "date", "--target", "sales", *extra]
+
+
+def compare_args(path, *extra):
+    return ["compare", "--csv", path, "--time-col", "date", "--target", "sales",
+            "--models", "naive", "--no-plot", *extra]
+
+
+BAD_INPUT = {
+    "missing file": (
+        lambda f, d: forecast_args(str(d / "nope.csv")), r"file not found: .*nope\.csv"),
+    "missing time column": (
+        lambda f, d: ["forecast", f["ok"], "--time-col", "when", "--target", "sales"],
+        r"time column 'when' not found in .*; available columns: 'date', 'sales'"),
+    "missing target column": (
+        lambda f, d: [*compare_args(f["ok"])[:5], "--target", "units"],
+        r"target column 'units' not found .*available columns: 'date', 'sales'"),
+    "unparseable dates": (
+        lambda f, d: forecast_args(f["dates"]),
+        r"could not parse time column 'date' as dates: 'foo' on line 4"),
+    "irregular time column": (
+        lambda f, d: forecast_args(f["gap"]),
+        r"'date' is not regularly spaced.* from 30 day\(s\) to 60 day\(s\)"),
+    "gap against --freq": (
+        lambda f, d: forecast_args(f["gap"], "--freq", "MS"),
+        r"do not follow --freq 'MS': 1 missing \(first 2020-03-01\)"),
+    "invalid --freq": (
+        lambda f, d: forecast_args(f["ok"], "--freq", "fortnightly"),
+        r"--freq 'fortnightly' is not a pandas frequency"),
+    "duplicate timestamps": (
+        lambda f, d: compare_args(f["dup"]),
+        r"duplicate timestamps: 2020-02-01 appears 2 times"),
+    "NaN in the target": (
+        lambda f, d: forecast_args(f["nan"]),
+        r"'sales' has 1 missing value\(s\), the first at 2020-02-01"),
+    "non-numeric target": (
+        lambda f, d: forecast_args(f["text"]),
+        r"'sales' has a non-numeric value 'abc' on line 3"),
+    "empty file": (lambda f, d: forecast_args(f["empty"]), r"empty\.csv is empty"),
+    "too short for the holdout": (
+        lambda f, d: compare_args(f["ok"]),
+        r"12 observations; holdout 12 leaves 0 to fit on, but at least 13 are needed"),
+    "too short for the model": (
+        lambda f, d: forecast_args(f["short"], "--model", "naive"),
+        r"model 'naive': y has 8 observations .* need at least 12"),
+    "unknown model in compare": (
+        lambda f, d: ["compare", "--models", "naive,prophet"],
+        r"unknown model 'prophet'; choose from naive, arima, ets, theta, lstm, gru"),
+    "unknown model in forecast": (
+        lambda f, d: forecast_args(f["ok"], "--model", "xgboost"), r"unknown model 'xgboost'"),
+    "--csv without columns": (
+        lambda f, d: ["compare", "--csv", f["ok"]],
+        r"--csv needs --time-col and --target \(columns of .*: 'date', 'sales'\)"),
+    "--target without --csv": (
+        lambda f, d: ["compare", "--target", "sales"], r"--target needs --csv FILE"),
+    "plot into a missing folder": (
+        lambda f, d: ["compare", "--models", "naive", "--plot", str(d / "no" / "p.png")],
+        r"--plot .*p\.png: directory .*no does not exist"),
+    "output into a missing folder": (
+        lambda f, d: forecast_args(f["ok"], "--output", str(d / "no" / "o.csv")),
+        r"--output .*o\.csv: directory .*no does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_one_line_and_status_2(case, capsys, tmp_path):
+    make_argv, pattern = BAD_INPUT[case]
+    status, _, err = run(capsys, *make_argv(bad_files(tmp_path), tmp_path))
+    assert status == 2
+    lines = [line for line in err.splitlines() if line and not line.startswith("fitting")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("seqforecast: error: ")
+    assert re.search(pattern, lines[0]), lines[0]
+    assert "Traceback" not in err
