@@ -1,0 +1,70 @@
+"""Markdown tables of the recorded M3 results, beside the published references.
+
+    python -m benchmarks.report
+
+Reads ``benchmarks/results/m3_<category>.csv`` (full runs only) and
+``tuning.csv`` and prints the tables pasted into ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from benchmarks.accuracy import PUBLISHED, RESULTS
+
+CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+
+
+def results_table():
+    frames = []
+    for category in CATEGORIES:
+        path = RESULTS / f"m3_{category}.csv"
+        if path.exists():
+            frames.append(pd.read_csv(path).assign(category=category))
+    if not frames:
+        return "(no full-run results recorded yet)"
+    runs = pd.concat(frames)
+    cells = runs.assign(
+        cell=runs.apply(lambda r: f"{r.smape:.2f} / {r.mase:.3f}", axis=1)
+    ).pivot(index="model", columns="category", values="cell")
+    cells = cells.reindex(columns=[c for c in CATEGORIES if c in cells.columns])
+    order = list(dict.fromkeys(runs["model"]))
+    cells = cells.reindex(order)
+    for name, values in PUBLISHED.items():
+        cells.loc[f"published: {name}"] = [
+            f"{values[c]:.2f} / —" for c in cells.columns
+        ]
+    seconds = runs.pivot(index="model", columns="category", values="fit_seconds")
+    seconds = seconds.reindex(index=order, columns=cells.columns)
+    n_series = runs.groupby("category")["n_series"].first().reindex(cells.columns)
+    header = "sMAPE / MASE (fit seconds in the second table)"
+    return "\n\n".join([
+        header,
+        cells.rename(columns=lambda c: f"{c} ({n_series[c]})").to_markdown(),
+        seconds.to_markdown(floatfmt=".1f"),
+    ])
+
+
+def tuning_table():
+    path = RESULTS / "tuning.csv"
+    if not path.exists():
+        return "(no tuning results recorded yet)"
+    runs = pd.read_csv(path)
+    table = runs.groupby(["category", "config"], sort=False).agg(
+        val_smape=("val_smape", "mean"), val_mase=("val_mase", "mean"),
+        seeds=("seed", "count"), fit_seconds=("fit_seconds", "mean"),
+    )
+    return table.round(3).to_markdown()
+
+
+def main():
+    print(results_table())
+    print()
+    print(tuning_table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,580 @@
+"""Tests of the classical forecasters (naive, ARIMA, ETS, Theta).
+
+Forecasts are checked against hand-computed values and against statsmodels
+called directly with the same options.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+from seqforecast import _autoarima
+from seqforecast.baselines import (
+    ARIMAForecaster,
+    ETSForecaster,
+    NaiveForecaster,
+    ThetaForecaster,
+)
+
+
+# ------------------------------------------------------------------ data
+def ar1(n, phi=0.7, c=2.0, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.empty(n)
+    y[0] = c / (1 - phi)
+    for t in range(1, n):
+        y[t] = c + phi * y[t - 1] + rng.normal()
+    return y
+
+
+def seasonal(n, seed=0, level=50.0, amplitude=8.0, noise=1.0):
+    """Monthly seasonal series with AR(1) noise, indexed from 2010-01."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    e = np.zeros(n)
+    for i in range(1, n):
+        e[i] = 0.5 * e[i - 1] + rng.normal(0, noise)
+    values = level + 0.2 * t + amplitude * np.sin(2 * np.pi * t / 12) + e
+    return pd.Series(values, index=pd.date_range("2010-01", periods=n, freq="MS"))
+
+
+def future(model, steps):
+    """A zero-column frame indexing the ``steps`` steps after the history."""
+    return model.forecast(steps)
+
+
+def sm_arima(y, order, seasonal_order=(0, 0, 0, 0), trend="n", exog=None, maxiter=50):
+    """statsmodels directly: the estimation and forecast model ARIMAForecaster documents."""
+    kwargs = dict(
+        order=order, seasonal_order=seasonal_order, trend=trend, concentrate_scale=True
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = SARIMAX(y, exog=exog, simple_differencing=True, **kwargs).fit(
+            disp=False, maxiter=maxiter
+        )
+        return fitted, SARIMAX(y, exog=exog, **kwargs).filter(fitted.params)
+
+
+# ----------------------------------------------------------------- naive
+class TestNaive:
+    y = np.array([1.0, 3.0, 2.0, 5.0, 4.0, 6.0])
+
+    @pytest.mark.parametrize(
+        ("strategy", "expected"),
+        [
+            ("last", [6.0, 6.0, 6.0]),
+            ("mean", [3.5, 3.5, 3.5]),
+            # slope (6 - 1) / 5 = 1 per step
+            ("drift", [7.0, 8.0, 9.0]),
+        ],
+    )
+    def test_strategies_by_hand(self, strategy, expected):
+        model = NaiveForecaster(strategy=strategy).fit(None, self.y)
+        assert_allclose(model.predict(np.empty((3, 0))), expected)
+
+    def test_seasonal_repeats_last_season(self):
+        model = NaiveForecaster(strategy="seasonal", seasonal_period=4).fit(None, self.y)
+        # last season: 2, 5, 4, 6
+        assert_allclose(model.predict(np.empty((6, 0))), [2, 5, 4, 6, 2, 5])
+        assert model.seasonal_period_ == 4
+
+    def test_seasonal_period_from_index(self):
+        y = pd.Series(self.y, index=pd.date_range("2020-01", periods=6, freq="QS"))
+        model = NaiveForecaster(strategy="seasonal").fit(None, y)
+        assert model.seasonal_period_ == 4
+        assert_allclose(model.forecast(4), [2, 5, 4, 6])
+        model = NaiveForecaster(strategy="seasonal", seasonal_period=2).fit(None, y)
+        assert_allclose(model.forecast(2), [4, 6])
+
+    def test_ragged_panel_uses_each_series_observed_part(self):
+        y = np.array(
+            [[1.0, np.nan], [2.0, np.nan], [4.0, 10.0], [3.0, 14.0], [5.0, 12.0]]
+        )
+        steps = np.empty((2, 0))
+        drift = NaiveForecaster(strategy="drift").fit(None, y).predict(steps)
+        # series 1: slope (5 - 1) / 4; series 2: slope (12 - 10) / 2
+        assert_allclose(drift, [[6.0, 13.0], [7.0, 14.0]])
+        mean = NaiveForecaster(strategy="mean").fit(None, y).predict(steps)
+        assert_allclose(mean, [[3.0, 12.0], [3.0, 12.0]])
+        last = NaiveForecaster().fit(None, y).predict(steps)
+        assert_allclose(last, [[5.0, 12.0], [5.0, 12.0]])
+        season = NaiveForecaster(strategy="seasonal", seasonal_period=3).fit(None, y)
+        assert_allclose(season.predict(np.empty((4, 0))), y[[2, 3, 4, 2]])
+
+    def test_update_moves_the_origin(self):
+        model = NaiveForecaster(strategy="drift").fit(None, self.y)
+        model.update(None, np.array([8.0]))
+        # slope (8 - 1) / 6
+        assert_allclose(model.predict(np.empty((1, 0))), [8 + 7 / 6])
+
+    def test_bad_strategy(self):
+        with pytest.raises(ValueError, match=r"strategy must be one of .* got 'median'"):
+            NaiveForecaster(strategy="median").fit(None, self.y)
+
+    def test_seasonal_needs_a_season(self):
+        with pytest.raises(ValueError, match=r"has 6 observations.* but strategy='seasonal'"):
+            NaiveForecaster(strategy="seasonal", seasonal_period=12).fit(None, self.y)
+
+
+# ------------------------------------------------------- ARIMA: fixed order
+class TestARIMAFixed:
+    def test_equals_statsmodels_ar1_with_constant(self):
+        y = ar1(100)
+        model = ARIMAForecaster(order=(1, 0, 0), with_constant=True).fit(None, y)
+        _, reference = sm_arima(y, (1, 0, 0), trend="c")
+        assert_allclose(model.predict(np.empty((10, 0))), reference.forecast(10), atol=1e-6)
+        assert model.orders_ == [((1, 0, 0), (0, 0, 0, 0), True)]
+        # A stationary AR(1) converges to its mean c / (1 - phi) = 6.67.
+        assert abs(model.predict(np.empty((200, 0)))[-1] - 2.0 / 0.3) < 1.0
+
+    def test_equals_statsmodels_seasonal_integrated(self):
+        y = seasonal(72)
+        model = ARIMAForecaster(order=(1, 1, 1), seasonal_order=(0, 1, 1)).fit(None, y)
+        fitted, reference = sm_arima(y.to_numpy(), (1, 1, 1), (0, 1, 1, 12))
+        forecast = model.forecast(15)
+        assert_allclose(forecast.to_numpy(), reference.forecast(15), atol=1e-6)
+        # The integrated form adds back what differencing removed: the same
+        # forecasts as integrating statsmodels' forecasts of the differenced
+        # series by hand.
+        w = fitted.forecast(15)  # forecasts of (1 - L)(1 - L^12) y
+        v = y.to_numpy().copy()
+        for step in range(15):
+            n = len(v)
+            v = np.append(v, w[step] + v[n - 1] + v[n - 12] - v[n - 13])
+        assert_allclose(forecast.to_numpy(), v[-15:], rtol=1e-6)
+        assert forecast.index[0] == pd.Timestamp("2016-01-01")
+        assert model.seasonal_period_ == 12
+        assert model.orders_ == [((1, 1, 1), (0, 1, 1, 12), False)]
+
+    def test_equals_statsmodels_with_exogenous(self):
+        rng = np.random.default_rng(3)
+        X = rng.normal(size=(110, 2))
+        y = np.cumsum(rng.normal(size=110)) + X @ [3.0, -1.0]
+        model = ARIMAForecaster(order=(0, 1, 1), with_constant=True)
+        model.fit(X[:100], y[:100])
+        _, reference = sm_arima(y[:100], (0, 1, 1), trend="c", exog=X[:100])
+        assert_allclose(model.predict(X[100:]), reference.forecast(10, exog=X[100:]), atol=1e-6)
+        # The regression coefficients are found.
+        assert_allclose(model.models_[0].params[1:3], [3.0, -1.0], atol=0.1)
+
+    def test_update_equals_statsmodels_append(self):
+        rng = np.random.default_rng(4)
+        X = rng.normal(size=(90, 1))
+        y = ar1(90, seed=4) + 2 * X[:, 0]
+        model = ARIMAForecaster(order=(1, 0, 0), with_constant=True).fit(X[:80], y[:80])
+        model.update(X[80:85], y[80:85])
+        _, reference = sm_arima(y[:80], (1, 0, 0), trend="c", exog=X[:80])
+        appended = reference.append(y[80:85], exog=X[80:85], refit=False)
+        assert_allclose(model.predict(X[85:]), appended.forecast(5, exog=X[85:]), atol=1e-6)
+        # update does not refit
+        assert_allclose(model.models_[0].params, reference.params)
+
+    def test_predict_quantiles_from_forecast_distribution(self):
+        y = ar1(80)
+        model = ARIMAForecaster(order=(1, 0, 0), with_constant=True).fit(None, y)
+        q = model._predict_quantiles(6, None, [0.05, 0.5, 0.95])
+        assert q.shape == (6, 1, 3)
+        _, reference = sm_arima(y, (1, 0, 0), trend="c")
+        interval = reference.get_forecast(6).conf_int(alpha=0.1)
+        assert_allclose(q[:, 0, 0], interval[:, 0], atol=1e-6)
+        assert_allclose(q[:, 0, 2], interval[:, 1], atol=1e-6)
+        assert_allclose(q[:, 0, 1], model.predict(np.empty((6, 0))), atol=1e-9)
+
+    def test_four_tuple_seasonal_order_and_panel(self):
+        y = pd.concat({"a": seasonal(60, seed=1), "b": seasonal(60, seed=2)}, axis=1)
+        y.iloc[:12, 1] = np.nan  # b starts a year later
+        model = ARIMAForecaster(order=(1, 0, 0), seasonal_order=(0, 1, 0, 12)).fit(None, y)
+        forecast = model.forecast(4)
+        for name in "ab":
+            observed = y[name].dropna().to_numpy()
+            _, reference = sm_arima(observed, (1, 0, 0), (0, 1, 0, 12))
+            assert_allclose(forecast[name], reference.forecast(4), atol=1e-6)
+
+    def test_non_convergence_warns_naming_the_series(self):
+        y = pd.Series(ar1(60), name="sales")
+        with pytest.warns(ConvergenceWarning, match="series 'sales' did not converge"):
+            ARIMAForecaster(order=(2, 0, 2), maxiter=1).fit(None, y)
+
+    def test_too_short_for_the_order(self):
+        # d + p + 1 = 4 observations at least
+        with pytest.raises(ValueError, match=r"has 3 observations.* but ARIMA\(2,1,0\)"):
+            ARIMAForecaster(order=(2, 1, 0)).fit(None, np.arange(3.0))
+
+
+# ---------------------------------------------------------- ARIMA: automatic
+class TestAutoARIMABuildingBlocks:
+    def test_ndiffs_counts_unit_roots(self):
+        e = np.random.default_rng(0).normal(size=150)
+        assert _autoarima.ndiffs(e) == 0
+        assert _autoarima.ndiffs(np.cumsum(e)) == 1
+        assert _autoarima.ndiffs(np.cumsum(np.cumsum(e))) == 2
+        assert _autoarima.ndiffs(np.cumsum(np.cumsum(e)), max_d=1) == 1
+        assert _autoarima.ndiffs(np.ones(20)) == 0
+
+    def test_nsdiffs_from_seasonal_strength(self):
+        e = np.random.default_rng(0).normal(size=96)
+        strong = e + 5 * np.sin(2 * np.pi * np.arange(96) / 12)
+        assert _autoarima.seasonal_strength(strong, 12) > 0.9
+        assert _autoarima.seasonal_strength(e, 12) < 0.64
+        assert _autoarima.nsdiffs(strong, 12) == 1
+        assert _autoarima.nsdiffs(e, 12) == 0
+        # two seasons are not enough to judge
+        assert _autoarima.nsdiffs(strong[:24], 12) == 0
+
+    def test_information_criteria_as_r(self):
+        # R: aic = -2 loglik + 2 (k + 1), the variance counting as a parameter
+        assert _autoarima.information_criterion(-100.0, 2, 50, "aic") == 206.0
+        assert _autoarima.information_criterion(-100.0, 2, 50, "aicc") == pytest.approx(
+            206.0 + 2 * 3 * 4 / 46
+        )
+        assert _autoarima.information_criterion(-100.0, 2, 50, "bic") == pytest.approx(
+            200 + 3 * np.log(50)
+        )
+        assert _autoarima.information_criterion(-100.0, 2, 4, "aicc") == np.inf
+
+    def test_unit_root_fits_are_rejected(self):
+        # y = e_t - e_(t-1) has an MA root on the unit circle.
+        e = np.random.default_rng(0).normal(size=201)
+        y = np.diff(e)
+        spec = _autoarima.Spec((0, 0, 1), (0, 0, 0, 0), False)
+        assert _autoarima.estimate(y, None, spec, maxiter=50).ic == np.inf
+        ok = _autoarima.estimate(e, None, spec, maxiter=50)
+        assert np.isfinite(ok.ic)
+
+
+class TestARIMAAuto:
+    def test_ar1_is_found_and_beats_start_models(self):
+        y = ar1(150, seed=1)
+        model = ARIMAForecaster(n_jobs=1).fit(None, y)
+        (p, d, q), seasonal_order, with_constant = model.orders_[0]
+        assert d == 0 and p + q >= 1 and with_constant
+        assert seasonal_order == (0, 0, 0, 0)  # no index: period 1
+        assert not model.fallback_[0]
+        # The search starts from (1, 0, 0) with a constant: whatever it
+        # chose has no larger AICc.
+        chosen = _autoarima.Spec((p, d, q), (0, 0, 0, 0), with_constant)
+        scaled = y / np.std(y)
+        start = _autoarima.Spec((1, 0, 0), (0, 0, 0, 0), True)
+        tol = _autoarima.SEARCH_TOLERANCE
+        ic_chosen = _autoarima.estimate(scaled, None, chosen, maxiter=500, tolerance=tol).ic
+        ic_start = _autoarima.estimate(scaled, None, start, maxiter=500, tolerance=tol).ic
+        assert ic_chosen <= ic_start + 1e-6
+
+    def test_random_walk_with_drift_is_differenced(self):
+        y = np.cumsum(1.0 + np.random.default_rng(2).normal(size=120))
+        model = ARIMAForecaster().fit(None, y)
+        (_, d, _), _, with_constant = model.orders_[0]
+        assert d == 1 and with_constant
+        # the drift continues the trend of about 1 per step
+        forecast = model.predict(np.empty((20, 0)))
+        assert 10 < forecast[-1] - forecast[0] < 30
+
+    def test_seasonal_series_beats_seasonal_naive(self):
+        y = seasonal(108, seed=5)
+        train, test = y[:90], y[90:]
+        model = ARIMAForecaster().fit(None, train)
+        _, (_, D, _, m), _ = model.orders_[0]
+        assert m == 12 and D == 1
+        naive = NaiveForecaster(strategy="seasonal").fit(None, train)
+        X = pd.DataFrame(index=test.index)
+        err_arima = np.mean(np.abs(model.predict(X) - test))
+        err_naive = np.mean(np.abs(naive.predict(X) - test))
+        assert err_arima < err_naive
+
+    def test_exogenous_regression_with_arima_errors(self):
+        rng = np.random.default_rng(6)
+        X = rng.normal(size=(120, 1))
+        y = 5 * X[:, 0] + ar1(120, seed=6)
+        model = ARIMAForecaster().fit(X[:100], y[:100])
+        names = model.models_[0].model.param_names
+        beta = model.models_[0].params[names.index("x1")]
+        # statsmodels' fit of the true model, AR(1) errors, finds 4.50
+        assert beta == pytest.approx(5.0, abs=0.75)
+        err = np.mean(np.abs(model.predict(X[100:]) - y[100:]))
+        err_without = np.mean(
+            np.abs(ARIMAForecaster().fit(None, y[:100]).predict(np.empty((20, 0))) - y[100:])
+        )
+        assert err < err_without / 2
+
+    def test_fixed_differencing_is_respected(self):
+        y = ar1(80, seed=7)
+        model = ARIMAForecaster(d=1, max_p=1, max_q=1, with_constant=False).fit(None, y)
+        (p, d, q), _, with_constant = model.orders_[0]
+        assert d == 1 and p <= 1 and q <= 1 and not with_constant
+
+    def test_fallback_warns_and_uses_seasonal_random_walk(self, monkeypatch):
+        y = seasonal(48)
+        rejected = lambda y, X, spec, **kw: _autoarima.Candidate(spec, np.inf)  # noqa: E731
+        monkeypatch.setattr(_autoarima, "estimate", rejected)
+        model = ARIMAForecaster(seasonal_period=12)
+        with pytest.warns(UserWarning, match=r"no ARIMA model .* series 0; using ARIMA\(0,0,0\)"):
+            model.fit(None, y.to_numpy().reshape(-1, 1))
+        assert model.fallback_.tolist() == [True]
+        naive = NaiveForecaster(strategy="seasonal", seasonal_period=12).fit(None, y)
+        assert_allclose(model.forecast(24).to_numpy().ravel(), naive.forecast(24), atol=1e-9)
+
+    def test_ragged_panel_fits_each_series_on_its_observed_part(self):
+        a = ar1(70, seed=8)
+        b = np.cumsum(np.random.default_rng(9).normal(size=70))
+        panel = np.column_stack([a, b])
+        panel[:25, 1] = np.nan
+        model = ARIMAForecaster(max_p=2, max_q=2).fit(None, panel)
+        single = ARIMAForecaster(max_p=2, max_q=2).fit(None, b[25:])
+        assert model.orders_[1] == single.orders_[0]
+        steps = np.empty((5, 0))
+        assert_allclose(model.predict(steps)[:, 1], single.predict(steps), atol=1e-9)
+
+    def test_update_appends_without_refitting(self):
+        y = ar1(90, seed=10)
+        model = ARIMAForecaster(max_p=2, max_q=2).fit(None, y[:80])
+        params = np.array(model.models_[0].params)
+        order = model.orders_
+        model.update(None, y[80:])
+        assert model.orders_ == order
+        assert_allclose(model.models_[0].params, params)
+        assert model.models_[0].nobs == 90
+        reference = clone(model).fit(None, y[:80]).models_[0].append(y[80:], refit=False)
+        assert_allclose(model.predict(np.empty((3, 0))), reference.forecast(3), atol=1e-9)
+
+    def test_runs_under_any_joblib_backend(self):
+        # What joblib's Dask backend relies on: the per-series fits go through
+        # joblib.Parallel, so the active backend runs them.
+        from joblib import parallel_backend
+
+        panel = np.column_stack([ar1(50, seed=s) for s in range(2)])
+        serial = ARIMAForecaster(max_p=1, max_q=1).fit(None, panel)
+        with parallel_backend("threading", n_jobs=2):
+            threaded = ARIMAForecaster(max_p=1, max_q=1).fit(None, panel)
+        assert threaded.orders_ == serial.orders_
+        steps = np.empty((3, 0))
+        assert_allclose(threaded.predict(steps), serial.predict(steps))
+
+    @pytest.mark.slow
+    def test_n_jobs_gives_the_same_models(self):
+        panel = np.column_stack([ar1(60, seed=s) for s in range(3)])
+        serial = ARIMAForecaster(max_p=2, max_q=2).fit(None, panel)
+        parallel = ARIMAForecaster(max_p=2, max_q=2, n_jobs=2).fit(None, panel)
+        assert parallel.orders_ == serial.orders_
+        steps = np.empty((4, 0))
+        assert_allclose(parallel.predict(steps), serial.predict(steps))
+
+
+SEASONAL = {"order": (1, 0, 0), "seasonal_order": (0, 1, 1)}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"order": (1, 0)},
+            r"order must be None or a tuple of 3 non-negative integers, got \(1, 0\)",
+        ),
+        ({"order": (1, -1, 0)}, r"order must be .* got \(1, -1, 0\)"),
+        (
+            {"order": (1, 0, 0), "seasonal_order": (1, 1)},
+            r"seasonal_order must be None or a tuple of 3 .* or 4 non-negative integers",
+        ),
+        ({"seasonal_order": (0, 1, 1)}, "seasonal_order can only be given with a fixed order"),
+        (
+            {**SEASONAL, "seasonal_period": 1},
+            "needs a seasonal period of at least 2, got 1",
+        ),
+        (
+            {**SEASONAL, "seasonal_order": (0, 1, 1, 12), "seasonal_period": 4},
+            "has period 12 but seasonal_period=4",
+        ),
+        (
+            {"information_criterion": "hqic"},
+            r"information_criterion must be one of \('aicc', 'aic', 'bic'\), got 'hqic'",
+        ),
+        ({"with_constant": "yes"}, "with_constant must be True or False, got 'yes'"),
+        ({"stepwise": 1}, "stepwise must be True or False, got 1"),
+        ({"max_p": -1}, "max_p must be >= 0, got -1"),
+        ({"d": 1.5}, r"d must be an integer or None >= 0, got 1.5"),
+        ({"maxiter": 0}, "maxiter must be >= 1, got 0"),
+        ({"n_jobs": 0}, "n_jobs must be None or a non-zero integer"),
+        ({"seasonal_period": 0}, "seasonal_period must be a positive integer or None, got 0"),
+    ],
+)
+def test_arima_bad_params(params, message):
+    with pytest.raises(ValueError, match=message):
+        ARIMAForecaster(**params).fit(None, ar1(40))
+
+
+# ------------------------------------------------------------------- ETS
+class TestETS:
+    def test_equals_statsmodels(self):
+        y = seasonal(60)
+        model = ETSForecaster(
+            auto=False, error="mul", trend="add", damped_trend=True, seasonal="add"
+        ).fit(None, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = ETSModel(
+                y.to_numpy(), error="mul", trend="add", damped_trend=True,
+                seasonal="add", seasonal_periods=12,
+            ).fit(disp=False)
+        assert_allclose(model.forecast(12).to_numpy(), reference.forecast(12), atol=1e-6)
+        assert model.seasonal_period_ == 12
+
+    def test_auto_picks_lowest_aicc(self):
+        y = seasonal(48, seed=2).to_numpy()
+        model = ETSForecaster(seasonal_period=12).fit(None, y)  # auto by default
+        best = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for error in ("add", "mul"):
+                for trend, damped in ((None, False), ("add", False), ("add", True)):
+                    for season in (None, "add", "mul"):
+                        if error == "add" and season == "mul":
+                            continue
+                        res = ETSModel(
+                            y, error=error, trend=trend, damped_trend=damped,
+                            seasonal=season, seasonal_periods=12 if season else None,
+                        ).fit(disp=False)
+                        if best is None or res.aicc < best[0]:
+                            best = (res.aicc, (error, trend, damped, season), res)
+        spec = model.specs_[0]
+        assert (spec["error"], spec["trend"], spec["damped_trend"], spec["seasonal"]) == best[1]
+        assert_allclose(model.predict(np.empty((6, 0))), best[2].forecast(6), atol=1e-6)
+
+    def test_auto_stays_additive_for_non_positive_data(self):
+        y = ar1(40, c=0.0)  # crosses zero
+        model = ETSForecaster().fit(None, y)
+        assert model.specs_[0]["error"] == "add"
+        assert model.specs_[0]["seasonal"] is None  # no period without an index
+
+    def test_update_runs_the_fitted_model_over_new_data(self):
+        y = seasonal(60, seed=3)
+        model = ETSForecaster(auto=False, trend="add", seasonal="add").fit(None, y[:50])
+        params = model.models_[0].params
+        model.update(None, y[50:])
+        reference = ETSModel(
+            y.to_numpy(), trend="add", seasonal="add", seasonal_periods=12
+        ).smooth(params)
+        assert_allclose(model.forecast(6).to_numpy(), reference.forecast(6), atol=1e-9)
+        assert_allclose(model.models_[0].params, params)
+
+    def test_ragged_panel(self):
+        y = pd.concat({"a": seasonal(50, seed=4), "b": seasonal(50, seed=5)}, axis=1)
+        y.iloc[:10, 0] = np.nan
+        model = ETSForecaster(auto=False, trend="add").fit(None, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = ETSModel(y["a"].dropna().to_numpy(), trend="add").fit(disp=False)
+        assert_allclose(model.forecast(3)["a"].to_numpy(), reference.forecast(3), atol=1e-6)
+
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            ({"error": "none"}, r"error must be one of \('add', 'mul'\), got 'none'"),
+            ({"trend": "linear"}, r"trend must be one of \(None, 'add', 'mul'\), got 'linear'"),
+            ({"seasonal": "x"}, r"seasonal must be one of \(None, 'add', 'mul'\), got 'x'"),
+            ({"damped_trend": True}, "damped_trend=True needs a trend"),
+            ({"damped_trend": "no"}, "damped_trend must be True or False"),
+            ({"seasonal": "add", "seasonal_period": 1}, "needs a seasonal period of at least 2"),
+            ({"auto": None}, "auto must be True or False, got None"),
+            ({"n_jobs": 1.5}, "n_jobs must be None or a non-zero integer"),
+        ],
+    )
+    def test_bad_params(self, params, message):
+        with pytest.raises(ValueError, match=message):
+            ETSForecaster(**{"auto": False, **params}).fit(None, ar1(40))
+
+    def test_multiplicative_needs_positive_data(self):
+        y = pd.DataFrame({"x": ar1(40, c=0.0)})
+        with pytest.raises(ValueError, match="Series 'x' has values <= 0; multiplicative"):
+            ETSForecaster(auto=False, error="mul").fit(None, y)
+
+    def test_seasonal_needs_two_seasons(self):
+        with pytest.raises(ValueError, match=r"has 20 observations.* but seasonal='add'"):
+            ETSForecaster(auto=False, seasonal="add", seasonal_period=12).fit(None, ar1(20))
+
+
+# ----------------------------------------------------------------- Theta
+class TestTheta:
+    def test_equals_statsmodels(self):
+        y = seasonal(72, seed=6)
+        model = ThetaForecaster().fit(None, y)
+        reference = ThetaModel(y.to_numpy(), period=12).fit()
+        assert_allclose(model.forecast(18).to_numpy(), reference.forecast(18), atol=1e-9)
+        model = ThetaForecaster(method="additive", theta=3.0).fit(None, y)
+        reference = ThetaModel(y.to_numpy(), period=12, method="additive").fit()
+        assert_allclose(
+            model.forecast(18).to_numpy(), reference.forecast(18, theta=3.0), atol=1e-9
+        )
+
+    def test_short_or_non_seasonal_series_are_not_adjusted(self):
+        y = seasonal(20).to_numpy()
+        expected = ThetaModel(y, period=1, deseasonalize=False).fit().forecast(5)
+        short = ThetaForecaster(seasonal_period=12).fit(None, y)
+        assert_allclose(short.predict(np.empty((5, 0))), expected, atol=1e-9)
+        plain = ThetaForecaster().fit(None, y)  # no index: period 1
+        assert_allclose(plain.predict(np.empty((5, 0))), expected, atol=1e-9)
+
+    def test_update_refits_on_the_extended_history(self):
+        y = seasonal(60, seed=7)
+        model = ThetaForecaster().fit(None, y[:48])
+        model.update(None, y[48:])
+        reference = ThetaModel(y.to_numpy(), period=12).fit()
+        assert_allclose(model.forecast(6).to_numpy(), reference.forecast(6), atol=1e-9)
+
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            ({"method": "log"}, r"method must be one of \('auto', .*\), got 'log'"),
+            ({"theta": 0.5}, "theta must be a finite number >= 1, got 0.5"),
+            ({"deseasonalize": "yes"}, "deseasonalize must be True or False"),
+            ({"use_test": None}, "use_test must be True or False"),
+            ({"n_jobs": "2"}, "n_jobs must be None or a non-zero integer"),
+        ],
+    )
+    def test_bad_params(self, params, message):
+        with pytest.raises(ValueError, match=message):
+            ThetaForecaster(**params).fit(None, ar1(40))
+
+
+def test_arima_pickle_round_trip_keeps_forecasts():
+    import pickle
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(70, 1))
+    y = ar1(70, seed=11) + X[:, 0]
+    model = ARIMAForecaster(order=(1, 0, 1), with_constant=True).fit(X[:60], y[:60])
+    expected = model.predict(X[60:])
+    blob = pickle.dumps(model)
+    # The state holds data and parameters, not statsmodels results.
+    assert len(blob) < 20_000
+    restored = pickle.loads(blob)
+    assert_allclose(restored.predict(X[60:]), expected, atol=1e-10)
+    assert_allclose(model.predict(X[60:]), expected)  # the original is untouched
+    restored.update(X[60:62], y[60:62])
+    model.update(X[60:62], y[60:62])
+    assert_allclose(restored.predict(X[62:]), model.predict(X[62:]), atol=1e-10)
+
+
+@pytest.mark.parametrize("value", [5.0, 0.0])
+def test_constant_series_forecast_their_value(value):
+    y = np.full(40, value)
+    steps = np.empty((4, 0))
+    arima = ARIMAForecaster(seasonal_period=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback or convergence warning
+        forecast = arima.fit(None, y).predict(steps)
+    assert_allclose(forecast, value)
+    assert arima.orders_ == [((0, 0, 0), (0, 0, 0, 0), True)]
+    assert_allclose(arima._predict_quantiles(4, None, [0.1, 0.9])[:, 0, :], value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_allclose(ETSForecaster().fit(None, y).predict(steps), value, atol=1e-6)
+    # statsmodels' ThetaModel extrapolates a spurious trend here.
+    assert_allclose(ThetaForecaster().fit(None, y).predict(steps), value)
