@@ -174,13 +174,13 @@ def main(argv=None):
         by_step[name] = steps
         print(f"{name:>9}: sMAPE {rows[-1]['smape']:7.3f}  MASE {rows[-1]['mase']:.4f}  "
               f"fit {fit_seconds:7.1f} s", file=sys.stderr)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame(rows)
-    table.to_csv(args.out / f"{stem}.csv", index=False)
-    pd.concat(per_series).to_csv(args.out / f"{stem}_per_series.csv", index=False)
-    steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, data.horizon + 1, name="step"))
-    steps.to_csv(args.out / f"{stem}_by_step.csv")
+        # Written after every model, so a long run keeps what it finished.
+        args.out.mkdir(parents=True, exist_ok=True)
+        table = pd.DataFrame(rows)
+        table.to_csv(args.out / f"{stem}.csv", index=False)
+        pd.concat(per_series).to_csv(args.out / f"{stem}_per_series.csv", index=False)
+        steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, data.horizon + 1, name="step"))
+        steps.to_csv(args.out / f"{stem}_by_step.csv")
     try:
         import matplotlib
 
