@@ -8,6 +8,7 @@ import importlib
 
 from seqforecast.base import BaseForecaster, seasonal_period_from_freq
 from seqforecast.baselines import NaiveForecaster
+from seqforecast.conformal import ConformalForecaster
 from seqforecast.datasets import load_airpassengers, load_m3
 from seqforecast.metrics import (
     coverage,
@@ -41,6 +42,7 @@ __all__ = [
     "BacktestResult",
     "BaseForecaster",
     "CalendarFeatures",
+    "ConformalForecaster",
     "ETSForecaster",
     "ForecastSplitter",
     "GRUForecaster",

@@ -12,6 +12,7 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 from joblib import Parallel, delayed
 from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
@@ -80,6 +81,23 @@ def _map_series(func, tasks, n_jobs):
     cluster unchanged (``n_jobs=None`` then takes the backend's default).
     """
     return Parallel(n_jobs=n_jobs)(delayed(_single_threaded)(func, *task) for task in tasks)
+
+
+def _bounds_from_intervals(point, interval, quantiles):
+    """Quantiles (n_steps, n_quantiles) from a central-interval function.
+
+    ``interval(alpha)`` returns the (n_steps, 2) lower and upper bounds of
+    the central ``1 - alpha`` interval: quantile ``q < 0.5`` is the lower
+    bound with ``alpha = 2q``, ``q > 0.5`` the upper bound with
+    ``alpha = 2(1 - q)``, and the median is the point forecast.
+    """
+    out = np.empty((len(point), len(quantiles)))
+    for j, q in enumerate(quantiles):
+        if q == 0.5:
+            out[:, j] = point
+        else:
+            out[:, j] = interval(2 * min(q, 1 - q))[:, 0 if q < 0.5 else 1]
+    return out
 
 
 class _PerSeriesMixin:
@@ -188,6 +206,63 @@ class NaiveForecaster(BaseForecaster):
         m = self.seasonal_period_
         season = y[len(y) - m:]
         return season[(steps[:, 0] - 1) % m]
+
+    def _residual_sigma(self, values):
+        """Residual standard deviation of one series' observed ``values``.
+
+        ``sqrt(sum(e_t^2) / (T - K - M))`` over the in-sample residuals of
+        the strategy (FPP3 section 5.5), with K estimated parameters and M
+        residuals missing at the start.
+        """
+        n = len(values)
+        if self.strategy == "last":
+            residuals, dof = np.diff(values), n - 1
+        elif self.strategy == "seasonal":
+            m = self.seasonal_period_
+            residuals, dof = values[m:] - values[:-m], n - m
+        elif self.strategy == "drift":
+            diffs = np.diff(values)
+            # The drift is the mean one-step change: one estimated parameter.
+            residuals, dof = diffs - diffs.mean(), n - 2
+        else:
+            residuals, dof = values - values.mean(), n - 1
+        if dof < 1:
+            return np.nan
+        return float(np.sqrt(np.sum(residuals**2) / dof))
+
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        """Normal quantiles with the analytic standard errors of FPP3 section 5.5.
+
+        With residual standard deviation sigma and horizon h: ``last``
+        sigma * sqrt(h); ``seasonal`` sigma * sqrt(floor((h - 1) / m) + 1);
+        ``drift`` sigma * sqrt(h * (1 + h / (T - 1))); ``mean``
+        sigma * sqrt(1 + 1 / T), T the series' number of observations.
+        """
+        point = self._predict(n_steps, X)
+        h = np.arange(1, n_steps + 1, dtype=np.float64)
+        z = norm.ppf(quantiles)
+        out = np.empty((n_steps, self.n_series_, len(z)))
+        for i in range(self.n_series_):
+            values = self.y_history_[_observed_start(self.y_history_[:, i]):, i]
+            n = len(values)
+            sigma = self._residual_sigma(values)
+            if np.isnan(sigma):
+                needed = {"last": 2, "seasonal": self.seasonal_period_ + 1, "drift": 3}
+                raise ValueError(
+                    f"Series {self._series_label(i)!r} has {n} observations; prediction "
+                    f"intervals of strategy={self.strategy!r} need at least "
+                    f"{needed.get(self.strategy, 2)} to estimate the residual variance."
+                )
+            if self.strategy == "last":
+                scale = np.sqrt(h)
+            elif self.strategy == "seasonal":
+                scale = np.sqrt(np.floor((h - 1) / self.seasonal_period_) + 1)
+            elif self.strategy == "drift":
+                scale = np.sqrt(h * (1 + h / (n - 1)))
+            else:
+                scale = np.full(n_steps, np.sqrt(1 + 1 / n))
+            out[:, i, :] = point[:, i, None] + sigma * scale[:, None] * z[None, :]
+        return out
 
 
 # ------------------------------------------------------------------- ARIMA
@@ -805,6 +880,36 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 models.append(model.smooth(self.models_[i].params))
         self.models_ = models
 
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        """Quantiles of statsmodels' forecast distribution of each model.
+
+        ``ETSResults.get_prediction(...).pred_int(alpha)``: exact normal
+        intervals for the linear models (ANN, AAN, AAdN, ANA, AAA, AAdA),
+        1000 simulated paths (fixed seed) for the others. Quantile ``q``
+        is the matching bound of the central interval with
+        ``alpha = 2 * min(q, 1 - q)``; the median is the point forecast.
+        """
+        out = np.empty((n_steps, len(self.models_), len(quantiles)))
+        tasks = self._series_tasks(self.y_history_, None)
+        for i, ((history, _), results) in enumerate(zip(tasks, self.models_, strict=True)):
+            # statsmodels' prediction results need pandas data (with numpy
+            # data they fail on ``predicted_mean.index``): run the fitted
+            # parameters over the same history held in a Series.
+            model = _ets_model(pd.Series(history), self.specs_[i], self.seasonal_period_)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = model.smooth(results.params)
+                n = len(history)
+                pred = res.get_prediction(
+                    start=n, end=n + n_steps - 1, rng=np.random.default_rng(0)
+                )
+            out[:, i, :] = _bounds_from_intervals(
+                np.asarray(pred.predicted_mean),
+                lambda alpha, pred=pred: np.asarray(pred.pred_int(alpha)),
+                quantiles,
+            )
+        return out
+
 
 # ------------------------------------------------------------------- Theta
 _THETA_METHODS = ("auto", "additive", "multiplicative", "add", "mul")
@@ -948,3 +1053,26 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     def _update(self, y, X):
         # ``y_history_`` already holds the new rows.
         self._fit(self.y_history_, None)
+
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        """Quantiles from statsmodels' ``prediction_intervals(steps, theta, alpha)``.
+
+        Normal intervals with the variance of the Theta model's integrated
+        MA form; quantile ``q`` is the matching bound of the central
+        interval with ``alpha = 2 * min(q, 1 - q)``; the median is the
+        point forecast. A constant series has zero-width intervals.
+        """
+        out = np.empty((n_steps, len(self.models_), len(quantiles)))
+        for i, results in enumerate(self.models_):
+            point = np.asarray(results.forecast(n_steps, theta=self.theta))
+            if isinstance(results, _ConstantForecast):
+                out[:, i, :] = point[:, None]
+                continue
+            out[:, i, :] = _bounds_from_intervals(
+                point,
+                lambda alpha, res=results: np.asarray(
+                    res.prediction_intervals(n_steps, theta=self.theta, alpha=alpha)
+                ),
+                quantiles,
+            )
+        return out

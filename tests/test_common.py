@@ -12,6 +12,7 @@ from seqforecast.baselines import (
     NaiveForecaster,
     ThetaForecaster,
 )
+from seqforecast.conformal import ConformalForecaster
 from seqforecast.neural import GRUForecaster, LSTMForecaster
 
 # Two tiny neural configurations (the checks fit dozens of times).
@@ -44,6 +45,7 @@ FORECASTERS = [
     ETSForecaster(auto=False),
     ETSForecaster(),
     ThetaForecaster(),
+    ConformalForecaster(NaiveForecaster(), n_windows=5),
     LSTMForecaster(**TINY),
     GRUForecaster(strategy="seq2seq", bidirectional=True, **TINY),
 ]

@@ -1,0 +1,280 @@
+"""Prediction intervals: naive analytic, statsmodels adapters, conformal."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.theta import ThetaModel
+
+from seqforecast.baselines import (
+    ARIMAForecaster,
+    ETSForecaster,
+    NaiveForecaster,
+    ThetaForecaster,
+)
+from seqforecast.conformal import ConformalForecaster
+
+Y_SMALL = np.array([3.0, 5.0, 4.0, 8.0, 7.0, 9.0, 12.0, 10.0])
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _future(steps):
+    return np.empty((steps, 0))
+
+
+def _ar1(rng, n_rows, n_series, phi=0.6, burn=50):
+    e = rng.normal(size=(n_rows + burn, n_series))
+    y = np.zeros_like(e)
+    for t in range(1, len(e)):
+        y[t] = phi * y[t - 1] + e[t]
+    return y[burn:]
+
+
+def _coverage(intervals, actual):
+    lower = intervals.xs("lower", axis=1, level="bound").to_numpy()
+    upper = intervals.xs("upper", axis=1, level="bound").to_numpy()
+    return float(np.mean((actual >= lower) & (actual <= upper)))
+
+
+# ------------------------------------------------------------------ naive
+def _hand_naive(y, strategy, h, m=2):
+    """Point and h-step sd by the FPP3 section 5.5 formulas, with plain loops."""
+    T = len(y)
+    if strategy == "last":
+        e = [y[t] - y[t - 1] for t in range(1, T)]
+        sigma = np.sqrt(sum(v * v for v in e) / (T - 1))
+        return y[-1], sigma * np.sqrt(h)
+    if strategy == "seasonal":
+        e = [y[t] - y[t - m] for t in range(m, T)]
+        sigma = np.sqrt(sum(v * v for v in e) / (T - m))
+        k = (h - 1) // m
+        return y[T - m + (h - 1) % m], sigma * np.sqrt(k + 1)
+    if strategy == "drift":
+        b = (y[-1] - y[0]) / (T - 1)
+        e = [y[t] - y[t - 1] - b for t in range(1, T)]
+        sigma = np.sqrt(sum(v * v for v in e) / (T - 2))
+        return y[-1] + h * b, sigma * np.sqrt(h * (1 + h / (T - 1)))
+    mean = sum(y) / T
+    sigma = np.sqrt(sum((v - mean) ** 2 for v in y) / (T - 1))
+    return mean, sigma * np.sqrt(1 + 1 / T)
+
+
+@pytest.mark.parametrize("strategy", ["last", "seasonal", "drift", "mean"])
+def test_naive_quantiles_match_hand_formulas(strategy):
+    model = NaiveForecaster(strategy=strategy, seasonal_period=2).fit(None, Y_SMALL)
+    got = model.predict_quantiles(_future(5), quantiles=QUANTILES).to_numpy()
+    for h in range(1, 6):
+        point, sd = _hand_naive(list(Y_SMALL), strategy, h)
+        expected = [point + sd * norm.ppf(q) for q in QUANTILES]
+        np.testing.assert_allclose(got[h - 1], expected, rtol=1e-10)
+
+
+def test_naive_quantiles_ragged_panel_use_each_observed_part():
+    b = Y_SMALL[::-1].copy()
+    b[:3] = np.nan  # series "b" starts three steps later
+    panel = pd.DataFrame({"a": Y_SMALL, "b": b})
+    model = NaiveForecaster(strategy="drift").fit(None, panel)
+    got = model.predict_quantiles(_future(3), quantiles=QUANTILES)
+    for name, values in [("a", Y_SMALL), ("b", b[3:])]:
+        single = NaiveForecaster(strategy="drift").fit(None, values)
+        expected = single.predict_quantiles(_future(3), quantiles=QUANTILES).to_numpy()
+        np.testing.assert_allclose(got[name].to_numpy(), expected, rtol=1e-12)
+        point, sd = _hand_naive(list(values), "drift", 3)
+        np.testing.assert_allclose(got[name].iloc[2, 2], point + sd * norm.ppf(0.9))
+
+
+def test_naive_intervals_need_residuals():
+    model = NaiveForecaster(strategy="drift").fit(None, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="need at least 3 to estimate the residual"):
+        model.predict_interval(_future(2))
+
+
+def test_naive_last_covers_random_walk():
+    rng = np.random.default_rng(1)
+    y = np.cumsum(rng.normal(size=(45, 400)), axis=0)
+    model = NaiveForecaster().fit(None, y[:40])
+    coverage = _coverage(model.predict_interval(_future(5), coverage=0.9), y[40:])
+    assert abs(coverage - 0.9) < 0.03
+
+
+# ----------------------------------------------------- statsmodels adapters
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"error": "add", "trend": "add", "damped_trend": False, "seasonal": None},  # exact
+        {"error": "mul", "trend": "add", "damped_trend": False, "seasonal": None},  # simulated
+    ],
+)
+def test_ets_quantiles_equal_statsmodels(spec):
+    y = 10 + np.cumsum(np.random.default_rng(2).normal(0.1, 0.5, 40))
+    model = ETSForecaster(auto=False, **spec).fit(None, y)
+    got = model.predict_quantiles(_future(4), quantiles=(0.05, 0.25, 0.5, 0.9)).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(pd.Series(y), **spec).fit(disp=False)
+        pred = res.get_prediction(start=40, end=43, rng=np.random.default_rng(0))
+    expected = np.column_stack(
+        [
+            np.asarray(pred.pred_int(0.1))[:, 0],
+            np.asarray(pred.pred_int(0.5))[:, 0],
+            np.asarray(res.forecast(4)),
+            np.asarray(pred.pred_int(0.2))[:, 1],
+        ]
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert pred.method == ("exact" if spec["error"] == "add" else "simulated")
+
+
+def test_theta_quantiles_equal_statsmodels():
+    t = np.arange(48)
+    y = 20 + 0.2 * t + np.random.default_rng(3).normal(0, 1, 48)
+    model = ThetaForecaster(seasonal_period=1).fit(None, y)
+    got = model.predict_quantiles(_future(6), quantiles=(0.05, 0.5, 0.8)).to_numpy()
+    res = ThetaModel(y, period=1, deseasonalize=False).fit()
+    expected = np.column_stack(
+        [
+            res.prediction_intervals(6, alpha=0.1)["lower"],
+            res.forecast(6),
+            res.prediction_intervals(6, alpha=0.4)["upper"],
+        ]
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_theta_constant_series_has_zero_width():
+    model = ThetaForecaster().fit(None, np.full(10, 4.0))
+    got = model.predict_quantiles(_future(2)).to_numpy()
+    np.testing.assert_array_equal(got, np.full((2, 3), 4.0))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        NaiveForecaster(strategy="drift"),
+        ETSForecaster(auto=False, trend="add"),
+        ThetaForecaster(),
+        ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=10),
+    ],
+    ids=["naive", "ets", "theta", "conformal"],
+)
+def test_median_is_point_forecast(model):
+    y = 10 + np.cumsum(np.random.default_rng(4).normal(0.1, 0.5, 40))
+    model.fit(None, y)
+    median = model.predict_quantiles(_future(3), quantiles=(0.5,)).to_numpy()[:, 0]
+    np.testing.assert_allclose(median, model.predict(_future(3)), rtol=1e-12)
+
+
+def test_arima_ar1_interval_coverage():
+    # 300 independent one-step forecasts: the coverage has a sd of 1.7 points.
+    y = _ar1(np.random.default_rng(5), 101, 300)
+    model = ARIMAForecaster(order=(1, 0, 0)).fit(None, y[:100])
+    coverage = _coverage(model.predict_interval(_future(1), coverage=0.9), y[100:])
+    assert abs(coverage - 0.9) < 0.04
+
+
+# ---------------------------------------------------------------- conformal
+def test_conformal_residuals_and_bounds_by_hand():
+    y = np.array([1.0, 3.0, 2.0, 6.0, 5.0, 9.0, 7.0, 8.0, 12.0, 10.0])
+    model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=4).fit(None, y)
+    # Origins 5..8: naive forecast y[o - 1] for rows o and o + 1.
+    np.testing.assert_array_equal(model.origins_, [5, 6, 7, 8])
+    for w, o in enumerate(range(5, 9)):
+        for h in range(2):
+            assert model.residuals_[w, h, 0] == abs(y[o + h] - y[o - 1])
+    # Level 0.6 (q = 0.2, 0.8): rank ceil(5 * 0.6) = 3 of the 4 sorted errors.
+    got = model.predict_quantiles(_future(2), quantiles=(0.2, 0.8)).to_numpy()
+    radius = [np.sort(model.residuals_[:, h, 0])[2] for h in range(2)]
+    np.testing.assert_array_equal(got[:, 0], 10.0 - np.array(radius))
+    np.testing.assert_array_equal(got[:, 1], 10.0 + np.array(radius))
+    # Level 0.9 needs rank ceil(5 * 0.9) = 5 > 4 errors: an unbounded interval.
+    assert np.isinf(model.predict_interval(_future(1), coverage=0.9).to_numpy()).all()
+
+
+def test_conformal_update_path_equals_refit_for_naive():
+    y = np.cumsum(np.random.default_rng(6).normal(size=(30, 2)), axis=0)
+    refit = ConformalForecaster(NaiveForecaster(strategy="drift"), horizon=3, n_windows=8)
+    moved = ConformalForecaster(
+        NaiveForecaster(strategy="drift"), horizon=3, n_windows=8, refit=False
+    )
+    np.testing.assert_allclose(
+        refit.fit(None, y).residuals_, moved.fit(None, y).residuals_, rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("pooling", ["series", "pooled"])
+def test_conformal_naive_ar1_coverage(pooling):
+    y = _ar1(np.random.default_rng(7), 83, 300)
+    model = ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=40, pooling=pooling)
+    model.fit(None, y[:80])
+    coverage = _coverage(model.predict_interval(_future(3), coverage=0.9), y[80:])
+    assert abs(coverage - 0.9) < 0.04
+
+
+def test_conformal_horizon_and_parameters_checked():
+    y = np.arange(30.0)
+    model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y)
+    with pytest.raises(ValueError, match="calibrated for horizon=2"):
+        model.predict_quantiles(_future(3))
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        ConformalForecaster(NaiveForecaster(), pooling="all").fit(None, y)
+    with pytest.raises(ValueError, match="n_windows must be a positive integer"):
+        ConformalForecaster(NaiveForecaster(), n_windows=0).fit(None, y)
+    with pytest.raises(ValueError, match="must be a seqforecast forecaster"):
+        ConformalForecaster(object()).fit(None, y)
+    with pytest.raises(ValueError, match="need at least 12"):
+        ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y[:11])
+
+
+# ------------------------------------------------------------ panel output
+@pytest.mark.parametrize(
+    "model",
+    [NaiveForecaster(strategy="seasonal"), ConformalForecaster(NaiveForecaster(), horizon=2)],
+    ids=["naive", "conformal"],
+)
+def test_panel_output_columns_and_index(model):
+    index = pd.date_range("2020-01", periods=36, freq="MS")
+    rng = np.random.default_rng(8)
+    panel = pd.DataFrame(rng.normal(size=(36, 2)), index=index, columns=["x", "y"])
+    model.fit(None, panel)
+    future = pd.DataFrame(index=pd.date_range("2023-01", periods=2, freq="MS"))
+    q = model.predict_quantiles(future, quantiles=QUANTILES)
+    assert q.shape == (2, 6)
+    assert q.columns.tolist() == [(s, p) for s in ["x", "y"] for p in QUANTILES]
+    assert q.index.equals(future.index)
+    pd.testing.assert_frame_equal(
+        q.xs(0.5, axis=1, level="quantile"), model.predict(future), check_names=False
+    )
+    interval = model.predict_interval(future, coverage=0.8)
+    assert interval.columns.tolist() == [("x", "lower"), ("x", "upper"), ("y", "lower"),
+                                         ("y", "upper")]
+    np.testing.assert_allclose(interval.to_numpy(), q.drop(columns=0.5, level=1).to_numpy())
+
+
+def test_conformal_with_covariates_matches_manual_backtest():
+    rng = np.random.default_rng(9)
+    index = pd.date_range("2020-01", periods=40, freq="MS")
+    X = pd.DataFrame({"u": rng.normal(size=40)}, index=index)
+    y = pd.Series(2 * X["u"].to_numpy() + rng.normal(0, 0.3, 40), index=index)
+    inner = ARIMAForecaster(order=(0, 0, 0), maxiter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConformalForecaster(inner, horizon=2, n_windows=3).fit(X, y)
+        # The last calibration origin (row 38) by hand.
+        manual = ARIMAForecaster(order=(0, 0, 0), maxiter=200).fit(X[:38], y[:38])
+        expected = np.abs(y[38:].to_numpy() - manual.predict(X[38:]).to_numpy())
+    np.testing.assert_allclose(model.residuals_[-1, :, 0], expected, rtol=1e-8)
+
+
+def test_conformal_calibration_keeps_the_seasonal_period_of_the_index():
+    index = pd.date_range("2020-01", periods=40, freq="MS")
+    y = pd.Series(np.random.default_rng(10).normal(size=40), index=index)
+    model = ConformalForecaster(NaiveForecaster(strategy="seasonal"), horizon=2, n_windows=5)
+    model.fit(None, y)
+    assert model.forecaster_.seasonal_period_ == 12
+    values = y.to_numpy()
+    for w, o in enumerate(model.origins_):
+        for h in range(2):
+            assert model.residuals_[w, h, 0] == abs(values[o + h] - values[o + h - 12])
