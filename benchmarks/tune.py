@@ -36,6 +36,7 @@ CONFIGS = {
     "layers2": ("lstm", {"num_layers": 2}),
     "lr3e-3": ("lstm", {"lr": 3e-3}),
     "lookback_3h": ("lstm", {"lookback_factor": 3}),
+    "lookback_1.5h": ("lstm", {"lookback_factor": 1.5}),
     "mse": ("lstm", {"loss": "mse"}),
     "standard": ("lstm", {"scaling": "standard"}),
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
@@ -68,7 +69,7 @@ def run(category, names, seeds, out):
         params = dict(params)
         factor = params.pop("lookback_factor", None)
         if factor is not None:
-            params["lookback"] = factor * data.horizon
+            params["lookback"] = int(factor * data.horizon)
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         for seed in seeds:
             model = cls(horizon=data.horizon, seasonal_period=data.seasonal_period,
