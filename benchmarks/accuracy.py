@@ -45,7 +45,9 @@ PUBLISHED = {
 CLASSICAL = ("snaive", "arima", "ets", "theta")
 NEURAL = ("rnn", "lstm", "gru")
 ENSEMBLE_SEEDS = (0, 1, 2)
-DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble")
+# "gru+theta": the mean of the GRU's and Theta's forecasts, the classic
+# combination of a learned and a statistical forecast.
+DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta")
 
 
 def make_model(name, *, horizon, period, seed, n_jobs):
@@ -93,6 +95,21 @@ def score(data, forecast):
     return smapes, mases, terms.mean(axis=1)
 
 
+def _merge(out, stem, table, series_table, steps):
+    """Existing results with this run's models replaced or added."""
+    if not (out / f"{stem}.csv").exists():
+        return table, series_table, steps
+    models = set(table["model"])
+    old = pd.read_csv(out / f"{stem}.csv")
+    old_series = pd.read_csv(out / f"{stem}_per_series.csv")
+    old_steps = pd.read_csv(out / f"{stem}_by_step.csv", index_col="step")
+    table = pd.concat([old[~old["model"].isin(models)], table], ignore_index=True)
+    series_table = pd.concat([old_series[~old_series["model"].isin(models)], series_table])
+    steps = pd.concat([old_steps.drop(columns=list(models & set(old_steps.columns))), steps],
+                      axis=1)
+    return table, series_table, steps
+
+
 def machine():
     cpu = platform.processor() or platform.machine()
     try:
@@ -121,6 +138,9 @@ def main(argv=None):
                         help="processes for per-series classical fits")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--append", action="store_true",
+                        help="add these models' rows to existing result files, replacing "
+                             "rows of the same models")
     args = parser.parse_args(argv)
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -156,6 +176,12 @@ def main(argv=None):
             forecast = pd.DataFrame(np.median(members, axis=0), index=data.y_test.index,
                                     columns=data.y_test.columns)
             fit_seconds, predict_seconds = fit_total, predict_total
+        elif name == "gru+theta":
+            parts = [run_model(m, data, seed=args.seed, n_jobs=args.n_jobs)
+                     for m in ("gru", "theta")]
+            forecast = (parts[0][0] + parts[1][0]) / 2
+            fit_seconds = sum(p[1] for p in parts)
+            predict_seconds = sum(p[2] for p in parts)
         else:
             forecast, fit_seconds, predict_seconds = run_model(
                 name, data, seed=args.seed, n_jobs=args.n_jobs
@@ -177,9 +203,12 @@ def main(argv=None):
         # Written after every model, so a long run keeps what it finished.
         args.out.mkdir(parents=True, exist_ok=True)
         table = pd.DataFrame(rows)
-        table.to_csv(args.out / f"{stem}.csv", index=False)
-        pd.concat(per_series).to_csv(args.out / f"{stem}_per_series.csv", index=False)
+        series_table = pd.concat(per_series)
         steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, data.horizon + 1, name="step"))
+        if args.append:
+            table, series_table, steps = _merge(args.out, stem, table, series_table, steps)
+        table.to_csv(args.out / f"{stem}.csv", index=False)
+        series_table.to_csv(args.out / f"{stem}_per_series.csv", index=False)
         steps.to_csv(args.out / f"{stem}_by_step.csv")
     try:
         import matplotlib

@@ -38,6 +38,8 @@ CONFIGS = {
     "lookback_3h": ("lstm", {"lookback_factor": 3}),
     "lookback_1.5h": ("lstm", {"lookback_factor": 1.5}),
     "mse": ("lstm", {"loss": "mse"}),
+    "theta": ("theta", {}),
+    "gru+theta": ("gru+theta", {}),
     "standard": ("lstm", {"scaling": "standard"}),
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
     "recursive": ("lstm", {"strategy": "recursive"}),
@@ -58,7 +60,7 @@ def run(category, names, seeds, out):
     import torch
 
     from benchmarks.accuracy import score
-    from seqforecast import GRUForecaster, LSTMForecaster, RNNForecaster
+    from seqforecast import GRUForecaster, LSTMForecaster, RNNForecaster, ThetaForecaster
     from seqforecast.datasets import load_m3
 
     torch.set_num_threads(1)
@@ -71,13 +73,20 @@ def run(category, names, seeds, out):
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
+        horizon = pd.DataFrame(index=data.y_test.index)
         for seed in seeds:
-            model = cls(horizon=data.horizon, seasonal_period=data.seasonal_period,
-                        random_state=seed, **params)
             start = time.perf_counter()
-            model.fit(None, data.y_train)
+            parts = []
+            if cell in ("theta", "gru+theta"):
+                theta = ThetaForecaster(seasonal_period=data.seasonal_period, n_jobs=2)
+                parts.append(theta.fit(None, data.y_train).predict(horizon))
+            if cell != "theta":
+                model = (GRUForecaster if cell == "gru+theta" else cls)(
+                    horizon=data.horizon, seasonal_period=data.seasonal_period,
+                    random_state=seed, **params)
+                parts.append(model.fit(None, data.y_train).predict(horizon))
             seconds = time.perf_counter() - start
-            forecast = model.predict(pd.DataFrame(index=data.y_test.index))
+            forecast = sum(parts) / len(parts)
             smapes, mases, _ = score(data, forecast)
             rows.append({"category": category, "config": name, "seed": seed,
                          "n_series": data.n_series, "val_smape": round(float(np.mean(smapes)), 3),
