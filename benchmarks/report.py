@@ -31,19 +31,19 @@ def results_table():
     ).pivot(index="model", columns="category", values="cell")
     cells = cells.reindex(columns=[c for c in CATEGORIES if c in cells.columns])
     order = list(dict.fromkeys(runs["model"]))
-    cells = cells.reindex(order)
+    cells = cells.reindex(order).fillna("not run")
     for name, values in PUBLISHED.items():
         cells.loc[f"published: {name}"] = [
             f"{values[c]:.2f} / —" for c in cells.columns
         ]
     seconds = runs.pivot(index="model", columns="category", values="fit_seconds")
-    seconds = seconds.reindex(index=order, columns=cells.columns)
+    seconds = seconds.reindex(index=order, columns=cells.columns).round(1).fillna("not run")
     n_series = runs.groupby("category")["n_series"].first().reindex(cells.columns)
     header = "sMAPE / MASE (fit seconds in the second table)"
     return "\n\n".join([
         header,
         cells.rename(columns=lambda c: f"{c} ({n_series[c]})").to_markdown(),
-        seconds.to_markdown(floatfmt=".1f"),
+        seconds.to_markdown(),
     ])
 
 
