@@ -672,7 +672,12 @@ class RNNForecaster(BaseForecaster):
         Returns an array (T, n_series, O): O = 1 for point losses, one
         column per learned quantile, or (mean, standard deviation).
         """
-        windows = SlidingWindow(self.lookback_, self.horizon_, min_observed=1).fit(y, X)
+        # The context reads only the last `lookback` rows: window those, not a
+        # copy of the whole history (this runs once per chained chunk).
+        L = self.lookback_
+        windows = SlidingWindow(L, self.horizon_, min_observed=1).fit(
+            y[-L:], None if X is None else X[-L:]
+        )
         context = windows.context()
         series_idx = np.arange(y.shape[1])
         inputs, loc, scale = self.scaler_.inputs(context, series_idx)
