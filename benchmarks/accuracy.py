@@ -110,6 +110,71 @@ def _merge(out, stem, table, series_table, steps):
     return table, series_table, steps
 
 
+def study_parser(module, doc, models):
+    """Command-line options shared by the M3 studies."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--category", required=True,
+                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser.add_argument("--models", default=",".join(models),
+                        help=f"comma-separated, from {', '.join(models)}")
+    parser.add_argument("--n-series", type=int, default=None,
+                        help="sample this many series (default: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="processes for per-series classical fits")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--append", action="store_true",
+                        help="add these models' rows to existing result files, replacing "
+                             "rows of the same models")
+    return parser
+
+
+def start_study(parser, args, known_models, argv, kind=""):
+    """Check the models, pin torch's threads, load the data.
+
+    Returns (models, data, stem of the result files, command line).
+    """
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = sorted(set(models) - set(known_models))
+    if unknown:
+        parser.error(f"unknown models {unknown}; choose from {list(known_models)}")
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from seqforecast.datasets import load_m3
+
+    data = load_m3(args.category, n_series=args.n_series, random_state=args.seed)
+    suffix = "" if args.n_series is None else f"_n{args.n_series}_seed{args.seed}"
+    stem = f"m3_{args.category}{suffix}{kind}"
+    command = f"python -m {parser.prog.split()[-1]} " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    return models, data, stem, command
+
+
+def write_results(out, stem, rows, per_series, by_step, *, horizon, append):
+    """Write the result files of a study; returns (table, by-step table).
+
+    ``<stem>.csv`` (``rows``, one per model), ``<stem>_per_series.csv``
+    (``per_series`` frames) and ``<stem>_by_step.csv`` (``by_step``: model ->
+    one value per forecast step). With ``append``, the rows of other models
+    already in the files are kept.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    series_table = pd.concat(per_series)
+    steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, horizon + 1, name="step"))
+    if append:
+        table, series_table, steps = _merge(out, stem, table, series_table, steps)
+    table.to_csv(out / f"{stem}.csv", index=False)
+    series_table.to_csv(out / f"{stem}_per_series.csv", index=False)
+    steps.to_csv(out / f"{stem}_by_step.csv")
+    return table, steps
+
+
 def machine():
     cpu = platform.processor() or platform.machine()
     try:
@@ -124,41 +189,11 @@ def machine():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = study_parser("benchmarks.accuracy", __doc__, DEFAULT_MODELS)
     parser.add_argument("--dataset", default="m3", choices=["m3"])
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                        help=f"comma-separated, from {', '.join(DEFAULT_MODELS)}")
-    parser.add_argument("--n-series", type=int, default=None,
-                        help="sample this many series (default: all)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--n-jobs", type=int, default=2,
-                        help="processes for per-series classical fits")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--append", action="store_true",
-                        help="add these models' rows to existing result files, replacing "
-                             "rows of the same models")
     args = parser.parse_args(argv)
 
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = sorted(set(models) - set(DEFAULT_MODELS))
-    if unknown:
-        parser.error(f"unknown models {unknown}; choose from {list(DEFAULT_MODELS)}")
-
-    import torch
-
-    torch.set_num_threads(args.threads)
-    from seqforecast.datasets import load_m3
-
-    data = load_m3(args.category, n_series=args.n_series, random_state=args.seed)
-    suffix = "" if args.n_series is None else f"_n{args.n_series}_seed{args.seed}"
-    stem = f"{args.dataset}_{args.category}{suffix}"
-    command = "python -m benchmarks.accuracy " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    models, data, stem, command = start_study(parser, args, DEFAULT_MODELS, argv)
     date = dt.date.today().isoformat()
     print(f"M3 {args.category}: {data.n_series} series, horizon {data.horizon}, "
           f"period {data.seasonal_period}", file=sys.stderr)
@@ -201,15 +236,8 @@ def main(argv=None):
         print(f"{name:>9}: sMAPE {rows[-1]['smape']:7.3f}  MASE {rows[-1]['mase']:.4f}  "
               f"fit {fit_seconds:7.1f} s", file=sys.stderr)
         # Written after every model, so a long run keeps what it finished.
-        args.out.mkdir(parents=True, exist_ok=True)
-        table = pd.DataFrame(rows)
-        series_table = pd.concat(per_series)
-        steps = pd.DataFrame(by_step, index=pd.RangeIndex(1, data.horizon + 1, name="step"))
-        if args.append:
-            table, series_table, steps = _merge(args.out, stem, table, series_table, steps)
-        table.to_csv(args.out / f"{stem}.csv", index=False)
-        series_table.to_csv(args.out / f"{stem}_per_series.csv", index=False)
-        steps.to_csv(args.out / f"{stem}_by_step.csv")
+        table, steps = write_results(args.out, stem, rows, per_series, by_step,
+                                     horizon=data.horizon, append=args.append)
     try:
         import matplotlib
 

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -562,7 +562,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             )
         return (X_arr if X_arr.shape[1] else None), X_arr.shape[0]
 
-    def _validate_history(self, X, y):
+    def _validate_history(self, X, y, *, check_length=True):
         y_kind = _kind_of(y)
         y_arr, y_ndim = self._check_y_values(y, allow_leading_nan=True)
         X_arr, _ = self._check_X(X, len(y_arr), reset=True)
@@ -585,6 +585,33 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self.y_history_ = y_arr
         self.X_history_ = X_arr
         self._check_params()
+        if check_length:
+            self._check_length(y_arr)
+        return y_arr, X_arr
+
+    def observations_needed(self, X, y):
+        """Fewest observations per series that :meth:`fit` accepts on data like ``(X, y)``.
+
+        Some models need more history than others (a network's lookback
+        plus its horizon, say), and some of these needs depend on the data
+        (the seasonal period read from the index). This answers for the
+        given data without fitting; ``fit`` raises a ValueError for any
+        series with fewer observations.
+
+        Parameters
+        ----------
+        X, y
+            As for :meth:`fit`; a series of ``y`` may be too short.
+
+        Returns
+        -------
+        n : int
+        """
+        probe = clone(self)
+        probe._validate_history(X, y, check_length=False)
+        return int(probe._min_observations()[0])
+
+    def _check_length(self, y_arr):
         n_obs = np.sum(~np.isnan(y_arr), axis=0)
         needed, why = self._min_observations()
         if n_obs.min() < needed:
@@ -595,7 +622,6 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"but {why} need at least "
                 f"{needed}; pass a longer history."
             )
-        return y_arr, X_arr
 
     def _series_label(self, i):
         return self.series_names_[i] if self.series_names_ is not None else i

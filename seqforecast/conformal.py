@@ -7,7 +7,9 @@ its own out-of-sample errors, without a distributional assumption.
 
 from __future__ import annotations
 
+import copy
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,12 +19,33 @@ from seqforecast.base import BaseForecaster
 
 __all__ = ["ConformalForecaster"]
 
-_POOLINGS = ("series", "pooled")
+_POOLINGS = ("series", "pooled", "scaled")
+_METHODS = ("rolling", "split")
 
 
 def _check_positive_int(name, value):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def _series_scale(residuals, y):
+    """Scale of every series for ``pooling="scaled"``.
+
+    The mean of a series' own absolute calibration errors (over origins and
+    steps), so that the scaled errors of easy and hard series are alike. A
+    series without calibration errors (too short to be backtested) gets its
+    in-sample naive scale (mean absolute one-step change) times the median
+    ratio of the two scales over the other series. A scale of zero or NaN
+    becomes 1, so that no division by zero occurs.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        own = np.nanmean(residuals, axis=(0, 1))
+        naive = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
+        ratio = np.nanmedian(own / np.where(naive > 0, naive, np.nan))
+    fallback = naive * (ratio if np.isfinite(ratio) else 1.0)
+    scale = np.where(np.isfinite(own), own, fallback)
+    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
 def _conformal_radius(residuals, level):
@@ -43,11 +66,11 @@ def _conformal_radius(residuals, level):
 
 
 class ConformalForecaster(BaseForecaster):
-    """Split-conformal prediction intervals around a point forecaster.
+    """Conformal prediction intervals around any point forecaster.
 
-    In :meth:`fit`, a clone of ``forecaster`` is backtested on the last
-    ``n_windows`` forecast origins of the history: from each origin it
-    forecasts the next ``horizon`` steps, and the absolute errors are
+    In :meth:`fit`, clones of ``forecaster`` are backtested on the last
+    ``n_windows`` forecast origins of the history: from each origin they
+    forecast the next ``horizon`` steps, and the absolute errors are
     collected separately for every step ahead (horizon-wise calibration).
     Then ``forecaster`` is fitted on the whole history. Forecasts are those
     of the wrapped forecaster; quantile ``q`` is the forecast minus (for
@@ -65,27 +88,49 @@ class ConformalForecaster(BaseForecaster):
     n_windows : int, default=20
         Number of calibration origins: the errors of step ``h`` come from
         ``n_windows`` forecasts. A central interval of coverage ``c`` is
-        finite only when ``n_windows >= c / (1 - c)`` (9 for 90 %, 19 for
-        95 %) per series (with ``pooling="series"``).
-    refit : bool, default=True
-        Refit the clone at every calibration origin; False fits it once on
-        the history before the first origin and moves it forward with
-        :meth:`~seqforecast.base.BaseForecaster.update` (faster for models
-        that are costly to fit).
-    pooling : {"series", "pooled"}, default="series"
+        finite only when there are at least ``c / (1 - c)`` errors (9 for
+        90 %, 19 for 95 %): per series with ``pooling="series"``, over all
+        series otherwise.
+    method : {"rolling", "split"}, default="rolling"
+        ``"rolling"`` refits a clone at every calibration origin (rolling
+        origin; every error is truly out of sample). ``"split"`` fits one
+        clone on the history before the first origin and moves it forward
+        with :meth:`~seqforecast.base.BaseForecaster.update`, without
+        refitting (split conformal; much faster for models that are costly
+        to fit).
+    pooling : {"series", "pooled", "scaled"}, default="series"
         ``"series"`` calibrates every series of a panel on its own errors;
-        ``"pooled"`` uses the errors of all series together (better for
-        many short, similar series; needs errors on a common scale).
+        ``"pooled"`` uses the errors of all series together (they must be on
+        a common scale); ``"scaled"`` divides every series' errors by its
+        scale (the mean of its own absolute calibration errors), pools them,
+        and multiplies the pooled quantile of each step back by each series'
+        scale: the choice for a global model on many series of different
+        levels and difficulty, with too few origins for a quantile per
+        series. A series too short to be backtested gets as scale its
+        in-sample naive error (mean absolute one-step change) times the
+        median ratio of the two scales over the other series.
+    adaptive : bool, default=False
+        Recalibrate online: :meth:`update` scores the forecasts made before
+        the new observations (from every new origin, one row at a time) and
+        replaces the oldest calibration errors of each step by the new ones,
+        so the intervals follow changes in the error level (a sliding window
+        of the ``n_windows`` latest errors, as in EnbPI, Xu & Xie 2021).
+        False keeps the errors of :meth:`fit`.
 
     Attributes
     ----------
     forecaster_ : BaseForecaster
-        ``forecaster`` fitted on the whole history.
+        ``forecaster`` fitted on the whole history (moved forward by
+        :meth:`update`).
     residuals_ : ndarray of shape (n_windows, horizon, n_series)
-        Absolute out-of-sample errors of the calibration origins, NaN where
-        a series had not started.
+        Absolute out-of-sample errors, oldest first along the first axis for
+        every step; NaN where a series was too short to be forecast from an
+        origin.
     origins_ : ndarray of shape (n_windows,)
-        Row of the history at which each calibration forecast starts.
+        Row of the history at which each calibration forecast of
+        :meth:`fit` starts.
+    scale_ : ndarray of shape (n_series,)
+        Scale of each series (``pooling="scaled"``; ones otherwise).
 
     See Also
     --------
@@ -101,11 +146,19 @@ class ConformalForecaster(BaseForecaster):
     al. 2018). Time series break exchangeability (errors are autocorrelated,
     and the process may drift), so the coverage is approximate: good when
     the errors are stationary and the calibration windows are
-    representative of the future. Calibrating every step ahead separately
-    keeps the widening of the intervals with the horizon (Stankeviciute et
-    al. 2021). The intervals are symmetric around the forecast. No adaptive
-    (online) recalibration is done: :meth:`update` moves the wrapped
-    forecaster forward but keeps the calibration errors.
+    representative of the future; ``adaptive=True`` helps when they drift.
+    Pooling assumes the (scaled) errors of different series exchangeable,
+    so the guarantee is then marginal over series too: some series are
+    over-covered and others under-covered. Calibrating every step ahead
+    separately keeps the widening of the intervals with the horizon
+    (Stankeviciute et al. 2021). The intervals are symmetric around the
+    forecast.
+
+    When a series of a panel is too short for the wrapped forecaster at a
+    calibration origin (see
+    :meth:`~seqforecast.base.BaseForecaster.observations_needed`), the
+    clone of that origin is fitted on the other series and the short one
+    gets no error from it.
 
     Examples
     --------
@@ -121,12 +174,22 @@ class ConformalForecaster(BaseForecaster):
     True
     """
 
-    def __init__(self, forecaster, *, horizon=1, n_windows=20, refit=True, pooling="series"):
+    def __init__(
+        self,
+        forecaster,
+        *,
+        horizon=1,
+        n_windows=20,
+        method="rolling",
+        pooling="series",
+        adaptive=False,
+    ):
         self.forecaster = forecaster
         self.horizon = horizon
         self.n_windows = n_windows
-        self.refit = refit
+        self.method = method
         self.pooling = pooling
+        self.adaptive = adaptive
 
     def _min_observations(self):
         if not isinstance(self.forecaster, BaseForecaster):
@@ -136,10 +199,12 @@ class ConformalForecaster(BaseForecaster):
             )
         _check_positive_int("horizon", self.horizon)
         _check_positive_int("n_windows", self.n_windows)
-        if not isinstance(self.refit, (bool, np.bool_)):
-            raise ValueError(f"refit must be True or False, got {self.refit!r}.")
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}.")
+        if not isinstance(self.adaptive, (bool, np.bool_)):
+            raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}.")
         # Every calibration origin needs at least one observation before it.
         return (
             self.horizon + self.n_windows,
@@ -147,13 +212,17 @@ class ConformalForecaster(BaseForecaster):
         )
 
     # ------------------------------------------------------------ helpers
-    def _history(self, rows):
-        """(X, y) of the first ``rows`` rows, y indexed when the history is."""
+    def _history(self, rows, series=None):
+        """(X, y) of the first ``rows`` rows (of ``series``), y indexed when the history is."""
         y = self.y_history_[:rows]
+        if series is not None:
+            y = y[:, series]
         if self.index_ is not None:
             # Keep the index so the wrapped forecaster infers the same
             # seasonal period as on the whole history.
-            y = pd.DataFrame(y, index=self.index_[:rows])
+            names = self.series_names_
+            columns = None if names is None or series is None else names[series]
+            y = pd.DataFrame(y, index=self.index_[:rows], columns=columns)
         X = None if self.X_history_ is None else self.X_history_[:rows]
         return X, y
 
@@ -163,29 +232,95 @@ class ConformalForecaster(BaseForecaster):
     def _forecast(self, model, steps, X):
         return np.asarray(model.forecast(steps, X), dtype=np.float64).reshape(steps, -1)
 
+    def _eligible(self, rows):
+        """Series with enough history before row ``rows`` for the wrapped forecaster."""
+        observed = np.sum(~np.isnan(self.y_history_[:rows]), axis=0)
+        started = np.flatnonzero(observed >= 1)  # a series may not have started yet
+        if len(started) == 0:
+            return started
+        needed = self.forecaster.observations_needed(*self._history(rows, started))
+        return started[observed[started] >= needed]
+
     # ------------------------------------------------------------ hooks
     def _fit(self, y, X):
         n_rows, h = len(y), self.horizon
         origins = np.arange(n_rows - h - self.n_windows + 1, n_rows - h + 1)
-        residuals = np.empty((len(origins), h, self.n_series_))
-        model = None
+        residuals = np.full((len(origins), h, self.n_series_), np.nan)
+        model, series = None, None
         for w, origin in enumerate(origins):
-            if self.refit or model is None:
-                model = clone(self.forecaster).fit(*self._history(origin))
+            if self.method == "rolling" or model is None:
+                series = self._eligible(origin)
+                if len(series) == 0:
+                    continue
+                whole = len(series) == self.n_series_
+                model = clone(self.forecaster).fit(
+                    *self._history(origin, None if whole else series)
+                )
             else:
-                model.update(self._future_X(origin - 1, 1), y[origin - 1:origin])
+                y_new = y[origin - 1:origin, series]
+                model.update(self._future_X(origin - 1, 1), y_new)
             forecast = self._forecast(model, h, self._future_X(origin, h))
-            residuals[w] = np.abs(y[origin:origin + h] - forecast)
+            residuals[w][:, series] = np.abs(y[origin:origin + h, series] - forecast)
         self.origins_ = origins
         self.residuals_ = residuals
+        self.scale_ = (
+            _series_scale(residuals, y) if self.pooling == "scaled" else np.ones(self.n_series_)
+        )
         self.forecaster_ = clone(self.forecaster).fit(*self._history(n_rows))
+        # Forecasts awaiting their observations, by the row of their origin.
+        self.pending_ = {n_rows: self._pending_entry(n_rows)} if self.adaptive else {}
         return self
 
     def _predict(self, n_steps, X):
         return self._forecast(self.forecaster_, n_steps, X)
 
+    def _pending_entry(self, origin):
+        """What adaptive recalibration keeps for the forecast from ``origin``.
+
+        Without covariates, the forecast itself, scored step by step as the
+        values arrive. With covariates it needs the future rows of X, known
+        only later: a copy of the forecaster as it stands at ``origin``,
+        asked once all ``horizon`` rows have been observed.
+        """
+        if self.X_history_ is None:
+            return self._forecast(self.forecaster_, self.horizon, None)
+        return copy.deepcopy(self.forecaster_)
+
+    def _push(self, step, errors):
+        """Replace the oldest calibration error of ``step`` by ``errors``."""
+        column = self.residuals_[:, step, :]
+        column[:-1] = column[1:].copy()
+        column[-1] = errors
+
     def _update(self, y, X):
-        self.forecaster_.update(X, y)
+        if not self.adaptive:
+            self.forecaster_.update(X, y)
+            return
+        h = self.horizon
+        first = len(self.y_history_) - len(y)  # row of the first new observation
+        for i in range(len(y)):
+            row = first + i
+            for origin, entry in self.pending_.items():
+                step = row - origin
+                if isinstance(entry, np.ndarray):
+                    self._push(step, np.abs(y[i] - entry[step]))
+                elif step == h - 1:
+                    forecast = self._forecast(entry, h, self._future_X(origin, h))
+                    actual = self.y_history_[origin:origin + h]
+                    for s in range(h):
+                        self._push(s, np.abs(actual[s] - forecast[s]))
+            self.forecaster_.update(None if X is None else X[i:i + 1], y[i:i + 1])
+            self.pending_ = {o: e for o, e in self.pending_.items() if o > row - h + 1}
+            self.pending_[row + 1] = self._pending_entry(row + 1)
+
+    def _radius(self, step, level):
+        """Conformal radius of every series for ``step`` (0-based) at ``level``."""
+        errors = self.residuals_[:, step, :]
+        if self.pooling == "series":
+            return np.array(
+                [_conformal_radius(errors[:, i], level) for i in range(errors.shape[1])]
+            )
+        return _conformal_radius((errors / self.scale_).ravel(), level) * self.scale_
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         if n_steps > self.horizon:
@@ -200,14 +335,8 @@ class ConformalForecaster(BaseForecaster):
             if q == 0.5:
                 out[:, :, j] = point
                 continue
-            level = abs(2 * q - 1)
             for step in range(n_steps):
-                errors = self.residuals_[:, step, :]
-                if self.pooling == "pooled":
-                    radius = _conformal_radius(errors.ravel(), level)
-                else:
-                    radius = np.array(
-                        [_conformal_radius(errors[:, i], level) for i in range(errors.shape[1])]
-                    )
-                out[step, :, j] = point[step] + np.sign(q - 0.5) * radius
+                out[step, :, j] = point[step] + np.sign(q - 0.5) * self._radius(
+                    step, abs(2 * q - 1)
+                )
         return out

@@ -34,3 +34,25 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
 def test_accuracy_runner_rejects_unknown_models(tmp_path):
     with pytest.raises(SystemExit):
         accuracy.main(["--category", "monthly", "--models", "prophet", "--out", str(tmp_path)])
+
+
+def test_interval_runner_scores_match_the_metrics(tmp_path):
+    from benchmarks import intervals
+    from seqforecast import ETSForecaster
+    from seqforecast.metrics import coverage, msis
+
+    code = intervals.main(["--category", "quarterly", "--models", "ets", "--n-series", "6",
+                           "--seed", "1", "--n-jobs", "1", "--out", str(tmp_path)])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "m3_quarterly_n6_seed1_intervals.csv")
+    data = load_m3("quarterly", n_series=6, random_state=1)
+    model = ETSForecaster(seasonal_period=4).fit(None, data.y_train)
+    interval = model.predict_interval(pd.DataFrame(index=data.y_test.index), coverage=0.95)
+    lower = interval.xs("lower", axis=1, level="bound")
+    upper = interval.xs("upper", axis=1, level="bound")
+    assert table.loc[0, "coverage"] == pytest.approx(coverage(data.y_test, lower, upper),
+                                                     abs=1e-4)
+    assert table.loc[0, "msis"] == pytest.approx(
+        msis(data.y_test, lower, upper, y_train=data.y_train, seasonal_period=4), abs=1e-3)
+    with pytest.raises(SystemExit):
+        intervals.main(["--category", "monthly", "--coverage", "95", "--out", str(tmp_path)])

@@ -1,12 +1,14 @@
 """RNNForecaster, LSTMForecaster and GRUForecaster: the sklearn layer over skorch."""
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from seqforecast.baselines import NaiveForecaster
 from seqforecast.datasets import load_airpassengers
@@ -299,3 +301,39 @@ def test_deseasonalizing_helps_a_short_training_budget_on_a_seasonal_series():
         f = GRUForecaster(deseasonalize=deseasonalize, **params).fit(None, y[:84])
         errors[deseasonalize] = np.abs(f.predict(np.zeros((12, 0))) - y[84:]).mean()
     assert errors[True] < 0.5 * errors[False]
+
+
+# ------------------------------------------------------- training feedback
+def _wavy(n=200):
+    rng = np.random.default_rng(0)
+    return 10 + np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 0.3, n)
+
+
+ES_SMALL = dict(horizon=6, lookback=24, hidden_size=8, windows_per_epoch=64, random_state=0)
+
+
+def test_early_stopping_reports_the_epoch_it_stopped_at(capsys):
+    f = GRUForecaster(max_epochs=30, early_stopping=2, lr=5e-3, verbose=1, **ES_SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        f.fit(None, _wavy())
+    losses = f.net_.history[:, "valid_loss"]
+    assert f.n_epochs_ == len(losses) < 30
+    assert f.best_epoch_ == int(np.argmin(losses)) + 1
+    # Patience 2: the two epochs after the best did not improve on it.
+    assert f.n_epochs_ == f.best_epoch_ + 2
+    out = capsys.readouterr().out
+    assert (f"early stopping triggered at epoch {f.n_epochs_} of 30" in out
+            and f"kept the weights of epoch {f.best_epoch_}" in out)
+    silent = GRUForecaster(max_epochs=4, **ES_SMALL).fit(None, _wavy())
+    assert (silent.n_epochs_, silent.best_epoch_) == (4, None)
+
+
+def test_early_stopping_warns_when_still_improving_or_never_improving():
+    with pytest.warns(ConvergenceWarning, match="still falling at the last.*raise max_epochs"):
+        f = GRUForecaster(max_epochs=3, early_stopping=3, lr=1e-3, **ES_SMALL).fit(None, _wavy())
+    assert f.best_epoch_ == f.n_epochs_ == 3
+    with pytest.warns(ConvergenceWarning, match="lowest after the first epoch.*lower lr"):
+        f = GRUForecaster(max_epochs=8, early_stopping=3, lr=30.0, clip_grad_norm=None,
+                          **ES_SMALL).fit(None, _wavy())
+    assert f.best_epoch_ == 1

@@ -197,14 +197,14 @@ def test_conformal_update_path_equals_refit_for_naive():
     y = np.cumsum(np.random.default_rng(6).normal(size=(30, 2)), axis=0)
     refit = ConformalForecaster(NaiveForecaster(strategy="drift"), horizon=3, n_windows=8)
     moved = ConformalForecaster(
-        NaiveForecaster(strategy="drift"), horizon=3, n_windows=8, refit=False
+        NaiveForecaster(strategy="drift"), horizon=3, n_windows=8, method="split"
     )
     np.testing.assert_allclose(
         refit.fit(None, y).residuals_, moved.fit(None, y).residuals_, rtol=1e-12
     )
 
 
-@pytest.mark.parametrize("pooling", ["series", "pooled"])
+@pytest.mark.parametrize("pooling", ["series", "pooled", "scaled"])
 def test_conformal_naive_ar1_coverage(pooling):
     y = _ar1(np.random.default_rng(7), 83, 300)
     model = ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=40, pooling=pooling)
@@ -220,12 +220,126 @@ def test_conformal_horizon_and_parameters_checked():
         model.predict_quantiles(_future(3))
     with pytest.raises(ValueError, match="pooling must be one of"):
         ConformalForecaster(NaiveForecaster(), pooling="all").fit(None, y)
+    with pytest.raises(ValueError, match="method must be one of"):
+        ConformalForecaster(NaiveForecaster(), method="refit").fit(None, y)
+    with pytest.raises(ValueError, match="adaptive must be True or False"):
+        ConformalForecaster(NaiveForecaster(), adaptive="yes").fit(None, y)
     with pytest.raises(ValueError, match="n_windows must be a positive integer"):
         ConformalForecaster(NaiveForecaster(), n_windows=0).fit(None, y)
     with pytest.raises(ValueError, match="must be a seqforecast forecaster"):
         ConformalForecaster(object()).fit(None, y)
     with pytest.raises(ValueError, match="need at least 12"):
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y[:11])
+
+
+def test_conformal_scaled_pooling_by_hand():
+    rng = np.random.default_rng(11)
+    y = np.cumsum(rng.normal(size=(60, 2)), axis=0) * np.array([1.0, 50.0])
+    model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=12, pooling="scaled")
+    model.fit(None, y)
+    scale = model.residuals_.mean(axis=(0, 1))  # each series' mean calibration error
+    np.testing.assert_allclose(model.scale_, scale, rtol=1e-12)
+    got = model.predict_interval(_future(2), coverage=0.8).to_numpy()  # (lower, upper) x 2
+    for h in range(2):
+        scaled = np.sort((model.residuals_[:, h, :] / scale).ravel())
+        radius = scaled[int(np.ceil(25 * 0.8)) - 1] * scale  # rank ceil((24 + 1) 0.8)
+        np.testing.assert_allclose(got[h, 1::2] - y[-1], radius, rtol=1e-12)
+        np.testing.assert_allclose(y[-1] - got[h, 0::2], radius, rtol=1e-12)
+
+
+def test_conformal_short_series_calibrated_without_them():
+    # Series "b" starts 30 rows late: too short for a seasonal naive (12
+    # observations) at the early origins, so those clones are fitted on "a"
+    # alone and "b" has no error from them.
+    index = pd.date_range("2000-01", periods=50, freq="MS")
+    rng = np.random.default_rng(12)
+    y = pd.DataFrame(rng.normal(size=(50, 2)), index=index, columns=["a", "b"])
+    y.iloc[:30, 1] = np.nan
+    model = ConformalForecaster(NaiveForecaster(strategy="seasonal"), horizon=2, n_windows=10)
+    model.fit(None, y)
+    values = y.to_numpy()
+    for w, o in enumerate(model.origins_):
+        for h in range(2):
+            assert model.residuals_[w, h, 0] == abs(values[o + h, 0] - values[o + h - 12, 0])
+            if o - 30 >= 12:
+                assert model.residuals_[w, h, 1] == abs(values[o + h, 1] - values[o + h - 12, 1])
+            else:
+                assert np.isnan(model.residuals_[w, h, 1])
+    assert NaiveForecaster(strategy="seasonal").observations_needed(None, y) == 12
+
+
+def test_conformal_scaled_pooling_gives_uncalibrated_series_a_scale():
+    # "c" is too short for every origin: its scale is its naive scale times
+    # the median ratio (calibration error / naive scale) of "a" and "b".
+    rng = np.random.default_rng(16)
+    y = np.cumsum(rng.normal(size=(40, 3)), axis=0) * np.array([1.0, 4.0, 10.0])
+    y[:28, 2] = np.nan  # 12 observations: enough for the final fit only
+    model = ConformalForecaster(NaiveForecaster(strategy="seasonal", seasonal_period=12),
+                                horizon=2, n_windows=5, pooling="scaled").fit(None, y)
+    assert np.isnan(model.residuals_[:, :, 2]).all()
+    naive = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
+    ratio = np.median(model.residuals_[:, :, :2].mean(axis=(0, 1)) / naive[:2])
+    np.testing.assert_allclose(model.scale_[2], naive[2] * ratio, rtol=1e-12)
+    interval = model.predict_interval(_future(2), coverage=0.8).to_numpy()
+    assert np.isfinite(interval).all()
+
+
+def test_conformal_adaptive_update_scores_new_forecasts_by_hand():
+    y = np.cumsum(np.random.default_rng(13).normal(size=40))
+    model = ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=6, adaptive=True)
+    model.fit(None, y[:30])
+    before = model.residuals_.copy()
+    model.update(None, y[30:32]).update(None, y[32:35])
+    for step in range(3):
+        # Origins 30 .. 34 - step have step `step` observed by row 34; the
+        # naive forecast from origin o is y[o - 1].
+        new = [abs(y[o + step] - y[o - 1]) for o in range(30, 35 - step)]
+        expected = np.concatenate([before[len(new):, step, 0], new])
+        np.testing.assert_allclose(model.residuals_[:, step, 0], expected, rtol=1e-12)
+    # The forecasts still start after the last observation.
+    assert model.predict(_future(1))[0] == y[34]
+
+
+def test_conformal_adaptive_with_covariates_waits_for_the_future_X():
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(50, 1))
+    y = 3 * X[:, 0] + rng.normal(0, 0.5, 50)
+    inner = ARIMAForecaster(order=(0, 0, 0), maxiter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConformalForecaster(inner, horizon=2, n_windows=5, adaptive=True)
+        model.fit(X[:40], y[:40])
+        before = model.residuals_.copy()
+        model.update(X[40:41], y[40:41])
+        np.testing.assert_array_equal(model.residuals_, before)  # X[41] not seen yet
+        model.update(X[41:43], y[41:43])
+        # Origins 40 and 41 are complete: their forecasts by hand.
+        manual = ARIMAForecaster(order=(0, 0, 0), maxiter=200).fit(X[:40], y[:40])
+        first = manual.predict(X[40:42])
+        second = manual.update(X[40:41], y[40:41]).predict(X[41:43])
+    for step in range(2):
+        expected = [abs(y[40 + step] - first[step]), abs(y[41 + step] - second[step])]
+        np.testing.assert_allclose(model.residuals_[-2:, step, 0], expected, rtol=1e-8)
+        np.testing.assert_array_equal(model.residuals_[:-2, step, 0], before[2:, step, 0])
+
+
+def test_conformal_adaptive_follows_a_change_in_noise_level():
+    # Noise sd jumps from 1 to 3 after the fit: the static intervals keep
+    # their old width, the adaptive ones widen with the new errors.
+    rng = np.random.default_rng(15)
+    y = np.concatenate([rng.normal(0, 1, 100), rng.normal(0, 3, 300)])
+    covered = {}
+    for adaptive in (False, True):
+        model = ConformalForecaster(NaiveForecaster(strategy="mean"), n_windows=50,
+                                    adaptive=adaptive).fit(None, y[:100])
+        hits = []
+        for t in range(100, 400):
+            lower, upper = model.predict_interval(_future(1), coverage=0.9).to_numpy()[0]
+            hits.append(lower <= y[t] <= upper)
+            model.update(None, y[t:t + 1])
+        covered[adaptive] = np.mean(hits[100:])  # after the window has turned over
+    assert covered[False] < 0.6
+    assert abs(covered[True] - 0.9) < 0.05
 
 
 # ------------------------------------------------------------ panel output

@@ -28,7 +28,8 @@ _ARRAYS = "arrays.pt"
 # Fitted attributes that are plain numbers or strings.
 _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
-    "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_",
+    "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
+    "best_epoch_",
 )
 
 

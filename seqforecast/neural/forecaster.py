@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
@@ -220,6 +221,10 @@ class _SeasonalProfile:
         return self.factors[rows]  # -> (n_rows, n_series)
 
 
+def _quiet(*args, **kwargs):
+    """Sink for skorch's early-stopping message: fit reports it instead."""
+
+
 class WindowNet(NeuralNet):
     """skorch net that trains on :class:`_WindowDataset` batches.
 
@@ -366,6 +371,20 @@ class RNNForecaster(BaseForecaster):
         Seasonal period inferred from the index (or 1).
     n_train_windows_ : int
         Number of training windows.
+    n_epochs_ : int
+        Epochs trained (fewer than ``max_epochs`` when early stopping
+        triggered).
+    best_epoch_ : int or None
+        With ``early_stopping``, the epoch (from 1) of the lowest validation
+        loss, whose weights are kept; None otherwise.
+
+    Warns
+    -----
+    ConvergenceWarning
+        With ``early_stopping``, when the validation loss was still falling
+        at the last of ``max_epochs`` epochs (raise ``max_epochs``), or was
+        lowest after the first epoch (the rest only overfitted or diverged:
+        lower ``lr`` or shrink the model).
 
     See Also
     --------
@@ -605,7 +624,45 @@ class RNNForecaster(BaseForecaster):
                 # skorch warns that y is None: the targets live in the dataset.
                 warnings.simplefilter("ignore", UserWarning)
                 self.net_.fit(train, y=None)
+        self._report_training()
         return self
+
+    def _report_training(self):
+        """Set ``n_epochs_`` and ``best_epoch_``; say how early stopping went."""
+        history = self.net_.history
+        self.n_epochs_ = len(history)
+        self.best_epoch_ = None
+        if not self.early_stopping or not self.n_epochs_:
+            return
+        losses = np.array(history[:, "valid_loss"], dtype=float)
+        self.best_epoch_ = int(np.argmin(losses)) + 1
+        name = type(self).__name__
+        if self.n_epochs_ < self.max_epochs:
+            message = (
+                f"{name}: early stopping triggered at epoch {self.n_epochs_} of "
+                f"{self.max_epochs} (validation loss not lower for {self.early_stopping} "
+                f"epochs); kept the weights of epoch {self.best_epoch_} "
+                f"(validation loss {losses[self.best_epoch_ - 1]:.4g})."
+            )
+            if self.verbose:
+                print(message)
+        if self.best_epoch_ == self.n_epochs_ == self.max_epochs and self.max_epochs > 1:
+            warnings.warn(
+                f"{name}: the validation loss was still falling at the last epoch "
+                f"(max_epochs={self.max_epochs}) so early stopping did not trigger; the "
+                "model may be undertrained: raise max_epochs (or windows_per_epoch).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif self.best_epoch_ == 1 and self.n_epochs_ > 1:
+            warnings.warn(
+                f"{name}: the validation loss was lowest after the first epoch and never "
+                f"improved in the {self.n_epochs_ - 1} that followed, so the weights of "
+                "epoch 1 were kept: training only overfitted or diverged; lower lr, shrink "
+                "the model (hidden_size, num_layers) or add dropout/weight_decay.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _build_net(self, n_features, valid, generator):
         callbacks = []
@@ -613,7 +670,9 @@ class RNNForecaster(BaseForecaster):
             callbacks.append(("clip", GradientNormClipping(self.clip_grad_norm)))
         if self.early_stopping:
             callbacks.append(
-                ("early_stopping", EarlyStopping(patience=self.early_stopping, load_best=True))
+                ("early_stopping", EarlyStopping(
+                    patience=self.early_stopping, load_best=True, sink=_quiet
+                ))
             )
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
