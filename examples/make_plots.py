@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from statistics import NormalDist
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from seqforecast.baselines import NaiveForecaster
@@ -25,28 +23,6 @@ from seqforecast.model_selection import ForecastSplitter, backtest
 from seqforecast.plotting import plot_backtest, plot_forecast
 
 HORIZON = 24
-
-
-def seasonal_naive_intervals(history, forecast, coverage, period=12):
-    """Normal prediction intervals of the seasonal naive forecast.
-
-    The forecast error at step h has standard deviation
-    ``sigma * sqrt(floor((h - 1) / period) + 1)``, with ``sigma`` the root mean
-    square of the in-sample seasonal-naive errors ``y[t] - y[t - period]``
-    (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd
-    ed., section 5.5). The model assumes no trend, so the trend counts as
-    error: the mean of the errors is not removed.
-    NaiveForecaster has no intervals of its own, so the example computes them.
-    """
-    residuals = history.to_numpy()[period:] - history.to_numpy()[:-period]
-    sigma = np.sqrt(np.mean(residuals**2))
-    steps = np.arange(1, len(forecast) + 1)
-    half_width = NormalDist().inv_cdf((1 + coverage) / 2) * sigma * np.sqrt(
-        (steps - 1) // period + 1
-    )
-    return pd.DataFrame(
-        {"lower": forecast - half_width, "upper": forecast + half_width}, index=forecast.index
-    )
 
 
 def main(out_dir=None):
@@ -58,7 +34,9 @@ def main(out_dir=None):
 
     model = NaiveForecaster(strategy="seasonal").fit(None, history)
     forecast = model.forecast(HORIZON)
-    intervals = {c: seasonal_naive_intervals(history, forecast, c) for c in (0.8, 0.95)}
+    # The seasonal naive model's analytic intervals (FPP3, section 5.5).
+    intervals = {c: model.predict_interval(pd.DataFrame(index=future.index), coverage=c)
+                 for c in (0.8, 0.95)}
     ax = plot_forecast(
         history, forecast, y_true=future, intervals=intervals, history_tail=72,
         title="AirPassengers: seasonal naive forecast of 1959-1960",
