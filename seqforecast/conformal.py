@@ -28,23 +28,19 @@ def _check_positive_int(name, value):
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
-def _series_scale(residuals, y):
-    """Scale of every series for ``pooling="scaled"``.
+def _series_scale(y, period):
+    """Scale of every series for ``pooling="scaled"``: the MASE scale.
 
-    The mean of a series' own absolute calibration errors (over origins and
-    steps), so that the scaled errors of easy and hard series are alike. A
-    series without calibration errors (too short to be backtested) gets its
-    in-sample naive scale (mean absolute one-step change) times the median
-    ratio of the two scales over the other series. A scale of zero or NaN
-    becomes 1, so that no division by zero occurs.
+    The in-sample mean absolute error of the seasonal naive forecast (lag
+    ``period``) of each series; the one-step naive error for a series too
+    short for that lag. A scale of zero or NaN (a constant series) becomes
+    1, so that no division by zero occurs.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        own = np.nanmean(residuals, axis=(0, 1))
-        naive = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
-        ratio = np.nanmedian(own / np.where(naive > 0, naive, np.nan))
-    fallback = naive * (ratio if np.isfinite(ratio) else 1.0)
-    scale = np.where(np.isfinite(own), own, fallback)
+        scale = np.nanmean(np.abs(y[period:] - y[:-period]), axis=0)
+        one_step = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
+    scale = np.where(np.isfinite(scale), scale, one_step)
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
@@ -102,13 +98,15 @@ class ConformalForecaster(BaseForecaster):
         ``"series"`` calibrates every series of a panel on its own errors;
         ``"pooled"`` uses the errors of all series together (they must be on
         a common scale); ``"scaled"`` divides every series' errors by its
-        scale (the mean of its own absolute calibration errors), pools them,
-        and multiplies the pooled quantile of each step back by each series'
-        scale: the choice for a global model on many series of different
-        levels and difficulty, with too few origins for a quantile per
-        series. A series too short to be backtested gets as scale its
-        in-sample naive error (mean absolute one-step change) times the
-        median ratio of the two scales over the other series.
+        scale (its in-sample seasonal-naive error, the scale of MASE and
+        MSIS), pools them, and multiplies the pooled quantile of each step
+        back by each series' scale: the choice for a global model on many
+        series of different levels, with too few origins for a quantile per
+        series; it also gives intervals to series too short to be
+        backtested themselves.
+    seasonal_period : int or None, default=None
+        Lag of the seasonal naive error of ``pooling="scaled"``; None reads
+        it from the index frequency (12 for monthly data), or 1 without one.
     adaptive : bool, default=False
         Recalibrate online: :meth:`update` scores the forecasts made before
         the new observations (from every new origin, one row at a time) and
@@ -183,6 +181,7 @@ class ConformalForecaster(BaseForecaster):
         method="rolling",
         pooling="series",
         adaptive=False,
+        seasonal_period=None,
     ):
         self.forecaster = forecaster
         self.horizon = horizon
@@ -190,6 +189,7 @@ class ConformalForecaster(BaseForecaster):
         self.method = method
         self.pooling = pooling
         self.adaptive = adaptive
+        self.seasonal_period = seasonal_period
 
     def _min_observations(self):
         if not isinstance(self.forecaster, BaseForecaster):
@@ -203,6 +203,7 @@ class ConformalForecaster(BaseForecaster):
             raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}.")
+        self._seasonal_period(self.seasonal_period)  # checks it
         if not isinstance(self.adaptive, (bool, np.bool_)):
             raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}.")
         # Every calibration origin needs at least one observation before it.
@@ -264,7 +265,9 @@ class ConformalForecaster(BaseForecaster):
         self.origins_ = origins
         self.residuals_ = residuals
         self.scale_ = (
-            _series_scale(residuals, y) if self.pooling == "scaled" else np.ones(self.n_series_)
+            _series_scale(y, self._seasonal_period(self.seasonal_period))
+            if self.pooling == "scaled"
+            else np.ones(self.n_series_)
         )
         self.forecaster_ = clone(self.forecaster).fit(*self._history(n_rows))
         # Forecasts awaiting their observations, by the row of their origin.

@@ -237,7 +237,7 @@ def test_conformal_scaled_pooling_by_hand():
     y = np.cumsum(rng.normal(size=(60, 2)), axis=0) * np.array([1.0, 50.0])
     model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=12, pooling="scaled")
     model.fit(None, y)
-    scale = model.residuals_.mean(axis=(0, 1))  # each series' mean calibration error
+    scale = np.mean(np.abs(np.diff(y, axis=0)), axis=0)  # no index: period 1
     np.testing.assert_allclose(model.scale_, scale, rtol=1e-12)
     got = model.predict_interval(_future(2), coverage=0.8).to_numpy()  # (lower, upper) x 2
     for h in range(2):
@@ -268,20 +268,28 @@ def test_conformal_short_series_calibrated_without_them():
     assert NaiveForecaster(strategy="seasonal").observations_needed(None, y) == 12
 
 
-def test_conformal_scaled_pooling_gives_uncalibrated_series_a_scale():
-    # "c" is too short for every origin: its scale is its naive scale times
-    # the median ratio (calibration error / naive scale) of "a" and "b".
+def test_conformal_scaled_pooling_uses_the_seasonal_naive_scale():
+    # "c" is too short to be backtested at any origin; it still gets an
+    # interval, from the pooled scaled errors of "a" and "b" times its
+    # seasonal-naive scale (the MASE scale, period 12 from the index).
     rng = np.random.default_rng(16)
-    y = np.cumsum(rng.normal(size=(40, 3)), axis=0) * np.array([1.0, 4.0, 10.0])
-    y[:28, 2] = np.nan  # 12 observations: enough for the final fit only
-    model = ConformalForecaster(NaiveForecaster(strategy="seasonal", seasonal_period=12),
-                                horizon=2, n_windows=5, pooling="scaled").fit(None, y)
+    index = pd.date_range("2000-01", periods=40, freq="MS")
+    y = pd.DataFrame(np.cumsum(rng.normal(size=(40, 3)), axis=0) * [1.0, 4.0, 10.0],
+                     index=index, columns=["a", "b", "c"])
+    y.iloc[:27, 2] = np.nan  # 13 observations: enough for the final fit only
+    model = ConformalForecaster(NaiveForecaster(strategy="seasonal"), horizon=2, n_windows=5,
+                                pooling="scaled").fit(None, y)
     assert np.isnan(model.residuals_[:, :, 2]).all()
-    naive = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
-    ratio = np.median(model.residuals_[:, :, :2].mean(axis=(0, 1)) / naive[:2])
-    np.testing.assert_allclose(model.scale_[2], naive[2] * ratio, rtol=1e-12)
-    interval = model.predict_interval(_future(2), coverage=0.8).to_numpy()
-    assert np.isfinite(interval).all()
+    values = y.to_numpy()
+    scale = np.nanmean(np.abs(values[12:] - values[:-12]), axis=0)
+    np.testing.assert_allclose(model.scale_, scale, rtol=1e-12)
+    interval = model.predict_interval(pd.DataFrame(index=index[-1:] + pd.DateOffset(months=1)),
+                                      coverage=0.8).to_numpy()[0]
+    pooled = np.sort((model.residuals_[:, 0, :2] / scale[:2]).ravel())
+    radius = pooled[int(np.ceil(11 * 0.8)) - 1] * scale[2]  # rank ceil((10 + 1) 0.8)
+    np.testing.assert_allclose(interval[5] - interval[4], 2 * radius, rtol=1e-12)
+    with pytest.raises(ValueError, match="seasonal_period must be a positive integer"):
+        ConformalForecaster(NaiveForecaster(), seasonal_period=0).fit(None, y)
 
 
 def test_conformal_adaptive_update_scores_new_forecasts_by_hand():

@@ -796,7 +796,8 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(
                 f"{type(self).__name__} was trained with loss={self.loss!r}, which gives "
                 "point forecasts only; train with loss='quantile' or loss='gaussian' for "
-                "quantiles and intervals."
+                "quantiles and intervals, or wrap it in seqforecast.ConformalForecaster "
+                "(intervals from its backtest errors)."
             )
         out = self._predict_outputs(n_steps, X)  # -> (n_steps, n_series, O)
         if self.loss == "gaussian":
