@@ -58,11 +58,11 @@ def make_model(name, *, horizon, period, seed, n_jobs):
         return sf.NaiveForecaster(strategy="seasonal" if period > 1 else "last",
                                seasonal_period=period)
     if name == "arima":
-        return sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs)
+        return sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     if name == "ets":
-        return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs)
+        return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     if name == "theta":
-        return sf.ThetaForecaster(seasonal_period=period, n_jobs=n_jobs)
+        return sf.ThetaForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     neural = {"rnn": lambda: sf.RNNForecaster(cell="rnn"), "lstm": sf.LSTMForecaster,
               "gru": sf.GRUForecaster}[name]()
     return neural.set_params(horizon=horizon, seasonal_period=period, random_state=seed)

@@ -22,8 +22,9 @@ Models:
 - ``lstm-gaussian``: the same with ``loss="gaussian"``.
 - ``conformal-lstm``: the default (point) LSTM inside
   ``ConformalForecaster(method="rolling", pooling="scaled")``: ``--n-windows``
-  refits on rolling origins at the end of the training part, errors scaled
-  per series and pooled over series, per step ahead.
+  refits on rolling origins at the end of the training part; per step
+  ahead, the errors of every series divided by its in-sample
+  seasonal-naive error (the MASE scale) and pooled over series.
 
 Results go to ``benchmarks/results/m3_<category>_intervals.csv`` (one row per
 model, with the command), ``..._intervals_per_series.csv`` and
@@ -50,9 +51,9 @@ def make_model(name, *, horizon, period, coverage, seed, n_jobs, n_windows):
     import seqforecast as sf
 
     if name == "arima":
-        return sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs)
+        return sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     if name == "ets":
-        return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs)
+        return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     lstm = sf.LSTMForecaster(horizon=horizon, seasonal_period=period, random_state=seed)
     if name == "lstm-quantile":
         tail = (1 - coverage) / 2
@@ -64,7 +65,8 @@ def make_model(name, *, horizon, period, coverage, seed, n_jobs, n_windows):
         return lstm.set_params(loss="gaussian")
     if name == "conformal-lstm":
         return sf.ConformalForecaster(lstm, horizon=horizon, n_windows=n_windows,
-                                      method="rolling", pooling="scaled")
+                                      method="rolling", pooling="scaled",
+                                      seasonal_period=period)
     raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
 
 

@@ -74,13 +74,24 @@ def _single_threaded(func, *args):
         return func(*args)
 
 
-def _map_series(func, tasks, n_jobs):
+def _map_series(func, tasks, n_jobs, verbose=False, desc="series"):
     """``func(*task)`` for every task, in parallel with joblib.
 
     Under ``joblib.parallel_backend("dask")`` the tasks run on a Dask
     cluster unchanged (``n_jobs=None`` then takes the backend's default).
+    With ``verbose``, a tqdm progress bar counts the finished series (none
+    when tqdm is not installed).
     """
-    return Parallel(n_jobs=n_jobs)(delayed(_single_threaded)(func, *task) for task in tasks)
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    results = parallel(delayed(_single_threaded)(func, *task) for task in tasks)
+    if verbose:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # tqdm is optional (bench/dev extras): no bar
+            pass
+        else:
+            results = tqdm(results, total=len(tasks), desc=desc, unit="series")
+    return list(results)
 
 
 def _bounds_from_intervals(point, interval, quantiles):
@@ -341,6 +352,8 @@ sarimax.SARIMAX`.
         Number of series fitted in parallel (joblib; -1 uses all cores).
         None means 1 unless in a :func:`joblib.parallel_backend` context,
         for example ``parallel_backend("dask")`` to fit on a cluster.
+    verbose : bool, default=False
+        Show a progress bar over the series while fitting (needs ``tqdm``).
 
     Attributes
     ----------
@@ -434,6 +447,7 @@ sarimax.SARIMAX`.
         max_order=5,
         maxiter=50,
         n_jobs=None,
+        verbose=False,
     ):
         self.order = order
         self.seasonal_order = seasonal_order
@@ -452,6 +466,7 @@ sarimax.SARIMAX`.
         self.max_order = max_order
         self.maxiter = maxiter
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # ------------------------------------------------------------ checks
     @staticmethod
@@ -516,6 +531,7 @@ sarimax.SARIMAX`.
             _check_int(name, getattr(self, name))
         _check_int("maxiter", self.maxiter, low=1)
         _check_n_jobs(self.n_jobs)
+        _check_bool("verbose", self.verbose)
         return self._fixed_spec()
 
     def _min_observations(self):
@@ -547,7 +563,7 @@ sarimax.SARIMAX`.
             "maxiter": self.maxiter,
         }
         tasks = [(yi, Xi, spec, settings) for yi, Xi in self._series_tasks(y, X)]
-        fits = _map_series(_fit_arima_series, tasks, self.n_jobs)
+        fits = _map_series(_fit_arima_series, tasks, self.n_jobs, self.verbose, "ARIMA")
         self._raise_failures(fits, "an ARIMA model" if spec is None else _arima_name(spec))
         # Warnings raised in worker processes would be lost: warn here.
         for i, fit in enumerate(fits):
@@ -746,6 +762,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         smoothing.
     n_jobs : int or None, default=None
         Number of series fitted in parallel (joblib; -1 uses all cores).
+    verbose : bool, default=False
+        Show a progress bar over the series while fitting (needs ``tqdm``).
 
     Attributes
     ----------
@@ -794,6 +812,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         seasonal_period=None,
         auto=True,
         n_jobs=None,
+        verbose=False,
     ):
         self.error = error
         self.trend = trend
@@ -802,6 +821,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         self.seasonal_period = seasonal_period
         self.auto = auto
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _min_observations(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
@@ -811,6 +831,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         _check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
         _check_bool("auto", self.auto)
         _check_n_jobs(self.n_jobs)
+        _check_bool("verbose", self.verbose)
         if self.auto:
             return 1, "ETSForecaster(auto=True)"
         if self.damped_trend and self.trend is None:
@@ -849,6 +870,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             _fit_ets_series,
             [(yi, spec, self.seasonal_period_, self.auto) for yi in tasks],
             self.n_jobs,
+            self.verbose,
+            "ETS",
         )
         self._raise_failures(fits, "an ETS model")
         for i, (spec_i, _, converged) in enumerate(fits):
@@ -967,6 +990,8 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     n_jobs : int or None, default=None
         Number of series fitted in parallel (joblib; -1 uses all cores).
         A fit takes milliseconds, so this pays only for large panels.
+    verbose : bool, default=False
+        Show a progress bar over the series while fitting (needs ``tqdm``).
 
     Attributes
     ----------
@@ -1011,6 +1036,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         use_test=True,
         theta=2.0,
         n_jobs=None,
+        verbose=False,
     ):
         self.seasonal_period = seasonal_period
         self.deseasonalize = deseasonalize
@@ -1018,6 +1044,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         self.use_test = use_test
         self.theta = theta
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _min_observations(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
@@ -1032,6 +1059,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         ):
             raise ValueError(f"theta must be a finite number >= 1, got {self.theta!r}.")
         _check_n_jobs(self.n_jobs)
+        _check_bool("verbose", self.verbose)
         return 2, "ThetaForecaster"
 
     def _fit(self, y, X):
@@ -1041,7 +1069,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
             (yi, m, self.deseasonalize and m > 1 and len(yi) >= 2 * m, self.use_test, self.method)
             for yi, _ in self._series_tasks(y, None)
         ]
-        self.models_ = _map_series(_fit_theta_series, tasks, self.n_jobs)
+        self.models_ = _map_series(_fit_theta_series, tasks, self.n_jobs, self.verbose, "Theta")
         return self
 
     def _predict(self, n_steps, X):

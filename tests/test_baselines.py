@@ -578,3 +578,22 @@ def test_constant_series_forecast_their_value(value):
         assert_allclose(ETSForecaster().fit(None, y).predict(steps), value, atol=1e-6)
     # statsmodels' ThetaModel extrapolates a spurious trend here.
     assert_allclose(ThetaForecaster().fit(None, y).predict(steps), value)
+
+
+@pytest.mark.parametrize(
+    "model, name",
+    [(ARIMAForecaster(order=(1, 0, 0)), "ARIMA"), (ETSForecaster(auto=False), "ETS"),
+     (ThetaForecaster(), "Theta")],
+    ids=["arima", "ets", "theta"],
+)
+def test_verbose_shows_progress_over_series_and_changes_nothing(model, name, capsys):
+    pytest.importorskip("tqdm")
+    y = np.random.default_rng(0).normal(10, 1, size=(40, 3))
+    quiet = clone(model).fit(None, y).predict(np.empty((2, 0)))
+    capsys.readouterr()
+    loud = clone(model).set_params(verbose=True).fit(None, y).predict(np.empty((2, 0)))
+    err = capsys.readouterr().err
+    assert f"{name}: 100%" in err and "3/3" in err
+    np.testing.assert_array_equal(loud, quiet)
+    with pytest.raises(ValueError, match="verbose"):
+        clone(model).set_params(verbose="yes").fit(None, y)
