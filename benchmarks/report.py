@@ -2,8 +2,9 @@
 
     python -m benchmarks.report
 
-Reads ``benchmarks/results/m3_<category>.csv`` (full runs only) and
-``tuning.csv`` and prints the tables pasted into ``benchmarks/README.md``.
+Reads ``benchmarks/results/m3_<category>.csv`` (full runs only),
+``tuning.csv`` and ``m3_<category>_intervals.csv`` and prints the tables
+pasted into ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -59,10 +60,24 @@ def tuning_table():
     return table.round(3).to_markdown()
 
 
+def intervals_table():
+    frames = [pd.read_csv(path).assign(category=path.name.split("_")[1])
+              for path in sorted(RESULTS.glob("m3_*_intervals.csv"))
+              if "_n" not in path.name.split("_intervals")[0]]  # full runs only
+    if not frames:
+        return "(no interval results recorded yet)"
+    runs = pd.concat(frames)
+    table = runs[["category", "model", "n_series", "nominal", "coverage", "msis",
+                  "msis_median", "smape", "mase", "fit_seconds"]]
+    return table.to_markdown(index=False)
+
+
 def main():
     print(results_table())
     print()
     print(tuning_table())
+    print()
+    print(intervals_table())
     return 0
 
 

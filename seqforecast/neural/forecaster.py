@@ -652,7 +652,7 @@ class RNNForecaster(BaseForecaster):
                 f"(max_epochs={self.max_epochs}) so early stopping did not trigger; the "
                 "model may be undertrained: raise max_epochs (or windows_per_epoch).",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         elif self.best_epoch_ == 1 and self.n_epochs_ > 1:
             warnings.warn(
@@ -661,7 +661,7 @@ class RNNForecaster(BaseForecaster):
                 "epoch 1 were kept: training only overfitted or diverged; lower lr, shrink "
                 "the model (hidden_size, num_layers) or add dropout/weight_decay.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _build_net(self, n_features, valid, generator):
