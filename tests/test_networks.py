@@ -405,3 +405,20 @@ def test_summary_equals_last_layer_final_state_and_its_gradients(cell, bidirecti
     for a, b in zip(grad_fast, grad_slow, strict=True):
         assert torch.isfinite(a).all()
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_monotone_outputs_are_anchored_at_the_point_output_by_hand():
+    net = ForecastNetwork("gru", 1, 0, 3, hidden_size=4, n_outputs=5, feedback_output=2,
+                          output_transform="monotone")
+    # Raw zeros: gaps of softplus(offset) = 0.05 on each side of the centre.
+    out = net._transform(torch.zeros(1, 3, 5, dtype=torch.float64))
+    expected = torch.tensor([-0.1, -0.05, 0.0, 0.05, 0.1], dtype=torch.float64)
+    torch.testing.assert_close(out[0, 0], expected, rtol=0, atol=1e-12)
+    raw = torch.randn(2, 3, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    out = net._transform(raw)
+    gap = torch.nn.functional.softplus(raw + math.log(math.expm1(0.05)))
+    torch.testing.assert_close(out[..., 2], raw[..., 2])  # the point output is unchanged
+    torch.testing.assert_close(out[..., 3], raw[..., 2] + gap[..., 3])
+    torch.testing.assert_close(out[..., 4], raw[..., 2] + gap[..., 3] + gap[..., 4])
+    torch.testing.assert_close(out[..., 1], raw[..., 2] - gap[..., 1])
+    torch.testing.assert_close(out[..., 0], raw[..., 2] - gap[..., 1] - gap[..., 0])

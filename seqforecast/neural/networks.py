@@ -15,6 +15,8 @@ never seen by the recurrent layers and do not reach the gradients.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -36,6 +38,8 @@ __all__ = [
 FUSED_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 STRATEGIES = ("mimo", "recursive", "seq2seq")
 OUTPUT_TRANSFORMS = (None, "monotone", "gaussian")
+# softplus(_GAP_OFFSET) = 0.05: the initial gap between adjacent quantiles.
+_GAP_OFFSET = math.log(math.expm1(0.05))
 _CELLS_WITH_MEMORY = ("lstm", "peephole", "coupled")
 
 
@@ -446,9 +450,10 @@ class ForecastNetwork(nn.Module):
         Which output the recursive strategy feeds back; None means
         ``n_outputs // 2``. Ignored by the other strategies.
     output_transform : {None, "monotone", "gaussian"}, default=None
-        Constraint on each step's O outputs. "monotone": the first output
-        plus cumulative softplus increments, so the outputs are sorted
-        (non-crossing quantiles by construction); "gaussian" (O = 2): a mean
+        Constraint on each step's O outputs. "monotone": output
+        ``feedback_output`` minus (below it) or plus (above it) cumulative
+        softplus gaps, so the outputs are sorted (non-crossing quantiles by
+        construction) and start close together; "gaussian" (O = 2): a mean
         and a positive scale (softplus). Applied before feedback in the
         recursive strategy.
     init : {"xavier_orthogonal", "torch"}, default="xavier_orthogonal"
@@ -593,10 +598,18 @@ class ForecastNetwork(nn.Module):
     def _transform(self, out):
         """Constrain the raw head outputs (..., O) (see ``output_transform``)."""
         if self.output_transform == "monotone":
-            # The first output, then non-negative increments: sorted outputs,
-            # so quantiles never cross.
-            increments = nn.functional.softplus(out[..., 1:])
-            return torch.cat([out[..., :1], out[..., :1] + increments.cumsum(-1)], dim=-1)
+            # Anchored at the point output: non-negative gaps below and above
+            # it, so the outputs are sorted (quantiles never cross). The
+            # offset makes the gaps start small (softplus(0 + offset) = 0.05
+            # in scaled units) rather than at softplus(0) = 0.69: the
+            # quantiles then grow apart as training needs, instead of having
+            # to shrink from a spread many times the data's level.
+            p = self.feedback_output
+            gaps = nn.functional.softplus(out + _GAP_OFFSET)
+            centre = out[..., p:p + 1]
+            below = centre - gaps[..., :p].flip(-1).cumsum(-1).flip(-1)
+            above = centre + gaps[..., p + 1:].cumsum(-1)
+            return torch.cat([below, centre, above], dim=-1)
         if self.output_transform == "gaussian":
             scale = nn.functional.softplus(out[..., 1:]) + 1e-4
             return torch.cat([out[..., :1], scale], dim=-1)
