@@ -207,10 +207,19 @@ class ConformalForecaster(BaseForecaster):
         if not isinstance(self.adaptive, (bool, np.bool_)):
             raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}.")
         # Every calibration origin needs at least one observation before it.
-        return (
-            self.horizon + self.n_windows,
-            f"ConformalForecaster(horizon={self.horizon}, n_windows={self.n_windows})",
-        )
+        # In a panel, shorter series are calibrated at the origins where they
+        # have started (see _fit), so only the longest one must be this long.
+        needed = self.horizon + self.n_windows
+        why = f"ConformalForecaster(horizon={self.horizon}, n_windows={self.n_windows})"
+        if self.n_series_ > 1:
+            longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+            if longest < needed:
+                raise ValueError(
+                    f"The longest series of y has {longest} observations but {why} "
+                    f"needs at least {needed} in one series; pass a longer history."
+                )
+            return 1, why
+        return needed, why
 
     # ------------------------------------------------------------ helpers
     def _history(self, rows, series=None):

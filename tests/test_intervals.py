@@ -230,6 +230,9 @@ def test_conformal_horizon_and_parameters_checked():
         ConformalForecaster(object()).fit(None, y)
     with pytest.raises(ValueError, match="need at least 12"):
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y[:11])
+    panel = np.column_stack([y[:11], y[:11]])
+    with pytest.raises(ValueError, match="longest series of y has 11 observations"):
+        ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, panel)
 
 
 def test_conformal_scaled_pooling_by_hand():
@@ -400,3 +403,30 @@ def test_conformal_calibration_keeps_the_seasonal_period_of_the_index():
     for w, o in enumerate(model.origins_):
         for h in range(2):
             assert model.residuals_[w, h, 0] == abs(values[o + h] - values[o + h - 12])
+
+
+def test_conformal_global_network_on_a_ragged_panel():
+    # In a panel a global network forecasts any series that has started
+    # (the others give it its training windows); a series that has not
+    # started at an origin is left out of that origin's clone and gets no
+    # error from it, and its interval comes from the scaled pool.
+    from seqforecast.neural import LSTMForecaster
+
+    rng = np.random.default_rng(17)
+    index = pd.date_range("2000-01", periods=60, freq="MS")
+    t = np.arange(60)[:, None]
+    y = pd.DataFrame(10 + np.sin(2 * np.pi * t / 12) * [1, 2, 3] + rng.normal(0, 0.2, (60, 3)),
+                     index=index, columns=["a", "b", "late"])
+    y.iloc[:56, 2] = np.nan  # 4 observations
+    lstm = LSTMForecaster(horizon=2, lookback=8, hidden_size=4, max_epochs=2,
+                          windows_per_epoch=32, random_state=0)
+    assert lstm.observations_needed(None, y) == 1
+    assert lstm.observations_needed(None, y["a"]) == 8 // 2 + 2  # alone: min_observed + horizon
+    model = ConformalForecaster(lstm, horizon=2, n_windows=6, pooling="scaled").fit(None, y)
+    np.testing.assert_array_equal(model.origins_, np.arange(53, 59))
+    started = model.origins_ > 56  # the late series has observations before the origin
+    assert np.isnan(model.residuals_[~started, :, 2]).all()
+    assert np.isfinite(model.residuals_[started, :, 2]).all()
+    assert np.isfinite(model.residuals_[:, :, :2]).all()
+    future = pd.DataFrame(index=pd.date_range("2005-01", periods=2, freq="MS"))
+    assert np.isfinite(model.predict_interval(future).to_numpy()).all()
