@@ -25,6 +25,8 @@ Models:
   refits on rolling origins at the end of the training part; per step
   ahead, the errors of every series divided by its in-sample
   seasonal-naive error (the MASE scale) and pooled over series.
+- ``conformal-lstm-asym``: the same with ``symmetric=False`` (each tail from
+  the signed errors).
 
 Results go to ``benchmarks/results/m3_<category>_intervals.csv`` (one row per
 model, with the command), ``..._intervals_per_series.csv`` and
@@ -43,7 +45,8 @@ import pandas as pd
 
 from benchmarks.accuracy import machine, score, start_study, study_parser, write_results
 
-MODELS = ("arima", "ets", "lstm-quantile", "lstm-gaussian", "conformal-lstm")
+MODELS = ("arima", "ets", "lstm-quantile", "lstm-gaussian", "conformal-lstm",
+          "conformal-lstm-asym")
 
 
 def make_model(name, *, horizon, period, coverage, seed, n_jobs, n_windows):
@@ -63,10 +66,11 @@ def make_model(name, *, horizon, period, coverage, seed, n_jobs, n_windows):
         return lstm.set_params(loss="quantile", quantiles=tuple(quantiles))
     if name == "lstm-gaussian":
         return lstm.set_params(loss="gaussian")
-    if name == "conformal-lstm":
+    if name in ("conformal-lstm", "conformal-lstm-asym"):
         return sf.ConformalForecaster(lstm, horizon=horizon, n_windows=n_windows,
                                       method="rolling", pooling="scaled",
-                                      seasonal_period=period)
+                                      seasonal_period=period,
+                                      symmetric=name == "conformal-lstm")
     raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
 
 

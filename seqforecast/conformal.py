@@ -44,6 +44,24 @@ def _series_scale(y, period):
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
+def _conformal_quantile(errors, q):
+    """One-sided split-conformal bound of signed ``errors`` at quantile ``q``.
+
+    For ``q > 0.5`` the ``ceil((n + 1) q)``-th smallest finite error (+inf
+    when that rank exceeds ``n``); for ``q < 0.5`` the
+    ``floor((n + 1) q)``-th smallest (-inf when it is below 1). Each tail
+    then misses with probability at most ``min(q, 1 - q)`` under
+    exchangeability.
+    """
+    errors = np.sort(errors[np.isfinite(errors)])
+    n = len(errors)
+    if q > 0.5:
+        k = int(np.ceil((n + 1) * q - 1e-12))
+        return np.inf if k > n or n == 0 else errors[k - 1]
+    k = int(np.floor((n + 1) * q + 1e-12))
+    return -np.inf if k < 1 or n == 0 else errors[k - 1]
+
+
 def _conformal_radius(residuals, level):
     """Split-conformal quantile of absolute ``residuals`` at ``level``.
 
@@ -107,6 +125,13 @@ class ConformalForecaster(BaseForecaster):
     seasonal_period : int or None, default=None
         Lag of the seasonal naive error of ``pooling="scaled"``; None reads
         it from the index frequency (12 for monthly data), or 1 without one.
+    symmetric : bool, default=True
+        True: intervals symmetric around the forecast, from the absolute
+        errors (the classical split-conformal interval; the median is the
+        point forecast). False: each quantile from the signed errors
+        (actual minus forecast), each tail with its own finite-sample rank,
+        so that skewed or biased errors give skewed intervals; the median
+        is then the point forecast plus the median error.
     adaptive : bool, default=False
         Recalibrate online: :meth:`update` scores the forecasts made before
         the new observations (from every new origin, one row at a time) and
@@ -120,10 +145,10 @@ class ConformalForecaster(BaseForecaster):
     forecaster_ : BaseForecaster
         ``forecaster`` fitted on the whole history (moved forward by
         :meth:`update`).
-    residuals_ : ndarray of shape (n_windows, horizon, n_series)
-        Absolute out-of-sample errors, oldest first along the first axis for
-        every step; NaN where a series was too short to be forecast from an
-        origin.
+    errors_ : ndarray of shape (n_windows, horizon, n_series)
+        Out-of-sample errors (actual minus forecast), oldest first along the
+        first axis for every step; NaN where a series was too short to be
+        forecast from an origin. ``residuals_`` is their absolute value.
     origins_ : ndarray of shape (n_windows,)
         Row of the history at which each calibration forecast of
         :meth:`fit` starts.
@@ -149,8 +174,9 @@ class ConformalForecaster(BaseForecaster):
     so the guarantee is then marginal over series too: some series are
     over-covered and others under-covered. Calibrating every step ahead
     separately keeps the widening of the intervals with the horizon
-    (Stankeviciute et al. 2021). The intervals are symmetric around the
-    forecast.
+    (Stankeviciute et al. 2021). With ``symmetric=False`` each tail of the
+    central interval misses with probability at most ``(1 - c) / 2`` under
+    the same assumption.
 
     When a series of a panel is too short for the wrapped forecaster at a
     calibration origin (see
@@ -182,6 +208,7 @@ class ConformalForecaster(BaseForecaster):
         pooling="series",
         adaptive=False,
         seasonal_period=None,
+        symmetric=True,
     ):
         self.forecaster = forecaster
         self.horizon = horizon
@@ -190,6 +217,7 @@ class ConformalForecaster(BaseForecaster):
         self.pooling = pooling
         self.adaptive = adaptive
         self.seasonal_period = seasonal_period
+        self.symmetric = symmetric
 
     def _min_observations(self):
         if not isinstance(self.forecaster, BaseForecaster):
@@ -206,6 +234,8 @@ class ConformalForecaster(BaseForecaster):
         self._seasonal_period(self.seasonal_period)  # checks it
         if not isinstance(self.adaptive, (bool, np.bool_)):
             raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}.")
+        if not isinstance(self.symmetric, (bool, np.bool_)):
+            raise ValueError(f"symmetric must be True or False, got {self.symmetric!r}.")
         # Every calibration origin needs at least one observation before it.
         # In a panel, shorter series are calibrated at the origins where they
         # have started (see _fit), so only the longest one must be this long.
@@ -255,7 +285,7 @@ class ConformalForecaster(BaseForecaster):
     def _fit(self, y, X):
         n_rows, h = len(y), self.horizon
         origins = np.arange(n_rows - h - self.n_windows + 1, n_rows - h + 1)
-        residuals = np.full((len(origins), h, self.n_series_), np.nan)
+        errors = np.full((len(origins), h, self.n_series_), np.nan)
         model, series = None, None
         for w, origin in enumerate(origins):
             if self.method == "rolling" or model is None:
@@ -270,9 +300,9 @@ class ConformalForecaster(BaseForecaster):
                 y_new = y[origin - 1:origin, series]
                 model.update(self._future_X(origin - 1, 1), y_new)
             forecast = self._forecast(model, h, self._future_X(origin, h))
-            residuals[w][:, series] = np.abs(y[origin:origin + h, series] - forecast)
+            errors[w][:, series] = y[origin:origin + h, series] - forecast
         self.origins_ = origins
-        self.residuals_ = residuals
+        self.errors_ = errors
         self.scale_ = (
             _series_scale(y, self._seasonal_period(self.seasonal_period))
             if self.pooling == "scaled"
@@ -298,9 +328,14 @@ class ConformalForecaster(BaseForecaster):
             return self._forecast(self.forecaster_, self.horizon, None)
         return copy.deepcopy(self.forecaster_)
 
+    @property
+    def residuals_(self):
+        """Absolute calibration errors, ``abs(errors_)``."""
+        return np.abs(self.errors_)
+
     def _push(self, step, errors):
         """Replace the oldest calibration error of ``step`` by ``errors``."""
-        column = self.residuals_[:, step, :]
+        column = self.errors_[:, step, :]
         column[:-1] = column[1:].copy()
         column[-1] = errors
 
@@ -315,24 +350,27 @@ class ConformalForecaster(BaseForecaster):
             for origin, entry in self.pending_.items():
                 step = row - origin
                 if isinstance(entry, np.ndarray):
-                    self._push(step, np.abs(y[i] - entry[step]))
+                    self._push(step, y[i] - entry[step])
                 elif step == h - 1:
                     forecast = self._forecast(entry, h, self._future_X(origin, h))
                     actual = self.y_history_[origin:origin + h]
                     for s in range(h):
-                        self._push(s, np.abs(actual[s] - forecast[s]))
+                        self._push(s, actual[s] - forecast[s])
             self.forecaster_.update(None if X is None else X[i:i + 1], y[i:i + 1])
             self.pending_ = {o: e for o, e in self.pending_.items() if o > row - h + 1}
             self.pending_[row + 1] = self._pending_entry(row + 1)
 
-    def _radius(self, step, level):
-        """Conformal radius of every series for ``step`` (0-based) at ``level``."""
-        errors = self.residuals_[:, step, :]
+    def _offset(self, step, q):
+        """Offset from the point forecast of quantile ``q`` at ``step`` (0-based)."""
+        if self.symmetric:
+            errors, level = np.abs(self.errors_[:, step, :]), abs(2 * q - 1)
+            bound = _conformal_radius
+            sign = np.sign(q - 0.5)
+        else:
+            errors, level, bound, sign = self.errors_[:, step, :], q, _conformal_quantile, 1.0
         if self.pooling == "series":
-            return np.array(
-                [_conformal_radius(errors[:, i], level) for i in range(errors.shape[1])]
-            )
-        return _conformal_radius((errors / self.scale_).ravel(), level) * self.scale_
+            return sign * np.array([bound(errors[:, i], level) for i in range(errors.shape[1])])
+        return sign * bound((errors / self.scale_).ravel(), level) * self.scale_
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         if n_steps > self.horizon:
@@ -344,11 +382,9 @@ class ConformalForecaster(BaseForecaster):
         point = self._predict(n_steps, X)
         out = np.empty((n_steps, self.n_series_, len(quantiles)))
         for j, q in enumerate(quantiles):
-            if q == 0.5:
+            if q == 0.5 and self.symmetric:
                 out[:, :, j] = point
                 continue
             for step in range(n_steps):
-                out[step, :, j] = point[step] + np.sign(q - 0.5) * self._radius(
-                    step, abs(2 * q - 1)
-                )
+                out[step, :, j] = point[step] + self._offset(step, q)
         return out

@@ -430,3 +430,40 @@ def test_conformal_global_network_on_a_ragged_panel():
     assert np.isfinite(model.residuals_[:, :, :2]).all()
     future = pd.DataFrame(index=pd.date_range("2005-01", periods=2, freq="MS"))
     assert np.isfinite(model.predict_interval(future).to_numpy()).all()
+
+
+def test_conformal_asymmetric_quantiles_by_hand():
+    y = np.array([1.0, 3.0, 2.0, 6.0, 5.0, 9.0, 7.0, 8.0, 12.0, 10.0, 13.0, 11.0])
+    model = ConformalForecaster(NaiveForecaster(), horizon=1, n_windows=9, symmetric=False)
+    model.fit(None, y)
+    errors = np.array([y[o] - y[o - 1] for o in range(3, 12)])  # actual minus naive
+    np.testing.assert_array_equal(model.errors_[:, 0, 0], errors)
+    np.testing.assert_array_equal(model.residuals_[:, 0, 0], np.abs(errors))
+    got = model.predict_quantiles(_future(1), quantiles=(0.2, 0.5, 0.8)).to_numpy()[0]
+    ranked = np.sort(errors)
+    # q = 0.2: floor(10 * 0.2) = 2nd smallest; q = 0.8: ceil(10 * 0.8) = 8th;
+    # q = 0.5: the point forecast plus the 5th smallest error.
+    np.testing.assert_array_equal(got, 11.0 + ranked[[1, 4, 7]])
+    # Too few errors for the tails of a 95 % interval: unbounded on both sides.
+    interval = model.predict_interval(_future(1), coverage=0.95).to_numpy()[0]
+    assert interval[0] == -np.inf and interval[1] == np.inf
+    with pytest.raises(ValueError, match="symmetric must be True or False"):
+        ConformalForecaster(NaiveForecaster(), symmetric=1).fit(None, y)
+
+
+def test_conformal_asymmetric_follows_skewed_errors():
+    # Exponential noise around a constant: errors of the mean forecast are
+    # skewed right, so the asymmetric interval reaches further above the
+    # forecast than below, and both cover about 90 %.
+    rng = np.random.default_rng(18)
+    y = 5 + rng.exponential(1.0, size=(240, 200))
+    fitted = {}
+    for symmetric in (True, False):
+        model = ConformalForecaster(NaiveForecaster(strategy="mean"), n_windows=40,
+                                    pooling="pooled", symmetric=symmetric).fit(None, y[:200])
+        interval = model.predict_interval(_future(1), coverage=0.9)
+        fitted[symmetric] = (_coverage(interval, y[200:201]), interval.to_numpy().reshape(-1, 2),
+                             np.asarray(model.predict(_future(1)))[0])
+    coverage, bounds, point = fitted[False]
+    assert abs(coverage - 0.9) < 0.05 and abs(fitted[True][0] - 0.9) < 0.05
+    assert np.all(bounds[:, 1] - point > 2 * (point - bounds[:, 0]))
