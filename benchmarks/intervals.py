@@ -29,9 +29,9 @@ Models:
   the signed errors).
 
 Results go to ``benchmarks/results/m3_<category>_intervals.csv`` (one row per
-model, with the command), ``..._intervals_per_series.csv`` and
-``..._intervals_by_step.csv`` (coverage by forecast step). Runs on a sample
-(``--n-series``) get a ``_n<N>_seed<S>`` suffix.
+model, with the command), ``..._intervals_per_series.csv``, and
+``..._intervals_by_step.csv`` and ``.png`` (coverage by forecast step). Runs
+on a sample (``--n-series``) get a ``_n<N>_seed<S>`` suffix.
 """
 
 from __future__ import annotations
@@ -105,6 +105,28 @@ def interval_scores(data, lower, upper, coverage):
     return covered, scores, inside.mean(axis=1)
 
 
+def plot_coverage_by_step(steps, nominal, path, title):
+    """Coverage by forecast step, one line per model, the nominal level dashed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: coverage plot skipped", file=sys.stderr)
+        return
+    fig, ax = plt.subplots(figsize=(7, 4))
+    steps.plot(ax=ax, marker="o", markersize=3)
+    ax.axhline(nominal, color="black", linestyle="--", linewidth=1, label="nominal")
+    ax.set_xlabel("forecast step")
+    ax.set_ylabel("coverage")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = study_parser("benchmarks.intervals", __doc__, MODELS)
     parser.add_argument("--coverage", type=float, default=0.95)
@@ -141,6 +163,11 @@ def main(argv=None):
         # Written after every model, so a long run keeps what it finished.
         table, steps = write_results(args.out, stem, rows, per_series, by_step,
                                      horizon=data.horizon, append=args.append)
+    plot_coverage_by_step(
+        steps, args.coverage, args.out / f"{stem}_by_step.png",
+        f"M3 {args.category} ({data.n_series} series): coverage of "
+        f"{args.coverage:.0%} intervals by step",
+    )
     print(table[["model", "n_series", "coverage", "msis", "msis_median", "smape", "mase",
                  "fit_seconds"]].to_string(index=False))
     return 0
