@@ -33,7 +33,7 @@ def main(argv=None):
 
     torch.set_num_threads(1)
     import seqforecast as sf
-    from seqforecast.conformal import _conformal_radius
+    from seqforecast.conformal import _conformal_bound
     from seqforecast.datasets import load_m3
     from seqforecast.metrics import coverage, msis
 
@@ -54,7 +54,7 @@ def main(argv=None):
                         ("geometric mean of own and one-step", np.sqrt(own * one_step))]:
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, np.nanmedian(scale))
         radius = np.array([
-            _conformal_radius((errors[:, h, :] / scale).ravel(), 0.95) * scale
+            _conformal_bound((errors[:, h, :] / scale).ravel(), 0.95, upper=True) * scale
             for h in range(data.horizon)
         ])
         lower, upper = point - radius, point + radius

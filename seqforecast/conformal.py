@@ -44,39 +44,24 @@ def _series_scale(y, period):
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
-def _conformal_quantile(errors, q):
-    """One-sided split-conformal bound of signed ``errors`` at quantile ``q``.
+def _conformal_bound(errors, q, upper):
+    """Split-conformal bound of the finite ``errors`` at level ``q``.
 
-    For ``q > 0.5`` the ``ceil((n + 1) q)``-th smallest finite error (+inf
-    when that rank exceeds ``n``); for ``q < 0.5`` the
-    ``floor((n + 1) q)``-th smallest (-inf when it is below 1). Each tail
-    then misses with probability at most ``min(q, 1 - q)`` under
-    exchangeability.
+    ``upper``: the ``ceil((n + 1) q)``-th smallest of the ``n`` errors (the
+    finite-sample correction), +inf when that rank exceeds ``n`` (too few
+    errors for the level). Otherwise the ``floor((n + 1) q)``-th smallest,
+    -inf when that rank is below 1. Under exchangeability a new error falls
+    above an upper bound with probability at most ``1 - q``, below a lower
+    one with probability at most ``q``. The symmetric radius is the upper
+    bound of the absolute errors at the interval's coverage.
     """
     errors = np.sort(errors[np.isfinite(errors)])
     n = len(errors)
-    if q > 0.5:
+    if upper:
         k = int(np.ceil((n + 1) * q - 1e-12))
-        return np.inf if k > n or n == 0 else errors[k - 1]
+        return np.inf if k > n else errors[max(k, 1) - 1]
     k = int(np.floor((n + 1) * q + 1e-12))
-    return -np.inf if k < 1 or n == 0 else errors[k - 1]
-
-
-def _conformal_radius(residuals, level):
-    """Split-conformal quantile of absolute ``residuals`` at ``level``.
-
-    The ``ceil((n + 1) * level)``-th smallest of the ``n`` finite residuals
-    (the finite-sample correction); infinite when that rank exceeds ``n``
-    (too few residuals for the level).
-    """
-    residuals = np.sort(residuals[np.isfinite(residuals)])
-    n = len(residuals)
-    k = int(np.ceil((n + 1) * level - 1e-12))
-    if k > n or n == 0:
-        return np.inf
-    if k < 1:
-        return 0.0
-    return residuals[k - 1]
+    return -np.inf if k < 1 else errors[k - 1]
 
 
 class ConformalForecaster(BaseForecaster):
@@ -261,7 +246,7 @@ class ConformalForecaster(BaseForecaster):
             # Keep the index so the wrapped forecaster infers the same
             # seasonal period as on the whole history.
             names = self.series_names_
-            columns = None if names is None or series is None else names[series]
+            columns = names if names is None or series is None else names[series]
             y = pd.DataFrame(y, index=self.index_[:rows], columns=columns)
         X = None if self.X_history_ is None else self.X_history_[:rows]
         return X, y
@@ -362,15 +347,17 @@ class ConformalForecaster(BaseForecaster):
 
     def _offset(self, step, q):
         """Offset from the point forecast of quantile ``q`` at ``step`` (0-based)."""
+        errors = self.errors_[:, step, :]
         if self.symmetric:
-            errors, level = np.abs(self.errors_[:, step, :]), abs(2 * q - 1)
-            bound = _conformal_radius
-            sign = np.sign(q - 0.5)
+            # A radius from the absolute errors, below or above the forecast.
+            errors, level, upper, sign = np.abs(errors), abs(2 * q - 1), True, np.sign(q - 0.5)
         else:
-            errors, level, bound, sign = self.errors_[:, step, :], q, _conformal_quantile, 1.0
+            level, upper, sign = q, q > 0.5, 1.0
         if self.pooling == "series":
-            return sign * np.array([bound(errors[:, i], level) for i in range(errors.shape[1])])
-        return sign * bound((errors / self.scale_).ravel(), level) * self.scale_
+            return sign * np.array(
+                [_conformal_bound(errors[:, i], level, upper) for i in range(errors.shape[1])]
+            )
+        return sign * _conformal_bound((errors / self.scale_).ravel(), level, upper) * self.scale_
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         if n_steps > self.horizon:
