@@ -21,6 +21,7 @@ from statsmodels.tsa.forecasting.theta import ThetaModel
 from threadpoolctl import threadpool_limits
 
 from seqforecast import _autoarima
+from seqforecast._progress import progress_bar
 from seqforecast.base import BaseForecaster
 
 __all__ = ["ARIMAForecaster", "ETSForecaster", "NaiveForecaster", "ThetaForecaster"]
@@ -83,15 +84,12 @@ def _map_series(func, tasks, n_jobs, verbose=False, desc="series"):
     when tqdm is not installed).
     """
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    results = parallel(delayed(_single_threaded)(func, *task) for task in tasks)
-    if verbose:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # tqdm is optional (bench/dev extras): no bar
-            pass
-        else:
-            results = tqdm(results, total=len(tasks), desc=desc, unit="series")
-    return list(results)
+    results = []
+    with progress_bar(len(tasks), desc=desc, unit="series", verbose=verbose) as bar:
+        for result in parallel(delayed(_single_threaded)(func, *task) for task in tasks):
+            results.append(result)
+            bar.update()
+    return results
 
 
 def _bounds_from_intervals(point, interval, quantiles):

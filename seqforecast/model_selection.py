@@ -34,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
 from seqforecast import metrics as _metrics
+from seqforecast._progress import progress_bar
 from seqforecast.base import seasonal_period_from_freq
 
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
@@ -548,17 +549,6 @@ def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverag
     return scores
 
 
-def _progress_bar(total, verbose):
-    """A tqdm bar over the folds, or None (not verbose, or tqdm not installed)."""
-    if not verbose:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional (bench/dev extras): no bar
-        return None
-    return tqdm(total=total, desc="backtest", unit="fold")
-
-
 def backtest(
     forecaster,
     X,
@@ -716,13 +706,10 @@ def backtest(
     )
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     outputs = []
-    bar = _progress_bar(len(folds), verbose)
-    for result in parallel(jobs):
-        outputs.extend(result)
-        if bar is not None:
+    with progress_bar(len(folds), desc="backtest", unit="fold", verbose=verbose) as bar:
+        for result in parallel(jobs):
+            outputs.extend(result)
             bar.update(len(result))
-    if bar is not None:
-        bar.close()
 
     tables, score_rows = [], []
     for k, (train, test) in enumerate(folds):
