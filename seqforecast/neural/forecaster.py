@@ -637,15 +637,13 @@ class RNNForecaster(BaseForecaster):
         losses = np.array(history[:, "valid_loss"], dtype=float)
         self.best_epoch_ = int(np.argmin(losses)) + 1
         name = type(self).__name__
-        if self.n_epochs_ < self.max_epochs:
-            message = (
+        if self.verbose and self.n_epochs_ < self.max_epochs:
+            print(
                 f"{name}: early stopping triggered at epoch {self.n_epochs_} of "
                 f"{self.max_epochs} (validation loss not lower for {self.early_stopping} "
                 f"epochs); kept the weights of epoch {self.best_epoch_} "
                 f"(validation loss {losses[self.best_epoch_ - 1]:.4g})."
             )
-            if self.verbose:
-                print(message)
         if self.best_epoch_ == self.n_epochs_ == self.max_epochs and self.max_epochs > 1:
             warnings.warn(
                 f"{name}: the validation loss was still falling at the last epoch "
