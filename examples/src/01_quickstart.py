@@ -170,6 +170,8 @@ plt.show()
 #   splitter `ForecastSplitter` and the `mase_scorer`.
 # - **`03_global_model_m3`**: one network trained on the 1428 monthly series
 #   of the M3 competition, against per-series ARIMA, Theta and seasonal naive.
+# - **`04_covariates`**: a leading indicator as a covariate known in advance,
+#   and what it gains in a backtest.
 # - For honest accuracy estimates over several forecast origins, see
 #   `seqforecast.model_selection.backtest` and
 #   `seqforecast.plotting.plot_backtest`.
