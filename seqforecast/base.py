@@ -32,6 +32,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from seqforecast._checks import check_positive_int
+
 __all__ = ["BaseForecaster", "seasonal_period_from_freq"]
 
 # Seasonal period implied by a pandas frequency's base code (the part before
@@ -700,11 +702,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             if isinstance(self.freq_, numbers.Integral) or self.freq_ is None:
                 return 1
             return seasonal_period_from_freq(self.freq_)
-        if not isinstance(seasonal_period, numbers.Integral) or seasonal_period < 1:
-            raise ValueError(
-                f"seasonal_period must be a positive integer or None, got {seasonal_period!r}."
-            )
-        return int(seasonal_period)
+        return check_positive_int("seasonal_period", seasonal_period, allow_none=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -21,6 +21,7 @@ from statsmodels.tsa.forecasting.theta import ThetaModel
 from threadpoolctl import threadpool_limits
 
 from seqforecast import _autoarima
+from seqforecast._checks import check_bool, check_choice
 from seqforecast._progress import progress_bar
 from seqforecast.base import BaseForecaster
 
@@ -30,16 +31,6 @@ _NAIVE_STRATEGIES = ("last", "seasonal", "drift", "mean")
 
 
 # ------------------------------------------------------------------ helpers
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}.")
-
-
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}.")
-
-
 def _check_int(name, value, *, low=0, allow_none=False):
     if value is None and allow_none:
         return
@@ -186,7 +177,7 @@ class NaiveForecaster(BaseForecaster):
         self.seasonal_period = seasonal_period
 
     def _min_observations(self):
-        _check_choice("strategy", self.strategy, _NAIVE_STRATEGIES)
+        check_choice("strategy", self.strategy, _NAIVE_STRATEGIES)
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         if self.strategy == "seasonal":
             return (
@@ -518,18 +509,18 @@ sarimax.SARIMAX`.
     def _validate_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         if self.with_constant is not None:
-            _check_bool("with_constant", self.with_constant)
-        _check_choice(
+            check_bool("with_constant", self.with_constant)
+        check_choice(
             "information_criterion", self.information_criterion, _INFORMATION_CRITERIA
         )
-        _check_bool("stepwise", self.stepwise)
+        check_bool("stepwise", self.stepwise)
         _check_int("d", self.d, allow_none=True)
         _check_int("D", self.D, allow_none=True)
         for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order"):
             _check_int(name, getattr(self, name))
         _check_int("maxiter", self.maxiter, low=1)
         _check_n_jobs(self.n_jobs)
-        _check_bool("verbose", self.verbose)
+        check_bool("verbose", self.verbose)
         return self._fixed_spec()
 
     def _min_observations(self):
@@ -823,13 +814,13 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
 
     def _min_observations(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        _check_choice("error", self.error, _ETS_ERRORS)
-        _check_choice("trend", self.trend, _ETS_TRENDS)
-        _check_bool("damped_trend", self.damped_trend)
-        _check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
-        _check_bool("auto", self.auto)
+        check_choice("error", self.error, _ETS_ERRORS)
+        check_choice("trend", self.trend, _ETS_TRENDS)
+        check_bool("damped_trend", self.damped_trend)
+        check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
+        check_bool("auto", self.auto)
         _check_n_jobs(self.n_jobs)
-        _check_bool("verbose", self.verbose)
+        check_bool("verbose", self.verbose)
         if self.auto:
             return 1, "ETSForecaster(auto=True)"
         if self.damped_trend and self.trend is None:
@@ -1046,9 +1037,9 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
 
     def _min_observations(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        _check_bool("deseasonalize", self.deseasonalize)
-        _check_choice("method", self.method, _THETA_METHODS)
-        _check_bool("use_test", self.use_test)
+        check_bool("deseasonalize", self.deseasonalize)
+        check_choice("method", self.method, _THETA_METHODS)
+        check_bool("use_test", self.use_test)
         if (
             isinstance(self.theta, (bool, np.bool_))
             or not isinstance(self.theta, numbers.Real)
@@ -1057,7 +1048,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         ):
             raise ValueError(f"theta must be a finite number >= 1, got {self.theta!r}.")
         _check_n_jobs(self.n_jobs)
-        _check_bool("verbose", self.verbose)
+        check_bool("verbose", self.verbose)
         return 2, "ThetaForecaster"
 
     def _fit(self, y, X):

@@ -8,24 +8,19 @@ its own out-of-sample errors, without a distributional assumption.
 from __future__ import annotations
 
 import copy
-import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from seqforecast._checks import check_bool, check_choice, check_positive_int
 from seqforecast.base import BaseForecaster
 
 __all__ = ["ConformalForecaster"]
 
 _POOLINGS = ("series", "pooled", "scaled")
 _METHODS = ("rolling", "split")
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
 def _series_scale(y, period):
@@ -210,17 +205,13 @@ class ConformalForecaster(BaseForecaster):
                 "forecaster must be a seqforecast forecaster (a BaseForecaster), got "
                 f"{type(self.forecaster).__name__}."
             )
-        _check_positive_int("horizon", self.horizon)
-        _check_positive_int("n_windows", self.n_windows)
-        if self.method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}.")
-        if self.pooling not in _POOLINGS:
-            raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}.")
+        check_positive_int("horizon", self.horizon)
+        check_positive_int("n_windows", self.n_windows)
+        check_choice("method", self.method, _METHODS)
+        check_choice("pooling", self.pooling, _POOLINGS)
         self._seasonal_period(self.seasonal_period)  # checks it
-        if not isinstance(self.adaptive, (bool, np.bool_)):
-            raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}.")
-        if not isinstance(self.symmetric, (bool, np.bool_)):
-            raise ValueError(f"symmetric must be True or False, got {self.symmetric!r}.")
+        check_bool("adaptive", self.adaptive)
+        check_bool("symmetric", self.symmetric)
         # Every calibration origin needs at least one observation before it.
         # In a panel, shorter series are calibrated at the origins where they
         # have started (see _fit), so only the longest one must be this long.

@@ -31,6 +31,7 @@ from sklearn.metrics import make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
+from seqforecast._checks import check_positive_int
 from seqforecast.base import seasonal_period_from_freq
 
 __all__ = [
@@ -149,15 +150,7 @@ def _check_intervals(lower, upper, names, one_d):
 
 
 def _check_seasonal_period(seasonal_period):
-    if (
-        isinstance(seasonal_period, bool)
-        or not isinstance(seasonal_period, numbers.Integral)
-        or seasonal_period < 1
-    ):
-        raise ValueError(
-            f"seasonal_period must be a positive integer, got {seasonal_period!r}."
-        )
-    return int(seasonal_period)
+    return check_positive_int("seasonal_period", seasonal_period)
 
 
 def _aggregate(scores, multioutput):

@@ -6,10 +6,10 @@ when a function is called, so ``import seqforecast`` never needs it.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
+
+from seqforecast._checks import check_positive_int
 
 __all__ = ["plot_backtest", "plot_forecast"]
 
@@ -189,15 +189,7 @@ def plot_forecast(
     plt = _pyplot("plot_forecast")
     history = _one_series(y_history, "y_history")
     forecast = _one_series(y_forecast, "y_forecast", history.index)
-    if history_tail is not None:
-        if (
-            isinstance(history_tail, bool)
-            or not isinstance(history_tail, numbers.Integral)
-            or history_tail < 1
-        ):
-            raise ValueError(
-                f"history_tail must be a positive integer or None, got {history_tail!r}."
-            )
+    check_positive_int("history_tail", history_tail, allow_none=True)
     if intervals is None:
         bands = []
     elif isinstance(intervals, dict):
