@@ -50,11 +50,20 @@ ENSEMBLE_SEEDS = (0, 1, 2)
 DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta")
 
 
-def make_model(name, *, horizon, period, seed, n_jobs):
-    """A forecaster by benchmark name, with its default parameters."""
+def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
+    """A forecaster by benchmark name, with its default parameters.
+
+    Without ``hints`` the models get neither the horizon nor the seasonal
+    period: they find the season in the data, as for a user's panel with a
+    plain integer index.
+    """
     import seqforecast as sf
 
+    if not hints:
+        horizon = period = None
     if name == "snaive":
+        if period is None:
+            return sf.NaiveForecaster(strategy="seasonal")
         return sf.NaiveForecaster(strategy="seasonal" if period > 1 else "last",
                                seasonal_period=period)
     if name == "arima":
@@ -68,10 +77,10 @@ def make_model(name, *, horizon, period, seed, n_jobs):
     return neural.set_params(horizon=horizon, seasonal_period=period, random_state=seed)
 
 
-def run_model(name, data, *, seed, n_jobs):
+def run_model(name, data, *, seed, n_jobs, hints=True):
     """Fit on the training panel, forecast the test part: (forecast, fit s, predict s)."""
     model = make_model(name, horizon=data.horizon, period=data.seasonal_period,
-                       seed=seed, n_jobs=n_jobs)
+                       seed=seed, n_jobs=n_jobs, hints=hints)
     horizon = pd.DataFrame(index=data.y_test.index)
     start = time.perf_counter()
     model.fit(None, data.y_train)
@@ -191,9 +200,15 @@ def machine():
 def main(argv=None):
     parser = study_parser("benchmarks.accuracy", __doc__, DEFAULT_MODELS)
     parser.add_argument("--dataset", default="m3", choices=["m3"])
+    parser.add_argument("--no-hints", action="store_true",
+                        help="give the models neither horizon nor seasonal period (they "
+                             "detect the season); results go to m3_<category>_nohints*")
     args = parser.parse_args(argv)
 
-    models, data, stem, command = start_study(parser, args, DEFAULT_MODELS, argv)
+    models, data, stem, command = start_study(
+        parser, args, DEFAULT_MODELS, argv, kind="_nohints" if args.no_hints else ""
+    )
+    hints = not args.no_hints
     date = dt.date.today().isoformat()
     print(f"M3 {args.category}: {data.n_series} series, horizon {data.horizon}, "
           f"period {data.seasonal_period}", file=sys.stderr)
@@ -204,7 +219,8 @@ def main(argv=None):
             members, fit_total, predict_total = [], 0.0, 0.0
             for member in ("lstm", "gru"):
                 for seed in ENSEMBLE_SEEDS:
-                    f, fs, ps = run_model(member, data, seed=seed, n_jobs=args.n_jobs)
+                    f, fs, ps = run_model(member, data, seed=seed, n_jobs=args.n_jobs,
+                                          hints=hints)
                     members.append(np.asarray(f, dtype=float))
                     fit_total += fs
                     predict_total += ps
@@ -212,14 +228,14 @@ def main(argv=None):
                                     columns=data.y_test.columns)
             fit_seconds, predict_seconds = fit_total, predict_total
         elif name == "gru+theta":
-            parts = [run_model(m, data, seed=args.seed, n_jobs=args.n_jobs)
+            parts = [run_model(m, data, seed=args.seed, n_jobs=args.n_jobs, hints=hints)
                      for m in ("gru", "theta")]
             forecast = (parts[0][0] + parts[1][0]) / 2
             fit_seconds = sum(p[1] for p in parts)
             predict_seconds = sum(p[2] for p in parts)
         else:
             forecast, fit_seconds, predict_seconds = run_model(
-                name, data, seed=args.seed, n_jobs=args.n_jobs
+                name, data, seed=args.seed, n_jobs=args.n_jobs, hints=hints
             )
         forecasts[name] = forecast
         smapes, mases, steps = score(data, forecast)

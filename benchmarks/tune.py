@@ -27,6 +27,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CONFIGS = {
     "base": ("lstm", {}),
     "gru": ("gru", {}),
+    # Neither horizon nor seasonal period given (detected from the data).
+    "nohints": ("lstm", {"hints": False}),
+    "gru_nohints": ("gru", {"hints": False}),
     "no_deseasonalize": ("lstm", {"deseasonalize": False}),
     "gru_no_deseasonalize": ("gru", {"deseasonalize": False}),
     "epochs100": ("lstm", {"max_epochs": 100}),
@@ -44,6 +47,46 @@ CONFIGS = {
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
     "recursive": ("lstm", {"strategy": "recursive"}),
 }
+
+
+def _ensemble(kind, data, seed, hints=True):
+    """The ensemble configurations tried on the validation split."""
+    from seqforecast import (
+        EnsembleForecaster,
+        GRUForecaster,
+        LSTMForecaster,
+        ThetaForecaster,
+        make_ensemble,
+    )
+
+    hint = dict(horizon=data.horizon, seasonal_period=data.seasonal_period) if hints else {}
+    if kind.startswith("preset_"):
+        return make_ensemble(kind.removeprefix("preset_"), random_state=seed, **hint)
+    period = hint.get("seasonal_period")
+    gru = ("gru", GRUForecaster(random_state=seed, **hint))
+    lstm = ("lstm", LSTMForecaster(random_state=seed + 1, **hint))
+    theta = ("theta", ThetaForecaster(seasonal_period=period, n_jobs=2))
+    members = {
+        "gru_lstm_theta": [gru, lstm, theta],
+        "gru_lstm_theta_median": [gru, lstm, theta],
+        "gru_lstm_theta_weighted": [gru, lstm, theta],
+        "gru_gru_theta": [gru, ("gru2", GRUForecaster(random_state=seed + 2, **hint)), theta],
+        "gru_lstm_lstmq_theta": [gru, lstm, ("lstmq", LSTMForecaster(
+            random_state=seed + 3, loss="quantile", **hint)), theta],
+        "gru_lstm_theta_theta": [gru, lstm, theta, ("theta2", theta[1])],
+    }[kind]
+    aggregate = "median" if kind.endswith("median") else (
+        "weighted" if kind.endswith("weighted") else "mean")
+    return EnsembleForecaster(members, aggregate=aggregate)
+
+
+ENSEMBLES = (
+    "gru_lstm_theta", "gru_lstm_theta_median", "gru_lstm_theta_weighted", "gru_gru_theta",
+    "gru_lstm_lstmq_theta", "gru_lstm_theta_theta", "preset_fast", "preset_accurate",
+)
+CONFIGS.update({f"ens_{k}": ("ensemble", {"kind": k}) for k in ENSEMBLES})
+CONFIGS.update({f"ens_{k}_nohints": ("ensemble", {"kind": k, "hints": False})
+                for k in ("preset_fast", "preset_accurate")})
 
 
 def validation_split(data):
@@ -70,6 +113,7 @@ def run(category, names, seeds, out):
         cell, params = CONFIGS[name]
         params = dict(params)
         factor = params.pop("lookback_factor", None)
+        hints = params.pop("hints", True)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
@@ -77,12 +121,16 @@ def run(category, names, seeds, out):
         for seed in seeds:
             start = time.perf_counter()
             parts = []
+            if cell == "ensemble":
+                model = _ensemble(params["kind"], data, seed, hints)
+                parts.append(model.fit(None, data.y_train).predict(horizon))
             if cell in ("theta", "gru+theta"):
                 theta = ThetaForecaster(seasonal_period=data.seasonal_period, n_jobs=2)
                 parts.append(theta.fit(None, data.y_train).predict(horizon))
-            if cell != "theta":
+            if cell not in ("theta", "ensemble"):
                 model = (GRUForecaster if cell == "gru+theta" else cls)(
-                    horizon=data.horizon, seasonal_period=data.seasonal_period,
+                    horizon=data.horizon if hints else None,
+                    seasonal_period=data.seasonal_period if hints else None,
                     random_state=seed, **params)
                 parts.append(model.fit(None, data.y_train).predict(horizon))
             seconds = time.perf_counter() - start

@@ -6,10 +6,12 @@ classical side (baselines, metrics, windowing) do not load torch.
 
 import importlib
 
+from seqforecast._time import detect_seasonal_period
 from seqforecast.base import BaseForecaster, seasonal_period_from_freq
 from seqforecast.baselines import NaiveForecaster
 from seqforecast.conformal import ConformalForecaster
 from seqforecast.datasets import load_airpassengers, load_m3
+from seqforecast.ensemble import EnsembleForecaster, make_ensemble
 from seqforecast.metrics import (
     coverage,
     interval_width,
@@ -44,6 +46,7 @@ __all__ = [
     "CalendarFeatures",
     "ConformalForecaster",
     "ETSForecaster",
+    "EnsembleForecaster",
     "ForecastSplitter",
     "GRUForecaster",
     "LSTMForecaster",
@@ -55,10 +58,12 @@ __all__ = [
     "__version__",
     "backtest",
     "coverage",
+    "detect_seasonal_period",
     "interval_width",
     "load_airpassengers",
     "load_m3",
     "mae",
+    "make_ensemble",
     "mase",
     "mase_scorer",
     "msis",

@@ -17,72 +17,39 @@ implement small private hooks on trusted numpy arrays:
 ``_update(y, X)`` (optional)
     called after new observations were appended to the history.
 
+Hooks rebind attributes and never change an existing attribute's object in
+place (copy it first): a failed ``fit`` or ``update`` restores a shallow
+copy of the estimator's ``__dict__``, which is then exact.
+
 This is the only module that converts between pandas and numpy.
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from seqforecast._checks import check_positive_int
+from seqforecast._time import (
+    future_index,
+    regular_step,
+    resolve_seasonal_period,
+    seasonal_period_from_freq,
+    steps_between,
+)
 
-__all__ = ["BaseForecaster", "seasonal_period_from_freq"]
+__all__ = ["BaseForecaster", "seasonal_period_from_freq"]  # the latter from _time
 
-# Seasonal period implied by a pandas frequency's base code (the part before
-# any anchor such as "-DEC"); the usual choices of forecasting software.
-_PERIOD_BY_FREQ = {
-    "Y": 1, "YE": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYE": 1, "BYS": 1,
-    "Q": 4, "QE": 4, "QS": 4, "BQ": 4, "BQE": 4, "BQS": 4,
-    "M": 12, "MS": 12, "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24,
-    "W": 52,
-    "D": 7, "B": 5, "C": 5,
-    "h": 24, "H": 24, "bh": 8, "BH": 8,
-}
-
-
-def seasonal_period_from_freq(freq) -> int:
-    """Seasonal period implied by a pandas frequency.
-
-    Monthly data gives 12, quarterly 4, weekly 52, daily 7, business-daily 5,
-    hourly 24, half-hourly 48; yearly and unknown frequencies give 1.
-
-    Parameters
-    ----------
-    freq : str, pandas offset or None
-        The frequency, for example ``"MS"`` or ``index.freq``.
-
-    Returns
-    -------
-    int
-        The number of steps in one season (1 means no seasonality).
-
-    Examples
-    --------
-    >>> seasonal_period_from_freq("MS")
-    12
-    >>> seasonal_period_from_freq("30min")
-    48
-    """
-    if freq is None:
-        return 1
-    offset = to_offset(freq)
-    name = offset.rule_code.split("-")[0]
-    if name in ("min", "T", "s", "S"):
-        # Sub-hourly data: a daily season.
-        seconds = pd.Timedelta(offset).total_seconds()
-        return max(1, round(86400 / seconds))
-    period = _PERIOD_BY_FREQ.get(name, 1)
-    if offset.n > 1 and period > 1:
-        period = max(1, round(period / offset.n))
-    return period
+# The time helpers live in seqforecast._time (the one owner of time); these
+# names are kept for the modules that import them from here.
+_regular_step = regular_step
+_future_index = future_index
+_steps_between = steps_between
 
 
 def _kind_of(y):
@@ -97,104 +64,6 @@ def _index_of(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
         return obj.index
     return None
-
-
-def _regular_step(index, name):
-    """Return the step (offset or integer) of a regular, increasing index."""
-    if index.has_duplicates:
-        raise ValueError(
-            f"The index of {name} has duplicate timestamps; each timestep must "
-            "appear once."
-        )
-    if not index.is_monotonic_increasing:
-        raise ValueError(
-            f"The index of {name} is not monotonic increasing; sort the data by "
-            "time before fitting."
-        )
-    if isinstance(index, pd.PeriodIndex):
-        if len(index) > 1:
-            steps = np.diff(index.asi8)
-            if np.any(steps != 1):
-                raise ValueError(
-                    f"The index of {name} has missing periods; it must be regularly "
-                    f"spaced with frequency {index.freqstr!r}."
-                )
-        return index.freq
-    if isinstance(index, pd.DatetimeIndex):
-        if len(index) < 2:
-            return index.freq
-        freq = index.freq
-        if freq is None:
-            if len(index) >= 3:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    inferred = pd.infer_freq(index)
-                freq = to_offset(inferred) if inferred is not None else None
-            else:
-                freq = to_offset(index[1] - index[0])
-        if freq is None:
-            raise ValueError(
-                f"The index of {name} is not regularly spaced (no frequency could "
-                "be inferred); resample it to a regular frequency first, e.g. "
-                "y.asfreq('MS')."
-            )
-        return freq
-    if pd.api.types.is_integer_dtype(index.dtype):
-        if len(index) < 2:
-            return 1
-        steps = np.diff(np.asarray(index, dtype=np.int64))
-        if np.any(steps != steps[0]):
-            raise ValueError(
-                f"The index of {name} is not regularly spaced: integer timesteps "
-                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}."
-            )
-        return int(steps[0])
-    raise ValueError(
-        f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
-        f"got {type(index).__name__} of dtype {index.dtype}."
-    )
-
-
-def _future_index(index, freq, n_steps):
-    """The ``n_steps`` timestamps that follow ``index``."""
-    last = index[-1]
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(last + 1, periods=n_steps, freq=index.freq)
-    if isinstance(index, pd.DatetimeIndex):
-        if freq is None:
-            raise ValueError(
-                "The history has a single timestamp and no frequency; cannot build "
-                "future timestamps. Give the index a freq (e.g. y.asfreq('MS'))."
-            )
-        return pd.date_range(last, periods=n_steps + 1, freq=freq, tz=index.tz)[1:]
-    return pd.RangeIndex(last + freq, last + freq * (n_steps + 1), freq)
-
-
-def _steps_between(index, freq, target):
-    """Number of steps from the end of ``index`` to ``target`` (1 = next step).
-
-    Returns None when ``target`` does not lie on the grid of ``index``.
-    """
-    last = index[-1]
-    if isinstance(index, pd.PeriodIndex):
-        if not isinstance(target, pd.Period) or target.freq != index.freq:
-            return None
-        return (target - last).n
-    if isinstance(index, pd.DatetimeIndex):
-        if not isinstance(target, pd.Timestamp) or freq is None:
-            return None
-        if target <= last:
-            # Count backwards so overlaps can be reported as such.
-            grid = pd.date_range(end=last, start=target, freq=freq)
-            return -(len(grid) - 1) if len(grid) and grid[0] == target else None
-        grid = pd.date_range(start=last, end=target, freq=freq)
-        return len(grid) - 1 if grid[-1] == target else None
-    if not isinstance(target, numbers.Integral):
-        return None
-    diff = int(target) - int(last)
-    if diff % freq:
-        return None
-    return diff // freq
 
 
 class BaseForecaster(RegressorMixin, BaseEstimator):
@@ -282,9 +151,23 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self : object
             The fitted forecaster.
         """
-        y_arr, X_arr = self._validate_history(X, y)
-        self._fit(y_arr, X_arr)
+        # A failed fit leaves the estimator as it was: validation stores the
+        # new history before the checks that may fail, so restore a shallow
+        # copy of the state on any exception. Shallow is exact because fitting
+        # only rebinds attributes; no ``_fit`` mutates an existing one in place.
+        state = dict(self.__dict__)
+        try:
+            y_arr, X_arr = self._validate_history(X, y)
+            self._fit(y_arr, X_arr)
+        except BaseException:
+            self._restore_state(state)
+            raise
         return self
+
+    def _restore_state(self, state):
+        """Put back the attributes saved by ``state = dict(self.__dict__)``."""
+        self.__dict__.clear()
+        self.__dict__.update(state)
 
     def predict(self, X):
         """Forecast the ``len(X)`` timesteps that follow the history.
@@ -310,13 +193,26 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         """Append newly observed timesteps to the history without refitting.
 
         The next ``predict`` then starts after them. Parameters are those of
-        :meth:`fit`; the new rows must follow the history directly.
+        :meth:`fit`; the new rows must follow the history directly, on its
+        time grid (the next ``len(y)`` timestamps). The update is atomic:
+        when the new data are rejected, by these checks or by the model, a
+        ``ValueError`` is raised and the forecaster is left as it was.
 
         Returns
         -------
         self : object
         """
         check_is_fitted(self)
+        state = dict(self.__dict__)
+        try:
+            self._update_history(X, y)
+        except BaseException:
+            self._restore_state(state)
+            raise
+        return self
+
+    def _update_history(self, X, y):
+        """The body of :meth:`update` (the caller restores the state on failure)."""
         y_kind = _kind_of(y)
         y_arr, _ = self._check_y_values(y, allow_leading_nan=False)
         if y_arr.shape[1] != self.n_series_:
@@ -335,6 +231,18 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                     f"{_future_index(self.index_, self.freq_, 1)[0]}, the step "
                     f"after the history ends ({self.index_[-1]}); got {new_index[0]}."
                 )
+            expected = _future_index(self.index_, self.freq_, len(new_index))
+            if not new_index.equals(expected):
+                bad = next(
+                    i for i, (a, b) in enumerate(zip(new_index, expected, strict=True))
+                    if not a == b
+                )
+                raise ValueError(
+                    f"update expects the {len(new_index)} new observations on the "
+                    f"history's time grid (frequency {self._freq_name()}): "
+                    f"{expected[0]} .. {expected[-1]}; got {new_index[bad]} where "
+                    f"{expected[bad]} was expected (position {bad})."
+                )
             self.index_ = self.index_.append(new_index)
         elif self.index_ is not None:
             self.index_ = self.index_.append(
@@ -343,8 +251,19 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self.y_history_ = np.vstack([self.y_history_, y_arr])
         if self.X_history_ is not None:
             self.X_history_ = np.vstack([self.X_history_, X_arr])
-        self._update(y_arr, X_arr)
-        return self
+        try:
+            self._update(y_arr, X_arr)
+        except Exception as exc:
+            # Our own checks raise clear ValueErrors; anything else (a
+            # numerical failure inside statsmodels, say) is reported as a
+            # ValueError that says what was being done.
+            if isinstance(exc, ValueError) and not isinstance(exc, np.linalg.LinAlgError):
+                raise
+            raise ValueError(
+                f"{type(self).__name__} could not update its model with the "
+                f"{len(y_arr)} new observations ({type(exc).__name__}: {exc}); the "
+                "forecaster is unchanged."
+            ) from exc
 
     def forecast(self, steps, X=None):
         """Forecast the next ``steps`` timesteps, indexed by their timestamps.
@@ -625,6 +544,46 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"{needed}; pass a longer history."
             )
 
+    def _history_data(self, rows=None, series=None):
+        """``(X, y)`` of the first ``rows`` rows (of ``series``) in the user's layout.
+
+        For meta-forecasters that fit other forecasters on (part of) the
+        history: ``y`` is a Series or DataFrame on the history's index when
+        there is one (so the inner forecasters read the same frequency and
+        seasonal period), else an array; ``X`` is the covariate array or None.
+        """
+        rows = len(self.y_history_) if rows is None else rows
+        y = self.y_history_[:rows]
+        if series is not None:
+            y = y[:, series]
+        X = None if self.X_history_ is None else self.X_history_[:rows]
+        names_in = getattr(self, "feature_names_in_", None)
+        if X is not None and names_in is not None:
+            index = self.index_[:rows] if self.index_ is not None else None
+            X = pd.DataFrame(X, index=index, columns=names_in)
+        if self.index_ is None:
+            return X, (y[:, 0] if self.y_ndim_ == 1 and series is None else y)
+        names = self.series_names_
+        if self.y_ndim_ == 1 and series is None:
+            return X, pd.Series(y[:, 0], index=self.index_[:rows], name=self.series_name_)
+        columns = names if names is None or series is None else names[series]
+        return X, pd.DataFrame(y, index=self.index_[:rows], columns=columns)
+
+    def _future_frame(self, n_steps, X):
+        """The ``n_steps`` future rows as a DataFrame on the future index.
+
+        ``X`` is the covariate array of those steps (or None); the frame has
+        the fitted covariate names, or no columns without covariates.
+        """
+        if self.index_ is not None:
+            index = future_index(self.index_, self.freq_, n_steps)
+        else:
+            n = len(self.y_history_)
+            index = pd.RangeIndex(n, n + n_steps)
+        if X is None:
+            return pd.DataFrame(index=index)
+        return pd.DataFrame(X, index=index, columns=getattr(self, "feature_names_in_", None))
+
     def _series_label(self, i):
         return self.series_names_[i] if self.series_names_ is not None else i
 
@@ -697,12 +656,17 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------- helpers
     def _seasonal_period(self, seasonal_period):
-        """Resolve a ``seasonal_period`` parameter (None: from the index)."""
-        if seasonal_period is None:
-            if isinstance(self.freq_, numbers.Integral) or self.freq_ is None:
-                return 1
-            return seasonal_period_from_freq(self.freq_)
-        return check_positive_int("seasonal_period", seasonal_period, allow_none=True)
+        """Resolve a ``seasonal_period`` parameter; record how in ``seasonal_period_source_``.
+
+        One precedence rule (:mod:`seqforecast._time`): an explicit value,
+        else the frequency of the time index, else the period detected from
+        the history's autocorrelation (no index, or one without frequency).
+        """
+        check_positive_int("seasonal_period", seasonal_period, allow_none=True)
+        period, self.seasonal_period_source_ = resolve_seasonal_period(
+            seasonal_period, self.freq_, self.y_history_
+        )
+        return period
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

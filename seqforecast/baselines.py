@@ -139,9 +139,9 @@ class NaiveForecaster(BaseForecaster):
         extrapolates the line from the first to the last observation;
         ``"mean"`` repeats the mean of the history.
     seasonal_period : int or None, default=None
-        Season length for ``strategy="seasonal"``; None infers it from the
-        frequency of the time index (12 for monthly data, 4 for quarterly,
-        1 without an index).
+        Season length for ``strategy="seasonal"``; None: from the frequency
+        of the time index (12 for monthly data, 4 for quarterly), else detected from the data
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
 
     Attributes
     ----------
@@ -310,8 +310,9 @@ sarimax.SARIMAX`.
         of a 3-tuple is ``seasonal_period``. None means no seasonal part.
         Only allowed with a fixed ``order``.
     seasonal_period : int or None, default=None
-        Season length; None infers it from the frequency of the time index
-        (12 for monthly data, 1 without an index).
+        Season length; None: from the frequency of the time index (12 for
+        monthly data), else detected from the data
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
     with_constant : bool or None, default=None
         Whether the model has a constant (a mean when d + D = 0, a drift
         when d + D = 1). None: chosen by the search where d + D <= 1, and
@@ -738,7 +739,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         Seasonal component (needs ``seasonal_period`` > 1; with
         ``auto=False``).
     seasonal_period : int or None, default=None
-        Season length; None infers it from the frequency of the time index.
+        Season length; None: from the frequency of the time index, else detected from the data
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
         ``trend``, ``damped_trend`` and ``seasonal`` are then ignored.
@@ -886,6 +888,16 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         # history (``y_history_`` already holds the new rows).
         models = []
         for i, (history, _) in enumerate(self._series_tasks(self.y_history_, None)):
+            spec = self.specs_[i]
+            if "mul" in (spec["error"], spec["trend"], spec["seasonal"]) and np.any(
+                history <= 0
+            ):
+                raise ValueError(
+                    f"The new observations of series {self._label(i)!r} include values "
+                    f"<= 0, but its model {_ets_name(spec)} has multiplicative "
+                    "components, which need strictly positive data; refit the "
+                    "forecaster (it then considers additive models) instead of updating."
+                )
             model = _ets_model(history, self.specs_[i], self.seasonal_period_)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -964,7 +976,8 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     Parameters
     ----------
     seasonal_period : int or None, default=None
-        Season length; None infers it from the frequency of the time index.
+        Season length; None: from the frequency of the time index, else detected from the data
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
     deseasonalize : bool, default=True
         Seasonally adjust before forecasting (when the period is > 1 and the
         series has two full seasons).

@@ -408,7 +408,7 @@ def _load_series(args):
 
 
 def _seasonal_period(y):
-    from seqforecast.base import seasonal_period_from_freq
+    from seqforecast._time import seasonal_period_from_freq
 
     return seasonal_period_from_freq(y.index.freq)
 

@@ -11,7 +11,6 @@ import copy
 import warnings
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 
 from seqforecast._checks import check_bool, check_choice, check_positive_int
@@ -104,7 +103,8 @@ class ConformalForecaster(BaseForecaster):
         backtested themselves.
     seasonal_period : int or None, default=None
         Lag of the seasonal naive error of ``pooling="scaled"``; None reads
-        it from the index frequency (12 for monthly data), or 1 without one.
+        it from the index frequency (12 for monthly data), else detects it
+        from the data (:func:`~seqforecast.detect_seasonal_period`).
     symmetric : bool, default=True
         True: intervals symmetric around the forecast, from the absolute
         errors (the classical split-conformal interval; the median is the
@@ -228,20 +228,6 @@ class ConformalForecaster(BaseForecaster):
         return needed, why
 
     # ------------------------------------------------------------ helpers
-    def _history(self, rows, series=None):
-        """(X, y) of the first ``rows`` rows (of ``series``), y indexed when the history is."""
-        y = self.y_history_[:rows]
-        if series is not None:
-            y = y[:, series]
-        if self.index_ is not None:
-            # Keep the index so the wrapped forecaster infers the same
-            # seasonal period as on the whole history.
-            names = self.series_names_
-            columns = names if names is None or series is None else names[series]
-            y = pd.DataFrame(y, index=self.index_[:rows], columns=columns)
-        X = None if self.X_history_ is None else self.X_history_[:rows]
-        return X, y
-
     def _future_X(self, start, steps):
         return None if self.X_history_ is None else self.X_history_[start:start + steps]
 
@@ -254,7 +240,7 @@ class ConformalForecaster(BaseForecaster):
         started = np.flatnonzero(observed >= 1)  # a series may not have started yet
         if len(started) == 0:
             return started
-        needed = self.forecaster.observations_needed(*self._history(rows, started))
+        needed = self.forecaster.observations_needed(*self._history_data(rows, started))
         return started[observed[started] >= needed]
 
     # ------------------------------------------------------------ hooks
@@ -270,7 +256,7 @@ class ConformalForecaster(BaseForecaster):
                     continue
                 whole = len(series) == self.n_series_
                 model = clone(self.forecaster).fit(
-                    *self._history(origin, None if whole else series)
+                    *self._history_data(origin, None if whole else series)
                 )
             else:
                 y_new = y[origin - 1:origin, series]
@@ -284,7 +270,7 @@ class ConformalForecaster(BaseForecaster):
             if self.pooling == "scaled"
             else np.ones(self.n_series_)
         )
-        self.forecaster_ = clone(self.forecaster).fit(*self._history(n_rows))
+        self.forecaster_ = clone(self.forecaster).fit(*self._history_data(n_rows))
         # Forecasts awaiting their observations, by the row of their origin.
         self.pending_ = {n_rows: self._pending_entry(n_rows)} if self.adaptive else {}
         return self
@@ -317,8 +303,14 @@ class ConformalForecaster(BaseForecaster):
 
     def _update(self, y, X):
         if not self.adaptive:
-            self.forecaster_.update(X, y)
+            self.forecaster_.update(X, y)  # atomic itself, and the last step
             return
+        # update must be atomic (BaseForecaster.update restores a shallow copy
+        # of the state on failure): work on copies of what is changed in place.
+        self.errors_ = self.errors_.copy()
+        if len(y) > 1:
+            # A later row may fail after the earlier ones were applied.
+            self.forecaster_ = copy.deepcopy(self.forecaster_)
         h = self.horizon
         first = len(self.y_history_) - len(y)  # row of the first new observation
         for i in range(len(y)):

@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
 from seqforecast._checks import check_positive_int
-from seqforecast.base import seasonal_period_from_freq
+from seqforecast._time import seasonal_period_from_freq
 
 __all__ = [
     "coverage",
@@ -169,6 +169,12 @@ def _aggregate(scores, multioutput):
         raise ValueError(
             f"multioutput weights have shape {weights.shape} but there are "
             f"{len(scores)} series; give one weight per series."
+        )
+    total = weights.sum()
+    if not np.isfinite(total) or total == 0:
+        raise ValueError(
+            f"multioutput weights must have a finite, non-zero sum to average the "
+            f"per-series scores, got weights {weights.tolist()} (sum {total})."
         )
     return float(np.average(scores, weights=weights))
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import inspect
 import numbers
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +34,7 @@ from sklearn.utils import _safe_indexing
 
 from seqforecast import metrics as _metrics
 from seqforecast._progress import progress_bar
-from seqforecast.base import seasonal_period_from_freq
+from seqforecast._time import infer_step, seasonal_period_from_freq
 
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
 
@@ -439,14 +438,7 @@ def _accepts_y_train(func):
 
 def _freq_period(index):
     """Seasonal period implied by the frequency of a time index (1 if none)."""
-    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        return 1
-    freq = index.freq
-    if freq is None and len(index) >= 3:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            freq = pd.infer_freq(index)
-    return seasonal_period_from_freq(freq)
+    return seasonal_period_from_freq(infer_step(index))
 
 
 def _mase_period(fitted, index):

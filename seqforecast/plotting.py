@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seqforecast._checks import check_positive_int
+from seqforecast._time import infer_step
 
 __all__ = ["plot_backtest", "plot_forecast"]
 
@@ -60,7 +61,7 @@ def _following(index, n, name):
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=n, freq=index.freq)
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+        freq = infer_step(index)
         if freq is None:
             raise ValueError(
                 f"{name} has no index and the history's timestamps have no frequency; "

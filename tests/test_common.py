@@ -13,6 +13,7 @@ from seqforecast.baselines import (
     ThetaForecaster,
 )
 from seqforecast.conformal import ConformalForecaster
+from seqforecast.ensemble import EnsembleForecaster
 from seqforecast.neural import GRUForecaster, LSTMForecaster
 
 # Two tiny neural configurations (the checks fit dozens of times).
@@ -46,6 +47,10 @@ FORECASTERS = [
     ETSForecaster(),
     ThetaForecaster(),
     ConformalForecaster(NaiveForecaster(), n_windows=5),
+    EnsembleForecaster([("last", NaiveForecaster()), ("drift", NaiveForecaster(strategy="drift"))]),
+    EnsembleForecaster(
+        [("last", NaiveForecaster()), ("theta", ThetaForecaster())], aggregate="weighted"
+    ),
     LSTMForecaster(**TINY),
     GRUForecaster(strategy="seq2seq", bidirectional=True, **TINY),
 ]

@@ -178,7 +178,7 @@ def test_too_short_history_says_what_is_needed():
 def test_default_lookback_and_horizon_follow_the_season():
     y = load_airpassengers().astype(float)
     f = LSTMForecaster(**TINY).fit(None, y)
-    assert (f.seasonal_period_, f.horizon_, f.lookback_, f.min_observed_) == (12, 12, 36, 18)
+    assert (f.seasonal_period_, f.horizon_, f.lookback_, f.min_observed_) == (12, 24, 36, 18)
 
 
 @pytest.mark.slow

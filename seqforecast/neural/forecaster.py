@@ -11,8 +11,10 @@ once (no per-window Python work).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -24,6 +26,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
+from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
 from seqforecast.neural.networks import ForecastNetwork
 from seqforecast.windowing import SlidingWindow
@@ -73,8 +76,64 @@ _DEVICES = ("cpu", "cuda", "auto")
 # number of optimisation steps whatever the size of the history.
 _BATCHES_PER_EPOCH = 20
 # Smallest scale a window may get, relative to the largest absolute value in
-# the history: keeps all-zero windows from dividing by zero.
+# the history (1.0 for an all-zero history): keeps all-zero windows from
+# dividing by zero. Relative to the data only, so that multiplying the data
+# by any constant multiplies the forecasts by it.
 _SCALE_FLOOR = 1e-8
+
+
+def _usable_cpus():
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _torch_threads(n_threads):
+    """Run torch with ``n_threads`` intra-op threads, restoring the setting after.
+
+    None keeps torch's current setting unless it exceeds the CPUs this
+    process may use, which it then becomes.
+    """
+    before = torch.get_num_threads()
+    wanted = n_threads if n_threads is not None else min(before, _usable_cpus())
+    if wanted != before:
+        torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def default_window(seasonal_period, y, horizon=None, lookback=None):
+    """The network's horizon and lookback: the given values, else the defaults.
+
+    Defaults, from the seasonal period ``m`` and the longest series ``n``:
+
+    - horizon: :func:`seqforecast._time.default_horizon` (two seasons for
+      ``2 <= m <= 24``: 8 quarters, 24 months, 14 days, 48 hours; one season
+      for longer periods; 6 steps without a season; at most ``n // 4``, so
+      that windows fit in the history). Forecasts further ahead chain the
+      network's own outputs.
+    - lookback: three seasons and at least one horizon for seasonal data,
+      two horizons otherwise (tuned on the M3 validation splits,
+      benchmarks/README.md); a default lookback is at most ``n // 2``
+      (and at least the horizon).
+
+    Never a one-step, two-value window unless the history itself is that
+    short.
+    """
+    n = int(np.max(np.sum(~np.isnan(y), axis=0), initial=1))
+    m = seasonal_period
+    if horizon is None:
+        horizon = default_horizon(m, n)
+    if lookback is None:
+        lookback = max(3 * m, horizon) if m > 1 else 2 * horizon
+        lookback = max(horizon, min(lookback, n // 2))
+    return horizon, lookback
 
 
 class _WindowDataset(torch.utils.data.Dataset):
@@ -128,16 +187,21 @@ class _Batches:
 class _Scaler:
     """Per-window or per-series scaling of the target; covariates standardised.
 
-    ``mean``: each window is divided by the mean absolute value ``s`` of its
-    observed past and centred on it, ``(y - s) / s`` (the forecast is mapped
-    back), so one network serves series of any level. ``standard``: each
+    ``mean``: each window is mapped to ``(y - s) / s`` (the forecast is
+    mapped back) with ``s = sign(mean(past)) * mean(|past|)`` over its
+    observed past (sign +1 when the mean is 0), so one network serves series
+    of any level and sign: the scaled windows of ``-c * y`` are exactly those
+    of ``y`` for any ``c > 0``, and its forecasts are ``-c`` times those of
+    ``y``. A negative ``s`` reverses the order of quantile outputs
+    (:meth:`RNNForecaster._predict_quantiles` accounts for it). ``standard``: each
     series is standardised with the mean and standard deviation of its
     training history. None: raw values.
     """
 
     def __init__(self, scaling, y, X):
         self.scaling = scaling
-        floor = _SCALE_FLOOR * max(float(np.nanmax(np.abs(y))), 1.0)
+        floor = _SCALE_FLOOR * float(np.nanmax(np.abs(y)))
+        floor = floor if floor > 0 else 1.0  # an all-zero history
         self.floor = floor
         if scaling == "standard":
             self.loc = np.nanmean(y, axis=0)
@@ -151,7 +215,9 @@ class _Scaler:
     def _scale(self, past, series_idx):
         """(loc, scale) of each window, each broadcastable to (B, 1)."""
         if self.scaling == "mean":
-            scale = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), self.floor)
+            size = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), self.floor)
+            # Signed like the window's mean, so -y is scaled exactly as y is.
+            scale = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -size, size)
             # Centred on the window's level: an untrained network (output 0)
             # forecasts the level, and inputs sit around 0 where tanh is steep.
             return scale, scale
@@ -187,8 +253,9 @@ class _SeasonalProfile:
     the seasonal lag passes the usual 90 % test is divided by its classical
     multiplicative seasonal indices (``statsmodels``' ``seasonal_decompose``
     over its observed part); the network learns what remains and its
-    forecasts are multiplied back. Series that are short (less than two
-    seasons and one point), not strictly positive or not seasonal keep
+    forecasts are multiplied back. A strictly negative series gets the
+    factors of its absolute values. Series that are short (less than two
+    seasons and one point), not of one strict sign, constant or not seasonal keep
     factors of 1. Factors are stored by panel row modulo the period, so they
     extend to any future row.
     """
@@ -205,7 +272,9 @@ class _SeasonalProfile:
         for s in range(n_series):
             first = n_rows - n_obs[s]
             values = y[first:, s]
-            if len(values) < 2 * period + 1 or np.any(values <= 0):
+            if np.all(values < 0):
+                values = -values  # the same factors for -y as for y
+            if len(values) < 2 * period + 1 or np.any(values <= 0) or np.ptp(values) == 0:
                 continue
             r = acf(values, nlags=period, fft=False)
             limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
@@ -276,10 +345,13 @@ class RNNForecaster(BaseForecaster):
     lookback : int or None, default=None
         Past steps the network reads. None: three seasons for seasonal data,
         ``max(3 * m, horizon)`` with ``m`` the seasonal period, and two
-        horizons otherwise (the rule tuned on the M3 validation splits).
+        horizons otherwise (the rule tuned on the M3 validation splits), at
+        most half the longest series (see :func:`default_window`).
     horizon : int or None, default=None
-        Steps the network outputs at once. None: the seasonal period when
-        there is one, else 1. Longer forecasts chain the network over its own
+        Steps the network outputs at once. None: two seasons for periods up
+        to 24 (24 months, 8 quarters, 14 days, 48 hours), one season for
+        longer ones, 6 steps without a season; at most a quarter of the
+        longest series. Longer forecasts chain the network over its own
         outputs; shorter ones use its first steps.
     strategy : {"mimo", "recursive", "seq2seq"}, default="mimo"
         Multi-step strategy: all steps from the encoder state at once, one
@@ -287,9 +359,11 @@ class RNNForecaster(BaseForecaster):
         future covariates.
     scaling : {"mean", "standard"} or None, default="mean"
         Target normalisation, inverted on output: "mean" maps each window to
-        ``y / s - 1`` with ``s`` the mean absolute value of its observed past
-        (the network learns relative changes, and a series' level is
-        irrelevant); "standard"
+        ``y / s - 1`` with ``s`` the mean absolute value of its observed past,
+        signed like the mean of that past (the network learns relative
+        changes, and a series' level and sign are irrelevant: forecasts of
+        ``c * y`` are ``c`` times those of ``y`` for any ``c != 0``, up to
+        float rounding, given the same ``random_state``); "standard"
         standardises each series with its history's mean and standard
         deviation; None trains on raw values.
     deseasonalize : bool, default=True
@@ -301,8 +375,10 @@ class RNNForecaster(BaseForecaster):
         a seasonal period, are left as they are.
     seasonal_period : int or None, default=None
         Season length, used for the default ``lookback``/``horizon`` and by
-        ``deseasonalize``. None infers it from the frequency of the time
-        index (12 for monthly data), or 1 without one.
+        ``deseasonalize``. None: from the frequency of the time index (12 for
+        monthly data), else detected from the data's autocorrelation
+        (:func:`~seqforecast.detect_seasonal_period`); how it was found is in
+        ``seasonal_period_source_``.
     loss : {"mae", "mse", "quantile", "gaussian"}, default="mae"
         Training loss on the scaled targets. "mae" and "mse" give point
         forecasts (median and mean). "quantile" trains one output per entry
@@ -348,6 +424,14 @@ class RNNForecaster(BaseForecaster):
         kept.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; "auto" picks CUDA when available.
+    n_threads : int or None, default=None
+        torch's intra-op CPU threads while fitting and predicting (set with
+        ``torch.set_num_threads`` and restored afterwards; the setting is
+        process-wide, so do not fit two forecasters at once in threads of
+        one process with different values). None keeps torch's current
+        setting, lowered to the number of CPUs this process may use
+        (``os.sched_getaffinity``) when it exceeds it, so containers and
+        ``taskset`` do not get oversubscribed.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation and window shuffling; an int makes
         results repeatable on the same machine. Global RNG state is left
@@ -428,6 +512,7 @@ class RNNForecaster(BaseForecaster):
         clip_grad_norm=1.0,
         early_stopping=None,
         device="cpu",
+        n_threads=None,
         random_state=None,
         verbose=0,
         net_params=None,
@@ -455,6 +540,7 @@ class RNNForecaster(BaseForecaster):
         self.clip_grad_norm = clip_grad_norm
         self.early_stopping = early_stopping
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
         self.net_params = net_params
@@ -509,6 +595,7 @@ class RNNForecaster(BaseForecaster):
         for name in ("lookback", "horizon", "min_observed", "windows_per_epoch"):
             integer(name, 1, allow_none=True)
         integer("early_stopping", 1, allow_none=True)
+        integer("n_threads", 1, allow_none=True)
         integer("verbose", 0)
         real("dropout", 0.0, 1.0)
         real("lr", 0.0)
@@ -532,16 +619,9 @@ class RNNForecaster(BaseForecaster):
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
 
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        m = self.seasonal_period_
-        self.horizon_ = self.horizon if self.horizon is not None else max(m, 1)
-        if self.lookback is not None:
-            self.lookback_ = self.lookback
-        elif m > 1:
-            # Three seasons (and at least one horizon): tuned on M3 monthly and
-            # quarterly validation splits (benchmarks/README.md).
-            self.lookback_ = max(3 * m, self.horizon_)
-        else:
-            self.lookback_ = 2 * self.horizon_
+        self.horizon_, self.lookback_ = default_window(
+            self.seasonal_period_, self.y_history_, self.horizon, self.lookback
+        )
         if self.min_observed is not None and self.min_observed > self.lookback_:
             raise ValueError(
                 f"min_observed={self.min_observed} is larger than lookback={self.lookback_}; "
@@ -614,7 +694,7 @@ class RNNForecaster(BaseForecaster):
                 full, v_series, np.full(len(v_series), n_train_rows), self.scaler_
             )
 
-        with torch.random.fork_rng(devices=[]):
+        with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             generator = torch.Generator().manual_seed(seed)
             # skorch's fit initialises the module (inside the seeded RNG).
@@ -727,7 +807,10 @@ class RNNForecaster(BaseForecaster):
         """The network's ``horizon_`` steps after the panel ``y``, in data units.
 
         Returns an array (T, n_series, O): O = 1 for point losses, one
-        column per learned quantile, or (mean, standard deviation).
+        column per learned quantile, or (mean, standard deviation); and a
+        boolean array (n_series,), True where the window's scale is
+        negative: there the quantile columns are in decreasing order and
+        column ``k`` is the ``1 - quantiles_[k]`` quantile.
         """
         # The context reads only the last `lookback` rows: window those, not a
         # copy of the whole history (this runs once per chained chunk).
@@ -752,19 +835,27 @@ class RNNForecaster(BaseForecaster):
         loc = np.broadcast_to(loc, (y.shape[1], 1))[:, :, None]  # -> (n_series, 1, 1)
         scale = np.broadcast_to(scale, (y.shape[1], 1))[:, :, None]
         if self.loss == "gaussian":
-            out = np.concatenate([out[..., :1] * scale + loc, out[..., 1:] * scale], axis=2)
+            # A standard deviation is positive whatever the sign of the scale.
+            out = np.concatenate(
+                [out[..., :1] * scale + loc, out[..., 1:] * np.abs(scale)], axis=2
+            )
         else:
             out = out * scale + loc
-        return out.transpose(1, 0, 2)  # -> (T, n_series, O)
+        return out.transpose(1, 0, 2), scale[:, 0, 0] < 0  # -> (T, n_series, O)
 
     def _predict_outputs(self, n_steps, X):
-        """All outputs for ``n_steps`` steps, chaining over the point forecast."""
+        """All outputs for ``n_steps`` steps, chaining over the point forecast.
+
+        Returns the outputs (n_steps, n_series, O) and the (n_steps,
+        n_series) mask of steps forecast from a negative scale (see
+        :meth:`_forecast_chunk`).
+        """
         y, X_hist = self.y_history_, self.X_history_
         n_history = len(y)
         # The network works on deseasonalised values; factors go back on at the end.
         y = y / self.profile_.at(0, n_history)
         T, point = self.horizon_, self._point_output()
-        chunks = []
+        chunks, flipped = [], []
         done = 0
         while done < n_steps:
             X_next = None
@@ -776,18 +867,22 @@ class RNNForecaster(BaseForecaster):
                     # dropped).
                     pad = np.repeat(X_next[-1:], T - len(X_next), axis=0)
                     X_next = np.vstack([X_next, pad])
-            chunk = self._forecast_chunk(y, X_hist, X_next)  # -> (T, n_series, O)
+            chunk, negative = self._forecast_chunk(y, X_hist, X_next)  # -> (T, n_series, O)
             chunks.append(chunk)
+            flipped.append(np.broadcast_to(negative, chunk.shape[:2]))
             done += T
             if done < n_steps:
                 y = np.vstack([y, chunk[:, :, point]])
                 if X_hist is not None:
                     X_hist = np.vstack([X_hist, X_next])
         out = np.concatenate(chunks, axis=0)[:n_steps]  # -> (n_steps, n_series, O)
-        return out * self.profile_.at(n_history, n_steps)[:, :, None]
+        flipped = np.concatenate(flipped, axis=0)[:n_steps]
+        return out * self.profile_.at(n_history, n_steps)[:, :, None], flipped
 
     def _predict(self, n_steps, X):
-        return self._predict_outputs(n_steps, X)[:, :, self._point_output()]
+        with _torch_threads(self.n_threads):
+            out, _ = self._predict_outputs(n_steps, X)
+        return out[:, :, self._point_output()]
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         if self.loss not in ("quantile", "gaussian"):
@@ -797,24 +892,36 @@ class RNNForecaster(BaseForecaster):
                 "quantiles and intervals, or wrap it in seqforecast.ConformalForecaster "
                 "(intervals from its backtest errors)."
             )
-        out = self._predict_outputs(n_steps, X)  # -> (n_steps, n_series, O)
+        with _torch_threads(self.n_threads):
+            out, flipped = self._predict_outputs(n_steps, X)  # -> (n_steps, n_series, O)
         if self.loss == "gaussian":
             z = torch.distributions.Normal(0.0, 1.0).icdf(torch.as_tensor(quantiles)).numpy()
             return out[..., :1] + out[..., 1:] * z  # -> (n_steps, n_series, Q)
         learned = self.quantiles_
-        if quantiles.min() < learned[0] - 1e-12 or quantiles.max() > learned[-1] + 1e-12:
-            raise ValueError(
-                f"quantiles {quantiles.tolist()} fall outside the learned range "
-                f"[{learned[0]}, {learned[-1]}]; add them to the forecaster's quantiles "
-                "parameter and refit."
-            )
-        # Linear interpolation between learned quantiles, vectorised over steps
-        # and series.
-        position = np.interp(quantiles, learned, np.arange(len(learned)))
-        low = np.floor(position).astype(int)
-        high = np.minimum(low + 1, len(learned) - 1)
-        weight = position - low
-        return out[..., low] * (1 - weight) + out[..., high] * weight
+        # Where the scale was negative, column k is the 1 - learned[k]
+        # quantile: reversed, the columns are the quantiles 1 - learned[::-1]
+        # (the same levels when the learned quantiles are symmetric).
+        levels = [(learned, out, ~flipped), (1 - learned[::-1], out[..., ::-1], flipped)]
+        result = np.zeros((*out.shape[:2], len(quantiles)))
+        for lv, values, where in levels:
+            if not where.any():
+                continue
+            if quantiles.min() < lv[0] - 1e-12 or quantiles.max() > lv[-1] + 1e-12:
+                negative = " (as mirrored for a negative series)" if lv is not learned else ""
+                raise ValueError(
+                    f"quantiles {quantiles.tolist()} fall outside the learned range "
+                    f"[{lv[0]:.6g}, {lv[-1]:.6g}]{negative}; add them to the forecaster's "
+                    "quantiles parameter and refit."
+                )
+            # Linear interpolation between learned quantiles, vectorised over
+            # steps and series.
+            position = np.interp(quantiles, lv, np.arange(len(lv)))
+            low = np.floor(position).astype(int)
+            high = np.minimum(low + 1, len(lv) - 1)
+            weight = position - low
+            part = values[..., low] * (1 - weight) + values[..., high] * weight
+            result = np.where(where[..., None], part, result)
+        return result
 
     # ----------------------------------------------------------- persistence
     def save(self, path):

@@ -1,0 +1,339 @@
+"""The one owner of time: regular steps, frequencies and seasonal periods.
+
+Everything in the package that needs to know how far apart two rows are, what
+comes after the last timestamp, or how long a season is, asks this module:
+the forecasters (through :class:`~seqforecast.base.BaseForecaster`), the
+metrics and scorers, the splitter, the plots and the command line.
+
+Seasonal period, one precedence rule everywhere:
+
+1. an explicit ``seasonal_period`` given by the user;
+2. else the frequency of a pandas time index (12 for monthly data, 4 for
+   quarterly, 7 for daily, ...; see :func:`seasonal_period_from_freq`);
+3. else, when there is no time index or it carries no frequency (numpy
+   data, a plain integer index), the period detected from the data by
+   :func:`detect_seasonal_period`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+__all__ = [
+    "default_horizon", "detect_seasonal_period", "future_index", "infer_step", "regular_step",
+    "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between",
+]
+
+# Seasonal period implied by a pandas frequency's base code (the part before
+# any anchor such as "-DEC"); the usual choices of forecasting software.
+_PERIOD_BY_FREQ = {
+    "Y": 1, "YE": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYE": 1, "BYS": 1,
+    "Q": 4, "QE": 4, "QS": 4, "BQ": 4, "BQE": 4, "BQS": 4,
+    "M": 12, "MS": 12, "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24,
+    "W": 52,
+    "D": 7, "B": 5, "C": 5,
+    "h": 24, "H": 24, "bh": 8, "BH": 8,
+}
+
+
+def seasonal_period_from_freq(freq) -> int:
+    """Seasonal period implied by a pandas frequency.
+
+    Monthly data gives 12, quarterly 4, weekly 52, daily 7, business-daily 5,
+    hourly 24, half-hourly 48; yearly and unknown frequencies give 1.
+
+    Parameters
+    ----------
+    freq : str, pandas offset or None
+        The frequency, for example ``"MS"`` or ``index.freq``.
+
+    Returns
+    -------
+    int
+        The number of steps in one season (1 means no seasonality).
+
+    Examples
+    --------
+    >>> seasonal_period_from_freq("MS")
+    12
+    >>> seasonal_period_from_freq("30min")
+    48
+    """
+    if freq is None or isinstance(freq, numbers.Integral):
+        return 1
+    offset = to_offset(freq)
+    name = offset.rule_code.split("-")[0]
+    if name in ("min", "T", "s", "S"):
+        # Sub-hourly data: a daily season.
+        seconds = pd.Timedelta(offset).total_seconds()
+        return max(1, round(86400 / seconds))
+    period = _PERIOD_BY_FREQ.get(name, 1)
+    if offset.n > 1 and period > 1:
+        period = max(1, round(period / offset.n))
+    return period
+
+
+def infer_step(index):
+    """The frequency of a pandas time index, or None: its own, else inferred."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return None
+    if index.freq is not None or len(index) < 3:
+        return index.freq
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inferred = pd.infer_freq(index)
+    return to_offset(inferred) if inferred is not None else None
+
+
+def regular_step(index, name):
+    """Return the step (offset or integer) of a regular, increasing index."""
+    if index.has_duplicates:
+        raise ValueError(
+            f"The index of {name} has duplicate timestamps; each timestep must "
+            "appear once."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            f"The index of {name} is not monotonic increasing; sort the data by "
+            "time before fitting."
+        )
+    if isinstance(index, pd.PeriodIndex):
+        if len(index) > 1:
+            steps = np.diff(index.asi8)
+            if np.any(steps != 1):
+                raise ValueError(
+                    f"The index of {name} has missing periods; it must be regularly "
+                    f"spaced with frequency {index.freqstr!r}."
+                )
+        return index.freq
+    if isinstance(index, pd.DatetimeIndex):
+        if len(index) < 2:
+            return index.freq
+        freq = infer_step(index) if len(index) >= 3 else to_offset(index[1] - index[0])
+        if freq is None:
+            raise ValueError(
+                f"The index of {name} is not regularly spaced (no frequency could "
+                "be inferred); resample it to a regular frequency first, e.g. "
+                "y.asfreq('MS')."
+            )
+        return freq
+    if pd.api.types.is_integer_dtype(index.dtype):
+        if len(index) < 2:
+            return 1
+        steps = np.diff(np.asarray(index, dtype=np.int64))
+        if np.any(steps != steps[0]):
+            raise ValueError(
+                f"The index of {name} is not regularly spaced: integer timesteps "
+                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}."
+            )
+        return int(steps[0])
+    raise ValueError(
+        f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
+        f"got {type(index).__name__} of dtype {index.dtype}."
+    )
+
+
+def future_index(index, freq, n_steps):
+    """The ``n_steps`` timestamps that follow ``index``."""
+    last = index[-1]
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(last + 1, periods=n_steps, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex):
+        if freq is None:
+            raise ValueError(
+                "The history has a single timestamp and no frequency; cannot build "
+                "future timestamps. Give the index a freq (e.g. y.asfreq('MS'))."
+            )
+        return pd.date_range(last, periods=n_steps + 1, freq=freq, tz=index.tz)[1:]
+    return pd.RangeIndex(last + freq, last + freq * (n_steps + 1), freq)
+
+
+def steps_between(index, freq, target):
+    """Number of steps from the end of ``index`` to ``target`` (1 = next step).
+
+    Returns None when ``target`` does not lie on the grid of ``index``.
+    """
+    last = index[-1]
+    if isinstance(index, pd.PeriodIndex):
+        if not isinstance(target, pd.Period) or target.freq != index.freq:
+            return None
+        return (target - last).n
+    if isinstance(index, pd.DatetimeIndex):
+        if not isinstance(target, pd.Timestamp) or freq is None:
+            return None
+        if target <= last:
+            # Count backwards so overlaps can be reported as such.
+            grid = pd.date_range(end=last, start=target, freq=freq)
+            return -(len(grid) - 1) if len(grid) and grid[0] == target else None
+        grid = pd.date_range(start=last, end=target, freq=freq)
+        return len(grid) - 1 if grid[-1] == target else None
+    if not isinstance(target, numbers.Integral):
+        return None
+    diff = int(target) - int(last)
+    if diff % freq:
+        return None
+    return diff // freq
+
+
+# ------------------------------------------------------------------ detection
+# Periods of the usual calendars (quarterly, business days, days of the week,
+# months, hours of the day, half-hours, weeks of the year, quarter-hours,
+# ten-minute slots, hours of the week, five-minute slots, half-hours of the
+# week, days of the year): a season is only looked for at these lags, which
+# keeps pure noise from producing one.
+CANDIDATE_PERIODS = (4, 5, 7, 12, 24, 48, 52, 96, 144, 168, 288, 336, 365)
+# A detected period's pooled autocorrelation must be a local peak, at least
+# _MIN_ACF, and above _Z standard errors (Bartlett's formula).
+_MIN_ACF = 0.1
+_Z = 2.75
+
+
+def _detrended(y, how):
+    """Each series of ``y`` (n, S) differenced once or with its line removed."""
+    if how == "diff":
+        return np.diff(y, axis=0)
+    observed = ~np.isnan(y)
+    # Time since each series' first observation (right-aligned panel).
+    t = np.cumsum(observed, axis=0) - 1.0
+    n = observed.sum(axis=0)
+    t_mean = np.where(observed, t, 0.0).sum(axis=0) / np.maximum(n, 1)
+    y_mean = np.nansum(y, axis=0) / np.maximum(n, 1)
+    tc = np.where(observed, t - t_mean, 0.0)
+    slope = (tc * np.nan_to_num(y - y_mean)).sum(axis=0) / np.maximum((tc**2).sum(axis=0), 1e-300)
+    return y - y_mean - slope * (t - t_mean)
+
+
+def _acf(x, max_lag):
+    """Autocorrelations (max_lag + 1, S) of the columns of ``x`` (NaN: missing)."""
+    observed = ~np.isnan(x)
+    n = observed.sum(axis=0)
+    centred = np.where(observed, x - np.nansum(x, axis=0) / np.maximum(n, 1), 0.0)
+    size = 1 << int(np.ceil(np.log2(2 * max(len(x), 1))))
+    spectrum = np.fft.rfft(centred, n=size, axis=0)
+    cov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[: max_lag + 1]
+    scale = np.max(np.abs(centred), axis=0, initial=0.0)
+    flat = cov[0] <= 1e-20 * np.maximum(scale, 1e-300) ** 2 * np.maximum(n, 1)
+    return np.where(flat, 0.0, cov / np.where(flat, 1.0, cov[0])), n, flat
+
+
+def _seasonal_peaks(y, candidates, how):
+    """Candidate periods whose pooled autocorrelation passes the test: {period: height}."""
+    x = _detrended(y, how)
+    acf, n, flat = _acf(x, int(max(candidates)) + 1)
+    peaks = {}
+    for m in candidates:
+        use = (n >= 2 * m) & ~flat  # two full cycles of the period
+        if not use.any():
+            continue
+        w = n[use].astype(np.float64)
+        r = acf[:, use]
+        pooled = r @ w / w.sum()  # -> (max_lag + 1,)
+        # Bartlett's variance of each series' lag-m autocorrelation, pooled.
+        var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
+        se = np.sqrt(np.sum(w**2 * var)) / w.sum()
+        is_peak = pooled[m] > pooled[m - 1] and pooled[m] >= pooled[m + 1]
+        if is_peak and pooled[m] > max(_MIN_ACF, _Z * se):
+            peaks[int(m)] = float(pooled[m])
+    return peaks
+
+
+def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
+    """Seasonal period of a series or panel, detected from its autocorrelation.
+
+    The rule: remove each series' trend twice over, once by differencing
+    (a wandering level) and once by subtracting its least-squares line (a
+    smooth season survives this better); for each candidate period ``m``
+    (those of the usual calendars, :data:`CANDIDATE_PERIODS`), average the
+    lag-``m`` autocorrelations of all series with at least two full cycles,
+    weighted by length. A period passes when this pooled autocorrelation is
+    a local peak (above lags ``m - 1`` and ``m + 1``), at least 0.1, and more
+    than 2.75 standard errors from zero by Bartlett's formula (so a
+    persistent series, whose autocorrelations are all high, does not pass).
+    The highest passing peak wins; a passing divisor of it at least 0.8 times as
+    high is preferred (12 rather than 24, 7 rather than 168). None passes:
+    1, no season.
+
+    Measured on synthetic series (the generators of ``tests/test_time.py``,
+    50 draws each): a random seasonal profile (unit standard deviation)
+    with a trend, a slow random walk and noise of standard deviation 0.3 is
+    found in 87-100 % of series of periods 4 to 168 from 6 to 10 cycles on;
+    with noise as large as the season, in 17-100 % (short series and short
+    periods are the hard cases). A pure sine is missed at long periods
+    (52, 168) unless the noise is small, because its smooth
+    autocorrelations inflate Bartlett's standard error. False seasons: at
+    most 2 % of white-noise, random-walk, trend-plus-noise and AR(1) series
+    of 30 to 500 points. Pooled over a panel the test gains power: on the
+    M3 competition's training parts it finds 1 for the yearly and "other"
+    panels, 4 for the quarterly and 12 for the monthly panel.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        One series or a right-aligned panel (leading NaN allowed).
+    candidates : sequence of int, default=CANDIDATE_PERIODS
+        The periods to test (each at least 2).
+
+    Returns
+    -------
+    int
+        The detected period (1: no seasonality found).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(120)
+    >>> detect_seasonal_period(10 + t / 10 + np.sin(2 * np.pi * t / 12))
+    12
+    >>> detect_seasonal_period(np.random.default_rng(0).normal(size=120).cumsum())
+    1
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    longest = int(np.max(np.sum(~np.isnan(y), axis=0), initial=0))
+    # Differencing loses a point; lags m - 1 .. m + 1 must exist.
+    usable = [int(m) for m in candidates if 2 <= m and 2 * m + 2 <= longest]
+    if not usable:
+        return 1
+    peaks = _seasonal_peaks(y, usable, "diff")
+    for m, height in _seasonal_peaks(y, usable, "line").items():
+        peaks[m] = max(height, peaks.get(m, height))
+    if not peaks:
+        return 1
+    best = max(peaks, key=peaks.get)
+    for m in sorted(peaks):
+        if m < best and best % m == 0 and peaks[m] >= 0.8 * peaks[best]:
+            return m
+    return best
+
+
+def default_horizon(seasonal_period, n_observations):
+    """Steps ahead a model is trained for when the user gives no horizon.
+
+    Two seasons for ``2 <= m <= 24`` (8 quarters, 24 months, 14 days, 48
+    hours), one season for longer periods, 6 steps without a season; at most
+    a quarter of the longest series (``n_observations // 4``), and at least 1.
+    """
+    m = seasonal_period
+    base = 2 * m if 2 <= m <= 24 else (m if m > 24 else 6)
+    return max(1, min(base, n_observations // 4))
+
+
+def resolve_seasonal_period(seasonal_period, freq, y):
+    """The seasonal period and how it was found: ``(period, source)``.
+
+    ``source`` is ``"parameter"`` (an explicit value), ``"index"`` (the
+    frequency of a pandas time index) or ``"detected"`` (the data's
+    autocorrelation, see :func:`detect_seasonal_period`, when there is no
+    index frequency). ``seasonal_period`` must already be checked.
+    """
+    if seasonal_period is not None:
+        return int(seasonal_period), "parameter"
+    if freq is not None and not isinstance(freq, numbers.Integral):
+        return seasonal_period_from_freq(freq), "index"
+    return detect_seasonal_period(y), "detected"

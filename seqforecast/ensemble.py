@@ -1,0 +1,449 @@
+"""Combinations of forecasters.
+
+:class:`EnsembleForecaster` fits several forecasters on the same history and
+combines their forecasts step by step: the median, the mean, or a weighted
+mean whose weights are learned on the latest part of the training history.
+Forecast combination is the classic way past every single method (the M
+competitions); a learned and a statistical model err differently, so their
+mean beats both (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils.metaestimators import _BaseComposition
+from sklearn.utils.validation import check_is_fitted
+
+from seqforecast._checks import check_choice, check_positive_int
+from seqforecast._time import default_horizon
+from seqforecast.base import BaseForecaster
+
+__all__ = ["EnsembleForecaster", "make_ensemble"]
+
+_AGGREGATES = ("median", "mean", "weighted")
+
+
+def _fit_member(forecaster, X, y):
+    return clone(forecaster).fit(X, y)
+
+
+def _member_scale(y, period):
+    """In-sample mean absolute seasonal-naive error of every series (the MASE scale)."""
+    lag = period if np.sum(~np.isnan(y), axis=0).min() > period else 1
+    with np.errstate(all="ignore"):
+        scale = np.nanmean(np.abs(y[lag:] - y[:-lag]), axis=0)
+    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+
+
+class EnsembleForecaster(_BaseComposition, BaseForecaster):
+    """Forecasts of several forecasters, combined step by step.
+
+    Every member is fitted on the same history (``n_jobs`` in parallel);
+    :meth:`predict` combines their forecasts at every step and for every
+    series: ``aggregate="median"`` (robust to one bad member),
+    ``"mean"`` (optionally with fixed ``weights``) or ``"weighted"``, a
+    weighted mean with weights learned on the training history only: clones
+    of the members are fitted on the history without its last
+    ``validation_horizon`` steps and forecast them; each member's weight is
+    proportional to the inverse of its validation error (the mean absolute
+    error of each series scaled by its in-sample seasonal-naive error, as in
+    MASE, averaged over series), then the members are refitted on the whole
+    history. The learned weights are in ``weights_``.
+
+    Quantiles and intervals combine the members' quantiles the same way
+    (the mean or median of each quantile over the members: quantile
+    averaging), so every member must forecast quantiles (the classical
+    forecasters do, neural ones with ``loss="quantile"`` or
+    ``"gaussian"``); otherwise wrap the ensemble in
+    :class:`~seqforecast.conformal.ConformalForecaster`.
+
+    Parameters of the members are reachable with the ``name__param``
+    convention of :class:`~sklearn.ensemble.VotingRegressor`, so
+    ``GridSearchCV`` can tune them, and a member can be replaced or dropped
+    (``"drop"``) with ``set_params(name=...)``.
+
+    Parameters
+    ----------
+    forecasters : list of (str, BaseForecaster)
+        The members, each with a unique name; ``"drop"`` leaves one out.
+    aggregate : {"median", "mean", "weighted"}, default="mean"
+        How forecasts are combined at each step.
+    weights : array-like of shape (n_members,) or None, default=None
+        Fixed non-negative weights of ``aggregate="mean"`` (normalised to sum
+        to 1); None: equal weights. Not used by the other aggregates.
+    validation_horizon : int or None, default=None
+        Steps held out at the end of the history to learn the weights of
+        ``aggregate="weighted"``; None: the default horizon of the data
+        (two seasons, or 6 steps without a season, at most a quarter of the
+        longest series; :func:`seqforecast._time.default_horizon`).
+    seasonal_period : int or None, default=None
+        Seasonal period of the validation errors' scale; None: from the index
+        frequency, else detected from the data (the package's one rule).
+    n_jobs : int or None, default=None
+        Members fitted in parallel by joblib (with the active backend).
+
+    Attributes
+    ----------
+    forecasters_ : list of BaseForecaster
+        The fitted members (dropped ones left out), in order.
+    named_forecasters_ : dict
+        The fitted members by name.
+    weights_ : ndarray of shape (n_members,)
+        The combination weights (equal for "median", where they are not
+        used).
+    validation_errors_ : ndarray of shape (n_members,) or None
+        Scaled validation error of every member (``aggregate="weighted"``).
+
+    Examples
+    --------
+    >>> from seqforecast import EnsembleForecaster, NaiveForecaster, ThetaForecaster
+    >>> from seqforecast import load_airpassengers
+    >>> y = load_airpassengers()
+    >>> ensemble = EnsembleForecaster(
+    ...     [("snaive", NaiveForecaster(strategy="seasonal")), ("theta", ThetaForecaster())]
+    ... ).fit(None, y)
+    >>> ensemble.forecast(3).round(1).tolist()
+    [428.5, 409.7, 454.3]
+    """
+
+    def __init__(
+        self,
+        forecasters,
+        *,
+        aggregate="mean",
+        weights=None,
+        validation_horizon=None,
+        seasonal_period=None,
+        n_jobs=None,
+    ):
+        self.forecasters = forecasters
+        self.aggregate = aggregate
+        self.weights = weights
+        self.validation_horizon = validation_horizon
+        self.seasonal_period = seasonal_period
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------ parameters
+    def get_params(self, deep=True):
+        """Parameters of the ensemble and, with ``deep``, of its members (``name__param``)."""
+        return self._get_params("forecasters", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters of the ensemble or of a member (``name__param``, ``name``)."""
+        self._set_params("forecasters", **params)
+        return self
+
+    def _members(self):
+        """(names, forecasters) of the members that are not dropped, checked."""
+        if not isinstance(self.forecasters, (list, tuple)) or not self.forecasters:
+            raise ValueError(
+                "forecasters must be a non-empty list of (name, forecaster) tuples, got "
+                f"{self.forecasters!r}."
+            )
+        try:
+            names, members = zip(*self.forecasters, strict=True)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "forecasters must be a list of (name, forecaster) tuples, got "
+                f"{self.forecasters!r}."
+            ) from None
+        self._validate_names(names)
+        kept = [
+            (n, f)
+            for n, f in zip(names, members, strict=True)
+            if not (isinstance(f, str) and f == "drop")
+        ]
+        if not kept:
+            raise ValueError("All forecasters are 'drop'; at least one is required.")
+        for name, member in kept:
+            if not isinstance(member, BaseForecaster):
+                raise ValueError(
+                    f"Member {name!r} must be a seqforecast forecaster (a BaseForecaster) "
+                    f"or 'drop', got {type(member).__name__}."
+                )
+        return [n for n, _ in kept], [f for _, f in kept]
+
+    def _check_params(self):
+        self._members()  # checks them
+        check_choice("aggregate", self.aggregate, _AGGREGATES)
+        check_positive_int("validation_horizon", self.validation_horizon, allow_none=True)
+        if self.weights is not None:
+            weights = np.asarray(self.weights, dtype=np.float64)
+            if (
+                weights.shape != (len(self.forecasters),)
+                or not np.all(np.isfinite(weights))
+                or np.any(weights < 0)
+                or weights.sum() <= 0
+            ):
+                raise ValueError(
+                    f"weights must be {len(self.forecasters)} non-negative numbers (one per "
+                    f"forecaster) with a positive sum, got {self.weights!r}."
+                )
+        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
+        n_longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+        self.validation_horizon_ = (
+            self.validation_horizon
+            if self.validation_horizon is not None
+            else default_horizon(self.seasonal_period_, n_longest)
+        )
+
+    def _min_observations(self):
+        # Each member checks its own needs in fit. The weighted ensemble also
+        # needs room for the validation steps: in every series of one series,
+        # in the longest of a panel (shorter series are left out of the
+        # validation, as too short to be fitted without its steps).
+        extra = self.validation_horizon_ if self.aggregate == "weighted" else 0
+        why = f"EnsembleForecaster(aggregate={self.aggregate!r}, validation_horizon={extra})"
+        if self.n_series_ > 1 and extra:
+            longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+            if longest < extra + 2:
+                raise ValueError(
+                    f"The longest series of y has {longest} observations but {why} needs "
+                    f"at least {extra + 2} in one series; pass a longer history or a "
+                    "smaller validation_horizon."
+                )
+            return 1, why
+        return 1 + extra, why
+
+    # ------------------------------------------------------------ fitting
+    def _fit_members(self, members, rows, series=None):
+        whole = series is None or len(series) == self.n_series_
+        X, y = self._history_data(rows, None if whole else series)
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_member)(member, X, y) for member in members
+        )
+
+    def _validation_series(self, members, rows):
+        """Series with enough history before row ``rows`` for every member."""
+        if self.n_series_ == 1:
+            return np.array([0])
+        observed = np.sum(~np.isnan(self.y_history_[:rows]), axis=0)
+        started = np.flatnonzero(observed >= 2)
+        if len(started) == 0:
+            return started
+        X, y = self._history_data(rows, started)
+        needed = max(member.observations_needed(X, y) for member in members)
+        return started[observed[started] >= needed]
+
+    def _fit(self, y, X):
+        names, members = self._members()
+        self.validation_errors_ = None
+        if self.aggregate == "weighted":
+            h = self.validation_horizon_
+            rows = len(y) - h
+            series = self._validation_series(members, rows)
+            if len(series) == 0:
+                raise ValueError(
+                    f"aggregate='weighted': no series is long enough for every member once "
+                    f"its last validation_horizon={h} steps are held out; pass a longer "
+                    "history or a smaller validation_horizon."
+                )
+            try:
+                fitted = self._fit_members(members, rows, series)
+            except ValueError as exc:
+                raise ValueError(
+                    f"aggregate='weighted' fits the members on the history without its last "
+                    f"validation_horizon={h} steps, which failed: {exc} Pass a longer "
+                    "history or a smaller validation_horizon."
+                ) from exc
+            X_val = None if X is None else X[rows:]
+            actual = y[rows:, series]
+            scale = _member_scale(y[:rows, series], self.seasonal_period_)
+            errors = []
+            for member in fitted:
+                forecast = np.asarray(
+                    member.predict(member._future_frame(h, X_val)), dtype=np.float64
+                ).reshape(h, -1)
+                with np.errstate(all="ignore"):
+                    per_series = np.nanmean(np.abs(actual - forecast), axis=0) / scale
+                errors.append(float(np.nanmean(per_series)))
+            errors = np.asarray(errors)
+            if not np.all(np.isfinite(errors)):
+                raise ValueError(
+                    "aggregate='weighted': a member's validation forecast is not finite "
+                    f"(errors {errors.tolist()}); check the members."
+                )
+            inverse = 1.0 / np.maximum(errors, 1e-12)
+            self.weights_ = inverse / inverse.sum()
+            self.validation_errors_ = errors
+        elif self.aggregate == "mean" and self.weights is not None:
+            all_names = [n for n, _ in self.forecasters]
+            weights = np.asarray(self.weights, dtype=np.float64)
+            weights = np.array([weights[all_names.index(n)] for n in names])
+            if weights.sum() <= 0:
+                raise ValueError("The weights of the forecasters that are not dropped sum to 0.")
+            self.weights_ = weights / weights.sum()
+        else:
+            self.weights_ = np.full(len(members), 1.0 / len(members))
+        self.forecasters_ = self._fit_members(members, None)
+        self.named_forecasters_ = dict(zip(names, self.forecasters_, strict=True))
+        return self
+
+    # ------------------------------------------------------------ prediction
+    def _combine(self, values):
+        """(n_members, ...) -> combined (...)."""
+        if self.aggregate == "median":
+            return np.median(values, axis=0)
+        return np.tensordot(self.weights_, values, axes=1)
+
+    def _predict(self, n_steps, X):
+        forecasts = [
+            np.asarray(m.predict(self._future_frame(n_steps, X)), dtype=np.float64).reshape(
+                n_steps, -1
+            )
+            for m in self.forecasters_
+        ]
+        return self._combine(np.stack(forecasts))
+
+    def _predict_quantiles(self, n_steps, X, quantiles):
+        frame = self._future_frame(n_steps, X)
+        values = []
+        for name, member in self.named_forecasters_.items():
+            try:
+                q = member.predict_quantiles(frame, quantiles=quantiles)
+            except (NotImplementedError, ValueError) as exc:
+                raise ValueError(
+                    f"Member {name!r} gives no quantiles ({exc}); use members that forecast "
+                    "quantiles, or wrap the ensemble in seqforecast.ConformalForecaster."
+                ) from exc
+            values.append(np.asarray(q, dtype=np.float64).reshape(n_steps, -1, len(quantiles)))
+        return self._combine(np.stack(values))
+
+    def _update(self, y, X):
+        # Members change in place when updated: update copies, so that the
+        # ensemble is left as it was if one of them rejects the new data.
+        X_new, y_new = self._history_data()
+        rows = len(y)
+        X_new = None if X_new is None else X_new[-rows:]
+        y_new = y_new[-rows:]
+        updated = [copy.deepcopy(m) for m in self.forecasters_]
+        for member in updated:
+            member.update(X_new, y_new)
+        self.forecasters_ = updated
+        self.named_forecasters_ = dict(zip(self.named_forecasters_, updated, strict=True))
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save to a directory: members with their own ``save`` in sub-directories.
+
+        The neural members are written by their ``save`` (JSON and tensors,
+        loaded without executing code); the rest of the ensemble, with the
+        classical members, is pickled to ``ensemble.pkl``, so :meth:`load`
+        must only be given directories you trust (as for any pickle).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Directory to write (created if needed).
+        """
+        check_is_fitted(self)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        shell = copy.copy(self)
+        members, saved = [], []
+        for name, member in self.named_forecasters_.items():
+            if hasattr(member, "save"):
+                member.save(path / name)
+                members.append(None)
+                saved.append((name, type(member)))
+            else:
+                members.append(member)
+        shell.forecasters_ = members
+        shell.named_forecasters_ = None
+        shell._saved_members = saved
+        with open(path / "ensemble.pkl", "wb") as f:
+            pickle.dump(shell, f)
+
+    @classmethod
+    def load(cls, path):
+        """Load an ensemble written by :meth:`save` (from a trusted directory).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Directory written by :meth:`save`.
+
+        Returns
+        -------
+        ensemble : EnsembleForecaster
+        """
+        path = Path(path)
+        file = path / "ensemble.pkl"
+        if not os.path.isfile(file):
+            raise ValueError(f"{file} does not exist: not a directory written by save().")
+        with open(file, "rb") as f:
+            ensemble = pickle.load(f)
+        if not isinstance(ensemble, cls):
+            raise ValueError(f"{file} does not hold an {cls.__name__}.")
+        saved = dict(ensemble.__dict__.pop("_saved_members"))
+        names = [n for n, f in ensemble.forecasters if not (isinstance(f, str) and f == "drop")]
+        members = list(ensemble.forecasters_)
+        for i, name in enumerate(names):
+            if members[i] is None:
+                members[i] = saved[name].load(path / name)
+        ensemble.forecasters_ = members
+        ensemble.named_forecasters_ = dict(zip(names, members, strict=True))
+        return ensemble
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = any(
+            f.__sklearn_tags__().non_deterministic
+            for _, f in self.forecasters
+            if isinstance(f, BaseForecaster)
+        )
+        return tags
+
+
+def make_ensemble(preset="accurate", *, random_state=0, n_jobs=None, **params):
+    """A ready-made :class:`EnsembleForecaster`.
+
+    Parameters
+    ----------
+    preset : {"accurate", "fast"}, default="accurate"
+        ``"accurate"``: the most accurate combination measured on the M3
+        validation splits (benchmarks/README.md): PLACEHOLDER.
+        ``"fast"``: the mean of a GRU and Theta.
+    random_state : int or None, default=0
+        Seed of the neural members (each member gets its own, derived from
+        it).
+    n_jobs : int or None, default=None
+        Members fitted in parallel.
+    **params
+        Set on every neural member (for example ``horizon``,
+        ``seasonal_period``, ``max_epochs``); ``seasonal_period`` is set on
+        the classical members too.
+
+    Returns
+    -------
+    EnsembleForecaster
+    """
+    from seqforecast.baselines import ThetaForecaster
+    from seqforecast.neural import GRUForecaster, LSTMForecaster
+
+    check_choice("preset", preset, ("accurate", "fast"))
+    seed = np.random.RandomState(random_state) if random_state is not None else None
+
+    def next_seed():
+        return None if seed is None else int(seed.randint(np.iinfo(np.int32).max))
+
+    period = params.get("seasonal_period")
+    if preset == "fast":
+        members = [
+            ("gru", GRUForecaster(random_state=next_seed(), **params)),
+            ("theta", ThetaForecaster(seasonal_period=period)),
+        ]
+    else:
+        members = [
+            ("gru", GRUForecaster(random_state=next_seed(), **params)),
+            ("lstm", LSTMForecaster(random_state=next_seed(), **params)),
+            ("theta", ThetaForecaster(seasonal_period=period)),
+        ]
+    return EnsembleForecaster(members, aggregate="mean", n_jobs=n_jobs)

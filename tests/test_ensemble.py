@@ -1,0 +1,203 @@
+"""EnsembleForecaster: combinations checked against the members' own forecasts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from seqforecast import (
+    EnsembleForecaster,
+    ForecastSplitter,
+    LSTMForecaster,
+    NaiveForecaster,
+    ThetaForecaster,
+    load_airpassengers,
+    make_ensemble,
+    mase_scorer,
+)
+from seqforecast.baselines import ARIMAForecaster
+
+TINY = dict(hidden_size=4, max_epochs=2, windows_per_epoch=32, lookback=8, horizon=4,
+            random_state=0)
+
+
+@pytest.fixture(scope="module")
+def y():
+    return load_airpassengers()
+
+
+def _members():
+    return [
+        ("snaive", NaiveForecaster(strategy="seasonal")),
+        ("drift", NaiveForecaster(strategy="drift")),
+        ("theta", ThetaForecaster()),
+    ]
+
+
+def _member_forecasts(y, steps, X=None):
+    return np.column_stack([clone(f).fit(None, y).forecast(steps).to_numpy()
+                            for _, f in _members()])
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "combine"),
+    [("mean", lambda f: f.mean(axis=1)), ("median", lambda f: np.median(f, axis=1))],
+)
+def test_combines_member_forecasts(y, aggregate, combine):
+    ensemble = EnsembleForecaster(_members(), aggregate=aggregate).fit(None, y)
+    forecast = ensemble.forecast(6)
+    assert isinstance(forecast, pd.Series)
+    assert forecast.index.equals(pd.date_range("1961-01", periods=6, freq="MS"))
+    np.testing.assert_allclose(forecast, combine(_member_forecasts(y, 6)))
+
+
+def test_fixed_weights_and_drop(y):
+    ensemble = EnsembleForecaster(_members(), weights=[3, 1, 0]).fit(None, y)
+    members = _member_forecasts(y, 4)
+    np.testing.assert_allclose(ensemble.forecast(4), 0.75 * members[:, 0] + 0.25 * members[:, 1])
+    dropped = EnsembleForecaster(_members()).set_params(drift="drop").fit(None, y)
+    np.testing.assert_allclose(dropped.forecast(4), members[:, [0, 2]].mean(axis=1))
+    assert list(dropped.named_forecasters_) == ["snaive", "theta"]
+
+
+def test_weighted_learns_inverse_validation_error(y):
+    h = 12
+    ensemble = EnsembleForecaster(_members(), aggregate="weighted", validation_horizon=h)
+    ensemble.fit(None, y)
+    # By hand: members fitted without the last 12 months, scored there,
+    # errors scaled by the in-sample seasonal-naive MAE (lag 12).
+    train, valid = y.iloc[:-h], y.to_numpy()[-h:]
+    scale = np.mean(np.abs(train.to_numpy()[12:] - train.to_numpy()[:-12]))
+    errors = np.array([
+        np.mean(np.abs(valid - clone(f).fit(None, train).forecast(h).to_numpy())) / scale
+        for _, f in _members()
+    ])
+    np.testing.assert_allclose(ensemble.validation_errors_, errors)
+    weights = (1 / errors) / np.sum(1 / errors)
+    np.testing.assert_allclose(ensemble.weights_, weights)
+    np.testing.assert_allclose(ensemble.forecast(3), _member_forecasts(y, 3) @ weights)
+    # Members are refitted on the whole history.
+    assert len(ensemble.named_forecasters_["snaive"].y_history_) == len(y)
+
+
+def test_panel_numpy_and_detected_period(y):
+    panel = np.column_stack([y.to_numpy(), 2 * y.to_numpy()[::-1]])
+    ensemble = EnsembleForecaster(_members()).fit(None, panel)
+    assert ensemble.seasonal_period_ == 12 and ensemble.seasonal_period_source_ == "detected"
+    forecast = ensemble.predict(np.empty((5, 0)))
+    assert forecast.shape == (5, 2)
+    expected = np.mean(
+        [clone(f).fit(None, panel).predict(np.empty((5, 0))) for _, f in _members()], axis=0
+    )
+    np.testing.assert_allclose(forecast, expected)
+
+
+def test_covariates_reach_the_members(y):
+    X = pd.DataFrame({"t": np.arange(len(y), dtype=float)}, index=y.index)
+    X_future = pd.DataFrame({"t": np.arange(len(y), len(y) + 3, dtype=float)},
+                            index=pd.date_range("1961-01", periods=3, freq="MS"))
+    members = [("arima", ARIMAForecaster(order=(1, 0, 0))),
+               ("snaive", NaiveForecaster(strategy="seasonal"))]
+    ensemble = EnsembleForecaster(members).fit(X, y)
+    arima = ARIMAForecaster(order=(1, 0, 0)).fit(X, y).predict(X_future)
+    snaive = NaiveForecaster(strategy="seasonal").fit(X, y).predict(X_future)
+    np.testing.assert_allclose(ensemble.predict(X_future), (arima + snaive) / 2)
+
+
+def test_quantiles_are_averaged(y):
+    ensemble = EnsembleForecaster(_members()).fit(None, y)
+    future = pd.DataFrame(index=pd.date_range("1961-01", periods=4, freq="MS"))
+    q = ensemble.predict_quantiles(future, quantiles=(0.1, 0.5, 0.9))
+    parts = [clone(f).fit(None, y).predict_quantiles(future, quantiles=(0.1, 0.5, 0.9))
+             for _, f in _members()]
+    np.testing.assert_allclose(q.to_numpy(), np.mean([p.to_numpy() for p in parts], axis=0))
+    interval = ensemble.predict_interval(future, coverage=0.8)
+    np.testing.assert_allclose(interval.to_numpy(), q.to_numpy()[:, [0, 2]])
+
+
+def test_quantiles_need_quantile_members(y):
+    members = [("lstm", LSTMForecaster(**TINY)), ("snaive", NaiveForecaster())]
+    ensemble = EnsembleForecaster(members).fit(None, y)
+    with pytest.raises(ValueError, match="Member 'lstm' gives no quantiles"):
+        ensemble.predict_interval(pd.DataFrame(index=pd.date_range("1961-01", periods=2,
+                                                                   freq="MS")))
+
+
+def test_update_moves_every_member(y):
+    ensemble = EnsembleForecaster(_members()).fit(None, y.iloc[:-6])
+    ensemble.update(None, y.iloc[-6:])
+    refit = EnsembleForecaster(_members()).fit(None, y)
+    # Naive members are the same after update as after a refit; Theta keeps
+    # its parameters but sees the new data.
+    for name in ("snaive", "drift"):
+        np.testing.assert_allclose(ensemble.named_forecasters_[name].forecast(3),
+                                   refit.named_forecasters_[name].forecast(3))
+    assert ensemble.forecast(1).index[0] == pd.Timestamp("1961-01-01")
+
+
+def test_grid_search_over_member_parameters(y):
+    ensemble = EnsembleForecaster([("naive", NaiveForecaster()), ("theta", ThetaForecaster())])
+    search = GridSearchCV(
+        ensemble, {"naive__strategy": ["last", "seasonal"]},
+        cv=ForecastSplitter(horizon=12, n_splits=2), scoring=mase_scorer,
+    ).fit(pd.DataFrame(index=y.index), y)
+    # Seasonal naive is far better than the last value on this series.
+    assert search.best_params_ == {"naive__strategy": "seasonal"}
+    assert clone(ensemble).get_params()["naive__strategy"] == "last"
+
+
+def test_save_and_load_with_a_neural_member(y, tmp_path):
+    members = [("lstm", LSTMForecaster(**TINY)), ("snaive", NaiveForecaster(strategy="seasonal"))]
+    ensemble = EnsembleForecaster(members).fit(None, y)
+    ensemble.save(tmp_path / "model")
+    assert (tmp_path / "model" / "lstm").is_dir()
+    loaded = EnsembleForecaster.load(tmp_path / "model")
+    np.testing.assert_allclose(loaded.forecast(5), ensemble.forecast(5))
+    with pytest.raises(ValueError, match="not a directory written by save"):
+        EnsembleForecaster.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [({"forecasters": []}, "non-empty list"),
+     ({"forecasters": [("a", "drop")]}, "at least one is required"),
+     ({"forecasters": [("a", object())]}, "must be a seqforecast forecaster"),
+     ({"aggregate": "mode"}, "aggregate"),
+     ({"weights": [1, -1]}, "non-negative"),
+     ({"weights": [1]}, "one per forecaster"),
+     ({"validation_horizon": 0}, "validation_horizon")],
+)
+def test_bad_parameters(y, params, match):
+    ensemble = EnsembleForecaster([("a", NaiveForecaster()), ("b", NaiveForecaster())])
+    with pytest.raises(ValueError, match=match):
+        ensemble.set_params(**params).fit(None, y)
+
+
+def test_make_ensemble_presets():
+    fast = make_ensemble("fast", horizon=12, seasonal_period=12, random_state=0)
+    assert [n for n, _ in fast.forecasters] == ["gru", "theta"]
+    assert fast.get_params()["gru__horizon"] == 12
+    assert fast.get_params()["theta__seasonal_period"] == 12
+    accurate = make_ensemble(random_state=0)
+    seeds = [f.random_state for _, f in accurate.forecasters if hasattr(f, "random_state")]
+    assert len(set(seeds)) == len(seeds)  # members differ by seed
+    with pytest.raises(ValueError, match="preset"):
+        make_ensemble("best")
+
+
+def test_weighted_on_a_ragged_panel_validates_on_long_series(y):
+    panel = pd.DataFrame({"long": y.to_numpy(), "short": np.r_[np.full(130, np.nan),
+                                                               y.to_numpy()[-14:]]},
+                         index=y.index)
+    ensemble = EnsembleForecaster(
+        [("snaive", NaiveForecaster(strategy="seasonal")), ("theta", ThetaForecaster())],
+        aggregate="weighted", validation_horizon=12,
+    ).fit(None, panel)
+    # The weights are those learned on the long series alone.
+    alone = EnsembleForecaster(
+        [("snaive", NaiveForecaster(strategy="seasonal")), ("theta", ThetaForecaster())],
+        aggregate="weighted", validation_horizon=12,
+    ).fit(None, panel[["long"]])
+    np.testing.assert_allclose(ensemble.weights_, alone.weights_)
+    assert ensemble.forecast(2).shape == (2, 2)

@@ -1,0 +1,161 @@
+"""The one owner of time: season detection, precedence and default windows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.signal import lfilter
+
+from seqforecast import (
+    ARIMAForecaster,
+    ETSForecaster,
+    NaiveForecaster,
+    ThetaForecaster,
+    detect_seasonal_period,
+)
+from seqforecast._time import default_horizon, resolve_seasonal_period
+from seqforecast.neural.forecaster import default_window
+
+
+def _seasonal(rng, n, m, noise=0.3, trend=0.05, walk=0.0):
+    """Level + trend + a random seasonal profile of period m + noise (+ a random walk)."""
+    t = np.arange(n)
+    profile = rng.normal(size=m)
+    season = profile[t % m] / profile.std()
+    return 10 + trend * t + season + noise * rng.normal(size=n) + walk * rng.normal(size=n).cumsum()
+
+
+@pytest.mark.parametrize(
+    ("what", "m", "n"),
+    [("quarterly", 4, 40), ("monthly", 12, 96), ("daily (weekly season)", 7, 140),
+     ("weekly (yearly season)", 52, 260), ("hourly (daily season)", 24, 504)],
+)
+def test_detects_known_period_in_noise_and_trend(what, m, n):
+    rng = np.random.default_rng(0)
+    found = [detect_seasonal_period(_seasonal(rng, n, m, walk=0.1)) for _ in range(20)]
+    # Signal-to-noise ratio about 3: found nearly always.
+    assert np.mean(np.asarray(found) == m) >= 0.85, (what, found)
+
+
+def test_detects_smooth_season_with_trend():
+    t = np.arange(144)
+    y = 100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
+    y = y + np.random.default_rng(1).normal(scale=1.0, size=len(t))
+    assert detect_seasonal_period(y) == 12
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda rng, n: rng.normal(size=n),  # white noise
+     lambda rng, n: rng.normal(size=n).cumsum(),  # random walk
+     lambda rng, n: 0.1 * np.arange(n) + rng.normal(size=n),  # trend + noise
+     lambda rng, n: lfilter([1], [1, -0.8], rng.normal(size=n))],  # AR(1)
+    ids=["white", "random-walk", "trend", "ar1"],
+)
+def test_no_season_rarely_reported(make):
+    rng = np.random.default_rng(2)
+    found = np.array([detect_seasonal_period(make(rng, 150)) for _ in range(100)])
+    assert np.mean(found != 1) <= 0.05
+
+
+def test_panel_pools_series():
+    # Each series alone is too noisy to show its season; together they do.
+    rng = np.random.default_rng(3)
+    n, m = 60, 12
+    profile = rng.normal(size=m)
+    t = np.arange(n)
+    panel = np.column_stack([
+        10 + 0.4 * profile[t % m] + rng.normal(size=n) for _ in range(100)
+    ])
+    single = [detect_seasonal_period(panel[:, i]) for i in range(10)]
+    assert single.count(12) < 10
+    assert detect_seasonal_period(panel) == 12
+    # Leading NaN (late starts) are allowed.
+    panel[:20, ::2] = np.nan
+    assert detect_seasonal_period(panel) == 12
+
+
+def test_prefers_the_season_over_its_multiples():
+    rng = np.random.default_rng(4)
+    y = _seasonal(rng, 400, 7, noise=0.1)
+    assert detect_seasonal_period(y) == 7
+
+
+def test_short_or_constant_series_have_no_season():
+    assert detect_seasonal_period(np.arange(6.0)) == 1
+    assert detect_seasonal_period(np.full(100, 3.0)) == 1
+    assert detect_seasonal_period(np.array([1.0, 2.0])) == 1
+
+
+def test_precedence_parameter_index_detected():
+    rng = np.random.default_rng(5)
+    y = _seasonal(rng, 96, 12)[:, None]
+    assert resolve_seasonal_period(4, pd.offsets.MonthBegin(), y) == (4, "parameter")
+    assert resolve_seasonal_period(None, pd.offsets.QuarterBegin(), y) == (4, "index")
+    assert resolve_seasonal_period(None, None, y) == (12, "detected")
+    # An integer index carries no frequency: detected.
+    assert resolve_seasonal_period(None, 1, y) == (12, "detected")
+
+
+@pytest.mark.parametrize("cls", [NaiveForecaster, ThetaForecaster, ETSForecaster,
+                                 ARIMAForecaster])
+def test_classical_forecasters_detect_the_season(cls):
+    rng = np.random.default_rng(6)
+    y = pd.Series(_seasonal(rng, 60, 4))  # RangeIndex: no frequency
+    params = {"strategy": "seasonal"} if cls is NaiveForecaster else {}
+    if cls is ARIMAForecaster:
+        params = {"max_p": 1, "max_q": 1, "max_P": 1, "max_Q": 1}
+    model = cls(**params).fit(None, y)
+    assert model.seasonal_period_ == 4
+    assert model.seasonal_period_source_ == "detected"
+    dated = y.set_axis(pd.date_range("2000-01", periods=60, freq="MS"))
+    model = cls(**params).fit(None, dated)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (12, "index")
+
+
+def test_seasonal_naive_uses_the_detected_period():
+    rng = np.random.default_rng(7)
+    y = _seasonal(rng, 48, 12, noise=0.05, trend=0.0)
+    forecast = NaiveForecaster(strategy="seasonal").fit(None, y).forecast(12)
+    np.testing.assert_allclose(forecast, y[-12:])
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "horizon"),
+    [(12, 126, 24), (4, 64, 8), (1, 41, 6), (7, 400, 14), (24, 1000, 48), (52, 500, 52),
+     (12, 40, 10), (1, 10, 2), (1, 3, 1)],
+)
+def test_default_horizon(m, n, horizon):
+    assert default_horizon(m, n) == horizon
+
+
+def test_default_window_never_two_values_for_real_data():
+    y = np.ones((126, 3))
+    assert default_window(1, y) == (6, 12)
+    assert default_window(12, y) == (24, 36)
+    assert default_window(4, y[:64]) == (8, 12)
+    # A given horizon keeps the tuned lookback rule; given values win.
+    assert default_window(12, y, horizon=18) == (18, 36)
+    assert default_window(12, y, horizon=3, lookback=5) == (3, 5)
+    # A long period: the lookback is capped at half the longest series.
+    assert default_window(168, np.ones((1000, 1))) == (168, 500)
+
+
+def test_neural_defaults_without_hints():
+    """A panel with a plain integer index and no hints: a real window, not (1, 2)."""
+    from seqforecast import LSTMForecaster
+
+    rng = np.random.default_rng(8)
+    panel = pd.DataFrame({f"s{i}": _seasonal(rng, 96, 12) for i in range(5)})
+    model = LSTMForecaster(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
+    model.fit(None, panel)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (12, "detected")
+    assert (model.horizon_, model.lookback_) == (24, 36)
+    # Forecasts beyond the horizon chain the network's outputs.
+    forecast = model.forecast(30)
+    assert forecast.shape == (30, 5) and forecast.index[0] == 96
+    assert np.all(np.isfinite(forecast.to_numpy()))
+    # Without a season: 6 steps, two horizons of lookback.
+    walk = pd.DataFrame(rng.normal(size=(60, 3)).cumsum(axis=0) + 50)
+    model = LSTMForecaster(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
+    model.fit(None, walk)
+    assert (model.seasonal_period_, model.horizon_, model.lookback_) == (1, 6, 12)
