@@ -30,6 +30,9 @@ CONFIGS = {
     # Neither horizon nor seasonal period given (detected from the data).
     "nohints": ("lstm", {"hints": False}),
     "gru_nohints": ("gru", {"hints": False}),
+    # Each window's loss weighted as MASE counts its series.
+    "mase_loss": ("lstm", {"loss_scale": "mase"}),
+    "gru_mase_loss": ("gru", {"loss_scale": "mase"}),
     "no_deseasonalize": ("lstm", {"deseasonalize": False}),
     "gru_no_deseasonalize": ("gru", {"deseasonalize": False}),
     "epochs100": ("lstm", {"max_epochs": 100}),

@@ -75,6 +75,9 @@ _DEVICES = ("cpu", "cuda", "auto")
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the size of the history.
 _BATCHES_PER_EPOCH = 20
+# Largest weight of a window's loss with loss_scale="mase", relative to the
+# median series: keeps near-constant series from taking over the gradient.
+_MAX_LOSS_WEIGHT = 10.0
 # Smallest scale a window may get, relative to the largest absolute value in
 # the history (1.0 for an all-zero history): keeps all-zero windows from
 # dividing by zero. Relative to the data only, so that multiplying the data
@@ -136,6 +139,30 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
+def _relative_naive_scale(y, period, floor):
+    """Seasonal-naive MAE of each series, over the median series' ratio to its level.
+
+    ``y`` is (n_rows, n_series) in training units. The lag is ``period`` for
+    series longer than it, else 1. Dividing by the median of
+    ``MAE / mean |y|`` over the series makes the weights of
+    ``loss_scale="mase"`` 1 for a typical window, so the learning rate keeps
+    its meaning.
+    """
+    n_obs = np.sum(~np.isnan(y), axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        seasonal = np.nanmean(np.abs(y[period:] - y[:-period]), axis=0) if period > 1 else None
+        one_step = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
+        level = np.nanmean(np.abs(y), axis=0)
+    scale = one_step if seasonal is None else np.where(n_obs > period, seasonal, one_step)
+    scale = np.where(np.isfinite(scale) & (scale > floor), scale, np.nan)
+    ratio = scale / np.maximum(level, floor)
+    typical = np.nanmedian(ratio) if np.isfinite(ratio).any() else 1.0
+    # Constant series (no naive error) get the typical scale.
+    scale = np.where(np.isfinite(scale), scale, typical * np.maximum(level, floor))
+    return scale / typical
+
+
 class _WindowDataset(torch.utils.data.Dataset):
     """Training or validation windows, served a whole batch at a time.
 
@@ -145,11 +172,13 @@ class _WindowDataset(torch.utils.data.Dataset):
     batch is copied: the windows themselves stay views of the panel.
     """
 
-    def __init__(self, windows, series_idx, target_start, scaler):
+    def __init__(self, windows, series_idx, target_start, scaler, series_scale=None):
         self.windows = windows
         self.series_idx = series_idx
         self.target_start = target_start
         self.scaler = scaler
+        # With loss_scale="mase": each series' MASE scale, relative to its level.
+        self.series_scale = series_scale
 
     def __len__(self):
         return len(self.series_idx)
@@ -158,7 +187,15 @@ class _WindowDataset(torch.utils.data.Dataset):
         batch = self.windows.batch(self.series_idx[indices], self.target_start[indices])
         inputs, loc, scale = self.scaler.inputs(batch, self.series_idx[indices])
         target = (batch.future - loc) / scale  # -> (B, T)
-        return inputs, torch.from_numpy(target[:, :, None].astype(np.float32))
+        target = target[:, :, None]  # -> (B, T, 1)
+        if self.series_scale is not None:
+            # A second channel weights each window's loss: its error in data
+            # units over its series' seasonal-naive error (as MASE counts it).
+            weight = np.abs(scale) / self.series_scale[self.series_idx[indices]][:, None]
+            weight = np.minimum(weight, _MAX_LOSS_WEIGHT)
+            target = np.concatenate([target, np.broadcast_to(weight[:, :, None],
+                                                             target.shape)], axis=2)
+        return inputs, torch.from_numpy(target.astype(np.float32))
 
     def order(self, generator=None):
         """Positions of the windows of one epoch: shuffled with a ``generator``."""
@@ -311,6 +348,18 @@ class WindowNet(NeuralNet):
         generator = self.generator if training else None
         return _Batches(dataset, self.batch_size, generator)
 
+    def get_loss(self, y_pred, y_true, *args, **kwargs):
+        if y_true.shape[-1] == 2:
+            # Weighted windows (loss_scale="mase"): the L1 and pinball losses
+            # are positively homogeneous, so loss(w * pred, w * target) is the
+            # w-weighted loss; the square root for the squared error.
+            y_true, weight = y_true[..., :1], y_true[..., 1:].to(y_pred.device)
+            if isinstance(self.criterion_, torch.nn.MSELoss):
+                weight = weight.sqrt()
+            y_true = y_true.to(y_pred.device)
+            return super().get_loss(y_pred * weight, y_true * weight, *args, **kwargs)
+        return super().get_loss(y_pred, y_true, *args, **kwargs)
+
     def get_split_datasets(self, X, y=None, **fit_params):
         # X is already a _WindowDataset; skorch's own split would take the
         # earliest windows, so validation comes through train_split only.
@@ -387,6 +436,13 @@ class RNNForecaster(BaseForecaster):
         median. "gaussian" predicts a mean and a scale with the Gaussian
         negative log-likelihood; ``predict`` returns the mean. Both enable
         :meth:`predict_quantiles` and :meth:`predict_interval`.
+    loss_scale : {"window", "mase"}, default="window"
+        What a unit of loss is. "window": the error in units of each
+        window's scale, so every window counts alike (relative errors, as
+        sMAPE counts them). "mase": each window's loss is multiplied by its
+        scale over its series' in-sample seasonal-naive error (the scale of
+        MASE), capped at 10 times that of the median series, so smooth series
+        weigh as much as MASE makes them. Not with ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Quantiles learned with ``loss="quantile"``; other quantiles asked at
         predict time are interpolated linearly between them (asking outside
@@ -501,6 +557,7 @@ class RNNForecaster(BaseForecaster):
         deseasonalize=True,
         seasonal_period=None,
         loss="mae",
+        loss_scale="window",
         quantiles=_DEFAULT_QUANTILES,
         min_observed=None,
         stride=1,
@@ -529,6 +586,7 @@ class RNNForecaster(BaseForecaster):
         self.deseasonalize = deseasonalize
         self.seasonal_period = seasonal_period
         self.loss = loss
+        self.loss_scale = loss_scale
         self.quantiles = quantiles
         self.min_observed = min_observed
         self.stride = stride
@@ -586,6 +644,12 @@ class RNNForecaster(BaseForecaster):
         choice("cell", _CELLS)
         choice("strategy", _STRATEGIES)
         choice("scaling", _SCALINGS)
+        choice("loss_scale", ("window", "mase"))
+        if self.loss_scale == "mase" and self.loss == "gaussian":
+            raise ValueError(
+                "loss_scale='mase' weights the loss of each window, which the Gaussian "
+                "likelihood does not allow; use loss='mae', 'mse' or 'quantile'."
+            )
         choice("loss", tuple(_LOSSES))
         choice("device", _DEVICES)
         choice("bidirectional", (True, False))
@@ -679,7 +743,10 @@ class RNNForecaster(BaseForecaster):
             if self.windows_per_epoch is not None
             else _BATCHES_PER_EPOCH * self.batch_size
         )
-        train = _WindowDataset(windows, series_idx, target_start, self.scaler_)
+        series_scale = None
+        if self.loss_scale == "mase":
+            series_scale = _relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
+        train = _WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
         valid = None
         if self.early_stopping:
             full = SlidingWindow(
@@ -691,7 +758,8 @@ class RNNForecaster(BaseForecaster):
             )
             v_series = np.flatnonzero(observed >= self.min_observed_)
             valid = _WindowDataset(
-                full, v_series, np.full(len(v_series), n_train_rows), self.scaler_
+                full, v_series, np.full(len(v_series), n_train_rows), self.scaler_,
+                series_scale,
             )
 
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
