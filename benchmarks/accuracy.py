@@ -46,8 +46,10 @@ CLASSICAL = ("snaive", "arima", "ets", "theta")
 NEURAL = ("rnn", "lstm", "gru")
 ENSEMBLE_SEEDS = (0, 1, 2)
 # "gru+theta": the mean of the GRU's and Theta's forecasts, the classic
-# combination of a learned and a statistical forecast.
-DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta")
+# combination of a learned and a statistical forecast; "preset-fast" and
+# "preset-accurate": the package's make_ensemble presets.
+PRESETS = ("preset-fast", "preset-accurate")
+DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta", *PRESETS)
 
 
 def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
@@ -72,6 +74,10 @@ def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
         return sf.ETSForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
     if name == "theta":
         return sf.ThetaForecaster(seasonal_period=period, n_jobs=n_jobs, verbose=True)
+    if name in PRESETS:
+        hint = {} if horizon is None else {"horizon": horizon, "seasonal_period": period}
+        return sf.make_ensemble(name.removeprefix("preset-"), random_state=seed,
+                                n_jobs=None, **hint)
     neural = {"rnn": lambda: sf.RNNForecaster(cell="rnn"), "lstm": sf.LSTMForecaster,
               "gru": sf.GRUForecaster}[name]()
     return neural.set_params(horizon=horizon, seasonal_period=period, random_state=seed)

@@ -338,3 +338,52 @@ def test_early_stopping_warns_when_still_improving_or_never_improving():
         f = GRUForecaster(max_epochs=8, early_stopping=3, lr=30.0, clip_grad_norm=None,
                           **ES_SMALL).fit(None, _wavy())
     assert f.best_epoch_ == 1
+
+
+def test_mase_loss_scale_by_hand():
+    from seqforecast.neural.forecaster import _relative_naive_scale
+
+    t = np.arange(48, dtype=float)
+    smooth = 100 + t  # one-step naive MAE 1 at level ~124
+    rough = 100 + 10 * (t % 2)  # naive MAE 10 at level 105
+    y = np.column_stack([smooth, rough, rough])
+    scale = _relative_naive_scale(y, 1, 1e-8)
+    ratios = np.array([1 / np.mean(smooth), 10 / np.mean(rough), 10 / np.mean(rough)])
+    np.testing.assert_allclose(scale, np.array([1.0, 10.0, 10.0]) / np.median(ratios))
+    # Seasonal lag: the seasonal naive error of a purely seasonal series is 0,
+    # so it falls back to the typical scale times its level.
+    seasonal = np.tile([1.0, 2.0, 3.0, 4.0], 12)
+    s2 = _relative_naive_scale(np.column_stack([seasonal, rough]), 4, 1e-8)
+    assert np.isfinite(s2).all()
+
+
+@pytest.mark.parametrize("loss", ["mae", "mse", "quantile"])
+def test_weighted_loss_equals_the_weighted_mean(loss):
+    f = LSTMForecaster(loss=loss, loss_scale="mase", horizon=3, lookback=6, **TINY)
+    y = load_airpassengers().astype(float)
+    f.fit(None, y)
+    torch.manual_seed(0)
+    n_out = f._n_outputs()
+    y_pred = torch.randn(5, 3, n_out)
+    target = torch.randn(5, 3, 1)
+    weight = torch.rand(5, 1, 1).expand(5, 3, 1) * 3
+    got = f.net_.get_loss(y_pred, torch.cat([target, weight], dim=2))
+    if loss == "mae":
+        expected = (weight * (y_pred - target).abs()).mean()
+    elif loss == "mse":
+        expected = (weight * (y_pred - target) ** 2).mean()
+    else:
+        q = torch.as_tensor(f.quantiles_, dtype=torch.float32)
+        error = target - y_pred
+        expected = (weight * torch.maximum(q * error, (q - 1) * error)).mean()
+    torch.testing.assert_close(got, expected)
+
+
+def test_mase_loss_scale_trains_and_rejects_gaussian():
+    y = load_airpassengers().astype(float)
+    f = LSTMForecaster(loss_scale="mase", horizon=12, **TINY).fit(None, y)
+    assert np.all(np.isfinite(f.forecast(12)))
+    with pytest.raises(ValueError, match="loss_scale='mase'"):
+        LSTMForecaster(loss="gaussian", loss_scale="mase", **TINY).fit(None, y)
+    with pytest.raises(ValueError, match="loss_scale"):
+        LSTMForecaster(loss_scale="relative", **TINY).fit(None, y)
