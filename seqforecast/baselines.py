@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from seqforecast import _autoarima
 from seqforecast._checks import check_bool, check_choice
 from seqforecast._progress import progress_bar
+from seqforecast._seasonal import SeasonalProfile
 from seqforecast.base import BaseForecaster
 
 __all__ = ["ARIMAForecaster", "ETSForecaster", "NaiveForecaster", "ThetaForecaster"]
@@ -741,6 +742,15 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     seasonal_period : int or None, default=None
         Season length; None: from the frequency of the time index, else detected from the data
         (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
+    deseasonalize : bool, default=False
+        Seasonally adjust before fitting, as the Theta method and the M4
+        competition's benchmarks do: each series whose autocorrelation at
+        the seasonal lag passes the 90 % test is divided by its classical
+        multiplicative seasonal indices (other series, short ones and those
+        not of one strict sign, are left as they are), the model is fitted
+        without a seasonal component, and its forecasts and quantiles are
+        multiplied back. Works for any series length, where
+        ``seasonal="mul"`` needs two full seasons in every series.
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
         ``trend``, ``damped_trend`` and ``seasonal`` are then ignored.
@@ -801,6 +811,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         damped_trend=False,
         seasonal=None,
         seasonal_period=None,
+        deseasonalize=False,
         auto=True,
         n_jobs=None,
         verbose=False,
@@ -810,6 +821,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         self.damped_trend = damped_trend
         self.seasonal = seasonal
         self.seasonal_period = seasonal_period
+        self.deseasonalize = deseasonalize
         self.auto = auto
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -821,8 +833,14 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         check_bool("damped_trend", self.damped_trend)
         check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
         check_bool("auto", self.auto)
+        check_bool("deseasonalize", self.deseasonalize)
         _check_n_jobs(self.n_jobs)
         check_bool("verbose", self.verbose)
+        if self.deseasonalize and self.seasonal is not None and not self.auto:
+            raise ValueError(
+                f"deseasonalize=True removes the season before fitting, so the model has "
+                f"no seasonal component; got seasonal={self.seasonal!r}: use seasonal=None."
+            )
         if self.auto:
             return 1, "ETSForecaster(auto=True)"
         if self.damped_trend and self.trend is None:
@@ -841,6 +859,14 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             return 2, f"trend={self.trend!r}"
         return 1, "ETSForecaster"
 
+    def _model_period(self):
+        """Period the ETS models see: 1 once the data are seasonally adjusted."""
+        return 1 if self.deseasonalize else self.seasonal_period_
+
+    def _adjusted(self, y, start_row=0):
+        """``y`` divided by the seasonal factors of its rows."""
+        return y / self.profile_.at(start_row, len(y))
+
     def _fit(self, y, X):
         spec = {
             "error": self.error,
@@ -848,6 +874,10 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             "damped_trend": bool(self.damped_trend),
             "seasonal": self.seasonal,
         }
+        self.profile_ = SeasonalProfile(
+            y, self.seasonal_period_ if self.deseasonalize else 1
+        )
+        y = self._adjusted(y)
         tasks = [yi for yi, _ in self._series_tasks(y, None)]
         if not self.auto and "mul" in (self.error, self.trend, self.seasonal):
             for i, yi in enumerate(tasks):
@@ -859,7 +889,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                     )
         fits = _map_series(
             _fit_ets_series,
-            [(yi, spec, self.seasonal_period_, self.auto) for yi in tasks],
+            [(yi, spec, self._model_period(), self.auto) for yi in tasks],
             self.n_jobs,
             self.verbose,
             "ETS",
@@ -881,13 +911,14 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = np.asarray(results.forecast(n_steps))
-        return out
+        return out * self.profile_.at(len(self.y_history_), n_steps)
 
     def _update(self, y, X):
         # Run each fitted model, parameters unchanged, over its extended
         # history (``y_history_`` already holds the new rows).
         models = []
-        for i, (history, _) in enumerate(self._series_tasks(self.y_history_, None)):
+        adjusted = self._adjusted(self.y_history_)
+        for i, (history, _) in enumerate(self._series_tasks(adjusted, None)):
             spec = self.specs_[i]
             if "mul" in (spec["error"], spec["trend"], spec["seasonal"]) and np.any(
                 history <= 0
@@ -898,7 +929,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                     "components, which need strictly positive data; refit the "
                     "forecaster (it then considers additive models) instead of updating."
                 )
-            model = _ets_model(history, self.specs_[i], self.seasonal_period_)
+            model = _ets_model(history, self.specs_[i], self._model_period())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 models.append(model.smooth(self.models_[i].params))
@@ -914,12 +945,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``alpha = 2 * min(q, 1 - q)``; the median is the point forecast.
         """
         out = np.empty((n_steps, len(self.models_), len(quantiles)))
-        tasks = self._series_tasks(self.y_history_, None)
+        tasks = self._series_tasks(self._adjusted(self.y_history_), None)
         for i, ((history, _), results) in enumerate(zip(tasks, self.models_, strict=True)):
             # statsmodels' prediction results need pandas data (with numpy
             # data they fail on ``predicted_mean.index``): run the fitted
             # parameters over the same history held in a Series.
-            model = _ets_model(pd.Series(history), self.specs_[i], self.seasonal_period_)
+            model = _ets_model(pd.Series(history), self.specs_[i], self._model_period())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = model.smooth(results.params)
@@ -932,7 +963,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 lambda alpha, pred=pred: np.asarray(pred.pred_int(alpha)),
                 quantiles,
             )
-        return out
+        return out * self.profile_.at(len(self.y_history_), n_steps)[:, :, None]
 
 
 # ------------------------------------------------------------------- Theta

@@ -597,3 +597,29 @@ def test_verbose_shows_progress_over_series_and_changes_nothing(model, name, cap
     np.testing.assert_array_equal(loud, quiet)
     with pytest.raises(ValueError, match="verbose"):
         clone(model).set_params(verbose="yes").fit(None, y)
+
+
+def test_ets_deseasonalize_by_hand():
+    from seqforecast._seasonal import SeasonalProfile
+    from seqforecast.datasets import load_airpassengers
+
+    y = load_airpassengers().astype(float)
+    model = ETSForecaster(auto=False, trend="add", damped_trend=True, deseasonalize=True)
+    forecast = model.fit(None, y).forecast(15)
+    values = y.to_numpy()[:, None]
+    profile = SeasonalProfile(values, 12)
+    assert not np.allclose(profile.factors, 1)  # AirPassengers passes the test
+    adjusted = values[:, 0] / profile.at(0, len(values))[:, 0]
+    res = ETSModel(adjusted, error="add", trend="add", damped_trend=True).fit(disp=False)
+    expected = np.asarray(res.forecast(15)) * profile.at(len(values), 15)[:, 0]
+    np.testing.assert_allclose(forecast.to_numpy(), expected, rtol=1e-6)
+    # Quantiles are multiplied back too: the median is the point forecast.
+    future = pd.DataFrame(index=forecast.index)
+    q = model.predict_quantiles(future, quantiles=(0.1, 0.5, 0.9))
+    np.testing.assert_allclose(q[0.5].to_numpy(), expected, rtol=1e-6)
+    assert np.all(q[0.1] < q[0.9])
+    # A short series (under two seasons) is left as it is and still fitted.
+    short = ETSForecaster(auto=False, trend="add", deseasonalize=True).fit(None, y.iloc[:20])
+    assert np.allclose(short.profile_.factors, 1)
+    with pytest.raises(ValueError, match="seasonal=None"):
+        ETSForecaster(auto=False, seasonal="mul", deseasonalize=True).fit(None, y)

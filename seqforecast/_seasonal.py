@@ -1,0 +1,55 @@
+"""Multiplicative seasonal adjustment shared by the neural forecasters and ETS.
+
+Torch-free, so the classical side can use it without loading torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SeasonalProfile"]
+
+
+class SeasonalProfile:
+    """Per-series multiplicative seasonal factors, removed before modelling.
+
+    As in ES-RNN (and the Theta method), each series whose autocorrelation at
+    the seasonal lag passes the usual 90 % test is divided by its classical
+    multiplicative seasonal indices (``statsmodels``' ``seasonal_decompose``
+    over its observed part); the network learns what remains and its
+    forecasts are multiplied back (as the
+    model's). A strictly negative series gets the
+    factors of its absolute values. Series that are short (less than two
+    seasons and one point), not of one strict sign, constant or not seasonal keep
+    factors of 1. Factors are stored by panel row modulo the period, so they
+    extend to any future row.
+    """
+
+    def __init__(self, y, period):
+        n_rows, n_series = y.shape
+        self.factors = np.ones((max(period, 1), n_series))
+        if period < 2:
+            return
+        from statsmodels.tsa.seasonal import seasonal_decompose
+        from statsmodels.tsa.stattools import acf
+
+        n_obs = np.sum(~np.isnan(y), axis=0)
+        for s in range(n_series):
+            first = n_rows - n_obs[s]
+            values = y[first:, s]
+            if np.all(values < 0):
+                values = -values  # the same factors for -y as for y
+            if len(values) < 2 * period + 1 or np.any(values <= 0) or np.ptp(values) == 0:
+                continue
+            r = acf(values, nlags=period, fft=False)
+            limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
+            if abs(r[period]) <= limit:
+                continue
+            seasonal = seasonal_decompose(values, model="multiplicative", period=period)
+            rows = (first + np.arange(period)) % period
+            self.factors[rows, s] = seasonal.seasonal[:period]
+
+    def at(self, start_row, n_rows):
+        """Factors of panel rows ``start_row .. start_row + n_rows - 1``."""
+        rows = (start_row + np.arange(n_rows)) % len(self.factors)
+        return self.factors[rows]  # -> (n_rows, n_series)
