@@ -56,3 +56,16 @@ def test_interval_runner_scores_match_the_metrics(tmp_path):
         msis(data.y_test, lower, upper, y_train=data.y_train, seasonal_period=4), abs=1e-3)
     with pytest.raises(SystemExit):
         intervals.main(["--category", "monthly", "--coverage", "95", "--out", str(tmp_path)])
+
+
+def test_accuracy_runner_without_hints(tmp_path):
+    """--no-hints: the models detect the season themselves (quarterly: 4)."""
+    code = accuracy.main(["--category", "quarterly", "--models", "snaive", "--no-hints",
+                          "--n-series", "40", "--seed", "0", "--out", str(tmp_path)])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "m3_quarterly_n40_seed0_nohints.csv")
+    data = load_m3("quarterly", n_series=40, random_state=0)
+    model = accuracy.make_model("snaive", horizon=8, period=4, seed=0, n_jobs=1, hints=False)
+    forecast = model.fit(None, data.y_train).predict(pd.DataFrame(index=data.y_test.index))
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (4, "detected")
+    assert table.loc[0, "smape"] == pytest.approx(smape(data.y_test, forecast), abs=1e-3)
