@@ -101,6 +101,38 @@ def _bounds_from_intervals(point, interval, quantiles):
     return out
 
 
+# Beyond this magnitude the squares that the statsmodels models (and the naive
+# variance) compute overflow float64: such a series is divided by a power of
+# two, which is exact in floating point, before its model sees it, and the
+# forecasts are multiplied back. Ordinary series are left exactly as they are.
+_HUGE = 1e100
+
+
+def _huge_scale(y):
+    """Per-series divisor of ``y`` (n, n_series): 1, or a power of two for huge series."""
+    peak = np.nanmax(np.abs(y), axis=0)
+    scale = np.ones(y.shape[1])
+    huge = peak > _HUGE
+    scale[huge] = np.ldexp(1.0, np.frexp(peak[huge])[1] - 1)  # peak / scale in [1, 2)
+    return scale
+
+
+def _check_finite(forecaster, values, what):
+    """Raise a clear ValueError when a model's output overflowed (inf or NaN)."""
+    values = np.asarray(values, dtype=np.float64)
+    if np.isfinite(values).all():
+        return values
+    bad = np.argwhere(~np.isfinite(values))[0]
+    series = int(bad[1]) if values.ndim > 1 else 0
+    peak = np.nanmax(np.abs(forecaster.y_history_))
+    raise ValueError(
+        f"{type(forecaster).__name__} computed non-finite {what} for series "
+        f"{forecaster._series_label(series)!r} (step {int(bad[0]) + 1}): the arithmetic "
+        f"overflowed float64 on a history with values up to {peak:.3g}. Divide y by a "
+        "constant before fitting and multiply the forecasts back."
+    )
+
+
 class _PerSeriesMixin:
     """Bookkeeping shared by the forecasters that fit one model per series."""
 
@@ -118,6 +150,11 @@ class _PerSeriesMixin:
             start = _observed_start(y[:, i])
             tasks.append((y[start:, i], None if X is None else X[start:]))
         return tasks
+
+    def _y_scale(self):
+        """Per-series divisor the models saw (see ``_huge_scale``)."""
+        scale = getattr(self, "y_scale_", None)
+        return np.ones(self.n_series_) if scale is None else scale
 
     def _raise_failures(self, outputs, what):
         for i, out in enumerate(outputs):
@@ -193,13 +230,21 @@ class NaiveForecaster(BaseForecaster):
         return self
 
     def _predict(self, n_steps, X):
+        with np.errstate(over="ignore", invalid="ignore"):
+            point = self._point(n_steps)
+        return _check_finite(self, point, "forecasts")
+
+    def _point(self, n_steps):
         y = self.y_history_
         last = y[-1]
         steps = np.arange(1, n_steps + 1)[:, None]
         if self.strategy == "last":
             return np.repeat(last[None, :], n_steps, axis=0)
         if self.strategy == "mean":
-            return np.repeat(np.nanmean(y, axis=0)[None, :], n_steps, axis=0)
+            # The mean of the series divided by its (power of two) scale: the
+            # sum of values near 1e308 would overflow.
+            scale = _huge_scale(y)
+            return np.repeat((np.nanmean(y / scale, axis=0) * scale)[None, :], n_steps, axis=0)
         if self.strategy == "drift":
             n_obs = np.sum(~np.isnan(y), axis=0)
             first = y[len(y) - n_obs, np.arange(y.shape[1])]
@@ -229,7 +274,13 @@ class NaiveForecaster(BaseForecaster):
             residuals, dof = values - values.mean(), n - 1
         if dof < 1:
             return np.nan
-        return float(np.sqrt(np.sum(residuals**2) / dof))
+        if not np.isfinite(residuals).all():  # differences beyond float64
+            return np.inf
+        # Squares of residuals near 1e200 overflow (and near 1e-200 vanish):
+        # sum them divided by a power of two near the largest, which is exact.
+        peak = np.max(np.abs(residuals)) if len(residuals) else 0.0
+        scale = np.ldexp(1.0, np.frexp(peak)[1] - 1) if 0 < peak < np.inf else 1.0
+        return float(np.sqrt(np.sum((residuals / scale) ** 2) / dof) * scale)
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         """Normal quantiles with the analytic standard errors of FPP3 section 5.5.
@@ -241,6 +292,12 @@ class NaiveForecaster(BaseForecaster):
         """
         point = self._predict(n_steps, X)
         h = np.arange(1, n_steps + 1, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._naive_quantiles(point, h, quantiles)
+        return _check_finite(self, out, "prediction intervals")
+
+    def _naive_quantiles(self, point, h, quantiles):
+        n_steps = len(point)
         z = norm.ppf(quantiles)
         out = np.empty((n_steps, self.n_series_, len(z)))
         for i in range(self.n_series_):
@@ -553,7 +610,10 @@ sarimax.SARIMAX`.
             "max_order": self.max_order,
             "maxiter": self.maxiter,
         }
-        tasks = [(yi, Xi, spec, settings) for yi, Xi in self._series_tasks(y, X)]
+        self.y_scale_ = _huge_scale(y)
+        tasks = [
+            (yi, Xi, spec, settings) for yi, Xi in self._series_tasks(y / self.y_scale_, X)
+        ]
         fits = _map_series(_fit_arima_series, tasks, self.n_jobs, self.verbose, "ARIMA")
         self._raise_failures(fits, "an ARIMA model" if spec is None else _arima_name(spec))
         # Warnings raised in worker processes would be lost: warn here.
@@ -585,7 +645,7 @@ sarimax.SARIMAX`.
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = results.forecast(n_steps, exog=X)
-        return out
+        return _check_finite(self, out * self._y_scale(), "forecasts")
 
     # Pickle each model as its data and parameters, and filter it again on
     # loading: the state is a few KB per series instead of a statsmodels
@@ -619,7 +679,7 @@ sarimax.SARIMAX`.
 
     def _update(self, y, X):
         self.models_ = [
-            _autoarima.extend_results(results, y[:, i], X)
+            _autoarima.extend_results(results, y[:, i] / self._y_scale()[i], X)
             for i, results in enumerate(self.models_)
         ]
 
@@ -634,8 +694,8 @@ sarimax.SARIMAX`.
             forecast = results.get_forecast(n_steps, exog=X)
             mean = np.asarray(forecast.predicted_mean)
             se = np.asarray(forecast.se_mean)
-            out[:, i, :] = mean[:, None] + se[:, None] * z[None, :]
-        return out
+            out[:, i, :] = (mean[:, None] + se[:, None] * z[None, :]) * self._y_scale()[i]
+        return _check_finite(self, out, "prediction intervals")
 
 
 # --------------------------------------------------------------------- ETS
@@ -671,6 +731,23 @@ def _ets_candidates(y, m):
 
 def _ets_model(y, spec, m):
     return ETSModel(y, seasonal_periods=m if spec["seasonal"] else None, **spec)
+
+
+def _feasible_spec(y, spec, m):
+    """The nearest model to ``spec`` that series ``y`` can take.
+
+    Multiplicative components become additive on data that are not strictly
+    positive; the seasonal component is dropped with less than two full
+    seasons (or no period); the trend with fewer than two points.
+    """
+    spec = dict(spec)
+    if np.any(y <= 0):
+        spec.update({k: "add" for k in ("error", "trend", "seasonal") if spec[k] == "mul"})
+    if spec["seasonal"] is not None and (m < 2 or len(y) < 2 * m):
+        spec["seasonal"] = None
+    if spec["trend"] is not None and len(y) < 2:
+        spec.update(trend=None, damped_trend=False)
+    return spec
 
 
 def _fit_ets_series(y, spec, m, auto):
@@ -751,6 +828,13 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         without a seasonal component, and its forecasts and quantiles are
         multiplied back. Works for any series length, where
         ``seasonal="mul"`` needs two full seasons in every series.
+    fallback : bool, default=False
+        With ``auto=False``, give a series that cannot take the requested
+        model the nearest one it can (additive instead of multiplicative
+        components on data that are not strictly positive, no seasonal
+        component with less than two full seasons or no seasonal period)
+        instead of raising; ``specs_`` records what each series got. For
+        fixed models inside ensembles that must fit any panel.
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
         ``trend``, ``damped_trend`` and ``seasonal`` are then ignored.
@@ -812,6 +896,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         seasonal=None,
         seasonal_period=None,
         deseasonalize=False,
+        fallback=False,
         auto=True,
         n_jobs=None,
         verbose=False,
@@ -822,6 +907,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         self.seasonal = seasonal
         self.seasonal_period = seasonal_period
         self.deseasonalize = deseasonalize
+        self.fallback = fallback
         self.auto = auto
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -834,6 +920,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
         check_bool("auto", self.auto)
         check_bool("deseasonalize", self.deseasonalize)
+        check_bool("fallback", self.fallback)
         _check_n_jobs(self.n_jobs)
         check_bool("verbose", self.verbose)
         if self.deseasonalize and self.seasonal is not None and not self.auto:
@@ -843,6 +930,10 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             )
         if self.auto:
             return 1, "ETSForecaster(auto=True)"
+        if self.fallback:
+            if self.damped_trend and self.trend is None:
+                raise ValueError("damped_trend=True needs a trend; got trend=None.")
+            return 1, "ETSForecaster(fallback=True)"
         if self.damped_trend and self.trend is None:
             raise ValueError("damped_trend=True needs a trend; got trend=None.")
         if self.seasonal is not None:
@@ -878,8 +969,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
         y = self._adjusted(y)
-        tasks = [yi for yi, _ in self._series_tasks(y, None)]
-        if not self.auto and "mul" in (self.error, self.trend, self.seasonal):
+        self.y_scale_ = _huge_scale(y)
+        tasks = [yi for yi, _ in self._series_tasks(y / self.y_scale_, None)]
+        specs = [spec] * len(tasks)
+        if self.fallback and not self.auto:
+            specs = [_feasible_spec(yi, spec, self._model_period()) for yi in tasks]
+        elif not self.auto and "mul" in (self.error, self.trend, self.seasonal):
             for i, yi in enumerate(tasks):
                 if np.any(yi <= 0):
                     raise ValueError(
@@ -889,7 +984,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                     )
         fits = _map_series(
             _fit_ets_series,
-            [(yi, spec, self._model_period(), self.auto) for yi in tasks],
+            [(yi, spec_i, self._model_period(), self.auto)
+             for yi, spec_i in zip(tasks, specs, strict=True)],
             self.n_jobs,
             self.verbose,
             "ETS",
@@ -911,13 +1007,14 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = np.asarray(results.forecast(n_steps))
-        return out * self.profile_.at(len(self.y_history_), n_steps)
+        out = out * self._y_scale() * self.profile_.at(len(self.y_history_), n_steps)
+        return _check_finite(self, out, "forecasts")
 
     def _update(self, y, X):
         # Run each fitted model, parameters unchanged, over its extended
         # history (``y_history_`` already holds the new rows).
         models = []
-        adjusted = self._adjusted(self.y_history_)
+        adjusted = self._adjusted(self.y_history_) / self._y_scale()
         for i, (history, _) in enumerate(self._series_tasks(adjusted, None)):
             spec = self.specs_[i]
             if "mul" in (spec["error"], spec["trend"], spec["seasonal"]) and np.any(
@@ -945,7 +1042,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``alpha = 2 * min(q, 1 - q)``; the median is the point forecast.
         """
         out = np.empty((n_steps, len(self.models_), len(quantiles)))
-        tasks = self._series_tasks(self._adjusted(self.y_history_), None)
+        tasks = self._series_tasks(self._adjusted(self.y_history_) / self._y_scale(), None)
         for i, ((history, _), results) in enumerate(zip(tasks, self.models_, strict=True)):
             # statsmodels' prediction results need pandas data (with numpy
             # data they fail on ``predicted_mean.index``): run the fitted
@@ -962,8 +1059,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 np.asarray(pred.predicted_mean),
                 lambda alpha, pred=pred: np.asarray(pred.pred_int(alpha)),
                 quantiles,
-            )
-        return out * self.profile_.at(len(self.y_history_), n_steps)[:, :, None]
+            ) * self._y_scale()[i]
+        out = out * self.profile_.at(len(self.y_history_), n_steps)[:, :, None]
+        return _check_finite(self, out, "prediction intervals")
 
 
 # ------------------------------------------------------------------- Theta
@@ -1097,10 +1195,11 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
 
     def _fit(self, y, X):
         m = self.seasonal_period_
+        self.y_scale_ = _huge_scale(y)
         tasks = [
             # Classical decomposition needs two full seasons.
             (yi, m, self.deseasonalize and m > 1 and len(yi) >= 2 * m, self.use_test, self.method)
-            for yi, _ in self._series_tasks(y, None)
+            for yi, _ in self._series_tasks(y / self.y_scale_, None)
         ]
         self.models_ = _map_series(_fit_theta_series, tasks, self.n_jobs, self.verbose, "Theta")
         return self
@@ -1109,7 +1208,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = np.asarray(results.forecast(n_steps, theta=self.theta))
-        return out
+        return _check_finite(self, out * self._y_scale(), "forecasts")
 
     def _update(self, y, X):
         # ``y_history_`` already holds the new rows.
@@ -1129,6 +1228,15 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
             if isinstance(results, _ConstantForecast):
                 out[:, i, :] = point[:, None]
                 continue
+            n_obs = int(np.sum(~np.isnan(self.y_history_[:, i])))
+            if n_obs < 3:
+                # statsmodels estimates the error variance from an MA(1) fit
+                # of the differences, which fails (IndexError) on one value.
+                raise ValueError(
+                    f"Series {self._series_label(i)!r} has {n_obs} observations; prediction "
+                    "intervals of the Theta method need at least 3 to estimate the variance "
+                    "of its forecast errors."
+                )
             out[:, i, :] = _bounds_from_intervals(
                 point,
                 lambda alpha, res=results: np.asarray(
@@ -1136,4 +1244,4 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
                 ),
                 quantiles,
             )
-        return out
+        return _check_finite(self, out * self._y_scale()[None, :, None], "prediction intervals")

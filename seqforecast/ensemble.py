@@ -403,47 +403,68 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
 
 
 def make_ensemble(preset="accurate", *, random_state=0, n_jobs=None, **params):
-    """A ready-made :class:`EnsembleForecaster`.
+    """A ready-made :class:`EnsembleForecaster`: recurrent networks, Theta and damped ETS.
+
+    Both presets give a third of the weight to each of three different
+    kinds of forecaster: global recurrent networks (one model for all
+    series), the Theta method, and damped-trend exponential smoothing with a
+    multiplicative season (one model per series; a series that cannot take
+    that model gets the nearest one it can, ``ETSForecaster(fallback=True)``).
+    They were chosen on the validation splits of the four M3 categories
+    (the last horizon of each training series; ``python -m
+    benchmarks.combine``), where the three kinds err differently enough that
+    their mean beat every member and every pair (benchmarks/README.md).
 
     Parameters
     ----------
     preset : {"accurate", "fast"}, default="accurate"
-        ``"accurate"``: the most accurate combination measured on the M3
-        validation splits (benchmarks/README.md): PLACEHOLDER.
-        ``"fast"``: the mean of a GRU and Theta.
+        ``"accurate"``: four networks (GRU and LSTM, two seeds each) sharing
+        the neural third, so no single training run decides it.
+        ``"fast"``: one GRU.
     random_state : int or None, default=0
-        Seed of the neural members (each member gets its own, derived from
-        it).
+        Seed of the neural members (each gets its own, derived from it).
     n_jobs : int or None, default=None
         Members fitted in parallel.
     **params
         Set on every neural member (for example ``horizon``,
-        ``seasonal_period``, ``max_epochs``); ``seasonal_period`` is set on
-        the classical members too.
+        ``seasonal_period``, ``max_epochs``, ``n_threads``);
+        ``seasonal_period`` is also given to Theta and ETS.
 
     Returns
     -------
     EnsembleForecaster
+
+    Examples
+    --------
+    >>> from seqforecast import make_ensemble
+    >>> ensemble = make_ensemble("fast", random_state=0)
+    >>> [name for name, _ in ensemble.forecasters], ensemble.weights
+    (['gru', 'theta', 'ets'], None)
     """
-    from seqforecast.baselines import ThetaForecaster
+    from seqforecast.baselines import ETSForecaster, ThetaForecaster
     from seqforecast.neural import GRUForecaster, LSTMForecaster
 
     check_choice("preset", preset, ("accurate", "fast"))
-    seed = np.random.RandomState(random_state) if random_state is not None else None
+    seeds = np.random.RandomState(random_state) if random_state is not None else None
 
-    def next_seed():
-        return None if seed is None else int(seed.randint(np.iinfo(np.int32).max))
+    def seed():
+        return None if seeds is None else int(seeds.randint(np.iinfo(np.int32).max))
 
     period = params.get("seasonal_period")
+    classical = [
+        ("theta", ThetaForecaster(seasonal_period=period)),
+        ("ets", ETSForecaster(auto=False, trend="add", damped_trend=True, seasonal="mul",
+                              fallback=True, seasonal_period=period)),
+    ]
     if preset == "fast":
-        members = [
-            ("gru", GRUForecaster(random_state=next_seed(), **params)),
-            ("theta", ThetaForecaster(seasonal_period=period)),
-        ]
-    else:
-        members = [
-            ("gru", GRUForecaster(random_state=next_seed(), **params)),
-            ("lstm", LSTMForecaster(random_state=next_seed(), **params)),
-            ("theta", ThetaForecaster(seasonal_period=period)),
-        ]
-    return EnsembleForecaster(members, aggregate="mean", n_jobs=n_jobs)
+        members = [("gru", GRUForecaster(random_state=seed(), **params))]
+        return EnsembleForecaster(members + classical, aggregate="mean", n_jobs=n_jobs)
+    members = [
+        ("gru", GRUForecaster(random_state=seed(), **params)),
+        ("gru2", GRUForecaster(random_state=seed(), **params)),
+        ("lstm", LSTMForecaster(random_state=seed(), **params)),
+        ("lstm2", LSTMForecaster(random_state=seed(), **params)),
+    ]
+    return EnsembleForecaster(
+        members + classical, aggregate="mean", weights=[1, 1, 1, 1, 4, 4], n_jobs=n_jobs
+    )

@@ -623,3 +623,29 @@ def test_ets_deseasonalize_by_hand():
     assert np.allclose(short.profile_.factors, 1)
     with pytest.raises(ValueError, match="seasonal=None"):
         ETSForecaster(auto=False, seasonal="mul", deseasonalize=True).fit(None, y)
+
+
+def test_ets_fallback_gives_each_series_the_nearest_feasible_model():
+    from seqforecast.datasets import load_airpassengers
+
+    air = load_airpassengers().to_numpy(dtype=float)
+    panel = np.full((len(air), 3), np.nan)
+    panel[:, 0] = air
+    panel[-20:, 1] = air[-20:]  # under two seasons: no seasonal component
+    panel[:, 2] = air - 300  # not positive: additive season
+    spec = dict(auto=False, trend="add", damped_trend=True, seasonal="mul", seasonal_period=12)
+    with pytest.raises(ValueError):
+        ETSForecaster(**spec).fit(None, panel)
+    model = ETSForecaster(fallback=True, **spec).fit(None, panel)
+    assert [s["seasonal"] for s in model.specs_] == ["mul", None, "add"]
+    forecast = model.predict(np.empty((6, 0)))
+    for i in range(3):
+        values = panel[~np.isnan(panel[:, i]), i]
+        s = model.specs_[i]
+        expected = ETSModel(values, seasonal_periods=12 if s["seasonal"] else None, **s).fit(
+            disp=False).forecast(6)
+        assert_allclose(forecast[:, i], expected, rtol=1e-5)
+    # No seasonal period at all (yearly data): the season is dropped.
+    yearly = ETSForecaster(auto=False, trend="add", seasonal="mul", fallback=True,
+                           seasonal_period=1)
+    assert yearly.fit(None, pd.Series(air[:30])).specs_[0]["seasonal"] is None

@@ -176,12 +176,30 @@ def test_bad_parameters(y, params, match):
 
 def test_make_ensemble_presets():
     fast = make_ensemble("fast", horizon=12, seasonal_period=12, random_state=0)
-    assert [n for n, _ in fast.forecasters] == ["gru", "theta"]
+    assert [n for n, _ in fast.forecasters] == ["gru", "theta", "ets"]
     assert fast.get_params()["gru__horizon"] == 12
     assert fast.get_params()["theta__seasonal_period"] == 12
+    assert fast.get_params()["ets__seasonal_period"] == 12
     accurate = make_ensemble(random_state=0)
     seeds = [f.random_state for _, f in accurate.forecasters if hasattr(f, "random_state")]
-    assert len(set(seeds)) == len(seeds)  # members differ by seed
+    assert len(set(seeds)) == len(seeds) == 4  # members differ by seed
+    # A third of the weight to the networks, Theta and ETS each.
+    weights = np.asarray(accurate.weights, dtype=float)
+    assert np.allclose([weights[:4].sum(), weights[4], weights[5]], weights.sum() / 3)
+
+
+@pytest.mark.slow
+def test_presets_fit_a_ragged_panel_with_negative_and_short_series(y):
+    values = y.to_numpy(dtype=float)
+    panel = np.full((len(values), 3), np.nan)
+    panel[:, 0] = values
+    panel[:, 1] = values - 400  # negative: ETS falls back to additive parts
+    panel[-30:, 2] = values[-30:]  # short: no seasonal ETS for it
+    for preset in ("fast", "accurate"):
+        model = make_ensemble(preset, random_state=0, max_epochs=2, hidden_size=8)
+        forecast = model.fit(None, panel).predict(np.empty((12, 0)))
+        assert forecast.shape == (12, 3) and np.all(np.isfinite(forecast))
+        assert model.seasonal_period_ == 12 and model.seasonal_period_source_ == "detected"
     with pytest.raises(ValueError, match="preset"):
         make_ensemble("best")
 
