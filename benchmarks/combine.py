@@ -46,9 +46,10 @@ def _members(data, seed):
         "gru_lbh": lambda: sf.GRUForecaster(random_state=seed, lookback=max(h, 2 * m), **neural),
         "theta": lambda: sf.ThetaForecaster(seasonal_period=m, n_jobs=2),
         "ets": lambda: sf.ETSForecaster(seasonal_period=m, n_jobs=2),
+        # The presets' ETS member.
         "damped": lambda: sf.ETSForecaster(seasonal_period=m, auto=False, trend="add",
-                                           damped_trend=True,
-                                           seasonal="mul" if m > 1 else None, n_jobs=2),
+                                           damped_trend=True, seasonal="mul", fallback=True,
+                                           n_jobs=2),
         "damped_ds": lambda: sf.ETSForecaster(seasonal_period=m, auto=False, trend="add",
                                               damped_trend=True, deseasonalize=True,
                                               n_jobs=2),
@@ -127,6 +128,20 @@ def main(argv=None):
                              "val_smape": round(s, 3), "val_mase": round(m, 4),
                              "fit_seconds": round(sum(seconds[n] for n in combo), 1),
                              "date": dt.date.today().isoformat()})
+    # The package's presets (make_ensemble): a third each to the networks,
+    # Theta and damped ETS ("damped" here is the presets' ETS member).
+    presets = {"preset-fast": {"gru": 1, "theta": 1, "damped": 1},
+               "preset-accurate": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_s1": 1,
+                                   "theta": 4, "damped": 4}}
+    for label, weights in presets.items():
+        if set(weights) <= set(cached):
+            forecast = sum(w * cached[n] for n, w in weights.items()) / sum(weights.values())
+            s, m = score(data, forecast)
+            rows.append({"category": args.category, "config": f"combo:{label}",
+                         "seed": args.seed, "n_series": data.n_series,
+                         "val_smape": round(s, 3), "val_mase": round(m, 4),
+                         "fit_seconds": round(sum(seconds[n] for n in weights), 1),
+                         "date": dt.date.today().isoformat()})
     table = pd.DataFrame(rows).sort_values("val_mase")
     print(table[["config", "val_smape", "val_mase", "fit_seconds"]].head(25).to_string(
         index=False))

@@ -18,10 +18,11 @@ from benchmarks.accuracy import PUBLISHED, RESULTS
 CATEGORIES = ("yearly", "quarterly", "monthly", "other")
 
 
-def results_table():
+def results_table(kind=""):
+    """The tables of the full runs; ``kind="_nohints"`` for the runs without hints."""
     frames = []
     for category in CATEGORIES:
-        path = RESULTS / f"m3_{category}.csv"
+        path = RESULTS / f"m3_{category}{kind}.csv"
         if path.exists():
             frames.append(pd.read_csv(path).assign(category=category))
     if not frames:
@@ -33,7 +34,7 @@ def results_table():
     cells = cells.reindex(columns=[c for c in CATEGORIES if c in cells.columns])
     order = list(dict.fromkeys(runs["model"]))
     cells = cells.reindex(order).fillna("not run")
-    for name, values in PUBLISHED.items():
+    for name, values in PUBLISHED.items() if not kind else ():
         cells.loc[f"published: {name}"] = [
             f"{values[c]:.2f} / —" for c in cells.columns
         ]
@@ -72,8 +73,31 @@ def intervals_table():
     return table.to_markdown(index=False)
 
 
+def nohints_comparison():
+    """MASE without hints over MASE with them, per model and category."""
+    rows = []
+    for category in CATEGORIES:
+        hinted, bare = RESULTS / f"m3_{category}.csv", RESULTS / f"m3_{category}_nohints.csv"
+        if not (hinted.exists() and bare.exists()):
+            continue
+        both = pd.read_csv(hinted).merge(pd.read_csv(bare), on="model",
+                                         suffixes=("_hinted", "_nohints"))
+        both["category"] = category
+        both["mase_ratio"] = both["mase_nohints"] / both["mase_hinted"]
+        rows.append(both[["category", "model", "mase_hinted", "mase_nohints", "mase_ratio"]])
+    if not rows:
+        return "(no runs without hints recorded yet)"
+    table = pd.concat(rows).pivot(index="model", columns="category", values="mase_ratio")
+    table = table.reindex(columns=[c for c in CATEGORIES if c in table.columns])
+    return "MASE without hints / MASE with hints\n\n" + table.round(3).to_markdown()
+
+
 def main():
     print(results_table())
+    print()
+    print(results_table("_nohints"))
+    print()
+    print(nohints_comparison())
     print()
     print(tuning_table())
     print()

@@ -30,6 +30,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -64,6 +65,123 @@ def _index_of(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
         return obj.index
     return None
+
+
+# ------------------------------------------------- fitted state, plain types
+# The fitted time index, its step and the series names are stored as numpy
+# arrays, strings and numbers (``_index_state`` ...), and ``index_``,
+# ``freq_`` and ``series_names_`` rebuild the pandas objects on access: the
+# fitted state then holds no pandas objects, which skops.io cannot save (a
+# pandas Index has no default ``__reduce__`` it accepts).
+def _tz_name(tz):
+    """A name that ``tz_convert`` reads back as the same time zone."""
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo, pytz
+    filename = getattr(tz, "_filename", None)  # dateutil
+    if name is None and isinstance(filename, str) and "zoneinfo/" in filename:
+        name = "dateutil/" + filename.split("zoneinfo/", 1)[1]
+    return str(name if name is not None else tz)
+
+
+def _plain_freq(freq):
+    """A pandas offset as its string when that reads back equal; ints and None as they are."""
+    if freq is None or isinstance(freq, numbers.Integral):
+        return freq
+    text = getattr(freq, "freqstr", None)
+    try:
+        if text is not None and to_offset(text) == freq:
+            return text
+    except ValueError:
+        pass
+    return freq  # an offset its string does not describe (custom holidays, say)
+
+
+def _pandas_freq(state):
+    return to_offset(state) if isinstance(state, str) else state
+
+
+def _plain_index(index):
+    """A pandas Index as a dict of numpy arrays, strings and numbers."""
+    if index is None:
+        return None
+    freq = getattr(index, "freq", None)
+    if isinstance(index, pd.RangeIndex):
+        return {"kind": "range", "start": index.start, "stop": index.stop,
+                "step": index.step, "name": index.name}
+    if isinstance(index, pd.DatetimeIndex):
+        tz = None
+        values = index
+        if index.tz is not None:
+            tz = _tz_name(index.tz)
+            try:
+                named = index.tz_convert(tz).tz_localize(None).equals(index.tz_localize(None))
+            except Exception:  # not a time zone name
+                named = False
+            tz = tz if named else index.tz
+            values = index.tz_convert("UTC").tz_localize(None)
+        return {"kind": "datetime", "values": values.to_numpy(), "tz": tz,
+                "freq": _plain_freq(freq), "name": index.name}
+    if isinstance(index, pd.PeriodIndex):
+        return {"kind": "period", "values": index.asi8.copy(), "freq": index.freqstr,
+                "name": index.name}
+    if isinstance(index, pd.MultiIndex) or (
+        index.dtype == object and not all(isinstance(v, (str, int, float)) for v in index)
+    ):
+        return {"kind": "pandas", "index": index}  # kept as it is
+    if index.dtype == object:
+        return {"kind": "values", "values": list(index), "dtype": "object", "name": index.name}
+    return {"kind": "values", "values": index.to_numpy(), "dtype": str(index.dtype),
+            "name": index.name}
+
+
+def _pandas_index(state):
+    """The pandas Index described by :func:`_plain_index`."""
+    if state is None:
+        return None
+    kind = state["kind"]
+    if kind == "range":
+        return pd.RangeIndex(state["start"], state["stop"], state["step"], name=state["name"])
+    if kind == "datetime":
+        index = pd.DatetimeIndex(state["values"], name=state["name"])
+        if state["tz"] is not None:
+            index = index.tz_localize("UTC").tz_convert(state["tz"])
+        freq = _pandas_freq(state["freq"])
+        return pd.DatetimeIndex(index, freq=freq) if freq is not None else index
+    if kind == "period":
+        dtype = pd.PeriodDtype(state["freq"])
+        return pd.PeriodIndex(pd.arrays.PeriodArray(state["values"], dtype=dtype),
+                              name=state["name"])
+    if kind == "pandas":
+        return state["index"]
+    return pd.Index(state["values"], dtype=state["dtype"], name=state["name"])
+
+
+def _stored(name):
+    """A property ``name`` kept in ``__dict__`` as plain types (see above)."""
+    key = f"_{name.rstrip('_')}_state"
+    to_plain, from_plain = (
+        (_plain_freq, _pandas_freq) if name == "freq_" else (_plain_index, _pandas_index)
+    )
+
+    def get(self):
+        try:
+            state = self.__dict__[key]
+        except KeyError:
+            if name in self.__dict__:  # pickled before the plain storage
+                return self.__dict__[name]
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            ) from None
+        return from_plain(state)
+
+    def set(self, value):
+        self.__dict__.pop(name, None)
+        self.__dict__[key] = to_plain(value)
+
+    def delete(self):
+        self.__dict__.pop(key, None)
+        self.__dict__.pop(name, None)
+
+    return property(get, set, delete)
 
 
 class BaseForecaster(RegressorMixin, BaseEstimator):
@@ -112,6 +230,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Covariate names, when ``X`` was a DataFrame with string column names.
     """
+
+    # Fitted attributes stored as plain types (see ``_stored``).
+    index_ = _stored("index_")
+    freq_ = _stored("freq_")
+    series_names_ = _stored("series_names_")
 
     # ------------------------------------------------------------------ hooks
     def _fit(self, y, X):  # pragma: no cover - abstract

@@ -216,7 +216,9 @@ def _load_csv(path, time_col, target, freq=None):
     """Read one regularly spaced series from a CSV file.
 
     The time column is parsed as dates (integers such as years are read as
-    text, so ``1990`` means the year 1990), rows are sorted by it, and the
+    text, so ``1990`` means the year 1990, and so are whole numbers written
+    with a decimal point, ``1990.0``; other numbers such as ``1990.5`` are
+    an error, never nanoseconds since 1970), rows are sorted by it, and the
     frequency is inferred unless ``freq`` is given.
 
     Parameters
@@ -281,6 +283,20 @@ def _load_csv(path, time_col, target, freq=None):
             f"time column {time_col!r} has an empty value on line {_line_of(frame, row)} "
             f"of {path}; every row needs a timestamp"
         )
+    numeric = pd.api.types.is_numeric_dtype(raw_times.dtype)
+    if pd.api.types.is_float_dtype(raw_times.dtype):
+        # Numbers with a decimal point: whole ones (1700.0) are read as the
+        # integers below; others are no timestamps (never nanoseconds since 1970).
+        numbers = raw_times.to_numpy(dtype=np.float64)
+        whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 2**53)
+        if not whole.all():
+            row = raw_times.index[~whole][0]
+            raise ValueError(
+                f"time column {time_col!r} holds numbers, not dates: '{raw_times[row]}' on "
+                f"line {_line_of(frame, row)} of {path} is not a whole number; the time "
+                "column must hold dates (e.g. 2020-01-31) or whole years (e.g. 1990)"
+            )
+        raw_times = raw_times.astype(np.int64)
     if pd.api.types.is_integer_dtype(raw_times.dtype):
         # Years (1990) or compact dates (20200131): parse their digits, not
         # nanoseconds since 1970.
@@ -296,6 +312,8 @@ def _load_csv(path, time_col, target, freq=None):
             f"could not parse time column {time_col!r} as dates: {raw_times[row]!r} on line "
             f"{_line_of(frame, row)} of {path} ({int(bad.sum())} unparseable value(s); "
             f"the first row reads {raw_times.iloc[0]!r}); use one date format, e.g. 2020-01-31"
+            + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers"
+               if numeric else "")
         )
     time_format = None
     if isinstance(raw_times.iloc[0], str):
@@ -465,6 +483,44 @@ def _make_model(name, *, horizon, seed, seasonal_period):
     raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
 
 
+def _check_long_enough(name, model, y, horizon, option):
+    """Stop when ``y`` is too short for a neural ``model``, naming what to change.
+
+    The networks learn windows of past values followed by ``horizon`` steps,
+    so they need more history than the horizon. ``option`` is the flag that
+    sets the horizon: ``--horizon`` (fit on all of ``y``) or ``--holdout``
+    (fit on ``y`` minus the held-out steps).
+    """
+    if name not in ("lstm", "gru"):
+        return
+    from sklearn.base import clone
+
+    def needs(h):
+        """(observations to fit on, observations needed or None) with horizon ``h``."""
+        available = len(y) - (h if option == "--holdout" else 0)
+        if available < 1:
+            return available, None
+        train = y.iloc[:available]
+        return available, clone(model).set_params(horizon=h).observations_needed(None, train)
+
+    def fits(h):
+        available, needed = needs(h)
+        return needed is not None and available >= needed
+
+    if fits(horizon):
+        return
+    available, needed = needs(horizon)
+    smaller = next((h for h in range(horizon - 1, 0, -1) if fits(h)), None)
+    fit_on = f" ({available} to fit on after the holdout)" if option == "--holdout" else ""
+    need = f"at least {needed} to fit on" if needed is not None else "more observations"
+    advice = f"use {option} {smaller} or less, or " if smaller else ""
+    raise ValueError(
+        f"model {name!r}: the series has {len(y)} observations{fit_on}, but {name} with "
+        f"{option} {horizon} needs {need} (windows of past values followed by the "
+        f"{horizon} steps it learns to forecast); {advice}give a file with a longer series"
+    )
+
+
 def _fit_forecast(name, model, y, steps):
     """Fit ``model`` on ``y`` and forecast ``steps``: (forecast, fit seconds).
 
@@ -537,6 +593,7 @@ def _run_compare(args):
     rows, forecasts = [], {}
     for name in names:
         model = _make_model(name, horizon=holdout, seed=args.seed, seasonal_period=m)
+        _check_long_enough(name, model, y, holdout, "--holdout")
         forecast, seconds = _fit_forecast(name, model, train, holdout)
         forecasts[name] = forecast
         try:
@@ -637,6 +694,7 @@ def _run_forecast(args):
     m = _seasonal_period(y)
     horizon = args.horizon if args.horizon is not None else _default_horizon(m)
     model = _make_model(name, horizon=horizon, seed=args.seed, seasonal_period=m)
+    _check_long_enough(name, model, y, horizon, "--horizon")
     forecast, _ = _fit_forecast(name, model, y, horizon)
     times = forecast.index if time_format is None else forecast.index.strftime(time_format)
     frame = pd.DataFrame({args.time_col: times, "forecast": forecast.to_numpy()})

@@ -308,6 +308,13 @@ def smape(y_true, y_pred, *, multioutput="uniform_average"):
     50.0
     """
     (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
+    # Divide each pair by a power of two near the larger of its two values
+    # (exact in floating point, so ordinary values give the same result):
+    # |y| + |f| and |y - f| would overflow for values near 1e308.
+    with np.errstate(invalid="ignore"):
+        exponent = np.frexp(np.maximum(np.abs(yt), np.abs(yp)))[1]
+    scale = np.ldexp(1.0, exponent - 1)
+    yt, yp = yt / scale, yp / scale
     num = np.abs(yt - yp)
     den = np.abs(yt) + np.abs(yp)
     # Dividing before scaling keeps each term <= 200 despite rounding.

@@ -3,8 +3,10 @@
 A saved forecaster is a directory holding
 
 ``forecaster.json``
-    the class name, the constructor parameters and the fitted metadata
-    (window sizes, series names, the time index), all plain JSON;
+    the format version and the seqforecast version that wrote it, the class
+    name, the constructor parameters and the fitted metadata (window sizes,
+    series names, the time index: a time zone by name, the timestamps as UTC
+    instants), all plain JSON;
 ``arrays.pt``
     a flat dict of tensors: the network weights (``module.*``), the history
     and the scaling statistics, read back with
@@ -22,6 +24,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seqforecast.base import _tz_name
+
 FORMAT_VERSION = 1
 _META = "forecaster.json"
 _ARRAYS = "arrays.pt"
@@ -37,11 +41,28 @@ def _index_to_json(index, freq):
     if index is None:
         return None
     if isinstance(index, pd.DatetimeIndex):
+        tz = None
+        values = index
+        if index.tz is not None:
+            # The time zone by name and the instants in UTC: fixed offsets
+            # would lose daylight saving (and differ across a DST change).
+            tz = _tz_name(index.tz)
+            try:
+                same = index.tz_convert(tz).tz_localize(None).equals(index.tz_localize(None))
+            except Exception:  # an unknown name
+                same = False
+            if not same:
+                raise ValueError(
+                    f"save() cannot store the time zone {index.tz!r} of the index by name; "
+                    "convert the index to a named time zone (e.g. "
+                    "y.tz_convert('Europe/London')) or to UTC before fitting."
+                )
+            values = index.tz_convert("UTC")
         return {
             "kind": "datetime",
-            "values": [t.isoformat() for t in index],
+            "values": [t.isoformat() for t in values],
             "freq": freq.freqstr if freq is not None else None,
-            "tz": str(index.tz) if index.tz is not None else None,
+            "tz": tz,
             "name": index.name,
         }
     if isinstance(index, pd.PeriodIndex):
@@ -55,9 +76,14 @@ def _index_from_json(spec):
     if spec is None:
         return None, None
     if spec["kind"] == "datetime":
-        index = pd.DatetimeIndex(pd.to_datetime(spec["values"]), name=spec["name"])
-        if spec["tz"] is not None and index.tz is None:
-            index = index.tz_localize("UTC").tz_convert(spec["tz"])
+        if spec["tz"] is not None:
+            # UTC instants (older files: ISO strings with their offsets) back
+            # into the named zone.
+            values = pd.to_datetime(spec["values"], utc=True, format="ISO8601")
+            values = values.tz_convert(spec["tz"])
+        else:
+            values = pd.to_datetime(spec["values"], format="ISO8601")
+        index = pd.DatetimeIndex(values, name=spec["name"])
         freq = pd.tseries.frequencies.to_offset(spec["freq"]) if spec["freq"] else None
         return index, freq
     if spec["kind"] == "period":
@@ -81,8 +107,11 @@ def save_forecaster(forecaster, path):
             f"({exc}); pickle the forecaster instead, or pass only plain values in "
             "net_params."
         ) from None
+    from seqforecast import __version__
+
     meta = {
         "format_version": FORMAT_VERSION,
+        "seqforecast_version": __version__,
         "class": type(forecaster).__name__,
         "params": params,
         "fitted": {name: getattr(forecaster, name) for name in _SCALARS},
@@ -114,22 +143,94 @@ def save_forecaster(forecaster, path):
     torch.save(arrays, directory / _ARRAYS)
 
 
-def load_forecaster(cls, path):
-    """Read a forecaster written by :func:`save_forecaster` as an instance of ``cls``."""
-    from seqforecast.neural.forecaster import _Scaler, _SeasonalProfile
+class _CorruptModel(ValueError):
+    """A saved model that cannot be read (a ValueError naming the file)."""
 
+
+def _corrupt(file, detail):
+    from seqforecast import __version__
+
+    return _CorruptModel(
+        f"{file} cannot be read ({detail}): the saved model is corrupt or was written "
+        f"by an incompatible version of seqforecast (this is seqforecast {__version__}, "
+        f"which reads format {FORMAT_VERSION}); save the model again."
+    )
+
+
+def _describe(exc):
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
+
+
+# Keys of forecaster.json and their JSON types (None: any).
+_META_KEYS = {
+    "class": str, "params": dict, "fitted": dict, "scaling": dict, "index": None,
+    "series_names": None, "series_name": None, "feature_names_in": None,
+}
+
+
+def _read_meta(file):
+    """``forecaster.json`` as a dict, its format checked; clear ValueErrors otherwise."""
+    from seqforecast import __version__
+
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise _corrupt(file, _describe(exc)) from exc
+    if not isinstance(meta, dict):
+        raise _corrupt(file, f"it holds a JSON {type(meta).__name__}, not an object")
+    version = meta.get("format_version")
+    if version is None:
+        raise _corrupt(file, "it records no format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _corrupt(file, f"format_version {version!r} is not a positive integer")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{file} was written by seqforecast "
+            f"{meta.get('seqforecast_version', '(unknown version)')} in format {version}, "
+            f"newer than this seqforecast {__version__} reads (format {FORMAT_VERSION}); "
+            "upgrade seqforecast to load it."
+        )
+    for key, kind in _META_KEYS.items():
+        if key not in meta:
+            raise _corrupt(file, f"it has no {key!r} entry")
+        if kind is not None and not isinstance(meta[key], kind):
+            raise _corrupt(file, f"its {key!r} entry is not a JSON {kind.__name__}")
+    return meta
+
+
+def _read_arrays(file):
+    """``arrays.pt`` as a dict of tensors, read without executing code."""
+    try:
+        arrays = torch.load(file, weights_only=True)
+    except Exception as exc:  # truncated, empty or foreign files: many error types
+        raise _corrupt(file, _describe(exc)) from exc
+    if not isinstance(arrays, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in arrays.items()
+    ):
+        raise _corrupt(file, "it does not hold a dict of named tensors")
+    for key in ("y_history", "profile.factors"):
+        if key not in arrays:
+            raise _corrupt(file, f"it has no {key!r} tensor")
+    return arrays
+
+
+def load_forecaster(cls, path):
+    """Read a forecaster written by :func:`save_forecaster` as an instance of ``cls``.
+
+    Every way the files can be damaged (missing, truncated, foreign, from an
+    incompatible version) is one ``ValueError`` naming the file.
+    """
     directory = Path(os.fspath(path))
-    if not (directory / _META).is_file() or not (directory / _ARRAYS).is_file():
+    meta_file, arrays_file = directory / _META, directory / _ARRAYS
+    missing = [f.name for f in (meta_file, arrays_file) if not f.is_file()]
+    if missing:
         raise ValueError(
-            f"{directory} is not a saved forecaster: expected the files {_META} and "
-            f"{_ARRAYS} written by save()."
+            f"{directory} is not a saved forecaster: {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing (save() writes {_META} and "
+            f"{_ARRAYS}); the model directory is incomplete or corrupt."
         )
-    meta = json.loads((directory / _META).read_text())
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{directory} was saved in format {meta.get('format_version')!r}; this "
-            f"version of seqforecast reads format {FORMAT_VERSION}."
-        )
+    meta = _read_meta(meta_file)
     saved_class = meta["class"]
     classes = {c.__name__: c for c in (cls, *cls.__subclasses__())}
     if saved_class not in classes:
@@ -137,16 +238,32 @@ def load_forecaster(cls, path):
             f"{directory} holds a {saved_class}, which {cls.__name__}.load cannot read; "
             f"use {saved_class}.load."
         )
-    arrays = torch.load(directory / _ARRAYS, weights_only=True)
+    arrays = _read_arrays(arrays_file)
+    try:
+        forecaster = _from_meta(classes[saved_class], meta)
+    except _CorruptModel:
+        raise
+    except Exception as exc:
+        raise _corrupt(meta_file, _describe(exc)) from exc
+    try:
+        _set_arrays(forecaster, meta, arrays, arrays_file)
+    except _CorruptModel:
+        raise
+    except Exception as exc:
+        raise _corrupt(arrays_file, _describe(exc)) from exc
+    return forecaster
 
+
+def _from_meta(klass, meta):
+    """The forecaster with its parameters and JSON-stored fitted attributes."""
     # JSON has no tuples: give back the tuple defaults (quantiles) as tuples.
     params = {
         name: tuple(value) if isinstance(value, list) else value
         for name, value in meta["params"].items()
     }
-    forecaster = classes[saved_class](**params)
-    for name, value in meta["fitted"].items():
-        setattr(forecaster, name, value)
+    forecaster = klass(**params)
+    for name in _SCALARS:
+        setattr(forecaster, name, meta["fitted"][name])
     if "quantiles" in meta:
         forecaster.quantiles_ = np.asarray(meta["quantiles"], dtype=np.float64)
     forecaster.index_, forecaster.freq_ = _index_from_json(meta["index"])
@@ -155,9 +272,38 @@ def load_forecaster(cls, path):
     forecaster.series_name_ = meta["series_name"]
     if meta["feature_names_in"] is not None:
         forecaster.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-    forecaster.y_history_ = arrays["y_history"].numpy()
+    # The network as the parameters describe it; its weights come from the tensors.
+    forecaster.net_ = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
+    forecaster.net_.initialize()
+    return forecaster
+
+
+def _set_arrays(forecaster, meta, arrays, file):
+    """Histories, scaling, seasonal profile and network weights from the tensors."""
+    from seqforecast.neural.forecaster import _Scaler, _SeasonalProfile
+
+    y_history = np.asarray(arrays["y_history"].numpy(), dtype=np.float64)
     X_history = arrays.get("X_history")
-    forecaster.X_history_ = X_history.numpy() if X_history is not None else None
+    X_history = np.asarray(X_history.numpy(), dtype=np.float64) if X_history is not None else None
+    n_features = forecaster.n_features_in_
+    if y_history.ndim != 2 or y_history.shape[1] != forecaster.n_series_:
+        raise _corrupt(
+            file, f"its history has shape {y_history.shape}, not (n, {forecaster.n_series_})"
+        )
+    if (X_history is None) != (n_features == 0) or (
+        X_history is not None and X_history.shape != (len(y_history), n_features)
+    ):
+        shape = None if X_history is None else X_history.shape
+        raise _corrupt(
+            file, f"its covariate history has shape {shape}, not ({len(y_history)}, {n_features})"
+        )
+    if forecaster.index_ is not None and len(forecaster.index_) != len(y_history):
+        raise _corrupt(
+            file, f"its history has {len(y_history)} rows but the index in {_META} has "
+            f"{len(forecaster.index_)}"
+        )
+    forecaster.y_history_ = y_history
+    forecaster.X_history_ = X_history
 
     scaler = _Scaler.__new__(_Scaler)
     scaler.scaling = forecaster.scaling
@@ -170,9 +316,10 @@ def load_forecaster(cls, path):
     profile.factors = arrays["profile.factors"].numpy()
     forecaster.profile_ = profile
 
-    net = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
-    net.initialize()
     state = {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
-    net.module_.load_state_dict(state)
-    forecaster.net_ = net
-    return forecaster
+    try:
+        forecaster.net_.module_.load_state_dict(state)
+    except Exception as exc:  # missing, unexpected or wrongly shaped weights
+        raise _corrupt(
+            file, f"its weights do not fit the network described in {_META}: {_describe(exc)}"
+        ) from exc
