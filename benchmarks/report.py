@@ -54,11 +54,37 @@ def tuning_table():
     if not path.exists():
         return "(no tuning results recorded yet)"
     runs = pd.read_csv(path)
-    table = runs.groupby(["category", "config"], sort=False).agg(
+    runs = runs[~runs["config"].str.startswith("combo:")]
+    # One row per configuration and day: the defaults changed between days.
+    table = runs.groupby(["category", "config", "date"], sort=False).agg(
         val_smape=("val_smape", "mean"), val_mase=("val_mase", "mean"),
         seeds=("seed", "count"), fit_seconds=("fit_seconds", "mean"),
     )
     return table.round(3).to_markdown()
+
+
+def combination_table(n_best=3):
+    """The combination study (benchmarks.combine): members, presets, best pairs."""
+    path = RESULTS / "tuning.csv"
+    if not path.exists():
+        return "(no combination results recorded yet)"
+    runs = pd.read_csv(path)
+    runs = runs[runs["config"].str.startswith("combo:")].drop_duplicates(
+        ["category", "config"], keep="last")
+    if runs.empty:
+        return "(no combination results recorded yet)"
+    parts = []
+    for category in CATEGORIES:
+        rows = runs[runs["category"] == category]
+        if rows.empty:
+            continue
+        names = rows["config"].str.split(":").str[-1]
+        single = rows[~names.str.contains("+", regex=False) & ~names.str.startswith("preset")]
+        preset = rows[names.str.startswith("preset")]
+        pairs = rows[names.str.contains("+", regex=False)].nsmallest(n_best, "val_mase")
+        parts.append(pd.concat([preset, pairs, single.sort_values("val_mase")]))
+    table = pd.concat(parts)[["category", "config", "val_smape", "val_mase", "fit_seconds"]]
+    return table.to_markdown(index=False)
 
 
 def intervals_table():
@@ -100,6 +126,8 @@ def main():
     print(nohints_comparison())
     print()
     print(tuning_table())
+    print()
+    print(combination_table())
     print()
     print(intervals_table())
     return 0

@@ -100,7 +100,10 @@ def regular_step(index, name):
     if not index.is_monotonic_increasing:
         raise ValueError(
             f"The index of {name} is not monotonic increasing; sort the data by "
-            "time before fitting."
+            "time before fitting. A meta-estimator that picks rows (KFold, "
+            "ShuffleSplit, HalvingGridSearchCV's default resource n_samples) "
+            "reorders them: use ForecastSplitter or TimeSeriesSplit, and "
+            'resource="max_epochs" for halving search.'
         )
     if isinstance(index, pd.PeriodIndex):
         if len(index) > 1:

@@ -1010,12 +1010,48 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         out = out * self._y_scale() * self.profile_.at(len(self.y_history_), n_steps)
         return _check_finite(self, out, "forecasts")
 
+    def _model_histories(self):
+        """What each series' model sees: its observed, adjusted and scaled history."""
+        adjusted = self._adjusted(self.y_history_) / self._y_scale()
+        return [history for history, _ in self._series_tasks(adjusted, None)]
+
+    # Pickle each model as its parameters (its spec is in ``specs_``), and
+    # run them over the history again on loading, as ``update`` does: the
+    # state is plain numpy data, which skops.io can save (it recurses without
+    # end through statsmodels' ETS results), and a few KB per series.
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: the live models stay
+        if "models_" in state:
+            state["models_"] = [np.asarray(res.params) for res in state["models_"]]
+        return state
+
+    def __setstate__(self, state):
+        models = state.get("models_")
+        if models is not None:
+            state = dict(state)
+            del state["models_"]
+        super().__setstate__(state)
+        if models is not None:
+            self.models_ = []
+            for history, spec, params in zip(
+                self._model_histories(), self.specs_, models, strict=True
+            ):
+                if not isinstance(params, np.ndarray):  # a results object, as pickled before
+                    self.models_.append(params)
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.models_.append(
+                        _ets_model(history, spec, self._model_period()).smooth(
+                            np.array(params)
+                        )
+                    )
+
     def _update(self, y, X):
         # Run each fitted model, parameters unchanged, over its extended
         # history (``y_history_`` already holds the new rows).
         models = []
-        adjusted = self._adjusted(self.y_history_) / self._y_scale()
-        for i, (history, _) in enumerate(self._series_tasks(adjusted, None)):
+        for i, history in enumerate(self._model_histories()):
             spec = self.specs_[i]
             if "mul" in (spec["error"], spec["trend"], spec["seasonal"]) and np.any(
                 history <= 0

@@ -378,10 +378,16 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         file = path / "ensemble.pkl"
         if not os.path.isfile(file):
             raise ValueError(f"{file} does not exist: not a directory written by save().")
-        with open(file, "rb") as f:
-            ensemble = pickle.load(f)
-        if not isinstance(ensemble, cls):
-            raise ValueError(f"{file} does not hold an {cls.__name__}.")
+        try:
+            with open(file, "rb") as f:
+                ensemble = pickle.load(f)
+        except Exception as exc:  # pickle raises many kinds on damaged files
+            raise ValueError(
+                f"{file} could not be read ({type(exc).__name__}: {exc}); the model is "
+                "corrupt or was written by an incompatible version."
+            ) from exc
+        if not isinstance(ensemble, cls) or "_saved_members" not in ensemble.__dict__:
+            raise ValueError(f"{file} does not hold an {cls.__name__} written by save().")
         saved = dict(ensemble.__dict__.pop("_saved_members"))
         names = [n for n, f in ensemble.forecasters if not (isinstance(f, str) and f == "drop")]
         members = list(ensemble.forecasters_)

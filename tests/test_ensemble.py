@@ -156,6 +156,9 @@ def test_save_and_load_with_a_neural_member(y, tmp_path):
     np.testing.assert_allclose(loaded.forecast(5), ensemble.forecast(5))
     with pytest.raises(ValueError, match="not a directory written by save"):
         EnsembleForecaster.load(tmp_path)
+    (tmp_path / "model" / "ensemble.pkl").write_bytes(b"\x80\x04garbage")
+    with pytest.raises(ValueError, match=r"ensemble\.pkl could not be read.*corrupt"):
+        EnsembleForecaster.load(tmp_path / "model")
 
 
 @pytest.mark.parametrize(

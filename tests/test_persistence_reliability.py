@@ -6,6 +6,7 @@ damaged model directory is always one ``ValueError`` that names the file.
 
 import datetime
 import json
+import pickle
 import shutil
 
 import numpy as np
@@ -209,6 +210,7 @@ def _skops_cases():
     from seqforecast import (
         ARIMAForecaster,
         ConformalForecaster,
+        ETSForecaster,
         NaiveForecaster,
         ThetaForecaster,
     )
@@ -226,6 +228,10 @@ def _skops_cases():
         "naive-range": (NaiveForecaster(), pd.Series(monthly.to_numpy())),
         "theta": (ThetaForecaster(), monthly),
         "arima": (ARIMAForecaster(order=(1, 1, 0)), monthly),
+        "ets-auto": (ETSForecaster(), monthly),
+        "ets-fixed": (
+            ETSForecaster(auto=False, trend="add", deseasonalize=True, fallback=True), panel
+        ),
         "conformal": (ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=4), monthly),
         "lstm": (LSTMForecaster(**SMALL), monthly),
     }
@@ -256,3 +262,19 @@ def test_fitted_forecasters_round_trip_through_skops(case):
     expected, got = forecaster.forecast(5), loaded.forecast(5)
     assert got.index.equals(expected.index)
     assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    if case.startswith("ets"):
+        # The statsmodels results are saved as parameters and rebuilt on loading.
+        assert_allclose(loaded.predict_interval(np.empty((5, 0))).to_numpy(),
+                        forecaster.predict_interval(np.empty((5, 0))).to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["ets-auto", "ets-fixed"])
+def test_fitted_ets_round_trips_through_pickle(case):
+    forecaster, y = _skops_cases()[case]
+    forecaster.fit(None, y)
+    loaded = pickle.loads(pickle.dumps(forecaster))
+    assert loaded.specs_ == forecaster.specs_
+    assert_allclose(loaded.forecast(5).to_numpy(), forecaster.forecast(5).to_numpy(),
+                    rtol=1e-12)
+    assert_allclose(loaded.predict_interval(np.empty((5, 0))).to_numpy(),
+                    forecaster.predict_interval(np.empty((5, 0))).to_numpy(), rtol=1e-12)
