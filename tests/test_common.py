@@ -56,6 +56,26 @@ FORECASTERS = [
 ]
 
 
-@parametrize_with_checks(FORECASTERS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+# These forecast a constant over the horizon on the checks' random data (the
+# last value, a flat ETS or white-noise ARIMA), so the two row-order checks
+# pass for them by construction: they are expected to pass, not to fail.
+FLAT_ON_NOISE = {
+    "NaiveForecaster()",
+    "ARIMAForecaster(max_P=1, max_Q=1, max_p=1, max_q=1)",
+    "ETSForecaster(auto=False)",
+    "ETSForecaster()",
+    "ConformalForecaster(forecaster=NaiveForecaster(), n_windows=5)",
+}
+ROW_ORDER_CHECKS = ("check_methods_subset_invariance", "check_methods_sample_order_invariance")
+
+
+def expected_failed_checks(estimator):
+    """The checks each forecaster fails by definition (xfail is strict: pyproject)."""
+    if repr(estimator) in FLAT_ON_NOISE:
+        return {k: v for k, v in EXPECTED_FAILED_CHECKS.items() if k not in ROW_ORDER_CHECKS}
+    return EXPECTED_FAILED_CHECKS
+
+
+@parametrize_with_checks(FORECASTERS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_forecaster(estimator, check):
     check(estimator)
