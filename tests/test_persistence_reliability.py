@@ -210,6 +210,7 @@ def _skops_cases():
     from seqforecast import (
         ARIMAForecaster,
         ConformalForecaster,
+        EnsembleForecaster,
         ETSForecaster,
         NaiveForecaster,
         ThetaForecaster,
@@ -234,6 +235,11 @@ def _skops_cases():
         ),
         "conformal": (ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=4), monthly),
         "lstm": (LSTMForecaster(**SMALL), monthly),
+        "ensemble": (
+            EnsembleForecaster([("naive", NaiveForecaster()), ("theta", ThetaForecaster())],
+                               aggregate="weighted", validation_horizon=6),
+            monthly,
+        ),
     }
 
 

@@ -1,0 +1,87 @@
+"""Window scalings tried for the networks, on the validation split only.
+
+The default ``scaling="mean"`` centres each window on ``s``, the mean absolute
+value of its whole past (signed like its mean), and divides it by ``s``. Two
+variants aimed at the networks' weak first steps (they track each series'
+current level less tightly than per-series models) are tried here by
+swapping the scaler's rule for the length of one run::
+
+    python -m benchmarks.scaling_study --category monthly --variant recent
+    python -m benchmarks.scaling_study --category yearly --variant last --configs base,gru
+
+``recent``: ``s`` from the last ``k`` observed steps only (``k`` = the
+seasonal period, or ``--k`` without a season); ``last``: centred on the last
+observed value, divided by ``s`` as usual. Rows go to
+``benchmarks/results/tuning.csv`` as ``scale_<variant>:<config>``. Neither
+variant is in the package: they did not improve the validation error in
+every category (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _variant_scale(variant, k):
+    from seqforecast.neural import forecaster
+
+    default = forecaster._Scaler._scale
+
+    def scale(self, past, series_idx):
+        loc, size = default(self, past, series_idx)
+        if self.scaling != "mean":
+            return loc, size
+        observed_last = np.where(~np.isnan(past), np.arange(past.shape[1]), -1).max(axis=1)
+        last = past[np.arange(len(past)), observed_last][:, None]
+        if variant == "last":
+            return last, size
+        recent = np.nanmean(np.abs(past[:, -k:]), axis=1, keepdims=True)
+        recent = np.where(np.isfinite(recent), recent, np.abs(size))
+        recent = np.maximum(recent, self.floor)
+        signed = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -recent, recent)
+        return signed, signed
+
+    return scale
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scaling_study",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--category", required=True,
+                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser.add_argument("--variant", required=True, choices=["recent", "last"])
+    parser.add_argument("--k", type=int, default=6,
+                        help="steps of the recent scale without a season (default 6)")
+    parser.add_argument("--configs", default="base,gru")
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    import pandas as pd
+
+    from benchmarks import tune
+    from seqforecast.datasets import load_m3
+    from seqforecast.neural import forecaster
+
+    period = load_m3(args.category, n_series=1, random_state=0).seasonal_period
+    k = period if period > 1 else args.k
+    forecaster._Scaler._scale = _variant_scale(args.variant, k)
+    scratch = args.out / "cache" / "scaling_study"
+    names = [c for c in args.configs.split(",") if c]
+    tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch)
+    rows = pd.read_csv(scratch / "tuning.csv").tail(len(names) * len(args.seeds.split(",")))
+    rows["config"] = f"scale_{args.variant}:" + rows["config"]
+    path = args.out / "tuning.csv"
+    rows.to_csv(path, mode="a", header=not path.exists(), index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
