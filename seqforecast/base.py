@@ -457,8 +457,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         values = np.asarray(
             self._predict_quantiles(gap + n_rows, X_future, quantiles), dtype=np.float64
         )[gap:]  # -> (n_steps, n_series, n_quantiles)
-        # Quantiles must not cross, whatever the model: sort along the last axis.
-        values = np.sort(values, axis=2)
+        # Quantiles must not cross, whatever the model: sort the values along
+        # the quantile axis in the order of the levels (which may be unsorted).
+        order = np.argsort(quantiles, kind="stable")
+        values[..., order] = np.sort(values[..., order], axis=2)
         return self._wrap_columns(values, quantiles, out_index, n_rows)
 
     def predict_interval(self, X, coverage=0.9):

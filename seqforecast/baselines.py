@@ -1031,7 +1031,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             state = dict(state)
             del state["models_"]
         super().__setstate__(state)
-        if models is not None:
+        if models is not None and "profile_" not in self.__dict__:
+            # Pickled before deseasonalize existed: no seasonal adjustment.
+            self.profile_ = SeasonalProfile(self.y_history_, 1)
+        if models is not None and not all(isinstance(m, np.ndarray) for m in models):
+            self.models_ = list(models)  # results objects, as pickled before
+        elif models is not None:
             self.models_ = []
             for history, spec, params in zip(
                 self._model_histories(), self.specs_, models, strict=True

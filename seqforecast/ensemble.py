@@ -356,7 +356,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             else:
                 members.append(member)
         shell.forecasters_ = members
-        shell.named_forecasters_ = None
+        shell.named_forecasters_ = list(self.named_forecasters_)  # the fitted names
         shell._saved_members = saved
         with open(path / "ensemble.pkl", "wb") as f:
             pickle.dump(shell, f)
@@ -389,7 +389,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         if not isinstance(ensemble, cls) or "_saved_members" not in ensemble.__dict__:
             raise ValueError(f"{file} does not hold an {cls.__name__} written by save().")
         saved = dict(ensemble.__dict__.pop("_saved_members"))
-        names = [n for n, f in ensemble.forecasters if not (isinstance(f, str) and f == "drop")]
+        names = ensemble.named_forecasters_  # as fitted, whatever set_params did since
         members = list(ensemble.forecasters_)
         for i, name in enumerate(names):
             if members[i] is None:

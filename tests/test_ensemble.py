@@ -222,3 +222,13 @@ def test_weighted_on_a_ragged_panel_validates_on_long_series(y):
     ).fit(None, panel[["long"]])
     np.testing.assert_allclose(ensemble.weights_, alone.weights_)
     assert ensemble.forecast(2).shape == (2, 2)
+
+
+def test_save_after_set_params_keeps_the_fitted_members(y, tmp_path):
+    ensemble = EnsembleForecaster(_members()).fit(None, y)
+    expected = ensemble.forecast(3)
+    ensemble.set_params(drift="drop")  # not refitted: the fitted state is unchanged
+    ensemble.save(tmp_path / "m")
+    loaded = EnsembleForecaster.load(tmp_path / "m")
+    assert list(loaded.named_forecasters_) == ["snaive", "drift", "theta"]
+    np.testing.assert_allclose(loaded.forecast(3), expected)

@@ -387,3 +387,9 @@ def test_mase_loss_scale_trains_and_rejects_gaussian():
         LSTMForecaster(loss="gaussian", loss_scale="mase", **TINY).fit(None, y)
     with pytest.raises(ValueError, match="loss_scale"):
         LSTMForecaster(loss_scale="relative", **TINY).fit(None, y)
+
+
+def test_mase_loss_scale_needs_mean_scaling():
+    y = load_airpassengers().astype(float)
+    with pytest.raises(ValueError, match="needs scaling='mean'"):
+        LSTMForecaster(loss_scale="mase", scaling="standard", **TINY).fit(None, y)

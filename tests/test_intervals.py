@@ -467,3 +467,16 @@ def test_conformal_asymmetric_follows_skewed_errors():
     coverage, bounds, point = fitted[False]
     assert abs(coverage - 0.9) < 0.05 and abs(fitted[True][0] - 0.9) < 0.05
     assert np.all(bounds[:, 1] - point > 2 * (point - bounds[:, 0]))
+
+
+def test_unsorted_quantile_levels_keep_their_labels():
+    from seqforecast import NaiveForecaster, load_airpassengers
+
+    y = load_airpassengers().astype(float)
+    model = NaiveForecaster().fit(None, y)
+    future = pd.DataFrame(index=pd.date_range("1961-01", periods=3, freq="MS"))
+    ordered = model.predict_quantiles(future, quantiles=(0.1, 0.5, 0.9))
+    shuffled = model.predict_quantiles(future, quantiles=(0.9, 0.1, 0.5))
+    for q in (0.1, 0.5, 0.9):
+        np.testing.assert_allclose(shuffled[q], ordered[q])
+    assert np.all(ordered[0.1] < ordered[0.9])

@@ -284,3 +284,16 @@ def test_fitted_ets_round_trips_through_pickle(case):
                     rtol=1e-12)
     assert_allclose(loaded.predict_interval(np.empty((5, 0))).to_numpy(),
                     forecaster.predict_interval(np.empty((5, 0))).to_numpy(), rtol=1e-12)
+
+
+def test_ets_pickled_before_deseasonalize_existed_still_loads():
+    from seqforecast import ETSForecaster
+
+    y = pd.Series(np.sin(np.arange(48) / 2) + 10,
+                  index=pd.date_range("2020-01", periods=48, freq="MS"))
+    model = ETSForecaster().fit(None, y)
+    state = model.__getstate__()
+    del state["profile_"]  # the state of a model saved by an older version
+    old = ETSForecaster.__new__(ETSForecaster)
+    old.__setstate__(state)
+    assert_allclose(old.forecast(4).to_numpy(), model.forecast(4).to_numpy(), rtol=1e-12)

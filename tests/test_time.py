@@ -159,3 +159,22 @@ def test_neural_defaults_without_hints():
     model = LSTMForecaster(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
     model.fit(None, walk)
     assert (model.seasonal_period_, model.horizon_, model.lookback_) == (1, 6, 12)
+
+
+def test_exact_lines_and_huge_values():
+    # What remains of an exact line after detrending is rounding error: no season.
+    for slope in (0.1, 0.3, 1.1, 3.3):
+        for n in (40, 60, 100, 144):
+            assert detect_seasonal_period(2.5 + slope * np.arange(n)) == 1
+    t = np.arange(144)
+    y = 10 + t / 10 + np.sin(2 * np.pi * t / 12)
+    assert detect_seasonal_period(y * 1e160) == detect_seasonal_period(y) == 12
+    assert detect_seasonal_period(-y) == 12
+
+
+@pytest.mark.parametrize(("freq", "period"), [("SME", 24), ("SMS", 24), ("CBMS", 12),
+                                              ("cbh", 8), ("MS", 12), ("QS", 4)])
+def test_period_from_pandas_frequencies(freq, period):
+    from seqforecast import seasonal_period_from_freq
+
+    assert seasonal_period_from_freq(freq) == period

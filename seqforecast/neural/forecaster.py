@@ -398,8 +398,9 @@ class RNNForecaster(BaseForecaster):
         window's scale, so every window counts alike (relative errors, as
         sMAPE counts them). "mase": each window's loss is multiplied by its
         scale over its series' in-sample seasonal-naive error (the scale of
-        MASE), capped at 10 times that of the median series, so smooth series
-        weigh as much as MASE makes them. Not with ``loss="gaussian"``.
+        MASE), relative to the median series and capped at 10, so smooth
+        series weigh as much as MASE makes them. Needs ``scaling="mean"``; not
+        with ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Quantiles learned with ``loss="quantile"``; other quantiles asked at
         predict time are interpolated linearly between them (asking outside
@@ -602,6 +603,11 @@ class RNNForecaster(BaseForecaster):
         choice("strategy", _STRATEGIES)
         choice("scaling", _SCALINGS)
         choice("loss_scale", ("window", "mase"))
+        if self.loss_scale == "mase" and self.scaling != "mean":
+            raise ValueError(
+                "loss_scale='mase' weighs each window by its mean scale over its series' "
+                f"naive error, so it needs scaling='mean'; got scaling={self.scaling!r}."
+            )
         if self.loss_scale == "mase" and self.loss == "gaussian":
             raise ValueError(
                 "loss_scale='mase' weights the loss of each window, which the Gaussian "
