@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
 from seqforecast._checks import check_positive_int
-from seqforecast._time import seasonal_period_from_freq
+from seqforecast._time import resolve_seasonal_period
 
 __all__ = [
     "coverage",
@@ -626,18 +626,21 @@ class _MASEScorer:
     def __init__(self, seasonal_period=None):
         self.seasonal_period = seasonal_period
 
-    def _period(self, forecaster):
+    def _period(self, forecaster, history=None):
+        """The package's one rule, on the data rather than on the candidate.
+
+        The scorer's own ``seasonal_period``, else the frequency of the
+        data's time index, else the period detected from the fold's
+        training history (:func:`seqforecast._time.resolve_seasonal_period`).
+        Never the candidate's own ``seasonal_period``: every candidate of a
+        search is then scored on the same scale.
+        """
         if self.seasonal_period is not None:
             return _check_seasonal_period(self.seasonal_period)
-        # The data's own frequency comes first: it is the same for every
-        # candidate of a search, so their scores stay comparable.
         freq = getattr(forecaster, "freq_", None)
-        if isinstance(freq, pd.offsets.BaseOffset):
-            return seasonal_period_from_freq(freq)
-        period = getattr(forecaster, "seasonal_period_", None)
-        if period is not None:
-            return int(period)
-        return 1
+        if history is None:
+            history = np.asarray(forecaster.y_history_, dtype=np.float64)
+        return resolve_seasonal_period(None, freq, history)[0]
 
     def __call__(self, estimator, X, y, sample_weight=None):
         if sample_weight is not None:
@@ -647,7 +650,8 @@ class _MASEScorer:
             np.asarray(forecaster.y_history_, dtype=np.float64), transformers
         )
         y_pred = estimator.predict(X)
-        return -mase(y, y_pred, y_train=history, seasonal_period=self._period(forecaster))
+        period = self._period(forecaster, history)
+        return -mase(y, y_pred, y_train=history, seasonal_period=period)
 
     def __repr__(self):
         if self.seasonal_period is None:

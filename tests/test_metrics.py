@@ -407,16 +407,26 @@ def test_mase_scorer_period_resolution(monthly_series):
     assert mase_scorer(model, X_te, y_te) == pytest.approx(
         -mase(y_te, pred, y_train=y_tr, seasonal_period=12)
     )
-    # Without a time index, the forecaster's seasonal_period_ is used.
+    # Without a time index, the period detected from the training history:
+    # the same for every candidate, whatever its own seasonal_period_ (4).
+    from seqforecast import detect_seasonal_period
+
+    detected = detect_seasonal_period(y_tr.to_numpy())
     arr_with_period = _SeasonalNaiveWithPeriod(lag=12).fit(None, y_tr.to_numpy())
     assert mase_scorer(arr_with_period, np.zeros((12, 0)), y_te.to_numpy()) == pytest.approx(
-        -mase(y_te, pred, y_train=y_tr, seasonal_period=4)
+        -mase(y_te, pred, y_train=y_tr, seasonal_period=detected)
     )
-    # No index and no seasonal_period_: lag 1.
     arr_model = _SeasonalNaive(lag=12).fit(None, y_tr.to_numpy())
     X_future = np.zeros((12, 0))
     assert mase_scorer(arr_model, X_future, y_te.to_numpy()) == pytest.approx(
-        -mase(y_te, pred, y_train=y_tr, seasonal_period=1)
+        -mase(y_te, pred, y_train=y_tr, seasonal_period=detected)
+    )
+    # White noise has no season: lag 1.
+    noise = np.random.default_rng(0).normal(10, 1, 60)
+    noise_model = _SeasonalNaive(lag=1).fit(None, noise[:48])
+    assert mase_scorer(noise_model, np.zeros((12, 0)), noise[48:]) == pytest.approx(
+        -mase(noise[48:], noise_model.predict(np.zeros((12, 0))), y_train=noise[:48],
+              seasonal_period=1)
     )
     # A fixed period overrides both.
     assert make_mase_scorer(seasonal_period=3)(model, X_te, y_te) == pytest.approx(
@@ -462,3 +472,15 @@ def test_seasonal_naive_on_m3_monthly_matches_reference():
         y_pred[:, j] = np.resize(x[-12:], 18)  # the last year, repeated
     assert round(smape(y_test, y_pred), 2) == 17.23
     assert round(mase(y_test, y_pred, y_train=y_train, seasonal_period=12), 3) == 1.146
+
+
+def test_mase_scorer_detects_the_season_without_an_index():
+    rng = np.random.default_rng(1)
+    profile = rng.normal(0, 5, 12)
+    t = np.arange(72)
+    y = 100 + profile[t % 12] + rng.normal(0, 0.5, 72)
+    model = _SeasonalNaive(lag=1).fit(None, y[:60])
+    pred = model.predict(np.zeros((12, 0)))
+    assert mase_scorer(model, np.zeros((12, 0)), y[60:]) == pytest.approx(
+        -mase(y[60:], pred, y_train=y[:60], seasonal_period=12)
+    )
