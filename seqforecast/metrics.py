@@ -675,12 +675,12 @@ def make_mase_scorer(*, seasonal_period=None):
     ----------
     seasonal_period : int or None, default=None
         Lag of the naive forecast used for scaling. None: the period implied
-        by the frequency of the forecaster's time index (12 for monthly data,
-        see :func:`~seqforecast.base.seasonal_period_from_freq`), else its
-        ``seasonal_period_`` (data without a time index), else 1. Without a
-        time index, a search that varies the forecaster's own
-        ``seasonal_period`` should fix the period here, or each candidate is
-        scaled by its own lag.
+        by the frequency of the data's time index (12 for monthly data, see
+        :func:`~seqforecast.seasonal_period_from_freq`), else the period
+        detected from the training history
+        (:func:`~seqforecast.detect_seasonal_period`; 1 when none is found).
+        The forecaster's own ``seasonal_period`` is never used, so every
+        candidate of a search is scored on the same scale.
 
     Returns
     -------
