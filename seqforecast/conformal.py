@@ -209,7 +209,7 @@ class ConformalForecaster(BaseForecaster):
         check_positive_int("n_windows", self.n_windows)
         check_choice("method", self.method, _METHODS)
         check_choice("pooling", self.pooling, _POOLINGS)
-        self._seasonal_period(self.seasonal_period)  # checks it
+        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         check_bool("adaptive", self.adaptive)
         check_bool("symmetric", self.symmetric)
         # Every calibration origin needs at least one observation before it.
@@ -266,7 +266,7 @@ class ConformalForecaster(BaseForecaster):
         self.origins_ = origins
         self.errors_ = errors
         self.scale_ = (
-            _series_scale(y, self._seasonal_period(self.seasonal_period))
+            _series_scale(y, self.seasonal_period_)
             if self.pooling == "scaled"
             else np.ones(self.n_series_)
         )
