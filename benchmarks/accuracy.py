@@ -203,6 +203,28 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores"
 
 
+def plot_by_step(steps, path, title):
+    """sMAPE by forecast step, one line per model (distinct colours and markers)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    colours = plt.get_cmap("tab20").colors
+    markers = "os^vDP*Xhp<>"
+    for i, name in enumerate(steps.columns):
+        ax.plot(steps.index, steps[name], label=name, color=colours[(2 * i) % 20 + i // 10],
+                marker=markers[i % len(markers)], markersize=3, linewidth=1.2)
+    ax.set_xlabel("forecast step")
+    ax.set_ylabel("sMAPE")
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = study_parser("benchmarks.accuracy", __doc__, DEFAULT_MODELS)
     parser.add_argument("--dataset", default="m3", choices=["m3"])
@@ -261,19 +283,8 @@ def main(argv=None):
         table, steps = write_results(args.out, stem, rows, per_series, by_step,
                                      horizon=data.horizon, append=args.append)
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4))
-        steps.plot(ax=ax, marker="o", markersize=3)
-        ax.set_xlabel("forecast step")
-        ax.set_ylabel("sMAPE")
-        ax.set_title(f"M3 {args.category} ({data.n_series} series): sMAPE by step")
-        fig.tight_layout()
-        fig.savefig(args.out / f"{stem}_by_step.png", dpi=110)
-        plt.close(fig)
+        plot_by_step(steps, args.out / f"{stem}_by_step.png",
+                     f"M3 {args.category} ({data.n_series} series): sMAPE by step")
     except ImportError:
         print("matplotlib not installed: by-step plot skipped", file=sys.stderr)
     print(table[["model", "n_series", "smape", "mase", "mase_median", "fit_seconds",
