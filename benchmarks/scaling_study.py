@@ -11,7 +11,8 @@ swapping the scaler's rule for the length of one run::
 
 ``recent``: ``s`` from the last ``k`` observed steps only (``k`` = the
 seasonal period, or ``--k`` without a season); ``last``: centred on the last
-observed value, divided by ``s`` as usual. Rows go to
+observed value, divided by ``s`` as usual; ``ewm``: ``s`` an exponentially
+weighted mean of ``|y|`` with a half-life of a third of the window. Rows go to
 ``benchmarks/results/tuning.csv`` as ``scale_<variant>:<config>``. Neither
 variant is in the package: they did not improve the validation error in
 every category (benchmarks/README.md).
@@ -41,6 +42,16 @@ def _variant_scale(variant, k):
         last = past[np.arange(len(past)), observed_last][:, None]
         if variant == "last":
             return last, size
+        if variant == "ewm":
+            # Exponentially weighted mean |value|, half-life a third of the window.
+            n = past.shape[1]
+            weights = 0.5 ** ((n - 1 - np.arange(n)) / max(n / 3, 1.0))
+            observed = ~np.isnan(past)
+            total = (np.where(observed, np.abs(past), 0.0) * weights).sum(axis=1, keepdims=True)
+            norm = (observed * weights).sum(axis=1, keepdims=True)
+            level = np.maximum(total / np.maximum(norm, 1e-300), self.floor)
+            signed = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -level, level)
+            return signed, signed
         recent = np.nanmean(np.abs(past[:, -k:]), axis=1, keepdims=True)
         recent = np.where(np.isfinite(recent), recent, np.abs(size))
         recent = np.maximum(recent, self.floor)
@@ -56,7 +67,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--category", required=True,
                         choices=["yearly", "quarterly", "monthly", "other"])
-    parser.add_argument("--variant", required=True, choices=["recent", "last"])
+    parser.add_argument("--variant", required=True, choices=["recent", "last", "ewm"])
     parser.add_argument("--k", type=int, default=6,
                         help="steps of the recent scale without a season (default 6)")
     parser.add_argument("--configs", default="base,gru")
@@ -73,7 +84,8 @@ def main(argv=None):
     period = load_m3(args.category, n_series=1, random_state=0).seasonal_period
     k = period if period > 1 else args.k
     forecaster._Scaler._scale = _variant_scale(args.variant, k)
-    scratch = args.out / "cache" / "scaling_study"
+    # One scratch folder per run, so that runs in parallel do not mix rows.
+    scratch = args.out / "cache" / "scaling_study" / f"{args.category}_{args.variant}"
     names = [c for c in args.configs.split(",") if c]
     tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch)
     rows = pd.read_csv(scratch / "tuning.csv").tail(len(names) * len(args.seeds.split(",")))
