@@ -12,7 +12,7 @@ machine, date and load average).
 
 Run from the repository root::
 
-    /work/venv/bin/python -m benchmarks.speed.cells_step
+    python -m benchmarks.speed.cells_step
 """
 
 import argparse

@@ -32,8 +32,8 @@ Four measurements, all on one torch thread (``torch.set_num_threads(1)``):
 
 Run from the repository root::
 
-    /work/venv/bin/python -m benchmarks.speed.training             # records results/
-    /work/venv/bin/python -m benchmarks.speed.training --quick     # smoke run, writes nothing
+    python -m benchmarks.speed.training             # records results/
+    python -m benchmarks.speed.training --quick     # smoke run, writes nothing
 
 Results go to ``benchmarks/speed/results/`` (training.csv, profile.csv,
 cells_fit.csv, memory.csv) and the tables are printed as Markdown.
