@@ -26,7 +26,7 @@ from pandas.tseries.frequencies import to_offset
 
 __all__ = [
     "default_horizon", "detect_seasonal_period", "future_index", "infer_step", "regular_step",
-    "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between",
+    "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between", "time_zone_name",
 ]
 
 # Seasonal period implied by a pandas frequency's base code (the part before
@@ -77,6 +77,28 @@ def seasonal_period_from_freq(freq) -> int:
     if offset.n > 1 and period > 1:
         period = max(1, round(period / offset.n))
     return period
+
+
+def time_zone_name(index):
+    """The name of a DatetimeIndex's time zone, or None when it has none that reads back.
+
+    A name that ``tz_convert`` turns into the same wall-clock times (zoneinfo,
+    pytz and dateutil zones by their keys; "UTC"); None for a naive index or
+    a zone without such a name (a bare fixed offset object, say).
+    """
+    tz = index.tz
+    if tz is None:
+        return None
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo, pytz
+    filename = getattr(tz, "_filename", None)  # dateutil
+    if name is None and isinstance(filename, str) and "zoneinfo/" in filename:
+        name = "dateutil/" + filename.split("zoneinfo/", 1)[1]
+    name = str(name if name is not None else tz)
+    try:
+        same = index.tz_convert(name).tz_localize(None).equals(index.tz_localize(None))
+    except Exception:  # not a time zone name
+        same = False
+    return name if same else None
 
 
 def infer_step(index):

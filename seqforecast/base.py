@@ -42,16 +42,10 @@ from seqforecast._time import (
     resolve_seasonal_period,
     seasonal_period_from_freq,
     steps_between,
+    time_zone_name,
 )
 
 __all__ = ["BaseForecaster", "seasonal_period_from_freq"]  # the latter from _time
-
-# The time helpers live in seqforecast._time (the one owner of time); these
-# names are kept for the modules that import them from here.
-_regular_step = regular_step
-_future_index = future_index
-_steps_between = steps_between
-
 
 def _kind_of(y):
     if isinstance(y, pd.Series):
@@ -73,15 +67,6 @@ def _index_of(obj):
 # ``freq_`` and ``series_names_`` rebuild the pandas objects on access: the
 # fitted state then holds no pandas objects, which skops.io cannot save (a
 # pandas Index has no default ``__reduce__`` it accepts).
-def _tz_name(tz):
-    """A name that ``tz_convert`` reads back as the same time zone."""
-    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo, pytz
-    filename = getattr(tz, "_filename", None)  # dateutil
-    if name is None and isinstance(filename, str) and "zoneinfo/" in filename:
-        name = "dateutil/" + filename.split("zoneinfo/", 1)[1]
-    return str(name if name is not None else tz)
-
-
 def _plain_freq(freq):
     """A pandas offset as its string when that reads back equal; ints and None as they are."""
     if freq is None or isinstance(freq, numbers.Integral):
@@ -111,12 +96,8 @@ def _plain_index(index):
         tz = None
         values = index
         if index.tz is not None:
-            tz = _tz_name(index.tz)
-            try:
-                named = index.tz_convert(tz).tz_localize(None).equals(index.tz_localize(None))
-            except Exception:  # not a time zone name
-                named = False
-            tz = tz if named else index.tz
+            # By name when it reads back, else the tz object itself.
+            tz = time_zone_name(index) or index.tz
             values = index.tz_convert("UTC").tz_localize(None)
         return {"kind": "datetime", "values": values.to_numpy(), "tz": tz,
                 "freq": _plain_freq(freq), "name": index.name}
@@ -346,15 +327,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         X_arr, _ = self._check_X(X, len(y_arr), reset=False)
         new_index = _index_of(y) if y_kind != "array" else _index_of(X)
         if self.index_ is not None and new_index is not None:
-            _regular_step(new_index, "y")
-            step = _steps_between(self.index_, self.freq_, new_index[0])
+            regular_step(new_index, "y")
+            step = steps_between(self.index_, self.freq_, new_index[0])
             if step != 1:
                 raise ValueError(
                     f"update expects new observations starting at "
-                    f"{_future_index(self.index_, self.freq_, 1)[0]}, the step "
+                    f"{future_index(self.index_, self.freq_, 1)[0]}, the step "
                     f"after the history ends ({self.index_[-1]}); got {new_index[0]}."
                 )
-            expected = _future_index(self.index_, self.freq_, len(new_index))
+            expected = future_index(self.index_, self.freq_, len(new_index))
             if not new_index.equals(expected):
                 bad = next(
                     i for i, (a, b) in enumerate(zip(new_index, expected, strict=True))
@@ -369,7 +350,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             self.index_ = self.index_.append(new_index)
         elif self.index_ is not None:
             self.index_ = self.index_.append(
-                _future_index(self.index_, self.freq_, len(y_arr))
+                future_index(self.index_, self.freq_, len(y_arr))
             )
         self.y_history_ = np.vstack([self.y_history_, y_arr])
         if self.X_history_ is not None:
@@ -408,22 +389,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(steps, numbers.Integral) or steps < 1:
             raise ValueError(f"steps must be a positive integer, got {steps!r}.")
-        if self.index_ is not None:
-            index = _future_index(self.index_, self.freq_, steps)
-        else:
-            n = len(self.y_history_)
-            index = pd.RangeIndex(n, n + steps)
-        if X is None:
-            if self.n_features_in_:
-                raise ValueError(
-                    f"This forecaster was fitted with {self.n_features_in_} covariates; "
-                    f"forecast needs X with their values for the {steps} future steps."
-                )
-            X = pd.DataFrame(index=index)
-        elif not isinstance(X, pd.DataFrame):
-            X = np.asarray(X)
-            columns = getattr(self, "feature_names_in_", None)
-            X = pd.DataFrame(X, index=index, columns=columns)
+        if X is None and self.n_features_in_:
+            raise ValueError(
+                f"This forecaster was fitted with {self.n_features_in_} covariates; "
+                f"forecast needs X with their values for the {steps} future steps."
+            )
+        if not isinstance(X, pd.DataFrame):
+            X = self._future_frame(steps, None if X is None else np.asarray(X))
         if len(X) != steps:
             raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
         y_pred = self.predict(X)
@@ -621,7 +593,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         index = y_index if y_index is not None else X_index
         if index is not None and isinstance(index, pd.RangeIndex) and y_kind == "array":
             index = None  # a default RangeIndex of X carries no time information
-        self.freq_ = _regular_step(index, "y") if index is not None else None
+        self.freq_ = regular_step(index, "y") if index is not None else None
         self.index_ = index
         self.y_kind_ = y_kind
         self.series_names_ = y.columns if y_kind == "frame" else None
@@ -727,7 +699,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             gap = self._gap_before(X_index)
         out_index = X_index
         if out_index is None and self.y_kind_ != "array" and self.index_ is not None:
-            out_index = _future_index(self.index_, self.freq_, n_rows)
+            out_index = future_index(self.index_, self.freq_, n_rows)
         if X_arr is not None and gap:
             # The covariates of skipped steps are unknown: carry the last
             # observed ones forward.
@@ -743,7 +715,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"X is indexed by {type(X_index).__name__} but the history by "
                 f"{type(self.index_).__name__}; X's index must continue the history's."
             )
-        step = _steps_between(self.index_, self.freq_, X_index[0])
+        step = steps_between(self.index_, self.freq_, X_index[0])
         if step is None:
             raise ValueError(
                 f"X starts at {X_index[0]}, which is not on the history's time grid "
@@ -753,9 +725,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"X starts at {X_index[0]}, inside the history that ends at "
                 f"{self.index_[-1]}; X must start after the history (the first "
-                f"forecastable step is {_future_index(self.index_, self.freq_, 1)[0]})."
+                f"forecastable step is {future_index(self.index_, self.freq_, 1)[0]})."
             )
-        expected = _future_index(self.index_, self.freq_, step - 1 + len(X_index))[step - 1:]
+        expected = future_index(self.index_, self.freq_, step - 1 + len(X_index))[step - 1:]
         if not X_index.equals(expected):
             raise ValueError(
                 f"X's index is not regularly spaced with the history's frequency "

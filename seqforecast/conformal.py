@@ -23,7 +23,7 @@ _METHODS = ("rolling", "split")
 
 
 def _series_scale(y, period):
-    """Scale of every series for ``pooling="scaled"``: the MASE scale.
+    """Scale of every series: the MASE scale (``pooling="scaled"``; the ensemble's weights).
 
     The in-sample mean absolute error of the seasonal naive forecast (lag
     ``period``) of each series; the one-step naive error for a series too

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from seqforecast._checks import check_choice, check_positive_int
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
+from seqforecast.conformal import _series_scale
 
 __all__ = ["EnsembleForecaster", "make_ensemble"]
 
@@ -32,14 +33,6 @@ _AGGREGATES = ("median", "mean", "weighted")
 
 def _fit_member(forecaster, X, y):
     return clone(forecaster).fit(X, y)
-
-
-def _member_scale(y, period):
-    """In-sample mean absolute seasonal-naive error of every series (the MASE scale)."""
-    lag = period if np.sum(~np.isnan(y), axis=0).min() > period else 1
-    with np.errstate(all="ignore"):
-        scale = np.nanmean(np.abs(y[lag:] - y[:-lag]), axis=0)
-    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
 class EnsembleForecaster(_BaseComposition, BaseForecaster):
@@ -255,7 +248,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                 ) from exc
             X_val = None if X is None else X[rows:]
             actual = y[rows:, series]
-            scale = _member_scale(y[:rows, series], self.seasonal_period_)
+            scale = _series_scale(y[:rows, series], self.seasonal_period_)
             errors = []
             for member in fitted:
                 forecast = np.asarray(
@@ -294,10 +287,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return np.tensordot(self.weights_, values, axes=1)
 
     def _predict(self, n_steps, X):
+        frame = self._future_frame(n_steps, X)
         forecasts = [
-            np.asarray(m.predict(self._future_frame(n_steps, X)), dtype=np.float64).reshape(
-                n_steps, -1
-            )
+            np.asarray(m.predict(frame), dtype=np.float64).reshape(n_steps, -1)
             for m in self.forecasters_
         ]
         return self._combine(np.stack(forecasts))

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from seqforecast.base import _regular_step, _steps_between
+from seqforecast._time import regular_step, steps_between
 
 __all__ = ["CalendarFeatures", "LagFeatures"]
 
@@ -325,7 +325,7 @@ def _continuation_index(index):
     if len(index) < 2 and isinstance(index, pd.DatetimeIndex) and index.freq is None:
         return None
     try:
-        return _regular_step(index, "X")
+        return regular_step(index, "X")
     except ValueError:
         return None
 
@@ -503,7 +503,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         ):
             return False
         try:
-            return _steps_between(self.history_index_, self._history_step, X.index[0]) == 1
+            return steps_between(self.history_index_, self._history_step, X.index[0]) == 1
         except (TypeError, ValueError):
             return False
 

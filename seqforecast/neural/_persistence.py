@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seqforecast.base import _tz_name
+from seqforecast._time import time_zone_name
 
 FORMAT_VERSION = 1
 _META = "forecaster.json"
@@ -46,12 +46,8 @@ def _index_to_json(index, freq):
         if index.tz is not None:
             # The time zone by name and the instants in UTC: fixed offsets
             # would lose daylight saving (and differ across a DST change).
-            tz = _tz_name(index.tz)
-            try:
-                same = index.tz_convert(tz).tz_localize(None).equals(index.tz_localize(None))
-            except Exception:  # an unknown name
-                same = False
-            if not same:
+            tz = time_zone_name(index)
+            if tz is None:
                 raise ValueError(
                     f"save() cannot store the time zone {index.tz!r} of the index by name; "
                     "convert the index to a named time zone (e.g. "
