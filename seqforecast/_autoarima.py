@@ -25,31 +25,36 @@ the two likelihoods are equal, and the integrated form gives the forecasts
 and their variances on the original scale.
 
 Everything here works on plain float64 arrays, one series at a time.
+statsmodels is imported inside the functions that use it, so importing this
+module (and :mod:`seqforecast.baselines`) does not load it.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from statsmodels.tsa.seasonal import STL
-from statsmodels.tsa.statespace import kalman_filter
-from statsmodels.tsa.statespace.sarimax import SARIMAX
-from statsmodels.tsa.stattools import kpss
+
 
 # Keep what forecasting and filtering new data need (the last predicted
 # state and its covariance) and drop the per-timestep arrays: a seasonal
 # model of a 126-month series then pickles to 0.25 MB instead of 2.5 MB.
-CONSERVE_MEMORY = (
-    kalman_filter.MEMORY_NO_PREDICTED_MEAN
-    | kalman_filter.MEMORY_NO_PREDICTED_COV
-    | kalman_filter.MEMORY_NO_FILTERED_MEAN
-    | kalman_filter.MEMORY_NO_FILTERED_COV
-    | kalman_filter.MEMORY_NO_GAIN
-    | kalman_filter.MEMORY_NO_SMOOTHING
-    | kalman_filter.MEMORY_NO_STD_FORECAST
-)
+@functools.cache
+def _conserve_memory():
+    from statsmodels.tsa.statespace import kalman_filter
+
+    return (
+        kalman_filter.MEMORY_NO_PREDICTED_MEAN
+        | kalman_filter.MEMORY_NO_PREDICTED_COV
+        | kalman_filter.MEMORY_NO_FILTERED_MEAN
+        | kalman_filter.MEMORY_NO_FILTERED_COV
+        | kalman_filter.MEMORY_NO_GAIN
+        | kalman_filter.MEMORY_NO_SMOOTHING
+        | kalman_filter.MEMORY_NO_STD_FORECAST
+    )
+
 
 # L-BFGS stopping rule of the search. statsmodels' defaults (factr=1e2,
 # pgtol=1e-8) polish the log-likelihood far beyond what comparing models
@@ -107,6 +112,8 @@ def kpss_rejects(x, alpha=0.05):
     Uses urca's ``lags="short"`` bandwidth, trunc(4 (n / 100)^(1/4)), as R's
     ``ndiffs`` does.
     """
+    from statsmodels.tsa.stattools import kpss
+
     n = len(x)
     lags = min(int(4 * (n / 100) ** 0.25), n - 1)
     with warnings.catch_warnings():
@@ -132,6 +139,8 @@ def seasonal_strength(x, m):
     The STL settings are those of R's ``mstl`` for one seasonal period
     (``s.window=11``, degree-0 seasonal smoother, R's default jumps).
     """
+    from statsmodels.tsa.seasonal import STL
+
     seasonal = 11
     trend = int(np.ceil(1.5 * m / (1 - 1.5 / seasonal)))
     trend += 1 - trend % 2
@@ -176,6 +185,8 @@ def difference(y, d, D, m):
 # ---------------------------------------------------------------- estimation
 def sarimax(y, X, spec, *, simple_differencing):
     """The statsmodels model of ``spec``, innovation variance concentrated out."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
     return SARIMAX(
         y,
         exog=X,
@@ -259,7 +270,7 @@ def integrated_results(y, X, spec, params, scale=1.0):
     params[: model.k_trend + model.k_exog] *= scale
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return model.filter(params, cov_type="none", conserve_memory=CONSERVE_MEMORY)
+        return model.filter(params, cov_type="none", conserve_memory=_conserve_memory())
 
 
 def extend_results(results, y_new, X_new):
@@ -274,7 +285,7 @@ def extend_results(results, y_new, X_new):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return model.clone(y, exog=X).filter(
-            results.params, cov_type="none", conserve_memory=CONSERVE_MEMORY
+            results.params, cov_type="none", conserve_memory=_conserve_memory()
         )
 
 

@@ -16,8 +16,6 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.forecasting.theta import ThetaModel
 from threadpoolctl import threadpool_limits
 
 from seqforecast import _autoarima
@@ -730,6 +728,8 @@ def _ets_candidates(y, m):
 
 
 def _ets_model(y, spec, m):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     return ETSModel(y, seasonal_periods=m if spec["seasonal"] else None, **spec)
 
 
@@ -1125,6 +1125,8 @@ def _fit_theta_series(y, m, deseasonalize, use_test, method):
         # (add_trend skips a constant that is already there) and extrapolates
         # a trend that is not there.
         return _ConstantForecast(y[0])
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
     model = ThetaModel(
         y, period=m, deseasonalize=deseasonalize, use_test=use_test, method=method
     )

@@ -14,8 +14,12 @@ missing values, a series too short for the holdout or the model, an unknown
 model) ends with one line ``seqforecast: error: ...`` on stderr and exit
 status 2, never a traceback. Progress goes to stderr, results to stdout.
 
-torch and matplotlib are imported only when a neural model is fitted or a
-plot saved, so ``seqforecast --help`` and the classical models start fast.
+The parser is built from the standard library alone (models are named by
+plain strings), and ``import seqforecast`` loads nothing else, so ``--help``,
+``--version`` and usage errors answer without loading pandas, scikit-learn,
+statsmodels or torch. Each command imports what it needs once its arguments
+are checked: statsmodels when a classical model is fitted, torch when a
+neural one is, matplotlib when a plot is saved.
 """
 
 from __future__ import annotations
@@ -550,11 +554,6 @@ def _fit_forecast(name, model, y, steps):
 
 # ---------------------------------------------------------------- compare
 def _run_compare(args):
-    import numpy as np
-    import pandas as pd
-
-    from seqforecast.metrics import mase, smape
-
     names = _parse_models(args.models)
     plot_path = None if args.no_plot else Path(args.plot)
     if plot_path is not None:
@@ -588,6 +587,13 @@ def _run_compare(args):
         f"{_fmt_time(actual.index[-1])}); models fitted on the first {n_train}"
     )
     sys.stdout.flush()
+
+    # Imported once the arguments and the data are checked: a usage error
+    # answers without loading scikit-learn.
+    import numpy as np
+    import pandas as pd
+
+    from seqforecast.metrics import mase, smape
 
     start = time.perf_counter()
     rows, forecasts = [], {}
@@ -682,11 +688,11 @@ def _save_plot(path, train, actual, forecasts, scores, source, m):
 
 # --------------------------------------------------------------- forecast
 def _run_forecast(args):
-    import pandas as pd
-
     (name,) = _parse_models(args.model) if "," not in args.model else [None]
     if name is None:
         raise ValueError(f"--model takes one model, got {args.model!r}; compare takes several")
+    import pandas as pd
+
     output = Path(args.output) if args.output else None
     if output is not None:
         _check_writable(output, "--output")
