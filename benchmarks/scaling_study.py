@@ -30,9 +30,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _variant_scale(variant, k):
-    from seqforecast.neural import forecaster
+    from seqforecast.neural import data
 
-    default = forecaster._Scaler._scale
+    default = data.Scaler._scale
 
     def scale(self, past, series_idx):
         loc, size = default(self, past, series_idx)
@@ -79,11 +79,11 @@ def main(argv=None):
 
     from benchmarks import tune
     from seqforecast.datasets import load_m3
-    from seqforecast.neural import forecaster
+    from seqforecast.neural import data
 
     period = load_m3(args.category, n_series=1, random_state=0).seasonal_period
     k = period if period > 1 else args.k
-    forecaster._Scaler._scale = _variant_scale(args.variant, k)
+    data.Scaler._scale = _variant_scale(args.variant, k)
     # One scratch folder per run, so that runs in parallel do not mix rows.
     scratch = args.out / "cache" / "scaling_study" / f"{args.category}_{args.variant}"
     names = [c for c in args.configs.split(",") if c]

@@ -1,14 +1,102 @@
-"""Parameter checks shared by the forecasters, metrics and plots.
+"""Declarative parameter checks: one constraints table per estimator.
 
-Each raises a ValueError that names the parameter, says what is expected
-and shows the value received.
+Every estimator lists its parameters' valid values in a class attribute
+``_parameter_constraints`` (scikit-learn's convention, with scikit-learn's
+constraint objects and messages), and :meth:`BaseForecaster.fit` checks them
+once, before it looks at the data. Functions and torch modules check their
+arguments with :func:`check_params` against a table of the same form.
+
+A failed check raises :class:`InvalidParameterError` (a ``ValueError`` and a
+``TypeError``) that names the parameter and its owner, lists what is valid
+and shows the value received::
+
+    The 'cell' parameter of RNNForecaster must be a str among {'gru', 'lstm',
+    'rnn'}. Got 'gur' instead.
+
+The constraint objects come from scikit-learn's parameter validation
+(``sklearn.utils._param_validation``, the machinery behind every
+scikit-learn estimator since 1.2); this module is the one place that
+imports it, so a change there is a change here only.
 """
 
 from __future__ import annotations
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    InvalidParameterError,
+    Options,
+    RealNotInt,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils._param_validation import Interval as _SklearnInterval
+
+
+class Interval(_SklearnInterval):
+    """scikit-learn's ``Interval``, except that booleans are not numbers.
+
+    ``True`` is an ``int`` to Python, so ``Interval(Integral, 1, None)`` would
+    take ``hidden_size=True`` as 1; a flag passed where a number is expected
+    is a mistake to report.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+__all__ = [
+    "POSITIVE_INT",
+    "POSITIVE_INT_OR_NONE",
+    "HasMethods",
+    "Hidden",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "RealNotInt",
+    "StrOptions",
+    "check_params",
+    "validate_estimator_params",
+]
+
+# The constraints used most often.
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+POSITIVE_INT_OR_NONE = [Interval(Integral, 1, None, closed="left"), None]
+NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+
+
+def check_params(owner, params, constraints):
+    """Check ``params`` (a dict) against ``constraints``; raise on the first bad one.
+
+    Parameters
+    ----------
+    owner : str
+        Who takes the parameters (a class or function name), for the message.
+    params : dict
+        Parameter names and values.
+    constraints : dict
+        For each name, a list of valid kinds: ``Interval``, ``StrOptions``,
+        ``Options``, a type, ``None``, ``"boolean"``, ``"array-like"``,
+        ``callable`` and the other forms scikit-learn accepts, or
+        ``"no_validation"``.
+    """
+    validate_parameter_constraints(constraints, params, caller_name=owner)
+
+
+def validate_estimator_params(estimator):
+    """Check an estimator's parameters against its ``_parameter_constraints``."""
+    check_params(
+        type(estimator).__name__,
+        estimator.get_params(deep=False),
+        estimator._parameter_constraints,
+    )
+
+
+# Old-style checkers, until every caller uses a constraints table.
 
 
 def check_choice(name, value, allowed):

@@ -49,6 +49,17 @@ class SeasonalProfile:
             rows = (first + np.arange(period)) % period
             self.factors[rows, s] = seasonal.seasonal[:period]
 
+    def to_state(self):
+        """The (period, n_series) array of factors that defines the profile."""
+        return self.factors
+
+    @classmethod
+    def from_state(cls, factors):
+        """The profile that :meth:`to_state` described."""
+        profile = cls.__new__(cls)
+        profile.factors = np.asarray(factors, dtype=np.float64)
+        return profile
+
     def at(self, start_row, n_rows):
         """Factors of panel rows ``start_row .. start_row + n_rows - 1``."""
         rows = (start_row + np.arange(n_rows)) % len(self.factors)

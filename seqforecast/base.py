@@ -27,6 +27,7 @@ This is the only module that converts between pandas and numpy.
 from __future__ import annotations
 
 import numbers
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from seqforecast._checks import check_positive_int
+from seqforecast._checks import check_positive_int, validate_estimator_params
 from seqforecast._time import (
     future_index,
     regular_step,
@@ -212,6 +213,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         Covariate names, when ``X`` was a DataFrame with string column names.
     """
 
+    # Valid values of each constructor parameter (scikit-learn's convention,
+    # :mod:`seqforecast._checks`), checked once at the start of ``fit``.
+    _parameter_constraints: ClassVar[dict] = {}
+
     # Fitted attributes stored as plain types (see ``_stored``).
     index_ = _stored("index_")
     freq_ = _stored("freq_")
@@ -228,14 +233,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         """Hook run after ``update`` appended new rows; default: nothing."""
 
     def _check_params(self):
-        """Check parameters at the start of ``fit``, once the index is known.
+        """Resolve data-dependent defaults once the history is known.
 
-        ``freq_`` and ``index_`` are set, so data-dependent defaults (such as
-        the seasonal period) can be resolved here.
+        The parameters have passed ``_parameter_constraints``; ``freq_``,
+        ``index_`` and the history are set, so defaults that depend on the
+        data (the seasonal period, a network's window) are set here, and
+        checks that involve the data or several parameters at once.
         """
 
     def _min_observations(self):
-        """(minimum observations per series, why) needed by this model."""
+        """(minimum observations per series, why) needed by this model; no side effects."""
         return 1, "this forecaster"
 
     # ------------------------------------------------------------ public API
@@ -259,6 +266,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         # new history before the checks that may fail, so restore a shallow
         # copy of the state on any exception. Shallow is exact because fitting
         # only rebinds attributes; no ``_fit`` mutates an existing one in place.
+        validate_estimator_params(self)
         state = dict(self.__dict__)
         try:
             y_arr, X_arr = self._validate_history(X, y)
@@ -625,6 +633,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         -------
         n : int
         """
+        validate_estimator_params(self)
         probe = clone(self)
         probe._validate_history(X, y, check_length=False)
         return int(probe._min_observations()[0])
@@ -759,7 +768,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         else the frequency of the time index, else the period detected from
         the history's autocorrelation (no index, or one without frequency).
         """
-        check_positive_int("seasonal_period", seasonal_period, allow_none=True)
+        check_positive_int("seasonal_period", seasonal_period, allow_none=True)  # TODO-A
         period, self.seasonal_period_source_ = resolve_seasonal_period(
             seasonal_period, self.freq_, self.y_history_
         )

@@ -337,22 +337,30 @@ def test_init_gate_weights_recurrent_blocks_are_independent():
 
 
 def test_unknown_cell():
-    with pytest.raises(ValueError, match=r"cell must be one of 'rnn', 'lstm'.*got 'tcn'"):
+    with pytest.raises(
+        ValueError, match=r"'cell' parameter of make_cell must be a str among .*Got 'tcn'"
+    ):
         make_cell("tcn", 2, 3)
 
 
 def test_unknown_init():
-    with pytest.raises(ValueError, match="init must be one of 'xavier_orthogonal', 'torch'"):
+    with pytest.raises(
+        ValueError, match=r"'init' parameter of \w+ must be a str among \{'\w+', '\w+'\}"
+    ):
         LSTMCell(2, 3, init="he")
-    with pytest.raises(ValueError, match="init must be one of"):
+    with pytest.raises(ValueError, match=r"'init' parameter of \w+ must be a str among"):
         init_fused_rnn_(nn.LSTM(2, 3), init="glorot")
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_bad_sizes(bad):
-    with pytest.raises(ValueError, match=r"hidden_size must be an int >= 1, got"):
+    with pytest.raises(
+        ValueError, match=r"'hidden_size' parameter of \w+ must be an int in the range \[1, inf\)"
+    ):
         RNNCell(2, bad)
-    with pytest.raises(ValueError, match=r"input_size must be an int >= 1, got"):
+    with pytest.raises(
+        ValueError, match=r"'input_size' parameter of \w+ must be an int in the range \[1, inf\)"
+    ):
         GRUCell(bad, 2)
 
 

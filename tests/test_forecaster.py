@@ -157,12 +157,17 @@ def test_presets_expose_all_parameters():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"cell": "transformer"}, r"'cell' parameter of RNNForecaster must be one of"),
+        ({"cell": "transformer"}, r"'cell' parameter of RNNForecaster must be a str among"),
         ({"strategy": "direct"}, r"'strategy' parameter .* Got 'direct'"),
-        ({"hidden_size": 0}, r"'hidden_size' parameter .* int >= 1\. Got 0"),
+        ({"hidden_size": 0}, r"'hidden_size' parameter .* int in the range \[1, inf\)\. Got 0"),
+        ({"hidden_size": True}, r"'hidden_size' parameter .* Got True"),
+        ({"bidirectional": 1}, r"'bidirectional' parameter .* Got 1 instead"),
         ({"dropout": 1.5}, r"'dropout' parameter .* Got 1\.5"),
         ({"lookback": 4, "min_observed": 6}, r"min_observed=6 is larger than lookback=4"),
-        ({"net_params": [1]}, r"net_params must be a dict"),
+        ({"net_params": [1]}, r"'net_params' parameter of RNNForecaster must be an instance"),
+        ({"encoder": "tcn"}, r"'encoder' parameter of RNNForecaster must be a str among"),
+        ({"attention": True}, r"attention=True needs strategy='seq2seq'"),
+        ({"encoder": "transformer", "hidden_size": 6}, r"hidden_size to be a multiple of n_h"),
     ],
 )
 def test_bad_parameters(params, match):
@@ -341,7 +346,7 @@ def test_early_stopping_warns_when_still_improving_or_never_improving():
 
 
 def test_mase_loss_scale_by_hand():
-    from seqforecast.neural.forecaster import _relative_naive_scale
+    from seqforecast.neural.data import relative_naive_scale as _relative_naive_scale
 
     t = np.arange(48, dtype=float)
     smooth = 100 + t  # one-step naive MAE 1 at level ~124

@@ -167,11 +167,17 @@ def test_encoder_errors():
         encoder(x, torch.tensor([5, 5, 5]))
     with pytest.raises(ValueError, match=r"lengths must be an integer torch\.Tensor"):
         encoder(x, torch.tensor([5.0, 5.0]))
-    with pytest.raises(ValueError, match="cell must be one of"):
+    with pytest.raises(
+        ValueError, match=r"'cell' parameter of RecurrentEncoder must be a str among"
+    ):
         RecurrentEncoder("transformer", 3, 4)
-    with pytest.raises(ValueError, match=r"dropout must be a float in \[0, 1\), got 1.0"):
+    with pytest.raises(
+        ValueError, match=r"'dropout' parameter of RecurrentEncoder must be a float in .*Got 1.0"
+    ):
         RecurrentEncoder("gru", 3, 4, dropout=1.0)
-    with pytest.raises(ValueError, match="num_layers must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match=r"'num_layers' parameter of RecurrentEncoder must be an int in .*Got 0 "
+    ):
         RecurrentEncoder("gru", 3, 4, num_layers=0)
 
 
@@ -371,11 +377,15 @@ def test_training_halves_the_loss(cell, fused, strategy):
 
 
 def test_network_errors():
-    with pytest.raises(ValueError, match="strategy must be one of 'mimo', 'recursive', 'seq2seq'"):
+    with pytest.raises(
+        ValueError, match=r"'strategy' parameter of ForecastNetwork must be a str among"
+    ):
         ForecastNetwork("lstm", 3, 2, 4, strategy="direct")
     with pytest.raises(ValueError, match=r"n_past_features must be at least 1 \+ n_future_feat"):
         ForecastNetwork("lstm", 2, 2, 4)
-    with pytest.raises(ValueError, match="horizon must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match=r"'horizon' parameter of ForecastNetwork must be an int in .*Got 0 "
+    ):
         ForecastNetwork("lstm", 3, 2, 0)
     with pytest.raises(ValueError, match=r"feedback_output must be None or an int in \[0, n_ou"):
         ForecastNetwork("lstm", 3, 2, 4, strategy="recursive", n_outputs=3, feedback_output=3)

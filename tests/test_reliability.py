@@ -469,7 +469,7 @@ def test_n_threads_is_validated(value):
     forecaster = LSTMForecaster(n_threads=value, **SMALL)
     with pytest.raises(
         ValueError,
-        match=r"The 'n_threads' parameter of LSTMForecaster must be an int >= 1 or None",
+        match=r"'n_threads' parameter of LSTMForecaster must be an int in the range .* or None",
     ):
         forecaster.fit(None, _monthly())
     assert not hasattr(forecaster, "net_")

@@ -62,7 +62,8 @@ from torch import nn
 from benchmarks.speed._common import RESULTS, load_average, machine_info, write_csv
 from seqforecast.datasets import load_m3
 from seqforecast.neural import LSTMForecaster, RNNForecaster
-from seqforecast.neural.forecaster import _Scaler, _WindowDataset
+from seqforecast.neural.data import Scaler as _Scaler
+from seqforecast.neural.data import WindowDataset as _WindowDataset
 from seqforecast.neural.networks import ForecastNetwork, RecurrentEncoder
 from seqforecast.windowing import SlidingWindow
 

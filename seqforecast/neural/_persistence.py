@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import time_zone_name
+from seqforecast.neural.data import Scaler
 
 FORMAT_VERSION = 1
 _META = "forecaster.json"
@@ -95,6 +97,7 @@ def _names_to_json(names):
 def save_forecaster(forecaster, path):
     """Write a fitted forecaster to the directory ``path`` (see module docstring)."""
     params = forecaster.get_params(deep=False)
+    scaler_scalars, scaler_arrays = forecaster.scaler_.to_state()
     try:
         json.dumps(params)
     except TypeError as exc:
@@ -111,7 +114,7 @@ def save_forecaster(forecaster, path):
         "class": type(forecaster).__name__,
         "params": params,
         "fitted": {name: getattr(forecaster, name) for name in _SCALARS},
-        "scaling": {"floor": forecaster.scaler_.floor},
+        "scaling": scaler_scalars,
         "index": _index_to_json(forecaster.index_, forecaster.freq_),
         "series_names": _names_to_json(forecaster.series_names_),
         "series_name": forecaster.series_name_,
@@ -128,11 +131,9 @@ def save_forecaster(forecaster, path):
     arrays["y_history"] = torch.tensor(forecaster.y_history_)
     if forecaster.X_history_ is not None:
         arrays["X_history"] = torch.tensor(forecaster.X_history_)
-    arrays["profile.factors"] = torch.tensor(forecaster.profile_.factors)
-    scaler = forecaster.scaler_
-    for name in ("loc", "std", "X_mean", "X_std"):
-        if hasattr(scaler, name):
-            arrays[f"scaler.{name}"] = torch.tensor(np.asarray(getattr(scaler, name)))
+    arrays["profile.factors"] = torch.tensor(forecaster.profile_.to_state())
+    for name, values in scaler_arrays.items():
+        arrays[f"scaler.{name}"] = torch.tensor(values)
     directory = Path(os.fspath(path))
     directory.mkdir(parents=True, exist_ok=True)
     (directory / _META).write_text(json.dumps(meta, indent=2))
@@ -276,8 +277,6 @@ def _from_meta(klass, meta):
 
 def _set_arrays(forecaster, meta, arrays, file):
     """Histories, scaling, seasonal profile and network weights from the tensors."""
-    from seqforecast.neural.forecaster import _Scaler, _SeasonalProfile
-
     y_history = np.asarray(arrays["y_history"].numpy(), dtype=np.float64)
     X_history = arrays.get("X_history")
     X_history = np.asarray(X_history.numpy(), dtype=np.float64) if X_history is not None else None
@@ -301,16 +300,13 @@ def _set_arrays(forecaster, meta, arrays, file):
     forecaster.y_history_ = y_history
     forecaster.X_history_ = X_history
 
-    scaler = _Scaler.__new__(_Scaler)
-    scaler.scaling = forecaster.scaling
-    scaler.floor = meta["scaling"]["floor"]
-    for name in ("loc", "std", "X_mean", "X_std"):
-        if f"scaler.{name}" in arrays:
-            setattr(scaler, name, arrays[f"scaler.{name}"].numpy())
-    forecaster.scaler_ = scaler
-    profile = _SeasonalProfile.__new__(_SeasonalProfile)
-    profile.factors = arrays["profile.factors"].numpy()
-    forecaster.profile_ = profile
+    # Files of format 1 written before the scaler recorded its own scaling.
+    scalars = {"scaling": forecaster.scaling, **meta["scaling"]}
+    forecaster.scaler_ = Scaler.from_state(scalars, {
+        name[len("scaler."):]: values.numpy()
+        for name, values in arrays.items() if name.startswith("scaler.")
+    })
+    forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
 
     state = {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
     try:

@@ -50,11 +50,12 @@ and, for torch's fused modules, :func:`init_fused_rnn_`:
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from seqforecast._checks import POSITIVE_INT, StrOptions, check_params
 
 __all__ = [
     "CELL_TYPES",
@@ -73,21 +74,7 @@ CELL_TYPES = ("rnn", "lstm", "gru", "peephole", "coupled")
 INIT_SCHEMES = ("xavier_orthogonal", "torch")
 
 
-def _check_int(name, value, minimum):
-    """Raise a ValueError unless ``value`` is an int >= ``minimum``."""
-    if (
-        not isinstance(value, numbers.Integral)
-        or isinstance(value, bool)
-        or value < minimum
-    ):
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-
-
-def _check_choice(name, value, choices):
-    """Raise a ValueError unless ``value`` is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
+_INIT = {"init": [StrOptions(set(INIT_SCHEMES))]}
 
 
 def init_gate_weights_(
@@ -123,7 +110,7 @@ def init_gate_weights_(
     >>> torch.allclose(block @ block.T, torch.eye(2), atol=1e-6)
     True
     """
-    _check_choice("init", init, INIT_SCHEMES)
+    check_params("init_gate_weights_", {"init": init}, _INIT)
     hidden_size = weight_hh.shape[1]
     with torch.no_grad():
         if init == "torch":
@@ -165,7 +152,7 @@ def init_fused_rnn_(module, init="xavier_orthogonal"):
     >>> (lstm.bias_ih_l1 + lstm.bias_hh_l1).tolist()
     [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     """
-    _check_choice("init", init, INIT_SCHEMES)
+    check_params("init_fused_rnn_", {"init": init}, _INIT)
     if not isinstance(module, nn.RNN | nn.LSTM | nn.GRU):
         raise ValueError(
             f"module must be a torch.nn.RNN, LSTM or GRU, got {type(module).__name__}."
@@ -205,9 +192,11 @@ class _RecurrentCell(nn.Module):
 
     def __init__(self, input_size, hidden_size, *, init="xavier_orthogonal"):
         super().__init__()
-        _check_int("input_size", input_size, 1)
-        _check_int("hidden_size", hidden_size, 1)
-        _check_choice("init", init, INIT_SCHEMES)
+        check_params(
+            type(self).__name__,
+            {"input_size": input_size, "hidden_size": hidden_size, "init": init},
+            {"input_size": POSITIVE_INT, "hidden_size": POSITIVE_INT, **_INIT},
+        )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.init = init
@@ -591,5 +580,5 @@ def make_cell(cell, input_size, hidden_size, *, init="xavier_orthogonal"):
     >>> make_cell("peephole", 3, 4)
     PeepholeLSTMCell(3, 4, init='xavier_orthogonal')
     """
-    _check_choice("cell", cell, CELL_TYPES)
+    check_params("make_cell", {"cell": cell}, {"cell": [StrOptions(set(CELL_TYPES))]})
     return _CELL_CLASSES[cell](input_size, hidden_size, init=init)

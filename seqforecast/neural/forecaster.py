@@ -13,77 +13,47 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import numbers
 import os
 import warnings
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
-from seqforecast._seasonal import SeasonalProfile as _SeasonalProfile
+from seqforecast._checks import (
+    POSITIVE_INT,
+    POSITIVE_INT_OR_NONE,
+    Interval,
+    StrOptions,
+)
+from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
-from seqforecast.neural.networks import ForecastNetwork
+from seqforecast.neural import _persistence
+from seqforecast.neural.cells import CELL_TYPES
+from seqforecast.neural.data import (
+    SampledDataset,
+    Scaler,
+    WindowDataset,
+    relative_naive_scale,
+)
+from seqforecast.neural.encoders import ENCODERS
+from seqforecast.neural.losses import DEFAULT_QUANTILES, LOSSES
+from seqforecast.neural.net import WindowNet, quiet
+from seqforecast.neural.networks import STRATEGIES, ForecastNetwork
 from seqforecast.windowing import SlidingWindow
 
-__all__ = [
-    "GRUForecaster", "GaussianNLLLoss", "LSTMForecaster", "PinballLoss", "RNNForecaster",
-    "WindowNet",
-]
+__all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "default_window"]
 
-_CELLS = ("rnn", "lstm", "gru", "peephole", "coupled")
-_STRATEGIES = ("mimo", "recursive", "seq2seq")
-_SCALINGS = ("mean", "standard", None)
-_DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-
-
-class PinballLoss(torch.nn.Module):
-    """Mean pinball (quantile) loss of outputs (B, T, Q) against targets (B, T, 1)."""
-
-    def __init__(self, quantiles=_DEFAULT_QUANTILES):
-        super().__init__()
-        self.register_buffer("quantiles", torch.as_tensor(quantiles, dtype=torch.float32))
-
-    def forward(self, y_pred, y_true):
-        error = y_true - y_pred  # -> (B, T, Q)
-        return torch.maximum(self.quantiles * error, (self.quantiles - 1) * error).mean()
-
-
-class GaussianNLLLoss(torch.nn.Module):
-    """Gaussian negative log-likelihood of outputs (B, T, 2) = (mean, scale)."""
-
-    def __init__(self):
-        super().__init__()
-        self.nll = torch.nn.GaussianNLLLoss(full=False)
-
-    def forward(self, y_pred, y_true):
-        return self.nll(y_pred[..., :1], y_true, y_pred[..., 1:] ** 2)
-
-
-_LOSSES = {
-    "mae": torch.nn.L1Loss,
-    "mse": torch.nn.MSELoss,
-    "quantile": PinballLoss,
-    "gaussian": GaussianNLLLoss,
-}
-_DEVICES = ("cpu", "cuda", "auto")
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the size of the history.
 _BATCHES_PER_EPOCH = 20
-# Largest weight of a window's loss with loss_scale="mase", relative to the
-# median series: keeps near-constant series from taking over the gradient.
-_MAX_LOSS_WEIGHT = 10.0
-# Smallest scale a window may get, relative to the largest absolute value in
-# the history (1.0 for an all-zero history): keeps all-zero windows from
-# dividing by zero. Relative to the data only, so that multiplying the data
-# by any constant multiplies the forecasts by it.
-_SCALE_FLOOR = 1e-8
 
 
 def _usable_cpus():
@@ -140,191 +110,6 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
-def _relative_naive_scale(y, period, floor):
-    """Seasonal-naive MAE of each series, over the median series' ratio to its level.
-
-    ``y`` is (n_rows, n_series) in training units. The lag is ``period`` for
-    series longer than it, else 1. Dividing by the median of
-    ``MAE / mean |y|`` over the series makes the weights of
-    ``loss_scale="mase"`` 1 for a typical window, so the learning rate keeps
-    its meaning.
-    """
-    n_obs = np.sum(~np.isnan(y), axis=0)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        seasonal = np.nanmean(np.abs(y[period:] - y[:-period]), axis=0) if period > 1 else None
-        one_step = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
-        level = np.nanmean(np.abs(y), axis=0)
-    scale = one_step if seasonal is None else np.where(n_obs > period, seasonal, one_step)
-    scale = np.where(np.isfinite(scale) & (scale > floor), scale, np.nan)
-    ratio = scale / np.maximum(level, floor)
-    typical = np.nanmedian(ratio) if np.isfinite(ratio).any() else 1.0
-    # Constant series (no naive error) get the typical scale.
-    scale = np.where(np.isfinite(scale), scale, typical * np.maximum(level, floor))
-    return scale / typical
-
-
-class _WindowDataset(torch.utils.data.Dataset):
-    """Training or validation windows, served a whole batch at a time.
-
-    ``self[indices]`` gathers the windows at positions ``indices`` of
-    (series_idx, target_start), scales them and returns ``(inputs, target)``
-    where inputs is the dict of :class:`ForecastNetwork` arguments. Only the
-    batch is copied: the windows themselves stay views of the panel.
-    """
-
-    def __init__(self, windows, series_idx, target_start, scaler, series_scale=None):
-        self.windows = windows
-        self.series_idx = series_idx
-        self.target_start = target_start
-        self.scaler = scaler
-        # With loss_scale="mase": each series' MASE scale, relative to its level.
-        self.series_scale = series_scale
-
-    def __len__(self):
-        return len(self.series_idx)
-
-    def __getitem__(self, indices):
-        batch = self.windows.batch(self.series_idx[indices], self.target_start[indices])
-        inputs, loc, scale = self.scaler.inputs(batch, self.series_idx[indices])
-        target = (batch.future - loc) / scale  # -> (B, T)
-        target = target[:, :, None]  # -> (B, T, 1)
-        if self.series_scale is not None:
-            # A second channel weights each window's loss: its error in data
-            # units over its series' seasonal-naive error (as MASE counts it).
-            weight = np.abs(scale) / self.series_scale[self.series_idx[indices]][:, None]
-            weight = np.minimum(weight, _MAX_LOSS_WEIGHT)
-            target = np.concatenate([target, np.broadcast_to(weight[:, :, None],
-                                                             target.shape)], axis=2)
-        return inputs, torch.from_numpy(target.astype(np.float32))
-
-    def order(self, generator=None):
-        """Positions of the windows of one epoch: shuffled with a ``generator``."""
-        if generator is None:
-            return np.arange(len(self))
-        return torch.randperm(len(self), generator=generator).numpy()
-
-
-class _Batches:
-    """Re-iterable batches of a window dataset (skorch iterates it once per epoch)."""
-
-    def __init__(self, dataset, batch_size, generator=None):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.generator = generator
-
-    def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
-
-    def __iter__(self):
-        order = self.dataset.order(self.generator)
-        for start in range(0, len(order), self.batch_size):
-            yield self.dataset[order[start:start + self.batch_size]]
-
-
-class _Scaler:
-    """Per-window or per-series scaling of the target; covariates standardised.
-
-    ``mean``: each window is mapped to ``(y - s) / s`` (the forecast is
-    mapped back) with ``s = sign(mean(past)) * mean(|past|)`` over its
-    observed past (sign +1 when the mean is 0), so one network serves series
-    of any level and sign: the scaled windows of ``-c * y`` are exactly those
-    of ``y`` for any ``c > 0``, and its forecasts are ``-c`` times those of
-    ``y``. A negative ``s`` reverses the order of quantile outputs
-    (:meth:`RNNForecaster._predict_quantiles` accounts for it). ``standard``: each
-    series is standardised with the mean and standard deviation of its
-    training history. None: raw values.
-    """
-
-    def __init__(self, scaling, y, X):
-        self.scaling = scaling
-        floor = _SCALE_FLOOR * float(np.nanmax(np.abs(y)))
-        floor = floor if floor > 0 else 1.0  # an all-zero history
-        self.floor = floor
-        if scaling == "standard":
-            self.loc = np.nanmean(y, axis=0)
-            std = np.nanstd(y, axis=0)
-            self.std = np.where(std > floor, std, 1.0)
-        if X is not None:
-            self.X_mean = X.mean(axis=0)
-            X_std = X.std(axis=0)
-            self.X_std = np.where(X_std > 0, X_std, 1.0)
-
-    def _scale(self, past, series_idx):
-        """(loc, scale) of each window, each broadcastable to (B, 1)."""
-        if self.scaling == "mean":
-            size = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), self.floor)
-            # Signed like the window's mean, so -y is scaled exactly as y is.
-            scale = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -size, size)
-            # Centred on the window's level: an untrained network (output 0)
-            # forecasts the level, and inputs sit around 0 where tanh is steep.
-            return scale, scale
-        if self.scaling == "standard":
-            return self.loc[series_idx][:, None], self.std[series_idx][:, None]
-        return 0.0, np.ones((len(past), 1))
-
-    def inputs(self, batch, series_idx):
-        """Network inputs of a batch, and the (loc, scale) that undo the scaling."""
-        loc, scale = self._scale(batch.past, series_idx)
-        # Unobserved (padding) steps become 0; packing keeps the network from
-        # reading them.
-        past = np.nan_to_num((batch.past - loc) / scale)[:, :, None]  # -> (B, L, 1)
-        future = None
-        if batch.past_X is not None:
-            past_X = (batch.past_X - self.X_mean) / self.X_std  # -> (B, L, K)
-            past = np.concatenate([past, past_X], axis=2)  # -> (B, L, 1 + K)
-            if batch.future_X is not None:
-                future = (batch.future_X - self.X_mean) / self.X_std  # -> (B, T, K)
-        inputs = {
-            "past": torch.from_numpy(past.astype(np.float32)),
-            "lengths": torch.from_numpy(np.asarray(batch.n_observed, dtype=np.int64)),
-        }
-        if future is not None:
-            inputs["future"] = torch.from_numpy(future.astype(np.float32))
-        return inputs, loc, scale
-
-
-def _quiet(*args, **kwargs):
-    """Sink for skorch's early-stopping message: fit reports it instead."""
-
-
-class WindowNet(NeuralNet):
-    """skorch net that trains on :class:`_WindowDataset` batches.
-
-    The only change to skorch's loop is the iterator: the dataset gathers a
-    whole batch with one vectorised index instead of collating windows one
-    by one, and the shuffling uses the net's own torch generator so
-    ``random_state`` makes training repeatable.
-    """
-
-    def __init__(self, *args, generator=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.generator = generator
-
-    def get_iterator(self, dataset, training=False):
-        generator = self.generator if training else None
-        return _Batches(dataset, self.batch_size, generator)
-
-    def get_loss(self, y_pred, y_true, *args, **kwargs):
-        if y_true.shape[-1] == 2:
-            # Weighted windows (loss_scale="mase"): the L1 and pinball losses
-            # are positively homogeneous, so loss(w * pred, w * target) is the
-            # w-weighted loss; the square root for the squared error.
-            y_true, weight = y_true[..., :1], y_true[..., 1:].to(y_pred.device)
-            if isinstance(self.criterion_, torch.nn.MSELoss):
-                weight = weight.sqrt()
-            y_true = y_true.to(y_pred.device)
-            return super().get_loss(y_pred * weight, y_true * weight, *args, **kwargs)
-        return super().get_loss(y_pred, y_true, *args, **kwargs)
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        # X is already a _WindowDataset; skorch's own split would take the
-        # earliest windows, so validation comes through train_split only.
-        if self.train_split is None:
-            return X, None
-        return self.train_split(X, y, **fit_params)
-
-
 class RNNForecaster(BaseForecaster):
     """Global recurrent forecaster (RNN, LSTM, GRU and variants).
 
@@ -348,6 +133,20 @@ class RNNForecaster(BaseForecaster):
     bidirectional : bool, default=False
         Read the lookback window in both directions (it is all past, so both
         are valid).
+    encoder : {"recurrent", "transformer"} or class, default="recurrent"
+        What reads the lookback window
+        (:mod:`seqforecast.neural.encoders`): the recurrent layers of
+        ``cell``, or a small Transformer (causal self-attention with
+        sinusoidal positions, ``num_layers`` layers of width ``hidden_size``
+        and ``n_heads`` heads; ``cell`` then serves only the seq2seq
+        decoder). An encoder class is accepted too (it cannot be saved with
+        :meth:`save`).
+    attention : bool, default=False
+        With ``strategy="seq2seq"``: at every horizon step the decoder
+        attends over the encoder's outputs at every past step (Luong
+        attention, :class:`~seqforecast.neural.networks.LuongAttention`).
+    n_heads : int, default=4
+        Attention heads of the Transformer encoder; a divisor of ``hidden_size``.
     lookback : int or None, default=None
         Past steps the network reads. None: three seasons for seasonal data,
         ``max(3 * m, horizon)`` with ``m`` the seasonal period, and two
@@ -362,7 +161,7 @@ class RNNForecaster(BaseForecaster):
     strategy : {"mimo", "recursive", "seq2seq"}, default="mimo"
         Multi-step strategy: all steps from the encoder state at once, one
         step fed back ``horizon`` times, or an encoder–decoder that reads the
-        future covariates.
+        future covariates (with ``attention``, it also attends over the past).
     scaling : {"mean", "standard"} or None, default="mean"
         Target normalisation, inverted on output: "mean" maps each window to
         ``y / s - 1`` with ``s`` the mean absolute value of its observed past,
@@ -508,6 +307,9 @@ class RNNForecaster(BaseForecaster):
         num_layers=1,
         dropout=0.0,
         bidirectional=False,
+        encoder="recurrent",
+        attention=False,
+        n_heads=4,
         lookback=None,
         horizon=None,
         strategy="mimo",
@@ -516,7 +318,7 @@ class RNNForecaster(BaseForecaster):
         seasonal_period=None,
         loss="mae",
         loss_scale="window",
-        quantiles=_DEFAULT_QUANTILES,
+        quantiles=DEFAULT_QUANTILES,
         min_observed=None,
         stride=1,
         windows_per_epoch=None,
@@ -537,6 +339,9 @@ class RNNForecaster(BaseForecaster):
         self.num_layers = num_layers
         self.dropout = dropout
         self.bidirectional = bidirectional
+        self.encoder = encoder
+        self.attention = attention
+        self.n_heads = n_heads
         self.lookback = lookback
         self.horizon = horizon
         self.strategy = strategy
@@ -562,47 +367,41 @@ class RNNForecaster(BaseForecaster):
         self.net_params = net_params
 
     # ------------------------------------------------------------ parameters
+    _parameter_constraints: ClassVar[dict] = {
+        "cell": [StrOptions(set(CELL_TYPES))],
+        "hidden_size": POSITIVE_INT,
+        "num_layers": POSITIVE_INT,
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bidirectional": ["boolean"],
+        "encoder": [StrOptions(set(ENCODERS)), type],
+        "attention": ["boolean"],
+        "n_heads": POSITIVE_INT,
+        "lookback": POSITIVE_INT_OR_NONE,
+        "horizon": POSITIVE_INT_OR_NONE,
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "scaling": [StrOptions({"mean", "standard"}), None],
+        "deseasonalize": ["boolean"],
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "loss": [StrOptions(set(LOSSES))],
+        "loss_scale": [StrOptions({"window", "mase"})],
+        "quantiles": ["array-like"],
+        "min_observed": POSITIVE_INT_OR_NONE,
+        "stride": POSITIVE_INT,
+        "windows_per_epoch": POSITIVE_INT_OR_NONE,
+        "max_epochs": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": POSITIVE_INT_OR_NONE,
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "n_threads": POSITIVE_INT_OR_NONE,
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "net_params": [dict, None],
+    }
+
     def _check_params(self):
-        def choice(name, allowed):
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(
-                    f"The {name!r} parameter of {type(self).__name__} must be one of "
-                    f"{list(allowed)}. Got {value!r} instead."
-                )
-
-        def integer(name, low, allow_none=False):
-            value = getattr(self, name)
-            if allow_none and value is None:
-                return
-            if (
-                not isinstance(value, numbers.Integral)
-                or isinstance(value, bool)
-                or value < low
-            ):
-                none = " or None" if allow_none else ""
-                raise ValueError(
-                    f"The {name!r} parameter of {type(self).__name__} must be an int "
-                    f">= {low}{none}. Got {value!r} instead."
-                )
-
-        def real(name, low, high=None, allow_none=False):
-            value = getattr(self, name)
-            if allow_none and value is None:
-                return
-            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            ok = ok and value >= low and (high is None or value < high)
-            if not ok:
-                bounds = f"in [{low}, {high})" if high is not None else f">= {low}"
-                raise ValueError(
-                    f"The {name!r} parameter of {type(self).__name__} must be a float "
-                    f"{bounds}. Got {value!r} instead."
-                )
-
-        choice("cell", _CELLS)
-        choice("strategy", _STRATEGIES)
-        choice("scaling", _SCALINGS)
-        choice("loss_scale", ("window", "mase"))
         if self.loss_scale == "mase" and self.scaling != "mean":
             raise ValueError(
                 "loss_scale='mase' weighs each window by its mean scale over its series' "
@@ -613,27 +412,15 @@ class RNNForecaster(BaseForecaster):
                 "loss_scale='mase' weights the loss of each window, which the Gaussian "
                 "likelihood does not allow; use loss='mae', 'mse' or 'quantile'."
             )
-        choice("loss", tuple(_LOSSES))
-        choice("device", _DEVICES)
-        choice("bidirectional", (True, False))
-        choice("deseasonalize", (True, False))
-        for name in ("hidden_size", "num_layers", "max_epochs", "batch_size", "stride"):
-            integer(name, 1)
-        for name in ("lookback", "horizon", "min_observed", "windows_per_epoch"):
-            integer(name, 1, allow_none=True)
-        integer("early_stopping", 1, allow_none=True)
-        integer("n_threads", 1, allow_none=True)
-        integer("verbose", 0)
-        real("dropout", 0.0, 1.0)
-        real("lr", 0.0)
-        real("weight_decay", 0.0)
-        real("clip_grad_norm", 0.0, allow_none=True)
-        if self.lr <= 0:
-            raise ValueError(f"The 'lr' parameter must be > 0. Got {self.lr!r} instead.")
-        if self.net_params is not None and not isinstance(self.net_params, dict):
+        if self.attention and self.strategy != "seq2seq":
             raise ValueError(
-                f"net_params must be a dict of skorch parameters or None, got "
-                f"{type(self.net_params).__name__}."
+                "attention=True needs strategy='seq2seq' (a decoder that attends over the "
+                f"encoder's steps); got strategy={self.strategy!r}."
+            )
+        if self.encoder == "transformer" and self.hidden_size % self.n_heads:
+            raise ValueError(
+                "encoder='transformer' needs hidden_size to be a multiple of n_heads; got "
+                f"hidden_size={self.hidden_size} and n_heads={self.n_heads}."
             )
         if self.loss == "quantile":
             q = self._check_quantiles(self.quantiles)
@@ -682,11 +469,11 @@ class RNNForecaster(BaseForecaster):
     def _fit(self, y, X):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n_features = 0 if X is None else X.shape[1]
-        self.profile_ = _SeasonalProfile(
+        self.profile_ = SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
         y = y / self.profile_.at(0, len(y))
-        self.scaler_ = _Scaler(self.scaling, y, X)
+        self.scaler_ = Scaler(self.scaling, y, X)
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
         )
@@ -708,8 +495,8 @@ class RNNForecaster(BaseForecaster):
         )
         series_scale = None
         if self.loss_scale == "mase":
-            series_scale = _relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
-        train = _WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
+            series_scale = relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
+        train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
         valid = None
         if self.early_stopping:
             full = SlidingWindow(
@@ -720,7 +507,7 @@ class RNNForecaster(BaseForecaster):
                 np.arange(y.shape[1]), np.full(y.shape[1], n_train_rows)
             )
             v_series = np.flatnonzero(observed >= self.min_observed_)
-            valid = _WindowDataset(
+            valid = WindowDataset(
                 full, v_series, np.full(len(v_series), n_train_rows), self.scaler_,
                 series_scale,
             )
@@ -730,7 +517,7 @@ class RNNForecaster(BaseForecaster):
             generator = torch.Generator().manual_seed(seed)
             # skorch's fit initialises the module (inside the seeded RNG).
             self.net_ = self._build_net(n_features, valid, generator)
-            train = _SampledDataset(train, self.windows_per_epoch_)
+            train = SampledDataset(train, self.windows_per_epoch_)
             with warnings.catch_warnings():
                 # skorch warns that y is None: the targets live in the dataset.
                 warnings.simplefilter("ignore", UserWarning)
@@ -780,7 +567,7 @@ class RNNForecaster(BaseForecaster):
         if self.early_stopping:
             callbacks.append(
                 ("early_stopping", EarlyStopping(
-                    patience=self.early_stopping, load_best=True, sink=_quiet
+                    patience=self.early_stopping, load_best=True, sink=quiet
                 ))
             )
         if self.verbose:
@@ -796,12 +583,15 @@ class RNNForecaster(BaseForecaster):
             module__dropout=self.dropout,
             module__bidirectional=self.bidirectional,
             module__strategy=self.strategy,
+            module__encoder=self.encoder,
+            module__attention=self.attention,
+            module__n_heads=self.n_heads,
             module__n_outputs=self._n_outputs(),
             module__feedback_output=self._point_output(),
             module__output_transform={"quantile": "monotone", "gaussian": "gaussian"}.get(
                 self.loss
             ),
-            criterion=_LOSSES[self.loss],
+            criterion=LOSSES[self.loss],
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -967,9 +757,7 @@ class RNNForecaster(BaseForecaster):
             Directory to write (created if needed).
         """
         check_is_fitted(self)
-        from seqforecast.neural._persistence import save_forecaster
-
-        save_forecaster(self, path)
+        _persistence.save_forecaster(self, path)
 
     @classmethod
     def load(cls, path):
@@ -984,38 +772,12 @@ class RNNForecaster(BaseForecaster):
         -------
         forecaster : RNNForecaster
         """
-        from seqforecast.neural._persistence import load_forecaster
-
-        return load_forecaster(cls, path)
+        return _persistence.load_forecaster(cls, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-class _SampledDataset(torch.utils.data.Dataset):
-    """A fresh random draw of ``n_windows`` training windows at every epoch.
-
-    Draws without replacement up to the number of windows, and whole
-    shuffled passes beyond it, so small histories still get enough steps.
-    """
-
-    def __init__(self, dataset, n_windows):
-        self.dataset = dataset
-        self.n_windows = n_windows
-
-    def __len__(self):
-        return self.n_windows
-
-    def __getitem__(self, indices):
-        return self.dataset[indices]
-
-    def order(self, generator=None):
-        n = len(self.dataset)
-        passes = -(-self.n_windows // n)
-        order = torch.cat([torch.randperm(n, generator=generator) for _ in range(passes)])
-        return order[: self.n_windows].numpy()
 
 
 def _preset_signature(cell):

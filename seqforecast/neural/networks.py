@@ -1,393 +1,93 @@
-"""Recurrent encoder and forecasting heads, as plain ``torch.nn.Module``\\ s.
+"""Forecasting heads over any encoder, as plain ``torch.nn.Module``\\ s.
 
-:class:`RecurrentEncoder` runs a stack of recurrent layers over a window and
-returns its final states; :class:`ForecastNetwork` puts one of three
-forecasting strategies on top of it (multi-output, recursive,
-encoder-decoder). Both take integer arguments only and work on tensors; the
-training loop and the data contract live in the layers above.
-
-Windows are **right-aligned**: the last step of every window is the last
-observation before the horizon. A window shorter than the lookback ``L``
-(a series with a short history) is padded at the *start*, and its true
-length is given in ``lengths``; padding values (anything, NaN included) are
-never seen by the recurrent layers and do not reach the gradients.
+:class:`ForecastNetwork` reads a window with an encoder (recurrent or
+Transformer, :mod:`seqforecast.neural.encoders`) and produces the horizon
+with one of three strategies: multi-output, recursive, or an encoder-decoder,
+optionally with attention over the encoder's steps (:class:`LuongAttention`).
+Modules take integer arguments only and work on tensors; the training loop
+and the data contract live in the layers above.
 """
 
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .cells import (
-    CELL_TYPES,
-    INIT_SCHEMES,
-    _check_choice,
-    _check_int,
-    init_fused_rnn_,
-    make_cell,
-)
+from seqforecast._checks import POSITIVE_INT, Interval, StrOptions, check_params
+from seqforecast.neural.encoders import RecurrentEncoder, make_encoder, recurrent
 
 __all__ = [
-    "FUSED_CELLS", "OUTPUT_TRANSFORMS", "STRATEGIES", "ForecastNetwork", "RecurrentEncoder",
+    "OUTPUT_TRANSFORMS", "STRATEGIES", "ForecastNetwork", "LuongAttention", "RecurrentEncoder",
 ]
 
-# Cells that torch implements as fused modules (cuDNN on GPU).
-FUSED_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 STRATEGIES = ("mimo", "recursive", "seq2seq")
 OUTPUT_TRANSFORMS = (None, "monotone", "gaussian")
 # softplus(_GAP_OFFSET) = 0.05: the initial gap between adjacent quantiles.
 _GAP_OFFSET = math.log(math.expm1(0.05))
-_CELLS_WITH_MEMORY = ("lstm", "peephole", "coupled")
+_CONSTRAINTS = {
+    **{k: v for k, v in recurrent.CONSTRAINTS.items() if k != "input_size"},
+    "n_past_features": POSITIVE_INT,
+    "n_future_features": [Interval(Integral, 0, None, closed="left")],
+    "horizon": POSITIVE_INT,
+    "strategy": [StrOptions(set(STRATEGIES))],
+    "n_outputs": POSITIVE_INT,
+    "feedback_output": [Interval(Integral, 0, None, closed="left"), None],
+    "output_transform": [StrOptions({"monotone", "gaussian"}), None],
+    "encoder": [str, type],
+    "attention": ["boolean"],
+    "n_heads": POSITIVE_INT,
+}
 
 
-def _check_dropout(dropout):
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a float in [0, 1), got {dropout!r}.")
+class LuongAttention(nn.Module):
+    """Global attention with the "general" score (Luong, Pham & Manning, 2015).
 
-
-def _check_lengths(lengths, batch_size, lookback):
-    """Validate ``lengths``; return None when every row is full (no padding)."""
-    if lengths is None:
-        return None
-    if not isinstance(lengths, torch.Tensor) or lengths.dtype.is_floating_point:
-        raise ValueError(
-            f"lengths must be an integer torch.Tensor of shape (batch,), got {lengths!r}."
-        )
-    if lengths.shape != (batch_size,):
-        raise ValueError(
-            f"lengths must have shape (batch,) = ({batch_size},), got {tuple(lengths.shape)}."
-        )
-    low, high = int(lengths.min()), int(lengths.max())
-    if low < 1 or high > lookback:
-        raise ValueError(
-            f"lengths must lie in [1, lookback={lookback}], got values in [{low}, {high}]."
-        )
-    return None if low == lookback else lengths
-
-
-class RecurrentEncoder(nn.Module):
-    """A stack of recurrent layers that encodes a right-aligned window.
-
-    With ``fused=True`` and ``cell`` one of ``"rnn"``, ``"lstm"``, ``"gru"``
-    the layers are torch's ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` (fused
-    kernels on CPU, cuDNN on GPU). Otherwise they are the hand-written cells
-    of :mod:`seqforecast.neural.cells`, stacked the way torch stacks layers:
-    layer k + 1 reads the outputs of layer k (both directions concatenated),
-    with dropout between layers but not on the recurrent connections, and a
-    bidirectional layer runs a second cell over the reversed sequence.
-
-    Note that ``cell="gru"`` is torch's GRU when fused and the Cho et al.
-    form when hand-written (see :class:`~seqforecast.neural.cells.GRUCell`);
-    for ``"rnn"`` and ``"lstm"`` both paths compute the same function.
+    For decoder states ``h_t`` (B, T, H) and encoder outputs ``e_s``
+    (B, L, S): scores ``h_t^T W_a e_s``, weights the softmax of the scores
+    over the real steps s, context ``c_t = sum_s a_ts e_s``, and the
+    attentional state ``tanh(W_c [c_t; h_t])`` (B, T, H), which the output
+    layer reads.
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru", "peephole", "coupled"}
-        The recurrent cell.
-    input_size : int
-        Number of input features F.
-    hidden_size : int
-        Number of hidden units H per direction.
-    num_layers : int, default=1
-        Number of stacked layers.
-    dropout : float, default=0.0
-        Dropout on the outputs of every layer but the last (torch's meaning;
-        no effect with one layer).
-    bidirectional : bool, default=False
-        Also run each layer backwards in time (D = 2 directions).
-    init : {"xavier_orthogonal", "torch"}, default="xavier_orthogonal"
-        Weight initialisation, the same for both paths (see
-        :mod:`seqforecast.neural.cells`).
-    fused : bool, default=True
-        Use torch's fused module when ``cell`` has one (rnn, lstm, gru);
-        ignored for ``"peephole"`` and ``"coupled"``, which are always hand-written.
+    query_size : int
+        H, the decoder's width.
+    key_size : int
+        S, the encoder's width.
 
     Attributes
     ----------
-    rnn : torch.nn.RNN, torch.nn.LSTM or torch.nn.GRU
-        The fused module (only on the fused path), ``batch_first=True``.
-    cells : torch.nn.ModuleList
-        The hand-written cells (only on the other path), index
-        ``layer * D + direction`` as in torch's ``h_n``.
-    num_directions : int
-        D, 2 when bidirectional else 1.
-
-    Examples
-    --------
-    >>> import torch
-    >>> encoder = RecurrentEncoder("lstm", input_size=3, hidden_size=8, num_layers=2)
-    >>> x = torch.randn(4, 12, 3)
-    >>> h_n, c_n = encoder(x, lengths=torch.tensor([12, 12, 5, 1]))
-    >>> h_n.shape, c_n.shape
-    (torch.Size([2, 4, 8]), torch.Size([2, 4, 8]))
+    score : torch.nn.Linear
+        W_a, H -> S, no bias.
+    combine : torch.nn.Linear
+        W_c, S + H -> H, no bias.
     """
 
-    def __init__(
-        self,
-        cell,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        dropout=0.0,
-        bidirectional=False,
-        init="xavier_orthogonal",
-        fused=True,
-    ):
+    def __init__(self, query_size, key_size):
         super().__init__()
-        _check_choice("cell", cell, CELL_TYPES)
-        _check_int("input_size", input_size, 1)
-        _check_int("hidden_size", hidden_size, 1)
-        _check_int("num_layers", num_layers, 1)
-        _check_dropout(dropout)
-        _check_choice("init", init, INIT_SCHEMES)
-        self.cell = cell
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.bidirectional = bool(bidirectional)
-        self.init = init
-        self.fused = bool(fused)
-        self.num_directions = 2 if self.bidirectional else 1
-        self.has_cell_state = cell in _CELLS_WITH_MEMORY
-        if self.is_fused:
-            self.rnn = FUSED_CELLS[cell](
-                input_size,
-                hidden_size,
-                num_layers=num_layers,
-                batch_first=True,
-                # torch warns about inter-layer dropout with a single layer.
-                dropout=dropout if num_layers > 1 else 0.0,
-                bidirectional=self.bidirectional,
-            )
-            init_fused_rnn_(self.rnn, init)
-        else:
-            d_in = [input_size] + [self.num_directions * hidden_size] * (num_layers - 1)
-            self.cells = nn.ModuleList(
-                make_cell(cell, d_in[layer], hidden_size, init=init)
-                for layer in range(num_layers)
-                for _ in range(self.num_directions)
-            )
-            self.inter_layer_dropout = nn.Dropout(dropout)
+        self.score = nn.Linear(query_size, key_size, bias=False)
+        self.combine = nn.Linear(key_size + query_size, query_size, bias=False)
 
-    @property
-    def is_fused(self):
-        """Whether this encoder runs on torch's fused module."""
-        return self.fused and self.cell in FUSED_CELLS
+    def forward(self, query, keys, valid=None):
+        """Attentional states (B, T, H) and attention weights (B, T, L).
 
-    def forward(self, x, lengths=None):
-        """Encode a batch of windows into the final states.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (B, L, F)
-            Right-aligned windows.
-        lengths : torch.Tensor of shape (B,), int64, default=None
-            Number of real (trailing) steps of each row, in [1, L]; the first
-            ``L - lengths[b]`` steps of row b are padding and are not read.
-            None means every row is full.
-
-        Returns
-        -------
-        h_n : torch.Tensor of shape (num_layers * D, B, H)
-            Final hidden state of every layer and direction (torch's layout:
-            layer-major, forward before backward). The backward direction's
-            final state is its state after reading the first real step.
-        c_n : torch.Tensor of shape (num_layers * D, B, H) or None
-            Final cell state for LSTM-type cells, None for rnn and gru.
+        ``valid`` (B, L) marks the real steps of ``keys`` (None: all); the
+        last step of a right-aligned window is always real.
         """
-        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
-        _, h_n, c_n = self._encode(x, lengths, None, need_output=False)  # -> (layers*D, B, H)
-        return h_n, c_n
-
-    def summary(self, x, lengths=None):
-        """Last layer's final hidden state, directions concatenated.
-
-        Same value as taking ``h_n`` of :meth:`forward` for the last layer,
-        computed faster where possible: a fused unidirectional encoder runs
-        the left-aligned rows *unpacked* (trailing padding zeroed) and reads
-        each row's output at its last real step. The recurrence is causal, so
-        steps after a row's end cannot change it, and torch's backward pass
-        through unpacked sequences is several times faster on CPU than
-        through packed ones.
-
-        Parameters
-        ----------
-        x, lengths
-            As in :meth:`forward`.
-
-        Returns
-        -------
-        torch.Tensor of shape (B, D * H)
-        """
-        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
-        if isinstance(x, torch.Tensor) and x.ndim == 3:
-            lengths = _check_lengths(lengths, x.shape[0], x.shape[1])
-        if self.is_fused and self.num_directions == 1 and lengths is not None:
-            batch, lookback, n_features = x.shape
-            lengths = lengths.to(x.device)
-            steps = torch.arange(lookback, device=x.device)  # (L,)
-            to_left = (steps + (lookback - lengths)[:, None]) % lookback  # -> (B, L)
-            x_left = x.gather(1, to_left[..., None].expand(-1, -1, n_features))  # -> (B, L, F)
-            # Zero the wrapped-around padding so that NaN there cannot reach
-            # the gradients (its outputs are never read).
-            x_left = x_left.masked_fill((steps >= lengths[:, None])[..., None], 0.0)
-            output, _ = self.rnn(x_left)  # -> (B, L, H)
-            last = (lengths - 1).view(batch, 1, 1).expand(-1, 1, output.shape[2])
-            return output.gather(1, last)[:, 0]  # -> (B, H)
-        h_n, _ = self.forward(x, lengths)  # -> (layers*D, B, H)
-        last = h_n[-self.num_directions:]  # -> (D, B, H), forward then backward
-        return last.transpose(0, 1).reshape(h_n.shape[1], -1)  # -> (B, D*H)
-
-    def run(self, x, lengths=None, state=None):
-        """Run over a sequence and return the per-step outputs as well.
-
-        Parameters
-        ----------
-        x : torch.Tensor of shape (B, L, F)
-            Right-aligned sequences.
-        lengths : torch.Tensor of shape (B,), int64, default=None
-            As in :meth:`forward`.
-        state : torch.Tensor or tuple of torch.Tensor, default=None
-            Initial state in torch's convention, ``h_0`` of shape
-            (num_layers * D, B, H), or ``(h_0, c_0)`` for LSTM-type cells;
-            zeros when None. Rows with padding start from it at their first real step.
-
-        Returns
-        -------
-        output : torch.Tensor of shape (B, L, D * H)
-            Last layer's output at every step (directions concatenated),
-            zero at padding steps.
-        h_n, c_n : torch.Tensor
-            As in :meth:`forward`.
-        """
-        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
-        return self._encode(x, lengths, state, need_output=True)  # -> (B, L, D*H), h_n, c_n
-
-    def _encode(self, x, lengths, state, need_output):
-        if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[2] != self.input_size:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
-                f"x must be a tensor of shape (batch, lookback, input_size={self.input_size}),"
-                f" got {shape}."
-            )
-        lengths = _check_lengths(lengths, x.shape[0], x.shape[1])
-        if self.is_fused:
-            return self._encode_fused(x, lengths, state, need_output)
-        return self._encode_cells(x, lengths, state, need_output)
-
-    def _encode_fused(self, x, lengths, state, need_output):
-        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
-        if lengths is None:
-            output, state = self.rnn(x, state)  # -> (B, L, D*H), (layers*D, B, H)
-        else:
-            _, lookback, n_features = x.shape
-            steps = torch.arange(lookback, device=x.device)  # (L,)
-            pad = lookback - lengths.to(x.device)  # (B,)
-            # Left-align each row: position s reads step s + pad; the wrapped
-            # tail is padding, which packing hides from the recurrent layers.
-            to_left = (steps + pad[:, None]) % lookback  # -> (B, L)
-            x_left = x.gather(1, to_left[..., None].expand(-1, -1, n_features))  # -> (B, L, F)
-            packed = pack_padded_sequence(
-                x_left, lengths.cpu(), batch_first=True, enforce_sorted=False
-            )
-            # With enforce_sorted=False torch sorts and unsorts h_0 / h_n itself.
-            packed_output, state = self.rnn(packed, state)
-            output = None
-            if need_output:
-                out_left, _ = pad_packed_sequence(
-                    packed_output, batch_first=True, total_length=lookback
-                )  # -> (B, L, D*H), zero after each row's length
-                to_right = (steps - pad[:, None]) % lookback  # -> (B, L)
-                output = out_left.gather(
-                    1, to_right[..., None].expand(-1, -1, out_left.shape[2])
-                )  # -> (B, L, D*H), zero on the leading padding
-        if self.has_cell_state:
-            h_n, c_n = state  # (layers*D, B, H) each
-        else:
-            h_n, c_n = state, None
-        return output, h_n, c_n
-
-    def _encode_cells(self, x, lengths, state, need_output):
-        # Shapes: B batch, L lookback, F input features, H hidden, D directions.
-        batch, lookback, _ = x.shape
-        valid = None
-        if lengths is not None:
-            steps = torch.arange(lookback, device=x.device)  # (L,)
-            first = (lookback - lengths.to(x.device))[:, None]  # -> (B, 1)
-            valid = (steps >= first)[..., None]  # -> (B, L, 1), True on real steps
-            # Padding is masked out of the states below; zeroing it too keeps a
-            # NaN there from reaching the gradients through the unused branch.
-            x = x.masked_fill(~valid, 0.0)  # (B, L, F)
-        h0 = c0 = None
-        if state is not None:
-            h0, c0 = state if self.has_cell_state else (state, None)
-        layer_input = x  # (B, L, F)
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            last = layer == self.num_layers - 1
-            if layer > 0:
-                layer_input = self.inter_layer_dropout(layer_input)  # (B, L, D*H)
-            outputs = []
-            for direction in range(self.num_directions):
-                index = layer * self.num_directions + direction
-                cell = self.cells[index]
-                if h0 is None:
-                    s0 = cell.initial_state(batch, device=x.device, dtype=x.dtype)
-                else:
-                    s0 = (h0[index], c0[index]) if self.has_cell_state else h0[index]
-                out, s_n = _scan(
-                    cell, layer_input, valid, s0,
-                    reverse=direction == 1, need_output=need_output or not last,
-                )  # -> (B, L, H) or None, final state
-                outputs.append(out)
-                if self.has_cell_state:
-                    h_n.append(s_n[0])
-                    c_n.append(s_n[1])
-                else:
-                    h_n.append(s_n)
-            if need_output or not last:
-                layer_input = torch.cat(outputs, dim=2)  # -> (B, L, D*H)
-        output = None
-        if need_output:
-            output = layer_input if valid is None else layer_input * valid  # -> (B, L, D*H)
-        h_n = torch.stack(h_n)  # -> (layers*D, B, H)
-        c_n = torch.stack(c_n) if self.has_cell_state else None  # -> (layers*D, B, H)
-        return output, h_n, c_n
-
-
-def _scan(cell, x, valid, state, *, reverse, need_output):
-    """Run one hand-written cell over a sequence, one direction.
-
-    ``valid`` (B, L, 1) masks the updates: a row's state only changes on its
-    real steps, so leading padding leaves the initial state in place going
-    forwards and the final state in place going backwards.
-    """
-    # Shapes: B batch, L lookback, H hidden, G gate blocks.
-    x_proj = cell.project_input(x)  # -> (B, L, G*H), input half of all steps at once
-    lookback = x.shape[1]
-    order = range(lookback - 1, -1, -1) if reverse else range(lookback)
-    outputs = [None] * lookback
-    for t in order:
-        new = cell.step(x_proj[:, t], state)  # -> (B, H) or ((B, H), (B, H))
+        # Shapes: B batch, T decoder steps, L encoder steps, H decoder width, S encoder width.
+        scores = self.score(query) @ keys.transpose(1, 2)  # -> (B, T, L)
         if valid is not None:
-            keep = valid[:, t]  # (B, 1)
-            if cell.has_cell_state:
-                new = tuple(torch.where(keep, n, s) for n, s in zip(new, state, strict=True))
-            else:
-                new = torch.where(keep, new, state)
-        state = new
-        if need_output:
-            outputs[t] = state[0] if cell.has_cell_state else state
-    output = torch.stack(outputs, dim=1) if need_output else None  # -> (B, L, H)
-    return output, state
+            scores = scores.masked_fill(~valid[:, None, :], float("-inf"))
+        weights = torch.softmax(scores, dim=-1)  # -> (B, T, L)
+        context = weights @ keys  # -> (B, T, S)
+        return torch.tanh(self.combine(torch.cat([context, query], dim=-1))), weights
 
 
 class ForecastNetwork(nn.Module):
-    """Recurrent forecasting network: an encoder and a multi-step head.
+    """Forecasting network: an encoder and a multi-step head.
 
     Input conventions (all tensors float, windows right-aligned):
 
@@ -400,13 +100,14 @@ class ForecastNetwork(nn.Module):
         the covariates of the T horizon steps. The network never receives
         future targets.
     ``lengths`` of shape (B,), int64, or None
-        real length of each window (see :class:`RecurrentEncoder`).
+        real length of each window (see :mod:`seqforecast.neural.encoders`).
 
     Strategies:
 
     ``"mimo"`` (multi-input multi-output)
-        the last layer's final hidden state (both directions, D*H) and the
-        flattened future covariates (T*K) -> one Linear -> T*O values.
+        the encoder's summary of the window (S values: the last layer's final
+        hidden state of both directions, D*H, for the recurrent encoder) and
+        the flattened future covariates (T*K) -> one Linear -> T*O values.
     ``"recursive"``
         a one-step model, ``Linear([encoder(window), covariates of the
         predicted step]) -> O``, applied T times on a sliding window: after
@@ -418,16 +119,21 @@ class ForecastNetwork(nn.Module):
         the same loop and back-propagates through the fed-back predictions,
         so training and inference see the same inputs.
     ``"seq2seq"``
-        a unidirectional decoder of the same cell and depth, started from the
-        encoder's final states (when bidirectional, one Linear per layer maps
-        the D*H concatenated directions to H, for h and for c), reads at step t
-        ``[future[:, t], (t + 1) / T]`` (the position feature gives it an
-        input when K = 0); a Linear maps each decoder output to O values.
+        a unidirectional recurrent decoder of the same cell and depth,
+        started from the encoder's per-layer final states (when their width
+        S is not H, as for a bidirectional encoder, one Linear per layer maps
+        S to H, for h and for c; an encoder without cell state starts an
+        LSTM decoder's c at 0), reads at step t ``[future[:, t], (t + 1) / T]``
+        (the position feature gives it an input when K = 0); a Linear maps
+        each decoder output to O values. With ``attention=True`` each decoder
+        output first attends over the encoder's outputs at every real past
+        step (:class:`LuongAttention`) and the Linear reads the attentional
+        state.
 
     Parameters
     ----------
     cell : {"rnn", "lstm", "gru", "peephole", "coupled"}
-        The recurrent cell (encoder and decoder).
+        The recurrent cell (of the recurrent encoder, and of the decoder).
     n_past_features : int
         F, the number of columns of ``past`` (at least 1 + n_future_features).
     n_future_features : int
@@ -460,16 +166,28 @@ class ForecastNetwork(nn.Module):
         Initialisation of the recurrent weights (heads use torch's default).
     fused : bool, default=True
         Use torch's fused modules for rnn, lstm and gru.
+    encoder : str or class, default="recurrent"
+        A name in :data:`seqforecast.neural.encoders.ENCODERS`
+        ("recurrent", "transformer") or an encoder class; it receives the
+        options above that its constructor names.
+    attention : bool, default=False
+        With ``strategy="seq2seq"``: the decoder attends over the encoder's
+        steps (see above).
+    n_heads : int, default=4
+        Attention heads of the Transformer encoder (a divisor of ``hidden_size``).
 
     Attributes
     ----------
-    encoder : RecurrentEncoder
-        Encoder over ``past``.
+    encoder : torch.nn.Module
+        Encoder over ``past`` (:class:`RecurrentEncoder` by default).
     decoder : RecurrentEncoder
         Decoder (seq2seq only).
     bridge_h, bridge_c : torch.nn.ModuleList of torch.nn.Linear or None
-        Direction bridges (seq2seq with a bidirectional encoder only; bridge_c
-        only for LSTM-type cells).
+        State bridges (seq2seq when the encoder's width is not ``hidden_size``,
+        as for a bidirectional encoder; bridge_c only when both encoder and
+        decoder have a cell state).
+    attention : LuongAttention or None
+        Attention over the encoder's steps (seq2seq with ``attention=True``).
     head : torch.nn.Linear
         Output layer.
     n_extra_features : int
@@ -501,36 +219,41 @@ class ForecastNetwork(nn.Module):
         init="xavier_orthogonal",
         fused=True,
         output_transform=None,
+        encoder="recurrent",
+        attention=False,
+        n_heads=4,
     ):
         super().__init__()
-        if output_transform is not None:
-            _check_choice("output_transform", output_transform, OUTPUT_TRANSFORMS[1:])
+        check_params(type(self).__name__, {
+            "cell": cell, "n_past_features": n_past_features,
+            "n_future_features": n_future_features, "horizon": horizon,
+            "hidden_size": hidden_size, "num_layers": num_layers, "dropout": dropout,
+            "bidirectional": bidirectional, "strategy": strategy, "n_outputs": n_outputs,
+            "feedback_output": feedback_output, "init": init, "fused": fused,
+            "output_transform": output_transform, "encoder": encoder, "attention": attention,
+            "n_heads": n_heads,
+        }, _CONSTRAINTS)
         if output_transform == "gaussian" and n_outputs != 2:
             raise ValueError(
                 f"output_transform='gaussian' needs n_outputs=2 (mean, scale), got {n_outputs}."
             )
-        _check_choice("cell", cell, CELL_TYPES)
-        _check_int("n_future_features", n_future_features, 0)
-        _check_int("n_past_features", n_past_features, 1)
         if n_past_features < 1 + n_future_features:
             raise ValueError(
                 f"n_past_features must be at least 1 + n_future_features = "
                 f"{1 + n_future_features} (the target and the covariates' past values), "
                 f"got {n_past_features}."
             )
-        _check_int("horizon", horizon, 1)
-        _check_int("n_outputs", n_outputs, 1)
-        _check_choice("strategy", strategy, STRATEGIES)
         if feedback_output is None:
             feedback_output = n_outputs // 2
-        elif (
-            not isinstance(feedback_output, int)
-            or isinstance(feedback_output, bool)
-            or not 0 <= feedback_output < n_outputs
-        ):
+        elif feedback_output >= n_outputs:
             raise ValueError(
                 f"feedback_output must be None or an int in [0, n_outputs={n_outputs}), "
                 f"got {feedback_output!r}."
+            )
+        if attention and strategy != "seq2seq":
+            raise ValueError(
+                "attention=True needs strategy='seq2seq' (a decoder that attends over the "
+                f"encoder's steps); got strategy={strategy!r}."
             )
         self.cell = cell
         self.n_past_features = n_past_features
@@ -544,12 +267,13 @@ class ForecastNetwork(nn.Module):
         self.n_outputs = n_outputs
         self.feedback_output = feedback_output
         self.output_transform = output_transform
-        self.encoder = RecurrentEncoder(
-            cell, n_past_features, hidden_size, num_layers=num_layers, dropout=dropout,
-            bidirectional=bidirectional, init=init, fused=fused,
+        self.encoder = make_encoder(
+            encoder, input_size=n_past_features, hidden_size=hidden_size,
+            num_layers=num_layers, dropout=dropout, cell=cell, bidirectional=bidirectional,
+            init=init, fused=fused, n_heads=n_heads,
         )
-        directions = self.encoder.num_directions
-        summary_size = directions * hidden_size
+        summary_size = self.encoder.output_size
+        self.attention = None
         if strategy == "mimo":
             self.head = nn.Linear(summary_size + horizon * n_future_features, horizon * n_outputs)
         elif strategy == "recursive":
@@ -560,14 +284,16 @@ class ForecastNetwork(nn.Module):
                 dropout=dropout, bidirectional=False, init=init, fused=fused,
             )
             self.bridge_h = self.bridge_c = None
-            if directions > 1:
+            if summary_size != hidden_size:
                 self.bridge_h = nn.ModuleList(
                     nn.Linear(summary_size, hidden_size) for _ in range(num_layers)
                 )
-                if self.encoder.has_cell_state:
+                if self.decoder.has_cell_state and getattr(self.encoder, "has_cell_state", False):
                     self.bridge_c = nn.ModuleList(
                         nn.Linear(summary_size, hidden_size) for _ in range(num_layers)
                     )
+            if attention:
+                self.attention = LuongAttention(hidden_size, summary_size)
             self.head = nn.Linear(hidden_size, n_outputs)
 
     def forward(self, past, future=None, lengths=None):
@@ -669,24 +395,29 @@ class ForecastNetwork(nn.Module):
         return torch.stack(predictions, dim=1)  # -> (B, T, O)
 
     def _bridge(self, states, bridges):
-        """Map the encoder's (layers*D, B, H) final states to the decoder's (layers, B, H)."""
-        # Shapes: B batch, H hidden, D directions.
+        """Map the encoder's (layers, B, S) final states to the decoder's (layers, B, H)."""
+        # Shapes: B batch, H hidden, S encoder width.
+        if states.shape[0] != self.num_layers:
+            states = states[-1:].expand(self.num_layers, -1, -1)  # the last layer's, for each
         if bridges is None:
-            return states  # (layers, B, H), D = 1
-        layers, batch = self.num_layers, states.shape[1]
-        per_layer = states.view(layers, 2, batch, -1).transpose(1, 2)  # -> (layers, B, 2, H)
-        per_layer = per_layer.reshape(layers, batch, -1)  # -> (layers, B, 2H)
-        return torch.stack([bridge(s) for bridge, s in zip(bridges, per_layer, strict=True)])
+            return states  # S = H
+        return torch.stack([bridge(s) for bridge, s in zip(bridges, states, strict=True)])
 
     def _forward_seq2seq(self, past, future, lengths):
-        # Shapes as in forward.
+        # Shapes as in forward; S encoder width.
         batch, horizon = past.shape[0], self.horizon
-        h_n, c_n = self.encoder(past, lengths)  # -> (layers*D, B, H) each
-        state = self._bridge(h_n, self.bridge_h)  # -> (layers, B, H)
-        if self.encoder.has_cell_state:
-            state = (state, self._bridge(c_n, self.bridge_c))  # -> 2 x (layers, B, H)
+        encoded = self.encoder.encode(past, lengths, need_output=self.attention is not None)
+        state = self._bridge(encoded.h, self.bridge_h)  # -> (layers, B, H)
+        if self.decoder.has_cell_state:
+            if encoded.c is None:  # an encoder without cell state: the decoder's starts at 0
+                cell_state = torch.zeros_like(state)
+            else:
+                cell_state = self._bridge(encoded.c, self.bridge_c)
+            state = (state, cell_state)  # -> 2 x (layers, B, H)
         position = torch.arange(1, horizon + 1, device=past.device, dtype=past.dtype) / horizon
         position = position.view(1, horizon, 1).expand(batch, -1, -1)  # -> (B, T, 1)
         decoder_input = torch.cat([future, position], dim=2)  # -> (B, T, K+1)
         output, _, _ = self.decoder.run(decoder_input, state=state)  # -> (B, T, H)
+        if self.attention is not None:
+            output, _ = self.attention(output, encoded.outputs, encoded.valid)  # -> (B, T, H)
         return self.head(output)  # -> (B, T, O)
