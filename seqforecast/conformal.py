@@ -15,6 +15,7 @@ from sklearn.base import clone
 
 from seqforecast._checks import check_bool, check_choice, check_positive_int
 from seqforecast.base import BaseForecaster
+from seqforecast.model_selection import _rolling_forecasts
 
 __all__ = ["ConformalForecaster"]
 
@@ -119,6 +120,10 @@ class ConformalForecaster(BaseForecaster):
         so the intervals follow changes in the error level (a sliding window
         of the ``n_windows`` latest errors, as in EnbPI, Xu & Xie 2021).
         False keeps the errors of :meth:`fit`.
+    n_jobs : int or None, default=None
+        Parallel jobs (joblib, with the active backend) for the calibration
+        fits of :meth:`fit`: the clones of ``method="rolling"`` are fitted
+        independently; ``"split"`` has one fit and runs in sequence.
 
     Attributes
     ----------
@@ -189,6 +194,7 @@ class ConformalForecaster(BaseForecaster):
         adaptive=False,
         seasonal_period=None,
         symmetric=True,
+        n_jobs=None,
     ):
         self.forecaster = forecaster
         self.horizon = horizon
@@ -198,6 +204,7 @@ class ConformalForecaster(BaseForecaster):
         self.adaptive = adaptive
         self.seasonal_period = seasonal_period
         self.symmetric = symmetric
+        self.n_jobs = n_jobs
 
     def _min_observations(self):
         if not isinstance(self.forecaster, BaseForecaster):
@@ -234,43 +241,28 @@ class ConformalForecaster(BaseForecaster):
     def _forecast(self, model, steps, X):
         return np.asarray(model.forecast(steps, X), dtype=np.float64).reshape(steps, -1)
 
-    def _eligible(self, rows):
-        """Series with enough history before row ``rows`` for the wrapped forecaster."""
-        observed = np.sum(~np.isnan(self.y_history_[:rows]), axis=0)
-        started = np.flatnonzero(observed >= 1)  # a series may not have started yet
-        if len(started) == 0:
-            return started
-        needed = self.forecaster.observations_needed(*self._history_data(rows, started))
-        return started[observed[started] >= needed]
-
     # ------------------------------------------------------------ hooks
     def _fit(self, y, X):
         n_rows, h = len(y), self.horizon
         origins = np.arange(n_rows - h - self.n_windows + 1, n_rows - h + 1)
-        errors = np.full((len(origins), h, self.n_series_), np.nan)
-        model, series = None, None
-        for w, origin in enumerate(origins):
-            if self.method == "rolling" or model is None:
-                series = self._eligible(origin)
-                if len(series) == 0:
-                    continue
-                whole = len(series) == self.n_series_
-                model = clone(self.forecaster).fit(
-                    *self._history_data(origin, None if whole else series)
-                )
-            else:
-                y_new = y[origin - 1:origin, series]
-                model.update(self._future_X(origin - 1, 1), y_new)
-            forecast = self._forecast(model, h, self._future_X(origin, h))
-            errors[w][:, series] = y[origin:origin + h, series] - forecast
+        history = self._history_data()
+        # Series too short at an origin are left out of its clone (NaN errors).
+        forecasts = _rolling_forecasts(
+            self.forecaster,
+            *history,
+            [(0, origin, origin, origin + h) for origin in origins],
+            refit_every=1 if self.method == "rolling" else None,
+            skip_short=True,
+            n_jobs=self.n_jobs,
+        ).forecast
         self.origins_ = origins
-        self.errors_ = errors
+        self.errors_ = y[origins[:, None] + np.arange(h)] - forecasts
         self.scale_ = (
             _series_scale(y, self.seasonal_period_)
             if self.pooling == "scaled"
             else np.ones(self.n_series_)
         )
-        self.forecaster_ = clone(self.forecaster).fit(*self._history_data(n_rows))
+        self.forecaster_ = clone(self.forecaster).fit(*history)
         # Forecasts awaiting their observations, by the row of their origin.
         self.pending_ = {n_rows: self._pending_entry(n_rows)} if self.adaptive else {}
         return self

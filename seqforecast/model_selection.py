@@ -13,6 +13,11 @@ each series (:class:`BacktestResult`); it can refit at every origin or only
 every few origins and :meth:`~seqforecast.base.BaseForecaster.update` the
 fitted model in between, which is how a model is used in production.
 
+Both :func:`backtest` and the calibration of
+:class:`~seqforecast.conformal.ConformalForecaster` run on one rolling-origin
+engine, ``_rolling_forecasts``, which runs the independent refits in
+parallel with joblib.
+
 Rows are timesteps everywhere: a single series and a wide panel (one column
 per series) are split the same way.
 """
@@ -22,10 +27,12 @@ from __future__ import annotations
 import inspect
 import numbers
 from dataclasses import dataclass, field
+from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.model_selection import BaseCrossValidator
@@ -262,6 +269,223 @@ class ForecastSplitter(BaseCrossValidator):
             yield test
 
 
+# ------------------------------------------------------ rolling-origin engine
+class _RollingForecasts(NamedTuple):
+    """What :func:`_rolling_forecasts` returns, one entry per fold along axis 0.
+
+    ``forecast``, ``lower`` and ``upper`` have shape (n_folds, horizon,
+    n_series), NaN where a fold has fewer test rows than the longest or a
+    series was not fitted; ``lower``/``upper`` are None without coverage.
+    ``probed`` holds ``probe(model)`` of every fold (None without probe).
+    """
+
+    forecast: np.ndarray
+    lower: np.ndarray | None
+    upper: np.ndarray | None
+    probed: list | None
+
+
+def _take(X, y, start, stop, series=None):
+    """Rows ``start:stop`` of ``X`` and ``y``, with only the ``series`` columns of ``y``."""
+    rows = slice(start, stop)
+    y = _safe_indexing(y, rows)
+    if series is not None:
+        y = _safe_indexing(y, series, axis=1)
+    return (None if X is None else _safe_indexing(X, rows)), y
+
+
+def _future_X(X, y, start, stop):
+    """Covariates of rows ``start:stop``; a zero-column frame keeps the time index."""
+    if X is not None:
+        return _safe_indexing(X, slice(start, stop))
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        return pd.DataFrame(index=y.index[start:stop])
+    return np.empty((stop - start, 0))
+
+
+def _as_2d(values, n_rows):
+    return np.asarray(values, dtype=np.float64).reshape(n_rows, -1)
+
+
+def _series_to_fit(forecaster, X, y, start, stop):
+    """Columns of ``y`` with enough observations in rows ``start:stop`` to be fitted.
+
+    None when every series has (fit the data as given); otherwise the
+    positions of the series that have started and have at least
+    ``forecaster.observations_needed`` observations, possibly none.
+    """
+    values = _as_2d(_take(X, y, start, stop)[1], stop - start)
+    observed = np.sum(~np.isnan(values), axis=0)
+    series = np.flatnonzero(observed >= 1)
+    if len(series) > 0:
+        data = _take(X, y, start, stop, None if len(series) == values.shape[1] else series)
+        series = series[observed[series] >= forecaster.observations_needed(*data)]
+    return None if len(series) == values.shape[1] else series
+
+
+def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
+    """Forecasts of the folds of ``segments``, on the rows of ``X`` and ``y`` given.
+
+    A segment is a list of (fold, train start, origin, test start, test end,
+    error context): a fresh clone is fitted at its first fold (or at the
+    first one with a series to fit, with ``skip_short``), then updated with
+    the rows observed up to each following origin. Returns per fold:
+    (fitted series or None for all, forecast, lower, upper, probed), the
+    arrays of shape (n_test, n_fitted_series); all None for a fold without
+    a fitted model.
+    """
+    results = []
+    for segment in segments:
+        model = series = end = None
+        for _, start, origin, test_start, test_end, context in segment:
+            try:
+                if model is None:
+                    if skip_short:
+                        series = _series_to_fit(forecaster, X, y, start, origin)
+                        if series is not None and len(series) == 0:
+                            results.append((None,) * 5)
+                            continue
+                    model = clone(forecaster).fit(*_take(X, y, start, origin, series))
+                elif origin > end:
+                    model.update(*_take(X, y, end, origin, series))
+                end = origin
+                # Gap rows are forecast too (with their covariates) and dropped,
+                # which is the base's gap rule and also works with plain arrays.
+                X_future = _future_X(X, y, origin, test_end)
+                n_future, n_gap = test_end - origin, test_start - origin
+                forecast = _as_2d(model.predict(X_future), n_future)[n_gap:]
+                lower = upper = None
+                if coverage is not None:
+                    bounds = model.predict_interval(X_future, coverage=coverage)
+                    level = -1 if isinstance(bounds.columns, pd.MultiIndex) else None
+                    lower = _as_2d(bounds.xs("lower", axis=1, level=level), n_future)[n_gap:]
+                    upper = _as_2d(bounds.xs("upper", axis=1, level=level), n_future)[n_gap:]
+                probed = None if probe is None else probe(model)
+            except ValueError as err:
+                if context is None:
+                    raise
+                raise ValueError(f"{context}: {err}") from err
+            results.append((series, forecast, lower, upper, probed))
+    return results
+
+
+def _rolling_forecasts(
+    forecaster,
+    X,
+    y,
+    folds,
+    *,
+    refit_every=1,
+    coverage=None,
+    skip_short=False,
+    probe=None,
+    labels=None,
+    n_jobs=None,
+    progress=None,
+):
+    """Forecasts of ``forecaster`` from every fold's origin: the rolling-origin engine.
+
+    :func:`backtest` and :class:`~seqforecast.conformal.ConformalForecaster`
+    both run on it. Every fold forecasts from the end of its training rows
+    as the forecaster would have at that time. Segments (a refit and the
+    updates that follow it) are independent: they run through joblib's
+    ``Parallel`` with the active backend, a few chunks of consecutive
+    segments per worker so that scheduling costs little.
+
+    Parameters
+    ----------
+    forecaster : estimator
+        Cloned, never modified.
+    X : array-like of shape (n_timesteps, n_features), DataFrame or None
+        Covariates of the whole history, as the forecaster takes them.
+    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
+        The whole history, as the forecaster takes it.
+    folds : sequence of (train_start, origin, test_start, test_end)
+        Row bounds of each fold: fit on rows ``train_start:origin``, forecast
+        from ``origin`` and keep rows ``test_start:test_end`` (the rows in
+        between are a gap). In time order when updating.
+    refit_every : int or None, default=1
+        Fit a fresh clone at folds 0, k, 2k, ... and update it with the rows
+        observed up to the origin of the folds in between (a sliding window
+        then applies to the refitted folds only). None: fit once.
+    coverage : float or None, default=None
+        Also forecast central prediction intervals of this coverage.
+    skip_short : bool, default=False
+        At each fit, leave out the series of a panel with fewer observations
+        in the training rows than ``forecaster.observations_needed`` (a
+        BaseForecaster's method); they are NaN until the next fit, and a fold
+        with no series to fit is NaN and defers the fit to the next fold.
+    probe : callable or None, default=None
+        ``probe(model)``, called with the fitted model after each fold's
+        forecast; its values are returned (it must be picklable to run in
+        other processes).
+    labels : sequence or None, default=None
+        Labels of the rows; when given, a ValueError of a fold names the fold
+        and the label of its last training row.
+    n_jobs : int or None, default=None
+        Parallel jobs (joblib).
+    progress : object or None, default=None
+        Progress bar whose ``update(n)`` is called as ``n`` folds finish.
+
+    Returns
+    -------
+    result : _RollingForecasts
+    """
+    n_folds = len(folds)
+    every = n_folds if refit_every is None else refit_every
+    n_series = _as_2d(y, _n_rows(X, y)).shape[1]
+    horizon = max(test_end - test_start for _, _, test_start, test_end in folds)
+
+    segments = []
+    for first in range(0, n_folds, every):
+        segment = []
+        for k in range(first, min(first + every, n_folds)):
+            context = None if labels is None else f"Fold {k} (cutoff {labels[folds[k][1] - 1]})"
+            segment.append((k, *folds[k], context))
+        segments.append(segment)
+    n_workers = max(effective_n_jobs(n_jobs), 1)
+    # Sequentially a task costs nothing: one segment each keeps the progress
+    # bar moving. In parallel, a few chunks per worker balance the load.
+    n_chunks = len(segments) if n_workers == 1 else min(len(segments), 4 * n_workers)
+    chunks = [chunk.tolist() for chunk in np.array_split(np.arange(len(segments)), n_chunks)]
+
+    def job(chunk):
+        # Each job gets the rows its folds need, and fold bounds relative to them.
+        lo = min(fold[1] for s in chunk for fold in segments[s])
+        hi = max(fold[4] for s in chunk for fold in segments[s])
+        shifted = [
+            [(k, start - lo, origin - lo, test_start - lo, test_end - lo, context)
+             for k, start, origin, test_start, test_end, context in segments[s]]
+            for s in chunk
+        ]
+        return delayed(_run_segments)(
+            forecaster, *_take(X, y, lo, hi), shifted, coverage, skip_short, probe
+        )
+
+    outputs = []
+    # A single task (one fit, then updates) gains nothing from a worker.
+    parallel = Parallel(n_jobs=n_jobs if len(chunks) > 1 else 1, return_as="generator")
+    for result in parallel(job(chunk) for chunk in chunks):
+        outputs.extend(result)
+        if progress is not None:
+            progress.update(len(result))
+
+    forecast = np.full((n_folds, horizon, n_series), np.nan)
+    lower = upper = None
+    if coverage is not None:
+        lower, upper = np.full_like(forecast, np.nan), np.full_like(forecast, np.nan)
+    for k, (series, values, low, high, _) in enumerate(outputs):
+        if values is None:
+            continue
+        columns = slice(None) if series is None else series
+        forecast[k][: len(values), columns] = values
+        if coverage is not None:
+            lower[k][: len(values), columns] = low
+            upper[k][: len(values), columns] = high
+    probed = None if probe is None else [output[4] for output in outputs]
+    return _RollingForecasts(forecast, lower, upper, probed)
+
+
 # ------------------------------------------------------------------ backtest
 @dataclass(repr=False)
 class BacktestResult:
@@ -451,61 +675,6 @@ def _mase_period(fitted, index):
     return _metrics.make_mase_scorer()._period(forecaster)
 
 
-def _rows(obj, rows):
-    return None if obj is None else _safe_indexing(obj, rows)
-
-
-def _future_X(X, y, rows):
-    """Covariates of the rows to forecast; a zero-column frame keeps the time index."""
-    if X is not None:
-        return _safe_indexing(X, rows)
-    if isinstance(y, (pd.Series, pd.DataFrame)):
-        return pd.DataFrame(index=y.index[rows])
-    return np.empty((len(rows), 0))
-
-
-def _as_2d(values, n_rows):
-    return np.asarray(values, dtype=np.float64).reshape(n_rows, -1)
-
-
-def _run_segment(estimator, X, y, folds, labels, coverage, index):
-    """Fit on the first fold of a segment, then update through the others.
-
-    ``folds`` are (fold number, train rows, test rows) relative to the sliced
-    ``X``/``y``. Returns per fold: (forecast, lower, upper, MASE period), each
-    array of shape (n_test, n_series).
-    """
-    estimator = clone(estimator)
-    results = []
-    previous_end = None
-    for fold, train, test in folds:
-        train_end = train[-1] + 1
-        try:
-            if previous_end is None:
-                estimator.fit(_rows(X, train), _rows(y, train))
-            elif train_end > previous_end:
-                new = np.arange(previous_end, train_end)
-                estimator.update(_rows(X, new), _rows(y, new))
-            previous_end = train_end
-            # The gap rows are forecast too (with their covariates) and dropped,
-            # which is the base's gap rule and also works with plain arrays.
-            future = np.arange(train_end, test[-1] + 1)
-            X_future = _future_X(X, y, future)
-            n_gap = test[0] - train_end
-            forecast = _as_2d(estimator.predict(X_future), len(future))[n_gap:]
-            lower = upper = None
-            if coverage is not None:
-                bounds = estimator.predict_interval(X_future, coverage=coverage)
-                level = -1 if isinstance(bounds.columns, pd.MultiIndex) else None
-                lower = _as_2d(bounds.xs("lower", axis=1, level=level), len(future))[n_gap:]
-                upper = _as_2d(bounds.xs("upper", axis=1, level=level), len(future))[n_gap:]
-            period = _mase_period(estimator, index)
-        except ValueError as err:
-            raise ValueError(f"Fold {fold} (cutoff {labels[train[-1]]}): {err}") from err
-        results.append((forecast, lower, upper, period))
-    return results
-
-
 def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverage):
     """Scores of one fold: dict name -> array (n_series,)."""
     scores = {}
@@ -675,39 +844,30 @@ def backtest(
     else:
         names = list(range(y_2d.shape[1]))
 
-    # Segments: a refit and the updates that follow it; each runs on its own
-    # slice of the data, independently of the others.
-    segments = []
-    for start in range(0, len(folds), every):
-        chunk = list(range(start, min(start + every, len(folds))))
-        lo = min(folds[k][0][0] for k in chunk)
-        hi = max(folds[k][1][-1] for k in chunk) + 1
-        segments.append((chunk, lo, hi))
     labels = list(index)
-    jobs = (
-        delayed(_run_segment)(
-            forecaster,
-            _rows(X, np.arange(lo, hi)),
-            _rows(y, np.arange(lo, hi)),
-            [(k, folds[k][0] - lo, folds[k][1] - lo) for k in chunk],
-            labels[lo:hi],
-            coverage,
-            index,
-        )
-        for chunk, lo, hi in segments
-    )
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    outputs = []
     with progress_bar(len(folds), desc="backtest", unit="fold", verbose=verbose) as bar:
-        for result in parallel(jobs):
-            outputs.extend(result)
-            bar.update(len(result))
+        rolled = _rolling_forecasts(
+            forecaster,
+            X,
+            y,
+            [(train[0], train[-1] + 1, test[0], test[-1] + 1) for train, test in folds],
+            refit_every=every,
+            coverage=coverage,
+            probe=partial(_mase_period, index=index),
+            labels=labels,
+            n_jobs=n_jobs,
+            progress=bar,
+        )
 
     tables, score_rows = [], []
     for k, (train, test) in enumerate(folds):
-        forecast, lower, upper, period = outputs[k]
         actual = y_2d[test]
         h, m = actual.shape
+        forecast = rolled.forecast[k, :h]
+        lower = upper = None
+        if coverage is not None:
+            lower, upper = rolled.lower[k, :h], rolled.upper[k, :h]
+        period = rolled.probed[k]
         table = {
             "fold": np.full(h * m, k),
             "cutoff": np.full(h * m, train[-1]),

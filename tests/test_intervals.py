@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
+from sklearn.base import clone
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 
@@ -269,6 +270,94 @@ def test_conformal_short_series_calibrated_without_them():
             else:
                 assert np.isnan(model.residuals_[w, h, 1])
     assert NaiveForecaster(strategy="seasonal").observations_needed(None, y) == 12
+
+
+def _hand_errors(forecaster, X, y, origins, horizon, method):
+    """Calibration errors by a plain loop: clone, fit on the prefix, forecast.
+
+    At every origin ("rolling"), or at the first with a series to fit
+    ("split", which then updates that clone one row at a time), the clone is
+    fitted on the series with enough observations before the origin.
+    """
+
+    def rows(data, start, stop, series=None):
+        if data is None:
+            return None
+        part = data.iloc[start:stop]
+        return part if series is None or isinstance(data, pd.Series) else part.iloc[:, series]
+
+    values = y.to_numpy().reshape(len(y), -1)
+    needed = forecaster.observations_needed(X, y)
+    errors = np.full((len(origins), horizon, values.shape[1]), np.nan)
+    model = None
+    for w, origin in enumerate(origins):
+        if method == "rolling" or model is None:
+            series = np.flatnonzero(np.sum(~np.isnan(values[:origin]), axis=0) >= needed)
+            if len(series) == 0:
+                model = None
+                continue
+            model = clone(forecaster).fit(rows(X, 0, origin), rows(y, 0, origin, series))
+        else:
+            model.update(rows(X, origin - 1, origin), rows(y, origin - 1, origin, series))
+        forecast = model.forecast(horizon, rows(X, origin, origin + horizon))
+        actual = values[origin:origin + horizon, series]
+        errors[w][:, series] = actual - np.asarray(forecast).reshape(horizon, -1)
+    return errors
+
+
+@pytest.fixture
+def late_panel():
+    """Monthly panel whose series start late: "b" has 12 observations (a seasonal
+    naive's need) from row 40 on, "c" only for the final fit (13)."""
+    index = pd.date_range("2000-01", periods=48, freq="MS")
+    y = pd.DataFrame(np.cumsum(np.random.default_rng(18).normal(size=(48, 3)), axis=0),
+                     index=index, columns=["a", "b", "c"])
+    y.iloc[:28, 1] = np.nan
+    y.iloc[:35, 2] = np.nan
+    return y
+
+
+@pytest.mark.parametrize("method", ["rolling", "split"])
+def test_conformal_errors_equal_a_hand_loop_with_covariates(method):
+    rng = np.random.default_rng(19)
+    index = pd.date_range("2010-01", periods=40, freq="MS")
+    X = pd.DataFrame({"u": rng.normal(size=40)}, index=index)
+    y = pd.Series(np.cumsum(rng.normal(size=40)) + 2 * X["u"].to_numpy(), index=index)
+    inner = ARIMAForecaster(order=(1, 0, 0), maxiter=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConformalForecaster(inner, horizon=3, n_windows=5, method=method).fit(X, y)
+        hand = _hand_errors(inner, X, y, model.origins_, 3, method)
+        other = _hand_errors(inner, X, y, model.origins_, 3,
+                             "split" if method == "rolling" else "rolling")
+    np.testing.assert_allclose(model.errors_, hand, rtol=1e-12)
+    # ARIMA keeps its coefficients on update: the two methods differ.
+    assert not np.allclose(hand, other)
+
+
+@pytest.mark.parametrize("method", ["rolling", "split"])
+def test_conformal_errors_equal_a_hand_loop_on_a_late_panel(late_panel, method):
+    inner = NaiveForecaster(strategy="seasonal")
+    model = ConformalForecaster(inner, horizon=2, n_windows=10, method=method)
+    model.fit(None, late_panel)
+    np.testing.assert_array_equal(model.origins_, np.arange(37, 47))
+    hand = _hand_errors(inner, None, late_panel, model.origins_, 2, method)
+    np.testing.assert_array_equal(model.errors_, hand)
+    assert np.isfinite(model.errors_[:, :, 0]).all()
+    assert np.isnan(model.errors_[:, :, 2]).all()
+    # "b" has 12 observations from origin 40: the rolling clones calibrate it
+    # from there; the split clone, fitted on "a" alone, never does.
+    assert np.isfinite(model.errors_[3:, :, 1]).all() == (method == "rolling")
+    assert np.isnan(model.errors_[:3, :, 1]).all()
+
+
+@pytest.mark.parametrize("method", ["rolling", "split"])
+def test_conformal_n_jobs_gives_the_same_errors(late_panel, method):
+    kwargs = {"horizon": 2, "n_windows": 10, "method": method}
+    one = ConformalForecaster(NaiveForecaster(strategy="seasonal"), n_jobs=1, **kwargs)
+    two = ConformalForecaster(NaiveForecaster(strategy="seasonal"), n_jobs=2, **kwargs)
+    np.testing.assert_array_equal(one.fit(None, late_panel).errors_,
+                                  two.fit(None, late_panel).errors_)
 
 
 def test_conformal_scaled_pooling_uses_the_seasonal_naive_scale():

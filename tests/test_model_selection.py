@@ -5,6 +5,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
+from joblib import parallel_backend
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import (
     GridSearchCV,
@@ -342,6 +343,22 @@ def test_backtest_n_jobs_gives_the_same_result(ragged_panel):
     two = backtest(NaiveForecaster(strategy="drift"), None, ragged_panel, n_jobs=2, **kwargs)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     pd.testing.assert_frame_equal(one.series_scores, two.series_scores)
+
+
+@pytest.mark.parametrize("refit", [True, 3])
+def test_backtest_in_parallel_chunks_gives_the_same_result(monthly_series, refit):
+    # 12 folds: with two workers the segments (a refit and its updates) run
+    # in chunks; the active joblib backend is used when n_jobs is not given.
+    cv = ForecastSplitter(horizon=3, n_splits=12, step=2)
+    kwargs = {"cv": cv, "refit": refit, "coverage": 0.8, "scoring": ("mase", "msis")}
+    forecaster = NaiveForecaster(strategy="drift")
+    one = backtest(forecaster, None, monthly_series, n_jobs=1, **kwargs)
+    two = backtest(forecaster, None, monthly_series, n_jobs=2, **kwargs)
+    with parallel_backend("threading", n_jobs=2):
+        threads = backtest(forecaster, None, monthly_series, **kwargs)
+    for other in (two, threads):
+        pd.testing.assert_frame_equal(one.forecasts, other.forecasts)
+        pd.testing.assert_frame_equal(one.series_scores, other.series_scores)
 
 
 def test_backtest_plain_arrays_use_positions_and_honour_the_gap():
