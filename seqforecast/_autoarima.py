@@ -32,6 +32,7 @@ module (and :mod:`seqforecast.baselines`) does not load it.
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from dataclasses import dataclass
 
@@ -446,6 +447,13 @@ def auto_arima(
     spec, params = _fallback(y, X, m)
     results = integrated_results(y, X, spec, params)
     return Fit(spec, results, True, fallback=True, n_models=len(tried))
+
+
+# The search's settings besides the data, the period and the criterion: the
+# ARIMAForecaster parameters of the same names and defaults (tests check it).
+SEARCH_SETTINGS = tuple(
+    name for name in inspect.signature(auto_arima).parameters if name not in ("y", "X", "m", "ic")
+)
 
 
 def _stepwise(fit, n_tried, constants, limits, m):

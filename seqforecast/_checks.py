@@ -21,8 +21,7 @@ imports it, so a change there is a change here only.
 
 from __future__ import annotations
 
-import numbers
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import (
@@ -50,6 +49,8 @@ class Interval(_SklearnInterval):
 
 
 __all__ = [
+    "NON_NEGATIVE_INT",
+    "N_JOBS",
     "POSITIVE_INT",
     "POSITIVE_INT_OR_NONE",
     "HasMethods",
@@ -66,7 +67,11 @@ __all__ = [
 # The constraints used most often.
 POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 POSITIVE_INT_OR_NONE = [Interval(Integral, 1, None, closed="left"), None]
-NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
+# joblib's convention: a positive count, or -1 for all CPUs, -2 for all but one...
+N_JOBS = [
+    Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None,
+]
 
 
 def check_params(owner, params, constraints):
@@ -95,27 +100,3 @@ def validate_estimator_params(estimator):
         estimator._parameter_constraints,
     )
 
-
-# Old-style checkers, until every caller uses a constraints table.
-
-
-def check_choice(name, value, allowed):
-    """``value`` must be one of ``allowed``."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}.")
-
-
-def check_bool(name, value):
-    """``value`` must be True or False (numpy booleans too)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}.")
-
-
-def check_positive_int(name, value, *, allow_none=False):
-    """``value`` must be an integer >= 1 (or None); returns it as an int."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        none = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be a positive integer{none}, got {value!r}.")
-    return int(value)

@@ -36,7 +36,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from seqforecast._checks import check_positive_int, validate_estimator_params
+from seqforecast._checks import validate_estimator_params
 from seqforecast._time import (
     future_index,
     regular_step,
@@ -768,7 +768,6 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         else the frequency of the time index, else the period detected from
         the history's autocorrelation (no index, or one without frequency).
         """
-        check_positive_int("seasonal_period", seasonal_period, allow_none=True)  # TODO-A
         period, self.seasonal_period_source_ = resolve_seasonal_period(
             seasonal_period, self.freq_, self.y_history_
         )

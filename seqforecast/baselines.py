@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,14 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from seqforecast import _autoarima
-from seqforecast._checks import check_bool, check_choice
+from seqforecast._checks import (
+    N_JOBS,
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    POSITIVE_INT_OR_NONE,
+    Interval,
+    StrOptions,
+)
 from seqforecast._progress import progress_bar
 from seqforecast._seasonal import SeasonalProfile
 from seqforecast.base import BaseForecaster
@@ -30,29 +39,6 @@ _NAIVE_STRATEGIES = ("last", "seasonal", "drift", "mean")
 
 
 # ------------------------------------------------------------------ helpers
-def _check_int(name, value, *, low=0, allow_none=False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        what = "an integer" + (" or None" if allow_none else "")
-        raise ValueError(f"{name} must be {what} >= {low}, got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}.")
-
-
-def _check_n_jobs(n_jobs):
-    if n_jobs is None:
-        return
-    if (
-        isinstance(n_jobs, (bool, np.bool_))
-        or not isinstance(n_jobs, numbers.Integral)
-        or n_jobs == 0
-    ):
-        raise ValueError(
-            f"n_jobs must be None or a non-zero integer (-1 for all cores), got {n_jobs!r}."
-        )
-
-
 def _observed_start(column):
     """First observed row of a right-aligned column (leading NaN skipped)."""
     return int(np.argmax(~np.isnan(column)))
@@ -208,13 +194,19 @@ class NaiveForecaster(BaseForecaster):
     [5.0, 6.0]
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "strategy": [StrOptions(set(_NAIVE_STRATEGIES))],
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+    }
+
     def __init__(self, *, strategy="last", seasonal_period=None):
         self.strategy = strategy
         self.seasonal_period = seasonal_period
 
-    def _min_observations(self):
-        check_choice("strategy", self.strategy, _NAIVE_STRATEGIES)
+    def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
+
+    def _min_observations(self):
         if self.strategy == "seasonal":
             return (
                 self.seasonal_period_,
@@ -514,6 +506,23 @@ sarimax.SARIMAX`.
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    _parameter_constraints: ClassVar[dict] = {
+        "order": [tuple, list, None],
+        "seasonal_order": [tuple, list, None],
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "with_constant": ["boolean", None],
+        "information_criterion": [StrOptions(set(_INFORMATION_CRITERIA))],
+        "stepwise": ["boolean"],
+        "d": [*NON_NEGATIVE_INT, None],
+        "D": [*NON_NEGATIVE_INT, None],
+        **{name: NON_NEGATIVE_INT for name in (
+            "max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order"
+        )},
+        "maxiter": POSITIVE_INT,
+        "n_jobs": N_JOBS,
+        "verbose": ["boolean"],
+    }
+
     # ------------------------------------------------------------ checks
     @staticmethod
     def _check_orders(name, value, lengths):
@@ -563,25 +572,12 @@ sarimax.SARIMAX`.
                 seasonal = (0, 0, 0, 0)
         return _autoarima.Spec(order, seasonal, bool(self.with_constant))
 
-    def _validate_params(self):
+    def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        if self.with_constant is not None:
-            check_bool("with_constant", self.with_constant)
-        check_choice(
-            "information_criterion", self.information_criterion, _INFORMATION_CRITERIA
-        )
-        check_bool("stepwise", self.stepwise)
-        _check_int("d", self.d, allow_none=True)
-        _check_int("D", self.D, allow_none=True)
-        for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order"):
-            _check_int(name, getattr(self, name))
-        _check_int("maxiter", self.maxiter, low=1)
-        _check_n_jobs(self.n_jobs)
-        check_bool("verbose", self.verbose)
-        return self._fixed_spec()
+        self._fixed_spec()  # checks order and seasonal_order against the period
 
     def _min_observations(self):
-        spec = self._validate_params()
+        spec = self._fixed_spec()
         if spec is None:
             return 3, "automatic ARIMA order selection"
         p, d, q = spec.order
@@ -592,22 +588,9 @@ sarimax.SARIMAX`.
     # ------------------------------------------------------------ hooks
     def _fit(self, y, X):
         spec = self._fixed_spec()
-        settings = {
-            "m": self.seasonal_period_,
-            "ic": self.information_criterion,
-            "stepwise": self.stepwise,
-            "with_constant": self.with_constant,
-            "d": self.d,
-            "D": self.D,
-            "max_p": self.max_p,
-            "max_q": self.max_q,
-            "max_P": self.max_P,
-            "max_Q": self.max_Q,
-            "max_d": self.max_d,
-            "max_D": self.max_D,
-            "max_order": self.max_order,
-            "maxiter": self.maxiter,
-        }
+        # The search's settings are the parameters of the same names.
+        settings = {name: getattr(self, name) for name in _autoarima.SEARCH_SETTINGS}
+        settings.update(m=self.seasonal_period_, ic=self.information_criterion)
         self.y_scale_ = _huge_scale(y)
         tasks = [
             (yi, Xi, spec, settings) for yi, Xi in self._series_tasks(y / self.y_scale_, X)
@@ -912,37 +895,43 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _min_observations(self):
+    _parameter_constraints: ClassVar[dict] = {
+        "error": [StrOptions(set(_ETS_ERRORS))],
+        "trend": [StrOptions(set(_ETS_TRENDS) - {None}), None],
+        "damped_trend": ["boolean"],
+        "seasonal": [StrOptions(set(_ETS_SEASONALS) - {None}), None],
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "deseasonalize": ["boolean"],
+        "fallback": ["boolean"],
+        "auto": ["boolean"],
+        "n_jobs": N_JOBS,
+        "verbose": ["boolean"],
+    }
+
+    def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        check_choice("error", self.error, _ETS_ERRORS)
-        check_choice("trend", self.trend, _ETS_TRENDS)
-        check_bool("damped_trend", self.damped_trend)
-        check_choice("seasonal", self.seasonal, _ETS_SEASONALS)
-        check_bool("auto", self.auto)
-        check_bool("deseasonalize", self.deseasonalize)
-        check_bool("fallback", self.fallback)
-        _check_n_jobs(self.n_jobs)
-        check_bool("verbose", self.verbose)
         if self.deseasonalize and self.seasonal is not None and not self.auto:
             raise ValueError(
                 f"deseasonalize=True removes the season before fitting, so the model has "
                 f"no seasonal component; got seasonal={self.seasonal!r}: use seasonal=None."
             )
         if self.auto:
-            return 1, "ETSForecaster(auto=True)"
-        if self.fallback:
-            if self.damped_trend and self.trend is None:
-                raise ValueError("damped_trend=True needs a trend; got trend=None.")
-            return 1, "ETSForecaster(fallback=True)"
+            return
         if self.damped_trend and self.trend is None:
             raise ValueError("damped_trend=True needs a trend; got trend=None.")
+        if not self.fallback and self.seasonal is not None and self.seasonal_period_ < 2:
+            raise ValueError(
+                f"seasonal={self.seasonal!r} needs a seasonal period of at least 2, "
+                f"got {self.seasonal_period_}; set seasonal_period or give y a "
+                "time index with a frequency."
+            )
+
+    def _min_observations(self):
+        if self.auto:
+            return 1, "ETSForecaster(auto=True)"
+        if self.fallback:
+            return 1, "ETSForecaster(fallback=True)"
         if self.seasonal is not None:
-            if self.seasonal_period_ < 2:
-                raise ValueError(
-                    f"seasonal={self.seasonal!r} needs a seasonal period of at least 2, "
-                    f"got {self.seasonal_period_}; set seasonal_period or give y a "
-                    "time index with a frequency."
-                )
             return 2 * self.seasonal_period_, (
                 f"seasonal={self.seasonal!r} with seasonal_period={self.seasonal_period_}"
             )
@@ -1220,20 +1209,22 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _min_observations(self):
+    _parameter_constraints: ClassVar[dict] = {
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "deseasonalize": ["boolean"],
+        "method": [StrOptions(set(_THETA_METHODS))],
+        "use_test": ["boolean"],
+        "theta": [Interval(Real, 1, None, closed="left")],
+        "n_jobs": N_JOBS,
+        "verbose": ["boolean"],
+    }
+
+    def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        check_bool("deseasonalize", self.deseasonalize)
-        check_choice("method", self.method, _THETA_METHODS)
-        check_bool("use_test", self.use_test)
-        if (
-            isinstance(self.theta, (bool, np.bool_))
-            or not isinstance(self.theta, numbers.Real)
-            or not np.isfinite(self.theta)
-            or self.theta < 1
-        ):
+        if not np.isfinite(self.theta):
             raise ValueError(f"theta must be a finite number >= 1, got {self.theta!r}.")
-        _check_n_jobs(self.n_jobs)
-        check_bool("verbose", self.verbose)
+
+    def _min_observations(self):
         return 2, "ThetaForecaster"
 
     def _fit(self, y, X):

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import copy
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import clone
 
-from seqforecast._checks import check_bool, check_choice, check_positive_int
+from seqforecast._checks import (
+    N_JOBS,
+    POSITIVE_INT,
+    POSITIVE_INT_OR_NONE,
+    HasMethods,
+    StrOptions,
+)
 from seqforecast.base import BaseForecaster
 from seqforecast.model_selection import _rolling_forecasts
 
@@ -206,19 +213,27 @@ class ConformalForecaster(BaseForecaster):
         self.symmetric = symmetric
         self.n_jobs = n_jobs
 
-    def _min_observations(self):
+    _parameter_constraints: ClassVar[dict] = {
+        "forecaster": [HasMethods(["fit", "forecast", "observations_needed"])],
+        "horizon": POSITIVE_INT,
+        "n_windows": POSITIVE_INT,
+        "method": [StrOptions(set(_METHODS))],
+        "pooling": [StrOptions(set(_POOLINGS))],
+        "adaptive": ["boolean"],
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "symmetric": ["boolean"],
+        "n_jobs": N_JOBS,
+    }
+
+    def _check_params(self):
+        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         if not isinstance(self.forecaster, BaseForecaster):
             raise ValueError(
                 "forecaster must be a seqforecast forecaster (a BaseForecaster), got "
                 f"{type(self.forecaster).__name__}."
             )
-        check_positive_int("horizon", self.horizon)
-        check_positive_int("n_windows", self.n_windows)
-        check_choice("method", self.method, _METHODS)
-        check_choice("pooling", self.pooling, _POOLINGS)
-        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        check_bool("adaptive", self.adaptive)
-        check_bool("symmetric", self.symmetric)
+
+    def _min_observations(self):
         # Every calibration origin needs at least one observation before it.
         # In a panel, shorter series are calibrated at the origins where they
         # have started (see _fit), so only the longest one must be this long.

@@ -14,6 +14,7 @@ import copy
 import os
 import pickle
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -21,7 +22,7 @@ from sklearn.base import clone
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from seqforecast._checks import check_choice, check_positive_int
+from seqforecast._checks import N_JOBS, POSITIVE_INT_OR_NONE, StrOptions, check_params
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
 from seqforecast.conformal import _series_scale
@@ -124,6 +125,15 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------ parameters
+    _parameter_constraints: ClassVar[dict] = {
+        "forecasters": [list, tuple],
+        "aggregate": [StrOptions(set(_AGGREGATES))],
+        "weights": ["array-like", None],
+        "validation_horizon": POSITIVE_INT_OR_NONE,
+        "seasonal_period": POSITIVE_INT_OR_NONE,
+        "n_jobs": N_JOBS,
+    }
+
     def get_params(self, deep=True):
         """Parameters of the ensemble and, with ``deep``, of its members (``name__param``)."""
         return self._get_params("forecasters", deep=deep)
@@ -165,8 +175,6 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
 
     def _check_params(self):
         self._members()  # checks them
-        check_choice("aggregate", self.aggregate, _AGGREGATES)
-        check_positive_int("validation_horizon", self.validation_horizon, allow_none=True)
         if self.weights is not None:
             weights = np.asarray(self.weights, dtype=np.float64)
             if (
@@ -400,6 +408,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return tags
 
 
+_PRESET = {"preset": [StrOptions({"accurate", "fast"})]}
+
+
 def make_ensemble(preset="accurate", *, random_state=0, n_jobs=None, **params):
     """A ready-made :class:`EnsembleForecaster`: recurrent networks, Theta and damped ETS.
 
@@ -442,7 +453,7 @@ def make_ensemble(preset="accurate", *, random_state=0, n_jobs=None, **params):
     from seqforecast.baselines import ETSForecaster, ThetaForecaster
     from seqforecast.neural import GRUForecaster, LSTMForecaster
 
-    check_choice("preset", preset, ("accurate", "fast"))
+    check_params("make_ensemble", {"preset": preset}, _PRESET)
     seeds = np.random.RandomState(random_state) if random_state is not None else None
 
     def seed():

@@ -31,7 +31,7 @@ from sklearn.metrics import make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
-from seqforecast._checks import check_positive_int
+from seqforecast._checks import POSITIVE_INT, check_params
 from seqforecast._time import resolve_seasonal_period
 
 __all__ = [
@@ -149,8 +149,9 @@ def _check_intervals(lower, upper, names, one_d):
         )
 
 
-def _check_seasonal_period(seasonal_period):
-    return check_positive_int("seasonal_period", seasonal_period)
+def _check_seasonal_period(seasonal_period, owner="mase"):
+    check_params(owner, {"seasonal_period": seasonal_period}, {"seasonal_period": POSITIVE_INT})
+    return int(seasonal_period)
 
 
 def _aggregate(scores, multioutput):
@@ -636,7 +637,7 @@ class _MASEScorer:
         search is then scored on the same scale.
         """
         if self.seasonal_period is not None:
-            return _check_seasonal_period(self.seasonal_period)
+            return _check_seasonal_period(self.seasonal_period, "mase_scorer")
         freq = getattr(forecaster, "freq_", None)
         if history is None:
             history = np.asarray(forecaster.y_history_, dtype=np.float64)
@@ -699,7 +700,7 @@ def make_mase_scorer(*, seasonal_period=None):
     make_mase_scorer(seasonal_period=12)
     """
     if seasonal_period is not None:
-        _check_seasonal_period(seasonal_period)
+        _check_seasonal_period(seasonal_period, "make_mase_scorer")
     return _MASEScorer(seasonal_period)
 
 

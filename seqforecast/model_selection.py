@@ -28,7 +28,7 @@ import inspect
 import numbers
 from dataclasses import dataclass, field
 from functools import partial
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,21 +40,19 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
 from seqforecast import metrics as _metrics
+from seqforecast._checks import (
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    POSITIVE_INT_OR_NONE,
+    StrOptions,
+    check_params,
+)
 from seqforecast._progress import progress_bar
 from seqforecast._time import infer_step, seasonal_period_from_freq
 
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
 
 _WINDOWS = ("expanding", "sliding")
-
-
-def _check_int(value, name, low, *, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        allowed = f"an integer >= {low}" + (" or None" if allow_none else "")
-        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
-    return int(value)
 
 
 def _n_rows(X, y):
@@ -174,16 +172,23 @@ class ForecastSplitter(BaseCrossValidator):
         self.train_size = train_size
         self.min_train_size = min_train_size
 
+    _parameter_constraints: ClassVar[dict] = {
+        "horizon": POSITIVE_INT,
+        "n_splits": POSITIVE_INT,
+        "step": POSITIVE_INT_OR_NONE,
+        "gap": NON_NEGATIVE_INT,
+        "window": [StrOptions(set(_WINDOWS))],
+        "train_size": POSITIVE_INT_OR_NONE,
+        "min_train_size": POSITIVE_INT_OR_NONE,
+    }
+
     def _check_params(self):
         """Validated (horizon, n_splits, step, gap, first fold's training rows)."""
-        horizon = _check_int(self.horizon, "horizon", 1)
-        n_splits = _check_int(self.n_splits, "n_splits", 1)
-        step = _check_int(self.step, "step", 1, allow_none=True) or horizon
-        gap = _check_int(self.gap, "gap", 0)
-        if self.window not in _WINDOWS:
-            raise ValueError(f"window must be one of {_WINDOWS}, got {self.window!r}.")
-        train_size = _check_int(self.train_size, "train_size", 1, allow_none=True)
-        min_train = _check_int(self.min_train_size, "min_train_size", 1, allow_none=True)
+        names = self._parameter_constraints
+        check_params(type(self).__name__, {n: getattr(self, n) for n in names}, names)
+        horizon, n_splits, gap = int(self.horizon), int(self.n_splits), int(self.gap)
+        step = horizon if self.step is None else int(self.step)
+        train_size, min_train = self.train_size, self.min_train_size
         if self.window == "sliding":
             if train_size is None:
                 raise ValueError(
@@ -564,7 +569,8 @@ def _resolve_cv(cv, forecaster):
         )
     if cv is None:
         return ForecastSplitter(horizon)
-    return ForecastSplitter(horizon, n_splits=_check_int(cv, "cv", 1))
+    check_params("backtest", {"cv": cv}, {"cv": POSITIVE_INT})
+    return ForecastSplitter(horizon, n_splits=cv)
 
 
 def _check_folds(folds):

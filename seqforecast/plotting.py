@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqforecast._checks import check_positive_int
+from seqforecast._checks import POSITIVE_INT_OR_NONE, check_params
 from seqforecast._time import infer_step
 
 __all__ = ["plot_backtest", "plot_forecast"]
@@ -190,7 +190,8 @@ def plot_forecast(
     plt = _pyplot("plot_forecast")
     history = _one_series(y_history, "y_history")
     forecast = _one_series(y_forecast, "y_forecast", history.index)
-    check_positive_int("history_tail", history_tail, allow_none=True)
+    check_params("plot_forecast", {"history_tail": history_tail},
+                 {"history_tail": POSITIVE_INT_OR_NONE})
     if intervals is None:
         bands = []
     elif isinstance(intervals, dict):

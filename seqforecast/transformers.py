@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,17 +27,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from seqforecast._checks import Interval, StrOptions, validate_estimator_params
 from seqforecast._time import regular_step, steps_between
 
 __all__ = ["CalendarFeatures", "LagFeatures"]
-
-
-def _check_bool(value, name, owner):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"The {name!r} parameter of {owner} must be an instance of 'bool'. "
-            f"Got {value!r} instead."
-        )
 
 
 # --------------------------------------------------------------------------
@@ -183,15 +178,16 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         self.encoding = encoding
         self.keep_original = keep_original
 
+    _parameter_constraints: ClassVar[dict] = {
+        "features": [StrOptions({"auto"}), list, tuple],
+        "encoding": [StrOptions({"cyclical", "ordinal"})],
+        "keep_original": ["boolean"],
+    }
+
     def _check_params(self):
+        validate_estimator_params(self)
         name = type(self).__name__
-        if isinstance(self.features, str):
-            if self.features != "auto":
-                raise ValueError(
-                    f"The 'features' parameter of {name} must be 'auto' or a list of "
-                    f"{list(_CALENDAR_FEATURES)}. Got {self.features!r} instead."
-                )
-        else:
+        if not isinstance(self.features, str):
             unknown = [f for f in self.features if f not in _CALENDAR_FEATURES]
             if unknown or len(set(self.features)) != len(self.features):
                 raise ValueError(
@@ -199,12 +195,6 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
                     f"distinct names among {list(_CALENDAR_FEATURES)}. Got "
                     f"{self.features!r} instead."
                 )
-        if self.encoding not in ("cyclical", "ordinal"):
-            raise ValueError(
-                f"The 'encoding' parameter of {name} must be a str among "
-                f"{{'cyclical', 'ordinal'}}. Got {self.encoding!r} instead."
-            )
-        _check_bool(self.keep_original, "keep_original", name)
 
     def fit(self, X, y=None):
         """Resolve the calendar features from the index of ``X``.
@@ -409,7 +399,15 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.fill_value = fill_value
         self.keep_original = keep_original
 
+    _parameter_constraints: ClassVar[dict] = {
+        "lags": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "columns": ["array-like", None],
+        "fill_value": [Real],
+        "keep_original": ["boolean"],
+    }
+
     def _check_params(self):
+        validate_estimator_params(self)
         name = type(self).__name__
         lags = [self.lags] if isinstance(self.lags, numbers.Integral) else self.lags
         if (
@@ -424,12 +422,6 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                 f"The 'lags' parameter of {name} must be a positive int or a non-empty "
                 f"sequence of positive ints. Got {self.lags!r} instead."
             )
-        if not isinstance(self.fill_value, numbers.Real):
-            raise ValueError(
-                f"The 'fill_value' parameter of {name} must be a float. "
-                f"Got {self.fill_value!r} instead."
-            )
-        _check_bool(self.keep_original, "keep_original", name)
         return np.unique(np.asarray(lags, dtype=np.intp))
 
     def _column_positions(self):

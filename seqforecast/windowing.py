@@ -19,11 +19,12 @@ length, gets the same kind of windows. This module is numpy only.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from seqforecast._checks import POSITIVE_INT, POSITIVE_INT_OR_NONE, check_params
 
 __all__ = ["SlidingWindow", "WindowBatch"]
 
@@ -53,18 +54,12 @@ class WindowBatch(NamedTuple):
     n_observed: np.ndarray
 
 
-def _check_positive_int(value, name, *, upper=None, upper_name=None):
-    """Check an int parameter, raising sklearn's parameter-error message."""
-    valid = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
-    if valid and upper is not None and value > upper:
-        valid = False
-    if not valid:
-        bound = "inf)" if upper is None else f"{upper}] (at most {upper_name})"
-        raise ValueError(
-            f"The {name!r} parameter of SlidingWindow must be an int in the range "
-            f"[1, {bound}. Got {value!r} instead."
-        )
-    return int(value)
+_CONSTRAINTS = {
+    "lookback": POSITIVE_INT,
+    "horizon": POSITIVE_INT,
+    "stride": POSITIVE_INT,
+    "min_observed": POSITIVE_INT_OR_NONE,
+}
 
 
 class SlidingWindow:
@@ -149,15 +144,17 @@ class SlidingWindow:
     """
 
     def __init__(self, lookback, horizon, *, stride=1, min_observed=None):
-        self.lookback = _check_positive_int(lookback, "lookback")
-        self.horizon = _check_positive_int(horizon, "horizon")
-        self.stride = _check_positive_int(stride, "stride")
-        if min_observed is None:
-            self.min_observed = self.lookback
-        else:
-            self.min_observed = _check_positive_int(
-                min_observed, "min_observed", upper=self.lookback, upper_name="lookback"
+        check_params(type(self).__name__, {
+            "lookback": lookback, "horizon": horizon, "stride": stride,
+            "min_observed": min_observed,
+        }, _CONSTRAINTS)
+        if min_observed is not None and min_observed > lookback:
+            raise ValueError(
+                f"min_observed={min_observed} is larger than lookback={lookback}; a window "
+                "cannot hold more observations than its length."
             )
+        self.lookback, self.horizon, self.stride = int(lookback), int(horizon), int(stride)
+        self.min_observed = self.lookback if min_observed is None else int(min_observed)
 
     def __repr__(self):
         return (

@@ -117,7 +117,7 @@ class TestNaive:
         assert_allclose(model.predict(np.empty((1, 0))), [8 + 7 / 6])
 
     def test_bad_strategy(self):
-        with pytest.raises(ValueError, match=r"strategy must be one of .* got 'median'"):
+        with pytest.raises(ValueError, match=r"'strategy' parameter of Naive.* Got 'median'"):
             NaiveForecaster(strategy="median").fit(None, self.y)
 
     def test_seasonal_needs_a_season(self):
@@ -394,15 +394,16 @@ SEASONAL = {"order": (1, 0, 0), "seasonal_order": (0, 1, 1)}
         ),
         (
             {"information_criterion": "hqic"},
-            r"information_criterion must be one of \('aicc', 'aic', 'bic'\), got 'hqic'",
+            r"'information_criterion' parameter of ARIMAForecaster must be a str among .* Got "
+            r"'hqic' instead",
         ),
-        ({"with_constant": "yes"}, "with_constant must be True or False, got 'yes'"),
-        ({"stepwise": 1}, "stepwise must be True or False, got 1"),
-        ({"max_p": -1}, "max_p must be >= 0, got -1"),
-        ({"d": 1.5}, r"d must be an integer or None >= 0, got 1.5"),
-        ({"maxiter": 0}, "maxiter must be >= 1, got 0"),
-        ({"n_jobs": 0}, "n_jobs must be None or a non-zero integer"),
-        ({"seasonal_period": 0}, "seasonal_period must be a positive integer or None, got 0"),
+        ({"with_constant": "yes"}, r"'with_constant' parameter .* 'bool'.* Got 'yes'"),
+        ({"stepwise": 1}, r"'stepwise' parameter .* Got 1 instead"),
+        ({"max_p": -1}, r"'max_p' parameter .* int in the range \[0, inf\)\. Got -1"),
+        ({"d": 1.5}, r"'d' parameter .* int in the range \[0, inf\) or None\. Got 1.5"),
+        ({"maxiter": 0}, r"'maxiter' parameter .* Got 0 instead"),
+        ({"n_jobs": 0}, r"'n_jobs' parameter .* \(-inf, -1\], an int in .* or None"),
+        ({"seasonal_period": 0}, r"'seasonal_period' parameter .* Got 0 instead"),
     ],
 )
 def test_arima_bad_params(params, message):
@@ -476,14 +477,14 @@ class TestETS:
     @pytest.mark.parametrize(
         ("params", "message"),
         [
-            ({"error": "none"}, r"error must be one of \('add', 'mul'\), got 'none'"),
-            ({"trend": "linear"}, r"trend must be one of \(None, 'add', 'mul'\), got 'linear'"),
-            ({"seasonal": "x"}, r"seasonal must be one of \(None, 'add', 'mul'\), got 'x'"),
+            ({"error": "none"}, r"'error' parameter of ETSForecaster .* Got 'none'"),
+            ({"trend": "linear"}, r"'trend' parameter .* or None\. Got 'linear'"),
+            ({"seasonal": "x"}, r"'seasonal' parameter .* Got 'x'"),
             ({"damped_trend": True}, "damped_trend=True needs a trend"),
-            ({"damped_trend": "no"}, "damped_trend must be True or False"),
+            ({"damped_trend": "no"}, r"'damped_trend' parameter .* Got 'no'"),
             ({"seasonal": "add", "seasonal_period": 1}, "needs a seasonal period of at least 2"),
-            ({"auto": None}, "auto must be True or False, got None"),
-            ({"n_jobs": 1.5}, "n_jobs must be None or a non-zero integer"),
+            ({"auto": None}, r"'auto' parameter .* Got None"),
+            ({"n_jobs": 1.5}, r"'n_jobs' parameter .* \(-inf, -1\], an int in .* or None"),
         ],
     )
     def test_bad_params(self, params, message):
@@ -531,11 +532,11 @@ class TestTheta:
     @pytest.mark.parametrize(
         ("params", "message"),
         [
-            ({"method": "log"}, r"method must be one of \('auto', .*\), got 'log'"),
-            ({"theta": 0.5}, "theta must be a finite number >= 1, got 0.5"),
-            ({"deseasonalize": "yes"}, "deseasonalize must be True or False"),
-            ({"use_test": None}, "use_test must be True or False"),
-            ({"n_jobs": "2"}, "n_jobs must be None or a non-zero integer"),
+            ({"method": "log"}, r"'method' parameter of ThetaForecaster .* Got 'log'"),
+            ({"theta": 0.5}, r"'theta' parameter .* float in the range \[1.0, inf\)\. Got 0.5"),
+            ({"deseasonalize": "yes"}, r"'deseasonalize' parameter .* Got 'yes'"),
+            ({"use_test": None}, r"'use_test' parameter .* Got None"),
+            ({"n_jobs": "2"}, r"'n_jobs' parameter .* \(-inf, -1\], an int in .* or None"),
         ],
     )
     def test_bad_params(self, params, message):
@@ -649,3 +650,18 @@ def test_ets_fallback_gives_each_series_the_nearest_feasible_model():
     yearly = ETSForecaster(auto=False, trend="add", seasonal="mul", fallback=True,
                            seasonal_period=1)
     assert yearly.fit(None, pd.Series(air[:30])).specs_[0]["seasonal"] is None
+
+
+def test_arima_search_settings_are_the_forecasters_parameters():
+    """The search's settings are listed once, in auto_arima's signature; the
+    forecaster has a parameter of each name with the same default."""
+    import inspect
+
+    from seqforecast import _autoarima
+
+    search = inspect.signature(_autoarima.auto_arima).parameters
+    params = ARIMAForecaster().get_params()
+    assert len(_autoarima.SEARCH_SETTINGS) == 12
+    for name in _autoarima.SEARCH_SETTINGS:
+        assert params[name] == search[name].default, name
+    assert params["information_criterion"] == search["ic"].default

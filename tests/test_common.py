@@ -4,7 +4,8 @@ Checks that cannot hold for forecasting by definition are listed in
 EXPECTED_FAILED_CHECKS with the reason; every other check must pass.
 """
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from seqforecast.baselines import (
     ARIMAForecaster,
@@ -15,6 +16,7 @@ from seqforecast.baselines import (
 from seqforecast.conformal import ConformalForecaster
 from seqforecast.ensemble import EnsembleForecaster
 from seqforecast.neural import GRUForecaster, LSTMForecaster
+from seqforecast.transformers import CalendarFeatures, LagFeatures
 
 # Two tiny neural configurations (the checks fit dozens of times).
 TINY = dict(
@@ -79,3 +81,25 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(FORECASTERS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_forecaster(estimator, check):
     check(estimator)
+
+
+# scikit-learn's own check of parameter validation (run on its estimators in
+# its test suite, not by parametrize_with_checks): every constructor parameter
+# has a constraint, and a value of the wrong type or outside the constraints
+# fails at fit with "The 'p' parameter of Name must be ... Got ... instead."
+PARAM_VALIDATED = [
+    NaiveForecaster(),
+    ARIMAForecaster(),
+    ETSForecaster(),
+    ThetaForecaster(),
+    ConformalForecaster(NaiveForecaster(), n_windows=5),
+    EnsembleForecaster([("last", NaiveForecaster())]),
+    LSTMForecaster(**TINY),
+    CalendarFeatures(),
+    LagFeatures(),
+]
+
+
+@pytest.mark.parametrize("estimator", PARAM_VALIDATED, ids=lambda e: type(e).__name__)
+def test_every_parameter_is_validated_by_its_constraints(estimator):
+    check_param_validation(type(estimator).__name__, estimator)

@@ -219,15 +219,15 @@ def test_conformal_horizon_and_parameters_checked():
     model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y)
     with pytest.raises(ValueError, match="calibrated for horizon=2"):
         model.predict_quantiles(_future(3))
-    with pytest.raises(ValueError, match="pooling must be one of"):
+    with pytest.raises(ValueError, match=r"'pooling' parameter of Conformal.* str among"):
         ConformalForecaster(NaiveForecaster(), pooling="all").fit(None, y)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match=r"'method' parameter of Conformal.* str among"):
         ConformalForecaster(NaiveForecaster(), method="refit").fit(None, y)
-    with pytest.raises(ValueError, match="adaptive must be True or False"):
+    with pytest.raises(ValueError, match=r"'adaptive' parameter .* 'bool'"):
         ConformalForecaster(NaiveForecaster(), adaptive="yes").fit(None, y)
-    with pytest.raises(ValueError, match="n_windows must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'n_windows' parameter .* int in the range \[1, inf\)"):
         ConformalForecaster(NaiveForecaster(), n_windows=0).fit(None, y)
-    with pytest.raises(ValueError, match="must be a seqforecast forecaster"):
+    with pytest.raises(ValueError, match=r"'forecaster' parameter .* implementing 'fit'"):
         ConformalForecaster(object()).fit(None, y)
     with pytest.raises(ValueError, match="need at least 12"):
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y[:11])
@@ -380,7 +380,7 @@ def test_conformal_scaled_pooling_uses_the_seasonal_naive_scale():
     pooled = np.sort((model.residuals_[:, 0, :2] / scale[:2]).ravel())
     radius = pooled[int(np.ceil(11 * 0.8)) - 1] * scale[2]  # rank ceil((10 + 1) 0.8)
     np.testing.assert_allclose(interval[5] - interval[4], 2 * radius, rtol=1e-12)
-    with pytest.raises(ValueError, match="seasonal_period must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'seasonal_period' parameter .* range \[1, inf\)"):
         ConformalForecaster(NaiveForecaster(), seasonal_period=0).fit(None, y)
 
 
@@ -536,7 +536,7 @@ def test_conformal_asymmetric_quantiles_by_hand():
     # Too few errors for the tails of a 95 % interval: unbounded on both sides.
     interval = model.predict_interval(_future(1), coverage=0.95).to_numpy()[0]
     assert interval[0] == -np.inf and interval[1] == np.inf
-    with pytest.raises(ValueError, match="symmetric must be True or False"):
+    with pytest.raises(ValueError, match=r"'symmetric' parameter .* 'bool'"):
         ConformalForecaster(NaiveForecaster(), symmetric=1).fit(None, y)
 
 

@@ -174,7 +174,7 @@ def test_mase_y_train_checks():
         mase([1.0], [1.0], y_train=[1.0, 2.0, np.nan, 4.0])
     with pytest.raises(ValueError, match="y_train has 1 series but y_true has 2"):
         mase(np.ones((2, 2)), np.ones((2, 2)), y_train=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="seasonal_period must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'seasonal_period' parameter of \w+ must be an int in"):
         mase([1.0], [1.0], y_train=[1.0, 2.0], seasonal_period=0)
 
 

@@ -131,12 +131,12 @@ def test_rows_counted_from_X_or_y_for_series_and_panels(monthly_series, ragged_p
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"horizon": 0}, "horizon must be an integer >= 1, got 0"),
-        ({"horizon": 2.5}, "horizon must be an integer >= 1"),
-        ({"horizon": 2, "n_splits": 0}, "n_splits must be an integer >= 1"),
-        ({"horizon": 2, "step": 0}, "step must be an integer >= 1 or None"),
-        ({"horizon": 2, "gap": -1}, "gap must be an integer >= 0"),
-        ({"horizon": 2, "window": "rolling"}, "window must be one of"),
+        ({"horizon": 0}, r"'horizon' parameter of ForecastSplitter must be an int in .*Got 0"),
+        ({"horizon": 2.5}, r"'horizon' parameter .* Got 2.5"),
+        ({"horizon": 2, "n_splits": 0}, r"'n_splits' parameter .* Got 0"),
+        ({"horizon": 2, "step": 0}, r"'step' parameter .* range \[1, inf\) or None\. Got 0"),
+        ({"horizon": 2, "gap": -1}, r"'gap' parameter .* range \[0, inf\)\. Got -1"),
+        ({"horizon": 2, "window": "rolling"}, r"'window' parameter .* str among"),
         ({"horizon": 2, "window": "sliding"}, "window='sliding' needs train_size"),
         ({"horizon": 2, "train_size": 5}, "train_size=5 applies to window='sliding' only"),
         (

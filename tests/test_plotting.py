@@ -99,7 +99,7 @@ def test_plot_forecast_history_tail_and_given_axes(split):
     _, ax = plt.subplots()
     assert plot_forecast(history, forecast, ax=ax, history_tail=12) is ax
     _assert_line_is(_line(ax, "history"), history.iloc[-12:])
-    with pytest.raises(ValueError, match="history_tail must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'history_tail' parameter of plot_forecast must be an"):
         plot_forecast(history, forecast, history_tail=0)
 
 

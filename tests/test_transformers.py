@@ -254,11 +254,11 @@ def test_calendar_needs_a_time_index():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"features": "monthly"}, r"'features' parameter of CalendarFeatures must be 'auto'"),
+        ({"features": "monthly"}, r"'features' parameter of CalendarF.* str among \{'auto'\}"),
         ({"features": ["month", "week"]}, r"'features' .* Got \['month', 'week'\] instead"),
         ({"features": ["month", "month"]}, r"'features' .* distinct"),
-        ({"encoding": "onehot"}, r"'encoding' .* \{'cyclical', 'ordinal'\}. Got 'onehot'"),
-        ({"keep_original": "yes"}, r"'keep_original' .* 'bool'. Got 'yes' instead"),
+        ({"encoding": "onehot"}, r"'encoding' .* str among .* Got 'onehot'"),
+        ({"keep_original": "yes"}, r"'keep_original' .* 'bool'.* Got 'yes' instead"),
     ],
 )
 def test_calendar_invalid_parameters(params, match):
@@ -419,7 +419,7 @@ def test_set_output_pandas_names_the_columns_of_arrays():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"lags": 0}, r"'lags' parameter of LagFeatures must be a positive int .* Got 0"),
+        ({"lags": 0}, r"'lags' parameter of LagFeatures must be an int in .* Got 0"),
         ({"lags": []}, r"'lags' .* Got \[\] instead"),
         ({"lags": [1, 2.5]}, r"'lags' .* Got \[1, 2.5\] instead"),
         ({"lags": "1"}, r"'lags' .* Got '1' instead"),
