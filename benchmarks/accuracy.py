@@ -50,6 +50,11 @@ ENSEMBLE_SEEDS = (0, 1, 2)
 # "preset-accurate": the package's make_ensemble presets.
 PRESETS = ("preset-fast", "preset-accurate")
 DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta", *PRESETS)
+# The attention models of the encoders study, run on demand: the LSTM
+# encoder-decoder with Luong attention, and the Transformer encoder (default
+# multi-output head).
+ENCODER_MODELS = ("lstm-seq2seq", "lstm-attention", "transformer")
+KNOWN_MODELS = (*DEFAULT_MODELS, *ENCODER_MODELS)
 
 
 def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
@@ -78,8 +83,14 @@ def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
         hint = {} if horizon is None else {"horizon": horizon, "seasonal_period": period}
         return sf.make_ensemble(name.removeprefix("preset-"), random_state=seed,
                                 n_jobs=None, **hint)
-    neural = {"rnn": lambda: sf.RNNForecaster(cell="rnn"), "lstm": sf.LSTMForecaster,
-              "gru": sf.GRUForecaster}[name]()
+    neural = {
+        "rnn": lambda: sf.RNNForecaster(cell="rnn"),
+        "lstm": sf.LSTMForecaster,
+        "gru": sf.GRUForecaster,
+        "lstm-seq2seq": lambda: sf.LSTMForecaster(strategy="seq2seq"),
+        "lstm-attention": lambda: sf.LSTMForecaster(strategy="seq2seq", attention=True),
+        "transformer": lambda: sf.RNNForecaster(encoder="transformer"),
+    }[name]()
     return neural.set_params(horizon=horizon, seasonal_period=period, random_state=seed)
 
 
@@ -125,14 +136,14 @@ def _merge(out, stem, table, series_table, steps):
     return table, series_table, steps
 
 
-def study_parser(module, doc, models):
-    """Command-line options shared by the M3 studies."""
+def study_parser(module, doc, models, known=None):
+    """Command-line options shared by the M3 studies (``models`` run by default)."""
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--category", required=True,
                         choices=["yearly", "quarterly", "monthly", "other"])
     parser.add_argument("--models", default=",".join(models),
-                        help=f"comma-separated, from {', '.join(models)}")
+                        help=f"comma-separated, from {', '.join(known or models)}")
     parser.add_argument("--n-series", type=int, default=None,
                         help="sample this many series (default: all)")
     parser.add_argument("--seed", type=int, default=0)
@@ -226,7 +237,7 @@ def plot_by_step(steps, path, title):
 
 
 def main(argv=None):
-    parser = study_parser("benchmarks.accuracy", __doc__, DEFAULT_MODELS)
+    parser = study_parser("benchmarks.accuracy", __doc__, DEFAULT_MODELS, KNOWN_MODELS)
     parser.add_argument("--dataset", default="m3", choices=["m3"])
     parser.add_argument("--no-hints", action="store_true",
                         help="give the models neither horizon nor seasonal period (they "
@@ -234,7 +245,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     models, data, stem, command = start_study(
-        parser, args, DEFAULT_MODELS, argv, kind="_nohints" if args.no_hints else ""
+        parser, args, KNOWN_MODELS, argv, kind="_nohints" if args.no_hints else ""
     )
     hints = not args.no_hints
     date = dt.date.today().isoformat()

@@ -49,6 +49,11 @@ CONFIGS = {
     "standard": ("lstm", {"scaling": "standard"}),
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
     "recursive": ("lstm", {"strategy": "recursive"}),
+    # The encoders study: attention over the past, and a Transformer encoder.
+    "seq2seq_attention": ("lstm", {"strategy": "seq2seq", "attention": True}),
+    "transformer": ("rnn", {"encoder": "transformer"}),
+    "transformer_attention": ("rnn", {"encoder": "transformer", "strategy": "seq2seq",
+                                      "attention": True}),
 }
 
 

@@ -430,9 +430,13 @@ def _load_series(args):
 
 
 def _seasonal_period(y):
-    from seqforecast._time import seasonal_period_from_freq
+    """The package's one rule (seqforecast._time): the index's frequency, else detected."""
+    import numpy as np
 
-    return seasonal_period_from_freq(y.index.freq)
+    from seqforecast._time import resolve_seasonal_period
+
+    values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return resolve_seasonal_period(None, y.index.freq, values)[0]
 
 
 def _default_horizon(m):

@@ -22,7 +22,7 @@ This module needs only numpy (and pandas inputs are accepted, not required).
 
 from __future__ import annotations
 
-import numbers
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from sklearn.metrics import make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
-from seqforecast._checks import POSITIVE_INT, check_params
+from seqforecast._checks import POSITIVE_INT, Interval, check_params
 from seqforecast._time import resolve_seasonal_period
 
 __all__ = [
@@ -551,8 +551,7 @@ def msis(
     >>> msis([5.0, 9.0], [4.0, 4.0], [6.0, 6.0], y_train=[1.0, 2.0, 3.0], alpha=0.5)
     8.0
     """
-    if not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}.")
+    check_params("msis", {"alpha": alpha}, {"alpha": [Interval(Real, 0, 1, closed="neither")]})
     (yt, lo, up), names, one_d = _check_panels(y_true=y_true, lower=lower, upper=upper)
     _check_intervals(lo, up, names, one_d)
     scale = _seasonal_naive_scale(

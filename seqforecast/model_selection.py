@@ -28,6 +28,7 @@ import inspect
 import numbers
 from dataclasses import dataclass, field
 from functools import partial
+from numbers import Integral, Real
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -44,6 +45,7 @@ from seqforecast._checks import (
     NON_NEGATIVE_INT,
     POSITIVE_INT,
     POSITIVE_INT_OR_NONE,
+    Interval,
     StrOptions,
     check_params,
 )
@@ -53,6 +55,10 @@ from seqforecast._time import infer_step, seasonal_period_from_freq
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
 
 _WINDOWS = ("expanding", "sliding")
+_BACKTEST_CONSTRAINTS = {
+    "refit": ["boolean", Interval(Integral, 1, None, closed="left")],
+    "coverage": [Interval(Real, 0, 1, closed="neither"), None],
+}
 
 
 def _n_rows(X, y):
@@ -594,14 +600,10 @@ def _check_folds(folds):
 
 
 def _refit_every(refit):
-    if isinstance(refit, bool):
+    """Folds between refits: 1 for True, None (fit once) for False, else ``refit``."""
+    if isinstance(refit, (bool, np.bool_)):
         return 1 if refit else None
-    if isinstance(refit, numbers.Integral) and refit >= 1:
-        return int(refit)
-    raise ValueError(
-        f"refit must be True, False or a positive integer (refit every k folds), "
-        f"got {refit!r}."
-    )
+    return int(refit)
 
 
 _POINT_METRICS = {"mae": _metrics.mae, "rmse": _metrics.rmse, "smape": _metrics.smape}
@@ -804,15 +806,9 @@ def backtest(
     """
     if y is None:
         raise ValueError("backtest needs y, the series to forecast; got None.")
+    check_params("backtest", {"refit": refit, "coverage": coverage}, _BACKTEST_CONSTRAINTS)
     n_rows = _n_rows(X, y)
     every = _refit_every(refit)
-    if coverage is not None and (
-        isinstance(coverage, bool) or not isinstance(coverage, numbers.Real)
-        or not 0 < coverage < 1
-    ):
-        raise ValueError(
-            f"coverage must be None or a float strictly between 0 and 1, got {coverage!r}."
-        )
     metrics_ = _resolve_scoring(scoring, coverage)
     cv = _resolve_cv(cv, forecaster)
     folds = [

@@ -213,7 +213,7 @@ def test_predict_needs_X():
 
 
 def test_unknown_strategy():
-    with pytest.raises(ValueError, match=r"strategy must be one of .* got 'median'"):
+    with pytest.raises(ValueError, match=r"'strategy' parameter of Naive.* Got 'median'"):
         NaiveForecaster(strategy="median").fit(None, np.arange(5.0))
 
 

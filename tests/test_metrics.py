@@ -237,7 +237,7 @@ def test_msis_by_hand():
 
 
 def test_msis_alpha_checked():
-    with pytest.raises(ValueError, match=r"alpha must be a number in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"'alpha' parameter of msis must be a float in .*1.0\)"):
         msis([1.0], [0.0], [2.0], y_train=[1.0, 2.0], alpha=1.0)
 
 

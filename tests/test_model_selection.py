@@ -443,9 +443,9 @@ def test_backtest_intervals(ragged_panel):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"refit": 0}, "refit must be True, False or a positive integer"),
-        ({"refit": "always"}, "refit must be True, False or a positive integer"),
-        ({"coverage": 1.5}, "coverage must be None or a float strictly between 0 and 1"),
+        ({"refit": 0}, r"'refit' parameter of backtest must be an instance of 'bool'.* Got 0"),
+        ({"refit": "always"}, r"'refit' parameter .* or an int in the range .* Got 'always'"),
+        ({"coverage": 1.5}, r"'coverage' parameter .* range \(0.0, 1.0\) or None\. Got 1.5"),
         ({"scoring": "mape"}, "Unknown metric 'mape' in scoring"),
         ({"scoring": ["coverage"]}, "'coverage' scores prediction intervals; pass coverage="),
         ({"scoring": []}, "scoring is empty"),

@@ -1,18 +1,24 @@
-"""Time one training step of the recurrent cells on CPU.
+"""Time one training step of the recurrent cells, or of the encoders, on CPU.
 
 One step = forward + MSE loss + backward + Adam update of a
-``ForecastNetwork(strategy="mimo")`` with a 2-layer encoder, hidden 64,
-lookback 36, batch 256, one input feature, horizon 6, on one thread.
-Variants: torch's fused ``nn.LSTM`` and the hand-written lstm, peephole,
-coupled and gru cells. Repeats are interleaved (every round times each
+``ForecastNetwork`` on one thread. ``--study cells`` (default): strategy
+"mimo", a 2-layer encoder, hidden 64, lookback 36, batch 256, one input
+feature, horizon 6; variants: torch's fused ``nn.LSTM`` and the hand-written
+lstm, peephole, coupled and gru cells. ``--study encoders``: the
+forecaster's defaults on monthly data (1 layer, hidden 64, lookback 36,
+horizon 24, batch 32); variants: the LSTM with the multi-output head, as an
+encoder-decoder, with Luong attention, and the Transformer encoder with the
+multi-output head and with the attention decoder. Repeats are interleaved (every round times each
 variant once, in turn) so that drifts in machine load hit all variants
-alike; the table reports the median per variant and its ratio to the fused
-LSTM, and is written to ``benchmarks/speed/results/cells_step.csv`` (with the
-machine, date and load average).
+alike; the table reports the median per variant and its ratio to the first
+(the fused LSTM), and is written to
+``benchmarks/speed/results/<study>_step.csv`` (with the machine, date and
+load average).
 
 Run from the repository root::
 
     python -m benchmarks.speed.cells_step
+    python -m benchmarks.speed.cells_step --study encoders
 """
 
 import argparse
@@ -26,20 +32,40 @@ from torch import nn
 from benchmarks.speed._common import RESULTS, load_average, machine_info, write_csv
 from seqforecast.neural.networks import ForecastNetwork
 
-VARIANTS = [
-    ("lstm (fused nn.LSTM)", "lstm", True),
-    ("lstm (hand-written)", "lstm", False),
-    ("peephole", "peephole", False),
-    ("coupled", "coupled", False),
-    ("gru (hand-written)", "gru", False),
-]
+# study -> (label, ForecastNetwork arguments) of each variant, and its defaults.
+STUDIES = {
+    "cells": (
+        [
+            ("lstm (fused nn.LSTM)", {"cell": "lstm"}),
+            ("lstm (hand-written)", {"cell": "lstm", "fused": False}),
+            ("peephole", {"cell": "peephole"}),
+            ("coupled", {"cell": "coupled"}),
+            ("gru (hand-written)", {"cell": "gru", "fused": False}),
+        ],
+        {"batch_size": 256, "num_layers": 2, "horizon": 6},
+    ),
+    "encoders": (
+        [
+            ("lstm mimo", {"cell": "lstm"}),
+            ("lstm seq2seq", {"cell": "lstm", "strategy": "seq2seq"}),
+            ("lstm seq2seq + attention",
+             {"cell": "lstm", "strategy": "seq2seq", "attention": True}),
+            ("transformer mimo", {"cell": "lstm", "encoder": "transformer"}),
+            ("transformer seq2seq + attention",
+             {"cell": "lstm", "encoder": "transformer", "strategy": "seq2seq",
+              "attention": True}),
+        ],
+        {"batch_size": 32, "num_layers": 1, "horizon": 24},
+    ),
+}
 
 
-def _make_step(cell, fused, args):
+def _make_step(network, args):
     torch.manual_seed(0)
+    network = dict(network)
     net = ForecastNetwork(
-        cell, 1, 0, args.horizon, hidden_size=args.hidden_size,
-        num_layers=args.num_layers, fused=fused,
+        network.pop("cell"), 1, 0, args.horizon, hidden_size=args.hidden_size,
+        num_layers=args.num_layers, **network,
     )
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     past = torch.randn(args.batch_size, args.lookback, 1)
@@ -57,24 +83,30 @@ def _make_step(cell, fused, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--study", choices=sorted(STUDIES), default="cells")
+    parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--lookback", type=int, default=36)
     parser.add_argument("--hidden-size", type=int, default=64)
-    parser.add_argument("--num-layers", type=int, default=2)
-    parser.add_argument("--horizon", type=int, default=6)
+    parser.add_argument("--num-layers", type=int, default=None)
+    parser.add_argument("--horizon", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=RESULTS / "cells_step.csv",
-                        help="CSV to write the table to")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="CSV to write the table to (default results/<study>_step.csv)")
     args = parser.parse_args()
+    variants, defaults = STUDIES[args.study]
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    output = args.output or RESULTS / f"{args.study}_step.csv"
     torch.set_num_threads(args.threads)
     info = machine_info()
     load_start = load_average()
 
     steps = {}
-    for label, cell, fused in VARIANTS:
-        step, n_params = _make_step(cell, fused, args)
+    for label, network in variants:
+        step, n_params = _make_step(network, args)
         for _ in range(args.warmup):
             step()
         steps[label] = (step, n_params)
@@ -93,25 +125,25 @@ def main():
         f"{info['cpu']}, {info['cores']} cores; median of {args.repeats} "
         f"interleaved repeats; load average {load_start} -> {load_average()}"
     )
-    reference = statistics.median(times[VARIANTS[0][0]])
-    print(f"| {'variant':<22} | {'params':>7} | {'ms / step':>9} | {'vs fused LSTM':>13} |")
-    print(f"|{'-' * 24}|{'-' * 9}|{'-' * 11}|{'-' * 15}|")
+    reference = statistics.median(times[variants[0][0]])
+    print(f"| {'variant':<31} | {'params':>7} | {'ms / step':>9} | {'vs first':>9} |")
+    print(f"|{'-' * 33}|{'-' * 9}|{'-' * 11}|{'-' * 11}|")
     rows = []
     for label, (_, n_params) in steps.items():
         median = statistics.median(times[label])
         print(
-            f"| {label:<22} | {n_params:>7} | {1000 * median:>9.1f} | "
-            f"{median / reference:>12.2f}x |"
+            f"| {label:<31} | {n_params:>7} | {1000 * median:>9.1f} | "
+            f"{median / reference:>8.2f}x |"
         )
         rows.append({
             "variant": label, "params": n_params, "ms_per_step": round(1000 * median, 1),
-            "ratio_vs_fused_lstm": round(median / reference, 2),
+            "ratio_vs_first": round(median / reference, 2),
             "batch_size": args.batch_size, "lookback": args.lookback,
             "hidden_size": args.hidden_size, "num_layers": args.num_layers,
             "horizon": args.horizon, "repeats": args.repeats,
             "load1_start": load_start, "load1_end": load_average(), **info,
         })
-    print("wrote", write_csv(args.output, rows))
+    print("wrote", write_csv(output, rows))
 
 
 if __name__ == "__main__":

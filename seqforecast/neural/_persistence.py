@@ -39,6 +39,13 @@ _SCALARS = (
 )
 
 
+# Those of them that are counts (the network's shape is built from them).
+_COUNTS = (
+    "lookback_", "horizon_", "seasonal_period_", "min_observed_", "n_series_",
+    "n_features_in_",
+)
+
+
 def _index_to_json(index, freq):
     if index is None:
         return None
@@ -215,8 +222,11 @@ def _read_arrays(file):
 def load_forecaster(cls, path):
     """Read a forecaster written by :func:`save_forecaster` as an instance of ``cls``.
 
-    Every way the files can be damaged (missing, truncated, foreign, from an
-    incompatible version) is one ``ValueError`` naming the file.
+    Returns the forecaster, with every fitted attribute but its network, and
+    the network's weights (the forecaster builds its network, then
+    :func:`load_weights`). Every way the files can be damaged (missing,
+    truncated, foreign, from an incompatible version) is one ``ValueError``
+    naming the file.
     """
     directory = Path(os.fspath(path))
     meta_file, arrays_file = directory / _META, directory / _ARRAYS
@@ -243,12 +253,12 @@ def load_forecaster(cls, path):
     except Exception as exc:
         raise _corrupt(meta_file, _describe(exc)) from exc
     try:
-        _set_arrays(forecaster, meta, arrays, arrays_file)
+        weights = _set_arrays(forecaster, meta, arrays, arrays_file)
     except _CorruptModel:
         raise
     except Exception as exc:
         raise _corrupt(arrays_file, _describe(exc)) from exc
-    return forecaster
+    return forecaster, weights
 
 
 def _from_meta(klass, meta):
@@ -260,7 +270,11 @@ def _from_meta(klass, meta):
     }
     forecaster = klass(**params)
     for name in _SCALARS:
-        setattr(forecaster, name, meta["fitted"][name])
+        value = meta["fitted"][name]
+        if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)
+                                or value < 0):
+            raise ValueError(f"fitted {name} is {value!r}, not a count")
+        setattr(forecaster, name, value)
     if "quantiles" in meta:
         forecaster.quantiles_ = np.asarray(meta["quantiles"], dtype=np.float64)
     forecaster.index_, forecaster.freq_ = _index_from_json(meta["index"])
@@ -269,14 +283,11 @@ def _from_meta(klass, meta):
     forecaster.series_name_ = meta["series_name"]
     if meta["feature_names_in"] is not None:
         forecaster.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-    # The network as the parameters describe it; its weights come from the tensors.
-    forecaster.net_ = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
-    forecaster.net_.initialize()
     return forecaster
 
 
 def _set_arrays(forecaster, meta, arrays, file):
-    """Histories, scaling, seasonal profile and network weights from the tensors."""
+    """Histories, scaling and seasonal profile from the tensors; returns the weights."""
     y_history = np.asarray(arrays["y_history"].numpy(), dtype=np.float64)
     X_history = arrays.get("X_history")
     X_history = np.asarray(X_history.numpy(), dtype=np.float64) if X_history is not None else None
@@ -308,10 +319,15 @@ def _set_arrays(forecaster, meta, arrays, file):
     })
     forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
 
-    state = {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
+    return {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
+
+
+def load_weights(module, weights, path):
+    """Load the saved ``weights`` into ``module``; a clear error if they do not fit."""
     try:
-        forecaster.net_.module_.load_state_dict(state)
+        module.load_state_dict(weights)
     except Exception as exc:  # missing, unexpected or wrongly shaped weights
         raise _corrupt(
-            file, f"its weights do not fit the network described in {_META}: {_describe(exc)}"
+            Path(os.fspath(path)) / _ARRAYS,
+            f"its weights do not fit the network described in {_META}: {_describe(exc)}",
         ) from exc

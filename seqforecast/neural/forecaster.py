@@ -772,7 +772,12 @@ class RNNForecaster(BaseForecaster):
         -------
         forecaster : RNNForecaster
         """
-        return _persistence.load_forecaster(cls, path)
+        forecaster, weights = _persistence.load_forecaster(cls, path)
+        # The network as the parameters describe it, with the saved weights.
+        forecaster.net_ = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
+        forecaster.net_.initialize()
+        _persistence.load_weights(forecaster.net_.module_, weights, path)
+        return forecaster
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
