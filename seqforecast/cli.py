@@ -382,10 +382,10 @@ def _load_csv(path, time_col, target, freq=None):
                 f"{path} has {len(index)} row(s); at least 3 are needed to infer the "
                 "frequency (or pass --freq)"
             )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            inferred = pd.infer_freq(index)
-        if inferred is None:
+        from seqforecast._time import infer_step
+
+        offset = infer_step(pd.DatetimeIndex(index))
+        if offset is None:
             steps = index[1:] - index[:-1]
             raise ValueError(
                 f"time column {time_col!r} is not regularly spaced: no frequency fits all its "
@@ -393,7 +393,6 @@ def _load_csv(path, time_col, target, freq=None):
                 f"{_fmt_delta(steps.max())}); fill the gaps (e.g. resample) or pass --freq "
                 "to see which timestamps are missing"
             )
-        offset = to_offset(inferred)
     y.index = pd.DatetimeIndex(index, freq=offset, name=time_col)
     return y, time_format
 
