@@ -36,6 +36,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from seqforecast import _panel
 from seqforecast._checks import validate_estimator_params
 from seqforecast._time import (
     future_index,
@@ -60,6 +61,21 @@ def _index_of(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
         return obj.index
     return None
+
+
+class _LongRows:
+    """Where the rows of a long future ``X`` sit in the forecast array.
+
+    ``positions[i]`` is the series and ``steps[i]`` the step ahead (1 = next)
+    of row ``i`` of ``index``; :meth:`pick` takes those values out of an
+    array (n_steps, n_series, ...) in the order of ``index``.
+    """
+
+    def __init__(self, index, positions, steps):
+        self.index, self.positions, self.steps = index, positions, steps
+
+    def pick(self, values):
+        return values[self.steps - 1, self.positions]
 
 
 # ------------------------------------------------- fitted state, plain types
@@ -221,6 +237,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     index_ = _stored("index_")
     freq_ = _stored("freq_")
     series_names_ = _stored("series_names_")
+    series_ends_ = _stored("series_ends_")
+
+    # Whether the model reads covariates that differ between series (those of
+    # a long panel, an array (n_timesteps, n_series, n_features)); the others
+    # take covariates shared by all series (n_timesteps, n_features).
+    _series_covariates = False
 
     # ------------------------------------------------------------------ hooks
     def _fit(self, y, X):  # pragma: no cover - abstract
@@ -299,6 +321,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         n_rows, gap, X_future, out_index = self._validate_future(X)
         y_pred = np.asarray(self._predict(gap + n_rows, X_future), dtype=np.float64)
+        if isinstance(out_index, _LongRows):
+            return pd.Series(out_index.pick(y_pred), index=out_index.index,
+                             name=self.series_name_)
         return self._wrap(y_pred[gap:], out_index)
 
     def update(self, X, y):
@@ -325,6 +350,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
 
     def _update_history(self, X, y):
         """The body of :meth:`update` (the caller restores the state on failure)."""
+        if self.y_kind_ == "long":
+            y_arr, X_arr = self._append_long(X, y)
+            return self._update_model(y_arr, X_arr)
         y_kind = _kind_of(y)
         y_arr, _ = self._check_y_values(y, allow_leading_nan=False)
         if y_arr.shape[1] != self.n_series_:
@@ -363,6 +391,59 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self.y_history_ = np.vstack([self.y_history_, y_arr])
         if self.X_history_ is not None:
             self.X_history_ = np.vstack([self.X_history_, X_arr])
+        self._update_model(y_arr, X_arr)
+
+    def _append_long(self, X, y):
+        """Append the new rows of a long panel: every series, the same number of steps."""
+        if not _panel.is_long(y):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on a long panel; update needs y in the "
+                "same layout, indexed by (series, time)."
+            )
+        new = _panel.split_long(y, X, freq=self.freq_)
+        ids = self.series_names_
+        if len(new.ids) != len(ids) or not new.ids.isin(ids).all():
+            missing = [i for i in ids if i not in set(new.ids)][:3]
+            raise ValueError(
+                "update needs new observations of every fitted series, the same number of "
+                f"steps each (a panel row per step); missing: {missing}."
+            )
+        order = new.ids.get_indexer(ids)
+        y_arr = new.y[:, order]
+        if np.isnan(y_arr).any():
+            counts = np.sum(~np.isnan(y_arr), axis=0)
+            raise ValueError(
+                "update needs the same number of new steps for every series; got between "
+                f"{counts.min()} and {counts.max()}."
+            )
+        for s, series in enumerate(ids):
+            first = _panel.past_times(new.ends[order[s]:order[s] + 1], self.freq_,
+                                      [len(y_arr) - 1])[0]
+            if steps_between(self.series_ends_[s:s + 1], self.freq_, first) != 1:
+                raise ValueError(
+                    f"update expects series {series!r} to continue at "
+                    f"{future_index(self.series_ends_[s:s + 1], self.freq_, 1)[0]}, the step "
+                    f"after its last observation ({self.series_ends_[s]}); got {first}."
+                )
+        X_arr = None
+        if self.n_features_in_:
+            if new.X is None:
+                raise ValueError(
+                    f"X is None but {type(self).__name__} was fitted with "
+                    f"{self.n_features_in_} covariates."
+                )
+            self._check_X(new.X_frame, None, reset=False)
+            X_arr = new.X[:, order]
+        elif X is not None:
+            self._check_X(new.X_frame, None, reset=False)
+        self.series_ends_ = new.ends[order]
+        self.y_history_ = np.vstack([self.y_history_, y_arr])
+        if self.X_history_ is not None:
+            self.X_history_ = np.vstack([self.X_history_, X_arr])
+        return y_arr, X_arr
+
+    def _update_model(self, y_arr, X_arr):
+        """Run the model's ``_update`` hook on the appended rows, errors made clear."""
         try:
             self._update(y_arr, X_arr)
         except Exception as exc:
@@ -402,6 +483,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"This forecaster was fitted with {self.n_features_in_} covariates; "
                 f"forecast needs X with their values for the {steps} future steps."
             )
+        if self.y_kind_ == "long":
+            if X is None:
+                X = self._future_frame(steps, None)
+            return self.predict(X)
         if not isinstance(X, pd.DataFrame):
             X = self._future_frame(steps, None if X is None else np.asarray(X))
         if len(X) != steps:
@@ -412,6 +497,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 return pd.Series(y_pred, index=X.index)
             return pd.DataFrame(y_pred, index=X.index)
         return y_pred
+
+    def _forecast_values(self, n_steps, X=None):
+        """Forecasts as an array (n_steps, n_series), from trusted covariates.
+
+        For meta-forecasters, whose members were fitted on their own
+        history: ``X`` is that history's covariate array for the future
+        steps (or None), the result the same whatever the layout of ``y``.
+        """
+        check_is_fitted(self)
+        return np.asarray(self._predict(n_steps, X), dtype=np.float64)
 
     def predict_quantiles(self, X, quantiles=(0.05, 0.5, 0.95)):
         """Quantiles of the forecast distribution of the ``len(X)`` next steps.
@@ -441,6 +536,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         # the quantile axis in the order of the levels (which may be unsorted).
         order = np.argsort(quantiles, kind="stable")
         values[..., order] = np.sort(values[..., order], axis=2)
+        if isinstance(out_index, _LongRows):
+            return pd.DataFrame(out_index.pick(values), index=out_index.index,
+                                columns=pd.Index(list(quantiles)))
         return self._wrap_columns(values, quantiles, out_index, n_rows)
 
     def predict_interval(self, X, coverage=0.9):
@@ -589,6 +687,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         return (X_arr if X_arr.shape[1] else None), X_arr.shape[0]
 
     def _validate_history(self, X, y, *, check_length=True):
+        if _panel.is_long(y):
+            return self._validate_long_history(X, y, check_length=check_length)
+        if _panel.is_long(X):
+            raise ValueError(
+                "X is indexed by (series, time) but y is not; give y in the same long "
+                "layout (a Series indexed by (series, time)), or X with one row per "
+                "timestep of a wide y."
+            )
+        self.series_ends_ = None
         y_kind = _kind_of(y)
         y_arr, y_ndim = self._check_y_values(y, allow_leading_nan=True)
         X_arr, _ = self._check_X(X, len(y_arr), reset=True)
@@ -614,6 +721,36 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if check_length:
             self._check_length(y_arr)
         return y_arr, X_arr
+
+    def _validate_long_history(self, X, y, *, check_length):
+        """:meth:`_validate_history` for a long panel (see :mod:`seqforecast._panel`)."""
+        panel = _panel.split_long(y, X)
+        if X is None:
+            X_arr, _ = self._check_X(None, None, reset=True)
+        else:
+            X_arr, _ = self._check_X(panel.X_frame, None, reset=True)
+            X_arr = None if X_arr is None else panel.X
+        if X_arr is not None and not self._series_covariates:
+            raise ValueError(
+                f"{type(self).__name__} takes covariates shared by all series, but the "
+                f"covariates of a long panel are per series; use a neural forecaster "
+                "(RNNForecaster, LSTMForecaster, GRUForecaster), or pass X without columns."
+            )
+        self.freq_ = panel.freq
+        self.index_ = None
+        self.series_ends_ = panel.ends
+        self.long_names_ = panel.names
+        self.y_kind_ = "long"
+        self.series_names_ = panel.ids
+        self.series_name_ = panel.target
+        self.n_series_ = panel.y.shape[1]
+        self.y_ndim_ = 2
+        self.y_history_ = panel.y
+        self.X_history_ = X_arr
+        self._check_params()
+        if check_length:
+            self._check_length(panel.y)
+        return panel.y, X_arr
 
     def observations_needed(self, X, y):
         """Fewest observations per series that :meth:`fit` accepts on data like ``(X, y)``.
@@ -650,30 +787,44 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"{needed}; pass a longer history."
             )
 
-    def _history_data(self, rows=None, series=None):
-        """``(X, y)`` of the first ``rows`` rows (of ``series``) in the user's layout.
+    def _history_data(self, rows=None, series=None, start=0):
+        """``(X, y)`` of rows ``start .. rows - 1`` (of ``series``) in the user's layout.
 
         For meta-forecasters that fit other forecasters on (part of) the
         history: ``y`` is a Series or DataFrame on the history's index when
         there is one (so the inner forecasters read the same frequency and
-        seasonal period), else an array; ``X`` is the covariate array or None.
+        seasonal period), a long Series for a long panel, else an array;
+        ``X`` is the covariate array or frame, or None.
         """
         rows = len(self.y_history_) if rows is None else rows
-        y = self.y_history_[:rows]
+        if self.y_kind_ == "long":
+            return self._long_history_data(start, rows, series)
+        y = self.y_history_[start:rows]
         if series is not None:
             y = y[:, series]
-        X = None if self.X_history_ is None else self.X_history_[:rows]
+        X = None if self.X_history_ is None else self.X_history_[start:rows]
+        index = None if self.index_ is None else self.index_[start:rows]
         names_in = getattr(self, "feature_names_in_", None)
         if X is not None and names_in is not None:
-            index = self.index_[:rows] if self.index_ is not None else None
             X = pd.DataFrame(X, index=index, columns=names_in)
         if self.index_ is None:
             return X, (y[:, 0] if self.y_ndim_ == 1 and series is None else y)
         names = self.series_names_
         if self.y_ndim_ == 1 and series is None:
-            return X, pd.Series(y[:, 0], index=self.index_[:rows], name=self.series_name_)
+            return X, pd.Series(y[:, 0], index=index, name=self.series_name_)
         columns = names if names is None or series is None else names[series]
-        return X, pd.DataFrame(y, index=self.index_[:rows], columns=columns)
+        return X, pd.DataFrame(y, index=index, columns=columns)
+
+    def _long_history_data(self, start, rows, series):
+        """:meth:`_history_data` of a long panel: ``(X, y)`` in the long layout."""
+        layout = _panel.LongPanel(
+            None, None, None, self.series_names_, self.series_ends_, self.freq_,
+            self.long_names_, self.series_name_,
+        )
+        return _panel.to_long(
+            self.y_history_, self.X_history_, layout, start, rows, series,
+            columns=getattr(self, "feature_names_in_", None),
+        )
 
     def _future_frame(self, n_steps, X):
         """The ``n_steps`` future rows as a DataFrame on the future index.
@@ -681,6 +832,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         ``X`` is the covariate array of those steps (or None); the frame has
         the fitted covariate names, or no columns without covariates.
         """
+        if self.y_kind_ == "long":
+            index = _panel.future_long_index(
+                self.series_names_, self.series_ends_, self.freq_, n_steps, self.long_names_
+            )
+            if X is None:
+                return pd.DataFrame(index=index)
+            rows = np.asarray(X).transpose(1, 0, 2).reshape(len(index), -1)  # series-major
+            return pd.DataFrame(rows, index=index, columns=getattr(self, "feature_names_in_", None))
         if self.index_ is not None:
             index = future_index(self.index_, self.freq_, n_steps)
         else:
@@ -701,6 +860,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 "step (a DataFrame with no columns is fine without covariates); "
                 "or call forecast(steps)."
             )
+        if self.y_kind_ == "long":
+            return self._validate_long_future(X)
         X_index = _index_of(X)
         X_arr, n_rows = self._check_X(X, None, reset=False)
         gap = 0
@@ -714,6 +875,27 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             # observed ones forward.
             X_arr = np.vstack([np.repeat(self.X_history_[-1:], gap, axis=0), X_arr])
         return n_rows, gap, X_arr, out_index
+
+    def _validate_long_future(self, X):
+        """The future rows of a long panel: each (series, time) from its series' own end."""
+        if not _panel.is_long(X) or not isinstance(X, pd.DataFrame):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on a long panel, so X must be a DataFrame "
+                "indexed by (series, time) with the steps to forecast (no columns without "
+                "covariates); forecast(steps) builds it for every series."
+            )
+        positions, steps = _panel.locate_future(
+            X.index, self.series_names_, self.series_ends_, self.freq_
+        )
+        X_arr, _ = self._check_X(X.reset_index(drop=True), None, reset=False)
+        n_rows = int(steps.max())
+        X_future = None
+        if X_arr is not None:
+            # Steps X does not give (before a series' first requested step, or
+            # of series it leaves out) keep the series' last observed covariates.
+            X_future = np.repeat(self.X_history_[-1:], n_rows, axis=0)
+            X_future[steps - 1, positions] = X_arr
+        return n_rows, 0, X_future, _LongRows(X.index, positions, steps)
 
     def _gap_before(self, X_index):
         same_kind = isinstance(X_index, pd.DatetimeIndex) == isinstance(

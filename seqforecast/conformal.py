@@ -254,7 +254,7 @@ class ConformalForecaster(BaseForecaster):
         return None if self.X_history_ is None else self.X_history_[start:start + steps]
 
     def _forecast(self, model, steps, X):
-        return np.asarray(model.forecast(steps, X), dtype=np.float64).reshape(steps, -1)
+        return model._forecast_values(steps, X)
 
     # ------------------------------------------------------------ hooks
     def _fit(self, y, X):

@@ -259,9 +259,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             scale = _series_scale(y[:rows, series], self.seasonal_period_)
             errors = []
             for member in fitted:
-                forecast = np.asarray(
-                    member.predict(member._future_frame(h, X_val)), dtype=np.float64
-                ).reshape(h, -1)
+                forecast = member._forecast_values(h, X_val)
                 with np.errstate(all="ignore"):
                     per_series = np.nanmean(np.abs(actual - forecast), axis=0) / scale
                 errors.append(float(np.nanmean(per_series)))
@@ -295,34 +293,30 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return np.tensordot(self.weights_, values, axes=1)
 
     def _predict(self, n_steps, X):
-        frame = self._future_frame(n_steps, X)
-        forecasts = [
-            np.asarray(m.predict(frame), dtype=np.float64).reshape(n_steps, -1)
-            for m in self.forecasters_
-        ]
+        forecasts = [m._forecast_values(n_steps, X) for m in self.forecasters_]
         return self._combine(np.stack(forecasts))
 
     def _predict_quantiles(self, n_steps, X, quantiles):
-        frame = self._future_frame(n_steps, X)
         values = []
         for name, member in self.named_forecasters_.items():
             try:
-                q = member.predict_quantiles(frame, quantiles=quantiles)
+                q = member._predict_quantiles(n_steps, X, quantiles)
             except (NotImplementedError, ValueError) as exc:
                 raise ValueError(
                     f"Member {name!r} gives no quantiles ({exc}); use members that forecast "
                     "quantiles, or wrap the ensemble in seqforecast.ConformalForecaster."
                 ) from exc
-            values.append(np.asarray(q, dtype=np.float64).reshape(n_steps, -1, len(quantiles)))
+            # Sorted along the quantiles, as each member's predict_quantiles gives them.
+            q = np.asarray(q, dtype=np.float64)
+            order = np.argsort(quantiles, kind="stable")
+            q[..., order] = np.sort(q[..., order], axis=2)
+            values.append(q)
         return self._combine(np.stack(values))
 
     def _update(self, y, X):
         # Members change in place when updated: update copies, so that the
         # ensemble is left as it was if one of them rejects the new data.
-        X_new, y_new = self._history_data()
-        rows = len(y)
-        X_new = None if X_new is None else X_new[-rows:]
-        y_new = y_new[-rows:]
+        X_new, y_new = self._history_data(start=len(self.y_history_) - len(y))
         updated = [copy.deepcopy(m) for m in self.forecasters_]
         for member in updated:
             member.update(X_new, y_new)

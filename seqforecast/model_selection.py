@@ -40,6 +40,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from seqforecast import _panel
 from seqforecast import metrics as _metrics
 from seqforecast._checks import (
     NON_NEGATIVE_INT,
@@ -297,7 +298,13 @@ class _RollingForecasts(NamedTuple):
 
 
 def _take(X, y, start, stop, series=None):
-    """Rows ``start:stop`` of ``X`` and ``y``, with only the ``series`` columns of ``y``."""
+    """Rows ``start:stop`` of ``X`` and ``y``, with only the ``series`` columns of ``y``.
+
+    A long panel (``y`` a :class:`~seqforecast._panel.LongPanel`, rows
+    aligned at each series' end) comes back in the long layout.
+    """
+    if isinstance(y, _panel.LongPanel):
+        return y.take(start, stop, series)
     rows = slice(start, stop)
     y = _safe_indexing(y, rows)
     if series is not None:
@@ -305,8 +312,18 @@ def _take(X, y, start, stop, series=None):
     return (None if X is None else _safe_indexing(X, rows)), y
 
 
-def _future_X(X, y, start, stop):
+def _rows(X, y, start, stop):
+    """Rows ``start:stop`` for a worker: a long panel stays aligned arrays."""
+    if isinstance(y, _panel.LongPanel):
+        return X, y.rows(start, stop)
+    return _take(X, y, start, stop)
+
+
+def _future_X(X, y, start, stop, series=None):
     """Covariates of rows ``start:stop``; a zero-column frame keeps the time index."""
+    if isinstance(y, _panel.LongPanel):
+        X_long, y_long = y.take(start, stop, series)
+        return X_long if X_long is not None else pd.DataFrame(index=y_long.index)
     if X is not None:
         return _safe_indexing(X, slice(start, stop))
     if isinstance(y, (pd.Series, pd.DataFrame)):
@@ -315,6 +332,9 @@ def _future_X(X, y, start, stop):
 
 
 def _as_2d(values, n_rows):
+    """Forecasts as an array (n_rows, n_series); a long one is series by series."""
+    if _panel.is_long(values):
+        return np.asarray(values, dtype=np.float64).reshape(-1, n_rows).T
     return np.asarray(values, dtype=np.float64).reshape(n_rows, -1)
 
 
@@ -325,7 +345,10 @@ def _series_to_fit(forecaster, X, y, start, stop):
     positions of the series that have started and have at least
     ``forecaster.observations_needed`` observations, possibly none.
     """
-    values = _as_2d(_take(X, y, start, stop)[1], stop - start)
+    if isinstance(y, _panel.LongPanel):
+        values = y.y[start:stop]
+    else:
+        values = _as_2d(_take(X, y, start, stop)[1], stop - start)
     observed = np.sum(~np.isnan(values), axis=0)
     series = np.flatnonzero(observed >= 1)
     if len(series) > 0:
@@ -362,15 +385,17 @@ def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
                 end = origin
                 # Gap rows are forecast too (with their covariates) and dropped,
                 # which is the base's gap rule and also works with plain arrays.
-                X_future = _future_X(X, y, origin, test_end)
+                X_future = _future_X(X, y, origin, test_end, series)
                 n_future, n_gap = test_end - origin, test_start - origin
                 forecast = _as_2d(model.predict(X_future), n_future)[n_gap:]
                 lower = upper = None
                 if coverage is not None:
                     bounds = model.predict_interval(X_future, coverage=coverage)
                     level = -1 if isinstance(bounds.columns, pd.MultiIndex) else None
-                    lower = _as_2d(bounds.xs("lower", axis=1, level=level), n_future)[n_gap:]
-                    upper = _as_2d(bounds.xs("upper", axis=1, level=level), n_future)[n_gap:]
+                    lower, upper = (
+                        _as_2d(bounds.xs(side, axis=1, level=level), n_future)[n_gap:]
+                        for side in ("lower", "upper")
+                    )
                 probed = None if probe is None else probe(model)
             except ValueError as err:
                 if context is None:
@@ -442,9 +467,16 @@ def _rolling_forecasts(
     -------
     result : _RollingForecasts
     """
+    if _panel.is_long(y):
+        # Rows aligned at each series' end: fold k's origin is the same number
+        # of steps before every series' own end.
+        y, X = _panel.split_long(y, X), None
     n_folds = len(folds)
     every = n_folds if refit_every is None else refit_every
-    n_series = _as_2d(y, _n_rows(X, y)).shape[1]
+    if isinstance(y, _panel.LongPanel):
+        n_series = y.y.shape[1]
+    else:
+        n_series = _as_2d(y, _n_rows(X, y)).shape[1]
     horizon = max(test_end - test_start for _, _, test_start, test_end in folds)
 
     segments = []
@@ -470,7 +502,7 @@ def _rolling_forecasts(
             for s in chunk
         ]
         return delayed(_run_segments)(
-            forecaster, *_take(X, y, lo, hi), shifted, coverage, skip_short, probe
+            forecaster, *_rows(X, y, lo, hi), shifted, coverage, skip_short, probe
         )
 
     outputs = []
@@ -498,6 +530,24 @@ def _rolling_forecasts(
 
 
 # ------------------------------------------------------------------ backtest
+def _wide_target(X, y, n_rows):
+    """(values (n_rows, n_series), series names, time index) of a wide ``y``."""
+    y_2d = np.asarray(y, dtype=np.float64).reshape(n_rows, -1)
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        index = y.index
+    elif isinstance(X, pd.DataFrame):
+        index = X.index
+    else:
+        index = pd.RangeIndex(n_rows)
+    if isinstance(y, pd.DataFrame):
+        names = list(y.columns)
+    elif isinstance(y, pd.Series):
+        names = [y.name if y.name is not None else 0]
+    else:
+        names = list(range(y_2d.shape[1]))
+    return y_2d, names, index
+
+
 @dataclass(repr=False)
 class BacktestResult:
     """Historical forecasts and scores returned by :func:`backtest`.
@@ -807,13 +857,17 @@ def backtest(
     if y is None:
         raise ValueError("backtest needs y, the series to forecast; got None.")
     check_params("backtest", {"refit": refit, "coverage": coverage}, _BACKTEST_CONSTRAINTS)
-    n_rows = _n_rows(X, y)
+    panel = _panel.split_long(y, X) if _panel.is_long(y) else None
+    n_rows = _n_rows(X, y) if panel is None else len(panel.y)
     every = _refit_every(refit)
     metrics_ = _resolve_scoring(scoring, coverage)
     cv = _resolve_cv(cv, forecaster)
     folds = [
         (np.asarray(train), np.asarray(test))
-        for train, test in cv.split(X if X is not None else np.empty((n_rows, 0)), y)
+        for train, test in cv.split(
+            X if X is not None and panel is None else np.empty((n_rows, 0)),
+            y if panel is None else panel.y,
+        )
     ]
     _check_folds(folds)
     if every is None:
@@ -831,22 +885,14 @@ def backtest(
                 "must be in time order; use refit=True with this cv."
             )
 
-    y_values = np.asarray(y, dtype=np.float64)
-    y_2d = y_values.reshape(n_rows, -1)
-    if isinstance(y, (pd.Series, pd.DataFrame)):
-        index = y.index
-    elif isinstance(X, pd.DataFrame):
-        index = X.index
+    if panel is not None:
+        # A long panel: rows aligned at each series' end, so a fold's cutoff is
+        # the same number of steps before every series' last observation.
+        y_2d, names, index = panel.y, list(panel.ids), None
+        labels = [f"{n_rows - 1 - r} steps before each series' end" for r in range(n_rows)]
     else:
-        index = pd.RangeIndex(n_rows)
-    if isinstance(y, pd.DataFrame):
-        names = list(y.columns)
-    elif isinstance(y, pd.Series):
-        names = [y.name if y.name is not None else 0]
-    else:
-        names = list(range(y_2d.shape[1]))
-
-    labels = list(index)
+        y_2d, names, index = _wide_target(X, y, n_rows)
+        labels = list(index)
     with progress_bar(len(folds), desc="backtest", unit="fold", verbose=verbose) as bar:
         rolled = _rolling_forecasts(
             forecaster,
@@ -870,11 +916,17 @@ def backtest(
         if coverage is not None:
             lower, upper = rolled.lower[k, :h], rolled.upper[k, :h]
         period = rolled.probed[k]
+        if panel is None:
+            cutoff, times = np.full(h * m, train[-1]), np.tile(test, m)
+        else:  # each series' own timestamps, series by series
+            cutoff = np.repeat(np.asarray(panel.row_times(train[-1]), dtype=object), h)
+            times = np.stack([np.asarray(panel.row_times(r), dtype=object) for r in test])
+            times = times.T.ravel()
         table = {
             "fold": np.full(h * m, k),
-            "cutoff": np.full(h * m, train[-1]),
+            "cutoff": cutoff,
             "step": np.tile(np.arange(1, h + 1), m),
-            "time": np.tile(test, m),
+            "time": times,
             "series": np.repeat(np.arange(m), h),
             # (h, m) -> series by series, each in step order.
             "actual": actual.T.ravel(),
@@ -897,9 +949,9 @@ def backtest(
     columns = {key: np.concatenate([t[key] for t in tables]) for key in tables[0]}
     forecasts = pd.DataFrame({
         "fold": columns["fold"],
-        "cutoff": index[columns["cutoff"]],
+        "cutoff": index[columns["cutoff"]] if panel is None else pd.Index(columns["cutoff"]),
         "step": columns["step"],
-        "time": index[columns["time"]],
+        "time": index[columns["time"]] if panel is None else pd.Index(columns["time"]),
         "series": pd.Index(names)[columns["series"]],
         "actual": columns["actual"],
         "forecast": columns["forecast"],
@@ -907,7 +959,10 @@ def backtest(
     })
     series_scores = pd.DataFrame(score_rows).set_index(["fold", "series"])
     scores = series_scores.groupby(level="fold").mean()
-    actuals = pd.DataFrame(y_2d, index=index, columns=pd.Index(names))
+    if panel is None:
+        actuals = pd.DataFrame(y_2d, index=index, columns=pd.Index(names))
+    else:
+        actuals = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else y  # the long target
     return BacktestResult(
         forecasts=forecasts,
         scores=scores,

@@ -171,8 +171,10 @@ class SlidingWindow:
         y : array-like of shape (n_timesteps, n_series) or (n_timesteps,)
             The panel, NaN where a value is not observed (typically leading
             NaN for series that start later). A 1-D array is one series.
-        X : array-like of shape (n_timesteps, n_features) or None, default=None
-            Covariates shared by all series, observed at the same timesteps.
+        X : array-like of shape (n_timesteps, n_features) or \
+(n_timesteps, n_series, n_features), or None, default=None
+            Covariates observed at the same timesteps: shared by all series
+            (2-D) or per series (3-D, as in a long panel).
 
         Returns
         -------
@@ -195,23 +197,24 @@ class SlidingWindow:
         self.y_[L:] = y
         if X is not None:
             X = np.asarray(X, dtype=np.float64)
-            if X.ndim != 2:
+            if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[1] != n_series):
                 raise ValueError(
-                    f"X must be 2-D of shape (n_timesteps, n_features), got an array "
-                    f"with {X.ndim} dimensions."
+                    f"X must be 2-D of shape (n_timesteps, n_features) (shared by all "
+                    f"series) or 3-D of shape (n_timesteps, n_series={n_series}, "
+                    f"n_features) (per series), got an array of shape {X.shape}."
                 )
             if len(X) != n_timesteps:
                 raise ValueError(
                     f"X has {len(X)} rows but y has {n_timesteps}; covariates must be "
                     "observed at the same timesteps as y."
                 )
-            self.X_ = np.full((L + n_timesteps, X.shape[1]), np.nan)
+            self.X_ = np.full((L + n_timesteps, *X.shape[1:]), np.nan)
             self.X_[L:] = X
         else:
             self.X_ = None
         self.n_timesteps_ = n_timesteps
         self.n_series_ = n_series
-        self.n_features_ = 0 if X is None else X.shape[1]
+        self.n_features_ = 0 if X is None else X.shape[-1]
         # Running count of observed values: the count in any window is one
         # subtraction, with no window materialised.
         observed = ~np.isnan(self.y_)
@@ -264,40 +267,43 @@ class SlidingWindow:
         """Covariates of the past window at every target start, as a view.
 
         ``past_X_view[t]`` is ``X[t - lookback:t]`` with NaN before the first
-        row, for ``t`` in ``0 .. n_timesteps_``.
+        row, for ``t`` in ``0 .. n_timesteps_`` (``past_X_view[t, s]`` for
+        per-series covariates).
 
         Returns
         -------
-        ndarray of shape (n_timesteps_ + 1, lookback, n_features_) or None
+        ndarray of shape (n_timesteps_ + 1, [n_series_,] lookback, n_features_) or None
             A read-only view of ``X_``; None without covariates.
         """
         self._check_fitted()
         if self.X_ is None:
             return None
-        return sliding_window_view(self.X_, self.lookback, axis=0).transpose(0, 2, 1)
+        return np.swapaxes(sliding_window_view(self.X_, self.lookback, axis=0), -1, -2)
 
     @property
     def future_X_view(self):
         """Covariates of the future steps at every target start, as a view.
 
         ``future_X_view[t]`` is ``X[t:t + horizon]`` for ``t`` in
-        ``0 .. n_timesteps_ - horizon``.
+        ``0 .. n_timesteps_ - horizon`` (``future_X_view[t, s]`` for
+        per-series covariates).
 
         Returns
         -------
-        ndarray of shape (max(n_timesteps_ - horizon + 1, 0), horizon, n_features_) or None
+        ndarray of shape (max(n_timesteps_ - horizon + 1, 0), [n_series_,] horizon, \
+n_features_) or None
             A read-only view of ``X_``; None without covariates.
         """
         self._check_fitted()
         if self.X_ is None:
             return None
-        return self._future(self.X_).transpose(0, 2, 1)
+        return np.swapaxes(self._future(self.X_), -1, -2)
 
     def _future(self, buffer):
         """Windows of ``horizon`` rows over the unpadded part of ``buffer``."""
         body = buffer[self.lookback :]
         if len(body) < self.horizon:
-            return np.empty((0, body.shape[1], self.horizon))
+            return np.empty((0, *body.shape[1:], self.horizon))
         return sliding_window_view(body, self.horizon, axis=0)
 
     # --------------------------------------------------------------- windows
@@ -404,15 +410,18 @@ class SlidingWindow:
         )
         return self.future_view[s, t]
 
-    def past_X(self, target_start):
+    def past_X(self, target_start, series_idx=None):
         """Covariates of the past steps of the given windows.
 
-        Covariates are shared by all series, so only the target starts matter.
+        Covariates shared by all series need only the target starts; those
+        per series need ``series_idx`` too.
 
         Parameters
         ----------
         target_start : array-like of int of shape (B,)
             Target start of each window, in ``0 .. n_timesteps_``.
+        series_idx : array-like of int of shape (B,), default=None
+            Series of each window (required for per-series covariates).
 
         Returns
         -------
@@ -422,18 +431,22 @@ class SlidingWindow:
         self._check_fitted()
         if self.X_ is None:
             return None
-        _, t = self._check_indices(
-            None, target_start, n_windows=self.n_timesteps_ + 1, what="past"
+        s, t = self._check_indices(
+            self._series_for_X(series_idx), target_start, n_windows=self.n_timesteps_ + 1,
+            what="past",
         )
-        return np.ascontiguousarray(self.past_X_view[t])
+        view = self.past_X_view
+        return np.ascontiguousarray(view[t] if s is None else view[t, s])
 
-    def future_X(self, target_start):
+    def future_X(self, target_start, series_idx=None):
         """Covariates of the future steps of the given windows.
 
         Parameters
         ----------
         target_start : array-like of int of shape (B,)
             Target start of each window, in ``0 .. n_timesteps_ - horizon``.
+        series_idx : array-like of int of shape (B,), default=None
+            Series of each window (required for per-series covariates).
 
         Returns
         -------
@@ -443,13 +456,22 @@ class SlidingWindow:
         self._check_fitted()
         if self.X_ is None:
             return None
-        _, t = self._check_indices(
-            None,
+        s, t = self._check_indices(
+            self._series_for_X(series_idx),
             target_start,
             n_windows=self.n_timesteps_ - self.horizon + 1,
             what="future",
         )
-        return np.ascontiguousarray(self.future_X_view[t])
+        view = self.future_X_view
+        return np.ascontiguousarray(view[t] if s is None else view[t, s])
+
+    def _series_for_X(self, series_idx):
+        """The series to index per-series covariates with; None for shared ones."""
+        if self.X_.ndim == 2:
+            return None
+        if series_idx is None:
+            raise ValueError("per-series covariates need series_idx to pick each window's.")
+        return series_idx
 
     def n_observed(self, series_idx, target_start):
         """Number of observed values in the past of the given windows.
@@ -493,8 +515,8 @@ class SlidingWindow:
         return WindowBatch(
             past=self.past(series_idx, target_start),
             future=self.future(series_idx, target_start),
-            past_X=self.past_X(target_start),
-            future_X=self.future_X(target_start),
+            past_X=self.past_X(target_start, series_idx),
+            future_X=self.future_X(target_start, series_idx),
             n_observed=self.n_observed(series_idx, target_start),
         )
 
@@ -517,7 +539,7 @@ class SlidingWindow:
         return WindowBatch(
             past=self.past(series, end),
             future=None,
-            past_X=self.past_X(end),
+            past_X=self.past_X(end, series),
             future_X=None,
             n_observed=self.n_observed(series, end),
         )

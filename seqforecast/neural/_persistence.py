@@ -123,6 +123,11 @@ def save_forecaster(forecaster, path):
         "fitted": {name: getattr(forecaster, name) for name in _SCALARS},
         "scaling": scaler_scalars,
         "index": _index_to_json(forecaster.index_, forecaster.freq_),
+        # A long panel: each series' last timestamp and the index's level names.
+        "long": None if forecaster.y_kind_ != "long" else {
+            "ends": _index_to_json(forecaster.series_ends_, forecaster.freq_),
+            "names": _names_to_json(forecaster.long_names_),
+        },
         "series_names": _names_to_json(forecaster.series_names_),
         "series_name": forecaster.series_name_,
         "feature_names_in": _names_to_json(getattr(forecaster, "feature_names_in_", None)),
@@ -278,6 +283,10 @@ def _from_meta(klass, meta):
     if "quantiles" in meta:
         forecaster.quantiles_ = np.asarray(meta["quantiles"], dtype=np.float64)
     forecaster.index_, forecaster.freq_ = _index_from_json(meta["index"])
+    forecaster.series_ends_ = None
+    if meta.get("long") is not None:
+        forecaster.series_ends_, forecaster.freq_ = _index_from_json(meta["long"]["ends"])
+        forecaster.long_names_ = tuple(meta["long"]["names"])
     names = meta["series_names"]
     forecaster.series_names_ = pd.Index(names) if names is not None else None
     forecaster.series_name_ = meta["series_name"]
@@ -296,8 +305,10 @@ def _set_arrays(forecaster, meta, arrays, file):
         raise _corrupt(
             file, f"its history has shape {y_history.shape}, not (n, {forecaster.n_series_})"
         )
+    per_series = (len(y_history), forecaster.n_series_, n_features)
     if (X_history is None) != (n_features == 0) or (
-        X_history is not None and X_history.shape != (len(y_history), n_features)
+        X_history is not None
+        and X_history.shape not in ((len(y_history), n_features), per_series)
     ):
         shape = None if X_history is None else X_history.shape
         raise _corrupt(

@@ -135,8 +135,11 @@ class Scaler:
             std = np.nanstd(y, axis=0)
             self.std = np.where(std > floor, std, 1.0)
         if X is not None:
-            self.X_mean = X.mean(axis=0)
-            X_std = X.std(axis=0)
+            # Shared (n, K) or per-series (n, n_series, K) covariates; NaN
+            # where a series of a long panel has not started.
+            flat = X.reshape(-1, X.shape[-1])
+            self.X_mean = np.nanmean(flat, axis=0)
+            X_std = np.nanstd(flat, axis=0)
             self.X_std = np.where(X_std > 0, X_std, 1.0)
 
     _ARRAYS = ("loc", "std", "X_mean", "X_std")

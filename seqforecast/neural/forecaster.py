@@ -299,6 +299,9 @@ class RNNForecaster(BaseForecaster):
     (12,)
     """
 
+    # Covariates may differ between series (those of a long panel).
+    _series_covariates = True
+
     def __init__(
         self,
         *,
@@ -468,7 +471,7 @@ class RNNForecaster(BaseForecaster):
     # -------------------------------------------------------------- training
     def _fit(self, y, X):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        n_features = 0 if X is None else X.shape[1]
+        n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
@@ -643,8 +646,11 @@ class RNNForecaster(BaseForecaster):
         series_idx = np.arange(y.shape[1])
         inputs, loc, scale = self.scaler_.inputs(context, series_idx)
         if X_next is not None:
-            future = (X_next - self.scaler_.X_mean) / self.scaler_.X_std  # -> (T, K)
-            future = np.broadcast_to(future, (y.shape[1], *future.shape))  # -> (B, T, K)
+            future = (X_next - self.scaler_.X_mean) / self.scaler_.X_std  # -> (T, [B,] K)
+            if future.ndim == 2:  # shared by all series
+                future = np.broadcast_to(future, (y.shape[1], *future.shape))  # -> (B, T, K)
+            else:  # per series (a long panel)
+                future = future.transpose(1, 0, 2)  # -> (B, T, K)
             inputs["future"] = torch.from_numpy(np.ascontiguousarray(future, dtype=np.float32))
         outputs = []
         for start in range(0, y.shape[1], 4096):

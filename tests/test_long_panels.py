@@ -1,0 +1,267 @@
+"""Long-format panels: one row per (series, time), each series with its own dates."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from seqforecast import (
+    ConformalForecaster,
+    EnsembleForecaster,
+    ForecastSplitter,
+    NaiveForecaster,
+    backtest,
+)
+from seqforecast.baselines import ARIMAForecaster, ETSForecaster, ThetaForecaster
+from seqforecast.neural import LSTMForecaster
+
+TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 16, "random_state": 0}
+
+
+def _long(spec, seed=0, promo=False):
+    """A long panel: spec = [(id, first month, length), ...]; sales with a season."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, (sid, start, n) in enumerate(spec):
+        for t in pd.date_range(start, periods=n, freq="MS"):
+            value = 10 + 3 * k + 2 * np.sin(2 * np.pi * t.month / 12) + rng.normal(0, 0.3)
+            rows.append((sid, t, value, float(rng.integers(0, 2))))
+    frame = pd.DataFrame(rows, columns=["id", "date", "sales", "promo"])
+    frame = frame.set_index(["id", "date"])
+    return (frame["sales"], frame[["promo"]]) if promo else frame["sales"]
+
+
+COMMON_END = [("b", "2016-01", 60), ("a", "2017-01", 48), ("c", "2016-07", 54)]
+OWN_ENDS = [("b", "2016-01", 60), ("a", "2015-06", 50), ("c", "2017-03", 40)]
+
+
+def _wide(y_long):
+    """The same data wide: one column per series, in order of first appearance."""
+    ids = pd.unique(y_long.index.get_level_values(0))
+    wide = y_long.unstack(0)[list(ids)]
+    return wide.asfreq("MS")
+
+
+def _as_wide_output(pred_long):
+    ids = pd.unique(pred_long.index.get_level_values(0))
+    return pred_long.unstack(0)[list(ids)]
+
+
+# ------------------------------------------------------------ same as wide
+@pytest.mark.parametrize(
+    "forecaster",
+    [
+        NaiveForecaster(strategy="seasonal"),
+        ThetaForecaster(),
+        ETSForecaster(auto=False, trend="add"),
+        ARIMAForecaster(order=(1, 0, 0)),
+        LSTMForecaster(**TINY),
+        EnsembleForecaster([("naive", NaiveForecaster(strategy="seasonal")),
+                            ("theta", ThetaForecaster())], aggregate="weighted"),
+    ],
+    ids=lambda f: type(f).__name__,
+)
+def test_long_and_wide_give_identical_forecasts(forecaster):
+    y_long = _long(COMMON_END)
+    wide = _wide(y_long)
+    from_long = clone(forecaster).fit(None, y_long)
+    from_wide = clone(forecaster).fit(None, wide)
+    assert from_long.seasonal_period_ == from_wide.seasonal_period_ == 12
+    long_pred = from_long.forecast(6)
+    assert long_pred.index.names == ["id", "date"] and long_pred.name == "sales"
+    pd.testing.assert_frame_equal(
+        _as_wide_output(long_pred), from_wide.forecast(6), check_names=False, check_freq=False
+    )
+
+
+def test_long_quantiles_match_wide():
+    y_long = _long(COMMON_END)
+    model = LSTMForecaster(loss="quantile", **TINY)
+    long_q = model.fit(None, y_long).predict_quantiles(
+        model._future_frame(4, None), quantiles=(0.1, 0.9)
+    )
+    wide_model = LSTMForecaster(loss="quantile", **TINY).fit(None, _wide(y_long))
+    wide_q = wide_model.predict_quantiles(wide_model._future_frame(4, None), quantiles=(0.1, 0.9))
+    for series in ("a", "b", "c"):
+        np.testing.assert_allclose(long_q.loc[series].to_numpy(), wide_q[series].to_numpy())
+    interval = model.predict_interval(model._future_frame(4, None), coverage=0.8)
+    assert list(interval.columns) == ["lower", "upper"]
+    assert (interval["lower"] <= interval["upper"]).all()
+
+
+def test_backtest_and_conformal_on_long_match_wide():
+    y_long = _long(COMMON_END)
+    wide = _wide(y_long)
+    cv = ForecastSplitter(horizon=3, n_splits=3)
+    long_bt = backtest(NaiveForecaster(strategy="seasonal"), None, y_long, cv=cv)
+    wide_bt = backtest(NaiveForecaster(strategy="seasonal"), None, wide, cv=cv)
+    pd.testing.assert_frame_equal(long_bt.scores, wide_bt.scores)
+    columns = ["fold", "step", "series", "actual", "forecast"]
+    pd.testing.assert_frame_equal(long_bt.forecasts[columns], wide_bt.forecasts[columns])
+    np.testing.assert_array_equal(long_bt.forecasts["time"], wide_bt.forecasts["time"])
+    long_cf = ConformalForecaster(ThetaForecaster(), horizon=2, n_windows=6).fit(None, y_long)
+    wide_cf = ConformalForecaster(ThetaForecaster(), horizon=2, n_windows=6).fit(None, wide)
+    np.testing.assert_allclose(long_cf.errors_, wide_cf.errors_)
+
+
+# ------------------------------------------------------------ own ends
+def test_each_series_is_forecast_from_its_own_end():
+    y_long = _long(OWN_ENDS)
+    model = ThetaForecaster().fit(None, y_long)
+    pred = model.forecast(3)
+    for sid, _, _ in OWN_ENDS:
+        alone = y_long.loc[sid].asfreq("MS")
+        expected = ThetaForecaster().fit(None, alone).forecast(3)
+        got = pred.loc[sid]
+        assert got.index[0] == alone.index[-1] + pd.offsets.MonthBegin()
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-10)
+    ends = {sid: model.series_ends_[i] for i, sid in enumerate(model.series_names_)}
+    assert ends == {"b": pd.Timestamp("2020-12-01"), "a": pd.Timestamp("2019-07-01"),
+                    "c": pd.Timestamp("2020-06-01")}
+
+
+def test_predict_takes_any_steps_of_any_series():
+    y_long = _long(OWN_ENDS)
+    model = NaiveForecaster(strategy="last").fit(None, y_long)
+    X = pd.DataFrame(index=pd.MultiIndex.from_tuples(
+        [("c", pd.Timestamp("2020-09-01")), ("b", pd.Timestamp("2021-01-01"))],
+        names=["id", "date"],
+    ))
+    pred = model.predict(X)
+    assert list(pred.index) == list(X.index)
+    assert pred["c"].iloc[0] == y_long.loc["c"].iloc[-1]
+    assert pred["b"].iloc[0] == y_long.loc["b"].iloc[-1]
+
+
+def test_round_trip_long_wide_long():
+    y_long = _long(OWN_ENDS)
+    model = NaiveForecaster().fit(None, y_long)
+    _, again = model._history_data()
+    pd.testing.assert_series_equal(again.sort_index(), y_long.sort_index(), check_freq=False)
+    # and the common-end panel round-trips through its wide form
+    wide = _wide(_long(COMMON_END))
+    long_again = wide.stack().dropna().swaplevel().sort_index().rename("sales")
+    long_again.index.names = ["id", "date"]
+    pd.testing.assert_series_equal(long_again, _long(COMMON_END).sort_index())
+
+
+def test_update_continues_each_series_from_its_end():
+    y_long = _long(OWN_ENDS)
+    ids = ["b", "a", "c"]
+    from_end = y_long.groupby(level=0).cumcount(ascending=False)
+    head, tail = y_long[from_end >= 2], y_long[from_end < 2]
+    updated = ThetaForecaster().fit(None, head).update(None, tail)
+    refit = ThetaForecaster().fit(None, y_long)
+    pd.testing.assert_series_equal(updated.forecast(3), refit.forecast(3), rtol=1e-8)
+    assert list(updated.series_names_) == ids
+    with pytest.raises(ValueError, match=r"series 'b' to continue at 2021-01-01"):
+        updated.update(None, tail)
+    with pytest.raises(ValueError, match=r"every fitted series.*missing: \['c'\]"):
+        updated.update(None, tail.drop("c", level=0))
+
+
+# ------------------------------------------------------------ covariates
+def test_per_series_covariates_reach_the_network():
+    """Per-series covariates equal for every series give the shared-X network."""
+    y_long, X_long = _long(COMMON_END, promo=True)
+    shared = X_long.loc["b"]["promo"].asfreq("MS")
+    X_same = X_long.copy()
+    for sid in ("a", "c"):
+        times = X_long.loc[sid].index
+        X_same.loc[sid, "promo"] = shared.reindex(times).to_numpy()
+    wide = _wide(y_long)
+    X_wide = pd.DataFrame({"promo": shared.reindex(wide.index).to_numpy()}, index=wide.index)
+    X_wide = X_wide.fillna(0.0)
+    long_model = LSTMForecaster(horizon=4, lookback=12, **TINY)
+    wide_model = LSTMForecaster(horizon=4, lookback=12, **TINY)
+    # Where a series has not started, the wide X still has values: give the
+    # long panel the same by using only the common (latest) 48 months.
+    start = wide.index[12]
+    y_long = y_long[y_long.index.get_level_values(1) >= start]
+    X_same = X_same[X_same.index.get_level_values(1) >= start]
+    long_model.fit(X_same, y_long)
+    wide_model.fit(X_wide.loc[start:], wide.loc[start:])
+    future = long_model._future_frame(4, None)
+    X_future = pd.DataFrame({"promo": 1.0}, index=future.index)
+    got = _as_wide_output(long_model.predict(X_future))
+    expected = wide_model.forecast(4, wide_model._future_frame(4, np.ones((4, 1))))
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-5)
+
+
+def test_per_series_covariates_change_the_forecast_of_their_series_only():
+    y_long, X_long = _long(OWN_ENDS, promo=True)
+    model = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X_long, y_long)
+    future = model._future_frame(4, None)
+    base = model.predict(pd.DataFrame({"promo": 0.0}, index=future.index))
+    X_b = pd.DataFrame({"promo": 0.0}, index=future.index)
+    X_b.loc["b", "promo"] = 1.0
+    changed = model.predict(X_b)
+    assert not np.allclose(changed.loc["b"], base.loc["b"])
+    pd.testing.assert_series_equal(changed.drop("b", level=0), base.drop("b", level=0))
+
+
+def test_long_neural_save_load(tmp_path):
+    y_long, X_long = _long(OWN_ENDS, promo=True)
+    model = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X_long, y_long)
+    model.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    X_future = pd.DataFrame({"promo": 1.0}, index=model._future_frame(4, None).index)
+    pd.testing.assert_series_equal(loaded.predict(X_future), model.predict(X_future))
+
+
+# ------------------------------------------------------------ bad panels
+def _bad(y, X=None, model=None):
+    return (model or NaiveForecaster()).fit(X, y)
+
+
+def test_duplicate_pairs_name_the_series():
+    y = _long(OWN_ENDS)
+    y = pd.concat([y, y.loc[["a"]].iloc[:1]])
+    with pytest.raises(ValueError, match=r"duplicate \(series, time\) pairs: series 'a' has"):
+        _bad(y)
+
+
+def test_a_gap_inside_a_series_names_it():
+    y = _long(OWN_ENDS).drop(("c", pd.Timestamp("2018-01-01")))
+    with pytest.raises(ValueError, match=r"index of series 'c' of y is not regularly spaced"):
+        _bad(y)
+
+
+def test_mixed_frequencies_name_both_series():
+    y = _long(OWN_ENDS[:1])
+    weekly = pd.Series(1.0, index=pd.MultiIndex.from_product(
+        [["w"], pd.date_range("2020-01-05", periods=10, freq="W")], names=["id", "date"]))
+    with pytest.raises(ValueError, match=r"Series 'w' of y has frequency W-SUN but series 'b'"):
+        _bad(pd.concat([y, weekly]))
+
+
+def test_nan_names_series_and_time():
+    y = _long(OWN_ENDS)
+    y.loc[("a", pd.Timestamp("2016-02-01"))] = np.nan
+    with pytest.raises(ValueError, match=r"Series 'a' of y has a NaN at 2016-02-01"):
+        _bad(y)
+
+
+def test_wrong_layouts_are_clear():
+    y = _long(OWN_ENDS)
+    with pytest.raises(ValueError, match=r"one-column DataFrame.*got a DataFrame with 2 columns"):
+        _bad(pd.concat([y, y.rename("other")], axis=1))
+    model = NaiveForecaster().fit(None, y)
+    with pytest.raises(ValueError, match=r"fitted on a long panel, so X must be a DataFrame"):
+        model.predict(pd.DataFrame(index=pd.date_range("2021-01", periods=2, freq="MS")))
+    with pytest.raises(ValueError, match=r"X holds series 'z', which the forecaster"):
+        model.predict(pd.DataFrame(index=pd.MultiIndex.from_tuples(
+            [("z", pd.Timestamp("2021-01-01"))])))
+    with pytest.raises(ValueError, match=r"series 'a' at 2019-07-01.*inside its history"):
+        model.predict(pd.DataFrame(index=pd.MultiIndex.from_tuples(
+            [("a", pd.Timestamp("2019-07-01"))])))
+    with pytest.raises(ValueError, match="X is indexed by \\(series, time\\) but y is not"):
+        _bad(_wide(_long(COMMON_END)), pd.DataFrame(index=y.index))
+
+
+def test_covariates_must_match_the_pairs_and_the_model():
+    y, X = _long(OWN_ENDS, promo=True)
+    with pytest.raises(ValueError, match=r"exactly y's \(series, time\) pairs; \('b', "):
+        _bad(y, X.iloc[1:], model=LSTMForecaster(**TINY))
+    with pytest.raises(ValueError, match="ARIMAForecaster takes covariates shared by all series"):
+        _bad(y, X, model=ARIMAForecaster(order=(1, 0, 0)))
