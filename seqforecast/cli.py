@@ -7,12 +7,20 @@ Two subcommands:
     CSV): hold out the last observations, fit every model on the rest, and
     print sMAPE, MASE and fit time, best first; save a plot of the forecasts.
 ``seqforecast forecast FILE``
-    Fit one model on a whole CSV series and write its forecasts as CSV.
+    Fit one model on a whole CSV series and write its forecasts as CSV
+    (with ``--coverage``, also the bounds of a prediction interval).
+
+With ``--id-col`` both read a long panel (one row per series id and time,
+each series with its own start and end): one fit on the whole panel, each
+series forecast from its own end, and for ``compare`` each series' own last
+observations held out and the metrics averaged over the series.
 
 Bad input (a missing file or column, unparseable or irregular timestamps,
 missing values, a series too short for the holdout or the model, an unknown
-model) ends with one line ``seqforecast: error: ...`` on stderr and exit
-status 2, never a traceback. Progress goes to stderr, results to stdout.
+model; for panels also duplicate (id, time) pairs, gaps inside a series and
+mixed frequencies, the series named) ends with one line
+``seqforecast: error: ...`` on stderr and exit status 2, never a traceback.
+Progress goes to stderr, results to stdout.
 
 The parser is built from the standard library alone (models are named by
 plain strings), and ``import seqforecast`` loads nothing else, so ``--help``,
@@ -72,6 +80,18 @@ def _positive_int(text):
     return value
 
 
+def _coverage(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number strictly between 0 and 1, got {text!r}"
+        ) from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got {text}")
+    return value
+
+
 def _build_parser():
     from seqforecast import __version__
 
@@ -86,13 +106,18 @@ def _build_parser():
 
     compare = commands.add_parser(
         "compare",
-        help="backtest the forecasters on one series and print their accuracy",
+        help="backtest the forecasters on one series or a panel and print their accuracy",
         description=(
             "Hold out the last observations of a series, fit each model on the rest,\n"
             "forecast the held-out part and print sMAPE (percent), MASE (scaled by the\n"
             "in-sample seasonal-naive error) and fit time, best sMAPE first, and save a\n"
             "plot of the forecasts. Without --csv the bundled AirPassengers series is\n"
-            "used (monthly, 1949-1960; the last 12 months held out)."
+            "used (monthly, 1949-1960; the last 12 months held out).\n\n"
+            "With --id-col the CSV is a long panel (one row per series id and time):\n"
+            "the last H observations of each series (at its own end) are held out, each\n"
+            "model is fitted once on the rest of the panel, and the table shows sMAPE and\n"
+            "MASE averaged over the series (MASE scaled by each series' own training\n"
+            "part); the plot shows the first series of the file."
         ),
         epilog=_MODEL_HELP,
         formatter_class=formatter,
@@ -131,10 +156,16 @@ def _build_parser():
 
     forecast = commands.add_parser(
         "forecast",
-        help="fit one model on a CSV series and write its forecasts as CSV",
+        help="fit one model on a CSV series or panel and write its forecasts as CSV",
         description=(
             "Fit one model on the whole series of a CSV file and write the forecasts of\n"
-            "the next H steps as CSV, with the columns TIME_COL and 'forecast'."
+            "the next H steps as CSV, with the columns TIME_COL and 'forecast' (and\n"
+            "'lower' and 'upper' with --coverage).\n\n"
+            "With --id-col the CSV is a long panel (one row per series id and time):\n"
+            "one model is fitted on the whole panel (one network for all series, or the\n"
+            "classical model on each series) and the forecasts are written in the same\n"
+            "long layout, ID_COL, TIME_COL, 'forecast', each series continuing from its\n"
+            "own last timestamp."
         ),
         epilog=_MODEL_HELP,
         formatter_class=formatter,
@@ -157,6 +188,15 @@ def _build_parser():
         help=(
             "number of future steps (default: the seasonal period, e.g. 12 for monthly "
             f"data; {NONSEASONAL_HORIZON} when there is none)"
+        ),
+    )
+    forecast.add_argument(
+        "--coverage",
+        type=_coverage,
+        metavar="C",
+        help=(
+            "also write the central prediction interval of probability C (e.g. 0.9) as "
+            "the columns 'lower' and 'upper'; the networks are then trained on quantiles"
         ),
     )
     forecast.add_argument(
@@ -194,8 +234,22 @@ def _add_data_arguments(parser, *, csv_option):
         metavar="F",
         help=(
             "pandas frequency of the timestamps, e.g. D, W-SUN, MS, QS, YS, h "
-            "(default: inferred from the time column)"
+            "(default: inferred from the time column); with --id-col every series must "
+            "lie on it"
         ),
+    )
+    parser.add_argument(
+        "--id-col",
+        metavar="COL",
+        help=(
+            "column of series ids: the file is a long panel, one row per id and time, "
+            "each series with its own start and end"
+        ),
+    )
+    parser.add_argument(
+        "--drop-short",
+        action="store_true",
+        help="with --id-col, skip the series too short to use (default: stop with an error)",
     )
 
 
@@ -216,46 +270,14 @@ def _fmt_delta(delta):
     return str(delta)
 
 
-def _load_csv(path, time_col, target, freq=None):
-    """Read one regularly spaced series from a CSV file.
+def _read_frame(path, columns, dtype=None):
+    """Read a CSV file that must hold ``columns`` and at least one data row.
 
-    The time column is parsed as dates (integers such as years are read as
-    text, so ``1990`` means the year 1990, and so are whole numbers written
-    with a decimal point, ``1990.0``; other numbers such as ``1990.5`` are
-    an error, never nanoseconds since 1970), rows are sorted by it, and the
-    frequency is inferred unless ``freq`` is given.
-
-    Parameters
-    ----------
-    path : str or path-like
-        CSV file with a header row.
-    time_col, target : str
-        Names of the timestamp column and of the value column.
-    freq : str or None, default=None
-        pandas frequency the timestamps must follow; None infers it.
-
-    Returns
-    -------
-    y : pandas.Series
-        The values, float64, named ``target``, indexed by a
-        ``DatetimeIndex`` named ``time_col`` with its frequency set.
-    time_format : str or None
-        A ``strftime`` format that writes the file's timestamps exactly as
-        they were read (``"%Y-%m"`` for ``2020-01``), so that forecasts can
-        be written in the same style; None when there is none.
-
-    Raises
-    ------
-    FileNotFoundError
-        When the file does not exist.
-    ValueError
-        When a column is missing, a timestamp does not parse, timestamps
-        repeat or are irregular, or a value is missing or not a number.
+    ``columns`` lists ``(option, role, name)`` triples, e.g. ``("--target",
+    "target column", "sales")``: a missing column names its role and the
+    file's columns, two options naming the same column are an error.
     """
-    import numpy as np
     import pandas as pd
-    from pandas.tseries.api import guess_datetime_format
-    from pandas.tseries.frequencies import to_offset
 
     path = Path(path)
     if not path.exists():
@@ -263,22 +285,37 @@ def _load_csv(path, time_col, target, freq=None):
     if path.is_dir():
         raise ValueError(f"{path} is a directory, expected a CSV file")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype=dtype)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty; expected a CSV file with a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"could not read {path} as CSV: {exc}") from None
-    columns = [str(c) for c in frame.columns]
-    for role, col in (("time column", time_col), ("target column", target)):
+    available = ", ".join(repr(str(c)) for c in frame.columns)
+    for _, role, col in columns:
         if col not in frame.columns:
-            raise ValueError(
-                f"{role} {col!r} not found in {path}; available columns: "
-                + ", ".join(repr(c) for c in columns)
-            )
-    if time_col == target:
-        raise ValueError(f"--time-col and --target are both {time_col!r}; they must differ")
+            raise ValueError(f"{role} {col!r} not found in {path}; available columns: {available}")
+    for i, (option, _, col) in enumerate(columns):
+        for other, _, other_col in columns[i + 1:]:
+            if col == other_col:
+                raise ValueError(f"{option} and {other} are both {col!r}; they must differ")
     if frame.empty:
         raise ValueError(f"{path} has a header but no data rows")
+    return frame
+
+
+def _parse_times(frame, time_col, path):
+    """The time column as dates: ``(times, time_format)``.
+
+    Integers such as years are read as text, so ``1990`` means the year 1990,
+    and so are whole numbers written with a decimal point, ``1990.0``; other
+    numbers such as ``1990.5`` are an error, never nanoseconds since 1970.
+    ``time_format`` is a ``strftime`` format that writes the file's
+    timestamps exactly as they were read (``"%Y-%m"`` for ``2020-01``), or
+    None when there is none.
+    """
+    import numpy as np
+    import pandas as pd
+    from pandas.tseries.api import guess_datetime_format
 
     raw_times = frame[time_col]
     if raw_times.isna().any():
@@ -324,16 +361,102 @@ def _load_csv(path, time_col, target, freq=None):
         guess = guess_datetime_format(raw_times.iloc[0].strip())
         if guess is not None and (times.dt.strftime(guess) == raw_times.str.strip()).all():
             time_format = guess
+    return times, time_format
+
+
+def _parse_values(frame, target, path, series=None):
+    """The target column as float64, NaN where a cell is empty.
+
+    A cell that is not a number is an error with its line number (and its
+    series, when ``series`` holds each row's id).
+    """
+    import pandas as pd
 
     raw_values = frame[target]
     values = pd.to_numeric(raw_values, errors="coerce")
     not_numeric = values.isna() & raw_values.notna()
     if not_numeric.any():
         row = values.index[not_numeric][0]
+        of_series = "" if series is None else f" (series {series[row]!r})"
         raise ValueError(
             f"target column {target!r} has a non-numeric value {raw_values[row]!r} on line "
-            f"{_line_of(frame, row)} of {path}; it must hold numbers"
+            f"{_line_of(frame, row)} of {path}{of_series}; it must hold numbers"
         )
+    return values.astype("float64")
+
+
+def _to_offset(freq):
+    """The pandas offset of ``--freq``, or a message with examples."""
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        return to_offset(freq)
+    except ValueError:
+        raise ValueError(
+            f"--freq {freq!r} is not a pandas frequency; use e.g. D, W-SUN, MS, QS, YS, h"
+        ) from None
+
+
+def _off_grid(index, offset):
+    """Timestamps between the ends of ``index`` missing from it, and those off ``offset``'s grid."""
+    import pandas as pd
+
+    expected = pd.date_range(index[0], index[-1], freq=offset)
+    return expected.difference(index), index.difference(expected)
+
+
+def _grid_problems(absent, extra):
+    """'1 off its grid (first ...) and 2 missing (first ...)'."""
+    parts = []
+    if len(extra):
+        parts.append(f"{len(extra)} off its grid (first {_fmt_time(extra[0])})")
+    if len(absent):
+        parts.append(f"{len(absent)} missing (first {_fmt_time(absent[0])})")
+    return " and ".join(parts)
+
+
+def _load_csv(path, time_col, target, freq=None):
+    """Read one regularly spaced series from a CSV file.
+
+    The time column is parsed as dates (see :func:`_parse_times`), rows are
+    sorted by it, and the frequency is inferred unless ``freq`` is given.
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV file with a header row.
+    time_col, target : str
+        Names of the timestamp column and of the value column.
+    freq : str or None, default=None
+        pandas frequency the timestamps must follow; None infers it.
+
+    Returns
+    -------
+    y : pandas.Series
+        The values, float64, named ``target``, indexed by a
+        ``DatetimeIndex`` named ``time_col`` with its frequency set.
+    time_format : str or None
+        A ``strftime`` format that writes the file's timestamps exactly as
+        they were read (``"%Y-%m"`` for ``2020-01``), so that forecasts can
+        be written in the same style; None when there is none.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ValueError
+        When a column is missing, a timestamp does not parse, timestamps
+        repeat or are irregular, or a value is missing or not a number.
+    """
+    import numpy as np
+    import pandas as pd
+
+    path = Path(path)
+    frame = _read_frame(
+        path, [("--time-col", "time column", time_col), ("--target", "target column", target)]
+    )
+    times, time_format = _parse_times(frame, time_col, path)
+    values = _parse_values(frame, target, path)
 
     y = pd.Series(values.to_numpy(dtype=np.float64), index=pd.DatetimeIndex(times), name=target)
     y.index.name = time_col
@@ -357,23 +480,12 @@ def _load_csv(path, time_col, target, freq=None):
 
     index = y.index
     if freq is not None:
-        try:
-            offset = to_offset(freq)
-        except ValueError:
-            raise ValueError(
-                f"--freq {freq!r} is not a pandas frequency; use e.g. D, W-SUN, MS, QS, YS, h"
-            ) from None
-        expected = pd.date_range(index[0], index[-1], freq=offset)
-        absent, extra = expected.difference(index), index.difference(expected)
+        offset = _to_offset(freq)
+        absent, extra = _off_grid(index, offset)
         if len(absent) or len(extra):
-            parts = []
-            if len(extra):
-                parts.append(f"{len(extra)} off its grid (first {_fmt_time(extra[0])})")
-            if len(absent):
-                parts.append(f"{len(absent)} missing (first {_fmt_time(absent[0])})")
             raise ValueError(
                 f"the timestamps of {time_col!r} do not follow --freq {freq!r}: "
-                + " and ".join(parts)
+                + _grid_problems(absent, extra)
                 + "; fill the gaps (e.g. resample) or choose another --freq"
             )
     else:
@@ -397,8 +509,172 @@ def _load_csv(path, time_col, target, freq=None):
     return y, time_format
 
 
-def _load_series(args):
-    """The series of ``compare``: (y, one line that says where it came from)."""
+def _load_panel_csv(path, id_col, time_col, target, freq=None):
+    """Read a long panel (one row per series id and time) from a CSV file.
+
+    Each series has its own start and end; all must share one frequency
+    (``freq``, or the one inferred from the series) and be regular on it.
+    Ids are read as text, so ``007`` stays ``007``.
+
+    Returns
+    -------
+    y : pandas.Series
+        The values, float64, named ``target``, indexed by a ``MultiIndex``
+        ``(id_col, time_col)``: the series in order of first appearance in
+        the file, each sorted by time.
+    offset : pandas offset
+        The frequency shared by every series.
+    time_format : str or None
+        As for :func:`_load_csv`.
+
+    Raises
+    ------
+    ValueError
+        For what :func:`_load_csv` rejects, and with the series named: an
+        empty id, a duplicate (id, time) pair, a missing value, a series with
+        missing timestamps inside or irregular steps, series of different
+        frequencies.
+    """
+    import numpy as np
+    import pandas as pd
+
+    path = Path(path)
+    frame = _read_frame(
+        path,
+        [("--id-col", "id column", id_col), ("--time-col", "time column", time_col),
+         ("--target", "target column", target)],
+        dtype={id_col: str},
+    )
+    ids = frame[id_col]
+    empty = ids.isna() | (ids.str.strip() == "")
+    if empty.any():
+        row = ids.index[empty][0]
+        raise ValueError(
+            f"id column {id_col!r} is empty on line {_line_of(frame, row)} of {path} "
+            f"({int(empty.sum())} row(s) without an id); every row needs a series id"
+        )
+    times, time_format = _parse_times(frame, time_col, path)
+    values = _parse_values(frame, target, path, series=ids)
+
+    rows = pd.DataFrame({"id": ids, "time": times, "value": values,
+                         "line": np.arange(len(frame)) + 2})
+    duplicated = rows.duplicated(["id", "time"], keep=False)
+    if duplicated.any():
+        first = rows[duplicated].iloc[0]
+        same = rows[duplicated & (rows["id"] == first["id"]) & (rows["time"] == first["time"])]
+        n_series = rows.loc[duplicated, "id"].nunique()
+        raise ValueError(
+            f"series {first['id']!r} has {len(same)} rows at {_fmt_time(first['time'])} "
+            f"(lines {', '.join(map(str, same['line']))} of {path}); "
+            f"{int(rows.duplicated(['id', 'time']).sum())} repeated (id, time) pair(s) in "
+            f"{n_series} series; each pair must appear once (aggregate the duplicates first)"
+        )
+    missing = rows["value"].isna()
+    if missing.any():
+        first = rows[missing].iloc[0]
+        raise ValueError(
+            f"target column {target!r} has {int(missing.sum())} missing value(s), the first "
+            f"on line {first['line']} of {path} (series {first['id']!r} at "
+            f"{_fmt_time(first['time'])}); fill or drop them before forecasting"
+        )
+
+    order = pd.Index(pd.unique(rows["id"]))
+    rows["code"] = order.get_indexer(rows["id"])
+    rows = rows.sort_values(["code", "time"], kind="stable")
+    series = {order[code]: pd.DatetimeIndex(times) for code, times in rows.groupby("code")["time"]}
+    offset = _panel_offset(series, freq, path)
+    index = pd.MultiIndex.from_arrays(
+        [rows["id"].to_numpy(), pd.DatetimeIndex(rows["time"])], names=[id_col, time_col]
+    )
+    y = pd.Series(rows["value"].to_numpy(dtype=np.float64), index=index, name=target)
+    return y, offset, time_format
+
+
+def _panel_offset(series, freq, path):
+    """The one frequency of the series ({id: sorted DatetimeIndex}); named errors otherwise."""
+    from collections import Counter
+
+    from seqforecast._time import infer_step
+
+    hint = "fill the gaps (e.g. resample) or drop the series from the file"
+    if freq is not None:
+        offset = _to_offset(freq)
+        bad = {}
+        for sid, index in series.items():
+            absent, extra = _off_grid(index, offset)
+            if len(absent) or len(extra):
+                bad[sid] = _grid_problems(absent, extra)
+        if bad:
+            sid, problem = next(iter(bad.items()))
+            others = f" ({len(bad)} series in all)" if len(bad) > 1 else ""
+            raise ValueError(
+                f"series {sid!r} does not follow --freq {freq!r}: {problem}{others}; "
+                f"{hint}, or choose another --freq"
+            )
+        return offset
+
+    steps = {sid: infer_step(index) for sid, index in series.items() if len(index) >= 3}
+    regular = [step for step in steps.values() if step is not None]
+    if not regular:
+        if not steps:
+            raise ValueError(
+                f"no series of {path} has 3 or more rows, so no frequency can be "
+                "inferred; pass --freq"
+            )
+        sid = next(iter(steps))
+        raise ValueError(_irregular(sid, series[sid], "pass --freq to see which are missing"))
+    # The panel's frequency: the most common one, the first series' on a tie.
+    offset = Counter(regular).most_common(1)[0][0]
+    holder = next(sid for sid, step in steps.items() if step == offset)
+    name = offset.freqstr
+    for sid, index in series.items():
+        step = steps.get(sid)
+        if step is not None and step != offset:
+            raise ValueError(
+                f"series {sid!r} has frequency {step.freqstr} but series {holder!r} has "
+                f"{name}; all series of a panel must share one frequency (resample them "
+                "first, or drop the series)"
+            )
+        if step is None and len(index) > 1:
+            absent, extra = _off_grid(index, offset)
+            if len(extra):
+                raise ValueError(_irregular(sid, index, f"{hint}, or pass --freq"))
+            if len(absent):
+                raise ValueError(
+                    f"series {sid!r} has a gap: {len(absent)} timestamp(s) missing inside "
+                    f"it at the panel's frequency {name} (first {_fmt_time(absent[0])}); "
+                    f"{hint}"
+                )
+    return offset
+
+
+def _irregular(sid, index, advice):
+    steps = index[1:] - index[:-1]
+    return (
+        f"series {sid!r} is not regularly spaced: no frequency fits all its timestamps "
+        f"(steps between rows range from {_fmt_delta(steps.min())} to "
+        f"{_fmt_delta(steps.max())}); {advice}"
+    )
+
+
+def _check_panel_options(args):
+    """Usage errors of --id-col and --drop-short, before anything is read or imported."""
+    if args.id_col is None:
+        if args.drop_short:
+            raise ValueError(
+                "--drop-short applies to panels; it needs --id-col (the column of series ids)"
+            )
+        return
+    for option, col in (("--time-col", args.time_col), ("--target", args.target)):
+        if args.id_col == col:
+            raise ValueError(
+                f"--id-col and {option} are both {col!r}; the series ids need a column of "
+                "their own"
+            )
+
+
+def _check_csv_options(args):
+    """``compare``'s data options: all or none of --csv, --time-col and --target."""
     if args.csv is None:
         given = [
             flag
@@ -406,15 +682,14 @@ def _load_series(args):
                 ("--time-col", args.time_col),
                 ("--target", args.target),
                 ("--freq", args.freq),
+                ("--id-col", args.id_col),
             )
             if value is not None
         ]
         if given:
             verb = "needs" if len(given) == 1 else "need"
             raise ValueError(f"{' and '.join(given)} {verb} --csv FILE")
-        from seqforecast.datasets import load_airpassengers
-
-        return load_airpassengers().astype("float64"), "AirPassengers (bundled with seqforecast)"
+        return
     if args.time_col is None or args.target is None:
         import pandas as pd
 
@@ -424,6 +699,15 @@ def _load_series(args):
             header = None
         hint = f" (columns of {args.csv}: {header})" if header else ""
         raise ValueError(f"--csv needs --time-col and --target{hint}")
+
+
+def _load_series(args):
+    """The series of ``compare``: (y, one line that says where it came from)."""
+    _check_csv_options(args)
+    if args.csv is None:
+        from seqforecast.datasets import load_airpassengers
+
+        return load_airpassengers().astype("float64"), "AirPassengers (bundled with seqforecast)"
     y, _ = _load_csv(args.csv, args.time_col, args.target, args.freq)
     return y, f"{args.csv}, column {args.target!r}"
 
@@ -438,8 +722,67 @@ def _seasonal_period(y):
     return resolve_seasonal_period(None, y.index.freq, values)[0]
 
 
+def _panel_seasonal_period(y, offset):
+    """The seasonal period of a long panel, by the same rule (the frequency, else detected)."""
+    import numpy as np
+
+    from seqforecast._time import resolve_seasonal_period
+
+    values = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    return resolve_seasonal_period(None, offset, values)[0]
+
+
 def _default_horizon(m):
     return m if m > 1 else NONSEASONAL_HORIZON
+
+
+def _series_lengths(y):
+    """Observations of each series of a long panel, in order of the series."""
+    return y.groupby(level=0, sort=False).size()
+
+
+def _drop_short(y, needed, why, drop, advice):
+    """The panel without its series of fewer than ``needed`` observations.
+
+    Without ``drop`` (--drop-short) a short series is an error that says how
+    many there are and names the first; with it they are skipped and stderr
+    says how many. ``why`` says what the observations are needed for,
+    ``advice`` what else the user can change.
+    """
+    lengths = _series_lengths(y)
+    short = lengths[lengths < needed]
+    if short.empty:
+        return y
+    has = "has" if len(short) == 1 else "have"
+    first = f"the first, {short.index[0]!r}, has {short.iloc[0]}"
+    if not drop:
+        raise ValueError(
+            f"{len(short)} of {len(lengths)} series {has} fewer than {needed} observations "
+            f"({why}); {first}; pass --drop-short to skip them, or {advice}"
+        )
+    if len(short) == len(lengths):
+        raise ValueError(
+            f"every series has fewer than {needed} observations ({why}), so --drop-short "
+            f"leaves none; {advice}"
+        )
+    print(
+        f"--drop-short: dropped {len(short)} of {len(lengths)} series with fewer than "
+        f"{needed} observations ({first})",
+        file=sys.stderr,
+        flush=True,
+    )
+    kept = y[~y.index.get_level_values(0).isin(short.index)]
+    kept.index = kept.index.remove_unused_levels()
+    return kept
+
+
+def _describe_panel(y):
+    """'3 series, 126 observations (36 to 50 per series)'."""
+    lengths = _series_lengths(y)
+    return (
+        f"{len(lengths)} series, {len(y)} observations ({lengths.min()} to {lengths.max()} "
+        "per series)"
+    )
 
 
 # ----------------------------------------------------------------- models
@@ -458,8 +801,12 @@ def _parse_models(text):
     return names
 
 
-def _make_model(name, *, horizon, seed, seasonal_period):
-    """A fresh forecaster for ``name``; libraries are imported on first use."""
+def _make_model(name, *, horizon, seed, seasonal_period, coverage=None):
+    """A fresh forecaster for ``name``; libraries are imported on first use.
+
+    With ``coverage`` the networks learn the quantiles of its interval (and
+    the median, their point forecast), so that ``predict_interval`` works.
+    """
     if name == "naive":
         from seqforecast.baselines import NaiveForecaster
 
@@ -486,7 +833,12 @@ def _make_model(name, *, horizon, seed, seasonal_period):
         # threads on a busy 2-core machine made a fit 20x slower.
         torch.set_num_threads(1)
         cls = LSTMForecaster if name == "lstm" else GRUForecaster
-        return cls(horizon=horizon, random_state=seed)
+        if coverage is None:
+            return cls(horizon=horizon, random_state=seed)
+        # The levels exactly as predict_interval computes them.
+        alpha = (1 - coverage) / 2
+        quantiles = tuple(sorted({alpha, 0.5, 1 - alpha}))
+        return cls(horizon=horizon, random_state=seed, loss="quantile", quantiles=quantiles)
     raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
 
 
@@ -528,14 +880,16 @@ def _check_long_enough(name, model, y, horizon, option):
     )
 
 
-def _fit_forecast(name, model, y, steps):
+def _fit_forecast(name, model, y, steps, what=None):
     """Fit ``model`` on ``y`` and forecast ``steps``: (forecast, fit seconds).
 
-    Progress goes to stderr. Warnings raised while fitting (statsmodels'
+    Progress goes to stderr (``what`` describes ``y``; by default its number
+    of observations). Warnings raised while fitting (statsmodels'
     convergence notes and the like) are counted, not printed, so they do not
     bury the results.
     """
-    print(f"fitting {name} on {len(y)} observations ...", end="", file=sys.stderr, flush=True)
+    what = f"{len(y)} observations" if what is None else what
+    print(f"fitting {name} on {what} ...", end="", file=sys.stderr, flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -555,12 +909,28 @@ def _fit_forecast(name, model, y, steps):
     return forecast, seconds
 
 
+def _intervals(name, model, forecast, coverage):
+    """``lower`` and ``upper`` of the forecast's steps, as a DataFrame on its index."""
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bounds = model.predict_interval(pd.DataFrame(index=forecast.index), coverage=coverage)
+    except (ValueError, NotImplementedError) as exc:
+        raise ValueError(f"model {name!r}: no intervals: {exc}") from exc
+    return bounds
+
+
 # ---------------------------------------------------------------- compare
 def _run_compare(args):
     names = _parse_models(args.models)
+    _check_panel_options(args)
     plot_path = None if args.no_plot else Path(args.plot)
     if plot_path is not None:
         _check_writable(plot_path, "--plot")
+    if args.id_col is not None:
+        return _compare_panel(args, names, plot_path)
     y, source = _load_series(args)
     m = _seasonal_period(y)
     holdout = args.holdout if args.holdout is not None else _default_horizon(m)
@@ -594,7 +964,6 @@ def _run_compare(args):
     # Imported once the arguments and the data are checked: a usage error
     # answers without loading scikit-learn.
     import numpy as np
-    import pandas as pd
 
     from seqforecast.metrics import mase, smape
 
@@ -618,6 +987,115 @@ def _run_compare(args):
                 "fit_seconds": seconds,
             }
         )
+    table = _print_table(rows, start)
+    print("smape: symmetric MAPE in percent; mase: MAE / in-sample seasonal-naive MAE")
+    if plot_path is not None:
+        scores = dict(zip(table["model"], table["smape"], strict=True))
+        saved = _save_plot(plot_path, train, actual, forecasts, scores, source, m)
+        print(_plot_line(plot_path, saved))
+    return 0
+
+
+def _compare_panel(args, names, plot_path):
+    """``compare`` on a long panel: each series' last observations held out."""
+    _check_csv_options(args)
+    y, offset, _ = _load_panel_csv(args.csv, args.id_col, args.time_col, args.target, args.freq)
+    m = _panel_seasonal_period(y, offset)
+    holdout = args.holdout if args.holdout is not None else _default_horizon(m)
+    why = (
+        f"the holdout of {holdout}, one season of {m} and one more, for seasonal naive and "
+        "the MASE scale"
+        if m > 1
+        else f"the holdout of {holdout} and two more, for the naive forecast and the MASE scale"
+    )
+    y = _drop_short(y, holdout + m + 1, why, args.drop_short, "lower --holdout")
+
+    # Each series' own last `holdout` rows (y is sorted by series, then time).
+    from_end = y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy()
+    train, actual = y[from_end >= holdout], y[from_end < holdout]
+    train.index = train.index.remove_unused_levels()
+    ids = _series_lengths(y).index
+    times = y.index.get_level_values(1)
+    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    print(
+        f"data: {args.csv}, column {args.target!r} by {args.id_col!r}: {_describe_panel(y)}, "
+        f"from {_fmt_time(times.min())} to {_fmt_time(times.max())} (frequency "
+        f"{offset.freqstr}, {season})"
+    )
+    print(
+        f"holdout: the last {holdout} observations of each series (at its own end); models "
+        f"fitted on the other {len(train)}, the panel without them"
+    )
+    sys.stdout.flush()
+
+    import numpy as np
+    import pandas as pd
+
+    from seqforecast.metrics import mase, smape
+
+    actual_rows = actual.to_numpy().reshape(len(ids), holdout)  # -> (series, step)
+    train_rows = [part.to_numpy() for _, part in train.groupby(level=0, sort=False)]
+
+    def per_series(forecast):
+        """(sMAPE, MASE) of each series, NaN where a series has no MASE scale."""
+        rows = forecast.reindex(actual.index).to_numpy().reshape(len(ids), holdout)
+        smapes, mases = np.empty(len(ids)), np.empty(len(ids))
+        for s, (a, f, t) in enumerate(zip(actual_rows, rows, train_rows, strict=True)):
+            smapes[s] = smape(a, f)
+            try:
+                mases[s] = mase(a, f, y_train=t, seasonal_period=m)
+            except ValueError:
+                # A training part that repeats its season exactly has no MASE scale.
+                mases[s] = np.nan
+        return smapes, mases
+
+    start = time.perf_counter()
+    rows, forecasts, first_smape, unscaled = [], {}, {}, 0
+    what = f"{len(ids)} series ({len(train)} observations)"
+    for name in names:
+        model = _make_model(name, horizon=holdout, seed=args.seed, seasonal_period=m)
+        forecast, seconds = _fit_forecast(name, model, train, holdout, what)
+        smapes, mases = per_series(forecast)
+        forecasts[name] = forecast.xs(ids[0], level=0)
+        first_smape[name] = smapes[0]
+        unscaled = max(unscaled, int(np.isnan(mases).sum()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # every MASE NaN: the mean is NaN
+            rows.append(
+                {
+                    "model": name,
+                    "smape": float(np.nanmean(smapes)),
+                    "mase": float(np.nanmean(mases)),
+                    "fit_seconds": seconds,
+                }
+            )
+    _print_table(rows, start)
+    print(
+        f"smape, mase: means over the {len(ids)} series; mase scales each series by the "
+        "seasonal-naive MAE of its own training part"
+    )
+    if unscaled:
+        print(f"mase: {unscaled} series without a MASE scale (a constant season) left out")
+    if plot_path is not None:
+        first = ids[0]
+        history = train.xs(first, level=0)
+        history.index = pd.DatetimeIndex(history.index, freq=offset)
+        source = f"{args.csv}, series {first!r}"
+        saved = _save_plot(
+            plot_path, history, actual.xs(first, level=0), forecasts, first_smape, source, m
+        )
+        print(_plot_line(plot_path, saved, f" (series {first!r}, the first of the file)"))
+    return 0
+
+
+def _print_table(rows, start):
+    """Print the results (a list of dicts), best sMAPE first, and return them as a frame.
+
+    ``start`` is when the fits began (``time.perf_counter()``); the total
+    time goes to stderr.
+    """
+    import pandas as pd
+
     print(f"total: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
     table = pd.DataFrame(rows).sort_values("smape", kind="stable", na_position="last")
@@ -633,14 +1111,14 @@ def _run_compare(args):
         )
     )
     print()
-    print("smape: symmetric MAPE in percent; mase: MAE / in-sample seasonal-naive MAE")
-    if plot_path is not None:
-        scores = dict(zip(table["model"], table["smape"], strict=True))
-        if _save_plot(plot_path, train, actual, forecasts, scores, source, m):
-            print(f"plot: {plot_path}")
-        else:
-            print("plot: skipped, matplotlib is not installed (pip install matplotlib)")
-    return 0
+    return table
+
+
+def _plot_line(path, saved, what=""):
+    """The last line of ``compare``: where the plot is, or why it was skipped."""
+    if saved:
+        return f"plot: {path}{what}"
+    return "plot: skipped, matplotlib is not installed (pip install matplotlib)"
 
 
 def _check_writable(path, option):
@@ -694,28 +1172,85 @@ def _run_forecast(args):
     (name,) = _parse_models(args.model) if "," not in args.model else [None]
     if name is None:
         raise ValueError(f"--model takes one model, got {args.model!r}; compare takes several")
+    _check_panel_options(args)
     import pandas as pd
 
     output = Path(args.output) if args.output else None
     if output is not None:
         _check_writable(output, "--output")
+    if args.id_col is not None:
+        return _forecast_panel(args, name, output)
     y, time_format = _load_csv(args.file, args.time_col, args.target, args.freq)
     m = _seasonal_period(y)
     horizon = args.horizon if args.horizon is not None else _default_horizon(m)
-    model = _make_model(name, horizon=horizon, seed=args.seed, seasonal_period=m)
+    model = _make_model(
+        name, horizon=horizon, seed=args.seed, seasonal_period=m, coverage=args.coverage
+    )
     _check_long_enough(name, model, y, horizon, "--horizon")
     forecast, _ = _fit_forecast(name, model, y, horizon)
     times = forecast.index if time_format is None else forecast.index.strftime(time_format)
     frame = pd.DataFrame({args.time_col: times, "forecast": forecast.to_numpy()})
+    _write_forecasts(
+        frame, name, model, forecast, args, output,
+        f"{horizon} forecasts of {args.target!r} ({name}, {_fmt_time(forecast.index[0])} to "
+        f"{_fmt_time(forecast.index[-1])})",
+    )
+    return 0
+
+
+def _write_forecasts(frame, name, model, forecast, args, output, what):
+    """Add the intervals (with --coverage) to ``frame`` and write it as CSV.
+
+    To ``output``, with a line on stderr that says ``what`` was written, or
+    to stdout.
+    """
+    if args.coverage is not None:
+        bounds = _intervals(name, model, forecast, args.coverage).reindex(forecast.index)
+        frame["lower"], frame["upper"] = bounds["lower"].to_numpy(), bounds["upper"].to_numpy()
     if output is None:
         frame.to_csv(sys.stdout, index=False)
     else:
         frame.to_csv(output, index=False)
-        print(
-            f"wrote {horizon} forecasts of {args.target!r} ({name}, "
-            f"{_fmt_time(forecast.index[0])} to {_fmt_time(forecast.index[-1])}) to {output}",
-            file=sys.stderr,
-        )
+        print(f"wrote {what} to {output}", file=sys.stderr)
+
+
+def _forecast_panel(args, name, output):
+    """``forecast`` on a long panel: one fit, each series forecast from its own end."""
+    import pandas as pd
+
+    y, offset, time_format = _load_panel_csv(
+        args.file, args.id_col, args.time_col, args.target, args.freq
+    )
+    m = _panel_seasonal_period(y, offset)
+    horizon = args.horizon if args.horizon is not None else _default_horizon(m)
+    model = _make_model(
+        name, horizon=horizon, seed=args.seed, seasonal_period=m, coverage=args.coverage
+    )
+    try:
+        needed = model.observations_needed(None, y)
+    except ValueError as exc:
+        raise ValueError(f"model {name!r}: {exc}") from exc
+    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    y = _drop_short(
+        y, needed, f"the fewest {name} fits on, with {season}", args.drop_short,
+        "choose another --model",
+    )
+    n_series = len(_series_lengths(y))
+    what = f"{n_series} series ({len(y)} observations)"
+    forecast, _ = _fit_forecast(name, model, y, horizon, what)
+    times = forecast.index.get_level_values(1)
+    frame = pd.DataFrame(
+        {
+            args.id_col: forecast.index.get_level_values(0),
+            args.time_col: times if time_format is None else times.strftime(time_format),
+            "forecast": forecast.to_numpy(),
+        }
+    )
+    _write_forecasts(
+        frame, name, model, forecast, args, output,
+        f"{len(frame)} forecasts of {args.target!r} ({name}, {n_series} series x {horizon} "
+        "steps, each from its own last timestamp)",
+    )
     return 0
 
 

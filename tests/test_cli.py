@@ -378,3 +378,325 @@ def test_bad_input_is_one_line_and_status_2(case, capsys, tmp_path):
     assert lines[0].startswith("seqforecast: error: ")
     assert re.search(pattern, lines[0]), lines[0]
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ panels
+# Three monthly series with their own starts and ends, in a file whose rows
+# are shuffled and whose months are written as 2018-01.
+PANEL = {"a": ("2015-01", 48), "b": ("2016-03", 40), "007": ("2014-06", 36)}
+
+
+def panel_rows(specs=None):
+    """Rows (id, month, sales) of ``specs`` ({id: (first month, length)})."""
+    rows = []
+    for k, (sid, (start, n)) in enumerate((specs or PANEL).items()):
+        months = pd.date_range(start, periods=n, freq="MS")
+        t = np.arange(n)
+        values = np.round(50 + 10 * k + 0.5 * t + 8 * np.sin(2 * np.pi * months.month / 12)
+                          + np.cos(t), 3)
+        labels = months.strftime("%Y-%m")
+        rows += [(sid, label, value) for label, value in zip(labels, values, strict=True)]
+    return pd.DataFrame(rows, columns=["store", "month", "sales"])
+
+
+def write_panel(path, rows=None, *, shuffle=True):
+    rows = panel_rows() if rows is None else rows
+    if shuffle:
+        rows = rows.sample(frac=1, random_state=0)
+    rows.to_csv(path, index=False)
+    return str(path)
+
+
+def panel_series(path):
+    """The panel of ``path`` as {id: Series of sales on its monthly index}, ids as text."""
+    rows = pd.read_csv(path, dtype={"store": str})
+    rows["month"] = pd.to_datetime(rows["month"])
+    return {
+        sid: part.set_index("month")["sales"].sort_index().asfreq("MS")
+        for sid, part in rows.groupby("store", sort=False)
+    }
+
+
+def panel_args(command, path, *extra):
+    data = ["--id-col", "store", "--time-col", "month", "--target", "sales"]
+    if command == "forecast":
+        return ["forecast", path, *data, *extra]
+    return ["compare", "--csv", path, *data, "--no-plot", *extra]
+
+
+@pytest.fixture
+def panel_csv(tmp_path):
+    return write_panel(tmp_path / "panel.csv")
+
+
+def test_panel_forecast_continues_each_series_from_its_own_end(capsys, panel_csv):
+    status, out, err = run(capsys, *panel_args("forecast", panel_csv, "--model", "naive"))
+    assert status == 0, err
+    assert "fitting naive on 3 series (124 observations)" in err
+    result = pd.read_csv(io.StringIO(out), dtype={"store": str, "month": str})
+    assert list(result.columns) == ["store", "month", "forecast"]
+    series = panel_series(panel_csv)
+    # Ids as written ('007' keeps its zeros), in order of first appearance.
+    assert list(pd.unique(result["store"])) == list(series)
+    for sid, y in series.items():
+        rows = result[result["store"] == sid]
+        # Twelve months (one season) from the month after the series' own end,
+        # written like the input (2018-01).
+        expected = pd.date_range(y.index[-1], periods=13, freq="MS")[1:].strftime("%Y-%m")
+        assert rows["month"].tolist() == expected.tolist()
+        np.testing.assert_array_equal(rows["forecast"], y.to_numpy()[-12:])  # seasonal naive
+
+
+def test_panel_forecast_coverage_matches_the_model(capsys, tmp_path, panel_csv):
+    from seqforecast.baselines import ThetaForecaster
+
+    output = tmp_path / "out.csv"
+    status, out, err = run(capsys, *panel_args(
+        "forecast", panel_csv, "--model", "theta", "--horizon", "4", "--coverage", "0.8",
+        "-o", str(output)))
+    assert status == 0, err
+    assert out == ""
+    assert "wrote 12 forecasts of 'sales' (theta, 3 series x 4 steps" in err
+    result = pd.read_csv(output, dtype={"store": str, "month": str})
+    assert list(result.columns) == ["store", "month", "forecast", "lower", "upper"]
+    assert (result["lower"] < result["forecast"]).all()
+    assert (result["forecast"] < result["upper"]).all()
+    y = pd.concat(panel_series(panel_csv), names=["store", "month"])
+    model = ThetaForecaster().fit(None, y)
+    forecast = model.forecast(4)
+    bounds = model.predict_interval(pd.DataFrame(index=forecast.index), coverage=0.8)
+    np.testing.assert_allclose(result["forecast"], forecast.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(result["lower"], bounds["lower"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(result["upper"], bounds["upper"].to_numpy(), rtol=1e-9)
+    assert result["month"].tolist()[:4] == ["2019-01", "2019-02", "2019-03", "2019-04"]  # a
+
+
+def test_forecast_coverage_on_one_series(capsys, monthly_csv):
+    from seqforecast.baselines import NaiveForecaster
+
+    status, out, err = run(capsys, *forecast_args(
+        str(monthly_csv), "--model", "naive", "--horizon", "3", "--coverage", "0.9"))
+    assert status == 0, err
+    result = read_forecast(out)
+    assert list(result.columns) == ["date", "forecast", "lower", "upper"]
+    rows = pd.read_csv(monthly_csv)
+    y = pd.Series(rows["sales"].to_numpy(), index=pd.DatetimeIndex(rows["date"], freq="MS"))
+    model = NaiveForecaster(strategy="seasonal").fit(None, y)
+    bounds = model.predict_interval(pd.DataFrame(index=model.forecast(3).index), coverage=0.9)
+    np.testing.assert_allclose(result[["lower", "upper"]], bounds.to_numpy(), rtol=1e-9)
+    status, _, err = run(capsys, *forecast_args(str(monthly_csv), "--coverage", "1.5"))
+    assert status == 2 and "expected a number strictly between 0 and 1, got 1.5" in err
+
+
+def test_panel_forecast_with_one_network(capsys, tmp_path, panel_csv):
+    pytest.importorskip("torch")
+    status, out, err = run(capsys, *panel_args(
+        "forecast", panel_csv, "--model", "gru", "--horizon", "3", "--coverage", "0.8"))
+    assert status == 0, err
+    assert err.count("fitting gru on 3 series") == 1  # one global fit
+    result = pd.read_csv(io.StringIO(out), dtype={"store": str, "month": str})
+    assert list(result.columns) == ["store", "month", "forecast", "lower", "upper"]
+    assert np.isfinite(result[["forecast", "lower", "upper"]].to_numpy()).all()
+    assert (result["lower"] <= result["forecast"]).all()
+    assert (result["forecast"] <= result["upper"]).all()
+    firsts = result.groupby("store", sort=False)["month"].first().to_dict()
+    assert firsts == {"a": "2019-01", "b": "2019-07", "007": "2017-06"}
+
+
+def test_panel_compare_values_match_hand_computation(capsys, panel_csv):
+    from seqforecast.metrics import mase, smape
+
+    status, out, err = run(capsys, *panel_args("compare", panel_csv, "--models", "naive,theta"))
+    assert status == 0, err
+    assert ("data: " + panel_csv + ", column 'sales' by 'store': 3 series, 124 observations "
+            "(36 to 48 per series), from 2014-06-01 to 2019-06-01 (frequency MS, seasonal "
+            "period 12)") in out
+    assert "the last 12 observations of each series (at its own end)" in out
+    assert "fitted on the other 88" in out
+    assert "fitting naive on 3 series (88 observations)" in err
+    assert "means over the 3 series" in out
+    table = table_of(out)
+    assert set(table) == {"naive", "theta"}
+    assert list(table) == sorted(table, key=lambda name: table[name][0])
+    smapes, mases = [], []
+    for y in panel_series(panel_csv).values():
+        train, actual = y.to_numpy()[:-12], y.to_numpy()[-12:]
+        naive = train[-12:]  # seasonal naive from the series' own end
+        smapes.append(smape(actual, naive))
+        mases.append(mase(actual, naive, y_train=train, seasonal_period=12))
+    assert table["naive"][0] == pytest.approx(np.mean(smapes), abs=0.005)
+    assert table["naive"][1] == pytest.approx(np.mean(mases), abs=5e-4)
+    assert np.isfinite(table["theta"][:2]).all()
+
+
+def test_panel_compare_plots_the_first_series(capsys, tmp_path, panel_csv, monkeypatch):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "plot.png"
+    argv = [a for a in panel_args("compare", panel_csv, "--models", "naive") if a != "--no-plot"]
+    first = next(iter(panel_series(panel_csv)))
+    status, out, err = run(capsys, *argv, "--plot", str(path))
+    assert status == 0, err
+    assert f"plot: {path} (series {first!r}, the first of the file)" in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    status, out, _ = run(capsys, *argv, "--plot", str(tmp_path / "other.png"))
+    assert status == 0
+    assert "plot: skipped, matplotlib is not installed (pip install matplotlib)" in out
+
+
+def test_panel_freq_option_gives_the_same_forecasts(capsys, panel_csv):
+    argv = panel_args("forecast", panel_csv, "--model", "naive", "--horizon", "2")
+    inferred, forced = run(capsys, *argv), run(capsys, *argv, "--freq", "MS")
+    assert inferred[0] == forced[0] == 0
+    assert inferred[1] == forced[1]
+
+
+def test_drop_short_skips_the_short_series_and_says_how_many(capsys, tmp_path):
+    specs = {**PANEL, "tiny": ("2018-01", 8), "small": ("2017-05", 20)}
+    path = write_panel(tmp_path / "short.csv", panel_rows(specs))
+    # compare needs holdout 12 + season 12 + 1 = 25 per series.
+    status, out, err = run(capsys, *panel_args("compare", path, "--models", "naive",
+                                               "--drop-short"))
+    assert status == 0, err
+    dropped = [line for line in err.splitlines() if line.startswith("--drop-short")]
+    assert len(dropped) == 1
+    assert "dropped 2 of 5 series with fewer than 25 observations" in dropped[0]
+    assert "3 series, 124 observations" in out
+    # forecast with seasonal naive needs one season (12): only 'tiny' is dropped.
+    status, out, err = run(capsys, *panel_args("forecast", path, "--model", "naive",
+                                               "--drop-short"))
+    assert status == 0, err
+    assert "dropped 1 of 5 series with fewer than 12 observations (the first, 'tiny', has 8)" \
+        in err
+    result = pd.read_csv(io.StringIO(out), dtype={"store": str})
+    assert set(result["store"]) == {"a", "b", "007", "small"}
+
+
+def bad_panels(tmp_path):
+    """{case: path} of panels, each with one fault."""
+    rows = panel_rows()
+    month = rows["month"]
+
+    def csv(name, frame):
+        return write_panel(tmp_path / f"{name}.csv", frame, shuffle=False)
+
+    weekly = panel_rows({"w": ("2016-01", 30)})
+    weekly["month"] = pd.date_range("2016-01-03", periods=30, freq="W-SUN").strftime("%Y-%m-%d")
+    monthly = rows.copy()
+    monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m-%d")
+    irregular = monthly.copy()  # one date mid-month: no frequency fits series 'b'
+    irregular.loc[irregular.index[irregular["store"] == "b"][5], "month"] = "2016-08-15"
+    text = rows.astype({"sales": object})
+    text.loc[(rows["store"] == "b").to_numpy().nonzero()[0][3], "sales"] = "about 40"
+    nan = rows.copy()
+    nan.loc[(rows["store"] == "b").to_numpy().nonzero()[0][4], "sales"] = np.nan
+    empty_id = rows.astype({"store": object})
+    empty_id.loc[50, "store"] = None
+    short = panel_rows({**PANEL, "tiny": ("2018-01", 8), "small": ("2017-05", 20)})
+    return {
+        "ok": csv("ok", rows),
+        "dup": csv("dup", pd.concat([rows, rows[(rows["store"] == "b") & (month == "2017-01")]])),
+        "gap": csv("gap", rows[~((rows["store"] == "007") & (month.isin(["2015-02", "2015-03"])))]),
+        "irregular": csv("irregular", irregular),
+        "mixed": csv("mixed", pd.concat([monthly, weekly])),
+        "text": csv("text", text),
+        "nan": csv("nan", nan),
+        "empty_id": csv("empty_id", empty_id),
+        "short": csv("short", short),
+        "all_short": csv("all_short", panel_rows({"x": ("2018-01", 10), "y": ("2019-01", 9)})),
+    }
+
+
+BAD_PANELS = {
+    "duplicate (id, time) pair": (
+        lambda f, d: panel_args("forecast", f["dup"], "--model", "naive"),
+        r"series 'b' has 2 rows at 2017-01-01 \(lines \d+, \d+ of .*dup\.csv\); 1 repeated "
+        r"\(id, time\) pair\(s\) in 1 series"),
+    "gap inside a series": (
+        lambda f, d: panel_args("compare", f["gap"], "--models", "naive"),
+        r"series '007' has a gap: 2 timestamp\(s\) missing inside it at the panel's "
+        r"frequency MS \(first 2015-02-01\)"),
+    "gap against --freq": (
+        lambda f, d: panel_args("forecast", f["gap"], "--freq", "MS"),
+        r"series '007' does not follow --freq 'MS': 2 missing \(first 2015-02-01\)"),
+    "irregular series": (
+        lambda f, d: panel_args("forecast", f["irregular"], "--model", "naive"),
+        r"series 'b' is not regularly spaced: .* from 17 day\(s\) to 45 day\(s\)"),
+    "series of different frequencies": (
+        lambda f, d: panel_args("forecast", f["mixed"], "--model", "naive"),
+        r"series 'w' has frequency W-SUN but series 'a' has MS; all series of a panel "
+        r"must share one frequency"),
+    "non-numeric value": (
+        lambda f, d: panel_args("forecast", f["text"], "--model", "naive"),
+        r"'sales' has a non-numeric value 'about 40' on line 53 of .*text\.csv \(series 'b'\)"),
+    "missing value": (
+        lambda f, d: panel_args("compare", f["nan"], "--models", "naive"),
+        r"'sales' has 1 missing value\(s\), the first on line 54 of .*nan\.csv \(series 'b' "
+        r"at 2016-07-01\)"),
+    "empty id": (
+        lambda f, d: panel_args("forecast", f["empty_id"], "--model", "naive"),
+        r"id column 'store' is empty on line 52 of .*empty_id\.csv"),
+    "too short for the holdout": (
+        lambda f, d: panel_args("compare", f["short"], "--models", "naive"),
+        r"2 of 5 series have fewer than 25 observations \(the holdout of 12, one season of "
+        r"12 and one more, .*\); the first, 'tiny', has 8; pass --drop-short to skip them, "
+        r"or lower --holdout"),
+    "too short for the model": (
+        lambda f, d: panel_args("forecast", f["short"], "--model", "naive"),
+        r"1 of 5 series has fewer than 12 observations \(the fewest naive fits on, with "
+        r"seasonal period 12\); the first, 'tiny', has 8; pass --drop-short"),
+    "nothing left after --drop-short": (
+        lambda f, d: panel_args("compare", f["all_short"], "--drop-short"),
+        r"every series has fewer than 25 observations .* so --drop-short leaves none"),
+    "missing id column": (
+        lambda f, d: ["forecast", f["ok"], "--id-col", "shop", "--time-col", "month",
+                      "--target", "sales"],
+        r"id column 'shop' not found in .*; available columns: 'store', 'month', 'sales'"),
+    "--id-col equal to --time-col": (
+        lambda f, d: ["forecast", f["ok"], "--id-col", "month", "--time-col", "month",
+                      "--target", "sales"],
+        r"--id-col and --time-col are both 'month'; the series ids need a column of their own"),
+    "--id-col equal to --target": (
+        lambda f, d: ["compare", "--csv", f["ok"], "--id-col", "sales", "--time-col", "month",
+                      "--target", "sales"],
+        r"--id-col and --target are both 'sales'"),
+    "--id-col without --csv": (
+        lambda f, d: ["compare", "--id-col", "store"], r"--id-col needs --csv FILE"),
+    "--id-col without the columns": (
+        lambda f, d: ["compare", "--csv", f["ok"], "--id-col", "store"],
+        r"--csv needs --time-col and --target \(columns of .*: 'store', 'month', 'sales'\)"),
+    "--drop-short without --id-col": (
+        lambda f, d: ["compare", "--models", "naive", "--drop-short"],
+        r"--drop-short applies to panels; it needs --id-col"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PANELS))
+def test_bad_panel_is_one_line_and_status_2(case, capsys, tmp_path):
+    make_argv, pattern = BAD_PANELS[case]
+    status, _, err = run(capsys, *make_argv(bad_panels(tmp_path), tmp_path))
+    assert status == 2
+    lines = [line for line in err.splitlines() if line and not line.startswith("fitting")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("seqforecast: error: ")
+    assert re.search(pattern, lines[0]), lines[0]
+    assert "Traceback" not in err
+
+
+def test_panel_usage_errors_load_no_library(tmp_path):
+    # As test_imports.py checks for the other usage errors: answered at once.
+    code = (
+        "import json, sys\n"
+        "from seqforecast.cli import main\n"
+        "statuses = [main(['compare', '--id-col', 'store', '--time-col', 'store',\n"
+        "                  '--target', 'sales']),\n"
+        "            main(['compare', '--id-col', 'store']),\n"
+        "            main(['compare', '--drop-short'])]\n"
+        "heavy = ('matplotlib', 'pandas', 'sklearn', 'statsmodels', 'torch')\n"
+        "print(json.dumps([statuses, sorted(m for m in heavy if m in sys.modules)]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[[2, 2, 2], []]"
