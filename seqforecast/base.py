@@ -27,6 +27,7 @@ This is the only module that converts between pandas and numpy.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -268,7 +269,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         return 1, "this forecaster"
 
     # ------------------------------------------------------------ public API
-    def fit(self, X, y):
+    def fit(self, X, y, static_features=None):
         """Learn from the history ``y`` and its covariates ``X``.
 
         Parameters
@@ -277,7 +278,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             Covariates observed at the timesteps of ``y``; None or a
             zero-column DataFrame when there are none.
         y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
-            The history, time-ordered and regularly spaced.
+            The history, time-ordered and regularly spaced; or a long panel
+            (a Series indexed by (series, time)).
+        static_features : DataFrame or array-like of shape (n_series, n_static), default=None
+            Properties of each series that do not change over time (a
+            category code, a store's size), one row per series: a DataFrame
+            indexed by the series names (the columns of a wide ``y``, the
+            ids of a long one), or an array in the order of the series.
+            Global models (the neural forecasters) read them as inputs at
+            every step; per-series models have nothing to share them with and
+            ignore them with a warning.
 
         Returns
         -------
@@ -292,6 +302,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         state = dict(self.__dict__)
         try:
             y_arr, X_arr = self._validate_history(X, y)
+            self._set_static_features(static_features)
             self._fit(y_arr, X_arr)
         except BaseException:
             self._restore_state(state)
@@ -751,6 +762,50 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if check_length:
             self._check_length(panel.y)
         return panel.y, X_arr
+
+    def _static_features_ignored(self):
+        """Why this model ignores static features, or None when it reads them."""
+        if self._series_covariates:
+            return None
+        return "fits each series on its own (static features tell series apart for a global model)"
+
+    def _set_static_features(self, static_features):
+        """Check ``static_features`` against the fitted series; set ``static_features_``."""
+        self.static_features_ = None
+        self.static_names_ = None
+        if static_features is None:
+            return
+        reason = self._static_features_ignored()
+        if reason is not None:
+            warnings.warn(
+                f"{type(self).__name__} {reason}, so the static features are ignored.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        if isinstance(static_features, pd.DataFrame):
+            names = self.series_names_
+            if names is None:
+                names = pd.Index([self.series_name_]) if self.y_ndim_ == 1 else pd.RangeIndex(
+                    self.n_series_
+                )
+            missing = names[~names.isin(static_features.index)]
+            if len(missing):
+                raise ValueError(
+                    f"static_features has no row for series {missing[0]!r} "
+                    f"({len(missing)} missing); give one row per series, indexed like the "
+                    "series (the columns of a wide y, the ids of a long one)."
+                )
+            self.static_names_ = np.asarray([str(c) for c in static_features.columns],
+                                            dtype=object)
+            static_features = static_features.loc[names]
+        values = check_array(static_features, dtype=np.float64, input_name="static_features")
+        if values.shape[0] != self.n_series_:
+            raise ValueError(
+                f"static_features has {values.shape[0]} rows but y has {self.n_series_} "
+                "series; give one row per series."
+            )
+        self.static_features_ = values
 
     def observations_needed(self, X, y):
         """Fewest observations per series that :meth:`fit` accepts on data like ``(X, y)``.

@@ -213,6 +213,9 @@ class ConformalForecaster(BaseForecaster):
         self.symmetric = symmetric
         self.n_jobs = n_jobs
 
+    # Per-series covariates (a long panel's) go to the wrapped forecaster.
+    _series_covariates = True
+
     _parameter_constraints: ClassVar[dict] = {
         "forecaster": [HasMethods(["fit", "forecast", "observations_needed"])],
         "horizon": POSITIVE_INT,
@@ -224,6 +227,9 @@ class ConformalForecaster(BaseForecaster):
         "symmetric": ["boolean"],
         "n_jobs": N_JOBS,
     }
+
+    def _static_features_ignored(self):
+        return "does not pass static features on to the forecaster it wraps"
 
     def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)

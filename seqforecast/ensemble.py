@@ -32,8 +32,10 @@ __all__ = ["EnsembleForecaster", "make_ensemble"]
 _AGGREGATES = ("median", "mean", "weighted")
 
 
-def _fit_member(forecaster, X, y):
-    return clone(forecaster).fit(X, y)
+def _fit_member(forecaster, X, y, static_features=None):
+    if static_features is None:
+        return clone(forecaster).fit(X, y)
+    return clone(forecaster).fit(X, y, static_features=static_features)
 
 
 class EnsembleForecaster(_BaseComposition, BaseForecaster):
@@ -123,6 +125,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         self.validation_horizon = validation_horizon
         self.seasonal_period = seasonal_period
         self.n_jobs = n_jobs
+
+    # Covariates and static features go to the members, which read or refuse them.
+    _series_covariates = True
 
     # ------------------------------------------------------------ parameters
     _parameter_constraints: ClassVar[dict] = {
@@ -217,8 +222,11 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     def _fit_members(self, members, rows, series=None):
         whole = series is None or len(series) == self.n_series_
         X, y = self._history_data(rows, None if whole else series)
+        static = self.static_features_
+        if static is not None and not whole:
+            static = static[series]
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y) for member in members
+            delayed(_fit_member)(member, X, y, static) for member in members
         )
 
     def _validation_series(self, members, rows):

@@ -31,6 +31,7 @@ from sklearn.metrics import make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
+from seqforecast import _panel
 from seqforecast._checks import POSITIVE_INT, Interval, check_params
 from seqforecast._time import resolve_seasonal_period
 
@@ -112,13 +113,50 @@ def _check_columns(named):
             )
 
 
+def _as_wide(obj, name):
+    """A long panel (indexed by (series, time)) as a wide frame; anything else as it is.
+
+    Columns are the series in sorted order, each right-aligned at its own
+    end (as the forecasters align them), so that two long panels of the same
+    series line up column by column.
+    """
+    if not _panel.is_long(obj):
+        return obj
+    panel = _panel.split_long(obj, what=name)
+    order = np.argsort(np.asarray(panel.ids, dtype=object).astype(str), kind="stable")
+    return pd.DataFrame(panel.y[:, order], columns=panel.ids[order])
+
+
+def _wide_panels(named):
+    """``named`` with long panels made wide; long ones must hold the same pairs."""
+    longs = {name: obj for name, obj in named.items() if _panel.is_long(obj)}
+    if not longs:
+        return named
+    if len(longs) != len(named):
+        wide = [name for name in named if name not in longs]
+        raise ValueError(
+            f"{', '.join(longs)} {'is' if len(longs) == 1 else 'are'} indexed by "
+            f"(series, time) but {', '.join(wide)} {'is' if len(wide) == 1 else 'are'} not; "
+            "give all of them in the same layout."
+        )
+    (first, reference), *others = longs.items()
+    for name, obj in others:
+        if len(obj) != len(reference) or not obj.index.isin(reference.index).all():
+            raise ValueError(
+                f"{first} and {name} must hold the same (series, time) pairs; they do not."
+            )
+    return {name: _as_wide(obj, name) for name, obj in named.items()}
+
+
 def _check_panels(**named):
     """Validate arrays that must share one shape.
 
     Returns the arrays as 2-D float64 (n_timesteps, n_series), the series
     names and whether the inputs were 1-D. ``(n,)`` and ``(n, 1)`` both mean
-    one series and may be mixed.
+    one series and may be mixed. Long panels (indexed by (series, time)) are
+    scored series by series, each aligned at its own end.
     """
+    named = _wide_panels(named)
     arrays = {name: _check_values(obj, name) for name, obj in named.items()}
     shapes = {name: arr.shape for name, arr in arrays.items()}
     shapes_2d = {arr.shape if arr.ndim == 2 else (len(arr), 1) for arr in arrays.values()}
@@ -187,6 +225,8 @@ def _seasonal_naive_scale(y_train, seasonal_period, n_series, objs):
     each series uses its observed part only.
     """
     m = _check_seasonal_period(seasonal_period)
+    y_train = _as_wide(y_train, "y_train")
+    objs = {name: _as_wide(obj, name) for name, obj in objs.items()}
     if y_train is None:
         raise ValueError(
             "y_train is required: the scale is the in-sample seasonal-naive error "

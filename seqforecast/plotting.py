@@ -28,6 +28,41 @@ def _pyplot(caller):
     return plt
 
 
+def _pick(obj, series, name):
+    """The part of ``obj`` that belongs to ``series``.
+
+    ``obj`` is a long panel (indexed by (series, time)), a wide frame (one
+    column per series; for intervals, ``(series, bound)`` columns) or
+    already one series. ``series`` None is fine when there is only one.
+    """
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return {key: _pick(frame, series, f"{name}[{key!r}]") for key, frame in obj.items()}
+    if isinstance(obj, (pd.Series, pd.DataFrame)) and isinstance(obj.index, pd.MultiIndex):
+        ids = list(pd.unique(obj.index.get_level_values(0)))
+        chosen = _chosen(series, ids, name)
+        return obj.xs(chosen, level=0)
+    if isinstance(obj, pd.DataFrame) and isinstance(obj.columns, pd.MultiIndex):
+        ids = list(pd.unique(obj.columns.get_level_values(0)))
+        return obj[_chosen(series, ids, name)]
+    if series is not None and isinstance(obj, pd.DataFrame) and obj.shape[1] > 1:
+        return obj[_chosen(series, list(obj.columns), name)]
+    return obj
+
+
+def _chosen(series, ids, name):
+    if series is None:
+        if len(ids) != 1:
+            raise ValueError(
+                f"{name} holds {len(ids)} series ({ids[:5]}); choose one with series=..."
+            )
+        return ids[0]
+    if series not in ids:
+        raise ValueError(f"series={series!r} is not in {name}; its series are {ids[:5]}.")
+    return series
+
+
 def _one_series(obj, name, index_after=None):
     """A Series for one series: a Series, a one-column DataFrame or a 1-D array.
 
@@ -140,13 +175,15 @@ def plot_forecast(
     ax=None,
     history_tail=None,
     title=None,
+    series=None,
 ):
     """Plot a forecast after its history, with shaded prediction intervals.
 
     Parameters
     ----------
     y_history : Series, one-column DataFrame or array of shape (n_timesteps,)
-        The observed history.
+        The observed history; or a panel (a wide DataFrame, or a long one
+        indexed by (series, time)) with ``series`` naming the one to draw.
     y_forecast : Series, one-column DataFrame or array of shape (n_steps,)
         The forecast, for example from ``predict`` or ``forecast``. An array
         (without an index) is placed right after the history.
@@ -162,6 +199,10 @@ def plot_forecast(
         Show only the last ``history_tail`` points of the history.
     title : str or None, default=None
         Title of the axes.
+    series : hashable or None, default=None
+        The series to draw when the arguments hold a panel (wide or long,
+        as ``fit``, ``predict`` and ``predict_interval`` take and return
+        them): each argument is cut to it. May be left out for one series.
 
     Returns
     -------
@@ -188,6 +229,12 @@ def plot_forecast(
     ['history', 'actual', 'forecast']
     """
     plt = _pyplot("plot_forecast")
+    y_history, y_forecast, y_true, intervals = (
+        _pick(obj, series, name) for obj, name in (
+            (y_history, "y_history"), (y_forecast, "y_forecast"), (y_true, "y_true"),
+            (intervals, "intervals"),
+        )
+    )
     history = _one_series(y_history, "y_history")
     forecast = _one_series(y_forecast, "y_forecast", history.index)
     check_params("plot_forecast", {"history_tail": history_tail},

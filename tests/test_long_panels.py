@@ -265,3 +265,95 @@ def test_covariates_must_match_the_pairs_and_the_model():
         _bad(y, X.iloc[1:], model=LSTMForecaster(**TINY))
     with pytest.raises(ValueError, match="ARIMAForecaster takes covariates shared by all series"):
         _bad(y, X, model=ARIMAForecaster(order=(1, 0, 0)))
+
+
+# ------------------------------------------------------------ static features
+EQUAL = [("b", "2016-01", 48), ("a", "2016-01", 48), ("c", "2016-01", 48)]
+STATIC = pd.DataFrame({"size": [3.0, 1.0, 2.0], "kind": [0.0, 1.0, 1.0]}, index=["a", "b", "c"])
+
+
+def test_static_features_are_what_the_network_reads_beside_the_covariates():
+    """Static features = the same values given as constant per-series covariates."""
+    y_long = _long(EQUAL)
+    as_columns = STATIC.reindex(y_long.index.get_level_values(0))
+    as_columns.index = y_long.index
+    model = LSTMForecaster(horizon=4, lookback=12, **TINY)
+    with_static = clone(model).fit(None, y_long, static_features=STATIC)
+    with_columns = clone(model).fit(as_columns, y_long)
+    future = with_columns._future_frame(4, None)
+    X_future = STATIC.reindex(future.index.get_level_values(0)).set_axis(future.index)
+    pd.testing.assert_series_equal(with_static.forecast(4), with_columns.predict(X_future))
+    plain = clone(model).fit(None, y_long).forecast(4)
+    assert not np.allclose(plain.to_numpy(), with_static.forecast(4).to_numpy())
+
+
+def test_static_features_on_a_wide_panel_and_in_an_ensemble(tmp_path):
+    wide = _wide(_long(EQUAL))
+    model = LSTMForecaster(horizon=4, lookback=12, **TINY)
+    alone = clone(model).fit(None, wide, static_features=STATIC)
+    by_position = clone(model).fit(None, wide, static_features=STATIC.loc[["b", "a", "c"]].values)
+    pd.testing.assert_frame_equal(alone.forecast(4), by_position.forecast(4))
+    ensemble = EnsembleForecaster([("lstm", clone(model))]).fit(None, wide, static_features=STATIC)
+    pd.testing.assert_frame_equal(ensemble.forecast(4), alone.forecast(4))
+    alone.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(LSTMForecaster.load(tmp_path / "m").forecast(4),
+                                  alone.forecast(4))
+
+
+def test_static_features_checked_or_ignored_with_a_warning():
+    y_long = _long(EQUAL)
+    with pytest.raises(ValueError, match=r"static_features has no row for series 'c'"):
+        LSTMForecaster(**TINY).fit(None, y_long, static_features=STATIC.drop("c"))
+    with pytest.raises(ValueError, match=r"static_features has 2 rows but y has 3 series"):
+        LSTMForecaster(**TINY).fit(None, y_long, static_features=np.ones((2, 1)))
+    with pytest.warns(UserWarning, match="ThetaForecaster fits each series on its own"):
+        model = ThetaForecaster().fit(None, y_long, static_features=STATIC)
+    assert model.static_features_ is None
+
+
+# ------------------------------------------------------------ plots
+def test_plots_draw_the_chosen_series_of_a_long_panel():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from seqforecast.plotting import plot_backtest, plot_forecast
+
+    y_long = _long(OWN_ENDS)
+    model = ThetaForecaster().fit(None, y_long)
+    forecast = model.forecast(6)
+    intervals = model.predict_interval(model._future_frame(6, None), coverage=0.8)
+    ax = plot_forecast(y_long, forecast, intervals=intervals, series="a")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_array_equal(lines["history"].get_ydata(), y_long.loc["a"].to_numpy())
+    np.testing.assert_array_equal(lines["forecast"].get_ydata(), forecast.loc["a"].to_numpy())
+    with pytest.raises(ValueError, match=r"y_history holds 3 series .*choose one with series="):
+        plot_forecast(y_long, forecast)
+    with pytest.raises(ValueError, match=r"series='z' is not in y_history"):
+        plot_forecast(y_long, forecast, series="z")
+    result = backtest(NaiveForecaster(strategy="seasonal"), None, y_long,
+                      cv=ForecastSplitter(horizon=3, n_splits=2))
+    ax = plot_backtest(result, series="c")
+    actual = next(line for line in ax.get_lines() if line.get_label() == "actual")
+    np.testing.assert_array_equal(actual.get_ydata(), y_long.loc["c"].to_numpy())
+
+
+# ------------------------------------------------------------ metrics
+def test_metrics_score_long_panels_series_by_series():
+    from seqforecast.metrics import mase, smape
+
+    y_long = _long(OWN_ENDS)
+    from_end = y_long.groupby(level=0).cumcount(ascending=False)
+    train, actual = y_long[from_end >= 6], y_long[from_end < 6]
+    forecast = ThetaForecaster().fit(None, train).forecast(6)
+    got = mase(actual, forecast, y_train=train, seasonal_period=12, multioutput="raw_values")
+    got_smape = smape(actual, forecast.sample(frac=1.0, random_state=0),
+                      multioutput="raw_values")
+    for k, sid in enumerate(sorted(["b", "a", "c"])):  # series in sorted order
+        expected = mase(actual.loc[sid].to_numpy(), forecast.loc[sid].to_numpy(),
+                        y_train=train.loc[sid].to_numpy(), seasonal_period=12)
+        assert got[k] == pytest.approx(expected)
+        assert got_smape[k] == pytest.approx(
+            smape(actual.loc[sid].to_numpy(), forecast.loc[sid].to_numpy()))
+    with pytest.raises(ValueError, match="must hold the same \\(series, time\\) pairs"):
+        smape(actual, forecast.iloc[1:])
+    with pytest.raises(ValueError, match="y_true is indexed by \\(series, time\\) but y_pred"):
+        smape(actual, forecast.to_numpy())

@@ -97,6 +97,10 @@ def _index_from_json(spec):
     return pd.Index(spec["values"], dtype=np.int64, name=spec["name"]), spec["step"]
 
 
+def _name_to_json(name):
+    return name if name is None or isinstance(name, (int, str)) else str(name)
+
+
 def _names_to_json(names):
     return None if names is None else [n if isinstance(n, (int, str)) else str(n) for n in names]
 
@@ -129,8 +133,10 @@ def save_forecaster(forecaster, path):
             "names": _names_to_json(forecaster.long_names_),
         },
         "series_names": _names_to_json(forecaster.series_names_),
+        "series_names_name": _name_to_json(getattr(forecaster.series_names_, "name", None)),
         "series_name": forecaster.series_name_,
         "feature_names_in": _names_to_json(getattr(forecaster, "feature_names_in_", None)),
+        "static_names": _names_to_json(getattr(forecaster, "static_names_", None)),
     }
     for key, value in meta["fitted"].items():
         if isinstance(value, np.integer):
@@ -144,6 +150,8 @@ def save_forecaster(forecaster, path):
     if forecaster.X_history_ is not None:
         arrays["X_history"] = torch.tensor(forecaster.X_history_)
     arrays["profile.factors"] = torch.tensor(forecaster.profile_.to_state())
+    if getattr(forecaster, "static_features_", None) is not None:
+        arrays["static_features"] = torch.tensor(forecaster.static_features_)
     for name, values in scaler_arrays.items():
         arrays[f"scaler.{name}"] = torch.tensor(values)
     directory = Path(os.fspath(path))
@@ -288,7 +296,9 @@ def _from_meta(klass, meta):
         forecaster.series_ends_, forecaster.freq_ = _index_from_json(meta["long"]["ends"])
         forecaster.long_names_ = tuple(meta["long"]["names"])
     names = meta["series_names"]
-    forecaster.series_names_ = pd.Index(names) if names is not None else None
+    forecaster.series_names_ = (
+        pd.Index(names, name=meta.get("series_names_name")) if names is not None else None
+    )
     forecaster.series_name_ = meta["series_name"]
     if meta["feature_names_in"] is not None:
         forecaster.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
@@ -329,6 +339,10 @@ def _set_arrays(forecaster, meta, arrays, file):
         for name, values in arrays.items() if name.startswith("scaler.")
     })
     forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
+    static = arrays.get("static_features")
+    forecaster.static_features_ = None if static is None else static.numpy().astype(np.float64)
+    names = meta.get("static_names")
+    forecaster.static_names_ = None if names is None else np.asarray(names, dtype=object)
 
     return {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
 

@@ -469,8 +469,32 @@ class RNNForecaster(BaseForecaster):
         return self.device
 
     # -------------------------------------------------------------- training
+    def _with_static(self, X, n_rows):
+        """Covariates with the static features appended to every step of their series.
+
+        Returns ``X`` itself without static features, else an array
+        (n_rows, n_series, n_covariates + n_static): the network reads a
+        series' static features beside its covariates, in the past and over
+        the horizon.
+        """
+        static = getattr(self, "static_features_", None)
+        if static is None:
+            return X
+        tiled = np.broadcast_to(static[None], (n_rows, *static.shape))  # -> (n, m, S)
+        if X is None:
+            return np.ascontiguousarray(tiled)
+        if X.ndim == 2:  # shared by all series
+            X = np.broadcast_to(X[:, None, :], (n_rows, static.shape[0], X.shape[1]))
+        return np.concatenate([X, tiled], axis=2)  # -> (n, m, K + S)
+
+    def _n_network_covariates(self):
+        """Covariates the network reads: ``X``'s and the static features."""
+        static = getattr(self, "static_features_", None)
+        return self.n_features_in_ + (0 if static is None else static.shape[1])
+
     def _fit(self, y, X):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        X = self._with_static(X, len(y))
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1
@@ -677,8 +701,11 @@ class RNNForecaster(BaseForecaster):
         n_series) mask of steps forecast from a negative scale (see
         :meth:`_forecast_chunk`).
         """
-        y, X_hist = self.y_history_, self.X_history_
+        y = self.y_history_
         n_history = len(y)
+        X_hist = self._with_static(self.X_history_, n_history)
+        if X is not None or X_hist is not None:
+            X = self._with_static(X, n_steps)
         # The network works on deseasonalised values; factors go back on at the end.
         y = y / self.profile_.at(0, n_history)
         T, point = self.horizon_, self._point_output()
@@ -780,7 +807,9 @@ class RNNForecaster(BaseForecaster):
         """
         forecaster, weights = _persistence.load_forecaster(cls, path)
         # The network as the parameters describe it, with the saved weights.
-        forecaster.net_ = forecaster._build_net(forecaster.n_features_in_, None, torch.Generator())
+        forecaster.net_ = forecaster._build_net(
+            forecaster._n_network_covariates(), None, torch.Generator()
+        )
         forecaster.net_.initialize()
         _persistence.load_weights(forecaster.net_.module_, weights, path)
         return forecaster
