@@ -60,6 +60,10 @@ class SeasonalProfile:
         profile.factors = np.asarray(factors, dtype=np.float64)
         return profile
 
+    def is_flat(self):
+        """Whether every factor is 1 (no series is adjusted)."""
+        return bool(np.all(self.factors == 1.0))
+
     def at(self, start_row, n_rows):
         """Factors of panel rows ``start_row .. start_row + n_rows - 1``."""
         rows = (start_row + np.arange(n_rows)) % len(self.factors)

@@ -216,10 +216,14 @@ class SlidingWindow:
         self.n_series_ = n_series
         self.n_features_ = 0 if X is None else X.shape[-1]
         # Running count of observed values: the count in any window is one
-        # subtraction, with no window materialised.
-        observed = ~np.isnan(self.y_)
-        self._cum_observed = np.zeros((L + n_timesteps + 1, n_series), dtype=np.int64)
-        np.cumsum(observed, axis=0, out=self._cum_observed[1:])
+        # subtraction, with no window materialised. A panel without NaN (every
+        # series observed on every row) needs none: a window's count is then
+        # the number of rows it has in the panel.
+        self._cum_observed = None
+        if np.isnan(y).any():
+            dtype = np.int32 if L + n_timesteps < 2**31 else np.int64
+            self._cum_observed = np.zeros((L + n_timesteps + 1, n_series), dtype=dtype)
+            np.cumsum(~np.isnan(self.y_), axis=0, out=self._cum_observed[1:])
         return self
 
     def _check_fitted(self):
@@ -330,21 +334,47 @@ n_features_) or None
             empty = np.empty(0, dtype=np.intp)
             return empty, empty.copy()
         cum = self._cum_observed
+        if cum is None:
+            # Every row observed: start t has min(t, L) past values and a full
+            # future, so the valid starts are min_observed .. n_starts - 1 in
+            # every series.
+            dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
+            starts = np.arange(min(self.min_observed, n_starts), n_starts, dtype=dtype)
+            if self.stride > 1:
+                starts = starts[(n_starts - 1 - starts) % self.stride == 0]
+            series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), len(starts))
+            return series_idx, np.tile(starts, self.n_series_)
         # Buffer row of target start t is t + L; counts for t = 0 .. n_starts-1.
         past_count = cum[L : L + n_starts] - cum[:n_starts]
         future_count = cum[L + H : L + H + n_starts] - cum[L : L + n_starts]
         valid = future_count == H  # (n_starts, n_series)
         valid &= past_count >= self.min_observed
         del past_count, future_count
+        return self._starts_of(valid, n_starts)
+
+    def _starts_of(self, valid, n_starts):
+        """(series_idx, target_start) of the True entries of ``valid`` (n_starts, n_series).
+
+        With ``stride``, each series keeps every ``stride``-th valid start
+        counted back from its last one. Series by series, oldest first;
+        int32 indices where they fit (half the memory of int64).
+        """
         if self.stride > 1:
             # Last valid start of each series (any value for series without one).
             last = n_starts - 1 - np.argmax(valid[::-1], axis=0)
             # Keep t with (last - t) % stride == 0, compared as residues so
             # that no (n_starts, n_series) integer array is allocated.
             residue = np.arange(n_starts) % self.stride
-            valid &= residue[:, None] == (last % self.stride)[None, :]
-        # Transposed so that the windows come out series by series.
-        series_idx, target_start = np.nonzero(valid.T)
+            valid = valid & (residue[:, None] == (last % self.stride)[None, :])
+        counts = np.count_nonzero(valid, axis=0)  # (n_series,)
+        dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
+        # Series by series: each series' valid starts, oldest first.
+        series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
+        target_start = np.empty(int(counts.sum()), dtype=dtype)
+        done = 0
+        for s in np.flatnonzero(counts):
+            target_start[done:done + counts[s]] = np.flatnonzero(valid[:, s])
+            done += counts[s]
         return series_idx, target_start
 
     def _check_indices(self, series_idx, target_start, *, n_windows, what):
@@ -493,6 +523,8 @@ n_features_) or None
             series_idx, target_start, n_windows=self.n_timesteps_ + 1, what="past"
         )
         cum = self._cum_observed
+        if cum is None:
+            return np.minimum(np.asarray(t), self.lookback)
         return cum[t + self.lookback, s] - cum[t, s]
 
     def batch(self, series_idx, target_start):

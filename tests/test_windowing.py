@@ -26,9 +26,11 @@ def naive_windows(y, X, lookback, horizon, stride, min_observed):
             if not np.isnan(future).any() and np.sum(~np.isnan(past)) >= min_observed:
                 valid.append(t)
         kept = [t for t in valid if (valid[-1] - t) % stride == 0]
+        # Covariates shared by all series (n, k), or per series (n, m, k).
+        Xs = X if X is None or X.ndim == 2 else X[:, s]
         for t in kept:
             past = np.array([row(y[:, s], r) for r in range(t - lookback, t)])
-            past_X = None if X is None else np.array([row(X, r) for r in range(t - lookback, t)])
+            past_X = None if X is None else np.array([row(Xs, r) for r in range(t - lookback, t)])
             windows.append(
                 {
                     "series": s,
@@ -36,7 +38,7 @@ def naive_windows(y, X, lookback, horizon, stride, min_observed):
                     "past": past,
                     "future": y[t : t + horizon, s],
                     "past_X": past_X,
-                    "future_X": None if X is None else X[t : t + horizon],
+                    "future_X": None if X is None else Xs[t : t + horizon],
                     "n_observed": int(np.sum(~np.isnan(past))),
                 }
             )
@@ -44,18 +46,24 @@ def naive_windows(y, X, lookback, horizon, stride, min_observed):
 
 
 @st.composite
-def panels(draw, inner_nan=False):
-    """A right-aligned ragged panel (leading NaN), optionally with inner NaN."""
+def panels(draw, inner_nan=False, full=False, per_series_X=False):
+    """A right-aligned ragged panel (leading NaN), optionally with inner NaN.
+
+    ``full``: no NaN at all (the windows' fast path); ``per_series_X``:
+    covariates of shape (n, m, k) instead of (n, k).
+    """
     n = draw(st.integers(1, 25))
     m = draw(st.integers(1, 4))
-    k = draw(st.integers(0, 2))
+    k = draw(st.integers(1 if per_series_X else 0, 2))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     y = rng.normal(size=(n, m))
-    for s, first in enumerate(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))):
-        y[:first, s] = np.nan
+    if not full:
+        for s, first in enumerate(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))):
+            y[:first, s] = np.nan
     if inner_nan:
         y[rng.random(size=y.shape) < 0.15] = np.nan
-    X = None if k == 0 else rng.normal(size=(n, k))
+    shape = (n, m, k) if per_series_X else (n, k)
+    X = None if k == 0 else rng.normal(size=shape)
     return y, X
 
 
@@ -99,6 +107,19 @@ def test_windows_match_naive_loop_on_ragged_panels(panel, params):
 @settings(max_examples=100, deadline=None)
 @given(panels(inner_nan=True), window_params())
 def test_windows_match_naive_loop_with_inner_nan(panel, params):
+    assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(full=True), window_params())
+def test_windows_match_naive_loop_on_full_panels(panel, params):
+    """Panels without NaN take a path without observed counts: same windows."""
+    assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(per_series_X=True), window_params())
+def test_windows_match_naive_loop_with_per_series_covariates(panel, params):
     assert_matches_naive(*panel, params)
 
 

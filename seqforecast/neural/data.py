@@ -121,13 +121,14 @@ class Scaler:
     of ``y`` for any ``c > 0``, and its forecasts are ``-c`` times those of
     ``y``. A negative ``s`` reverses the order of quantile outputs
     (:meth:`~seqforecast.neural.RNNForecaster.predict_quantiles` accounts for
-    it). ``standard``: each series is standardised with the mean and standard deviation of its
-    training history. None: raw values.
+    it). ``standard``: each series is standardised with the mean and standard
+    deviation of its training history. None: raw values.
     """
 
     def __init__(self, scaling, y, X):
         self.scaling = scaling
-        floor = SCALE_FLOOR * float(np.nanmax(np.abs(y)))
+        # The largest absolute value, without an array of them.
+        floor = SCALE_FLOOR * max(float(np.nanmax(y)), -float(np.nanmin(y)))
         floor = floor if floor > 0 else 1.0  # an all-zero history
         self.floor = floor
         if scaling == "standard":

@@ -499,7 +499,8 @@ class RNNForecaster(BaseForecaster):
         self.profile_ = SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
-        y = y / self.profile_.at(0, len(y))
+        if not self.profile_.is_flat():
+            y = y / self.profile_.at(0, len(y))
         self.scaler_ = Scaler(self.scaling, y, X)
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
@@ -701,13 +702,17 @@ class RNNForecaster(BaseForecaster):
         n_series) mask of steps forecast from a negative scale (see
         :meth:`_forecast_chunk`).
         """
-        y = self.y_history_
-        n_history = len(y)
-        X_hist = self._with_static(self.X_history_, n_history)
+        # Each chunk reads the last `lookback` rows: keep only those (and what
+        # the chained chunks add), not a copy of the whole history.
+        n_history = len(self.y_history_)
+        first = max(n_history - self.lookback_, 0)
+        y = self.y_history_[first:]
+        X_hist = None if self.X_history_ is None else self.X_history_[first:]
+        X_hist = self._with_static(X_hist, len(y))
         if X is not None or X_hist is not None:
             X = self._with_static(X, n_steps)
         # The network works on deseasonalised values; factors go back on at the end.
-        y = y / self.profile_.at(0, n_history)
+        y = y / self.profile_.at(first, len(y))
         T, point = self.horizon_, self._point_output()
         chunks, flipped = [], []
         done = 0
