@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import torch
 
+from seqforecast.neural import _distributed
+
 __all__ = [
     "MAX_LOSS_WEIGHT", "SCALE_FLOOR", "Batches", "SampledDataset", "Scaler", "WindowDataset",
     "relative_naive_scale",
@@ -95,18 +97,28 @@ class WindowDataset(torch.utils.data.Dataset):
 
 
 class Batches:
-    """Re-iterable batches of a window dataset (skorch iterates it once per epoch)."""
+    """Re-iterable batches of a window dataset (skorch iterates it once per epoch).
 
-    def __init__(self, dataset, batch_size, generator=None):
+    With ``shard=(rank, world_size)``, only this process's share of each
+    epoch's order (:func:`~seqforecast.neural._distributed.shard`).
+    """
+
+    def __init__(self, dataset, batch_size, generator=None, shard=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.generator = generator
+        self.shard = shard
 
     def __len__(self):
-        return -(-len(self.dataset) // self.batch_size)
+        n = len(self.dataset)
+        if self.shard is not None:
+            n = -(-n // self.shard[1])
+        return -(-n // self.batch_size)
 
     def __iter__(self):
         order = self.dataset.order(self.generator)
+        if self.shard is not None:
+            order = _distributed.shard(order, *self.shard)
         for start in range(0, len(order), self.batch_size):
             yield self.dataset[order[start:start + self.batch_size]]
 

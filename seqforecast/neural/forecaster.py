@@ -35,7 +35,7 @@ from seqforecast._checks import (
 from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
-from seqforecast.neural import _persistence
+from seqforecast.neural import _distributed, _persistence
 from seqforecast.neural.cells import CELL_TYPES
 from seqforecast.neural.data import (
     SampledDataset,
@@ -245,6 +245,18 @@ class RNNForecaster(BaseForecaster):
         setting, lowered to the number of CPUs this process may use
         (``os.sched_getaffinity``) when it exceeds it, so containers and
         ``taskset`` do not get oversubscribed.
+    distributed : bool or "auto", default=False
+        Train data-parallel over the ``torch.distributed`` process group
+        that each process of a ``torchrun`` launch initialises
+        (``torch.distributed.init_process_group``): the network is wrapped
+        in ``DistributedDataParallel``, each process trains on its disjoint
+        share of every epoch's windows (one shuffled order shared by all)
+        and the gradients are all-reduced, so every process ends with the
+        same weights and can predict. ``batch_size`` is then per process and
+        ``windows_per_epoch`` counts the windows of all processes (None: 20
+        batches per process). True without an initialised process group is
+        an error; "auto" then fits as usual. With a one-process group the
+        fit equals the ordinary one.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation and window shuffling; an int makes
         results repeatable on the same machine. Global RNG state is left
@@ -333,6 +345,7 @@ class RNNForecaster(BaseForecaster):
         early_stopping=None,
         device="cpu",
         n_threads=None,
+        distributed=False,
         random_state=None,
         verbose=0,
         net_params=None,
@@ -365,6 +378,7 @@ class RNNForecaster(BaseForecaster):
         self.early_stopping = early_stopping
         self.device = device
         self.n_threads = n_threads
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
         self.net_params = net_params
@@ -399,6 +413,7 @@ class RNNForecaster(BaseForecaster):
         "early_stopping": POSITIVE_INT_OR_NONE,
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "n_threads": POSITIVE_INT_OR_NONE,
+        "distributed": ["boolean", StrOptions({"auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "net_params": [dict, None],
@@ -494,6 +509,9 @@ class RNNForecaster(BaseForecaster):
 
     def _fit(self, y, X):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        shard = _distributed.process_group(self.distributed)  # (rank, world_size) or None
+        if shard is not None:
+            seed = _distributed.shared_seed(seed)
         X = self._with_static(X, len(y))
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
@@ -519,7 +537,7 @@ class RNNForecaster(BaseForecaster):
         self.windows_per_epoch_ = (
             self.windows_per_epoch
             if self.windows_per_epoch is not None
-            else _BATCHES_PER_EPOCH * self.batch_size
+            else _BATCHES_PER_EPOCH * self.batch_size * (1 if shard is None else shard[1])
         )
         series_scale = None
         if self.loss_scale == "mase":
@@ -544,7 +562,7 @@ class RNNForecaster(BaseForecaster):
             torch.manual_seed(seed)
             generator = torch.Generator().manual_seed(seed)
             # skorch's fit initialises the module (inside the seeded RNG).
-            self.net_ = self._build_net(n_features, valid, generator)
+            self.net_ = self._build_net(n_features, valid, generator, shard)
             train = SampledDataset(train, self.windows_per_epoch_)
             with warnings.catch_warnings():
                 # skorch warns that y is None: the targets live in the dataset.
@@ -588,7 +606,7 @@ class RNNForecaster(BaseForecaster):
                 stacklevel=4,
             )
 
-    def _build_net(self, n_features, valid, generator):
+    def _build_net(self, n_features, valid, generator, shard=None):
         callbacks = []
         if self.clip_grad_norm is not None:
             callbacks.append(("clip", GradientNormClipping(self.clip_grad_norm)))
@@ -630,6 +648,7 @@ class RNNForecaster(BaseForecaster):
             device=self._device(),
             verbose=self.verbose,
             generator=generator,
+            shard=shard,
         )
         if self.loss == "quantile":
             params["criterion__quantiles"] = tuple(self.quantiles_)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 from skorch import NeuralNet
+from skorch.utils import to_tensor
 
+from seqforecast.neural import _distributed
 from seqforecast.neural.data import Batches
 
 __all__ = ["WindowNet", "quiet"]
@@ -21,15 +23,55 @@ class WindowNet(NeuralNet):
     whole batch with one vectorised index instead of collating windows one
     by one, and the shuffling uses the net's own torch generator so
     ``random_state`` makes training repeatable.
+
+    With ``shard=(rank, world_size)`` it trains data-parallel
+    (:mod:`~seqforecast.neural._distributed`): each process takes its shard
+    of every epoch's windows and the training forward pass goes through a
+    ``DistributedDataParallel`` wrapper, which all-reduces the gradients.
+    ``module_`` stays the plain module (the wrapper lives only while
+    training), so early stopping, prediction and saving see no difference.
+    Every process validates on all validation windows and keeps rank 0's
+    losses, so early stopping decides alike everywhere.
     """
 
-    def __init__(self, *args, generator=None, **kwargs):
+    def __init__(self, *args, generator=None, shard=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.generator = generator
+        self.shard = shard
 
     def get_iterator(self, dataset, training=False):
-        generator = self.generator if training else None
-        return Batches(dataset, self.batch_size, generator)
+        if training:
+            return Batches(dataset, self.batch_size, self.generator, self.shard)
+        return Batches(dataset, self.batch_size)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        # object.__setattr__: skorch would register a module attribute as a
+        # part of the net (moved, saved, re-initialised); the wrapper is not.
+        wrapper = None if self.shard is None else _distributed.data_parallel(self.module_)
+        object.__setattr__(self, "_data_parallel", wrapper)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        object.__setattr__(self, "_data_parallel", None)
+
+    def infer(self, x, **fit_params):
+        wrapper = getattr(self, "_data_parallel", None)
+        if wrapper is None or not torch.is_grad_enabled():
+            return super().infer(x, **fit_params)
+        # A training step: through DDP, whose backward all-reduces the gradients.
+        return wrapper(**to_tensor(x, device=self.device), **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if self.shard is not None and iterator is not None and not training:
+            # Every process computed the same losses on the same windows; rank
+            # 0's are kept so that not even rounding can split the decision.
+            key = prefix + "_loss"
+            batches = [b for b in self.history[-1]["batches"] if key in b]
+            shared = _distributed.shared_values([b[key] for b in batches])
+            for batch, value in zip(batches, shared, strict=True):
+                batch[key] = value
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
         if y_true.shape[-1] == 2:
