@@ -64,6 +64,18 @@ class SeasonalProfile:
         """Whether every factor is 1 (no series is adjusted)."""
         return bool(np.all(self.factors == 1.0))
 
+    def divide(self, y, start_row=0):
+        """``y / self.at(start_row, len(y))``, without an array of factors as large as ``y``.
+
+        Each row phase (rows ``k, k + period, ...``) is divided by its one
+        row of factors.
+        """
+        out = np.array(y, dtype=np.float64, copy=True)
+        period = len(self.factors)
+        for phase in range(min(period, len(out))):
+            out[phase::period] /= self.factors[(start_row + phase) % period]
+        return out
+
     def at(self, start_row, n_rows):
         """Factors of panel rows ``start_row .. start_row + n_rows - 1``."""
         rows = (start_row + np.arange(n_rows)) % len(self.factors)

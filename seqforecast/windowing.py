@@ -215,12 +215,18 @@ class SlidingWindow:
         self.n_timesteps_ = n_timesteps
         self.n_series_ = n_series
         self.n_features_ = 0 if X is None else X.shape[-1]
-        # Running count of observed values: the count in any window is one
-        # subtraction, with no window materialised. A panel without NaN (every
-        # series observed on every row) needs none: a window's count is then
-        # the number of rows it has in the panel.
+        # How many values a window has observed. When each series is observed
+        # from its first value on (NaN only before it: a right-aligned panel),
+        # that first row says it all. Otherwise a running count of observed
+        # values gives any window's count with one subtraction, with no
+        # window materialised.
         self._cum_observed = None
-        if np.isnan(y).any():
+        nan = np.isnan(y)
+        first = np.argmax(~nan, axis=0)  # (n_series,): first observed row
+        if np.array_equal(nan.sum(axis=0), first) and not nan.all(axis=0).any():
+            self._first = first.astype(np.int32 if n_timesteps < 2**31 else np.intp)
+        else:
+            self._first = None
             dtype = np.int32 if L + n_timesteps < 2**31 else np.int64
             self._cum_observed = np.zeros((L + n_timesteps + 1, n_series), dtype=dtype)
             np.cumsum(~np.isnan(self.y_), axis=0, out=self._cum_observed[1:])
@@ -335,15 +341,7 @@ n_features_) or None
             return empty, empty.copy()
         cum = self._cum_observed
         if cum is None:
-            # Every row observed: start t has min(t, L) past values and a full
-            # future, so the valid starts are min_observed .. n_starts - 1 in
-            # every series.
-            dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
-            starts = np.arange(min(self.min_observed, n_starts), n_starts, dtype=dtype)
-            if self.stride > 1:
-                starts = starts[(n_starts - 1 - starts) % self.stride == 0]
-            series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), len(starts))
-            return series_idx, np.tile(starts, self.n_series_)
+            return self._leading_starts(n_starts)
         # Buffer row of target start t is t + L; counts for t = 0 .. n_starts-1.
         past_count = cum[L : L + n_starts] - cum[:n_starts]
         future_count = cum[L + H : L + H + n_starts] - cum[L : L + n_starts]
@@ -351,6 +349,30 @@ n_features_) or None
         valid &= past_count >= self.min_observed
         del past_count, future_count
         return self._starts_of(valid, n_starts)
+
+    def _leading_starts(self, n_starts):
+        """:meth:`window_indices` of a panel whose series are observed from their first value.
+
+        Series ``s`` observed from row ``f`` has ``min(L, t - f)`` past values
+        at start ``t`` and a full future from ``t >= f`` on, so its valid
+        starts are ``f + min_observed .. n_starts - 1``, every ``stride``-th
+        counted back from the last; computed without any (n_starts,
+        n_series) array.
+        """
+        dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
+        last = n_starts - 1
+        earliest = self._first.astype(np.int64) + self.min_observed
+        counts = np.where(earliest <= last, (last - earliest) // self.stride + 1, 0)
+        series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
+        target_start = np.empty(len(series_idx), dtype=dtype)
+        done = 0
+        for s in np.flatnonzero(counts):
+            n = int(counts[s])
+            target_start[done:done + n] = np.arange(
+                last - (n - 1) * self.stride, last + 1, self.stride, dtype=dtype
+            )
+            done += n
+        return series_idx, target_start
 
     def _starts_of(self, valid, n_starts):
         """(series_idx, target_start) of the True entries of ``valid`` (n_starts, n_series).
@@ -524,7 +546,8 @@ n_features_) or None
         )
         cum = self._cum_observed
         if cum is None:
-            return np.minimum(np.asarray(t), self.lookback)
+            since_first = np.asarray(t) - self._first[s]
+            return np.clip(since_first, 0, self.lookback)
         return cum[t + self.lookback, s] - cum[t, s]
 
     def batch(self, series_idx, target_start):

@@ -54,6 +54,9 @@ __all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "default_window"]
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the size of the history.
 _BATCHES_PER_EPOCH = 20
+# Series forecast per network call: bounds predict's activations (a few MB)
+# whatever the size of the panel.
+_PREDICT_BATCH = 1024
 
 
 def _usable_cpus():
@@ -518,7 +521,7 @@ class RNNForecaster(BaseForecaster):
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
         if not self.profile_.is_flat():
-            y = y / self.profile_.at(0, len(y))
+            y = self.profile_.divide(y)
         self.scaler_ = Scaler(self.scaling, y, X)
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
@@ -697,8 +700,8 @@ class RNNForecaster(BaseForecaster):
                 future = future.transpose(1, 0, 2)  # -> (B, T, K)
             inputs["future"] = torch.from_numpy(np.ascontiguousarray(future, dtype=np.float32))
         outputs = []
-        for start in range(0, y.shape[1], 4096):
-            part = {k: v[start:start + 4096] for k, v in inputs.items()}
+        for start in range(0, y.shape[1], _PREDICT_BATCH):
+            part = {k: v[start:start + _PREDICT_BATCH] for k, v in inputs.items()}
             with torch.no_grad():
                 out = self.net_.evaluation_step((part, None), training=False)
             outputs.append(out.detach().cpu().numpy().astype(np.float64))  # -> (B, T, O)
@@ -731,7 +734,7 @@ class RNNForecaster(BaseForecaster):
         if X is not None or X_hist is not None:
             X = self._with_static(X, n_steps)
         # The network works on deseasonalised values; factors go back on at the end.
-        y = y / self.profile_.at(first, len(y))
+        y = self.profile_.divide(y, first)
         T, point = self.horizon_, self._point_output()
         chunks, flipped = [], []
         done = 0
