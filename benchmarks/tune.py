@@ -49,6 +49,10 @@ CONFIGS = {
     "standard": ("lstm", {"scaling": "standard"}),
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
     "recursive": ("lstm", {"strategy": "recursive"}),
+    # Large batches for a GPU (the same 1,000 steps, 16x the windows each).
+    "batch512": ("lstm", {"batch_size": 512}),
+    "batch512_lr3e-3": ("lstm", {"batch_size": 512, "lr": 3e-3}),
+    "batch512_lr1e-2": ("lstm", {"batch_size": 512, "lr": 1e-2}),
     # The encoders study: attention over the past, and a Transformer encoder.
     "seq2seq_attention": ("lstm", {"strategy": "seq2seq", "attention": True}),
     "transformer": ("rnn", {"encoder": "transformer"}),

@@ -398,3 +398,17 @@ def test_mase_loss_scale_needs_mean_scaling():
     y = load_airpassengers().astype(float)
     with pytest.raises(ValueError, match="needs scaling='mean'"):
         LSTMForecaster(loss_scale="mase", scaling="standard", **TINY).fit(None, y)
+
+
+def test_batch_size_defaults_to_the_device(monkeypatch):
+    y = np.sin(np.arange(96) * 2 * np.pi / 12) + 3
+    cpu = RNNForecaster(max_epochs=1, hidden_size=4, random_state=0).fit(None, y)
+    assert cpu.batch_size is None and cpu.batch_size_ == 32
+    assert cpu.windows_per_epoch_ == 20 * 32
+    assert RNNForecaster(batch_size=8, max_epochs=1, hidden_size=4).fit(None, y).batch_size_ == 8
+    # On a CUDA device the default is 512 (checked without a GPU: only the
+    # parameters are resolved, nothing is trained).
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    gpu = RNNForecaster(device="cuda")
+    gpu._validate_history(None, y)
+    assert gpu.batch_size_ == 512

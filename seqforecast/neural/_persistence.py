@@ -35,14 +35,14 @@ _ARRAYS = "arrays.pt"
 _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
     "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
-    "best_epoch_",
+    "best_epoch_", "batch_size_",
 )
 
 
 # Those of them that are counts (the network's shape is built from them).
 _COUNTS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "n_series_",
-    "n_features_in_",
+    "n_features_in_", "batch_size_",
 )
 
 
@@ -282,6 +282,8 @@ def _from_meta(klass, meta):
         for name, value in meta["params"].items()
     }
     forecaster = klass(**params)
+    # Files written before batch_size_ existed: the batch was the parameter.
+    meta["fitted"].setdefault("batch_size_", params.get("batch_size") or 32)
     for name in _SCALARS:
         value = meta["fitted"][name]
         if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)

@@ -54,6 +54,8 @@ __all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "default_window"]
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the size of the history.
 _BATCHES_PER_EPOCH = 20
+# Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
+_CPU_BATCH, _GPU_BATCH = 32, 512
 # Series forecast per network call: bounds predict's activations (a few MB)
 # whatever the size of the panel.
 _PREDICT_BATCH = 1024
@@ -223,8 +225,13 @@ class RNNForecaster(BaseForecaster):
         whatever the size of the history.
     max_epochs : int, default=50
         Training epochs.
-    batch_size : int, default=32
-        Windows per optimisation step.
+    batch_size : int or None, default=None
+        Windows per optimisation step. None: 32 on the CPU, 512 on a CUDA
+        device (the same 1,000 default steps then read 16 times the windows,
+        which a GPU computes in about the same time per step; on the M3
+        monthly validation split it was as accurate: sMAPE 14.34 and MASE
+        0.929 against 14.43 and 0.934, ``benchmarks/README.md``). The
+        batch used is ``batch_size_``.
     lr : float, default=1e-3
         Adam learning rate.
     weight_decay : float, default=0.0
@@ -279,6 +286,8 @@ class RNNForecaster(BaseForecaster):
         The lookback used.
     horizon_ : int
         The network's output length.
+    batch_size_ : int
+        Windows per optimisation step (``batch_size``, or its device default).
     seasonal_period_ : int
         Seasonal period inferred from the index (or 1).
     n_train_windows_ : int
@@ -341,7 +350,7 @@ class RNNForecaster(BaseForecaster):
         stride=1,
         windows_per_epoch=None,
         max_epochs=50,
-        batch_size=32,
+        batch_size=None,
         lr=1e-3,
         weight_decay=0.0,
         clip_grad_norm=1.0,
@@ -409,7 +418,7 @@ class RNNForecaster(BaseForecaster):
         "stride": POSITIVE_INT,
         "windows_per_epoch": POSITIVE_INT_OR_NONE,
         "max_epochs": POSITIVE_INT,
-        "batch_size": POSITIVE_INT,
+        "batch_size": POSITIVE_INT_OR_NONE,
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
@@ -452,6 +461,9 @@ class RNNForecaster(BaseForecaster):
             self.quantiles_ = q
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
+        self.batch_size_ = self.batch_size
+        if self.batch_size_ is None:
+            self.batch_size_ = _GPU_BATCH if self._device().startswith("cuda") else _CPU_BATCH
 
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         self.horizon_, self.lookback_ = default_window(
@@ -540,7 +552,7 @@ class RNNForecaster(BaseForecaster):
         self.windows_per_epoch_ = (
             self.windows_per_epoch
             if self.windows_per_epoch is not None
-            else _BATCHES_PER_EPOCH * self.batch_size * (1 if shard is None else shard[1])
+            else _BATCHES_PER_EPOCH * self.batch_size_ * (1 if shard is None else shard[1])
         )
         series_scale = None
         if self.loss_scale == "mase":
@@ -645,7 +657,7 @@ class RNNForecaster(BaseForecaster):
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            batch_size=self.batch_size_,
             train_split=predefined_split(valid) if valid is not None else None,
             callbacks=callbacks,
             device=self._device(),
