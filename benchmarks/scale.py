@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.speed._common import load_average, machine_info, write_csv
+from benchmarks.speed._common import load_average, machine_info, proc_status_mb, write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -55,14 +55,6 @@ def make_panel(n_series, seed=0):
     y += rng.normal(0, 1, (n_rows, n_series))
     y[t < (n_rows - lengths)[None, :]] = np.nan
     return y
-
-
-def _status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise OSError(f"/proc/self/status has no {field}")
 
 
 def child(model, n_series):
@@ -90,7 +82,7 @@ def child(model, n_series):
         warnings.simplefilter("ignore")
         make().fit(None, make_panel(4, seed=1))  # imports and lazy set-up in the baseline
         gc.collect()
-        before = _status("VmRSS")
+        before = proc_status_mb("VmRSS")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
         start = time.perf_counter()
@@ -103,7 +95,7 @@ def child(model, n_series):
         "model": model, "n_series": n_series, "data_mb": data_mb,
         "n_observations": int(np.sum(~np.isnan(y))),
         "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
-        "peak_rss_added_mb": _status("VmHWM") - before,
+        "peak_rss_added_mb": proc_status_mb("VmHWM") - before,
     }
     if model == "lstm":
         steps = fitted.n_epochs_ * (fitted.windows_per_epoch_ // fitted.batch_size_)

@@ -52,3 +52,12 @@ def write_csv(path, rows):
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def proc_status_mb(field):
+    """A memory field of /proc/self/status (VmRSS, VmHWM) in MB; Linux only."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise OSError(f"/proc/self/status has no {field}")

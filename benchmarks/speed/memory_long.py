@@ -21,15 +21,13 @@ import statistics
 import subprocess
 import sys
 
-from benchmarks.speed._common import RESULTS, load_average, machine_info, write_csv
-
-
-def _status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise OSError(f"/proc/self/status has no {field}")
+from benchmarks.speed._common import (
+    RESULTS,
+    load_average,
+    machine_info,
+    proc_status_mb,
+    write_csv,
+)
 
 
 def child(n_points):
@@ -50,7 +48,7 @@ def child(n_points):
         warnings.simplefilter("ignore")
         LSTMForecaster(**params).fit(None, y[:2000])
     gc.collect()
-    before = _status("VmRSS")
+    before = proc_status_mb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     tracemalloc.start()
@@ -58,7 +56,7 @@ def child(n_points):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(json.dumps({
-        "rss_added_mb": _status("VmHWM") - before, "traced_peak_mb": peak / 1e6,
+        "rss_added_mb": proc_status_mb("VmHWM") - before, "traced_peak_mb": peak / 1e6,
         "data_mb": y.nbytes / 1e6, "n_windows": model.n_train_windows_,
     }))
 
