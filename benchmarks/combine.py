@@ -44,6 +44,11 @@ def _members(data, seed):
         "lstm_lb2": lambda: sf.LSTMForecaster(random_state=seed, lookback=2 * max(3 * m, h),
                                               **neural),
         "gru_lbh": lambda: sf.GRUForecaster(random_state=seed, lookback=max(h, 2 * m), **neural),
+        # Encoder-decoders (the encoders study): other errors, for diversity.
+        "lstm_s2s": lambda: sf.LSTMForecaster(random_state=seed, strategy="seq2seq", **neural),
+        "gru_s2s": lambda: sf.GRUForecaster(random_state=seed, strategy="seq2seq", **neural),
+        "lstm_att": lambda: sf.LSTMForecaster(random_state=seed, strategy="seq2seq",
+                                              attention=True, **neural),
         "theta": lambda: sf.ThetaForecaster(seasonal_period=m, n_jobs=2),
         "ets": lambda: sf.ETSForecaster(seasonal_period=m, n_jobs=2),
         # The presets' ETS member.
@@ -132,7 +137,12 @@ def main(argv=None):
     # Theta and damped ETS ("damped" here is the presets' ETS member).
     presets = {"preset-fast": {"gru": 1, "theta": 1, "damped": 1},
                "preset-accurate": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_s1": 1,
-                                   "theta": 4, "damped": 4}}
+                                   "theta": 4, "damped": 4},
+               # Candidates: encoder-decoders in the neural third.
+               "accurate-s2s": {"gru": 1, "gru_s2s": 1, "lstm": 1, "lstm_s2s": 1,
+                                "theta": 4, "damped": 4},
+               "accurate-att": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_att": 1,
+                                "theta": 4, "damped": 4}}
     for label, weights in presets.items():
         if set(weights) <= set(cached):
             forecast = sum(w * cached[n] for n, w in weights.items()) / sum(weights.values())
