@@ -357,3 +357,17 @@ def test_metrics_score_long_panels_series_by_series():
         smape(actual, forecast.iloc[1:])
     with pytest.raises(ValueError, match="y_true is indexed by \\(series, time\\) but y_pred"):
         smape(actual, forecast.to_numpy())
+
+
+def test_long_fitted_forecasters_round_trip_through_skops_and_pickle():
+    import pickle
+
+    sio = pytest.importorskip("skops.io")
+    y_long = _long(OWN_ENDS)
+    for model in (ThetaForecaster(), NaiveForecaster(strategy="seasonal")):
+        model.fit(None, y_long)
+        blob = sio.dumps(model)
+        untrusted = sio.get_untrusted_types(data=blob)
+        assert not [t for t in untrusted if t.startswith("pandas")]
+        for again in (sio.loads(blob, trusted=untrusted), pickle.loads(pickle.dumps(model))):
+            pd.testing.assert_series_equal(again.forecast(3), model.forecast(3))
