@@ -49,6 +49,10 @@ CONFIGS = {
     "standard": ("lstm", {"scaling": "standard"}),
     "seq2seq": ("lstm", {"strategy": "seq2seq"}),
     "recursive": ("lstm", {"strategy": "recursive"}),
+    # Learning-rate schedules (skorch's LRScheduler over torch's schedulers).
+    "cosine": ("lstm", {"schedule": ("cosine", 1e-3)}),
+    "cosine_lr3e-3": ("lstm", {"schedule": ("cosine", 3e-3)}),
+    "gru_cosine_lr3e-3": ("gru", {"schedule": ("cosine", 3e-3)}),
     # Large batches for a GPU (the same 1,000 steps, 16x the windows each).
     "batch512": ("lstm", {"batch_size": 512}),
     "batch512_lr3e-3": ("lstm", {"batch_size": 512, "lr": 3e-3}),
@@ -125,6 +129,14 @@ def run(category, names, seeds, out):
         cell, params = CONFIGS[name]
         params = dict(params)
         factor = params.pop("lookback_factor", None)
+        schedule = params.pop("schedule", None)
+        if schedule is not None:
+            from skorch.callbacks import LRScheduler
+            from torch.optim.lr_scheduler import CosineAnnealingLR
+
+            params["lr"] = schedule[1]
+            params["net_params"] = {"callbacks": [("lr_schedule", LRScheduler(
+                policy=CosineAnnealingLR, T_max=params.get("max_epochs", 50)))]}
         hints = params.pop("hints", True)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
