@@ -198,7 +198,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     ``y`` is one series (``pd.Series`` or array of shape (n_timesteps,)) or a
     panel (``pd.DataFrame`` with one column per series or array of shape
     (n_timesteps, n_series)). Series of different lengths are right-aligned:
-    they end on the last row and are padded with leading NaN. ``X`` may be
+    they end on the last row and are padded with leading NaN. A long panel,
+    a Series indexed by (series, time), may have series with their own
+    start and end dates (:mod:`seqforecast._panel`); each is forecast from
+    its own end, and the outputs keep the long layout. ``X`` may be
     None, an array of shape (n_timesteps, n_features) or a DataFrame, also one
     with no columns (it then only carries the time index).
 
@@ -223,11 +226,17 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     n_series_ : int
         Number of series in ``y``.
     series_names_ : pandas.Index or None
-        Column names of a DataFrame ``y``.
+        Column names of a DataFrame ``y``, or the series ids of a long one.
+    series_ends_ : pandas.Index or None
+        For a long ``y`` (indexed by (series, time)): each series' last
+        timestamp, from which its forecasts continue; None otherwise.
     n_features_in_ : int
         Number of covariates seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Covariate names, when ``X`` was a DataFrame with string column names.
+    static_features_ : ndarray of shape (n_series, n_static) or None
+        The static features of the series, when given to ``fit`` and read
+        by the model.
     """
 
     # Valid values of each constructor parameter (scikit-learn's convention,
