@@ -23,8 +23,8 @@ import pandas as pd
 from seqforecast._time import future_index, regular_step, steps_between
 
 __all__ = [
-    "LongPanel", "future_long_index", "is_long", "locate_future", "past_times", "shift_times",
-    "split_long", "to_long",
+    "LongPanel", "future_long_index", "is_long", "locate_future", "shift_times", "split_long",
+    "to_long",
 ]
 
 
@@ -264,22 +264,6 @@ def shift_times(times, freq, steps_back):
     return pd.Index(np.asarray(times, dtype=np.int64) - steps_back * freq, name=times.name)
 
 
-def past_times(end, freq, steps_back):
-    """The timestamps ``steps_back`` (an int array, 0 = ``end[0]`` itself) steps before ``end``.
-
-    ``end`` is a one-element DatetimeIndex, PeriodIndex or integer index.
-    """
-    steps_back = np.asarray(steps_back, dtype=np.int64)
-    periods = int(steps_back.max(initial=0)) + 1
-    if isinstance(end, pd.PeriodIndex):
-        grid = pd.period_range(end=end[0], periods=periods, freq=end.freq)
-    elif isinstance(end, pd.DatetimeIndex):
-        grid = pd.date_range(end=end[0], periods=periods, freq=freq, tz=end.tz)
-    else:
-        return pd.Index(int(end[0]) - freq * steps_back, name=end.name)
-    return grid[periods - 1 - steps_back]
-
-
 def to_long(y, X, layout, start, stop, series=None, *, columns=None):
     """Rows ``start .. stop - 1`` of an aligned panel as a long ``(X, y)``.
 
@@ -292,40 +276,37 @@ def to_long(y, X, layout, start, stop, series=None, *, columns=None):
     """
     series = np.arange(y.shape[1]) if series is None else np.asarray(series)
     n_rows = len(y)
-    keys, values, covariates = [], [], []
-    for s in series:
-        column = y[start:stop, s]
-        observed = np.flatnonzero(~np.isnan(column))
-        if not len(observed):
-            continue
-        times = past_times(layout.ends[s:s + 1], layout.freq, n_rows - 1 - start - observed)
-        keys.extend((layout.ids[s], t) for t in times)
-        values.append(column[observed])
-        if X is not None:
-            covariates.append(X[start + observed, s])
-    index = pd.MultiIndex.from_tuples(keys, names=list(layout.names))
-    y_long = pd.Series(np.concatenate(values) if values else np.empty(0), index=index,
-                       name=layout.target)
+    block = y[start:stop][:, series]  # (rows, chosen series)
+    # Observed cells series by series, each in time order.
+    at, row = np.nonzero(~np.isnan(block.T))
+    # The timestamps of every row of the block in every chosen series, row by
+    # row (one vectorised shift per row), then those of the observed cells.
+    ends = layout.ends.take(series)
+    per_row = [shift_times(ends, layout.freq, n_rows - 1 - r) for r in range(start, stop)]
+    times = per_row[0].append(per_row[1:]) if per_row else ends[:0]
+    times = times.take(row * len(series) + at)
+    ids = layout.ids.take(series[at])
+    index = pd.MultiIndex.from_arrays([ids, times], names=list(layout.names))
+    y_long = pd.Series(block[row, at], index=index, name=layout.target)
     if X is None:
         return None, y_long
-    rows = np.concatenate(covariates) if covariates else np.empty((0, X.shape[-1]))
-    return pd.DataFrame(rows, index=index, columns=columns), y_long
+    return pd.DataFrame(X[start + row, series[at]], index=index, columns=columns), y_long
 
 
 def future_long_index(ids, ends, freq, n_steps, names):
     """The (series, time) index of the ``n_steps`` steps after each series' own end."""
-    tuples = []
-    for s, series in enumerate(ids):
-        for time in future_index(ends[s:s + 1], freq, n_steps):
-            tuples.append((series, time))
-    return pd.MultiIndex.from_tuples(tuples, names=list(names))
+    steps = [shift_times(ends, freq, -k) for k in range(1, n_steps + 1)]  # one per step
+    series_major = np.arange(n_steps)[None, :] * len(ids) + np.arange(len(ids))[:, None]
+    times = steps[0].append(steps[1:]).take(series_major.ravel())
+    return pd.MultiIndex.from_arrays([ids.repeat(n_steps), times], names=list(names))
 
 
 def locate_future(index, ids, ends, freq):
     """Series position and step ahead (1 = next) of every row of a long future index.
 
     Raises a ``ValueError`` for an unknown series, a timestamp off the
-    series' grid, or one inside its history.
+    series' grid, or one inside its history. Vectorised over the rows: one
+    shift of the series' ends per step ahead.
     """
     _check_unique(index, "X")
     positions = ids.get_indexer(index.get_level_values(0))
@@ -336,23 +317,39 @@ def locate_future(index, ids, ends, freq):
             f"fitted series are {list(ids[:5])}{'...' if len(ids) > 5 else ''}."
         )
     times = index.get_level_values(1)
-    steps = np.empty(len(index), dtype=np.int64)
-    for s in np.unique(positions):
-        rows = np.flatnonzero(positions == s)
-        last = ends[s:s + 1]
-        for row in rows:
-            step = steps_between(last, freq, times[row])
-            if step is None:
-                raise ValueError(
-                    f"X has series {ids[s]!r} at {times[row]}, which is not on its time grid "
-                    f"(frequency {getattr(freq, 'freqstr', freq)}, last observation "
-                    f"{last[0]})."
-                )
-            if step < 1:
-                raise ValueError(
-                    f"X has series {ids[s]!r} at {times[row]}, inside its history, which "
-                    f"ends at {last[0]}; forecasts start at "
-                    f"{future_index(last, freq, 1)[0]}."
-                )
-            steps[row] = step
+    last = ends.take(positions)  # each row's series' last observation
+
+    def fail(row):
+        """The error of a row that is off its series' grid or inside its history."""
+        s, end = positions[row], ends[positions[row]:positions[row] + 1]
+        step = steps_between(end, freq, times[row])
+        if step is None:
+            return ValueError(
+                f"X has series {ids[s]!r} at {times[row]}, which is not on its time grid "
+                f"(frequency {getattr(freq, 'freqstr', freq)}, last observation {end[0]})."
+            )
+        return ValueError(
+            f"X has series {ids[s]!r} at {times[row]}, inside its history, which ends at "
+            f"{end[0]}; forecasts start at {future_index(end, freq, 1)[0]}."
+        )
+
+    try:
+        inside = np.asarray(times <= last)
+    except (TypeError, ValueError):  # another kind of timestamp: off the grid
+        raise fail(0) from None
+    if inside.any():
+        raise fail(np.flatnonzero(inside)[0])
+    steps = np.zeros(len(index), dtype=np.int64)
+    pending, k = np.arange(len(index)), 0
+    while len(pending):
+        k += 1
+        candidate = shift_times(last.take(pending), freq, -k)
+        wanted = times.take(pending)
+        hit = np.asarray(candidate == wanted)
+        steps[pending[hit]] = k
+        # A timestamp the grid stepped over is off the grid.
+        passed = np.asarray(candidate > wanted) & ~hit
+        if passed.any():
+            raise fail(pending[np.flatnonzero(passed)[0]])
+        pending = pending[~hit]
     return positions, steps

@@ -436,15 +436,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 "update needs the same number of new steps for every series; got between "
                 f"{counts.min()} and {counts.max()}."
             )
-        for s, series in enumerate(ids):
-            first = _panel.past_times(new.ends[order[s]:order[s] + 1], self.freq_,
-                                      [len(y_arr) - 1])[0]
-            if steps_between(self.series_ends_[s:s + 1], self.freq_, first) != 1:
-                raise ValueError(
-                    f"update expects series {series!r} to continue at "
-                    f"{future_index(self.series_ends_[s:s + 1], self.freq_, 1)[0]}, the step "
-                    f"after its last observation ({self.series_ends_[s]}); got {first}."
-                )
+        # Every series' first new timestamp must be the step after its end.
+        first = _panel.shift_times(new.ends.take(order), self.freq_, len(y_arr) - 1)
+        expected = _panel.shift_times(self.series_ends_, self.freq_, -1)
+        wrong = np.flatnonzero(np.asarray(first != expected))
+        if len(wrong):
+            s = wrong[0]
+            raise ValueError(
+                f"update expects series {ids[s]!r} to continue at {expected[s]}, the step "
+                f"after its last observation ({self.series_ends_[s]}); got {first[s]}."
+            )
         X_arr = None
         if self.n_features_in_:
             if new.X is None:
