@@ -218,15 +218,16 @@ def _aggregate(scores, multioutput):
     return float(np.average(scores, weights=weights))
 
 
-def _seasonal_naive_scale(y_train, seasonal_period, n_series, objs):
-    """In-sample MAE of the seasonal-naive forecast, per series.
+def _seasonal_naive_scale(seasonal_period, n_series, objs):
+    """In-sample MAE of the seasonal-naive forecast of ``objs["y_train"]``, per series.
 
-    ``y_train`` may have leading NaN (a series that starts later); the scale of
-    each series uses its observed part only.
+    ``objs`` holds the metric's inputs by name (for the series names);
+    ``y_train`` may have leading NaN (a series that starts later); the scale
+    of each series uses its observed part only.
     """
     m = _check_seasonal_period(seasonal_period)
-    y_train = _as_wide(y_train, "y_train")
     objs = {name: _as_wide(obj, name) for name, obj in objs.items()}
+    y_train = objs["y_train"]
     if y_train is None:
         raise ValueError(
             "y_train is required: the scale is the in-sample seasonal-naive error "
@@ -405,11 +406,9 @@ def mase(y_true, y_pred, *, y_train, seasonal_period=1, multioutput="uniform_ave
     >>> mase([5.0, 6.0], [4.0, 4.0], y_train=[1.0, 2.0, 3.0, 4.0])
     1.5
     """
-    (yt, yp), _, _ = _check_panels(y_true=y_true, y_pred=y_pred)
-    scale = _seasonal_naive_scale(
-        y_train, seasonal_period, yt.shape[1],
-        {"y_true": y_true, "y_pred": y_pred, "y_train": y_train},
-    )
+    named = _wide_panels({"y_true": y_true, "y_pred": y_pred})  # long panels made wide once
+    (yt, yp), _, _ = _check_panels(**named)
+    scale = _seasonal_naive_scale(seasonal_period, yt.shape[1], {**named, "y_train": y_train})
     return _aggregate(np.mean(np.abs(yt - yp), axis=0) / scale, multioutput)
 
 
@@ -592,12 +591,10 @@ def msis(
     8.0
     """
     check_params("msis", {"alpha": alpha}, {"alpha": [Interval(Real, 0, 1, closed="neither")]})
-    (yt, lo, up), names, one_d = _check_panels(y_true=y_true, lower=lower, upper=upper)
+    named = _wide_panels({"y_true": y_true, "lower": lower, "upper": upper})
+    (yt, lo, up), names, one_d = _check_panels(**named)
     _check_intervals(lo, up, names, one_d)
-    scale = _seasonal_naive_scale(
-        y_train, seasonal_period, yt.shape[1],
-        {"y_true": y_true, "lower": lower, "upper": upper, "y_train": y_train},
-    )
+    scale = _seasonal_naive_scale(seasonal_period, yt.shape[1], {**named, "y_train": y_train})
     score = (
         (up - lo)
         + 2.0 / alpha * (lo - yt) * (yt < lo)
