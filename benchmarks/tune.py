@@ -62,6 +62,14 @@ CONFIGS = {
     "transformer": ("rnn", {"encoder": "transformer"}),
     "transformer_attention": ("rnn", {"encoder": "transformer", "strategy": "seq2seq",
                                       "attention": True}),
+    # Weight averaging: an exponential moving average of the weights over the steps.
+    "ema98": ("lstm", {"ema": 0.98}),
+    "ema99": ("lstm", {"ema": 0.99}),
+    "ema995": ("lstm", {"ema": 0.995}),
+    "gru_ema99": ("gru", {"ema": 0.99}),
+    "gru_ema995": ("gru", {"ema": 0.995}),
+    "ema99_lr3e-3": ("lstm", {"ema": 0.99, "lr": 3e-3}),
+    "gru_ema99_lr3e-3": ("gru", {"ema": 0.99, "lr": 3e-3}),
 }
 
 
@@ -137,6 +145,11 @@ def run(category, names, seeds, out):
             params["lr"] = schedule[1]
             params["net_params"] = {"callbacks": [("lr_schedule", LRScheduler(
                 policy=CosineAnnealingLR, T_max=params.get("max_epochs", 50)))]}
+        ema = params.pop("ema", None)
+        if ema is not None:
+            from seqforecast.neural.averaging import WeightAveraging
+
+            params["net_params"] = {"callbacks": [("averaging", WeightAveraging(ema))]}
         hints = params.pop("hints", True)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)

@@ -36,6 +36,7 @@ from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
 from seqforecast.neural import _distributed, _persistence
+from seqforecast.neural.averaging import WeightAveraging
 from seqforecast.neural.cells import CELL_TYPES
 from seqforecast.neural.data import (
     SampledDataset,
@@ -245,6 +246,18 @@ class RNNForecaster(BaseForecaster):
         random or earliest split), training uses only windows whose targets
         end before them, and the weights of the best validation epoch are
         kept.
+    weight_averaging : float or None, default=None
+        Decay of an exponential moving average of the weights over the
+        training steps (e.g. 0.99: about the last 100 steps), kept as the
+        fitted weights and used for validation
+        (:class:`~seqforecast.neural.averaging.WeightAveraging`, over
+        torch's ``AveragedModel``). It makes the forecasts far less
+        dependent on ``random_state``: on the M3 validation splits the
+        spread of MASE over three seeds fell from 0.031 to 0.001 (monthly)
+        and from 0.095 to 0.017 (other), at the same mean MASE on monthly
+        and quarterly, 3.5 % lower on other and 3 % higher on yearly
+        (``benchmarks/README.md``), hence not the default. None: the weights
+        of the last step.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; "auto" picks CUDA when available.
     n_threads : int or None, default=None
@@ -355,6 +368,7 @@ class RNNForecaster(BaseForecaster):
         weight_decay=0.0,
         clip_grad_norm=1.0,
         early_stopping=None,
+        weight_averaging=None,
         device="cpu",
         n_threads=None,
         distributed=False,
@@ -388,6 +402,7 @@ class RNNForecaster(BaseForecaster):
         self.weight_decay = weight_decay
         self.clip_grad_norm = clip_grad_norm
         self.early_stopping = early_stopping
+        self.weight_averaging = weight_averaging
         self.device = device
         self.n_threads = n_threads
         self.distributed = distributed
@@ -423,6 +438,7 @@ class RNNForecaster(BaseForecaster):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": POSITIVE_INT_OR_NONE,
+        "weight_averaging": [Interval(Real, 0, 1, closed="neither"), None],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "n_threads": POSITIVE_INT_OR_NONE,
         "distributed": ["boolean", StrOptions({"auto"})],
@@ -631,6 +647,9 @@ class RNNForecaster(BaseForecaster):
                     patience=self.early_stopping, load_best=True, sink=quiet
                 ))
             )
+        if self.weight_averaging is not None:
+            # After early stopping, so that it sees the averaged weights.
+            callbacks.append(("averaging", WeightAveraging(self.weight_averaging)))
         if self.verbose:
             callbacks.append(("progress", ProgressBar()))
         params = dict(

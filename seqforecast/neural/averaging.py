@@ -1,0 +1,83 @@
+"""Weight averaging: the network's weights averaged over the last training steps.
+
+A global network trained for a fixed budget of steps ends wherever the last
+mini-batches left it; which windows those were moves the forecasts from seed
+to seed. An exponential moving average of the weights over the steps
+(Polyak averaging, as in the "EMA" of many vision and diffusion models)
+keeps the direction of training and averages that noise away. The average
+is torch's own :class:`torch.optim.swa_utils.AveragedModel`; this module is
+the skorch callback that updates it after every training step, validates
+with it, and leaves it in the network at the end of training.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from skorch.callbacks import Callback, EarlyStopping
+
+__all__ = ["WeightAveraging"]
+
+
+class WeightAveraging(Callback):
+    """Exponential moving average of the module's weights (skorch callback).
+
+    After every training step the average moves toward the current weights:
+    ``average = decay * average + (1 - decay) * weights``. Validation (when
+    there is a validation split) is computed with the averaged weights, so
+    early stopping judges and keeps them; at the end of training the module
+    holds the averaged weights.
+
+    Parameters
+    ----------
+    decay : float, default=0.99
+        Weight of the previous average at each step; ``1 / (1 - decay)``
+        steps is about how far back the average reaches.
+    """
+
+    def __init__(self, decay=0.99):
+        self.decay = decay
+
+    def initialize(self):
+        self.average_ = None
+        self.live_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.average_ = torch.optim.swa_utils.AveragedModel(
+            net.module_,
+            multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(self.decay),
+            use_buffers=True,
+        )
+        self.live_ = None
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.average_.update_parameters(net.module_)
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if not training and self.live_ is None:
+            # First validation batch of the epoch: validate the average.
+            self.live_ = copy.deepcopy(net.module_.state_dict())
+            net.module_.load_state_dict(self.average_.module.state_dict())
+
+    def on_epoch_end(self, net, **kwargs):
+        # Early stopping (an earlier callback) has seen the validated average;
+        # training goes on from the live weights.
+        if self.live_ is not None:
+            net.module_.load_state_dict(self.live_)
+            self.live_ = None
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        if self.average_ is None:
+            return
+        # With early stopping that keeps its best epoch, that epoch's
+        # (validated, averaged) weights; skorch itself skips the reload when
+        # the best epoch is the last one, whose live weights the module may
+        # hold again. Otherwise the last average.
+        best = [cb.best_model_weights_ for _, cb in net.callbacks_
+                if isinstance(cb, EarlyStopping) and cb.load_best
+                and getattr(cb, "best_model_weights_", None) is not None]
+        net.module_.load_state_dict(best[0] if best else self.average_.module.state_dict())
+        self.average_ = self.live_ = None
