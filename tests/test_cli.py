@@ -853,3 +853,16 @@ def test_bundled_panel_usage_errors_load_no_library():
         ["compare", "--n-series", "3"],
     )
     assert (statuses, loaded) == ([2, 2, 2, 2], [])
+
+
+def test_compare_help_describes_the_bundled_panel(capsys):
+    from seqforecast.cli import PANEL_MODELS, PANEL_N_SERIES, PANEL_SEED, PANELS
+
+    status, out, _ = run(capsys, "compare", "--help")
+    assert status == 0
+    text = " ".join(out.split())
+    assert (f"By default a fixed sample of {PANEL_N_SERIES} series (seed {PANEL_SEED}) is "
+            "used") in text
+    assert f"{', '.join(PANELS)} (NAME defaults to m3-monthly)" in text
+    assert f"with --panel: {','.join(PANEL_MODELS)})" in text
+    assert "{" not in text  # no placeholder left unformatted
