@@ -23,9 +23,297 @@ import pandas as pd
 from seqforecast._time import future_index, regular_step, steps_between
 
 __all__ = [
-    "LongPanel", "future_long_index", "is_long", "locate_future", "shift_times", "split_long",
-    "to_long",
+    "LongPanel", "RaggedPanel", "future_long_index", "is_long", "locate_future", "shift_times",
+    "split_long", "to_long",
 ]
+
+
+class RaggedPanel:
+    """A right-aligned panel stored as the series' values end to end, plus offsets.
+
+    Series ``s`` is ``values[offsets[s]:offsets[s + 1]]`` (time-ordered) and
+    every series ends on the last *aligned row* ``n_rows - 1``: its value at
+    aligned row ``r`` (``r >= starts[s] = n_rows - lengths[s]``) is
+    ``values[offsets[s] + r - starts[s]]``. This is the panel the dense
+    layout pads to a rectangle (n_rows, n_series) with leading NaN; here it
+    costs what the data cost, whatever the spread of the lengths (10,000
+    series of 100 steps and one of 50,000: 8 MB, not a 4 GB rectangle).
+
+    ``values`` may have trailing dimensions (per-series covariates:
+    ``(n_values, n_features)``); a series may hold NaN (the windowing reads
+    any panel), the forecasters' histories never do.
+
+    Instances are never changed in place: :meth:`append` and the other
+    methods return new panels (a failed ``fit`` or ``update`` restores the
+    old one by reference).
+    """
+
+    __slots__ = ("n_rows", "offsets", "values")
+
+    def __init__(self, values, offsets, n_rows=None):
+        self.values = np.asarray(values)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        lengths = np.diff(self.offsets)
+        self.n_rows = int(lengths.max(initial=0)) if n_rows is None else int(n_rows)
+
+    # ------------------------------------------------------------- building
+    @classmethod
+    def from_dense(cls, array):
+        """The panel of a rectangle (n_rows, n_series[, ...]): leading NaN rows dropped.
+
+        A series starts at its first row with an observed value (any value
+        of the trailing dimensions); what follows is kept as it is.
+        """
+        array = np.asarray(array)
+        n_rows, n_series = array.shape[:2]
+        observed = ~np.isnan(array)
+        if array.ndim > 2:
+            observed = observed.reshape(n_rows, n_series, -1).any(axis=2)
+        started = observed.any(axis=0)
+        starts = np.where(started, np.argmax(observed, axis=0), n_rows)
+        offsets = np.concatenate([[0], np.cumsum(n_rows - starts)])
+        return cls(_gather_tails(array, starts), offsets, n_rows)
+
+    @classmethod
+    def from_series(cls, series, n_rows=None):
+        """The panel of a list of 1-D (or (n, ...)) arrays, one per series."""
+        lengths = [len(v) for v in series]
+        offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        values = np.concatenate(series) if series else np.empty(0)
+        return cls(values, offsets, n_rows)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def n_series(self):
+        return len(self.offsets) - 1
+
+    @property
+    def shape(self):
+        """(n_rows, n_series, ...): the shape of the rectangle this panel stands for."""
+        return (self.n_rows, self.n_series, *self.values.shape[1:])
+
+    @property
+    def lengths(self):
+        """Number of values of each series (int64, (n_series,))."""
+        return np.diff(self.offsets)
+
+    @property
+    def starts(self):
+        """Aligned row of each series' first value (``n_rows - lengths``)."""
+        return self.n_rows - self.lengths
+
+    @property
+    def nbytes(self):
+        return self.values.nbytes + self.offsets.nbytes
+
+    def __len__(self):
+        return self.n_rows
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    # The dense rectangle's interface, for code written against it (a model
+    # hook of another package, say): ``panel[a:b]`` (and ``panel[a:b, cols]``)
+    # is the dense block of those rows only; ``np.asarray(panel)`` is the
+    # whole rectangle, which the package's own models never ask for.
+    def __array__(self, dtype=None, copy=None):
+        dense = self.to_dense()
+        return dense if dtype is None else dense.astype(dtype)
+
+    def __getitem__(self, key):
+        rows, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        if isinstance(rows, slice) and rows.step in (None, 1):
+            start, stop, _ = rows.indices(self.n_rows)
+            return self.rows(start, max(start, stop))[(slice(None), *rest)]
+        if isinstance(rows, (int, np.integer)):
+            row = range(self.n_rows)[rows]
+            return self.rows(row, row + 1)[(0, *rest)]
+        return self.to_dense()[key]
+
+    def __repr__(self):
+        return (f"RaggedPanel(n_rows={self.n_rows}, n_series={self.n_series}, "
+                f"n_values={len(self.values)})")
+
+    # ------------------------------------------------------------- reading
+    def series(self, i):
+        """The values of series ``i``, oldest first (a view)."""
+        return self.values[self.offsets[i]:self.offsets[i + 1]]
+
+    def last(self):
+        """Each series' last value, (n_series, ...) (NaN for an empty series)."""
+        return self.rows(self.n_rows - 1, self.n_rows)[0]
+
+    def first(self):
+        """Each series' first value, (n_series, ...) (NaN for an empty series)."""
+        lengths = self.lengths
+        out = np.full(self.shape[1:], np.nan)
+        has = lengths > 0
+        out[has] = self.values[self.offsets[:-1][has]]
+        return out
+
+    def rows(self, start, stop):
+        """The dense block of aligned rows ``start .. stop - 1``: (rows, n_series, ...).
+
+        NaN where a series has not started. Costs the block only, never the
+        rectangle (the prediction context reads the last ``lookback`` rows).
+        """
+        start, stop = max(int(start), 0), min(int(stop), self.n_rows)
+        k = max(stop - start, 0)
+        out = np.full((k, *self.shape[1:]), np.nan, dtype=np.float64)
+        if k == 0:
+            return out
+        starts = self.starts
+        # Row start + j of series s sits at offsets[s] + start + j - starts[s].
+        first = np.maximum(starts, start)  # first row of the block each series has
+        for_series = stop - first  # rows of the block each series has
+        cols = np.flatnonzero(for_series > 0)
+        if len(cols) == 0:
+            return out
+        # Vectorised over (row, series): positions of the observed cells.
+        j = np.arange(k)[:, None]
+        rows = start + j
+        have = rows >= starts[cols][None, :]
+        pos = self.offsets[cols][None, :] + rows - starts[cols][None, :]
+        r, c = np.nonzero(have)
+        out[r, cols[c]] = self.values[pos[r, c]]
+        return out
+
+    def to_dense(self):
+        """The rectangle (n_rows, n_series, ...), leading NaN before each series' start.
+
+        Costs ``n_rows x n_series`` floats: for users and small panels only;
+        no model reads the history this way.
+        """
+        return self.rows(0, self.n_rows)
+
+    def head(self, stop):
+        """The panel of aligned rows ``0 .. stop - 1``: each series cut at that row.
+
+        Series then end on row ``stop - 1`` (those that start after it are
+        empty); used for a history's prefix (validation, backtests).
+        """
+        stop = min(max(int(stop), 0), self.n_rows)
+        drop = self.n_rows - stop
+        lengths = np.maximum(self.lengths - drop, 0)
+        if drop == 0:
+            return self
+        keep = _segments(self.offsets[:-1], lengths)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return RaggedPanel(self.values[keep], offsets, stop)
+
+    def between(self, start, stop):
+        """The panel of aligned rows ``start .. stop - 1`` (row ``start`` becomes row 0)."""
+        start = min(max(int(start), 0), self.n_rows)
+        panel = self.head(stop)
+        if start == 0:
+            return panel
+        lengths = np.minimum(panel.lengths, max(panel.n_rows - start, 0))
+        keep = _segments(panel.offsets[1:] - lengths, lengths)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return RaggedPanel(panel.values[keep], offsets, max(panel.n_rows - start, 0))
+
+    def take(self, series):
+        """The panel of the chosen series (positions), in that order (same rows)."""
+        series = np.asarray(series, dtype=np.int64)
+        lengths = self.lengths[series]
+        keep = _segments(self.offsets[:-1][series], lengths)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return RaggedPanel(self.values[keep], offsets, self.n_rows)
+
+    def map_series(self, func):
+        """A panel of the same layout with ``func(i, values_i)`` as series ``i``'s values."""
+        out = np.empty_like(self.values, dtype=np.float64)
+        for i in range(self.n_series):
+            a, b = self.offsets[i], self.offsets[i + 1]
+            out[a:b] = func(i, self.values[a:b])
+        return RaggedPanel(out, self.offsets, self.n_rows)
+
+    def with_values(self, values):
+        """The same layout (offsets, rows) with other values of the same length."""
+        return RaggedPanel(values, self.offsets, self.n_rows)
+
+    def series_index(self):
+        """The series of each value (int64, (n_values,))."""
+        return np.repeat(np.arange(self.n_series), self.lengths)
+
+    def series_sum(self, weights):
+        """Per-series sums of ``weights`` (one per value), added in time order.
+
+        ``np.bincount`` accumulates each series from 0 value by value, the
+        order in which a reduction down the columns of the dense panel adds
+        them (its leading NaN counting as 0): the sums are those of
+        ``np.nansum(dense, axis=0)``, bit for bit.
+        """
+        return np.bincount(self.series_index(), weights=weights, minlength=self.n_series)
+
+    def mean_abs_change(self, lag):
+        """Per series, the mean of ``|y[t] - y[t - lag]|`` over its own values (NaN: none).
+
+        The in-sample error of the (seasonal) naive forecast, the scale of
+        MASE; summed in time order like :meth:`series_sum`.
+        """
+        values, series = self.values, self.series_index()
+        # Values end to end: only pairs within one series count.
+        same = series[lag:] == series[:-lag]
+        diffs = np.abs(values[lag:] - values[:-lag])
+        total = np.bincount(series[lag:], weights=np.where(same, diffs, 0.0),
+                            minlength=self.n_series)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / np.bincount(series[lag:][same], minlength=self.n_series)
+
+    def lengths_until(self, stop):
+        """Number of values of each series in aligned rows ``0 .. stop - 1``."""
+        return np.maximum(self.lengths - (self.n_rows - int(stop)), 0)
+
+    def value_rows(self):
+        """The aligned row of each value (int64, (n_values,))."""
+        lengths = self.lengths
+        return np.arange(len(self.values)) + np.repeat(self.starts - self.offsets[:-1], lengths)
+
+    def append(self, block):
+        """A new panel with ``block`` (k, n_series, ...) appended to every series' end.
+
+        The aligned rows grow by ``k``; each series gains ``k`` values.
+        """
+        block = np.asarray(block, dtype=self.values.dtype if self.values.size else np.float64)
+        k = len(block)
+        if k == 0:
+            return self
+        lengths = self.lengths
+        new_lengths = lengths + k
+        offsets = np.concatenate([[0], np.cumsum(new_lengths)])
+        values = np.empty((offsets[-1], *self.values.shape[1:]), dtype=np.float64)
+        old = np.ones(len(values), dtype=bool)
+        new_pos = (offsets[1:] - k)[None, :] + np.arange(k)[:, None]  # (k, n_series)
+        old[new_pos.ravel()] = False
+        values[old] = self.values
+        values[new_pos] = block
+        return RaggedPanel(values, offsets, self.n_rows + k)
+
+
+def _segments(starts, lengths):
+    """Concatenated ``arange(starts[i], starts[i] + lengths[i])`` (int64), vectorised."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    shift = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _gather_tails(array, starts):
+    """Column ``s`` of ``array`` from row ``starts[s]`` on, all columns end to end."""
+    n_rows = array.shape[0]
+    lengths = n_rows - starts
+    rows = _segments(starts, lengths)
+    cols = np.repeat(np.arange(array.shape[1]), lengths)
+    return np.ascontiguousarray(array[rows, cols], dtype=np.float64)
 
 
 def is_long(obj):
@@ -43,11 +331,12 @@ class LongPanel:
 
     Attributes
     ----------
-    y : ndarray of shape (n_rows, n_series)
-        Each series right-aligned at its own end (leading NaN before it starts).
-    X : ndarray of shape (n_rows, n_series, n_features) or None
-        The covariates of each series at the same positions (NaN before it
-        starts); None when X was not given.
+    ragged : RaggedPanel
+        The values of each series, right-aligned at its own end (no
+        rectangle: see :class:`RaggedPanel`).
+    X : RaggedPanel or None
+        The covariates of each series at the same positions (values of
+        shape (n_values, n_features)); None when X was not given.
     X_frame : DataFrame or None
         ``X``'s rows in the order of the sorted long index, with its columns
         and a plain index (for scikit-learn's feature-name checks).
@@ -63,8 +352,8 @@ class LongPanel:
         The name of ``y`` (the Series' name or the column).
     """
 
-    y: np.ndarray
-    X: np.ndarray | None
+    ragged: RaggedPanel
+    X: RaggedPanel | None
     X_frame: pd.DataFrame | None
     ids: pd.Index
     ends: pd.Index
@@ -73,20 +362,29 @@ class LongPanel:
     target: object
     columns: pd.Index | None = None
 
+    @property
+    def y(self):
+        """The rectangle (n_rows, n_series), leading NaN: for scoring, not for fitting."""
+        return self.ragged.to_dense()
+
+    @property
+    def n_rows(self):
+        return self.ragged.n_rows
+
     def take(self, start, stop, series=None):
         """``(X, y)`` of the aligned rows ``start .. stop - 1`` in the long layout."""
-        return to_long(self.y, self.X, self, start, stop, series, columns=self.columns)
+        return to_long(self.ragged, self.X, self, start, stop, series, columns=self.columns)
 
     def rows(self, start, stop):
         """The panel of the aligned rows ``start .. stop - 1`` (every series ends on its last)."""
-        ends = shift_times(self.ends, self.freq, len(self.y) - stop)
-        X = None if self.X is None else self.X[start:stop]
-        return LongPanel(self.y[start:stop], X, None, self.ids, ends, self.freq, self.names,
-                         self.target, self.columns)
+        ends = shift_times(self.ends, self.freq, self.n_rows - stop)
+        X = None if self.X is None else self.X.between(start, stop)
+        return LongPanel(self.ragged.between(start, stop), X, None, self.ids, ends, self.freq,
+                         self.names, self.target, self.columns)
 
     def row_times(self, row):
         """The timestamp of aligned row ``row`` in every series (an Index)."""
-        return shift_times(self.ends, self.freq, len(self.y) - 1 - row)
+        return shift_times(self.ends, self.freq, self.n_rows - 1 - row)
 
 
 def _target(y, what):
@@ -200,27 +498,26 @@ def split_long(y, X=None, *, what="y", freq=None):
                     f"Series {series!r} of {what} is not on the panel's time grid "
                     f"(frequency {getattr(freq, 'freqstr', freq)}): {list(times[:3])}..."
                 )
-    lengths = np.array([len(rows) for rows in groups])
-    n_rows, n_series = int(lengths.max()), len(ids)
-    panel = np.full((n_rows, n_series), np.nan)
-    for s, rows in enumerate(groups):
-        column = values[rows]
-        bad = np.flatnonzero(np.isnan(column))
-        if len(bad):
-            raise ValueError(
-                f"Series {ids[s]!r} of {what} has a NaN at {times_all[rows[bad[0]]]} "
-                f"(position {bad[0]}); impute or drop the missing values first."
-            )
-        panel[n_rows - len(rows):, s] = column
+    # The sorted values end to end with their offsets: no rectangle.
+    order = np.concatenate(groups)
+    panel = RaggedPanel.from_series([values[rows] for rows in groups])
+    bad = np.flatnonzero(np.isnan(panel.values))
+    if len(bad):
+        s = int(np.searchsorted(panel.offsets, bad[0], side="right")) - 1
+        position = int(bad[0] - panel.offsets[s])
+        raise ValueError(
+            f"Series {ids[s]!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
+            f"(position {position}); impute or drop the missing values first."
+        )
     ends = times_all[[rows[-1] for rows in groups]]
     X_arr = X_frame = None
     if X is not None:
-        X_arr, X_frame = _split_covariates(X, index, ids, groups, n_rows, what)
+        X_arr, X_frame = _split_covariates(X, index, panel, order, what)
     columns = None if X is None else X.columns
     return LongPanel(panel, X_arr, X_frame, ids, ends, freq, tuple(index.names), y.name, columns)
 
 
-def _split_covariates(X, index, ids, groups, n_rows, what):
+def _split_covariates(X, index, panel, order, what):
     if not is_long(X) or not isinstance(X, pd.DataFrame):
         raise ValueError(
             f"{what} is in long format, so X must be a DataFrame indexed by the same "
@@ -246,11 +543,7 @@ def _split_covariates(X, index, ids, groups, n_rows, what):
             f"X has a NaN for series {index[row][0]!r} at {index[row][1]}; covariates must be "
             "observed at every timestep of y."
         )
-    panel = np.full((n_rows, len(ids), values.shape[1]), np.nan)
-    for s, rows in enumerate(groups):
-        panel[n_rows - len(rows):, s] = values[rows]
-    order = np.concatenate(groups)
-    return panel, flat.iloc[order].reset_index(drop=True)
+    return panel.with_values(values[order]), flat.iloc[order].reset_index(drop=True)
 
 
 def shift_times(times, freq, steps_back):
@@ -267,30 +560,49 @@ def shift_times(times, freq, steps_back):
 def to_long(y, X, layout, start, stop, series=None, *, columns=None):
     """Rows ``start .. stop - 1`` of an aligned panel as a long ``(X, y)``.
 
-    ``y`` (n_rows, n_series) and ``X`` (n_rows, n_series, n_features) or
-    None are aligned at each series' end, ``layout`` gives the ``ids``,
+    ``y`` is a :class:`RaggedPanel` (or a rectangle (n_rows, n_series) with
+    leading NaN) and ``X`` the per-series covariates in the same layout
+    (values (n_values, n_features)), or None; ``layout`` gives the ``ids``,
     ``ends``, ``freq``, ``names`` and ``target`` (a :class:`LongPanel` or a
     fitted forecaster's equivalents); ``series`` the positions to keep (all
     by default). Row ``r`` of series ``s`` is ``n_rows - 1 - r`` steps before
-    ``ends[s]``. Unobserved (NaN) rows are left out.
+    ``ends[s]``. Only observed values are listed, series by series, each in
+    time order; the cost is that of those values, never of the rectangle.
     """
-    series = np.arange(y.shape[1]) if series is None else np.asarray(series)
-    n_rows = len(y)
-    block = y[start:stop][:, series]  # (rows, chosen series)
-    # Observed cells series by series, each in time order.
-    at, row = np.nonzero(~np.isnan(block.T))
-    # The timestamps of every row of the block in every chosen series, row by
-    # row (one vectorised shift per row), then those of the observed cells.
-    ends = layout.ends.take(series)
-    per_row = [shift_times(ends, layout.freq, n_rows - 1 - r) for r in range(start, stop)]
-    times = per_row[0].append(per_row[1:]) if per_row else ends[:0]
-    times = times.take(row * len(series) + at)
+    if not isinstance(y, RaggedPanel):
+        y = RaggedPanel.from_dense(y)
+        X = None if X is None else RaggedPanel.from_dense(X)
+    series = np.arange(y.n_series) if series is None else np.asarray(series)
+    n_rows = y.n_rows
+    part = y.between(start, stop).take(series)
+    at = part.series_index()  # position in `series` of every value
+    # Aligned row of every value, and its timestamp: each series' end shifted
+    # back, one vectorised shift per distinct row.
+    row = start + part.value_rows()
+    times = _shifted(layout.ends.take(series).take(at), layout.freq, n_rows - 1 - row)
     ids = layout.ids.take(series[at])
     index = pd.MultiIndex.from_arrays([ids, times], names=list(layout.names))
-    y_long = pd.Series(block[row, at], index=index, name=layout.target)
+    y_long = pd.Series(part.values, index=index, name=layout.target)
     if X is None:
         return None, y_long
-    return pd.DataFrame(X[start + row, series[at]], index=index, columns=columns), y_long
+    X_values = X.between(start, stop).take(series).values
+    return pd.DataFrame(X_values, index=index, columns=columns), y_long
+
+
+def _shifted(times, freq, steps_back):
+    """``times[i]`` moved ``steps_back[i]`` steps back: one shift per distinct step."""
+    if len(times) == 0:
+        return times
+    steps_back = np.asarray(steps_back, dtype=np.int64)
+    order = np.argsort(steps_back, kind="stable")
+    sorted_steps = steps_back[order]
+    bounds = np.flatnonzero(np.diff(sorted_steps)) + 1
+    parts = [
+        shift_times(times.take(chunk), freq, int(steps_back[chunk[0]]))
+        for chunk in np.split(order, bounds)
+    ]
+    shifted = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+    return shifted.take(np.argsort(order, kind="stable"))
 
 
 def future_long_index(ids, ends, freq, n_steps, names):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqforecast._panel import RaggedPanel
+
 __all__ = ["SeasonalProfile"]
 
 
@@ -22,21 +24,23 @@ class SeasonalProfile:
     factors of its absolute values. Series that are short (less than two
     seasons and one point), not of one strict sign, constant or not seasonal keep
     factors of 1. Factors are stored by panel row modulo the period, so they
-    extend to any future row.
+    extend to any future row. ``y`` is a
+    :class:`~seqforecast._panel.RaggedPanel` (or a dense right-aligned
+    panel); each series is read on its own.
     """
 
     def __init__(self, y, period):
-        n_rows, n_series = y.shape
+        if not isinstance(y, RaggedPanel):
+            y = RaggedPanel.from_dense(np.asarray(y, dtype=np.float64))
+        n_series = y.n_series
         self.factors = np.ones((max(period, 1), n_series))
         if period < 2:
             return
         from statsmodels.tsa.seasonal import seasonal_decompose
         from statsmodels.tsa.stattools import acf
 
-        n_obs = np.sum(~np.isnan(y), axis=0)
-        for s in range(n_series):
-            first = n_rows - n_obs[s]
-            values = y[first:, s]
+        for s, first in zip(range(n_series), y.starts, strict=True):
+            values = y.series(s)
             if np.all(values < 0):
                 values = -values  # the same factors for -y as for y
             if len(values) < 2 * period + 1 or np.any(values <= 0) or np.ptp(values) == 0:
@@ -68,8 +72,13 @@ class SeasonalProfile:
         """``y / self.at(start_row, len(y))``, without an array of factors as large as ``y``.
 
         Each row phase (rows ``k, k + period, ...``) is divided by its one
-        row of factors.
+        row of factors. A :class:`~seqforecast._panel.RaggedPanel` gives a
+        ragged panel: each value divided by the factor of its aligned row.
         """
+        if isinstance(y, RaggedPanel):
+            period = len(self.factors)
+            rows, series = y.value_rows(), y.series_index()
+            return y.with_values(y.values / self.factors[rows % period, series])
         out = np.array(y, dtype=np.float64, copy=True)
         period = len(self.factors)
         for phase in range(min(period, len(out))):

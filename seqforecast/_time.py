@@ -254,22 +254,41 @@ def _acf(x, max_lag, size):
     return np.where(flat, 0.0, cov / np.where(flat, 1.0, cov[0])), n, flat
 
 
-def _seasonal_peaks(y, candidates, how):
-    """Candidate periods whose pooled autocorrelation passes the test: {period: height}."""
-    size = np.nanmax(np.abs(y), axis=0)
-    x = _detrended(y / np.where(size > 0, size, 1.0), how)
-    acf, n, flat = _acf(x, int(max(candidates)) + 1, np.ones_like(size))
+def _seasonal_peaks(blocks, candidates, how):
+    """Candidate periods whose pooled autocorrelation passes the test: {period: height}.
+
+    ``blocks`` are dense blocks (rows, series) of the panel's series (see
+    :func:`_recent_blocks`); each series' autocorrelations depend on its
+    own values only, and are pooled over all of them.
+    """
+    parts = []
+    for y in blocks:
+        size = np.nanmax(np.abs(y), axis=0)
+        x = _detrended(y / np.where(size > 0, size, 1.0), how)
+        # Lags up to max_lag, or fewer in a block of short series (whose
+        # longer lags are 0 and never used: a series counts for a period
+        # only with two full cycles of it).
+        parts.append(_acf(x, int(max(candidates)) + 1, np.ones_like(size)))
     peaks = {}
     for m in candidates:
-        use = (n >= 2 * m) & ~flat  # two full cycles of the period
-        if not use.any():
+        # Weighted sums over the series with two full cycles of the period,
+        # block by block: autocorrelations at lags m - 1, m, m + 1, weights
+        # (lengths), and Bartlett's variance of each lag-m autocorrelation.
+        total, around, spread = 0.0, np.zeros(3), 0.0
+        for acf, n, flat in parts:
+            use = (n >= 2 * m) & ~flat
+            if not use.any():
+                continue
+            w = n[use].astype(np.float64)
+            r = acf[:, use]
+            around = around + r[m - 1:m + 2] @ w
+            total += w.sum()
+            var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
+            spread += np.sum(w**2 * var)
+        if total == 0:
             continue
-        w = n[use].astype(np.float64)
-        r = acf[:, use]
-        pooled = r @ w / w.sum()  # -> (max_lag + 1,)
-        # Bartlett's variance of each series' lag-m autocorrelation, pooled.
-        var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
-        se = np.sqrt(np.sum(w**2 * var)) / w.sum()
+        pooled = dict(zip((m - 1, m, m + 1), around / total, strict=True))
+        se = np.sqrt(spread) / total
         is_peak = pooled[m] > pooled[m - 1] and pooled[m] >= pooled[m + 1]
         if is_peak and pooled[m] > max(_MIN_ACF, _Z * se):
             peaks[int(m)] = float(pooled[m])
@@ -278,6 +297,39 @@ def _seasonal_peaks(y, candidates, how):
 
 # Rows of the history the detection reads: the last ones.
 _DETECTION_ROWS = 5000
+# A ragged panel is read as one dense block of its recent rows when that
+# block is at most this many times its values (plus a fixed allowance);
+# otherwise series of similar lengths are read together, block by block.
+_DENSE_FACTOR, _DENSE_ALLOWANCE = 4, 1_000_000
+
+
+def _recent_blocks(y, n_rows):
+    """The last ``n_rows`` rows of each series as dense blocks (rows, series).
+
+    ``y`` is an array (one block) or a :class:`~seqforecast._panel.RaggedPanel`:
+    one block when its rectangle is small, else one block per group of
+    series whose recent lengths fall within a factor of two, each as tall as
+    its longest series, so the blocks cost at most about twice the values.
+    """
+    from seqforecast._panel import RaggedPanel  # _panel imports this module
+
+    if not isinstance(y, RaggedPanel):
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 1:
+            y = y[:, None]
+        return [y[-n_rows:]]
+    recent = y.between(y.n_rows - n_rows, y.n_rows)
+    lengths = recent.lengths
+    tallest = int(lengths.max(initial=0))
+    if tallest * recent.n_series <= _DENSE_FACTOR * int(lengths.sum()) + _DENSE_ALLOWANCE:
+        return [recent.rows(recent.n_rows - tallest, recent.n_rows)]
+    bucket = np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64)
+    blocks = []
+    for b in np.unique(bucket):
+        part = recent.take(np.flatnonzero(bucket == b))
+        tall = int(part.lengths.max(initial=0))
+        blocks.append(part.rows(part.n_rows - tall, part.n_rows))
+    return blocks
 
 
 def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
@@ -314,8 +366,10 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
 
     Parameters
     ----------
-    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series)
-        One series or a right-aligned panel (leading NaN allowed).
+    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series), or RaggedPanel
+        One series or a right-aligned panel (leading NaN allowed), or a
+        ragged panel (:class:`~seqforecast._panel.RaggedPanel`, read
+        without its rectangle).
     candidates : sequence of int, default=CANDIDATE_PERIODS
         The periods to test (each at least 2).
 
@@ -333,19 +387,16 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
     >>> detect_seasonal_period(np.random.default_rng(0).normal(size=120).cumsum())
     1
     """
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 1:
-        y = y[:, None]
     # The most recent rows tell the season as well as a million would, at a
     # fixed cost in time and memory (the panel is right-aligned).
-    y = y[-max(_DETECTION_ROWS, 4 * max(candidates, default=1)):]
-    longest = int(np.max(np.sum(~np.isnan(y), axis=0), initial=0))
+    blocks = _recent_blocks(y, max(_DETECTION_ROWS, 4 * max(candidates, default=1)))
+    longest = max(int(np.max(np.sum(~np.isnan(b), axis=0), initial=0)) for b in blocks)
     # Differencing loses a point; lags m - 1 .. m + 1 must exist.
     usable = [int(m) for m in candidates if 2 <= m and 2 * m + 2 <= longest]
     if not usable:
         return 1
-    peaks = _seasonal_peaks(y, usable, "diff")
-    for m, height in _seasonal_peaks(y, usable, "line").items():
+    peaks = _seasonal_peaks(blocks, usable, "diff")
+    for m, height in _seasonal_peaks(blocks, usable, "line").items():
         peaks[m] = max(height, peaks.get(m, height))
     if not peaks:
         return 1

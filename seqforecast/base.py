@@ -7,15 +7,21 @@ conversion of forecasts back to the pandas types the user passed in. Models
 implement small private hooks on trusted numpy arrays:
 
 ``_fit(y, X)``
-    ``y`` is a float64 array of shape (n_timesteps, n_series), right-aligned
-    with leading NaN for series that start later; ``X`` is a float64 array of
-    shape (n_timesteps, n_features) or None.
+    ``y`` is the history as a :class:`~seqforecast._panel.RaggedPanel`
+    (float64 values of each series end to end plus offsets, every series
+    ending on the last aligned row: never the rectangle padded to the
+    longest series); ``X`` is a float64 array of shape (n_timesteps,
+    n_features) (shared by all series), a ``RaggedPanel`` of per-series
+    covariates (a long panel), or None.
 ``_predict(n_steps, X)``
     forecast the ``n_steps`` steps that follow the history; ``X`` holds their
     covariates (shape (n_steps, n_features)) or is None. Returns an array of
     shape (n_steps, n_series).
 ``_update(y, X)`` (optional)
-    called after new observations were appended to the history.
+    called after new observations were appended to the history: ``y`` is
+    the dense block (n_new, n_series) of the new rows (every series gains
+    the same steps), ``X`` their covariates (n_new, [n_series,] n_features)
+    or None.
 
 Hooks rebind attributes and never change an existing attribute's object in
 place (copy it first): a failed ``fit`` or ``update`` restores a shallow
@@ -183,6 +189,81 @@ def _stored(name):
     return property(get, set, delete)
 
 
+# ------------------------------------------------- the history, ragged
+# The history is held as a :class:`~seqforecast._panel.RaggedPanel` (values
+# end to end plus offsets), never as the rectangle (n_rows, n_series) padded
+# to the longest series; ``__dict__`` keeps its plain arrays (a dict of
+# numpy arrays and ints, which skops.io saves like any numpy data), and
+# ``y_panel_``/``X_panel_`` wrap them on access (no copy). ``y_history_``
+# and ``X_history_`` materialise the dense arrays for users.
+def _panel_state(panel):
+    if panel is None or isinstance(panel, np.ndarray):
+        return panel  # no covariates, or covariates shared by all series
+    return {"values": panel.values, "offsets": panel.offsets, "n_rows": panel.n_rows}
+
+
+def _panel_of(state):
+    if state is None or isinstance(state, np.ndarray):
+        return state
+    return _panel.RaggedPanel(state["values"], state["offsets"], state["n_rows"])
+
+
+def _as_panel(dense, name):
+    """A dense history (an older pickle, or set by hand) as the ragged one."""
+    if dense is None or isinstance(dense, _panel.RaggedPanel):
+        return dense
+    dense = np.asarray(dense, dtype=np.float64)
+    if name == "X" and dense.ndim == 2:
+        return dense  # shared covariates: (n_rows, n_features) is their size
+    return _panel.RaggedPanel.from_dense(dense)
+
+
+def _ragged(name):
+    """The property ``{name}_panel_`` over ``_{name}_panel_state`` (see above)."""
+    key, legacy = f"_{name}_panel_state", f"{name}_history_"
+
+    def get(self):
+        try:
+            return _panel_of(self.__dict__[key])
+        except KeyError:
+            if legacy in self.__dict__:  # pickled by a version that held the rectangle
+                return _as_panel(self.__dict__[legacy], name)
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute '{name}_panel_'"
+            ) from None
+
+    def set(self, value):
+        self.__dict__.pop(legacy, None)
+        self.__dict__[key] = _panel_state(_as_panel(value, name))
+
+    def delete(self):
+        self.__dict__.pop(key, None)
+        self.__dict__.pop(legacy, None)
+
+    return property(get, set, delete)
+
+
+def _dense(name):
+    """The property ``{name}_history_``: the ragged history as a dense array, on access."""
+    attribute = f"{name}_panel_"
+
+    def get(self):
+        panel = getattr(self, attribute)
+        return panel.to_dense() if isinstance(panel, _panel.RaggedPanel) else panel
+
+    def set(self, value):
+        setattr(self, attribute, value)
+
+    def delete(self):
+        delattr(self, attribute)
+
+    doc = (
+        f"The {'history' if name == 'y' else 'covariate history'} as a dense array, "
+        f"materialised from ``{attribute}`` at every access (see the class docstring)."
+    )
+    return property(get, set, delete, doc)
+
+
 class BaseForecaster(RegressorMixin, BaseEstimator):
     """Base class of all seqforecast forecasters.
 
@@ -214,10 +295,26 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
+    y_panel_ : RaggedPanel
+        The history as stored: each series' observed values end to end
+        (float64) with per-series offsets, every series ending on the last
+        aligned row (:class:`~seqforecast._panel.RaggedPanel`). Its memory
+        is that of the data, however different the series' lengths; every
+        model reads the history through it.
     y_history_ : ndarray of shape (n_timesteps, n_series)
-        The history, right-aligned, float64, leading NaN for late starts.
-    X_history_ : ndarray of shape (n_timesteps, n_features) or None
-        Covariates observed with the history (None without covariates).
+        The history as a rectangle, right-aligned, float64, leading NaN for
+        late starts: built from ``y_panel_`` at each access (for users; it
+        costs ``n_timesteps x n_series`` floats, which for a panel with one
+        very long series is far more than the data). Assigning an array
+        stores it ragged.
+    X_panel_ : ndarray of shape (n_timesteps, n_features), RaggedPanel or None
+        Covariates observed with the history: shared by all series (an
+        array), per series (a long panel's, ragged like ``y_panel_``), or
+        None without covariates.
+    X_history_ : ndarray of shape (n_timesteps, n_features) or \
+(n_timesteps, n_series, n_features), or None
+        ``X_panel_`` as a dense array (per-series covariates materialised on
+        access).
     index_ : pandas.Index or None
         Time index of the history (from ``y``, else from ``X``), or None.
     freq_ : pandas offset, int or None
@@ -248,6 +345,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     freq_ = _stored("freq_")
     series_names_ = _stored("series_names_")
     series_ends_ = _stored("series_ends_")
+    y_panel_ = _ragged("y")
+    X_panel_ = _ragged("X")
+    y_history_ = _dense("y")
+    X_history_ = _dense("X")
 
     # Whether the model reads covariates that differ between series (those of
     # a long panel, an array (n_timesteps, n_series, n_features)); the others
@@ -408,9 +509,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             self.index_ = self.index_.append(
                 future_index(self.index_, self.freq_, len(y_arr))
             )
-        self.y_history_ = np.vstack([self.y_history_, y_arr])
-        if self.X_history_ is not None:
-            self.X_history_ = np.vstack([self.X_history_, X_arr])
+        self.y_panel_ = self.y_panel_.append(y_arr)
+        if self.X_panel_ is not None:
+            self.X_panel_ = np.vstack([self.X_panel_, X_arr])
         self._update_model(y_arr, X_arr)
 
     def _append_long(self, X, y):
@@ -429,13 +530,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"steps each (a panel row per step); missing: {missing}."
             )
         order = new.ids.get_indexer(ids)
-        y_arr = new.y[:, order]
-        if np.isnan(y_arr).any():
-            counts = np.sum(~np.isnan(y_arr), axis=0)
+        counts = new.ragged.lengths
+        if counts.min() != counts.max():
             raise ValueError(
                 "update needs the same number of new steps for every series; got between "
                 f"{counts.min()} and {counts.max()}."
             )
+        # The same steps of every series: a block (n_new, n_series), no padding.
+        y_arr = new.ragged.take(order).to_dense()
         # Every series' first new timestamp must be the step after its end.
         first = _panel.shift_times(new.ends.take(order), self.freq_, len(y_arr) - 1)
         expected = _panel.shift_times(self.series_ends_, self.freq_, -1)
@@ -454,13 +556,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                     f"{self.n_features_in_} covariates."
                 )
             self._check_X(new.X_frame, None, reset=False)
-            X_arr = new.X[:, order]
+            X_arr = new.X.take(order).to_dense()
         elif X is not None:
             self._check_X(new.X_frame, None, reset=False)
         self.series_ends_ = new.ends[order]
-        self.y_history_ = np.vstack([self.y_history_, y_arr])
-        if self.X_history_ is not None:
-            self.X_history_ = np.vstack([self.X_history_, X_arr])
+        self.y_panel_ = self.y_panel_.append(y_arr)
+        if self.X_panel_ is not None:
+            self.X_panel_ = self.X_panel_.append(X_arr)
         return y_arr, X_arr
 
     def _update_model(self, y_arr, X_arr):
@@ -736,12 +838,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self.series_name_ = y.name if y_kind == "series" else None
         self.n_series_ = y_arr.shape[1]
         self.y_ndim_ = y_ndim
-        self.y_history_ = y_arr
-        self.X_history_ = X_arr
+        # A wide y is a rectangle already; it is stored ragged like a long one.
+        self.y_panel_ = _panel.RaggedPanel.from_dense(y_arr)
+        self.X_panel_ = X_arr
         self._check_params()
         if check_length:
-            self._check_length(y_arr)
-        return y_arr, X_arr
+            self._check_length(self.y_panel_)
+        return self.y_panel_, X_arr
 
     def _validate_long_history(self, X, y, *, check_length):
         """:meth:`_validate_history` for a long panel (see :mod:`seqforecast._panel`)."""
@@ -764,14 +867,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         self.y_kind_ = "long"
         self.series_names_ = panel.ids
         self.series_name_ = panel.target
-        self.n_series_ = panel.y.shape[1]
+        self.n_series_ = panel.ragged.n_series
         self.y_ndim_ = 2
-        self.y_history_ = panel.y
-        self.X_history_ = X_arr
+        self.y_panel_ = panel.ragged
+        self.X_panel_ = X_arr
         self._check_params()
         if check_length:
-            self._check_length(panel.y)
-        return panel.y, X_arr
+            self._check_length(panel.ragged)
+        return panel.ragged, X_arr
 
     def _static_features_ignored(self):
         """Why this model ignores static features, or None when it reads them."""
@@ -840,12 +943,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         probe._validate_history(X, y, check_length=False)
         return int(probe._min_observations()[0])
 
-    def _check_length(self, y_arr):
-        n_obs = np.sum(~np.isnan(y_arr), axis=0)
+    def _check_length(self, panel):
+        n_obs = panel.lengths
         needed, why = self._min_observations()
         if n_obs.min() < needed:
             short = int(np.argmin(n_obs))
-            series = "y" if y_arr.shape[1] == 1 else f"Series {self._series_label(short)!r} of y"
+            series = "y" if panel.n_series == 1 else f"Series {self._series_label(short)!r} of y"
             raise ValueError(
                 f"{series} has {n_obs[short]} observations (n_samples={n_obs[short]}) "
                 f"but {why} need at least "
@@ -861,13 +964,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         seasonal period), a long Series for a long panel, else an array;
         ``X`` is the covariate array or frame, or None.
         """
-        rows = len(self.y_history_) if rows is None else rows
+        rows = self.y_panel_.n_rows if rows is None else rows
         if self.y_kind_ == "long":
             return self._long_history_data(start, rows, series)
-        y = self.y_history_[start:rows]
+        # A wide y was a rectangle when given: its rows come back as one.
+        y = self.y_panel_.rows(start, rows)
         if series is not None:
             y = y[:, series]
-        X = None if self.X_history_ is None else self.X_history_[start:rows]
+        X = None if self.X_panel_ is None else self.X_panel_[start:rows]
         index = None if self.index_ is None else self.index_[start:rows]
         names_in = getattr(self, "feature_names_in_", None)
         if X is not None and names_in is not None:
@@ -887,7 +991,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             self.long_names_, self.series_name_,
         )
         return _panel.to_long(
-            self.y_history_, self.X_history_, layout, start, rows, series,
+            self.y_panel_, self.X_panel_, layout, start, rows, series,
             columns=getattr(self, "feature_names_in_", None),
         )
 
@@ -908,11 +1012,22 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if self.index_ is not None:
             index = future_index(self.index_, self.freq_, n_steps)
         else:
-            n = len(self.y_history_)
+            n = self.y_panel_.n_rows
             index = pd.RangeIndex(n, n + n_steps)
         if X is None:
             return pd.DataFrame(index=index)
         return pd.DataFrame(X, index=index, columns=getattr(self, "feature_names_in_", None))
+
+    def _X_rows(self, start, stop):
+        """Covariates of aligned rows ``start .. stop - 1`` as a dense block, or None.
+
+        (rows, n_features) when shared by all series, (rows, n_series,
+        n_features) per series (NaN before a series starts): the block only.
+        """
+        X = self.X_panel_
+        if X is None or isinstance(X, np.ndarray):
+            return None if X is None else X[start:stop]
+        return X.rows(start, stop)
 
     def _series_label(self, i):
         return self.series_names_[i] if self.series_names_ is not None else i
@@ -938,7 +1053,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if X_arr is not None and gap:
             # The covariates of skipped steps are unknown: carry the last
             # observed ones forward.
-            X_arr = np.vstack([np.repeat(self.X_history_[-1:], gap, axis=0), X_arr])
+            X_arr = np.vstack([np.repeat(self.X_panel_[-1:], gap, axis=0), X_arr])
         return n_rows, gap, X_arr, out_index
 
     def _validate_long_future(self, X):
@@ -958,7 +1073,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if X_arr is not None:
             # Steps X does not give (before a series' first requested step, or
             # of series it leaves out) keep the series' last observed covariates.
-            X_future = np.repeat(self.X_history_[-1:], n_rows, axis=0)
+            X_future = np.repeat(self.X_panel_.last()[None], n_rows, axis=0)
             X_future[steps - 1, positions] = X_arr
         return n_rows, 0, X_future, _LongRows(X.index, positions, steps)
 
@@ -1016,7 +1131,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         the history's autocorrelation (no index, or one without frequency).
         """
         period, self.seasonal_period_source_ = resolve_seasonal_period(
-            seasonal_period, self.freq_, self.y_history_
+            seasonal_period, self.freq_, self.y_panel_
         )
         return period
 

@@ -105,12 +105,20 @@ _HUGE = 1e100
 
 
 def _huge_scale(y):
-    """Per-series divisor of ``y`` (n, n_series): 1, or a power of two for huge series."""
-    peak = np.nanmax(np.abs(y), axis=0)
-    scale = np.ones(y.shape[1])
+    """Per-series divisor of the ragged panel ``y``: 1, or a power of two for huge series."""
+    peak = np.zeros(y.n_series)
+    has = y.lengths > 0
+    if has.any():
+        peak[has] = np.maximum.reduceat(np.abs(y.values), y.offsets[:-1][has])
+    scale = np.ones(y.n_series)
     huge = peak > _HUGE
     scale[huge] = np.ldexp(1.0, np.frexp(peak[huge])[1] - 1)  # peak / scale in [1, 2)
     return scale
+
+
+def _scaled(y, scale):
+    """The ragged panel ``y`` with each series divided by its ``scale``."""
+    return y.with_values(y.values / np.repeat(scale, y.lengths))
 
 
 def _check_finite(forecaster, values, what):
@@ -120,7 +128,7 @@ def _check_finite(forecaster, values, what):
         return values
     bad = np.argwhere(~np.isfinite(values))[0]
     series = int(bad[1]) if values.ndim > 1 else 0
-    peak = np.nanmax(np.abs(forecaster.y_history_))
+    peak = np.nanmax(np.abs(forecaster.y_panel_.values))
     raise ValueError(
         f"{type(forecaster).__name__} computed non-finite {what} for series "
         f"{forecaster._series_label(series)!r} (step {int(bad[0]) + 1}): the arithmetic "
@@ -140,12 +148,11 @@ class _PerSeriesMixin:
         return i
 
     def _series_tasks(self, y, X):
-        """(observed values, their covariates) of every series."""
-        tasks = []
-        for i in range(y.shape[1]):
-            start = _observed_start(y[:, i])
-            tasks.append((y[start:, i], None if X is None else X[start:]))
-        return tasks
+        """(observed values, their covariates) of every series of the ragged panel ``y``."""
+        return [
+            (y.series(i), None if X is None else X[start:])
+            for i, start in enumerate(y.starts)
+        ]
 
     def _y_scale(self):
         """Per-series divisor the models saw (see ``_huge_scale``)."""
@@ -237,8 +244,8 @@ class NaiveForecaster(BaseForecaster):
         return _check_finite(self, point, "forecasts")
 
     def _point(self, n_steps):
-        y = self.y_history_
-        last = y[-1]
+        y = self.y_panel_  # ragged: each series' values and its length
+        last = y.last()
         steps = np.arange(1, n_steps + 1)[:, None]
         if self.strategy == "last":
             return np.repeat(last[None, :], n_steps, axis=0)
@@ -246,13 +253,13 @@ class NaiveForecaster(BaseForecaster):
             # The mean of the series divided by its (power of two) scale: the
             # sum of values near 1e308 would overflow.
             scale = _huge_scale(y)
-            return np.repeat((np.nanmean(y / scale, axis=0) * scale)[None, :], n_steps, axis=0)
+            mean = _scaled(y, scale)
+            mean = mean.series_sum(mean.values) / y.lengths
+            return np.repeat((mean * scale)[None, :], n_steps, axis=0)
         if self.strategy == "drift":
-            n_obs = np.sum(~np.isnan(y), axis=0)
-            first = y[len(y) - n_obs, np.arange(y.shape[1])]
-            return last + steps * (last - first) / (n_obs - 1)
+            return last + steps * (last - y.first()) / (y.lengths - 1)
         m = self.seasonal_period_
-        season = y[len(y) - m:]
+        season = y.rows(y.n_rows - m, y.n_rows)  # the last season: (m, n_series)
         return season[(steps[:, 0] - 1) % m]
 
     def _residual_sigma(self, values):
@@ -303,7 +310,7 @@ class NaiveForecaster(BaseForecaster):
         z = norm.ppf(quantiles)
         out = np.empty((n_steps, self.n_series_, len(z)))
         for i in range(self.n_series_):
-            values = self.y_history_[_observed_start(self.y_history_[:, i]):, i]
+            values = self.y_panel_.series(i)
             n = len(values)
             sigma = self._residual_sigma(values)
             if np.isnan(sigma):
@@ -605,7 +612,8 @@ sarimax.SARIMAX`.
         settings.update(m=self.seasonal_period_, ic=self.information_criterion)
         self.y_scale_ = _huge_scale(y)
         tasks = [
-            (yi, Xi, spec, settings) for yi, Xi in self._series_tasks(y / self.y_scale_, X)
+            (yi, Xi, spec, settings)
+            for yi, Xi in self._series_tasks(_scaled(y, self.y_scale_), X)
         ]
         fits = _map_series(_fit_arima_series, tasks, self.n_jobs, self.verbose, "ARIMA")
         self._raise_failures(fits, "an ARIMA model" if spec is None else _arima_name(spec))
@@ -915,9 +923,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         """Period the ETS models see: 1 once the data are seasonally adjusted."""
         return 1 if self.deseasonalize else self.seasonal_period_
 
-    def _adjusted(self, y, start_row=0):
-        """``y`` divided by the seasonal factors of its rows."""
-        return y / self.profile_.at(start_row, len(y))
+    def _adjusted(self, y):
+        """The ragged panel ``y`` divided by the seasonal factors of its rows."""
+        return self.profile_.divide(y)
 
     def _fit(self, y, X):
         spec = {
@@ -931,7 +939,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         )
         y = self._adjusted(y)
         self.y_scale_ = _huge_scale(y)
-        tasks = [yi for yi, _ in self._series_tasks(y / self.y_scale_, None)]
+        tasks = [yi for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)]
         specs = [spec] * len(tasks)
         if self.fallback and not self.auto:
             specs = [_feasible_spec(yi, spec, self._model_period()) for yi in tasks]
@@ -968,12 +976,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = np.asarray(results.forecast(n_steps))
-        out = out * self._y_scale() * self.profile_.at(len(self.y_history_), n_steps)
+        out = out * self._y_scale() * self.profile_.at(self.y_panel_.n_rows, n_steps)
         return _check_finite(self, out, "forecasts")
 
     def _model_histories(self):
         """What each series' model sees: its observed, adjusted and scaled history."""
-        adjusted = self._adjusted(self.y_history_) / self._y_scale()
+        adjusted = _scaled(self._adjusted(self.y_panel_), self._y_scale())
         return [history for history, _ in self._series_tasks(adjusted, None)]
 
     # Pickle each model as its parameters (its spec is in ``specs_``), and
@@ -994,7 +1002,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         super().__setstate__(state)
         if models is not None and "profile_" not in self.__dict__:
             # Pickled before deseasonalize existed: no seasonal adjustment.
-            self.profile_ = SeasonalProfile(self.y_history_, 1)
+            self.profile_ = SeasonalProfile(self.y_panel_, 1)
         if models is not None and not all(isinstance(m, np.ndarray) for m in models):
             self.models_ = list(models)  # results objects, as pickled before
         elif models is not None:
@@ -1015,7 +1023,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
 
     def _update(self, y, X):
         # Run each fitted model, parameters unchanged, over its extended
-        # history (``y_history_`` already holds the new rows).
+        # history (``y_panel_`` already holds the new rows).
         models = []
         for i, history in enumerate(self._model_histories()):
             spec = self.specs_[i]
@@ -1044,8 +1052,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``alpha = 2 * min(q, 1 - q)``; the median is the point forecast.
         """
         out = np.empty((n_steps, len(self.models_), len(quantiles)))
-        tasks = self._series_tasks(self._adjusted(self.y_history_) / self._y_scale(), None)
-        for i, ((history, _), results) in enumerate(zip(tasks, self.models_, strict=True)):
+        for i, (history, results) in enumerate(
+            zip(self._model_histories(), self.models_, strict=True)
+        ):
             # statsmodels' prediction results need pandas data (with numpy
             # data they fail on ``predicted_mean.index``): run the fitted
             # parameters over the same history held in a Series.
@@ -1062,7 +1071,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 lambda alpha, pred=pred: np.asarray(pred.pred_int(alpha)),
                 quantiles,
             ) * self._y_scale()[i]
-        out = out * self.profile_.at(len(self.y_history_), n_steps)[:, :, None]
+        out = out * self.profile_.at(self.y_panel_.n_rows, n_steps)[:, :, None]
         return _check_finite(self, out, "prediction intervals")
 
 
@@ -1205,7 +1214,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         tasks = [
             # Classical decomposition needs two full seasons.
             (yi, m, self.deseasonalize and m > 1 and len(yi) >= 2 * m, self.use_test, self.method)
-            for yi, _ in self._series_tasks(y / self.y_scale_, None)
+            for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)
         ]
         self.models_ = _map_series(_fit_theta_series, tasks, self.n_jobs, self.verbose, "Theta")
         return self
@@ -1217,8 +1226,8 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         return _check_finite(self, out * self._y_scale(), "forecasts")
 
     def _update(self, y, X):
-        # ``y_history_`` already holds the new rows.
-        self._fit(self.y_history_, None)
+        # ``y_panel_`` already holds the new rows.
+        self._fit(self.y_panel_, None)
 
     def _predict_quantiles(self, n_steps, X, quantiles):
         """Quantiles from statsmodels' ``prediction_intervals(steps, theta, alpha)``.
@@ -1234,7 +1243,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
             if isinstance(results, _ConstantForecast):
                 out[:, i, :] = point[:, None]
                 continue
-            n_obs = int(np.sum(~np.isnan(self.y_history_[:, i])))
+            n_obs = int(self.y_panel_.lengths[i])
             if n_obs < 3:
                 # statsmodels estimates the error variance from an MA(1) fit
                 # of the differences, which fails (IndexError) on one value.

@@ -8,7 +8,6 @@ its own out-of-sample errors, without a distributional assumption.
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -38,10 +37,9 @@ def _series_scale(y, period):
     short for that lag. A scale of zero or NaN (a constant series) becomes
     1, so that no division by zero occurs.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        scale = np.nanmean(np.abs(y[period:] - y[:-period]), axis=0)
-        one_step = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
+    # ``y`` is the ragged history: each series read on its own values.
+    scale = y.mean_abs_change(period)
+    one_step = y.mean_abs_change(1)
     scale = np.where(np.isfinite(scale), scale, one_step)
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
@@ -246,7 +244,7 @@ class ConformalForecaster(BaseForecaster):
         needed = self.horizon + self.n_windows
         why = f"ConformalForecaster(horizon={self.horizon}, n_windows={self.n_windows})"
         if self.n_series_ > 1:
-            longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+            longest = int(self.y_panel_.lengths.max())
             if longest < needed:
                 raise ValueError(
                     f"The longest series of y has {longest} observations but {why} "
@@ -257,14 +255,14 @@ class ConformalForecaster(BaseForecaster):
 
     # ------------------------------------------------------------ helpers
     def _future_X(self, start, steps):
-        return None if self.X_history_ is None else self.X_history_[start:start + steps]
+        return self._X_rows(start, start + steps)
 
     def _forecast(self, model, steps, X):
         return model._forecast_values(steps, X)
 
     # ------------------------------------------------------------ hooks
     def _fit(self, y, X):
-        n_rows, h = len(y), self.horizon
+        n_rows, h = y.n_rows, self.horizon
         origins = np.arange(n_rows - h - self.n_windows + 1, n_rows - h + 1)
         history = self._history_data()
         # Series too short at an origin are left out of its clone (NaN errors).
@@ -277,7 +275,9 @@ class ConformalForecaster(BaseForecaster):
             n_jobs=self.n_jobs,
         ).forecast
         self.origins_ = origins
-        self.errors_ = y[origins[:, None] + np.arange(h)] - forecasts
+        # The actuals of every calibration origin: the block of those rows only.
+        actual = y.rows(origins[0], n_rows)
+        self.errors_ = actual[origins[:, None] - origins[0] + np.arange(h)] - forecasts
         self.scale_ = (
             _series_scale(y, self.seasonal_period_)
             if self.pooling == "scaled"
@@ -299,7 +299,7 @@ class ConformalForecaster(BaseForecaster):
         only later: a copy of the forecaster as it stands at ``origin``,
         asked once all ``horizon`` rows have been observed.
         """
-        if self.X_history_ is None:
+        if self.X_panel_ is None:
             return self._forecast(self.forecaster_, self.horizon, None)
         return copy.deepcopy(self.forecaster_)
 
@@ -325,7 +325,7 @@ class ConformalForecaster(BaseForecaster):
             # A later row may fail after the earlier ones were applied.
             self.forecaster_ = copy.deepcopy(self.forecaster_)
         h = self.horizon
-        first = len(self.y_history_) - len(y)  # row of the first new observation
+        first = self.y_panel_.n_rows - len(y)  # row of the first new observation
         for i in range(len(y)):
             row = first + i
             for origin, entry in self.pending_.items():
@@ -334,7 +334,7 @@ class ConformalForecaster(BaseForecaster):
                     self._push(step, y[i] - entry[step])
                 elif step == h - 1:
                     forecast = self._forecast(entry, h, self._future_X(origin, h))
-                    actual = self.y_history_[origin:origin + h]
+                    actual = self.y_panel_.rows(origin, origin + h)
                     for s in range(h):
                         self._push(s, actual[s] - forecast[s])
             self.forecaster_.update(None if X is None else X[i:i + 1], y[i:i + 1])

@@ -193,7 +193,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                     f"forecaster) with a positive sum, got {self.weights!r}."
                 )
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        n_longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+        n_longest = int(self.y_panel_.lengths.max())
         self.validation_horizon_ = (
             self.validation_horizon
             if self.validation_horizon is not None
@@ -208,7 +208,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         extra = self.validation_horizon_ if self.aggregate == "weighted" else 0
         why = f"EnsembleForecaster(aggregate={self.aggregate!r}, validation_horizon={extra})"
         if self.n_series_ > 1 and extra:
-            longest = int(np.max(np.sum(~np.isnan(self.y_history_), axis=0)))
+            longest = int(self.y_panel_.lengths.max())
             if longest < extra + 2:
                 raise ValueError(
                     f"The longest series of y has {longest} observations but {why} needs "
@@ -233,7 +233,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         """Series with enough history before row ``rows`` for every member."""
         if self.n_series_ == 1:
             return np.array([0])
-        observed = np.sum(~np.isnan(self.y_history_[:rows]), axis=0)
+        observed = self.y_panel_.lengths_until(rows)
         started = np.flatnonzero(observed >= 2)
         if len(started) == 0:
             return started
@@ -246,7 +246,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         self.validation_errors_ = None
         if self.aggregate == "weighted":
             h = self.validation_horizon_
-            rows = len(y) - h
+            rows = y.n_rows - h
             series = self._validation_series(members, rows)
             if len(series) == 0:
                 raise ValueError(
@@ -262,9 +262,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                     f"validation_horizon={h} steps, which failed: {exc} Pass a longer "
                     "history or a smaller validation_horizon."
                 ) from exc
-            X_val = None if X is None else X[rows:]
-            actual = y[rows:, series]
-            scale = _series_scale(y[:rows, series], self.seasonal_period_)
+            X_val = self._X_rows(rows, y.n_rows)
+            actual = y.rows(rows, y.n_rows)[:, series]  # the validation block only
+            scale = _series_scale(y.head(rows).take(series), self.seasonal_period_)
             errors = []
             for member in fitted:
                 forecast = member._forecast_values(h, X_val)
@@ -324,7 +324,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     def _update(self, y, X):
         # Members change in place when updated: update copies, so that the
         # ensemble is left as it was if one of them rejects the new data.
-        X_new, y_new = self._history_data(start=len(self.y_history_) - len(y))
+        X_new, y_new = self._history_data(start=self.y_panel_.n_rows - len(y))
         updated = [copy.deepcopy(m) for m in self.forecasters_]
         for member in updated:
             member.update(X_new, y_new)

@@ -4,7 +4,10 @@ A recurrent forecaster learns from pairs (past window, future target) cut out
 of every series of a panel. Materialising all of them would cost
 ``n_windows × (lookback + horizon)`` floats, far more than the panel itself;
 :class:`SlidingWindow` instead exposes them as strided *views* of one padded
-copy of the panel and gathers only the windows of a batch.
+copy of the panel and gathers only the windows of a batch. The copy is
+ragged (:class:`~seqforecast._panel.RaggedPanel`): the series end to end,
+each behind its own few NaN pads, so a panel with one very long series costs
+its values, not the rectangle of ``n_series × longest``.
 
 The position of a window is its **target start** ``t``: the panel row of its
 first future step. Window ``(s, t)`` of series ``s`` holds
@@ -25,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from seqforecast._checks import POSITIVE_INT, POSITIVE_INT_OR_NONE, check_params
+from seqforecast._panel import RaggedPanel, _segments
 
 __all__ = ["SlidingWindow", "WindowBatch"]
 
@@ -65,19 +69,25 @@ _CONSTRAINTS = {
 class SlidingWindow:
     """Sliding (past, future) windows over a right-aligned panel of series.
 
-    ``fit(y, X)`` stores one copy of the panel with ``lookback`` NaN rows in
-    front; every window is then a strided view of that buffer, so memory
-    stays O(n_timesteps × n_series) whatever the number of windows. Batches
-    are gathered by fancy indexing the views, which copies only the batch.
+    ``fit(y, X)`` stores one copy of the panel, ragged: the series end to
+    end, each behind ``pad = max(lookback, horizon)`` NaN values; every
+    window is then a strided view of that flat buffer, so memory stays
+    O(values + pad × n_series) whatever the number of windows and however
+    different the series' lengths. Batches are gathered by fancy indexing
+    the views, which copies only the batch.
 
     A window is identified by its series ``s`` and its **target start**
-    ``t``, the panel row of its first future step: its past is
-    ``y[t - lookback:t, s]`` (rows before the panel read as NaN) and its
-    future ``y[t:t + horizon, s]``. A window is valid for training when its
-    future is fully observed and its past holds at least ``min_observed``
-    observed values. With ``stride > 1`` a series keeps every ``stride``-th
-    start counted back from its last valid window, so the most recent data is
-    always used.
+    ``t``, the aligned panel row of its first future step: its past is
+    ``y[t - lookback:t, s]`` (rows before the series' first value read as
+    NaN) and its future ``y[t:t + horizon, s]``. In the buffer, row ``r``
+    of series ``s`` sits at ``base[s] + r`` (``base[s] = segment start + pad
+    - first row of s``), so the past of ``(s, t)`` is the buffer's window
+    starting at ``base[s] + t - lookback`` and its future the one at
+    ``base[s] + t`` (see :meth:`past_position`). A window is valid for
+    training when its future is fully observed and its past holds at least
+    ``min_observed`` observed values. With ``stride > 1`` a series keeps
+    every ``stride``-th start counted back from its last valid window, so
+    the most recent data is always used.
 
     Parameters
     ----------
@@ -97,16 +107,19 @@ class SlidingWindow:
     Attributes
     ----------
     n_timesteps_ : int
-        Number of rows of the panel.
+        Number of aligned rows of the panel (the longest series).
     n_series_ : int
-        Number of series (columns of ``y``).
+        Number of series.
     n_features_ : int
         Number of covariates (0 without ``X``).
-    y_ : ndarray of shape (lookback + n_timesteps_, n_series_)
-        The panel as float64 behind ``lookback`` rows of NaN; the buffer all
-        target views point into.
-    X_ : ndarray of shape (lookback + n_timesteps_, n_features_) or None
-        The covariates, padded the same way; None without ``X``.
+    y_ : ndarray of shape (n_values + pad * n_series_,)
+        The flat buffer all target views point into: each series' values
+        behind ``pad`` NaN.
+    X_ : ndarray or None
+        The covariates: shared by all series, (pad + n_timesteps_,
+        n_features_) with ``pad`` NaN rows in front; per series, a flat
+        buffer (n_values + pad * n_series_, n_features_) laid out like
+        ``y_``; None without ``X``.
 
     See Also
     --------
@@ -115,8 +128,10 @@ class SlidingWindow:
     Notes
     -----
     NaN may appear anywhere in ``y``: validity is decided window by window.
-    In a right-aligned panel (NaN only before a series' first observation),
-    the past windows are NaN only at their start, so ``n_observed`` tells how
+    A series starts at its first observed value (leading NaN of a dense
+    panel are not stored); per-series covariates read as NaN before it. In
+    a right-aligned panel (NaN only before a series' first observation) the
+    past windows are NaN only at their start, so ``n_observed`` tells how
     many of their last values are real.
 
     Examples
@@ -164,38 +179,74 @@ class SlidingWindow:
 
     # ------------------------------------------------------------------ data
     def fit(self, y, X=None):
-        """Store the panel (one padded copy) that the windows will view.
+        """Store the panel (one padded ragged copy) that the windows will view.
 
         Parameters
         ----------
-        y : array-like of shape (n_timesteps, n_series) or (n_timesteps,)
-            The panel, NaN where a value is not observed (typically leading
-            NaN for series that start later). A 1-D array is one series.
+        y : RaggedPanel, or array-like of shape (n_timesteps, n_series) or (n_timesteps,)
+            The panel: a :class:`~seqforecast._panel.RaggedPanel` (each
+            series' values, right-aligned), or a dense one with NaN where a
+            value is not observed (typically leading NaN for series that
+            start later). A 1-D array is one series.
         X : array-like of shape (n_timesteps, n_features) or \
-(n_timesteps, n_series, n_features), or None, default=None
+(n_timesteps, n_series, n_features), RaggedPanel, or None, default=None
             Covariates observed at the same timesteps: shared by all series
-            (2-D) or per series (3-D, as in a long panel).
+            (2-D) or per series (3-D, or a ``RaggedPanel`` laid out like
+            ``y``, as in a long panel).
 
         Returns
         -------
         self : SlidingWindow
             The windowing, ready to give views and batches.
         """
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.ndim != 2:
-            raise ValueError(
-                f"y must be 1-D (one series) or 2-D of shape (n_timesteps, n_series), "
-                f"got an array with {y.ndim} dimensions."
-            )
-        n_timesteps, n_series = y.shape
-        L = self.lookback
-        # One copy with `lookback` NaN rows in front: the past window at any
-        # target start t in 0..n_timesteps is then rows t..t+L-1 of the buffer.
-        self.y_ = np.full((L + n_timesteps, n_series), np.nan)
-        self.y_[L:] = y
-        if X is not None:
+        if not isinstance(y, RaggedPanel):
+            y = np.asarray(y, dtype=np.float64)
+            if y.ndim == 1:
+                y = y[:, None]
+            if y.ndim != 2:
+                raise ValueError(
+                    f"y must be 1-D (one series) or 2-D of shape (n_timesteps, n_series), "
+                    f"got an array with {y.ndim} dimensions."
+                )
+            y = RaggedPanel.from_dense(y)
+        n_timesteps, n_series = y.n_rows, y.n_series
+        pad = self._pad = max(self.lookback, self.horizon)
+        lengths, starts = y.lengths, y.starts
+        # Each series behind `pad` NaN: series s's segment starts at `low`,
+        # and its aligned row r sits at base[s] + r.
+        self._low = y.offsets[:-1] + pad * np.arange(n_series, dtype=np.int64)
+        self._base = self._low + pad - starts
+        self._first = starts
+        self._value_positions = _segments(self._low + pad, lengths)
+        self.y_ = np.full(len(y.values) + pad * n_series, np.nan)
+        self.y_[self._value_positions] = y.values
+        self._X_per_series = X is not None and (isinstance(X, RaggedPanel) or np.ndim(X) == 3)
+        self.X_ = None if X is None else self._covariates(X, y)
+        self.n_timesteps_ = n_timesteps
+        self.n_series_ = n_series
+        self.n_features_ = 0 if X is None else self.X_.shape[-1]
+        # How many values a window has observed. When each series is observed
+        # from its first value on (a right-aligned panel), its first row says
+        # it all. Otherwise a running count of observed values along the
+        # buffer gives any window's count with one subtraction.
+        self._cum_observed = None
+        if np.isnan(y.values).any():
+            dtype = np.int32 if len(self.y_) < 2**31 else np.int64
+            self._cum_observed = np.zeros(len(self.y_) + 1, dtype=dtype)
+            np.cumsum(~np.isnan(self.y_), out=self._cum_observed[1:])
+        return self
+
+    def _covariates(self, X, y):
+        """The padded covariate buffer: shared rows, or per series laid out like ``y_``."""
+        n_timesteps, n_series = y.n_rows, y.n_series
+        if isinstance(X, RaggedPanel):
+            if not np.array_equal(X.lengths, y.lengths) or X.values.ndim != 2:
+                raise ValueError(
+                    "per-series covariates given as a RaggedPanel must have y's layout "
+                    "(the same lengths) and values of shape (n_values, n_features)."
+                )
+            values = X.values
+        else:
             X = np.asarray(X, dtype=np.float64)
             if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[1] != n_series):
                 raise ValueError(
@@ -208,29 +259,16 @@ class SlidingWindow:
                     f"X has {len(X)} rows but y has {n_timesteps}; covariates must be "
                     "observed at the same timesteps as y."
                 )
-            self.X_ = np.full((L + n_timesteps, *X.shape[1:]), np.nan)
-            self.X_[L:] = X
-        else:
-            self.X_ = None
-        self.n_timesteps_ = n_timesteps
-        self.n_series_ = n_series
-        self.n_features_ = 0 if X is None else X.shape[-1]
-        # How many values a window has observed. When each series is observed
-        # from its first value on (NaN only before it: a right-aligned panel),
-        # that first row says it all. Otherwise a running count of observed
-        # values gives any window's count with one subtraction, with no
-        # window materialised.
-        self._cum_observed = None
-        nan = np.isnan(y)
-        first = np.argmax(~nan, axis=0)  # (n_series,): first observed row
-        if np.array_equal(nan.sum(axis=0), first) and not nan.all(axis=0).any():
-            self._first = first.astype(np.int32 if n_timesteps < 2**31 else np.intp)
-        else:
-            self._first = None
-            dtype = np.int32 if L + n_timesteps < 2**31 else np.int64
-            self._cum_observed = np.zeros((L + n_timesteps + 1, n_series), dtype=dtype)
-            np.cumsum(~np.isnan(self.y_), axis=0, out=self._cum_observed[1:])
-        return self
+            if X.ndim == 2:
+                buffer = np.full((self._pad + n_timesteps, X.shape[1]), np.nan)
+                buffer[self._pad:] = X
+                return buffer
+            # Each series' rows from its first value on.
+            rows = _segments(y.starts, y.lengths)
+            values = X[rows, np.repeat(np.arange(n_series), y.lengths)]
+        buffer = np.full((len(self.y_), values.shape[1]), np.nan)
+        buffer[self._value_positions] = values
+        return buffer
 
     def _check_fitted(self):
         if not hasattr(self, "y_"):
@@ -241,48 +279,38 @@ class SlidingWindow:
     # ----------------------------------------------------------------- views
     @property
     def past_view(self):
-        """Past windows of every series at every target start, as a view.
-
-        ``past_view[s, t]`` is ``y[t - lookback:t, s]`` with NaN before the
-        first row, for ``t`` in ``0 .. n_timesteps_`` (the last one is the
-        prediction context).
+        """Every past window of the buffer, as a view: ``past_view[past_position(s, t)]``.
 
         Returns
         -------
-        ndarray of shape (n_series_, n_timesteps_ + 1, lookback)
+        ndarray of shape (len(y_) - lookback + 1, lookback)
             A read-only view of ``y_``.
         """
         self._check_fitted()
-        # (n_timesteps + 1, n_series, L) -> (n_series, n_timesteps + 1, L)
-        return sliding_window_view(self.y_, self.lookback, axis=0).transpose(1, 0, 2)
+        return sliding_window_view(self.y_, self.lookback)
 
     @property
     def future_view(self):
-        """Future targets of every series at every target start, as a view.
-
-        ``future_view[s, t]`` is ``y[t:t + horizon, s]`` for ``t`` in
-        ``0 .. n_timesteps_ - horizon``.
+        """Every future window of the buffer, as a view: ``future_view[future_position(s, t)]``.
 
         Returns
         -------
-        ndarray of shape (n_series_, max(n_timesteps_ - horizon + 1, 0), horizon)
-            A read-only view of ``y_`` (an empty array when the panel is
-            shorter than ``horizon``).
+        ndarray of shape (len(y_) - horizon + 1, horizon)
+            A read-only view of ``y_``.
         """
         self._check_fitted()
-        return self._future(self.y_).transpose(1, 0, 2)
+        return sliding_window_view(self.y_, self.horizon)
 
     @property
     def past_X_view(self):
-        """Covariates of the past window at every target start, as a view.
+        """Covariates of every past window, as a view of ``X_``.
 
-        ``past_X_view[t]`` is ``X[t - lookback:t]`` with NaN before the first
-        row, for ``t`` in ``0 .. n_timesteps_`` (``past_X_view[t, s]`` for
-        per-series covariates).
+        Shared covariates: ``past_X_view[t + pad - lookback]`` is
+        ``X[t - lookback:t]``; per series: ``past_X_view[past_position(s, t)]``.
 
         Returns
         -------
-        ndarray of shape (n_timesteps_ + 1, [n_series_,] lookback, n_features_) or None
+        ndarray of shape (len(X_) - lookback + 1, lookback, n_features_) or None
             A read-only view of ``X_``; None without covariates.
         """
         self._check_fitted()
@@ -292,29 +320,31 @@ class SlidingWindow:
 
     @property
     def future_X_view(self):
-        """Covariates of the future steps at every target start, as a view.
-
-        ``future_X_view[t]`` is ``X[t:t + horizon]`` for ``t`` in
-        ``0 .. n_timesteps_ - horizon`` (``future_X_view[t, s]`` for
-        per-series covariates).
+        """Covariates of every future window, as a view of ``X_`` (see :attr:`past_X_view`).
 
         Returns
         -------
-        ndarray of shape (max(n_timesteps_ - horizon + 1, 0), [n_series_,] horizon, \
-n_features_) or None
+        ndarray of shape (len(X_) - horizon + 1, horizon, n_features_) or None
             A read-only view of ``X_``; None without covariates.
         """
         self._check_fitted()
         if self.X_ is None:
             return None
-        return np.swapaxes(self._future(self.X_), -1, -2)
+        return np.swapaxes(sliding_window_view(self.X_, self.horizon, axis=0), -1, -2)
 
-    def _future(self, buffer):
-        """Windows of ``horizon`` rows over the unpadded part of ``buffer``."""
-        body = buffer[self.lookback :]
-        if len(body) < self.horizon:
-            return np.empty((0, *body.shape[1:], self.horizon))
-        return sliding_window_view(body, self.horizon, axis=0)
+    def past_position(self, series_idx, target_start):
+        """Row of :attr:`past_view` holding the past of each window ``(s, t)``.
+
+        ``base[s] + t - lookback``; a past that lies wholly before the
+        series' first value (all NaN) points at the series' first pads.
+        """
+        s, t = np.asarray(series_idx), np.asarray(target_start)
+        return np.maximum(self._base[s] + t - self.lookback, self._low[s])
+
+    def future_position(self, series_idx, target_start):
+        """Row of :attr:`future_view` holding the future of each window ``(s, t)``."""
+        s, t = np.asarray(series_idx), np.asarray(target_start)
+        return np.maximum(self._base[s] + t, self._low[s])
 
     # --------------------------------------------------------------- windows
     def window_indices(self):
@@ -324,7 +354,8 @@ n_features_) or None
         observed and its past holds at least ``min_observed`` observed
         values; of those, each series keeps the starts ``t`` with
         ``(t_last - t) % stride == 0``, ``t_last`` being its last valid
-        start. Computed with array operations, no loop over windows.
+        start. Computed with array operations over the candidate starts of
+        each series (no loop over windows, no (n_timesteps, n_series) array).
 
         Returns
         -------
@@ -334,21 +365,16 @@ n_features_) or None
             Panel row of the first future step of each window.
         """
         self._check_fitted()
-        L, H = self.lookback, self.horizon
-        n_starts = self.n_timesteps_ - H + 1
+        n_starts = self.n_timesteps_ - self.horizon + 1
         if n_starts <= 0:
             empty = np.empty(0, dtype=np.intp)
             return empty, empty.copy()
-        cum = self._cum_observed
-        if cum is None:
+        if self._cum_observed is None:
             return self._leading_starts(n_starts)
-        # Buffer row of target start t is t + L; counts for t = 0 .. n_starts-1.
-        past_count = cum[L : L + n_starts] - cum[:n_starts]
-        future_count = cum[L + H : L + H + n_starts] - cum[L : L + n_starts]
-        valid = future_count == H  # (n_starts, n_series)
-        valid &= past_count >= self.min_observed
-        del past_count, future_count
-        return self._starts_of(valid, n_starts)
+        return self._counted_starts(n_starts)
+
+    def _index_dtype(self, n_starts):
+        return np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
 
     def _leading_starts(self, n_starts):
         """:meth:`window_indices` of a panel whose series are observed from their first value.
@@ -356,48 +382,51 @@ n_features_) or None
         Series ``s`` observed from row ``f`` has ``min(L, t - f)`` past values
         at start ``t`` and a full future from ``t >= f`` on, so its valid
         starts are ``f + min_observed .. n_starts - 1``, every ``stride``-th
-        counted back from the last; computed without any (n_starts,
-        n_series) array.
+        counted back from the last.
         """
-        dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
+        dtype = self._index_dtype(n_starts)
         last = n_starts - 1
-        earliest = self._first.astype(np.int64) + self.min_observed
+        earliest = self._first + self.min_observed
         counts = np.where(earliest <= last, (last - earliest) // self.stride + 1, 0)
         series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
-        target_start = np.empty(len(series_idx), dtype=dtype)
-        done = 0
-        for s in np.flatnonzero(counts):
-            n = int(counts[s])
-            target_start[done:done + n] = np.arange(
-                last - (n - 1) * self.stride, last + 1, self.stride, dtype=dtype
-            )
-            done += n
-        return series_idx, target_start
+        # Series by series: last - (n - 1) * stride, ..., last.
+        step_back = _segments(np.zeros(len(counts), dtype=np.int64), counts)  # 0 .. n - 1
+        target_start = (last - (np.repeat(counts, counts) - 1 - step_back) * self.stride)
+        return series_idx, target_start.astype(dtype)
 
-    def _starts_of(self, valid, n_starts):
-        """(series_idx, target_start) of the True entries of ``valid`` (n_starts, n_series).
+    def _counted_starts(self, n_starts):
+        """:meth:`window_indices` of a panel with NaN inside series (observed counts).
 
-        With ``stride``, each series keeps every ``stride``-th valid start
-        counted back from its last one. Series by series, oldest first;
-        int32 indices where they fit (half the memory of int64).
+        The candidates of series ``s`` are ``t = first[s] .. n_starts - 1``
+        (a future before its first value is not observed); their counts
+        come from the running count of observed values along the buffer.
         """
-        if self.stride > 1:
-            # Last valid start of each series (any value for series without one).
-            last = n_starts - 1 - np.argmax(valid[::-1], axis=0)
-            # Keep t with (last - t) % stride == 0, compared as residues so
-            # that no (n_starts, n_series) integer array is allocated.
-            residue = np.arange(n_starts) % self.stride
-            valid = valid & (residue[:, None] == (last % self.stride)[None, :])
-        counts = np.count_nonzero(valid, axis=0)  # (n_series,)
-        dtype = np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
-        # Series by series: each series' valid starts, oldest first.
-        series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
-        target_start = np.empty(int(counts.sum()), dtype=dtype)
-        done = 0
-        for s in np.flatnonzero(counts):
-            target_start[done:done + counts[s]] = np.flatnonzero(valid[:, s])
-            done += counts[s]
-        return series_idx, target_start
+        counts = np.maximum(n_starts - self._first, 0)
+        series = np.repeat(np.arange(self.n_series_), counts)
+        t = np.repeat(self._first, counts) + _segments(np.zeros(len(counts), dtype=np.int64),
+                                                       counts)
+        past = self._observed(series, t, past=True)
+        future = self._observed(series, t, past=False)
+        valid = (future == self.horizon) & (past >= self.min_observed)
+        if self.stride > 1 and valid.any():
+            # Last valid start of each series, then every stride-th back from it.
+            last = np.full(self.n_series_, -1, dtype=np.int64)
+            np.maximum.at(last, series[valid], t[valid])
+            valid &= (last[series] - t) % self.stride == 0
+        dtype = self._index_dtype(n_starts)
+        return series[valid].astype(dtype), t[valid].astype(dtype)
+
+    def _observed(self, series_idx, target_start, *, past):
+        """Observed values in the past (or future) of windows, from the running count."""
+        cum = self._cum_observed
+        low = self._low[series_idx]
+        start = self._base[series_idx] + target_start
+        if past:
+            a, b = start - self.lookback, start
+        else:
+            a, b = start, start + self.horizon
+        # Rows before the series' pads are unobserved: clip into its segment.
+        return cum[np.maximum(b, low)] - cum[np.maximum(a, low)]
 
     def _check_indices(self, series_idx, target_start, *, n_windows, what):
         target_start = np.asarray(target_start)
@@ -437,7 +466,7 @@ n_features_) or None
         s, t = self._check_indices(
             series_idx, target_start, n_windows=self.n_timesteps_ + 1, what="past"
         )
-        return self.past_view[s, t]
+        return self.past_view[self.past_position(s, t)]
 
     def future(self, series_idx, target_start):
         """Future targets of the given windows (copies only these).
@@ -460,7 +489,7 @@ n_features_) or None
             n_windows=self.n_timesteps_ - self.horizon + 1,
             what="future",
         )
-        return self.future_view[s, t]
+        return self.future_view[self.future_position(s, t)]
 
     def past_X(self, target_start, series_idx=None):
         """Covariates of the past steps of the given windows.
@@ -478,7 +507,8 @@ n_features_) or None
         Returns
         -------
         ndarray of shape (B, lookback, n_features_) or None
-            NaN for steps before the first row; None without covariates.
+            NaN for steps before the first row (per series: before the
+            series' first value); None without covariates.
         """
         self._check_fitted()
         if self.X_ is None:
@@ -487,8 +517,8 @@ n_features_) or None
             self._series_for_X(series_idx), target_start, n_windows=self.n_timesteps_ + 1,
             what="past",
         )
-        view = self.past_X_view
-        return np.ascontiguousarray(view[t] if s is None else view[t, s])
+        rows = t + self._pad - self.lookback if s is None else self.past_position(s, t)
+        return np.ascontiguousarray(self.past_X_view[rows])
 
     def future_X(self, target_start, series_idx=None):
         """Covariates of the future steps of the given windows.
@@ -514,12 +544,12 @@ n_features_) or None
             n_windows=self.n_timesteps_ - self.horizon + 1,
             what="future",
         )
-        view = self.future_X_view
-        return np.ascontiguousarray(view[t] if s is None else view[t, s])
+        rows = t + self._pad if s is None else self.future_position(s, t)
+        return np.ascontiguousarray(self.future_X_view[rows])
 
     def _series_for_X(self, series_idx):
         """The series to index per-series covariates with; None for shared ones."""
-        if self.X_.ndim == 2:
+        if not self._X_per_series:
             return None
         if series_idx is None:
             raise ValueError("per-series covariates need series_idx to pick each window's.")
@@ -544,11 +574,10 @@ n_features_) or None
         s, t = self._check_indices(
             series_idx, target_start, n_windows=self.n_timesteps_ + 1, what="past"
         )
-        cum = self._cum_observed
-        if cum is None:
+        if self._cum_observed is None:
             since_first = np.asarray(t) - self._first[s]
             return np.clip(since_first, 0, self.lookback)
-        return cum[t + self.lookback, s] - cum[t, s]
+        return self._observed(s, t, past=True)
 
     def batch(self, series_idx, target_start):
         """All arrays of the given training windows at once.

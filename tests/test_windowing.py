@@ -26,8 +26,12 @@ def naive_windows(y, X, lookback, horizon, stride, min_observed):
             if not np.isnan(future).any() and np.sum(~np.isnan(past)) >= min_observed:
                 valid.append(t)
         kept = [t for t in valid if (valid[-1] - t) % stride == 0]
-        # Covariates shared by all series (n, k), or per series (n, m, k).
-        Xs = X if X is None or X.ndim == 2 else X[:, s]
+        # Covariates shared by all series (n, k), or per series (n, m, k);
+        # those per series read as NaN before the series' first value.
+        Xs = X if X is None or X.ndim == 2 else X[:, s].copy()
+        if X is not None and X.ndim == 3:
+            observed = np.flatnonzero(~np.isnan(y[:, s]))
+            Xs[: observed[0] if len(observed) else n] = np.nan
         for t in kept:
             past = np.array([row(y[:, s], r) for r in range(t - lookback, t)])
             past_X = None if X is None else np.array([row(Xs, r) for r in range(t - lookback, t)])
@@ -78,8 +82,20 @@ def window_params(draw):
     }
 
 
-def assert_matches_naive(y, X, params):
-    windows = SlidingWindow(**params).fit(y, X)
+def as_ragged(y, X):
+    """The panel (and per-series covariates) as RaggedPanels, as the forecasters hold them."""
+    from seqforecast._panel import RaggedPanel
+
+    panel = RaggedPanel.from_dense(y)
+    if X is not None and X.ndim == 3:
+        X = panel.with_values(
+            np.concatenate([X[start:, s] for s, start in enumerate(panel.starts)])
+        )
+    return panel, X
+
+
+def assert_matches_naive(y, X, params, ragged=False):
+    windows = SlidingWindow(**params).fit(*(as_ragged(y, X) if ragged else (y, X)))
     series, start = windows.window_indices()
     expected = naive_windows(y, X, **params)
     np.testing.assert_array_equal(series, [w["series"] for w in expected])
@@ -102,6 +118,19 @@ def assert_matches_naive(y, X, params):
 @given(panels(), window_params())
 def test_windows_match_naive_loop_on_ragged_panels(panel, params):
     assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(panels(), window_params())
+def test_windows_of_a_ragged_panel_match_naive_loop(panel, params):
+    """Given as a RaggedPanel (values + offsets), the same windows in the same order."""
+    assert_matches_naive(*panel, params, ragged=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(per_series_X=True), window_params())
+def test_windows_of_a_ragged_panel_with_ragged_covariates_match_naive_loop(panel, params):
+    assert_matches_naive(*panel, params, ragged=True)
 
 
 @settings(max_examples=100, deadline=None)
@@ -172,24 +201,79 @@ def test_stride_is_anchored_on_the_last_window():
 def test_views_are_views_of_the_padded_buffer():
     rng = np.random.default_rng(0)
     y, X = rng.normal(size=(50, 3)), rng.normal(size=(50, 2))
+    y[:20, 1] = np.nan  # a ragged panel: series 1 starts at row 20
     windows = SlidingWindow(lookback=7, horizon=4).fit(y, X)
+    # One flat buffer: the 130 values, each series behind max(7, 4) NaN.
+    assert windows.y_.shape == (130 + 3 * 7,)
     views = {
-        "past_view": (windows.past_view, windows.y_, (3, 51, 7)),
-        "future_view": (windows.future_view, windows.y_, (3, 47, 4)),
-        "past_X_view": (windows.past_X_view, windows.X_, (51, 7, 2)),
-        "future_X_view": (windows.future_X_view, windows.X_, (47, 4, 2)),
+        "past_view": (windows.past_view, windows.y_, (151 - 7 + 1, 7)),
+        "future_view": (windows.future_view, windows.y_, (151 - 4 + 1, 4)),
+        "past_X_view": (windows.past_X_view, windows.X_, (57 - 7 + 1, 7, 2)),
+        "future_X_view": (windows.future_X_view, windows.X_, (57 - 4 + 1, 4, 2)),
     }
     for name, (view, buffer, shape) in views.items():
         assert view.shape == shape, name
         assert view.base is not None and not view.flags.owndata, name
         assert np.shares_memory(view, buffer), name
-    np.testing.assert_array_equal(windows.past_view[1, 10], y[3:10, 1])
-    np.testing.assert_array_equal(windows.future_view[2, 10], y[10:14, 2])
-    np.testing.assert_array_equal(windows.past_X_view[10], X[3:10])
-    np.testing.assert_array_equal(windows.future_X_view[10], X[10:14])
+    past_view, future_view = windows.past_view, windows.future_view
+    np.testing.assert_array_equal(past_view[windows.past_position(2, 10)], y[3:10, 2])
+    np.testing.assert_array_equal(past_view[windows.past_position(1, 24)], y[17:24, 1])
+    np.testing.assert_array_equal(future_view[windows.future_position(2, 10)], y[10:14, 2])
+    np.testing.assert_array_equal(future_view[windows.future_position(1, 18)], y[18:22, 1])
+    # A past wholly before the series' start is its NaN pads.
+    assert np.isnan(past_view[windows.past_position(1, 5)]).all()
+    np.testing.assert_array_equal(windows.past_X_view[10 + 7 - 7], X[3:10])
+    np.testing.assert_array_equal(windows.future_X_view[10 + 7], X[10:14])
     # A gathered batch is a copy, owned by itself.
     batch = windows.past([0, 1], [10, 20])
     assert batch.flags.owndata and not np.shares_memory(batch, windows.y_)
+
+
+def test_ragged_panel_input_equals_its_dense_rectangle():
+    from seqforecast._panel import RaggedPanel
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(40, 4))
+    for s, first in enumerate([0, 33, 12, 39]):
+        y[:first, s] = np.nan
+    X = rng.normal(size=(40, 4, 2))
+    panel = RaggedPanel.from_dense(y)
+    X_panel = panel.with_values(
+        np.concatenate([X[panel.starts[s]:, s] for s in range(4)])
+    )
+    params = {"lookback": 6, "horizon": 3, "stride": 2, "min_observed": 2}
+    dense = SlidingWindow(**params).fit(y, X)
+    ragged = SlidingWindow(**params).fit(panel, X_panel)
+    np.testing.assert_array_equal(ragged.y_, dense.y_)
+    for a, b in zip(ragged.window_indices(), dense.window_indices(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert_matches_naive(y, X, params)  # and the windows are the naive loop's
+    series, start = dense.window_indices()
+    for a, b in zip(ragged.batch(series, start), dense.batch(series, start), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_extreme_ragged_panel_costs_its_values_not_the_rectangle():
+    """2,000 series of 20 steps and one of 20,000: the rectangle is 320 MB."""
+    from seqforecast._panel import RaggedPanel
+
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=20) for _ in range(2000)] + [rng.normal(size=20_000)]
+    panel = RaggedPanel.from_series(series)
+    rectangle = panel.n_rows * panel.n_series * 8
+    tracemalloc.start()
+    try:
+        windows = SlidingWindow(lookback=8, horizon=4, min_observed=4).fit(panel)
+        s, t = windows.window_indices()
+        batch = windows.batch(s[:256], t[:256])
+        context = windows.context()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(s) == 2000 * (20 - 4 - 4 + 1) + (20_000 - 4 - 4 + 1)
+    np.testing.assert_array_equal(batch.future[0], series[0][4:8])
+    np.testing.assert_array_equal(context.past[-1], series[-1][-8:])
+    assert peak < 10 * panel.nbytes < rectangle / 50, f"peak {peak / 1e6:.1f} MB"
 
 
 def test_memory_stays_linear_in_series_length():
@@ -205,7 +289,7 @@ def test_memory_stays_linear_in_series_length():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert view.shape == (1, n + 1, lookback)
+    assert view.shape == (n - 1000 + lookback - lookback + 1, lookback)
     assert np.shares_memory(view, windows.y_)
     assert len(start) == (n - 1000 - lookback - horizon + 1) // 2 + 1
     assert batch.past.shape == (256, lookback)
@@ -219,8 +303,8 @@ def test_panel_shorter_than_horizon_has_no_training_windows():
     windows = SlidingWindow(lookback=4, horizon=5).fit(np.ones((3, 2)), np.ones((3, 1)))
     series, start = windows.window_indices()
     assert series.size == 0 and start.size == 0
-    assert windows.future_view.shape == (2, 0, 5)
-    assert windows.future_X_view.shape == (0, 5, 1)
+    assert windows.future_view.shape == (2 * (3 + 5) - 5 + 1, 5)  # the buffer's windows
+    assert windows.future_X_view.shape == (5 + 3 - 5 + 1, 5, 1)
     context = windows.context()
     np.testing.assert_array_equal(context.past, [[np.nan, 1, 1, 1]] * 2)
     np.testing.assert_array_equal(context.n_observed, [3, 3])

@@ -9,7 +9,10 @@ A saved forecaster is a directory holding
     instants), all plain JSON;
 ``arrays.pt``
     a flat dict of tensors: the network weights (``module.*``), the history
-    and the scaling statistics, read back with
+    (format 2: ragged, ``y_values`` and ``y_offsets`` with the number of
+    aligned rows ``y_rows``, and per-series covariates ``X_values`` laid out
+    the same way; format 1 held the rectangle ``y_history`` and is still
+    read) and the scaling statistics, read back with
     ``torch.load(weights_only=True)``, which refuses anything but tensors
     and plain containers, so loading never executes code from the files.
 """
@@ -24,11 +27,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seqforecast._panel import RaggedPanel
 from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import time_zone_name
 from seqforecast.neural.data import Scaler
 
-FORMAT_VERSION = 1
+# 1: the history as a rectangle (y_history); 2: ragged (y_values, y_offsets).
+FORMAT_VERSION = 2
 _META = "forecaster.json"
 _ARRAYS = "arrays.pt"
 # Fitted attributes that are plain numbers or strings.
@@ -146,9 +151,16 @@ def save_forecaster(forecaster, path):
     arrays = {
         f"module.{k}": v.detach().cpu() for k, v in forecaster.net_.module_.state_dict().items()
     }
-    arrays["y_history"] = torch.tensor(forecaster.y_history_)
-    if forecaster.X_history_ is not None:
-        arrays["X_history"] = torch.tensor(forecaster.X_history_)
+    # The history as stored: values end to end and offsets, never the rectangle.
+    y = forecaster.y_panel_
+    arrays["y_values"] = torch.from_numpy(np.ascontiguousarray(y.values))
+    arrays["y_offsets"] = torch.from_numpy(np.ascontiguousarray(y.offsets))
+    arrays["y_rows"] = torch.tensor(y.n_rows, dtype=torch.int64)
+    X = forecaster.X_panel_
+    if isinstance(X, np.ndarray):  # shared by all series
+        arrays["X_history"] = torch.tensor(X)
+    elif X is not None:  # per series, laid out like y
+        arrays["X_values"] = torch.from_numpy(np.ascontiguousarray(X.values))
     arrays["profile.factors"] = torch.tensor(forecaster.profile_.to_state())
     if getattr(forecaster, "static_features_", None) is not None:
         arrays["static_features"] = torch.tensor(forecaster.static_features_)
@@ -226,9 +238,11 @@ def _read_arrays(file):
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in arrays.items()
     ):
         raise _corrupt(file, "it does not hold a dict of named tensors")
-    for key in ("y_history", "profile.factors"):
+    for key in ("profile.factors",):
         if key not in arrays:
             raise _corrupt(file, f"it has no {key!r} tensor")
+    if "y_history" not in arrays and not {"y_values", "y_offsets", "y_rows"} <= set(arrays):
+        raise _corrupt(file, "it has no 'y_history' tensor (nor 'y_values' and 'y_offsets')")
     return arrays
 
 
@@ -309,6 +323,36 @@ def _from_meta(klass, meta):
 
 def _set_arrays(forecaster, meta, arrays, file):
     """Histories, scaling and seasonal profile from the tensors; returns the weights."""
+    if "y_history" in arrays:  # format 1: the rectangle, stored ragged from now on
+        y_history, X_history = _dense_history(forecaster, arrays, file)
+        forecaster.y_panel_ = y_history
+        forecaster.X_panel_ = X_history
+    else:
+        _ragged_history(forecaster, arrays, file)
+    n_rows = forecaster.y_panel_.n_rows
+    if forecaster.index_ is not None and len(forecaster.index_) != n_rows:
+        raise _corrupt(
+            file, f"its history has {n_rows} rows but the index in {_META} has "
+            f"{len(forecaster.index_)}"
+        )
+
+    # Files of format 1 written before the scaler recorded its own scaling.
+    scalars = {"scaling": forecaster.scaling, **meta["scaling"]}
+    forecaster.scaler_ = Scaler.from_state(scalars, {
+        name[len("scaler."):]: values.numpy()
+        for name, values in arrays.items() if name.startswith("scaler.")
+    })
+    forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
+    static = arrays.get("static_features")
+    forecaster.static_features_ = None if static is None else static.numpy().astype(np.float64)
+    names = meta.get("static_names")
+    forecaster.static_names_ = None if names is None else np.asarray(names, dtype=object)
+
+    return {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
+
+
+def _dense_history(forecaster, arrays, file):
+    """The rectangular history of a format-1 file, checked: (y, X)."""
     y_history = np.asarray(arrays["y_history"].numpy(), dtype=np.float64)
     X_history = arrays.get("X_history")
     X_history = np.asarray(X_history.numpy(), dtype=np.float64) if X_history is not None else None
@@ -326,27 +370,43 @@ def _set_arrays(forecaster, meta, arrays, file):
         raise _corrupt(
             file, f"its covariate history has shape {shape}, not ({len(y_history)}, {n_features})"
         )
-    if forecaster.index_ is not None and len(forecaster.index_) != len(y_history):
+    return y_history, X_history
+
+
+def _ragged_history(forecaster, arrays, file):
+    """Set the ragged history of a format-2 file, checked."""
+    values = np.asarray(arrays["y_values"].numpy(), dtype=np.float64)
+    offsets = np.asarray(arrays["y_offsets"].numpy(), dtype=np.int64)
+    n_rows = int(arrays["y_rows"])
+    lengths = np.diff(offsets)
+    if (
+        values.ndim != 1 or offsets.ndim != 1 or len(offsets) != forecaster.n_series_ + 1
+        or offsets[0] != 0 or offsets[-1] != len(values) or (lengths < 0).any()
+        or lengths.max(initial=0) > n_rows
+    ):
         raise _corrupt(
-            file, f"its history has {len(y_history)} rows but the index in {_META} has "
-            f"{len(forecaster.index_)}"
+            file, f"its history (values {tuple(values.shape)}, offsets "
+            f"{tuple(offsets.shape)}) does not describe {forecaster.n_series_} series"
         )
-    forecaster.y_history_ = y_history
-    forecaster.X_history_ = X_history
-
-    # Files of format 1 written before the scaler recorded its own scaling.
-    scalars = {"scaling": forecaster.scaling, **meta["scaling"]}
-    forecaster.scaler_ = Scaler.from_state(scalars, {
-        name[len("scaler."):]: values.numpy()
-        for name, values in arrays.items() if name.startswith("scaler.")
-    })
-    forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
-    static = arrays.get("static_features")
-    forecaster.static_features_ = None if static is None else static.numpy().astype(np.float64)
-    names = meta.get("static_names")
-    forecaster.static_names_ = None if names is None else np.asarray(names, dtype=object)
-
-    return {k[len("module."):]: v for k, v in arrays.items() if k.startswith("module.")}
+    y = RaggedPanel(values, offsets, n_rows)
+    n_features = forecaster.n_features_in_
+    shared, per_series = arrays.get("X_history"), arrays.get("X_values")
+    X = None
+    if shared is not None:
+        X = np.asarray(shared.numpy(), dtype=np.float64)
+        if X.shape != (n_rows, n_features):
+            raise _corrupt(file, f"its covariate history has shape {X.shape}, not "
+                                 f"({n_rows}, {n_features})")
+    elif per_series is not None:
+        X_values = np.asarray(per_series.numpy(), dtype=np.float64)
+        if X_values.shape != (len(values), n_features):
+            raise _corrupt(file, f"its covariate values have shape {X_values.shape}, not "
+                                 f"({len(values)}, {n_features})")
+        X = y.with_values(X_values)
+    if (X is None) != (n_features == 0):
+        raise _corrupt(file, f"its covariate history does not match {n_features} covariates")
+    forecaster.y_panel_ = y
+    forecaster.X_panel_ = X
 
 
 def load_weights(module, weights, path):

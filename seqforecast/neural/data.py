@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import torch
 
+from seqforecast._panel import RaggedPanel
 from seqforecast.neural import _distributed
 
 __all__ = [
@@ -34,18 +35,21 @@ SCALE_FLOOR = 1e-8
 def relative_naive_scale(y, period, floor):
     """Seasonal-naive MAE of each series, over the median series' ratio to its level.
 
-    ``y`` is (n_rows, n_series) in training units. The lag is ``period`` for
-    series longer than it, else 1. Dividing by the median of
-    ``MAE / mean |y|`` over the series makes the weights of
+    ``y`` is the :class:`~seqforecast._panel.RaggedPanel` of the training
+    history in training units (each series read on its own values). The lag
+    is ``period`` for series longer than it, else 1. Dividing by the median
+    of ``MAE / mean |y|`` over the series makes the weights of
     ``loss_scale="mase"`` 1 for a typical window, so the learning rate keeps
     its meaning.
     """
-    n_obs = np.sum(~np.isnan(y), axis=0)
+    if not isinstance(y, RaggedPanel):  # a dense panel (n_rows, n_series)
+        y = RaggedPanel.from_dense(np.asarray(y, dtype=np.float64))
+    n_obs = y.lengths
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        seasonal = np.nanmean(np.abs(y[period:] - y[:-period]), axis=0) if period > 1 else None
-        one_step = np.nanmean(np.abs(np.diff(y, axis=0)), axis=0)
-        level = np.nanmean(np.abs(y), axis=0)
+        seasonal = y.mean_abs_change(period) if period > 1 else None
+        one_step = y.mean_abs_change(1)
+        level = y.series_sum(np.abs(y.values)) / n_obs
     scale = one_step if seasonal is None else np.where(n_obs > period, seasonal, one_step)
     scale = np.where(np.isfinite(scale) & (scale > floor), scale, np.nan)
     ratio = scale / np.maximum(level, floor)
@@ -134,25 +138,43 @@ class Scaler:
     ``y``. A negative ``s`` reverses the order of quantile outputs
     (:meth:`~seqforecast.neural.RNNForecaster.predict_quantiles` accounts for
     it). ``standard``: each series is standardised with the mean and standard
-    deviation of its training history. None: raw values.
+    deviation of its training history. None: raw values. ``y`` is the
+    :class:`~seqforecast._panel.RaggedPanel` of the history; ``X`` the
+    covariates (shared rows, or a ``RaggedPanel`` per series) whose last
+    columns may be the ``static`` features (n_series, S), standardised over
+    the series.
     """
 
-    def __init__(self, scaling, y, X):
+    def __init__(self, scaling, y, X, static=None):
         self.scaling = scaling
-        # The largest absolute value, without an array of them.
-        floor = SCALE_FLOOR * max(float(np.nanmax(y)), -float(np.nanmin(y)))
+        # ``y`` is a RaggedPanel: its values are the observations. The
+        # largest absolute value, without an array of them.
+        floor = SCALE_FLOOR * max(float(np.nanmax(y.values)), -float(np.nanmin(y.values)))
         floor = floor if floor > 0 else 1.0  # an all-zero history
         self.floor = floor
         if scaling == "standard":
-            self.loc = np.nanmean(y, axis=0)
-            std = np.nanstd(y, axis=0)
+            # Per-series mean and standard deviation, summed in time order
+            # (as np.nanmean/np.nanstd down a dense panel's columns).
+            n = y.lengths
+            self.loc = y.series_sum(y.values) / n
+            centred = y.values - np.repeat(self.loc, n)
+            std = np.sqrt(y.series_sum(centred * centred) / n)
             self.std = np.where(std > floor, std, 1.0)
         if X is not None:
-            # Shared (n, K) or per-series (n, n_series, K) covariates; NaN
-            # where a series of a long panel has not started.
-            flat = X.reshape(-1, X.shape[-1])
+            # Shared (n, K) covariates, or per series (a RaggedPanel laid out
+            # like y) taken row by row, series by series within a row.
+            if isinstance(X, np.ndarray):
+                flat = X
+            else:
+                flat = X.values[np.lexsort((X.series_index(), X.value_rows()))]
             self.X_mean = np.nanmean(flat, axis=0)
             X_std = np.nanstd(flat, axis=0)
+            if static is not None and static.shape[1]:
+                # The last columns are the static features (n_series, S):
+                # each series counts once, however long its history.
+                k = static.shape[1]
+                self.X_mean[-k:] = static.mean(axis=0)
+                X_std[-k:] = static.std(axis=0)
             self.X_std = np.where(X_std > 0, X_std, 1.0)
 
     _ARRAYS = ("loc", "std", "X_mean", "X_std")

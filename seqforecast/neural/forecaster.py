@@ -32,6 +32,7 @@ from seqforecast._checks import (
     Interval,
     StrOptions,
 )
+from seqforecast._panel import RaggedPanel
 from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
@@ -60,6 +61,13 @@ _CPU_BATCH, _GPU_BATCH = 32, 512
 # Series forecast per network call: bounds predict's activations (a few MB)
 # whatever the size of the panel.
 _PREDICT_BATCH = 1024
+
+
+def _first_rows(X, n_rows):
+    """Aligned rows ``0 .. n_rows - 1`` of covariates: shared (an array) or a RaggedPanel."""
+    if X is None:
+        return None
+    return X[:n_rows] if isinstance(X, np.ndarray) else X.head(n_rows)
 
 
 def _usable_cpus():
@@ -104,9 +112,13 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
       (and at least the horizon).
 
     Never a one-step, two-value window unless the history itself is that
-    short.
+    short. ``y`` is the history: a :class:`~seqforecast._panel.RaggedPanel`
+    or a dense panel with leading NaN.
     """
-    n = int(np.max(np.sum(~np.isnan(y), axis=0), initial=1))
+    if isinstance(y, RaggedPanel):
+        n = int(y.lengths.max(initial=1))
+    else:
+        n = int(np.max(np.sum(~np.isnan(y), axis=0), initial=1))
     m = seasonal_period
     if horizon is None:
         horizon = default_horizon(m, n)
@@ -483,7 +495,7 @@ class RNNForecaster(BaseForecaster):
 
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         self.horizon_, self.lookback_ = default_window(
-            self.seasonal_period_, self.y_history_, self.horizon, self.lookback
+            self.seasonal_period_, self.y_panel_, self.horizon, self.lookback
         )
         if self.min_observed is not None and self.min_observed > self.lookback_:
             raise ValueError(
@@ -533,6 +545,23 @@ class RNNForecaster(BaseForecaster):
             X = np.broadcast_to(X[:, None, :], (n_rows, static.shape[0], X.shape[1]))
         return np.concatenate([X, tiled], axis=2)  # -> (n, m, K + S)
 
+    def _with_static_panel(self, X, y):
+        """:meth:`_with_static` for the training history, ragged like ``y``.
+
+        ``X`` is None, shared covariates (n_rows, K) or a RaggedPanel of
+        per-series ones; with static features the result is a RaggedPanel
+        of values (n_values, K + S): each series' rows only, never the
+        (n_rows, n_series, K + S) block.
+        """
+        static = getattr(self, "static_features_", None)
+        if static is None:
+            return X
+        tiled = static[y.series_index()]  # -> (n_values, S)
+        if X is None:
+            return y.with_values(tiled)
+        own = X[y.value_rows()] if isinstance(X, np.ndarray) else X.values  # -> (n_values, K)
+        return y.with_values(np.concatenate([own, tiled], axis=1))
+
     def _n_network_covariates(self):
         """Covariates the network reads: ``X``'s and the static features."""
         static = getattr(self, "static_features_", None)
@@ -543,20 +572,21 @@ class RNNForecaster(BaseForecaster):
         shard = _distributed.process_group(self.distributed)  # (rank, world_size) or None
         if shard is not None:
             seed = _distributed.shared_seed(seed)
-        X = self._with_static(X, len(y))
+        # y is the ragged history; X shared rows, a RaggedPanel or None.
+        X = self._with_static_panel(X, y)
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1
         )
         if not self.profile_.is_flat():
             y = self.profile_.divide(y)
-        self.scaler_ = Scaler(self.scaling, y, X)
+        self.scaler_ = Scaler(self.scaling, y, X, getattr(self, "static_features_", None))
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
         )
         held_out = self.horizon_ if self.early_stopping else 0
-        n_train_rows = len(y) - held_out
-        windows.fit(y[:n_train_rows], None if X is None else X[:n_train_rows])
+        n_train_rows = y.n_rows - held_out
+        windows.fit(y.head(n_train_rows), _first_rows(X, n_train_rows))
         series_idx, target_start = windows.window_indices()
         if len(series_idx) == 0:
             raise ValueError(
@@ -581,7 +611,7 @@ class RNNForecaster(BaseForecaster):
             ).fit(y, X)
             # The window whose targets are the last `horizon` steps of each series.
             observed = full.n_observed(
-                np.arange(y.shape[1]), np.full(y.shape[1], n_train_rows)
+                np.arange(y.n_series), np.full(y.n_series, n_train_rows)
             )
             v_series = np.flatnonzero(observed >= self.min_observed_)
             valid = WindowDataset(
@@ -757,10 +787,10 @@ class RNNForecaster(BaseForecaster):
         """
         # Each chunk reads the last `lookback` rows: keep only those (and what
         # the chained chunks add), not a copy of the whole history.
-        n_history = len(self.y_history_)
+        n_history = self.y_panel_.n_rows
         first = max(n_history - self.lookback_, 0)
-        y = self.y_history_[first:]
-        X_hist = None if self.X_history_ is None else self.X_history_[first:]
+        y = self.y_panel_.rows(first, n_history)  # -> (L, n_series), NaN before a start
+        X_hist = self._X_rows(first, n_history)
         X_hist = self._with_static(X_hist, len(y))
         if X is not None or X_hist is not None:
             X = self._with_static(X, n_steps)
