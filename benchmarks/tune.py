@@ -62,14 +62,17 @@ CONFIGS = {
     "transformer": ("rnn", {"encoder": "transformer"}),
     "transformer_attention": ("rnn", {"encoder": "transformer", "strategy": "seq2seq",
                                       "attention": True}),
-    # Weight averaging: an exponential moving average of the weights over the steps.
-    "ema98": ("lstm", {"ema": 0.98}),
+    # Weight averaging: an exponential moving average of the weights over the
+    # steps. The ema* rows were measured before it had a warm-up and became
+    # the default (a constant decay from the first step); avg* rows have it.
+    "last": ("lstm", {"weight_averaging": None}),
+    "gru_last": ("gru", {"weight_averaging": None}),
     "ema99": ("lstm", {"ema": 0.99}),
     "ema995": ("lstm", {"ema": 0.995}),
     "gru_ema99": ("gru", {"ema": 0.99}),
-    "gru_ema995": ("gru", {"ema": 0.995}),
     "ema99_lr3e-3": ("lstm", {"ema": 0.99, "lr": 3e-3}),
-    "gru_ema99_lr3e-3": ("gru", {"ema": 0.99, "lr": 3e-3}),
+    "avg99": ("lstm", {"weight_averaging": 0.99}),
+    "gru_avg99": ("gru", {"weight_averaging": 0.99}),
 }
 
 
@@ -113,17 +116,22 @@ CONFIGS.update({f"ens_{k}_nohints": ("ensemble", {"kind": k, "hints": False})
                 for k in ("preset_fast", "preset_accurate")})
 
 
-def validation_split(data):
-    """Hold out the last horizon of each training series (right-aligned)."""
+def validation_split(data, origin=1):
+    """Hold out the last horizon of each training series (right-aligned).
+
+    ``origin=k`` moves the forecast origin ``k - 1`` horizons further back:
+    the model is fitted on all but the last ``k`` horizons and scored on the
+    first of them (a second, independent validation fold for ``k=2``).
+    """
     h = data.horizon
-    y_fit = data.y_train.iloc[:-h]
-    y_val = data.y_train.iloc[-h:]
+    y_fit = data.y_train.iloc[:-origin * h]
+    y_val = data.y_train.iloc[len(data.y_train) - origin * h:][:h]
     # MASE needs more than one season of history to scale by.
     keep = y_fit.notna().sum() > data.seasonal_period + 1
     return replace(data, y_train=y_fit.loc[:, keep], y_test=y_val.loc[:, keep])
 
 
-def run(category, names, seeds, out):
+def run(category, names, seeds, out, origin=1):
     import torch
 
     from benchmarks.accuracy import score
@@ -131,7 +139,7 @@ def run(category, names, seeds, out):
     from seqforecast.datasets import load_m3
 
     torch.set_num_threads(1)
-    data = validation_split(load_m3(category))
+    data = validation_split(load_m3(category), origin)
     rows = []
     for name in names:
         cell, params = CONFIGS[name]
@@ -147,9 +155,15 @@ def run(category, names, seeds, out):
                 policy=CosineAnnealingLR, T_max=params.get("max_epochs", 50)))]}
         ema = params.pop("ema", None)
         if ema is not None:
+            # The study before the warm-up: a constant decay from the first step.
             from seqforecast.neural.averaging import WeightAveraging
 
-            params["net_params"] = {"callbacks": [("averaging", WeightAveraging(ema))]}
+            class ConstantDecay(WeightAveraging):
+                def _average(self, average, current, n_averaged):
+                    return self.decay * average + (1 - self.decay) * current
+
+            params["weight_averaging"] = None
+            params["net_params"] = {"callbacks": [("averaging", ConstantDecay(ema))]}
         hints = params.pop("hints", True)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
@@ -173,7 +187,9 @@ def run(category, names, seeds, out):
             seconds = time.perf_counter() - start
             forecast = sum(parts) / len(parts)
             smapes, mases, _ = score(data, forecast)
-            rows.append({"category": category, "config": name, "seed": seed,
+            rows.append({"category": category,
+                         "config": name if origin == 1 else f"{name}@origin{origin}",
+                         "seed": seed,
                          "n_series": data.n_series, "val_smape": round(float(np.mean(smapes)), 3),
                          "val_mase": round(float(np.mean(mases)), 4),
                          "fit_seconds": round(seconds, 1), "date": dt.date.today().isoformat()})
@@ -192,13 +208,15 @@ def main(argv=None):
                         choices=["yearly", "quarterly", "monthly", "other"])
     parser.add_argument("--configs", default="base", help=f"from {', '.join(CONFIGS)}")
     parser.add_argument("--seeds", default="0", help="comma-separated random states")
+    parser.add_argument("--origin", type=int, default=1,
+                        help="validate on the k-th last horizon of the training part")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     names = [c for c in args.configs.split(",") if c]
     unknown = sorted(set(names) - set(CONFIGS))
     if unknown:
         parser.error(f"unknown configs {unknown}; choose from {list(CONFIGS)}")
-    run(args.category, names, [int(s) for s in args.seeds.split(",")], args.out)
+    run(args.category, names, [int(s) for s in args.seeds.split(",")], args.out, args.origin)
     return 0
 
 

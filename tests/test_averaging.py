@@ -36,11 +36,12 @@ class _Record(Callback):
 
 def _fit(**params):
     record = _Record()
-    model = LSTMForecaster(
-        horizon=4, seasonal_period=4, hidden_size=4, max_epochs=4, windows_per_epoch=64,
-        batch_size=16, random_state=0, net_params={"callbacks": [("record", record)]},
-        **params,
-    ).fit(None, _panel())
+    params = {
+        "horizon": 4, "seasonal_period": 4, "hidden_size": 4, "max_epochs": 4,
+        "windows_per_epoch": 64, "batch_size": 16, "random_state": 0,
+        "net_params": {"callbacks": [("record", record)]}, **params,
+    }
+    model = LSTMForecaster(**params).fit(None, _panel())
     return model, record
 
 
@@ -48,14 +49,20 @@ def _weights(model):
     return model.net_.module_.state_dict()
 
 
-def test_fitted_weights_are_the_exponential_average_of_the_steps():
-    decay = 0.9
+def _by_hand(steps, decay):
+    """The first step's weights, then avg = d * avg + (1 - d) * w at step t = 2, 3, ..."""
+    expected = dict(steps[0])
+    for t, step in enumerate(steps[1:], start=2):
+        d = min(decay, (1 + t) / (10 + t))
+        expected = {k: d * expected[k] + (1 - d) * step[k] for k in expected}
+    return expected
+
+
+@pytest.mark.parametrize("decay", [0.5, 0.9])
+def test_fitted_weights_are_the_exponential_average_of_the_steps(decay):
     model, record = _fit(weight_averaging=decay)
     assert len(record.steps_) == 16
-    # By hand: the first step's weights, then avg = decay * avg + (1 - decay) * w.
-    expected = dict(record.steps_[0])
-    for step in record.steps_[1:]:
-        expected = {k: decay * expected[k] + (1 - decay) * step[k] for k in expected}
+    expected = _by_hand(record.steps_, decay)
     for name, value in _weights(model).items():
         torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
         assert not torch.allclose(value, record.steps_[-1][name])
@@ -63,7 +70,7 @@ def test_fitted_weights_are_the_exponential_average_of_the_steps():
 
 def test_averaging_leaves_the_training_path_unchanged():
     # Validation runs on the average; training must go on from the live weights.
-    _, plain = _fit(early_stopping=10)
+    _, plain = _fit(early_stopping=10, weight_averaging=None)
     _, averaged = _fit(early_stopping=10, weight_averaging=0.8)
     assert len(plain.steps_) == len(averaged.steps_)
     for a, b in zip(plain.steps_, averaged.steps_, strict=True):
@@ -77,7 +84,7 @@ def test_early_stopping_keeps_the_average_of_its_best_epoch():
     for name, value in _weights(model).items():
         torch.testing.assert_close(value, best[name], rtol=0, atol=0)
     # The validation losses are those of the averages, not of the live weights.
-    plain, _ = _fit(early_stopping=10)
+    plain, _ = _fit(early_stopping=10, weight_averaging=None)
     averaged_losses = model.net_.history[:, "valid_loss"]
     plain_losses = plain.net_.history[:, "valid_loss"]
     assert all(a != b for a, b in zip(averaged_losses, plain_losses, strict=True))
@@ -85,7 +92,7 @@ def test_early_stopping_keeps_the_average_of_its_best_epoch():
 
 def test_averaging_changes_forecasts_and_is_repeatable():
     index = pd.DataFrame(index=range(80, 84))
-    plain, _ = _fit()
+    plain, _ = _fit(weight_averaging=None)
     a, _ = _fit(weight_averaging=0.9)
     b, _ = _fit(weight_averaging=0.9)
     np.testing.assert_array_equal(a.predict(index), b.predict(index))
@@ -96,3 +103,14 @@ def test_averaging_changes_forecasts_and_is_repeatable():
 def test_bad_decay_is_rejected(value):
     with pytest.raises(ValueError, match="weight_averaging"):
         LSTMForecaster(weight_averaging=value).fit(None, _panel())
+
+
+def test_default_is_an_average_of_0_99():
+    model, record = _fit(max_epochs=60, windows_per_epoch=256)
+    # 960 steps: the warm-up (1 + t) / (10 + t) reaches 0.99 at t = 891.
+    assert len(record.steps_) == 960
+    expected = _by_hand(record.steps_, 0.99)
+    other = _by_hand(record.steps_, 0.995)
+    assert any(not torch.equal(expected[k], other[k]) for k in expected)
+    for name, value in _weights(model).items():
+        torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)

@@ -23,11 +23,15 @@ __all__ = ["WeightAveraging"]
 class WeightAveraging(Callback):
     """Exponential moving average of the module's weights (skorch callback).
 
-    After every training step the average moves toward the current weights:
-    ``average = decay * average + (1 - decay) * weights``. Validation (when
-    there is a validation split) is computed with the averaged weights, so
-    early stopping judges and keeps them; at the end of training the module
-    holds the averaged weights.
+    After training step ``t`` (from 1) the average moves toward the current
+    weights: ``average = d * average + (1 - d) * weights`` with ``d =
+    min(decay, (1 + t) / (10 + t))``. The warm-up of ``d`` (as in
+    TensorFlow's ``ExponentialMovingAverage`` with ``num_updates``) keeps a
+    short training run's average from being dominated by its first,
+    untrained steps; after a few hundred steps ``d`` is ``decay``.
+    Validation (when there is a validation split) is computed with the
+    averaged weights, so early stopping judges and keeps them; at the end of
+    training the module holds the averaged weights.
 
     Parameters
     ----------
@@ -46,14 +50,19 @@ class WeightAveraging(Callback):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.average_ = torch.optim.swa_utils.AveragedModel(
-            net.module_,
-            multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(self.decay),
-            use_buffers=True,
+            net.module_, avg_fn=self._average, use_buffers=True
         )
         self.live_ = None
+        self.step_ = 0
+
+    def _average(self, average, current, n_averaged):
+        # Called from the second step on (the first copies the weights).
+        decay = min(self.decay, (1 + self.step_) / (10 + self.step_))
+        return decay * average + (1 - decay) * current
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         if training:
+            self.step_ += 1
             self.average_.update_parameters(net.module_)
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
