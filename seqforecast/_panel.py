@@ -3,13 +3,18 @@
 A long panel is a ``pd.Series`` (or one-column ``DataFrame``) indexed by a
 two-level ``MultiIndex`` ``(series, time)`` — the layout sktime calls
 ``pd-multiindex``, and the one a database query or ``df.set_index(["id",
-"date"])`` gives. The models work on the panel as an array of shape
-(n_rows, n_series) in which **every series ends on the last row**: row
-``n_rows - 1`` holds each series' own last observation, whatever its date, and
-a series' forecasts continue from its own end. This module converts between
-the two and checks a long panel (duplicate pairs, gaps inside a series,
-mixed frequencies), naming the series at fault. It is used by
-:class:`~seqforecast.base.BaseForecaster` only.
+"date"])`` gives. The models work on the panel aligned so that **every
+series ends on the last row**: aligned row ``n_rows - 1`` holds each series'
+own last observation, whatever its date, and a series' forecasts continue
+from its own end. The panel is stored ragged (:class:`RaggedPanel`: the
+values of every series end to end plus per-series offsets), never as the
+rectangle (n_rows, n_series) padded to the longest series, so that its
+memory is that of the data however unequal the lengths. This module builds
+it (from the long layout directly, or from a rectangle), converts it back
+to the long layout, and checks a long panel (duplicate pairs, gaps inside a
+series, mixed frequencies), naming the series at fault. It is used by
+:class:`~seqforecast.base.BaseForecaster` and the models reading its
+history.
 """
 
 from __future__ import annotations
@@ -73,6 +78,14 @@ class RaggedPanel:
         starts = np.where(started, np.argmax(observed, axis=0), n_rows)
         offsets = np.concatenate([[0], np.cumsum(n_rows - starts)])
         return cls(_gather_tails(array, starts), offsets, n_rows)
+
+    @classmethod
+    def of(cls, y):
+        """``y`` itself when ragged, else the panel of the dense ``y`` (1-D: one series)."""
+        if isinstance(y, cls):
+            return y
+        y = np.asarray(y, dtype=np.float64)
+        return cls.from_dense(y[:, None] if y.ndim == 1 else y)
 
     @classmethod
     def from_series(cls, series, n_rows=None):
@@ -156,31 +169,28 @@ class RaggedPanel:
         out[has] = self.values[self.offsets[:-1][has]]
         return out
 
-    def rows(self, start, stop):
+    def rows(self, start, stop, series=None):
         """The dense block of aligned rows ``start .. stop - 1``: (rows, n_series, ...).
 
-        NaN where a series has not started. Costs the block only, never the
-        rectangle (the prediction context reads the last ``lookback`` rows).
+        NaN where a series has not started; ``series`` (positions) keeps
+        only those columns. Costs the block only, never the rectangle (the
+        prediction context reads the last ``lookback`` rows).
         """
         start, stop = max(int(start), 0), min(int(stop), self.n_rows)
         k = max(stop - start, 0)
-        out = np.full((k, *self.shape[1:]), np.nan, dtype=np.float64)
+        series = np.arange(self.n_series) if series is None else np.asarray(series)
+        out = np.full((k, len(series), *self.values.shape[1:]), np.nan, dtype=np.float64)
         if k == 0:
             return out
-        starts = self.starts
-        # Row start + j of series s sits at offsets[s] + start + j - starts[s].
+        starts = self.starts[series]
         first = np.maximum(starts, start)  # first row of the block each series has
-        for_series = stop - first  # rows of the block each series has
-        cols = np.flatnonzero(for_series > 0)
-        if len(cols) == 0:
-            return out
-        # Vectorised over (row, series): positions of the observed cells.
-        j = np.arange(k)[:, None]
-        rows = start + j
-        have = rows >= starts[cols][None, :]
-        pos = self.offsets[cols][None, :] + rows - starts[cols][None, :]
-        r, c = np.nonzero(have)
-        out[r, cols[c]] = self.values[pos[r, c]]
+        count = np.maximum(stop - first, 0)  # rows of the block each series has
+        # The observed cells only: each column's run of values, copied at once.
+        source = _segments(self.offsets[series] + first - starts, count)
+        target = _segments(first - start, count) * len(series) + np.repeat(
+            np.arange(len(series)), count
+        )
+        out.reshape(k * len(series), *self.values.shape[1:])[target] = self.values[source]
         return out
 
     def to_dense(self):
@@ -399,12 +409,27 @@ def _target(y, what):
     return y
 
 
-def _groups(index):
-    """(ids in order of first appearance, row positions of each id, sorted by time)."""
+def _groups(index, what):
+    """(ids in order of first appearance, row positions of each id, sorted by time).
+
+    Raises the error of :func:`_check_unique` for a duplicate (series,
+    time) pair, found as equal neighbours once sorted (no hash table of
+    the pairs). The time level must hold dates, periods or integers.
+    """
     codes, ids = pd.factorize(index.get_level_values(0))
     times = index.get_level_values(1)
-    order = np.lexsort((np.arange(len(index)), times.argsort().argsort(), codes))
-    codes = codes[order]
+    key = times.asi8 if isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)) else (
+        np.asarray(times, dtype=np.int64)
+    )
+    order = np.lexsort((key, codes))  # stable: equal pairs keep their order
+    codes, key = codes[order], key[order]
+    same = (codes[1:] == codes[:-1]) & (key[1:] == key[:-1])
+    if same.any():  # the first repeated pair in the order of the rows
+        series, time = index[int(order[1:][same].min())]
+        raise ValueError(
+            f"{what} has duplicate (series, time) pairs: series {series!r} has more than one "
+            f"row at {time}; give each series one value per timestamp."
+        )
     bounds = np.flatnonzero(np.diff(codes)) + 1
     return pd.Index(ids, name=index.names[0]), np.split(order, bounds)
 
@@ -475,7 +500,6 @@ def split_long(y, X=None, *, what="y", freq=None):
     """
     y = _target(y, what)
     index = y.index
-    _check_unique(index, what)
     times_all = index.get_level_values(1)
     if not isinstance(times_all, (pd.DatetimeIndex, pd.PeriodIndex)) and not (
         pd.api.types.is_integer_dtype(times_all.dtype)
@@ -484,7 +508,7 @@ def split_long(y, X=None, *, what="y", freq=None):
             f"The time level of {what}'s (series, time) index must hold dates, periods or "
             f"integers; got {times_all.dtype}."
         )
-    ids, groups = _groups(index)
+    ids, groups = _groups(index, what)
     values = y.to_numpy(dtype=np.float64)
     if freq is None:
         freq = _common_step(ids, groups, times_all, what)
@@ -570,8 +594,7 @@ def to_long(y, X, layout, start, stop, series=None, *, columns=None):
     time order; the cost is that of those values, never of the rectangle.
     """
     if not isinstance(y, RaggedPanel):
-        y = RaggedPanel.from_dense(y)
-        X = None if X is None else RaggedPanel.from_dense(X)
+        y, X = RaggedPanel.of(y), None if X is None else RaggedPanel.of(X)
     series = np.arange(y.n_series) if series is None else np.asarray(series)
     n_rows = y.n_rows
     part = y.between(start, stop).take(series)

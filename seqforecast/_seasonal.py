@@ -30,8 +30,7 @@ class SeasonalProfile:
     """
 
     def __init__(self, y, period):
-        if not isinstance(y, RaggedPanel):
-            y = RaggedPanel.from_dense(np.asarray(y, dtype=np.float64))
+        y = RaggedPanel.of(y)
         n_series = y.n_series
         self.factors = np.ones((max(period, 1), n_series))
         if period < 2:

@@ -262,13 +262,19 @@ def _seasonal_peaks(blocks, candidates, how):
     own values only, and are pooled over all of them.
     """
     parts = []
-    for y in blocks:
-        size = np.nanmax(np.abs(y), axis=0)
-        x = _detrended(y / np.where(size > 0, size, 1.0), how)
-        # Lags up to max_lag, or fewer in a block of short series (whose
-        # longer lags are 0 and never used: a series counts for a period
-        # only with two full cycles of it).
-        parts.append(_acf(x, int(max(candidates)) + 1, np.ones_like(size)))
+    for block in blocks:
+        # Lags up to max_lag, or fewer in a block of short series (a series
+        # counts for a period only with two full cycles of it), and columns
+        # a chunk at a time: the FFT's temporaries stay near _CHUNK_CELLS
+        # values whatever the number of series (each column's result is
+        # its own, whatever the chunk).
+        max_lag = min(int(max(candidates)) + 1, len(block) // 2 + 1)
+        width = max(1, _CHUNK_CELLS // max(len(block), 1))
+        for start in range(0, block.shape[1], width):
+            y = block[:, start:start + width]
+            size = np.nanmax(np.abs(y), axis=0)
+            x = _detrended(y / np.where(size > 0, size, 1.0), how)
+            parts.append(_acf(x, max_lag, np.ones_like(size)))
     peaks = {}
     for m in candidates:
         # Weighted sums over the series with two full cycles of the period,
@@ -301,6 +307,8 @@ _DETECTION_ROWS = 5000
 # block is at most this many times its values (plus a fixed allowance);
 # otherwise series of similar lengths are read together, block by block.
 _DENSE_FACTOR, _DENSE_ALLOWANCE = 4, 1_000_000
+# Values of a block whose autocorrelations are computed at once.
+_CHUNK_CELLS = 250_000
 
 
 def _recent_blocks(y, n_rows):
@@ -318,17 +326,16 @@ def _recent_blocks(y, n_rows):
         if y.ndim == 1:
             y = y[:, None]
         return [y[-n_rows:]]
-    recent = y.between(y.n_rows - n_rows, y.n_rows)
-    lengths = recent.lengths
+    lengths = np.minimum(y.lengths, n_rows)  # each series' recent values
     tallest = int(lengths.max(initial=0))
-    if tallest * recent.n_series <= _DENSE_FACTOR * int(lengths.sum()) + _DENSE_ALLOWANCE:
-        return [recent.rows(recent.n_rows - tallest, recent.n_rows)]
+    if tallest * y.n_series <= _DENSE_FACTOR * int(lengths.sum()) + _DENSE_ALLOWANCE:
+        return [y.rows(y.n_rows - tallest, y.n_rows)]
     bucket = np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64)
     blocks = []
     for b in np.unique(bucket):
-        part = recent.take(np.flatnonzero(bucket == b))
-        tall = int(part.lengths.max(initial=0))
-        blocks.append(part.rows(part.n_rows - tall, part.n_rows))
+        series = np.flatnonzero(bucket == b)
+        tall = int(lengths[series].max())
+        blocks.append(y.rows(y.n_rows - tall, y.n_rows, series))
     return blocks
 
 

@@ -345,16 +345,16 @@ def _series_to_fit(forecaster, X, y, start, stop):
     positions of the series that have started and have at least
     ``forecaster.observations_needed`` observations, possibly none.
     """
-    if isinstance(y, _panel.LongPanel):
-        values = y.y[start:stop]
+    if isinstance(y, _panel.LongPanel):  # counted from the lengths, no rectangle
+        observed = np.minimum(y.ragged.lengths_until(stop), stop - start)
     else:
-        values = _as_2d(_take(X, y, start, stop)[1], stop - start)
-    observed = np.sum(~np.isnan(values), axis=0)
+        observed = np.sum(~np.isnan(_as_2d(_take(X, y, start, stop)[1], stop - start)), axis=0)
+    n_series = len(observed)
     series = np.flatnonzero(observed >= 1)
     if len(series) > 0:
-        data = _take(X, y, start, stop, None if len(series) == values.shape[1] else series)
+        data = _take(X, y, start, stop, None if len(series) == n_series else series)
         series = series[observed[series] >= forecaster.observations_needed(*data)]
-    return None if len(series) == values.shape[1] else series
+    return None if len(series) == n_series else series
 
 
 def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
@@ -474,7 +474,7 @@ def _rolling_forecasts(
     n_folds = len(folds)
     every = n_folds if refit_every is None else refit_every
     if isinstance(y, _panel.LongPanel):
-        n_series = y.y.shape[1]
+        n_series = y.ragged.n_series
     else:
         n_series = _as_2d(y, _n_rows(X, y)).shape[1]
     horizon = max(test_end - test_start for _, _, test_start, test_end in folds)
@@ -858,7 +858,7 @@ def backtest(
         raise ValueError("backtest needs y, the series to forecast; got None.")
     check_params("backtest", {"refit": refit, "coverage": coverage}, _BACKTEST_CONSTRAINTS)
     panel = _panel.split_long(y, X) if _panel.is_long(y) else None
-    n_rows = _n_rows(X, y) if panel is None else len(panel.y)
+    n_rows = _n_rows(X, y) if panel is None else panel.n_rows
     every = _refit_every(refit)
     metrics_ = _resolve_scoring(scoring, coverage)
     cv = _resolve_cv(cv, forecaster)
@@ -866,7 +866,7 @@ def backtest(
         (np.asarray(train), np.asarray(test))
         for train, test in cv.split(
             X if X is not None and panel is None else np.empty((n_rows, 0)),
-            y if panel is None else panel.y,
+            y if panel is None else panel.ragged,  # rows counted, no rectangle
         )
     ]
     _check_folds(folds)
@@ -888,6 +888,8 @@ def backtest(
     if panel is not None:
         # A long panel: rows aligned at each series' end, so a fold's cutoff is
         # the same number of steps before every series' last observation.
+        # The actuals that score the folds, as one rectangle (the fits and
+        # forecasts of the folds read the ragged panel).
         y_2d, names, index = panel.y, list(panel.ids), None
         labels = [f"{n_rows - 1 - r} steps before each series' end" for r in range(n_rows)]
     else:

@@ -99,6 +99,8 @@ def child(name, n_series, short, long):
 
     import torch
 
+    import seqforecast
+
     torch.set_num_threads(1)
     y = _panel(n_series, short, long)
     with warnings.catch_warnings():
@@ -112,6 +114,7 @@ def child(name, n_series, short, long):
         "forecast_rss_mb": fc_rss, "forecast_traced_mb": fc_traced, "forecast_s": fc_s,
         "data_mb": len(y) * 8 / 1e6, "rectangle_mb": n_series * long * 8 / 1e6,
         "seasonal_period": int(model.seasonal_period_),
+        "seqforecast": str(Path(seqforecast.__file__).parent.parent),
     }))
 
 
@@ -128,13 +131,12 @@ def main(argv=None):
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        if args.checkout:  # that checkout's seqforecast, ahead of this one's
+            sys.path.insert(0, str(args.checkout))
         child(args.child, args.n_series, args.short, args.long)
         return 0
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    if args.checkout:
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(Path(args.checkout).resolve()), str(Path.cwd()), env.get("PYTHONPATH", "")]
-        )
+    checkout = [] if not args.checkout else ["--checkout", str(Path(args.checkout).resolve())]
     rows = []
     for name in args.models.split(","):
         runs = []
@@ -142,7 +144,7 @@ def main(argv=None):
             out = subprocess.run(
                 [sys.executable, "-m", "benchmarks.speed.memory_ragged", "--child", name,
                  "--n-series", str(args.n_series), "--short", str(args.short),
-                 "--long", str(args.long)],
+                 "--long", str(args.long), *checkout],
                 capture_output=True, text=True, env=env,
             )
             if out.returncode:
@@ -152,6 +154,9 @@ def main(argv=None):
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         if not runs:
             continue
+        print(f"{name}: measured the seqforecast of {runs[0].pop('seqforecast')}")
+        for run in runs[1:]:
+            run.pop("seqforecast")
         median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         rows.append({"label": args.label, "model": name, "n_series": args.n_series,
                      "short": args.short, "long": args.long,

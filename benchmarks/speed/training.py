@@ -197,7 +197,8 @@ def fit_pure(y_frame, epochs, batches):
             for start in range(0, n_draw, BATCH):
                 s = series_idx[order[start:start + BATCH]]
                 t = target_start[order[start:start + BATCH]]
-                past, future = past_view[s, t], future_view[s, t]  # (B, L), (B, T)
+                past = past_view[windows.past_position(s, t)]  # (B, L)
+                future = future_view[windows.future_position(s, t)]  # (B, T)
                 scale = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), floor)
                 x = np.nan_to_num((past - scale) / scale)[:, :, None].astype(np.float32)
                 target = ((future - scale) / scale)[:, :, None].astype(np.float32)
@@ -327,7 +328,8 @@ def gather_cost(y_frame, n_calls=50):
 
     def pure(idx):
         s, t = series_idx[idx], target_start[idx]
-        past, future = past_view[s, t], future_view[s, t]
+        past = past_view[windows.past_position(s, t)]
+        future = future_view[windows.future_position(s, t)]
         scale = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), floor)
         x = np.nan_to_num((past - scale) / scale)[:, :, None].astype(np.float32)
         target = ((future - scale) / scale)[:, :, None].astype(np.float32)
@@ -510,7 +512,8 @@ def memory_child(mode, n_points):
     elif mode == "materialised":
         windows = SlidingWindow(LOOKBACK, HORIZON, min_observed=LOOKBACK // 2).fit(y)
         series_idx, target_start = windows.window_indices()
-        past = windows.past_view[series_idx, target_start]  # a copy of every past window
+        # A copy of every past window.
+        past = windows.past_view[windows.past_position(series_idx, target_start)]
         result["n_windows"] = len(series_idx)
         result["materialised_mb"] = past.nbytes / 1e6
     result["seconds"] = time.perf_counter() - start

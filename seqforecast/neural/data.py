@@ -42,8 +42,7 @@ def relative_naive_scale(y, period, floor):
     ``loss_scale="mase"`` 1 for a typical window, so the learning rate keeps
     its meaning.
     """
-    if not isinstance(y, RaggedPanel):  # a dense panel (n_rows, n_series)
-        y = RaggedPanel.from_dense(np.asarray(y, dtype=np.float64))
+    y = RaggedPanel.of(y)  # a dense panel (n_rows, n_series) is converted
     n_obs = y.lengths
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
@@ -147,8 +146,9 @@ class Scaler:
 
     def __init__(self, scaling, y, X, static=None):
         self.scaling = scaling
-        # ``y`` is a RaggedPanel: its values are the observations. The
-        # largest absolute value, without an array of them.
+        y = RaggedPanel.of(y)  # a dense panel (n_rows, n_series) is converted
+        # Its values are the observations. The largest absolute value,
+        # without an array of them.
         floor = SCALE_FLOOR * max(float(np.nanmax(y.values)), -float(np.nanmin(y.values)))
         floor = floor if floor > 0 else 1.0  # an all-zero history
         self.floor = floor
