@@ -123,8 +123,13 @@ def _as_wide(obj, name):
     if not _panel.is_long(obj):
         return obj
     panel = _panel.split_long(obj, what=name)
-    order = np.argsort(np.asarray(panel.ids, dtype=object).astype(str), kind="stable")
+    order = _wide_order(panel.ids)
     return pd.DataFrame(panel.y[:, order], columns=panel.ids[order])
+
+
+def _wide_order(ids):
+    """Positions of the series ``ids`` in the order of the wide frames: sorted as strings."""
+    return np.argsort(np.asarray(ids, dtype=object).astype(str), kind="stable")
 
 
 def _wide_panels(named):
@@ -223,7 +228,9 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs):
 
     ``objs`` holds the metric's inputs by name (for the series names);
     ``y_train`` may have leading NaN (a series that starts later); the scale
-    of each series uses its observed part only.
+    of each series uses its observed part only. A fitted forecaster's
+    history may come as its :class:`~seqforecast._panel.RaggedPanel`
+    (``mase_scorer``), read series by series without the rectangle.
     """
     m = _check_seasonal_period(seasonal_period)
     objs = {name: _as_wide(obj, name) for name, obj in objs.items()}
@@ -233,26 +240,35 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs):
             "y_train is required: the scale is the in-sample seasonal-naive error "
             "of the training history."
         )
-    train = _check_values(y_train, "y_train")
-    if train.ndim == 1:
-        train = train[:, None]
-    if train.shape[1] != n_series:
+    ragged = isinstance(y_train, _panel.RaggedPanel)
+    if ragged:
+        objs = {name: obj for name, obj in objs.items() if name != "y_train"}
+        train_series = y_train.n_series
+    else:
+        train = _check_values(y_train, "y_train")
+        if train.ndim == 1:
+            train = train[:, None]
+        train_series = train.shape[1]
+    if train_series != n_series:
         raise ValueError(
-            f"y_train has {train.shape[1]} series but y_true has {n_series}; "
+            f"y_train has {train_series} series but y_true has {n_series}; "
             "give the training history of each scored series."
         )
     _check_columns(objs)
     names = _series_names(objs.values(), n_series)
-    ndim = 1 if train.shape[1] == 1 and np.ndim(y_train) == 1 else 2
-    nan = np.isnan(train)
-    started = np.logical_or.accumulate(~nan, axis=0)
-    if (nan & started).any():
-        t, j = np.argwhere(nan & started)[0]
-        raise ValueError(
-            f"y_train has a NaN at {_describe(t, j, names, ndim)} inside the history; "
-            "only leading NaN (a series that starts later) is allowed."
-        )
-    n_obs = started.sum(axis=0)
+    ndim = 1 if n_series == 1 and (ragged or np.ndim(y_train) == 1) else 2
+    if ragged:
+        n_obs = y_train.lengths
+    else:
+        nan = np.isnan(train)
+        started = np.logical_or.accumulate(~nan, axis=0)
+        if (nan & started).any():
+            t, j = np.argwhere(nan & started)[0]
+            raise ValueError(
+                f"y_train has a NaN at {_describe(t, j, names, ndim)} inside the history; "
+                "only leading NaN (a series that starts later) is allowed."
+            )
+        n_obs = started.sum(axis=0)
     short = np.flatnonzero(n_obs <= m)
     if len(short):
         j = short[0]
@@ -260,9 +276,11 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs):
             f"{_of_y_train(j, names, ndim)} has {n_obs[j]} observations but the "
             f"seasonal-naive scale with seasonal_period={m} needs at least {m + 1}."
         )
-    # Pairs that involve a leading NaN give NaN and are left out of the mean.
-    errors = np.abs(train[m:] - train[:-m])
-    scale = np.nanmean(errors, axis=0)
+    if ragged:  # the pairs within each series, summed in time order
+        scale = y_train.mean_abs_change(m)
+    else:
+        # Pairs that involve a leading NaN give NaN and are left out of the mean.
+        scale = np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)
     zero = np.flatnonzero(scale == 0)
     if len(zero):
         raise ValueError(
@@ -632,7 +650,8 @@ def _find_forecaster(estimator):
             current = current.best_estimator_
         else:
             break
-    if not hasattr(current, "y_history_"):
+    # y_panel_ first: asking for y_history_ would build the rectangle.
+    if not (hasattr(current, "y_panel_") or hasattr(current, "y_history_")):
         raise TypeError(
             f"mase_scorer needs a fitted seqforecast forecaster (with y_history_) "
             f"inside the estimator, found {type(current).__name__} in "
@@ -657,6 +676,21 @@ def _history_in_original_units(history, transformers):
     return np.where(nan, np.nan, values)
 
 
+def _fitted_history(forecaster):
+    """The forecaster's training history: its ragged panel (no rectangle) where it has one.
+
+    Fitted on a long panel, its series are put in the order the metrics
+    give the long ``y_true`` and ``y_pred`` (:func:`_as_wide`), so that
+    each series is scaled by its own history.
+    """
+    panel = getattr(forecaster, "y_panel_", None)
+    if panel is None:
+        return np.asarray(forecaster.y_history_, dtype=np.float64)
+    if getattr(forecaster, "y_kind_", None) == "long":
+        panel = panel.take(_wide_order(forecaster.series_names_))
+    return panel
+
+
 class _MASEScorer:
     """Callable ``scorer(estimator, X, y)`` returning minus the MASE."""
 
@@ -676,16 +710,18 @@ class _MASEScorer:
             return _check_seasonal_period(self.seasonal_period, "mase_scorer")
         freq = getattr(forecaster, "freq_", None)
         if history is None:
-            history = np.asarray(forecaster.y_history_, dtype=np.float64)
+            history = _fitted_history(forecaster)
         return resolve_seasonal_period(None, freq, history)[0]
 
     def __call__(self, estimator, X, y, sample_weight=None):
         if sample_weight is not None:
             raise ValueError("mase_scorer does not support sample_weight.")
         forecaster, transformers = _find_forecaster(estimator)
-        history = _history_in_original_units(
-            np.asarray(forecaster.y_history_, dtype=np.float64), transformers
-        )
+        history = _fitted_history(forecaster)
+        if transformers:  # undone on the rectangle the transformers were fitted on
+            history = _history_in_original_units(
+                np.asarray(history, dtype=np.float64), transformers
+            )
         y_pred = estimator.predict(X)
         period = self._period(forecaster, history)
         return -mase(y, y_pred, y_train=history, seasonal_period=period)

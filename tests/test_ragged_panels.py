@@ -337,3 +337,35 @@ def test_fit_on_an_extreme_panel_costs_its_values_not_the_rectangle():
         # checked (a pandas MultiIndex costs several times the values); the
         # rectangle alone would be 320 MB.
         assert peak < 25 * data < rectangle / 25, (type(model).__name__, peak / 1e6)
+
+
+# ----------------------------------------------------------------- scoring
+class _NoRectangle(NaiveForecaster):
+    """A naive forecaster whose dense history may not be asked for."""
+
+    @property
+    def y_history_(self):
+        raise AssertionError("the rectangle was materialised")
+
+
+def test_mase_scorer_reads_the_ragged_history_of_each_series():
+    """Each series scaled by its own history, ids in any order, without the rectangle."""
+    from seqforecast.metrics import mase_scorer
+
+    rng = np.random.default_rng(0)
+    parts = []
+    for sid, size, n in [("b", 100.0, 30), ("a", 1.0, 20), ("c", 10.0, 9)]:
+        index = pd.MultiIndex.from_arrays([[sid] * n, np.arange(50 - n, 50)], names=["id", "t"])
+        parts.append(pd.Series(rng.normal(size=n).cumsum() * size, index=index, name="y"))
+    y = pd.concat(parts)
+    last = y.groupby(level=0).transform("max").index.get_level_values(1) >= 47
+    train, test = y[~last], y[last]
+    model = _NoRectangle().fit(None, train)
+    X = pd.DataFrame(index=test.index)
+    pred = model.predict(X)
+    expected = np.mean([
+        np.mean(np.abs(test.loc[s].to_numpy() - pred.loc[s].to_numpy()))
+        / np.mean(np.abs(np.diff(train.loc[s].to_numpy())))
+        for s in ["a", "b", "c"]
+    ])
+    assert mase_scorer(model, X, test) == pytest.approx(-expected, rel=1e-12)
