@@ -5,8 +5,11 @@ keeps the one with the lowest AICc. Each candidate is estimated as
 statsmodels' ``ETSModel(...).fit(disp=False)`` estimates it: the same start
 values, bounds and L-BFGS-B run (finite-difference gradient, scipy's default
 tolerances), with the log-likelihood computed by statsmodels' own smoothing
-recursion. Only the Python around the recursion is leaner, and only the
-chosen model gets a results object (statsmodels builds one per fit, with a
+recursion. Only the Python around the recursion is leaner (work arrays
+allocated once per candidate, the gradient's differences without scipy's
+wrappers, scipy's L-BFGS-B routine driven by a copy of scipy's own loop
+without its per-evaluation bookkeeping), and only the chosen model gets a
+results object (statsmodels builds one per fit, with a
 complex-step Hessian for the standard errors). The objective returns the same
 floating-point numbers as statsmodels', so the optimiser takes the same steps
 and the estimates, criteria and choice are statsmodels' to the last bit
@@ -19,6 +22,7 @@ statsmodels is imported inside the functions that use it.
 from __future__ import annotations
 
 import warnings
+from math import isfinite
 
 import numpy as np
 
@@ -62,11 +66,9 @@ def _lbfgs_params(model, maxiter=1000):
     Mirrors ``ETSModel.fit`` for a model without fixed parameters (what the
     forecaster builds): internal start values and bounds from statsmodels,
     beta and gamma reparametrised, the parameters held fixed by their bounds
-    taken out, then ``scipy.optimize.fmin_l_bfgs_b`` on minus the
-    log-likelihood per observation with a finite-difference gradient.
+    taken out, then scipy's L-BFGS-B on minus the log-likelihood per
+    observation with a finite-difference gradient.
     """
-    from scipy.optimize import fmin_l_bfgs_b
-
     internal = model._convert_and_bound_start_params(model.start_params)
     bounds = model._setup_bounds()
     use_beta_star = "smoothing_trend" not in model.bounds
@@ -79,45 +81,158 @@ def _lbfgs_params(model, maxiter=1000):
     fixed_values = np.where(is_fixed, [lo for lo, _ in bounds], 0.0)
     free = np.flatnonzero(~is_fixed.astype(bool))
 
-    data = model.endog
-    n = model.nobs
-    yhat = np.zeros(n)
-    xhat = np.zeros((n, model._k_states_internal))
-    smooth = model._smoothing_func
-    multiplicative = model.error == "mul"
-    log_2pi = 2 * np.pi
-
-    def objective(x):
-        # statsmodels' ETSModel._loglike_internal, then base.model's -llf / nobs.
-        smooth(x, data, yhat, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star)
-        res = (data - yhat) / yhat if multiplicative else data - yhat
-        llf = -n / 2 * (np.log(log_2pi * (np.add.reduce(res * res) / n)) + 1)
-        if multiplicative:
-            yhat[yhat == 0] = 1e-32
-            llf -= np.add.reduce(np.log(np.abs(yhat)))
-        return -llf / n
-
+    objective = _objective(model, is_fixed, fixed_values, use_beta_star, use_gamma_star)
     x0 = internal[free]
     free_bounds = [bounds[i] for i in free]
-    gradient = _forward_differences(objective, free_bounds)
-    if gradient is None:  # scipy without the helpers: its own differences
-        x, _, info = fmin_l_bfgs_b(
-            objective, x0, approx_grad=True, maxiter=maxiter, bounds=free_bounds
-        )
-    else:
-        # scipy counts the difference quotients against ``maxfun`` (15000);
-        # here each call evaluates 1 + len(x0) of them.
-        x, _, info = fmin_l_bfgs_b(
-            lambda x: (f := objective(x), gradient(x, f)), x0, maxiter=maxiter,
-            bounds=free_bounds, maxfun=15000 // (len(x0) + 1),
-        )
+    # scipy counts the difference quotients against ``maxfun`` (15000); here
+    # each call evaluates 1 + len(x0) of them.
+    x, warnflag = _lbfgsb(objective, x0, free_bounds, maxiter, 15000 // (len(x0) + 1))
     fitted = np.where(is_fixed.astype(bool), fixed_values, 0.0)
     fitted[free] = x
     if use_beta_star:
         fitted[1] *= fitted[0]
     if use_gamma_star:
         fitted[2] *= 1 - fitted[0]
-    return model._model_params(fitted), info["warnflag"] == 0
+    return model._model_params(fitted), warnflag == 0
+
+
+def _objective(model, is_fixed, fixed_values, use_beta_star, use_gamma_star):
+    """Minus the log-likelihood per observation, as ``ETSModel.fit`` minimises it.
+
+    statsmodels' ``ETSModel._loglike_internal`` (its Cython smoothing
+    recursion, then the Gaussian log-likelihood), then ``-llf / nobs`` as in
+    ``statsmodels.base.model``: the same operations in the same order, so the
+    same floating-point numbers, with the work arrays allocated once.
+    """
+    data = model.endog
+    n = model.nobs
+    yhat = np.zeros(n)
+    xhat = np.zeros((n, model._k_states_internal))
+    res = np.empty(n)
+    smooth = model._smoothing_func
+    # The float64 version of the fused Cython function, without its dispatch.
+    smooth = getattr(smooth, "__signatures__", {}).get("float64_t", smooth)
+    multiplicative = model.error == "mul"
+    two_pi = 2 * np.pi
+    subtract, divide, multiply, reduce = np.subtract, np.divide, np.multiply, np.add.reduce
+    log, absolute = np.log, np.abs
+
+    def objective(x):
+        smooth(x, data, yhat, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star)
+        subtract(data, yhat, out=res)
+        if multiplicative:
+            divide(res, yhat, out=res)
+        multiply(res, res, out=res)
+        llf = -n / 2 * (log(two_pi * (reduce(res) / n)) + 1)
+        if multiplicative:
+            absolute(yhat, out=res)
+            log(res, out=res)
+            log_yhat = reduce(res)
+            if not isfinite(log_yhat):  # statsmodels' zeros replaced, as it does
+                yhat[yhat == 0] = 1e-32
+                log_yhat = reduce(log(absolute(yhat)))
+            llf -= log_yhat
+        return -llf / n
+
+    return objective
+
+
+def _lbfgsb(objective, x0, bounds, maxiter, maxfun):
+    """(x, warnflag) of ``fmin_l_bfgs_b(objective, x0, approx_grad=True, ...)``.
+
+    scipy's L-BFGS-B routine (``setulb``) driven by the loop of scipy's
+    ``_minimize_lbfgsb``, with scipy's default memory and tolerances, asked
+    for the same points and given the same function values and
+    finite-difference gradients (``_forward_differences``), so it takes the
+    same steps; what is left out is scipy's per-evaluation bookkeeping, most
+    of the time of a fit. Falls back to ``fmin_l_bfgs_b`` itself when scipy
+    lacks the private pieces.
+    """
+    from scipy.optimize import fmin_l_bfgs_b
+
+    gradient = _forward_differences(objective, bounds)
+    setulb = _setulb()
+    if gradient is None or setulb is None:
+        if gradient is None:
+            x, _, info = fmin_l_bfgs_b(
+                objective, x0, approx_grad=True, maxiter=maxiter, bounds=bounds
+            )
+        else:
+            x, _, info = fmin_l_bfgs_b(
+                lambda x: (f := objective(x), gradient(x, f)), x0, maxiter=maxiter,
+                bounds=bounds, maxfun=maxfun,
+            )
+        return x, info["warnflag"]
+
+    m, factr, pgtol, maxls = 10, 1e7, 1e-5, 20  # scipy's defaults
+    n = len(x0)
+    lower = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
+    upper = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
+    if (lower > upper).any():
+        raise ValueError("LBFGSB - one of the lower bounds is greater than an upper bound.")
+    nbd = np.zeros(n, np.int32)
+    low_bnd = np.where(np.isinf(lower), 0.0, lower)
+    upper_bnd = np.where(np.isinf(upper), 0.0, upper)
+    # scipy's bounds_map: 0 unbounded, 1 lower only, 2 both, 3 upper only.
+    nbd[:] = np.select(
+        [~np.isinf(lower) & ~np.isinf(upper), ~np.isinf(lower), ~np.isinf(upper)],
+        [2, 1, 3], 0,
+    )
+    x = np.array(np.clip(x0, lower, upper), dtype=np.float64)
+    # scipy's ScalarFunction evaluates at the start point first, then again
+    # only where L-BFGS-B asks for a point other than the last evaluated one.
+    last = x.copy()
+    f0 = objective(last.copy())
+    value, grad = f0, np.atleast_1d(gradient(last.copy(), f0))
+    nfev = 1
+    f = np.array(0.0, dtype=np.float64)
+    g = np.zeros(n, dtype=np.float64)
+    wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, np.float64)
+    iwa = np.zeros(3 * n, dtype=np.int32)
+    task = np.zeros(2, dtype=np.int32)
+    ln_task = np.zeros(2, dtype=np.int32)
+    lsave = np.zeros(4, dtype=np.int32)
+    isave = np.zeros(44, dtype=np.int32)
+    dsave = np.zeros(29, dtype=np.float64)
+    n_iterations = 0
+    while True:
+        g = g.astype(np.float64)
+        setulb(m, x, low_bnd, upper_bnd, nbd, f, g, factr, pgtol, wa,
+               iwa, task, lsave, isave, dsave, maxls, ln_task)
+        if task[0] == 3:  # wants f and g at x
+            if not np.array_equal(x, last):
+                last = x.copy()
+                value = objective(last.copy())
+                grad = np.atleast_1d(gradient(last.copy(), value))
+                nfev += 1
+            f, g = value, grad
+        elif task[0] == 1:  # a new iteration
+            n_iterations += 1
+            if n_iterations >= maxiter:
+                task[0], task[1] = 5, 504
+            elif nfev > maxfun:
+                task[0], task[1] = 5, 502
+        else:
+            break
+    if task[0] == 4:
+        return x, 0
+    return x, 1 if nfev > maxfun or n_iterations >= maxiter else 2
+
+
+def _setulb():
+    """scipy's L-BFGS-B routine with the signature ``_lbfgsb`` drives, or None.
+
+    That is the C routine of scipy 1.15 and later (before, Fortran with
+    another signature).
+    """
+    import scipy
+
+    try:
+        from scipy.optimize import _lbfgsb
+    except ImportError:
+        return None
+    major, minor = (int(part) for part in scipy.__version__.split(".")[:2])
+    return getattr(_lbfgsb, "setulb", None) if (major, minor) >= (1, 15) else None
 
 
 def _forward_differences(objective, bounds, step=1e-8):
@@ -126,7 +241,7 @@ def _forward_differences(objective, bounds, step=1e-8):
     scipy's 2-point differences with its default absolute step (1e-8),
     steps turned back at the bounds as scipy turns them, and the same
     arithmetic, so that the optimiser sees the same numbers, without
-    scipy's per-evaluation wrappers (half the time of a fit).
+    scipy's per-evaluation wrappers.
     """
     try:
         from scipy.optimize._numdiff import _adjust_scheme_to_bounds, _eps_for_method
@@ -135,19 +250,33 @@ def _forward_differences(objective, bounds, step=1e-8):
     lb = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
     ub = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
     fallback = _eps_for_method(np.float64, np.float64, "2-point")
+    n = len(bounds)
+    values = np.empty(n)
 
     def gradient(x0, f0):
-        sign = (x0 >= 0).astype(float) * 2 - 1
-        h = np.where(
-            (x0 + step) - x0 == 0, fallback * sign * np.maximum(1.0, np.abs(x0)), step
-        )
-        h, _ = _adjust_scheme_to_bounds(x0, h, 1, "1-sided", lb, ub)
-        grad = np.empty(len(x0))
-        for i in range(len(x0)):
-            x1 = np.copy(x0)
-            x1[i] = x0[i] + h[i]
-            grad[i] = (objective(x1) - f0) / ((x0[i] + h[i]) - x0[i])
-        return grad
+        dx = (x0 + step) - x0
+        if dx.all():
+            h = np.full(n, step)
+        else:
+            sign = (x0 >= 0).astype(float) * 2 - 1
+            h = np.where(dx == 0, fallback * sign * np.maximum(1.0, np.abs(x0)), step)
+        # scipy's _adjust_scheme_to_bounds(x0, h, 1, "1-sided", lb, ub): a
+        # step that leaves the bounds is turned back, if it fits the other way.
+        fitting = np.abs(h) <= np.maximum(x0 - lb, ub - x0)
+        if fitting.all():
+            x1 = x0 + h
+            violated = (x1 < lb) | (x1 > ub)
+            if violated.any():
+                h[violated] *= -1
+        else:
+            h, _ = _adjust_scheme_to_bounds(x0, h, 1, "1-sided", lb, ub)
+        x1 = x0.copy()
+        stepped = x0 + h
+        for i in range(n):
+            x1[i] = stepped[i]
+            values[i] = objective(x1)
+            x1[i] = x0[i]
+        return (values - f0) / (stepped - x0)
 
     return gradient
 

@@ -469,6 +469,20 @@ class TestETS:
             assert llf == reference.llf and aicc == reference.aicc
             assert converged == reference.mle_retvals["converged"]
 
+    def test_without_scipys_private_lbfgsb_it_falls_back_to_fmin_l_bfgs_b(self, monkeypatch):
+        # The same estimates through scipy's public L-BFGS-B when the private
+        # routine the leaner loop drives is missing.
+        monkeypatch.setattr(_ets, "_setulb", lambda: None)
+        y = seasonal(60, seed=8).to_numpy()
+        for spec in _ets.candidates(y, 12)[:6]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                reference = _ets.ets_model(y, spec, 12).fit(disp=False)
+            params, llf, _, converged = _ets.estimate(_ets.ets_model(y, spec, 12))
+            assert np.array_equal(params, np.asarray(reference.params)), spec
+            assert llf == reference.llf
+            assert converged == reference.mle_retvals["converged"]
+
     def test_fit_that_hits_scipys_evaluation_limit_stops_where_statsmodels_does(self):
         # M3 N2661, ETS(M,Ad,A): L-BFGS-B stops at scipy's 15000 function
         # evaluations, which count the finite differences.
