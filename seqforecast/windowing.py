@@ -346,6 +346,24 @@ class SlidingWindow:
         s, t = np.asarray(series_idx), np.asarray(target_start)
         return np.maximum(self._base[s] + t, self._low[s])
 
+    def past_X_position(self, target_start, series_idx=None):
+        """Row of :attr:`past_X_view` holding the past covariates of each window.
+
+        Shared covariates: ``t + pad - lookback``; per series:
+        :meth:`past_position` (``series_idx`` then required). Unchecked.
+        """
+        s = self._series_for_X(series_idx)
+        if s is None:
+            return np.asarray(target_start) + self._pad - self.lookback
+        return self.past_position(s, target_start)
+
+    def future_X_position(self, target_start, series_idx=None):
+        """Row of :attr:`future_X_view` holding the future covariates of each window."""
+        s = self._series_for_X(series_idx)
+        if s is None:
+            return np.asarray(target_start) + self._pad
+        return self.future_position(s, target_start)
+
     # --------------------------------------------------------------- windows
     def window_indices(self):
         """The valid training windows, series by series, oldest first.
@@ -517,8 +535,7 @@ class SlidingWindow:
             self._series_for_X(series_idx), target_start, n_windows=self.n_timesteps_ + 1,
             what="past",
         )
-        rows = t + self._pad - self.lookback if s is None else self.past_position(s, t)
-        return np.ascontiguousarray(self.past_X_view[rows])
+        return np.ascontiguousarray(self.past_X_view[self.past_X_position(t, s)])
 
     def future_X(self, target_start, series_idx=None):
         """Covariates of the future steps of the given windows.
@@ -544,8 +561,7 @@ class SlidingWindow:
             n_windows=self.n_timesteps_ - self.horizon + 1,
             what="future",
         )
-        rows = t + self._pad if s is None else self.future_position(s, t)
-        return np.ascontiguousarray(self.future_X_view[rows])
+        return np.ascontiguousarray(self.future_X_view[self.future_X_position(t, s)])
 
     def _series_for_X(self, series_idx):
         """The series to index per-series covariates with; None for shared ones."""

@@ -1,6 +1,6 @@
 """CPU vs GPU: training the LSTM forecaster on M3 monthly, side by side.
 
-    python -m benchmarks.speed.gpu [--threads N] [--repeats R] [--output-dir DIR]
+    python -m benchmarks.speed.gpu [--quick] [--threads N] [--repeats R] [--output-dir DIR]
 
 Fits ``LSTMForecaster`` on the 1428 M3 monthly training series with the
 same parameters and seed on ``device="cpu"`` and ``device="cuda"`` (skipped
@@ -16,6 +16,21 @@ should score about the same on both devices). Two configurations:
 
 Writes ``results/gpu.csv`` (every repeat, with the machine) and prints a
 summary of medians and ratios.
+
+Throughput (issue #11): on each device present (CPU, and CUDA when
+available), the forecaster's training throughput in windows per second,
+with its batches made on the host in numpy (``host``, the CPU default) or
+on the training device (``device``, the CUDA default:
+:class:`~seqforecast.neural.data.DeviceWindowDataset`), against a bare
+loop of the same network: a raw ``torch.nn.LSTM`` and the same linear head
+trained with Adam on the same batches, already on the device (cuDNN on a
+GPU), nothing else per step. Throughput = steps x batch / seconds; the
+forecaster's is given over its whole ``fit`` (window setup included) and
+over its training loop alone (skorch's epoch durations). The batch is the
+device default (32 on the CPU, 512 on CUDA) unless ``--batch-size``.
+Writes ``results/gpu_throughput_<device>.csv``. ``--quick`` (a 10-minute
+GPU slot) measures only the throughput, over fewer steps, on CUDA when
+there is one (else on the CPU).
 """
 
 from __future__ import annotations
@@ -60,12 +75,142 @@ def run_once(data, device, config):
     return fit_s, predict_s, smape(data.y_test, forecast)
 
 
+def _throughput_batches(model, device, n_steps, batch_size, generator):
+    """``n_steps`` training batches of ``model``'s windows, made and kept on ``device``."""
+    from seqforecast.neural.data import DeviceWindowDataset, WindowDataset, relative_naive_scale
+    from seqforecast.windowing import SlidingWindow
+
+    y = model.y_panel_
+    if not model.profile_.is_flat():
+        y = model.profile_.divide(y)
+    windows = SlidingWindow(model.lookback_, model.horizon_,
+                            min_observed=model.min_observed_).fit(y)
+    series_idx, target_start = windows.window_indices()
+    scale = relative_naive_scale(y, model.seasonal_period_, model.scaler_.floor)
+    data = DeviceWindowDataset(
+        WindowDataset(windows, series_idx, target_start, model.scaler_, scale), device)
+    batches = []
+    for _ in range(n_steps):
+        order = torch.randint(len(data), (batch_size,), generator=generator).numpy()
+        inputs, target = data[data.positions(order)]
+        batches.append((inputs["past"], target[..., :1]))
+    return batches
+
+
+def bare_loop(batches, hidden_size, num_layers, horizon, device):
+    """Seconds of a raw ``nn.LSTM`` + linear head + Adam over ``batches`` (L1 loss)."""
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(batches[0][0].shape[2], hidden_size, num_layers,
+                         batch_first=True).to(device)
+    head = torch.nn.Linear(hidden_size, horizon).to(device)
+    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-3)
+    loss_fn = torch.nn.L1Loss()
+
+    def step(past, target):
+        output, _ = lstm(past)  # -> (B, L, H)
+        prediction = head(output[:, -1])  # -> (B, T)
+        loss = loss_fn(prediction, target[..., 0])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    for past, target in batches[:5]:  # warm-up (cuDNN plans, allocator)
+        step(past, target)
+    _sync(device)
+    start = time.perf_counter()
+    for past, target in batches:
+        step(past, target)
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def _sync(device):
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def run_throughput(data, device, config, n_epochs, batch_size, repeats, info):
+    """Rows of windows/s: the forecaster (host and device batches) and the bare loop."""
+    from seqforecast import LSTMForecaster
+
+    params = {"horizon": data.horizon, "seasonal_period": data.seasonal_period,
+              "random_state": 0, "device": device, "max_epochs": n_epochs,
+              **{k: v for k, v in CONFIGS[config].items() if k != "max_epochs"}}
+    if batch_size is not None:
+        params["batch_size"] = batch_size
+    params.pop("windows_per_epoch", None)  # 20 batches per epoch, whatever the batch
+    rows, batches, network = [], None, None
+    for repeat in range(repeats):
+        paths = ["host", "device", "bare"] if repeat % 2 == 0 else ["bare", "device", "host"]
+        for path in paths:
+            if path == "bare":
+                if batches is None:
+                    continue  # made from the first fit's windows
+                seconds, loop = bare_loop(batches, *network, device), None
+            else:
+                model = LSTMForecaster(**params)
+                model._device_resident = path == "device"
+                _sync(device)
+                start = time.perf_counter()
+                model.fit(None, data.y_train)
+                _sync(device)
+                seconds = time.perf_counter() - start
+                loop = float(sum(model.net_.history[:, "dur"]))
+                n_steps = len(model.net_.history) * 20
+                batch = model.batch_size_
+                if batches is None:
+                    batches = _throughput_batches(model, device, n_steps, batch,
+                                                  torch.Generator().manual_seed(0))
+                    network = (model.hidden_size, model.num_layers, model.horizon_)
+            windows = n_steps * batch
+            rows.append({
+                "config": config, "device": device, "path": path, "repeat": repeat,
+                "batch_size": batch, "steps": n_steps,
+                "seconds": round(seconds, 3),
+                "loop_seconds": None if loop is None else round(loop, 3),
+                "windows_per_s": round(windows / seconds),
+                "loop_windows_per_s": None if loop is None else round(windows / loop),
+                "load": load_average(), **info,
+            })
+            print(f"{config:>8} {device:>4} {path:>6} repeat {repeat}: {seconds:6.2f} s  "
+                  f"{windows / seconds:9.0f} windows/s", flush=True)
+    return rows
+
+
+def summarise_throughput(rows):
+    """Medians by path and the ratios to the bare loop."""
+    table = pd.DataFrame(rows)
+    summary = table.groupby(["config", "device", "path"])[
+        ["seconds", "windows_per_s", "loop_windows_per_s"]].median()
+    print(summary.to_string())
+    for (config, device), part in summary.groupby(level=[0, 1]):
+        part = part.droplevel([0, 1])
+        if "bare" not in part.index:
+            continue
+        bare = part.loc["bare", "windows_per_s"]
+        for path in ("host", "device"):
+            if path in part.index:
+                print(f"{config} {device} {path}: fit {part.loc[path, 'windows_per_s'] / bare:.2f}"
+                      f" of the bare loop, training loop "
+                      f"{part.loc[path, 'loop_windows_per_s'] / bare:.2f}")
+    return summary
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: all cores)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--configs", default="default,large")
+    parser.add_argument("--quick", action="store_true",
+                        help="throughput only, 10 epochs (200 steps): fits a 10-minute GPU slot")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs of 20 batches in the throughput part "
+                             "(default 50, --quick 10)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="batch of the throughput part (default: the device default)")
+    parser.add_argument("--skip-comparison", action="store_true",
+                        help="only the throughput part (implied by --quick)")
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads or torch.get_num_threads())
@@ -77,6 +222,18 @@ def main(argv=None):
     if "cuda" in devices:
         torch.zeros(1, device="cuda")  # CUDA context created before timing
     info = {**machine_info(), "gpu": gpu}
+    epochs = args.epochs or (10 if args.quick else 50)
+    # CUDA first: the figure a lent GPU is for; --quick measures only it.
+    for device in devices[::-1][:1] if args.quick else devices[::-1]:
+        rows = []
+        for config in args.configs.split(","):
+            rows += run_throughput(data, device, config, epochs, args.batch_size,
+                                   args.repeats, info)
+        write_csv(args.output_dir / f"gpu_throughput_{device}.csv", rows)
+        summarise_throughput(rows)
+    if args.quick or args.skip_comparison:
+        print(info)
+        return 0
     rows = []
     for config in args.configs.split(","):
         for repeat in range(args.repeats):

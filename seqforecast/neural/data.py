@@ -10,16 +10,19 @@ skorch whole batches gathered with one vectorised index
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from seqforecast._panel import RaggedPanel
 from seqforecast.neural import _distributed
+from seqforecast.windowing import WindowBatch
 
 __all__ = [
-    "MAX_LOSS_WEIGHT", "SCALE_FLOOR", "Batches", "SampledDataset", "Scaler", "WindowDataset",
-    "relative_naive_scale",
+    "MAX_LOSS_WEIGHT", "SCALE_FLOOR", "Batches", "DeviceWindowDataset", "SampledDataset",
+    "Scaler", "WindowDataset", "relative_naive_scale",
 ]
 
 # Largest weight of a window's loss with loss_scale="mase", relative to the
@@ -79,24 +82,21 @@ class WindowDataset(torch.utils.data.Dataset):
         return len(self.series_idx)
 
     def __getitem__(self, indices):
-        batch = self.windows.batch(self.series_idx[indices], self.target_start[indices])
-        inputs, loc, scale = self.scaler.inputs(batch, self.series_idx[indices])
-        target = (batch.future - loc) / scale  # -> (B, T)
-        target = target[:, :, None]  # -> (B, T, 1)
-        if self.series_scale is not None:
-            # A second channel weights each window's loss: its error in data
-            # units over its series' seasonal-naive error (as MASE counts it).
-            weight = np.abs(scale) / self.series_scale[self.series_idx[indices]][:, None]
-            weight = np.minimum(weight, MAX_LOSS_WEIGHT)
-            target = np.concatenate([target, np.broadcast_to(weight[:, :, None],
-                                                             target.shape)], axis=2)
-        return inputs, torch.from_numpy(target.astype(np.float32))
+        series_idx = self.series_idx[indices]
+        batch = self.windows.batch(series_idx, self.target_start[indices])
+        series_scale = None if self.series_scale is None else self.series_scale[series_idx]
+        return _training_pair(_NUMPY, self.scaler.scaling, self.scaler.floor,
+                              self.scaler.constants(), batch, series_idx, series_scale)
 
     def order(self, generator=None):
         """Positions of the windows of one epoch: shuffled with a ``generator``."""
         if generator is None:
             return np.arange(len(self))
         return torch.randperm(len(self), generator=generator).numpy()
+
+    def positions(self, order):
+        """An epoch's ``order`` as this dataset indexes it: the numpy array itself."""
+        return order
 
 
 class Batches:
@@ -122,6 +122,10 @@ class Batches:
         order = self.dataset.order(self.generator)
         if self.shard is not None:
             order = _distributed.shard(order, *self.shard)
+        # On the device for a DeviceWindowDataset: one copy per epoch, none per batch.
+        positions = getattr(self.dataset, "positions", None)
+        if positions is not None:
+            order = positions(order)
         for start in range(0, len(order), self.batch_size):
             yield self.dataset[order[start:start + self.batch_size]]
 
@@ -196,38 +200,198 @@ class Scaler:
                 setattr(scaler, name, np.asarray(arrays[name], dtype=np.float64))
         return scaler
 
-    def _scale(self, past, series_idx):
-        """(loc, scale) of each window, each broadcastable to (B, 1)."""
-        if self.scaling == "mean":
-            size = np.maximum(np.nanmean(np.abs(past), axis=1, keepdims=True), self.floor)
-            # Signed like the window's mean, so -y is scaled exactly as y is.
-            scale = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -size, size)
-            # Centred on the window's level: an untrained network (output 0)
-            # forecasts the level, and inputs sit around 0 where tanh is steep.
-            return scale, scale
-        if self.scaling == "standard":
-            return self.loc[series_idx][:, None], self.std[series_idx][:, None]
-        return 0.0, np.ones((len(past), 1))
+    def constants(self):
+        """The arrays that define the scaling, by name (see :func:`_network_inputs`)."""
+        return {name: getattr(self, name) for name in self._ARRAYS if hasattr(self, name)}
 
     def inputs(self, batch, series_idx):
         """Network inputs of a batch, and the (loc, scale) that undo the scaling."""
-        loc, scale = self._scale(batch.past, series_idx)
-        # Unobserved (padding) steps become 0; packing keeps the network from
-        # reading them.
-        past = np.nan_to_num((batch.past - loc) / scale)[:, :, None]  # -> (B, L, 1)
-        future = None
-        if batch.past_X is not None:
-            past_X = (batch.past_X - self.X_mean) / self.X_std  # -> (B, L, K)
-            past = np.concatenate([past, past_X], axis=2)  # -> (B, L, 1 + K)
-            if batch.future_X is not None:
-                future = (batch.future_X - self.X_mean) / self.X_std  # -> (B, T, K)
-        inputs = {
-            "past": torch.from_numpy(past.astype(np.float32)),
-            "lengths": torch.from_numpy(np.asarray(batch.n_observed, dtype=np.int64)),
-        }
-        if future is not None:
-            inputs["future"] = torch.from_numpy(future.astype(np.float32))
-        return inputs, loc, scale
+        return _network_inputs(_NUMPY, self.scaling, self.floor, self.constants(), batch,
+                               series_idx)
+
+
+# The window maths below is written once, against a small namespace of array
+# operations: numpy on the host (WindowDataset, prediction), torch on the
+# training device (DeviceWindowDataset). The numpy entries are the very calls
+# the host path always made, so its batches are bit for bit what they were.
+_NUMPY = SimpleNamespace(
+    nanmean=lambda x: np.nanmean(x, axis=1, keepdims=True),
+    abs=np.abs,
+    where=np.where,
+    at_least=np.maximum,
+    at_most=np.minimum,
+    nan_to_num=np.nan_to_num,
+    concat=lambda arrays: np.concatenate(arrays, axis=2),
+    broadcast=np.broadcast_to,
+    ones=lambda n, like: np.ones((n, 1)),
+    float32=lambda x: torch.from_numpy(x.astype(np.float32)),
+    int64=lambda x: torch.from_numpy(np.asarray(x, dtype=np.int64)),
+)
+_TORCH = SimpleNamespace(
+    nanmean=lambda x: torch.nanmean(x, dim=1, keepdim=True),
+    abs=torch.abs,
+    where=torch.where,
+    at_least=torch.clamp_min,
+    at_most=torch.clamp_max,
+    nan_to_num=torch.nan_to_num,
+    concat=lambda arrays: torch.cat(arrays, dim=2),
+    broadcast=lambda x, shape: x.expand(shape),
+    ones=lambda n, like: torch.ones((n, 1), dtype=like.dtype, device=like.device),
+    float32=lambda x: x.to(torch.float32),
+    int64=lambda x: x.to(torch.int64),
+)
+
+
+def _window_scale(ops, scaling, floor, constants, past, series_idx):
+    """(loc, scale) of each window, each broadcastable to (B, 1)."""
+    if scaling == "mean":
+        size = ops.at_least(ops.nanmean(ops.abs(past)), floor)
+        # Signed like the window's mean, so -y is scaled exactly as y is.
+        scale = ops.where(ops.nanmean(past) < 0, -size, size)
+        # Centred on the window's level: an untrained network (output 0)
+        # forecasts the level, and inputs sit around 0 where tanh is steep.
+        return scale, scale
+    if scaling == "standard":
+        return constants["loc"][series_idx][:, None], constants["std"][series_idx][:, None]
+    return 0.0, ops.ones(len(past), past)
+
+
+def _network_inputs(ops, scaling, floor, constants, batch, series_idx):
+    """Network inputs of a :class:`~seqforecast.windowing.WindowBatch`, and its (loc, scale).
+
+    ``ops`` is ``_NUMPY`` (numpy arrays in, CPU tensors out) or ``_TORCH``
+    (tensors on any device in and out); ``constants`` the scaler's arrays
+    (:meth:`Scaler.constants`) in the same kind.
+    """
+    loc, scale = _window_scale(ops, scaling, floor, constants, batch.past, series_idx)
+    # Unobserved (padding) steps become 0; packing keeps the network from
+    # reading them.
+    past = ops.nan_to_num((batch.past - loc) / scale)[:, :, None]  # -> (B, L, 1)
+    future = None
+    if batch.past_X is not None:
+        past_X = (batch.past_X - constants["X_mean"]) / constants["X_std"]  # -> (B, L, K)
+        past = ops.concat([past, past_X])  # -> (B, L, 1 + K)
+        if batch.future_X is not None:
+            future = (batch.future_X - constants["X_mean"]) / constants["X_std"]  # -> (B, T, K)
+    inputs = {"past": ops.float32(past), "lengths": ops.int64(batch.n_observed)}
+    if future is not None:
+        inputs["future"] = ops.float32(future)
+    return inputs, loc, scale
+
+
+def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_scale):
+    """``(inputs, target)`` of a batch of training windows (see :func:`_network_inputs`).
+
+    ``series_scale`` is None, or with ``loss_scale="mase"`` each window's
+    series' MASE scale (B,): the target then has a second channel, the
+    window's loss weight.
+    """
+    inputs, loc, scale = _network_inputs(ops, scaling, floor, constants, batch, series_idx)
+    target = (batch.future - loc) / scale  # -> (B, T)
+    target = target[:, :, None]  # -> (B, T, 1)
+    if series_scale is not None:
+        # A second channel weights each window's loss: its error in data
+        # units over its series' seasonal-naive error (as MASE counts it).
+        weight = ops.abs(scale) / series_scale[:, None]  # -> (B, 1)
+        weight = ops.at_most(weight, MAX_LOSS_WEIGHT)
+        target = ops.concat([target, ops.broadcast(weight[:, :, None], target.shape)])
+    return inputs, ops.float32(target)
+
+
+class DeviceWindowDataset(torch.utils.data.Dataset):
+    """A :class:`WindowDataset` held on a torch device, its batches made there.
+
+    Built once per fit: the flat buffers of the windows (target values, and
+    covariates with any static features appended), each window's positions
+    in them (from :meth:`~seqforecast.windowing.SlidingWindow.past_position`
+    and its siblings, so the same rows as the host path), the scaler's
+    constants and the series' MASE scales are copied to ``device`` as
+    tensors. ``self[positions]`` (an epoch's :meth:`positions`, sliced)
+    then gathers, scales and weighs a batch with torch ops on the device
+    (the maths of :func:`_training_pair`, shared with the host path), so
+    the batch's values never cross between host and device; :class:`Batches`
+    moves each epoch's order there once.
+
+    The windows' ``lengths`` (observed past values) alone stay on the host,
+    gathered from a host copy of the order: the network needs them there
+    (the range check and ``pack_padded_sequence`` read them on the CPU), and
+    a device copy would cost a device synchronisation per batch to read
+    back. Values are kept in float64 like the host path's and rounded to
+    float32 last, so the batches equal the host path's up to the order in
+    which ``torch.nanmean`` and ``np.nanmean`` sum (float64 rounding, which
+    rarely survives the rounding to float32). Memory on the device: the
+    panel's values and covariates in float64 plus three integers per window
+    (five with covariates).
+    """
+
+    def __init__(self, dataset, device):
+        self.device = torch.device(device)
+        windows, s, t = dataset.windows, dataset.series_idx, dataset.target_start
+        self.scaling, self.floor = dataset.scaler.scaling, dataset.scaler.floor
+        self.constants = {name: self._tensor(value)
+                          for name, value in dataset.scaler.constants().items()}
+        self.series_scale = (None if dataset.series_scale is None
+                             else self._tensor(dataset.series_scale))
+        self.y = self._tensor(windows.y_)
+        self.series_idx = self._tensor(s, torch.int64)
+        self.past_position = self._tensor(windows.past_position(s, t), torch.int64)
+        self.future_position = self._tensor(windows.future_position(s, t), torch.int64)
+        self.n_observed = torch.from_numpy(np.asarray(windows.n_observed(s, t), np.int64))
+        self.X = None if windows.X_ is None else self._tensor(windows.X_)
+        if self.X is not None:
+            self.past_X_position = self._tensor(windows.past_X_position(t, s), torch.int64)
+            self.future_X_position = self._tensor(windows.future_X_position(t, s),
+                                                  torch.int64)
+        self.lookback = torch.arange(windows.lookback, device=self.device)
+        self.horizon = torch.arange(windows.horizon, device=self.device)
+        self._len = len(s)
+
+    def _tensor(self, array, dtype=None):
+        return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=self.device)
+
+    def __len__(self):
+        return self._len
+
+    def batch(self, positions):
+        """The :class:`~seqforecast.windowing.WindowBatch` of the windows at ``positions``."""
+        indices = positions.device_order
+        past = self.past_position[indices, None] + self.lookback  # -> (B, L)
+        future = self.future_position[indices, None] + self.horizon  # -> (B, T)
+        past_X = future_X = None
+        if self.X is not None:
+            past_X = self.X[self.past_X_position[indices, None] + self.lookback]  # -> (B, L, K)
+            future_X = self.X[self.future_X_position[indices, None] + self.horizon]
+        return WindowBatch(past=self.y[past], future=self.y[future], past_X=past_X,
+                           future_X=future_X, n_observed=self.n_observed[positions.host_order])
+
+    def __getitem__(self, positions):
+        series_idx = self.series_idx[positions.device_order]
+        series_scale = None if self.series_scale is None else self.series_scale[series_idx]
+        return _training_pair(_TORCH, self.scaling, self.floor, self.constants,
+                              self.batch(positions), series_idx, series_scale)
+
+    # The same draws as the host path: the same windows in the same batches.
+    order = WindowDataset.order
+
+    def positions(self, order):
+        """An epoch's ``order`` (numpy) on the device, its one copy per epoch, and on the host."""
+        host = torch.as_tensor(order, dtype=torch.int64)
+        return _Positions(host, host.to(self.device, non_blocking=True))
+
+
+class _Positions(NamedTuple):
+    """Window positions both on the host (for the lengths) and on the device; sliceable."""
+
+    host_order: torch.Tensor
+    device_order: torch.Tensor
+
+    def __len__(self):
+        return len(self.host_order)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return tuple.__getitem__(self, key)
+        return _Positions(self.host_order[key], self.device_order[key])
 
 
 class SampledDataset(torch.utils.data.Dataset):
@@ -252,3 +416,6 @@ class SampledDataset(torch.utils.data.Dataset):
         passes = -(-self.n_windows // n)
         order = torch.cat([torch.randperm(n, generator=generator) for _ in range(passes)])
         return order[: self.n_windows].numpy()
+
+    def positions(self, order):
+        return self.dataset.positions(order)

@@ -40,6 +40,7 @@ from seqforecast.neural import _distributed, _persistence
 from seqforecast.neural.averaging import WeightAveraging
 from seqforecast.neural.cells import CELL_TYPES
 from seqforecast.neural.data import (
+    DeviceWindowDataset,
     SampledDataset,
     Scaler,
     WindowDataset,
@@ -273,7 +274,14 @@ class RNNForecaster(BaseForecaster):
         quarterly, -1.9 % "other", +0.8 % yearly. None: the weights of the
         last step.
     device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; "auto" picks CUDA when available.
+        Where to train; "auto" picks CUDA when available. On CUDA the
+        training windows (the panel's flat buffer, the windows' positions in
+        it, the scaling constants) are put on the GPU once per fit and every
+        batch is gathered and scaled there with torch ops
+        (:class:`~seqforecast.neural.data.DeviceWindowDataset`, the same
+        maths and the same shuffled order as the CPU path, which makes its
+        batches in numpy); only the windows' lengths stay on the host, and
+        the batch losses are read back once per epoch.
     n_threads : int or None, default=None
         torch's intra-op CPU threads while fitting and predicting (set with
         ``torch.set_num_threads`` and restored afterwards; the setting is
@@ -528,6 +536,17 @@ class RNNForecaster(BaseForecaster):
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
+    # Whether training batches are made on the training device
+    # (DeviceWindowDataset) rather than in numpy on the host: None follows the
+    # device (on for CUDA); True or False on an instance forces it (tests
+    # and benchmarks run the device path on the CPU).
+    _device_resident = None
+
+    def _device_batches(self):
+        if self._device_resident is not None:
+            return bool(self._device_resident)
+        return self._device().startswith("cuda")
+
     # -------------------------------------------------------------- training
     def _with_static(self, X, n_rows):
         """Covariates with the static features appended to every step of their series.
@@ -620,6 +639,12 @@ class RNNForecaster(BaseForecaster):
                 full, v_series, np.full(len(v_series), n_train_rows), self.scaler_,
                 series_scale,
             )
+
+        if self._device_batches():
+            # The windows, their positions and the scaling constants go to the
+            # device once; every batch is then made there (no per-batch copy).
+            train = DeviceWindowDataset(train, self._device())
+            valid = None if valid is None else DeviceWindowDataset(valid, self._device())
 
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -715,6 +740,9 @@ class RNNForecaster(BaseForecaster):
             verbose=self.verbose,
             generator=generator,
             shard=shard,
+            # With batches made on the device, skorch's per-batch loss.item()
+            # would be the one thing left waiting for the device every step.
+            deferred_loss=self._device_batches() and not self.verbose,
         )
         if self.loss == "quantile":
             params["criterion__quantiles"] = tuple(self.quantiles_)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from skorch import NeuralNet
+from skorch.dataset import get_len
 from skorch.utils import to_tensor
 
 from seqforecast.neural import _distributed
@@ -34,10 +37,11 @@ class WindowNet(NeuralNet):
     losses, so early stopping decides alike everywhere.
     """
 
-    def __init__(self, *args, generator=None, shard=None, **kwargs):
+    def __init__(self, *args, generator=None, shard=None, deferred_loss=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.generator = generator
         self.shard = shard
+        self.deferred_loss = deferred_loss
 
     def get_iterator(self, dataset, training=False):
         if training:
@@ -56,6 +60,12 @@ class WindowNet(NeuralNet):
         object.__setattr__(self, "_data_parallel", None)
 
     def infer(self, x, **fit_params):
+        # The windows' lengths stay where the batch has them (on the host):
+        # the network reads them there (range check, packing), and moving
+        # them to a GPU would cost a synchronisation per batch to read back.
+        if isinstance(x, Mapping) and "lengths" in x:
+            x = dict(x)
+            fit_params = {**fit_params, "lengths": x.pop("lengths")}
         wrapper = getattr(self, "_data_parallel", None)
         if wrapper is None or not torch.is_grad_enabled():
             return super().infer(x, **fit_params)
@@ -63,7 +73,11 @@ class WindowNet(NeuralNet):
         return wrapper(**to_tensor(x, device=self.device), **fit_params)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if self.deferred_loss and iterator is not None:
+            self._run_epoch_reading_losses_at_the_end(iterator, training, prefix, step_fn,
+                                                      **fit_params)
+        else:
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
         if self.shard is not None and iterator is not None and not training:
             # Every process computed the same losses on the same windows; rank
             # 0's are kept so that not even rounding can split the decision.
@@ -72,6 +86,32 @@ class WindowNet(NeuralNet):
             shared = _distributed.shared_values([b[key] for b in batches])
             for batch, value in zip(batches, shared, strict=True):
                 batch[key] = value
+
+    def _run_epoch_reading_losses_at_the_end(self, iterator, training, prefix, step_fn,
+                                             **fit_params):
+        """skorch's epoch, each batch's loss read back once at the end of the epoch.
+
+        skorch records ``loss.item()`` after every batch, which on a GPU
+        makes the host wait for each step to finish before it queues the
+        next. Here the losses stay on the device until the epoch ends; the
+        history is the same (the same numbers, recorded in the same
+        entries). Used with device-resident batches
+        (:class:`~seqforecast.neural.data.DeviceWindowDataset`) and no
+        progress bar (which shows each batch's loss as it comes).
+        """
+        losses, entries = [], []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            losses.append(step["loss"].detach())
+            entries.append(self.history[-1]["batches"][-1])
+            self.history.record_batch(prefix + "_loss", losses[-1])  # a float at the end
+            self.history.record_batch(prefix + "_batch_size", get_len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_batch_count", len(losses))
+        if losses:
+            for entry, value in zip(entries, torch.stack(losses).tolist(), strict=True):
+                entry[prefix + "_loss"] = value
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
         if y_true.shape[-1] == 2:

@@ -1,0 +1,232 @@
+"""Training data of the neural forecasters: the host (numpy) and device-resident batches."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from seqforecast.neural import LSTMForecaster
+from seqforecast.neural import forecaster as forecaster_module
+from seqforecast.neural.data import (
+    Batches,
+    DeviceWindowDataset,
+    SampledDataset,
+    Scaler,
+    WindowDataset,
+    relative_naive_scale,
+)
+from seqforecast.windowing import SlidingWindow
+
+TINY = dict(hidden_size=8, max_epochs=3, windows_per_epoch=64, batch_size=16, random_state=0)
+
+
+def _long(spec, seed=0):
+    """A long panel: spec = [(id, length), ...], each series with its own start; a promo
+    covariate per series."""
+    rng = np.random.default_rng(seed)
+    y, X = [], []
+    for k, (sid, n) in enumerate(spec):
+        index = pd.MultiIndex.from_product([[sid], np.arange(n)])
+        t = np.arange(n)
+        y.append(pd.Series(10 + 3 * k + 2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, .3, n),
+                           index=index))
+        X.append(pd.DataFrame({"promo": rng.integers(0, 2, n).astype(float)}, index=index))
+    return pd.concat(y), pd.concat(X)
+
+
+def _wide(n=80, short=15, seed=1):
+    """A wide panel: three series, one starting late (left-padded), one negative;
+    shared covariates."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = pd.DataFrame({
+        "a": 5 + np.sin(t / 3) + rng.normal(0, .1, n),
+        "b": -20 + 3 * np.cos(t / 3),
+        "c": 100 + 10 * np.sin(t / 2),
+    })
+    y.loc[: n - short - 1, "c"] = np.nan
+    X = pd.DataFrame({"x": np.sin(t / 5), "trend": t / n})
+    return y, X
+
+
+STATIC = pd.DataFrame({"size": [3.0, 1.0, 2.0], "kind": [0.0, 1.0, 1.0]},
+                      index=["a", "b", "c"])
+
+# (name, fit arguments, forecaster parameters, fit keywords)
+CASES = {
+    "wide, shared covariates, mase": lambda: (
+        *_wide()[::-1], dict(horizon=4, lookback=12, loss_scale="mase"), {}),
+    "wide, short left-padded series": lambda: (
+        None, _wide(short=8)[0], dict(horizon=3, lookback=12, min_observed=2), {}),
+    "long ragged, per-series covariates, static": lambda: (
+        *_long([("a", 30), ("b", 300), ("c", 17)])[::-1],
+        dict(horizon=4, lookback=10, min_observed=3, loss_scale="mase"),
+        {"static_features": STATIC}),
+    "long, static features only, standard scaling": lambda: (
+        None, _long([("a", 40), ("b", 25), ("c", 60)])[0],
+        dict(horizon=2, lookback=8, scaling="standard"), {"static_features": STATIC}),
+    "wide, no scaling": lambda: (
+        *_wide()[::-1], dict(horizon=4, lookback=12, scaling=None), {}),
+}
+
+
+def _host_dataset(monkeypatch, X, y, params, fit_kw):
+    """The WindowDataset a (host path) fit trains on, captured from the fit."""
+    captured = {}
+
+    class Capture(SampledDataset):
+        def __init__(self, dataset, n_windows):
+            captured["dataset"] = dataset
+            super().__init__(dataset, n_windows)
+
+    monkeypatch.setattr(forecaster_module, "SampledDataset", Capture)
+    LSTMForecaster(**{**TINY, "max_epochs": 1, **params}).fit(X, y, **fit_kw)
+    return captured["dataset"]
+
+
+def _assert_same_batch(host, device):
+    """Host and device pairs (inputs, target) equal, to one float32 unit in the last place."""
+    (h_inputs, h_target), (d_inputs, d_target) = host, device
+    assert h_inputs.keys() == d_inputs.keys()
+    for key in h_inputs:
+        h, d = h_inputs[key], d_inputs[key]
+        assert h.dtype == d.dtype and h.shape == d.shape, key
+        if key == "lengths":
+            assert torch.equal(h, d)
+        else:
+            np.testing.assert_array_max_ulp(h.numpy(), d.numpy(), maxulp=1)
+    assert h_target.dtype == d_target.dtype and h_target.shape == d_target.shape
+    np.testing.assert_array_max_ulp(h_target.numpy(), d_target.numpy(), maxulp=1)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_device_batches_equal_the_host_batches(case, monkeypatch):
+    X, y, params, fit_kw = CASES[case]()
+    host = _host_dataset(monkeypatch, X, y, params, fit_kw)
+    device = DeviceWindowDataset(host, "cpu")
+    assert len(device) == len(host)
+    everything = np.arange(len(host))
+    shuffled = np.random.default_rng(0).permutation(len(host))[:37]
+    for indices in (everything, shuffled):
+        _assert_same_batch(host[indices], device[device.positions(indices)])
+    # The case really has what its name says.
+    inputs, target = host[everything]
+    assert (target.shape[-1] == 2) == (params.get("loss_scale") == "mase")
+    if "left-padded" in case or "ragged" in case:
+        assert (inputs["lengths"] < params["lookback"]).any()
+    if X is not None or "static" in fit_kw:
+        assert "future" in inputs
+
+
+def test_device_batches_with_gaps_inside_series():
+    """NaN inside a series (counted observations) and per-series 3-D covariates."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(10, 2, size=(60, 3))
+    y[:20, 1] = np.nan  # a late start
+    y[30:33, 0] = np.nan  # a gap: windows over it have fewer observed values
+    X = rng.normal(size=(60, 3, 2))
+    windows = SlidingWindow(8, 3, min_observed=4).fit(y, X)
+    series_idx, target_start = windows.window_indices()
+    scaler = Scaler("mean", y, windows.X_[np.isfinite(windows.X_[:, 0])])
+    host = WindowDataset(windows, series_idx, target_start, scaler,
+                         relative_naive_scale(y, 1, scaler.floor))
+    device = DeviceWindowDataset(host, "cpu")
+    order = np.arange(len(host))
+    assert len(set(host.windows.n_observed(series_idx, target_start))) > 2
+    _assert_same_batch(host[order], device[device.positions(order)])
+
+
+def test_device_batches_come_in_the_host_order():
+    """Batches shuffles with the same generator on both paths: the same windows per batch."""
+    X, y, _, _ = CASES["wide, shared covariates, mase"]()
+    windows = SlidingWindow(12, 4, min_observed=6).fit(y.to_numpy(), X.to_numpy())
+    s, t = windows.window_indices()
+    host = WindowDataset(windows, s, t, Scaler("mean", y.to_numpy(), X.to_numpy()))
+    device = DeviceWindowDataset(host, "cpu")
+    batches = [Batches(SampledDataset(data, 50), 16, torch.Generator().manual_seed(3))
+               for data in (host, device)]
+    pairs = list(zip(*batches, strict=True))
+    assert len(pairs) == 4
+    for h, d in pairs:
+        _assert_same_batch(h, d)
+
+
+def _fit(X, y, params, fit_kw, device_resident, **extra):
+    model = LSTMForecaster(**{**TINY, **params, **extra})
+    model._device_resident = device_resident
+    return model.fit(X, y, **fit_kw)
+
+
+def _forecast(model, X):
+    """The next ``horizon_`` steps, with future covariates when it was fitted with some."""
+    if X is None:
+        return np.asarray(model.forecast(model.horizon_), dtype=float)
+    future = model._future_frame(model.horizon_, None).index
+    if isinstance(future, pd.MultiIndex):  # long: per-series covariates
+        X_future = pd.DataFrame({"promo": np.ones(len(future))}, index=future)
+    else:
+        X_future = X.iloc[-model.horizon_:].set_axis(future)
+    return np.asarray(model.predict(X_future), dtype=float)
+
+
+@pytest.mark.parametrize("case", ["wide, shared covariates, mase", "wide, short left-padded series",
+                                  "long ragged, per-series covariates, static"])
+def test_a_fit_through_the_device_path_forecasts_as_the_host_path(case, monkeypatch):
+    # The same weights initialisation and window order, and inputs equal to
+    # float32 rounding (the two nanmeans sum in different orders in float64,
+    # which rarely shows after rounding to float32), so the forecasts agree to
+    # float32 rounding; on the development machine they are bit-identical.
+    made = []
+
+    class Spy(DeviceWindowDataset):
+        def __init__(self, *args):
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(forecaster_module, "DeviceWindowDataset", Spy)
+    X, y, params, fit_kw = CASES[case]()
+    host = _fit(X, y, params, fit_kw, False, early_stopping=2)
+    assert not made
+    device = _fit(X, y, params, fit_kw, True, early_stopping=2)
+    assert len(made) == 2  # training and validation windows
+    np.testing.assert_allclose(_forecast(device, X), _forecast(host, X), rtol=1e-5)
+    # The same history, each batch's loss recorded as a float (the device path
+    # reads them back once per epoch).
+    for key in ("train_loss", "valid_loss"):
+        a, b = (model.net_.history[:, "batches", :, key] for model in (host, device))
+        assert all(isinstance(v, float) for epoch in b for v in epoch)
+        np.testing.assert_allclose(np.array(b), np.array(a), rtol=1e-5)
+    np.testing.assert_allclose(device.net_.history[:, "valid_loss"],
+                               host.net_.history[:, "valid_loss"], rtol=1e-5)
+
+
+def test_device_path_is_reproducible_with_random_state():
+    X, y, params, fit_kw = CASES["wide, shared covariates, mase"]()
+    first, second = (_forecast(_fit(X, y, params, fit_kw, True), X) for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+    other = _forecast(_fit(X, y, params, fit_kw, True, random_state=1), X)
+    assert not np.allclose(first, other)
+
+
+def test_device_path_is_what_cuda_trains_on_and_only_that(monkeypatch):
+    model = LSTMForecaster(device="cpu")
+    assert not model._device_batches()
+    monkeypatch.setattr(LSTMForecaster, "_device", lambda self: "cuda:0")
+    assert model._device_batches()
+    model._device_resident = False
+    assert not model._device_batches()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_device_batches_live_on_cuda(monkeypatch):
+    X, y, params, fit_kw = CASES["long ragged, per-series covariates, static"]()
+    host = _host_dataset(monkeypatch, X, y, params, fit_kw)
+    device = DeviceWindowDataset(host, "cuda")
+    order = np.arange(len(host))
+    inputs, target = device[device.positions(order)]
+    assert target.is_cuda and all(v.is_cuda for v in inputs.values())
+    h_inputs, h_target = host[order]
+    torch.testing.assert_close(target.cpu(), h_target)
+    for key in h_inputs:
+        torch.testing.assert_close(inputs[key].cpu(), h_inputs[key])
