@@ -169,6 +169,7 @@ def _forecast(model, X):
     return np.asarray(model.predict(X_future), dtype=float)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs
 @pytest.mark.parametrize("case", ["wide, shared covariates, mase", "wide, short left-padded series",
                                   "long ragged, per-series covariates, static"])
 def test_a_fit_through_the_device_path_forecasts_as_the_host_path(case, monkeypatch):
@@ -230,3 +231,19 @@ def test_device_batches_live_on_cuda(monkeypatch):
     torch.testing.assert_close(target.cpu(), h_target)
     for key in h_inputs:
         torch.testing.assert_close(inputs[key].cpu(), h_inputs[key])
+
+
+def test_device_path_trains_data_parallel_as_the_ordinary_fit(tmp_path):
+    """Under a one-process DDP group the device batches fit exactly as without it
+    (the sharded order goes through the same positions, the lengths through DDP)."""
+    import torch.distributed as dist
+
+    X, y, params, fit_kw = CASES["wide, shared covariates, mase"]()
+    ordinary = _forecast(_fit(X, y, params, fit_kw, True), X)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0,
+                            world_size=1)
+    try:
+        parallel = _fit(X, y, params, fit_kw, True, distributed=True)
+    finally:
+        dist.destroy_process_group()
+    np.testing.assert_array_equal(_forecast(parallel, X), ordinary)
