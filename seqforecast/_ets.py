@@ -2,19 +2,17 @@
 
 The automatic choice fits every candidate of R's ``ets()`` default search and
 keeps the one with the lowest AICc. Each candidate is estimated as
-statsmodels' ``ETSModel(...).fit(start_params, disp=False)`` estimates it:
-statsmodels' start values, except that a candidate with multiplicative errors
-starts from the estimates of its additive-error twin (see :func:`auto_ets`),
-then the same bounds and L-BFGS-B run (finite-difference gradient, scipy's
-default tolerances), with the log-likelihood computed by statsmodels' own
-smoothing recursion. Only the Python around the recursion is leaner (work
-arrays allocated once per candidate, the gradient's differences without
-scipy's wrappers, scipy's L-BFGS-B routine driven by a copy of scipy's own
-loop without its per-evaluation bookkeeping), and only the chosen model gets
-a results object (statsmodels builds one per fit, with a complex-step
-Hessian for the standard errors). The objective returns the same
+statsmodels' ``ETSModel(...).fit(disp=False)`` estimates it: the same start
+values, bounds and L-BFGS-B run (finite-difference gradient, scipy's default
+tolerances), with the log-likelihood computed by statsmodels' own smoothing
+recursion. Only the Python around the recursion is leaner (work arrays
+allocated once per candidate, the gradient's differences without scipy's
+wrappers, scipy's L-BFGS-B routine driven by a copy of scipy's own loop
+without its per-evaluation bookkeeping), and only the chosen model gets a
+results object (statsmodels builds one per fit, with a
+complex-step Hessian for the standard errors). The objective returns the same
 floating-point numbers as statsmodels', so the optimiser takes the same steps
-and the estimates and criteria are statsmodels' to the last bit
+and the estimates, criteria and choice are statsmodels' to the last bit
 (``tests/test_baselines.py`` checks it); where statsmodels' private layout is
 not what this module expects, it falls back to ``ETSModel.fit``.
 
@@ -62,8 +60,8 @@ def candidates(y, m):
     ]
 
 
-def _lbfgs_params(model, start_params=None, maxiter=1000):
-    """(parameters, converged) of ``model.fit(start_params, disp=False)``, no results object.
+def _lbfgs_params(model, maxiter=1000):
+    """(parameters, converged) of ``model.fit(disp=False)``, without its results object.
 
     Mirrors ``ETSModel.fit`` for a model without fixed parameters (what the
     forecaster builds): internal start values and bounds from statsmodels,
@@ -71,9 +69,7 @@ def _lbfgs_params(model, start_params=None, maxiter=1000):
     taken out, then scipy's L-BFGS-B on minus the log-likelihood per
     observation with a finite-difference gradient.
     """
-    if start_params is None:
-        start_params = model.start_params
-    internal = model._convert_and_bound_start_params(np.asarray(start_params))
+    internal = model._convert_and_bound_start_params(model.start_params)
     bounds = model._setup_bounds()
     use_beta_star = "smoothing_trend" not in model.bounds
     if use_beta_star:
@@ -295,20 +291,17 @@ def _has_layout(model):
     )
 
 
-def estimate(model, start_params=None):
-    """(parameters, log-likelihood, AICc, converged) of ``model.fit(start_params, disp=False)``.
-
-    ``start_params`` None: statsmodels' own start values.
-    """
+def estimate(model):
+    """(parameters, log-likelihood, AICc, converged) of ``model.fit(disp=False)``."""
     from statsmodels.tools.eval_measures import aicc
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if _has_layout(model):
-            params, converged = _lbfgs_params(model, start_params)
+            params, converged = _lbfgs_params(model)
             llf = float(model.loglike(params))
         else:  # another statsmodels: its own fit
-            res = model.fit(start_params=start_params, disp=False)
+            res = model.fit(disp=False)
             params, llf = np.asarray(res.params), float(res.llf)
             converged = bool((res.mle_retvals or {}).get("converged", True))
     return params, llf, float(aicc(llf, model.nobs, model.k_params + 1)), converged
@@ -328,28 +321,16 @@ def auto_ets(y, m):
 
     None when no candidate gives a finite AICc and finite parameters.
     Candidates that statsmodels cannot estimate are skipped.
-
-    A candidate with multiplicative errors starts from the estimates of its
-    additive-error twin (same trend and season, fitted just before it; the
-    two have the same parameters), where statsmodels' own start values are
-    used otherwise: a third less work on the M3 monthly benchmark, and
-    forecasts at least as accurate (``benchmarks/README.md``, "Classical
-    baselines vs statsforecast").
     """
     best = None
-    twins = {}
     for spec in candidates(y, m):
-        twin = (spec["trend"], spec["damped_trend"], spec["seasonal"])
-        start = twins.get(twin) if spec["error"] == "mul" else None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = ets_model(y, spec, m)
-            params, _, value, converged = estimate(model, start)
+            params, _, value, converged = estimate(model)
         except (ValueError, np.linalg.LinAlgError):
             continue
-        if spec["error"] == "add" and np.all(np.isfinite(params)):
-            twins[twin] = params
         ok = np.isfinite(value) and np.all(np.isfinite(params))
         if ok and (best is None or value < best[0]):
             best = (value, spec, model, params, converged)

@@ -806,11 +806,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         (when the period is > 1 and two full seasons were observed);
         multiplicative components only for positive series; additive
         errors never with multiplicative seasonality. Up to 15 models per
-        series, each estimated by statsmodels (maximum likelihood); those
-        with multiplicative errors start from the estimates of their
-        additive-error twin instead of statsmodels' start values (a third
-        less work, forecasts as accurate). A series too short for any AICc
-        gets simple exponential smoothing.
+        series. A series too short for any AICc gets simple exponential
+        smoothing.
     n_jobs : int or None, default=None
         Number of series fitted in parallel (joblib; -1 uses all cores).
     verbose : bool, default=False

@@ -430,7 +430,7 @@ class TestETS:
     def test_auto_picks_lowest_aicc(self):
         y = seasonal(48, seed=2).to_numpy()
         model = ETSForecaster(seasonal_period=12).fit(None, y)  # auto by default
-        best, twins = None, {}
+        best = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for error in ("add", "mul"):
@@ -438,13 +438,10 @@ class TestETS:
                     for season in (None, "add", "mul"):
                         if error == "add" and season == "mul":
                             continue
-                        # Multiplicative errors start from the additive twin's estimates.
                         res = ETSModel(
                             y, error=error, trend=trend, damped_trend=damped,
                             seasonal=season, seasonal_periods=12 if season else None,
-                        ).fit(start_params=twins.get((trend, damped, season)), disp=False)
-                        if error == "add":
-                            twins[trend, damped, season] = res.params
+                        ).fit(disp=False)
                         if best is None or res.aicc < best[0]:
                             best = (res.aicc, (error, trend, damped, season), res)
         spec = model.specs_[0]
@@ -462,24 +459,15 @@ class TestETS:
         ids=["seasonal", "one-season", "crosses-zero", "trending"],
     )
     def test_each_candidate_is_statsmodels_fit_to_the_last_bit(self, y):
-        # The leaner objective and gradient take statsmodels' optimiser steps,
-        # from statsmodels' start values and from given ones (the additive
-        # twin's estimates, as the automatic choice starts the multiplicative
-        # candidates).
-        twins = {}
+        # The leaner objective and gradient take statsmodels' optimiser steps.
         for spec in _ets.candidates(y, 12):
-            twin = (spec["trend"], spec["damped_trend"], spec["seasonal"])
-            starts = [None] + ([twins[twin]] if spec["error"] == "mul" and twin in twins else [])
-            for start in starts:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    reference = _ets.ets_model(y, spec, 12).fit(start_params=start, disp=False)
-                params, llf, aicc, converged = _ets.estimate(_ets.ets_model(y, spec, 12), start)
-                assert np.array_equal(params, np.asarray(reference.params)), (spec, start)
-                assert llf == reference.llf and aicc == reference.aicc
-                assert converged == reference.mle_retvals["converged"]
-                if spec["error"] == "add":
-                    twins[twin] = params
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                reference = _ets.ets_model(y, spec, 12).fit(disp=False)
+            params, llf, aicc, converged = _ets.estimate(_ets.ets_model(y, spec, 12))
+            assert np.array_equal(params, np.asarray(reference.params)), spec
+            assert llf == reference.llf and aicc == reference.aicc
+            assert converged == reference.mle_retvals["converged"]
 
     def test_without_scipys_private_lbfgsb_it_falls_back_to_fmin_l_bfgs_b(self, monkeypatch):
         # The same estimates through scipy's public L-BFGS-B when the private
@@ -516,15 +504,11 @@ class TestETS:
     def test_auto_choice_equals_the_exhaustive_statsmodels_search(self, seed):
         y = seasonal(48 + 12 * seed, seed=20 + seed, noise=1.5).to_numpy()
         model = ETSForecaster(seasonal_period=12).fit(None, y)
-        best, twins = None, {}
+        best = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for spec in _ets.candidates(y, 12):
-                twin = (spec["trend"], spec["damped_trend"], spec["seasonal"])
-                start = twins.get(twin) if spec["error"] == "mul" else None
-                res = _ets.ets_model(y, spec, 12).fit(start_params=start, disp=False)
-                if spec["error"] == "add":
-                    twins[twin] = res.params
+                res = _ets.ets_model(y, spec, 12).fit(disp=False)
                 if best is None or res.aicc < best[0]:
                     best = (res.aicc, spec, res)
         assert model.specs_[0] == best[1]
