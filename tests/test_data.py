@@ -57,7 +57,8 @@ CASES = {
     "wide, shared covariates, mase": lambda: (
         *_wide()[::-1], dict(horizon=4, lookback=12, loss_scale="mase"), {}),
     "wide, short left-padded series": lambda: (
-        None, _wide(short=8)[0], dict(horizon=3, lookback=12, min_observed=2), {}),
+        None, _wide(short=8)[0],
+        dict(horizon=3, lookback=12, min_observed=2, loss_scale="window"), {}),
     "long ragged, per-series covariates, static": lambda: (
         *_long([("a", 30), ("b", 300), ("c", 17)])[::-1],
         dict(horizon=4, lookback=10, min_observed=3, loss_scale="mase"),

@@ -394,6 +394,28 @@ def test_mase_loss_scale_trains_and_rejects_gaussian():
         LSTMForecaster(loss_scale="relative", **TINY).fit(None, y)
 
 
+@pytest.mark.parametrize("params, expected", [
+    ({}, "mase"),
+    ({"loss": "quantile"}, "mase"),
+    ({"loss": "gaussian"}, "window"),
+    ({"scaling": "standard"}, "window"),
+    ({"scaling": None}, "window"),
+    ({"loss_scale": "window"}, "window"),
+])
+def test_auto_loss_scale_is_mase_where_it_applies(params, expected):
+    y = load_airpassengers().astype(float)
+    f = LSTMForecaster(horizon=6, lookback=12, **{**TINY, "max_epochs": 2}, **params)
+    f.fit(None, y)
+    assert f.loss_scale == params.get("loss_scale", "auto")
+    assert f.loss_scale_ == expected
+    # "auto" trains exactly as the scale it resolves to.
+    explicit = clone(f).set_params(loss_scale=expected).fit(None, y)
+    np.testing.assert_array_equal(f.forecast(6), explicit.forecast(6))
+    if expected == "mase" and not params:
+        other = clone(f).set_params(loss_scale="window").fit(None, y)
+        assert not np.allclose(f.forecast(6), other.forecast(6))
+
+
 def test_mase_loss_scale_needs_mean_scaling():
     y = load_airpassengers().astype(float)
     with pytest.raises(ValueError, match="needs scaling='mean'"):

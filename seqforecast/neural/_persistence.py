@@ -40,7 +40,7 @@ _ARRAYS = "arrays.pt"
 _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
     "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
-    "best_epoch_", "batch_size_",
+    "best_epoch_", "batch_size_", "loss_scale_",
 )
 
 
@@ -298,6 +298,8 @@ def _from_meta(klass, meta):
     forecaster = klass(**params)
     # Files written before batch_size_ existed: the batch was the parameter.
     meta["fitted"].setdefault("batch_size_", params.get("batch_size") or 32)
+    # Files written before loss_scale_ existed: "window" and "mase" were all.
+    meta["fitted"].setdefault("loss_scale_", params.get("loss_scale", "window"))
     for name in _SCALARS:
         value = meta["fitted"][name]
         if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)
