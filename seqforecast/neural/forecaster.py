@@ -506,6 +506,10 @@ class RNNForecaster(BaseForecaster):
             self.quantiles_ = q
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
+        self.loss_scale_ = self.loss_scale
+        if self.loss_scale_ == "auto":  # "mase" where the checks above would allow it
+            weighted = self.scaling == "mean" and self.loss != "gaussian"
+            self.loss_scale_ = "mase" if weighted else "window"
         self.batch_size_ = self.batch_size
         if self.batch_size_ is None:
             self.batch_size_ = _GPU_BATCH if self._device().startswith("cuda") else _CPU_BATCH
@@ -629,10 +633,6 @@ class RNNForecaster(BaseForecaster):
             else _BATCHES_PER_EPOCH * self.batch_size_ * (1 if shard is None else shard[1])
         )
         series_scale = None
-        self.loss_scale_ = self.loss_scale
-        if self.loss_scale == "auto":
-            fits = self.scaling == "mean" and self.loss != "gaussian"
-            self.loss_scale_ = "mase" if fits else "window"
         if self.loss_scale_ == "mase":
             series_scale = relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
         train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
