@@ -64,6 +64,9 @@ def test_sharded_batches_take_the_same_number_of_steps_on_every_process():
         def order(self, generator=None):
             return np.arange(10)
 
+        def positions(self, order):
+            return order
+
     batches = [list(Batches(Dataset(), 3, shard=(rank, 2))) for rank in range(2)]
     assert [len(Batches(Dataset(), 3, shard=(rank, 2))) for rank in range(2)] == [2, 2]
     np.testing.assert_array_equal(np.concatenate(batches[0]), [0, 2, 4, 6, 8])

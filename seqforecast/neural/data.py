@@ -102,6 +102,9 @@ class WindowDataset(torch.utils.data.Dataset):
 class Batches:
     """Re-iterable batches of a window dataset (skorch iterates it once per epoch).
 
+    The dataset gives an epoch's ``order(generator)``, its ``positions(order)``
+    as it indexes them, and ``dataset[positions[i:j]]`` for a batch.
+
     With ``shard=(rank, world_size)``, only this process's share of each
     epoch's order (:func:`~seqforecast.neural._distributed.shard`).
     """
@@ -123,9 +126,7 @@ class Batches:
         if self.shard is not None:
             order = _distributed.shard(order, *self.shard)
         # On the device for a DeviceWindowDataset: one copy per epoch, none per batch.
-        positions = getattr(self.dataset, "positions", None)
-        if positions is not None:
-            order = positions(order)
+        order = self.dataset.positions(order)
         for start in range(0, len(order), self.batch_size):
             yield self.dataset[order[start:start + self.batch_size]]
 
