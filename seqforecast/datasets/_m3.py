@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from .._panel import _segments
+
 _CATEGORIES = ("yearly", "quarterly", "monthly", "other")
 _LAYOUTS = ("wide", "long")
 # The index levels of the long layout.
@@ -256,10 +258,8 @@ def _long(train, test, ids):
 
     def series(values, counts, starts):
         series_ids = np.repeat(np.arange(len(ids)), counts)
-        # Position within each series: a running count restarted at each series.
-        position = np.arange(len(series_ids)) - np.repeat(np.cumsum(counts) - counts, counts)
         index = pd.MultiIndex.from_arrays(
-            [ids[series_ids], position + np.repeat(starts, counts)], names=LONG_NAMES
+            [ids[series_ids], _segments(starts, counts)], names=LONG_NAMES
         )
         return pd.Series(values, index=index)
 
