@@ -662,9 +662,15 @@ def _find_forecaster(estimator):
 
 
 def _history_in_original_units(history, transformers):
-    """Undo target transforms (innermost first) on a history with leading NaN."""
+    """Undo target transforms (innermost first) on a history with leading NaN.
+
+    Without transformers ``history`` is returned as it is (a RaggedPanel
+    stays one); else it is undone on the rectangle the transformers were
+    fitted on.
+    """
     if not transformers:
         return history
+    history = np.asarray(history, dtype=np.float64)
     nan = np.isnan(history)
     # Some transformers reject NaN: fill the leading NaN of each series with
     # its first observation, invert, then restore the NaN.
@@ -717,11 +723,7 @@ class _MASEScorer:
         if sample_weight is not None:
             raise ValueError("mase_scorer does not support sample_weight.")
         forecaster, transformers = _find_forecaster(estimator)
-        history = _fitted_history(forecaster)
-        if transformers:  # undone on the rectangle the transformers were fitted on
-            history = _history_in_original_units(
-                np.asarray(history, dtype=np.float64), transformers
-            )
+        history = _history_in_original_units(_fitted_history(forecaster), transformers)
         y_pred = estimator.predict(X)
         period = self._period(forecaster, history)
         return -mase(y, y_pred, y_train=history, seasonal_period=period)
