@@ -151,7 +151,9 @@ def _lbfgsb(objective, x0, bounds, maxiter, maxfun):
     """
     from scipy.optimize import fmin_l_bfgs_b
 
-    gradient = _forward_differences(objective, bounds)
+    lower = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
+    upper = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
+    gradient = _forward_differences(objective, lower, upper)
     setulb = _setulb()
     if gradient is None or setulb is None:
         if gradient is None:
@@ -167,8 +169,6 @@ def _lbfgsb(objective, x0, bounds, maxiter, maxfun):
 
     m, factr, pgtol, maxls = 10, 1e7, 1e-5, 20  # scipy's defaults
     n = len(x0)
-    lower = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
-    upper = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
     if (lower > upper).any():
         raise ValueError("LBFGSB - one of the lower bounds is greater than an upper bound.")
     nbd = np.zeros(n, np.int32)
@@ -236,8 +236,10 @@ def _setulb():
     return getattr(_lbfgsb, "setulb", None) if (major, minor) >= (1, 15) else None
 
 
-def _forward_differences(objective, bounds, step=1e-8):
+def _forward_differences(objective, lb, ub, step=1e-8):
     """The gradient scipy's L-BFGS-B computes with ``approx_grad=True``, or None.
+
+    ``lb`` and ``ub`` are the bounds as float arrays (None as -inf, inf).
 
     scipy's 2-point differences with its default absolute step (1e-8),
     steps turned back at the bounds as scipy turns them, and the same
@@ -248,10 +250,8 @@ def _forward_differences(objective, bounds, step=1e-8):
         from scipy.optimize._numdiff import _adjust_scheme_to_bounds, _eps_for_method
     except ImportError:
         return None
-    lb = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
-    ub = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
     fallback = _eps_for_method(np.float64, np.float64, "2-point")
-    n = len(bounds)
+    n = len(lb)
     values = np.empty(n)
 
     def gradient(x0, f0):
