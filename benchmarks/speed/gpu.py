@@ -156,7 +156,7 @@ def run_throughput(data, device, config, n_epochs, batch_size, repeats, info):
                 _sync(device)
                 seconds = time.perf_counter() - start
                 loop = float(sum(model.net_.history[:, "dur"]))
-                n_steps = len(model.net_.history) * 20
+                n_steps = len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
                 batch = model.batch_size_
                 if batches is None:
                     batches = _throughput_batches(model, device, n_steps, batch,
