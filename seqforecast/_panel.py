@@ -58,8 +58,9 @@ class RaggedPanel:
     def __init__(self, values, offsets, n_rows=None):
         self.values = np.asarray(values)
         self.offsets = np.asarray(offsets, dtype=np.int64)
-        lengths = np.diff(self.offsets)
-        self.n_rows = int(lengths.max(initial=0)) if n_rows is None else int(n_rows)
+        if n_rows is None:
+            n_rows = np.diff(self.offsets).max(initial=0)
+        self.n_rows = int(n_rows)
 
     # ------------------------------------------------------------- building
     @classmethod

@@ -309,8 +309,9 @@ class NaiveForecaster(BaseForecaster):
         n_steps = len(point)
         z = norm.ppf(quantiles)
         out = np.empty((n_steps, self.n_series_, len(z)))
+        panel = self.y_panel_
         for i in range(self.n_series_):
-            values = self.y_panel_.series(i)
+            values = panel.series(i)
             n = len(values)
             sigma = self._residual_sigma(values)
             if np.isnan(sigma):
@@ -1238,12 +1239,13 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         point forecast. A constant series has zero-width intervals.
         """
         out = np.empty((n_steps, len(self.models_), len(quantiles)))
+        lengths = self.y_panel_.lengths
         for i, results in enumerate(self.models_):
             point = np.asarray(results.forecast(n_steps, theta=self.theta))
             if isinstance(results, _ConstantForecast):
                 out[:, i, :] = point[:, None]
                 continue
-            n_obs = int(self.y_panel_.lengths[i])
+            n_obs = int(lengths[i])
             if n_obs < 3:
                 # statsmodels estimates the error variance from an MA(1) fit
                 # of the differences, which fails (IndexError) on one value.
