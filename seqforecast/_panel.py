@@ -236,14 +236,6 @@ class RaggedPanel:
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         return RaggedPanel(self.values[keep], offsets, self.n_rows)
 
-    def map_series(self, func):
-        """A panel of the same layout with ``func(i, values_i)`` as series ``i``'s values."""
-        out = np.empty_like(self.values, dtype=np.float64)
-        for i in range(self.n_series):
-            a, b = self.offsets[i], self.offsets[i + 1]
-            out[a:b] = func(i, self.values[a:b])
-        return RaggedPanel(out, self.offsets, self.n_rows)
-
     def with_values(self, values):
         """The same layout (offsets, rows) with other values of the same length."""
         return RaggedPanel(values, self.offsets, self.n_rows)
@@ -585,17 +577,14 @@ def shift_times(times, freq, steps_back):
 def to_long(y, X, layout, start, stop, series=None, *, columns=None):
     """Rows ``start .. stop - 1`` of an aligned panel as a long ``(X, y)``.
 
-    ``y`` is a :class:`RaggedPanel` (or a rectangle (n_rows, n_series) with
-    leading NaN) and ``X`` the per-series covariates in the same layout
-    (values (n_values, n_features)), or None; ``layout`` gives the ``ids``,
+    ``y`` is a :class:`RaggedPanel` and ``X`` the per-series covariates in
+    the same layout (values (n_values, n_features)), or None; ``layout`` gives the ``ids``,
     ``ends``, ``freq``, ``names`` and ``target`` (a :class:`LongPanel` or a
     fitted forecaster's equivalents); ``series`` the positions to keep (all
     by default). Row ``r`` of series ``s`` is ``n_rows - 1 - r`` steps before
     ``ends[s]``. Only observed values are listed, series by series, each in
     time order; the cost is that of those values, never of the rectangle.
     """
-    if not isinstance(y, RaggedPanel):
-        y, X = RaggedPanel.of(y), None if X is None else RaggedPanel.of(X)
     series = np.arange(y.n_series) if series is None else np.asarray(series)
     n_rows = y.n_rows
     part = y.between(start, stop).take(series)

@@ -39,11 +39,6 @@ _NAIVE_STRATEGIES = ("last", "seasonal", "drift", "mean")
 
 
 # ------------------------------------------------------------------ helpers
-def _observed_start(column):
-    """First observed row of a right-aligned column (leading NaN skipped)."""
-    return int(np.argmax(~np.isnan(column)))
-
-
 def _fit_chunk(func, chunk):
     """``[func(*task) for task in chunk]`` with one BLAS thread."""
     # The per-series models are small: BLAS threads only add overhead, and
