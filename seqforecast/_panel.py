@@ -418,11 +418,7 @@ def _groups(index, what):
     codes, key = codes[order], key[order]
     same = (codes[1:] == codes[:-1]) & (key[1:] == key[:-1])
     if same.any():  # the first repeated pair in the order of the rows
-        series, time = index[int(order[1:][same].min())]
-        raise ValueError(
-            f"{what} has duplicate (series, time) pairs: series {series!r} has more than one "
-            f"row at {time}; give each series one value per timestamp."
-        )
+        raise _duplicate_pair(index, int(order[1:][same].min()), what)
     bounds = np.flatnonzero(np.diff(codes)) + 1
     return pd.Index(ids, name=index.names[0]), np.split(order, bounds)
 
@@ -430,11 +426,16 @@ def _groups(index, what):
 def _check_unique(index, what):
     duplicated = index.duplicated()
     if duplicated.any():
-        series, time = index[np.flatnonzero(duplicated)[0]]
-        raise ValueError(
-            f"{what} has duplicate (series, time) pairs: series {series!r} has more than one "
-            f"row at {time}; give each series one value per timestamp."
-        )
+        raise _duplicate_pair(index, np.flatnonzero(duplicated)[0], what)
+
+
+def _duplicate_pair(index, row, what):
+    """The error for the (series, time) pair of ``index[row]``, given more than once."""
+    series, time = index[row]
+    return ValueError(
+        f"{what} has duplicate (series, time) pairs: series {series!r} has more than one "
+        f"row at {time}; give each series one value per timestamp."
+    )
 
 
 def _common_step(ids, groups, times_all, what):
