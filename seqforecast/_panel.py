@@ -518,7 +518,8 @@ def split_long(y, X=None, *, what="y", freq=None):
                 )
     # The sorted values end to end with their offsets: no rectangle.
     order = np.concatenate(groups)
-    panel = RaggedPanel.from_series([values[rows] for rows in groups])
+    lengths = [len(rows) for rows in groups]
+    panel = RaggedPanel(values[order], np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]))
     bad = np.flatnonzero(np.isnan(panel.values))
     if len(bad):
         s = int(np.searchsorted(panel.offsets, bad[0], side="right")) - 1
