@@ -622,9 +622,8 @@ def _shifted(times, freq, steps_back):
 
 def future_long_index(ids, ends, freq, n_steps, names):
     """The (series, time) index of the ``n_steps`` steps after each series' own end."""
-    steps = [shift_times(ends, freq, -k) for k in range(1, n_steps + 1)]  # one per step
-    series_major = np.arange(n_steps)[None, :] * len(ids) + np.arange(len(ids))[:, None]
-    times = steps[0].append(steps[1:]).take(series_major.ravel())
+    # Series by series, each end shifted 1 .. n_steps ahead (one shift per step).
+    times = _shifted(ends.repeat(n_steps), freq, -np.tile(np.arange(1, n_steps + 1), len(ids)))
     return pd.MultiIndex.from_arrays([ids.repeat(n_steps), times], names=list(names))
 
 
