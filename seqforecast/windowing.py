@@ -217,11 +217,12 @@ class SlidingWindow:
         self._low = y.offsets[:-1] + pad * np.arange(n_series, dtype=np.int64)
         self._base = self._low + pad - starts
         self._first = starts
-        self._value_positions = _segments(self._low + pad, lengths)
+        # Buffer position of every value (only needed while filling the buffers).
+        value_positions = _segments(self._low + pad, lengths)
         self.y_ = np.full(len(y.values) + pad * n_series, np.nan)
-        self.y_[self._value_positions] = y.values
+        self.y_[value_positions] = y.values
         self._X_per_series = X is not None and (isinstance(X, RaggedPanel) or np.ndim(X) == 3)
-        self.X_ = None if X is None else self._covariates(X, y)
+        self.X_ = None if X is None else self._covariates(X, y, value_positions)
         self.n_timesteps_ = n_timesteps
         self.n_series_ = n_series
         self.n_features_ = 0 if X is None else self.X_.shape[-1]
@@ -236,7 +237,7 @@ class SlidingWindow:
             np.cumsum(~np.isnan(self.y_), out=self._cum_observed[1:])
         return self
 
-    def _covariates(self, X, y):
+    def _covariates(self, X, y, value_positions):
         """The padded covariate buffer: shared rows, or per series laid out like ``y_``."""
         n_timesteps, n_series = y.n_rows, y.n_series
         if isinstance(X, RaggedPanel):
@@ -264,10 +265,9 @@ class SlidingWindow:
                 buffer[self._pad:] = X
                 return buffer
             # Each series' rows from its first value on.
-            rows = _segments(y.starts, y.lengths)
-            values = X[rows, np.repeat(np.arange(n_series), y.lengths)]
+            values = X[y.value_rows(), y.series_index()]
         buffer = np.full((len(self.y_), values.shape[1]), np.nan)
-        buffer[self._value_positions] = values
+        buffer[value_positions] = values
         return buffer
 
     def _check_fitted(self):
