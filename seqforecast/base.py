@@ -968,10 +968,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         if self.y_kind_ == "long":
             return self._long_history_data(start, rows, series)
         # A wide y was a rectangle when given: its rows come back as one.
-        y = self.y_panel_.rows(start, rows)
-        if series is not None:
-            y = y[:, series]
-        X = None if self.X_panel_ is None else self.X_panel_[start:rows]
+        y = self.y_panel_.rows(start, rows, series)
+        X = self._X_rows(start, rows)
         index = None if self.index_ is None else self.index_[start:rows]
         names_in = getattr(self, "feature_names_in_", None)
         if X is not None and names_in is not None:

@@ -263,7 +263,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                     "history or a smaller validation_horizon."
                 ) from exc
             X_val = self._X_rows(rows, y.n_rows)
-            actual = y.rows(rows, y.n_rows)[:, series]  # the validation block only
+            actual = y.rows(rows, y.n_rows, series)  # the validation block only
             scale = _series_scale(y.head(rows).take(series), self.seasonal_period_)
             errors = []
             for member in fitted:
