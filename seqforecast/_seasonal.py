@@ -38,7 +38,7 @@ class SeasonalProfile:
         from statsmodels.tsa.seasonal import seasonal_decompose
         from statsmodels.tsa.stattools import acf
 
-        for s, first in zip(range(n_series), y.starts, strict=True):
+        for s, first in enumerate(y.starts):
             values = y.series(s)
             if np.all(values < 0):
                 values = -values  # the same factors for -y as for y
