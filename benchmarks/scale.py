@@ -36,7 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.speed._common import load_average, machine_info, proc_status_mb, write_csv
+from benchmarks.speed._common import (
+    load_average,
+    machine_info,
+    proc_status_mb,
+    reset_peak_rss,
+    write_csv,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -83,8 +89,7 @@ def child(model, n_series):
         make().fit(None, make_panel(4, seed=1))  # imports and lazy set-up in the baseline
         gc.collect()
         before = proc_status_mb("VmRSS")
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
+        reset_peak_rss()
         start = time.perf_counter()
         fitted = make().fit(None, y)
         fit_seconds = time.perf_counter() - start

@@ -1,9 +1,12 @@
-"""Machine description and CSV writing shared by the speed benchmarks."""
+"""Machine description, CSV writing and memory measurement shared by the benchmarks."""
 
 import csv
 import datetime
+import gc
 import os
 import platform
+import time
+import tracemalloc
 from pathlib import Path
 
 import torch
@@ -61,3 +64,28 @@ def proc_status_mb(field):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     raise OSError(f"/proc/self/status has no {field}")
+
+
+def reset_peak_rss():
+    """Reset the peak RSS (VmHWM) to the current RSS (Linux >= 4.0); OSError where not allowed."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def measure_memory(func):
+    """(result, peak RSS added MB, tracemalloc peak MB, seconds) of ``func()``.
+
+    Garbage collected first; the peak RSS (VmHWM) is reset and read back
+    after the call, less the RSS before it, and tracemalloc traces the numpy
+    and Python allocations of the call (torch's own are not traced). Linux only.
+    """
+    gc.collect()
+    before = proc_status_mb("VmRSS")
+    reset_peak_rss()
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = func()
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, proc_status_mb("VmHWM") - before, peak / 1e6, seconds

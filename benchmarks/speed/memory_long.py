@@ -25,15 +25,13 @@ from benchmarks.speed._common import (
     RESULTS,
     load_average,
     machine_info,
-    proc_status_mb,
+    measure_memory,
     write_csv,
 )
 
 
 def child(n_points):
     """One measurement in this process, printed as JSON."""
-    import gc
-    import tracemalloc
     import warnings
 
     import numpy as np
@@ -47,16 +45,11 @@ def child(n_points):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         LSTMForecaster(**params).fit(None, y[:2000])
-    gc.collect()
-    before = proc_status_mb("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    tracemalloc.start()
-    model = LSTMForecaster(**params).fit(None, y)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    model, rss_added, traced_peak, _ = measure_memory(
+        lambda: LSTMForecaster(**params).fit(None, y)
+    )
     print(json.dumps({
-        "rss_added_mb": proc_status_mb("VmHWM") - before, "traced_peak_mb": peak / 1e6,
+        "rss_added_mb": rss_added, "traced_peak_mb": traced_peak,
         "data_mb": y.nbytes / 1e6, "n_windows": model.n_train_windows_,
     }))
 

@@ -40,7 +40,7 @@ from benchmarks.speed._common import (
     RESULTS,
     load_average,
     machine_info,
-    proc_status_mb,
+    measure_memory,
     write_csv,
 )
 
@@ -74,25 +74,6 @@ def _model(name):
     return NaiveForecaster(strategy="seasonal")
 
 
-def _measure(func):
-    """(result, peak RSS added MB, tracemalloc peak MB, seconds) of ``func()``."""
-    import gc
-    import time
-    import tracemalloc
-
-    gc.collect()
-    before = proc_status_mb("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    tracemalloc.start()
-    start = time.perf_counter()
-    result = func()
-    seconds = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return result, proc_status_mb("VmHWM") - before, peak / 1e6, seconds
-
-
 def child(name, n_series, short, long):
     """One measurement in this process, printed as JSON."""
     import warnings
@@ -107,8 +88,8 @@ def child(name, n_series, short, long):
         warnings.simplefilter("ignore")
         small = _panel(4, 40, 60)
         _model(name).fit(None, small).forecast(2)
-        model, fit_rss, fit_traced, fit_s = _measure(lambda: _model(name).fit(None, y))
-        _, fc_rss, fc_traced, fc_s = _measure(lambda: model.forecast(6))
+        model, fit_rss, fit_traced, fit_s = measure_memory(lambda: _model(name).fit(None, y))
+        _, fc_rss, fc_traced, fc_s = measure_memory(lambda: model.forecast(6))
     print(json.dumps({
         "fit_rss_mb": fit_rss, "fit_traced_mb": fit_traced, "fit_s": fit_s,
         "forecast_rss_mb": fc_rss, "forecast_traced_mb": fc_traced, "forecast_s": fc_s,

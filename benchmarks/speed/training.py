@@ -59,7 +59,14 @@ import torch
 from skorch.callbacks import Callback
 from torch import nn
 
-from benchmarks.speed._common import RESULTS, load_average, machine_info, write_csv
+from benchmarks.speed._common import (
+    RESULTS,
+    load_average,
+    machine_info,
+    proc_status_mb,
+    reset_peak_rss,
+    write_csv,
+)
 from seqforecast.datasets import load_m3
 from seqforecast.neural import LSTMForecaster, RNNForecaster
 from seqforecast.neural.data import Scaler as _Scaler
@@ -472,23 +479,18 @@ def part_cells(args, y_frame, info):
 def _proc_status(field):
     """A field of /proc/self/status in MB (VmRSS, VmHWM), NaN where unreadable."""
     try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
+        return proc_status_mb(field)
     except OSError:
-        pass
-    return float("nan")
+        return float("nan")
 
 
 def _reset_peak_rss():
     """Reset VmHWM to the current RSS (Linux >= 4.0); False where not allowed."""
     try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
+        reset_peak_rss()
     except OSError:
         return False
+    return True
 
 
 def memory_child(mode, n_points):
