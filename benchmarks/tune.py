@@ -173,8 +173,9 @@ def run(category, names, seeds, out, origin=1):
             from torch.optim.lr_scheduler import CosineAnnealingLR
 
             params["lr"] = schedule[1]
-            params["net_params"] = {"callbacks": [("lr_schedule", LRScheduler(
-                policy=CosineAnnealingLR, T_max=params.get("max_epochs", 50)))]}
+            callbacks = params.setdefault("net_params", {}).setdefault("callbacks", [])
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy=CosineAnnealingLR, T_max=params.get("max_epochs", 50))))
         ema = params.pop("ema", None)
         if ema is not None:
             # The study before the warm-up: a constant decay from the first step.
@@ -185,7 +186,8 @@ def run(category, names, seeds, out, origin=1):
                     return self.decay * average + (1 - self.decay) * current
 
             params["weight_averaging"] = None
-            params["net_params"] = {"callbacks": [("averaging", ConstantDecay(ema))]}
+            callbacks = params.setdefault("net_params", {}).setdefault("callbacks", [])
+            callbacks.append(("averaging", ConstantDecay(ema)))
         hints = params.pop("hints", True)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
