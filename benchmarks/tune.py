@@ -95,6 +95,18 @@ CONFIGS = {
     "gru_avg99_hidden128": ("gru", {"weight_averaging": 0.99, "hidden_size": 128}),
     "gru_avg99_h128_e100": ("gru", {"weight_averaging": 0.99, "hidden_size": 128,
                                     "max_epochs": 100}),
+    # The budget chosen from the data (defaults: averaging, MASE-scaled loss):
+    # early stopping on the latest horizon of each series (patience 10 epochs
+    # of 20 batches, at most 200 epochs); "_refit" then fits again on the
+    # whole history for the best epoch count found.
+    "e100": ("lstm", {"max_epochs": 100}),
+    "e200": ("lstm", {"max_epochs": 200}),
+    "es10": ("lstm", {"early_stopping": 10, "max_epochs": 200}),
+    "es10_refit": ("lstm", {"early_stopping": 10, "max_epochs": 200, "refit": True}),
+    "gru_e100": ("gru", {"max_epochs": 100}),
+    "rnn_e100": ("rnn", {"cell": "rnn", "max_epochs": 100}),
+    "gru_e200": ("gru", {"max_epochs": 200}),
+    "gru_es10_refit": ("gru", {"early_stopping": 10, "max_epochs": 200, "refit": True}),
 }
 
 
@@ -189,6 +201,7 @@ def run(category, names, seeds, out, origin=1):
             callbacks = params.setdefault("net_params", {}).setdefault("callbacks", [])
             callbacks.append(("averaging", ConstantDecay(ema)))
         hints = params.pop("hints", True)
+        refit = params.pop("refit", False)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
@@ -207,7 +220,14 @@ def run(category, names, seeds, out, origin=1):
                     horizon=data.horizon if hints else None,
                     seasonal_period=data.seasonal_period if hints else None,
                     random_state=seed, **params)
-                parts.append(model.fit(None, data.y_train).predict(horizon))
+                model.fit(None, data.y_train)
+                if model.early_stopping:
+                    print(f"{name} seed {seed}: best epoch {model.best_epoch_} of "
+                          f"{model.n_epochs_}", file=sys.stderr, flush=True)
+                if refit:
+                    model.set_params(early_stopping=None, max_epochs=model.best_epoch_)
+                    model.fit(None, data.y_train)
+                parts.append(model.predict(horizon))
             seconds = time.perf_counter() - start
             forecast = sum(parts) / len(parts)
             smapes, mases, _ = score(data, forecast)

