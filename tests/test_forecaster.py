@@ -434,3 +434,32 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
     gpu = RNNForecaster(device="cuda")
     gpu._validate_history(None, y)
     assert gpu.batch_size_ == 512
+
+
+@pytest.mark.parametrize(
+    ("n", "max_epochs", "windows_per_epoch", "expected_batches"),
+    [
+        # 60 points, lookback 12 (min_observed 6), horizon 6: 49 windows,
+        # 4 steps each = 196 < 250, so 250 steps: 5 batches an epoch of 50.
+        (60, 50, None, 5),
+        # 110 points: 99 windows, 396 steps: 8 batches (400 steps).
+        (110, 50, None, 8),
+        # 400 points: 389 windows, 1,556 steps >= 1,000: the full 20 batches.
+        (400, 50, None, 20),
+        # A budget already under 250 steps (2 epochs: 40) is left alone.
+        (60, 2, None, 20),
+        # An explicit epoch length is the user's.
+        (60, 50, 96, 3),
+    ],
+)
+def test_default_budget_shrinks_on_little_data(n, max_epochs, windows_per_epoch,
+                                               expected_batches):
+    y = np.sin(np.arange(n) / 3.0) + 2.0
+    f = LSTMForecaster(hidden_size=4, lookback=12, horizon=6, batch_size=32,
+                       max_epochs=max_epochs, windows_per_epoch=windows_per_epoch,
+                       random_state=0).fit(None, y)
+    assert f.n_train_windows_ == n - 6 - 6 + 1
+    assert f.windows_per_epoch_ == expected_batches * 32
+    # The steps taken: every epoch draws windows_per_epoch_ windows in batches of 32.
+    assert len(f.net_.history) == max_epochs
+    assert all(len(epoch["batches"]) == expected_batches for epoch in f.net_.history)
