@@ -141,3 +141,25 @@ def test_detection_runner_compares_the_rule_with_its_absence(tmp_path):
     forecast = np.asarray(forecast.forecast(len(test)), float).ravel()
     assert row.theta_mase_with_rule == pytest.approx(
         mase(test, forecast, y_train=y, seasonal_period=int(row.period)), abs=1e-4)
+
+
+def test_budget_single_runner_scores_each_series_alone(tmp_path):
+    from benchmarks import budget_single
+    from seqforecast import LSTMForecaster
+
+    assert budget_single.main(["--category", "quarterly", "--n-series", "2", "--steps", "20",
+                               "--out", str(tmp_path)]) == 0
+    row = pd.read_csv(tmp_path / "budget_single.csv").iloc[0]
+    data = load_m3("quarterly")
+    names = np.random.default_rng(0).choice(data.y_train.columns, size=2, replace=False)
+    scores = []
+    for name in names:
+        y = data.y_train[name].dropna().to_numpy()
+        fit, held_out = y[:-8], y[-8:]
+        model = LSTMForecaster(seasonal_period=4, horizon=8, random_state=0, batch_size=32,
+                               windows_per_epoch=12).fit(None, pd.Series(fit))
+        forecast = model.predict(pd.DataFrame(index=range(len(fit), len(fit) + 8)))
+        scores.append(mase(held_out, np.asarray(forecast, float).ravel(), y_train=fit,
+                           seasonal_period=4))
+    assert row.steps == 20 and row.n_series == 2
+    assert row.mase_mean == pytest.approx(np.mean(scores), abs=1e-4)
