@@ -426,11 +426,7 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
     y = np.sin(np.arange(96) * 2 * np.pi / 12) + 3
     cpu = RNNForecaster(max_epochs=1, hidden_size=4, random_state=0).fit(None, y)
     assert cpu.batch_size is None and cpu.batch_size_ == 32
-    # 85 windows (no season is detected in eight cycles of a clean sine, so
-    # horizon 6 and 6 observed values): the budget for little data, 4 * 85 =
-    # 340 steps over the default 50 epochs, 7 batches of 32 an epoch.
-    assert cpu.n_train_windows_ == 96 - 6 - 6 + 1
-    assert cpu.windows_per_epoch_ == 7 * 32
+    assert cpu.windows_per_epoch_ == 20 * 32  # one epoch: under the small-data budget
     assert RNNForecaster(batch_size=8, max_epochs=1, hidden_size=4).fit(None, y).batch_size_ == 8
     # On a CUDA device the default is 512 (checked without a GPU: only the
     # parameters are resolved, nothing is trained).
@@ -450,9 +446,10 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
         (110, 50, None, 8),
         # 400 points: 389 windows, 1,556 steps >= 1,000: the full 20 batches.
         (400, 50, None, 20),
-        # max_epochs multiplies the budget: 2 epochs of the same 5 batches,
-        # 200 epochs of 8.
-        (60, 2, None, 5),
+        # A budget the user already made smaller (2 epochs: 40 steps) keeps
+        # its 20-batch epochs; 200 epochs multiply the small-data budget by
+        # 4: 1,584 steps, 8 batches an epoch.
+        (60, 2, None, 20),
         (110, 200, None, 8),
         # An explicit epoch length is the user's.
         (60, 50, 96, 3),

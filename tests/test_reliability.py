@@ -239,8 +239,7 @@ def test_an_adaptive_conformal_update_failing_on_a_later_row_changes_nothing():
 # ------------------------------------------------- 4. sign-aware neural scaling
 def test_a_constant_negative_series_is_forecast_at_its_level():
     index = pd.date_range("2020-01", periods=48, freq="MS")
-    # 8 short epochs (the budget for little data: 5 batches each), 40 steps.
-    params = dict(hidden_size=8, horizon=3, max_epochs=8, random_state=0)
+    params = dict(hidden_size=8, horizon=3, max_epochs=2, random_state=0)
     negative = LSTMForecaster(**params).fit(None, pd.Series(-5.0, index=index)).forecast(3)
     positive = LSTMForecaster(**params).fit(None, pd.Series(5.0, index=index)).forecast(3)
     assert_allclose(negative, -5.0, atol=1.0)

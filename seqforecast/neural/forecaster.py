@@ -60,8 +60,9 @@ _BATCHES_PER_EPOCH = 20
 # ...except on little data: epochs are shortened so that the default 50
 # epochs take 4 steps per training window, at least 250 (a single short
 # series overfits in 1,000 steps; measured on single M3 series,
-# benchmarks/README.md "A smaller budget for little data"). max_epochs still
-# multiplies the budget.
+# benchmarks/README.md "A smaller budget for little data"). Fewer epochs keep
+# their 20 batches (a budget the user already made small); more epochs
+# multiply the small-data budget.
 _STEPS_PER_WINDOW, _MIN_STEPS, _DEFAULT_EPOCHS = 4, 250, 50
 # Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
 _CPU_BATCH, _GPU_BATCH = 32, 512
@@ -248,11 +249,12 @@ class RNNForecaster(BaseForecaster):
         number of windows, whole shuffled passes beyond). None: 20 batches,
         so the default budget is ``20 * max_epochs`` optimisation steps
         (1,000) whatever the size of the history, except on little data:
-        an epoch is then ``min(20, ceil(max(250, 4 * n_train_windows_) /
-        50))`` batches, so that the default 50 epochs take 4 steps per
-        training window but at least 250 (``max_epochs`` still multiplies
-        the budget). A single short series (under about 60 windows) then
-        trains for 250 steps; on
+        the default 50 epochs are shortened (whole batches) to 4 steps per
+        training window but at least 250, ``max(250, 4 * n_train_windows_)``
+        steps when that is under 1,000. Fewer epochs keep their 20 batches
+        until that budget is reached (``min(20 * max_epochs, ...)``); more
+        epochs multiply it (``max_epochs / 50`` times). A single short
+        series (under about 60 windows) then trains for 250 steps; on
         40 single series of each M3 category that lowered the mean
         validation MASE by 0.8-17 % against 1,000 steps in all 12
         category-cell-seed runs (the median series moved both ways),
@@ -646,8 +648,10 @@ class RNNForecaster(BaseForecaster):
         if self.windows_per_epoch is not None:
             self.windows_per_epoch_ = self.windows_per_epoch
         else:
-            budget = max(_MIN_STEPS, _STEPS_PER_WINDOW * self.n_train_windows_)
-            batches = min(_BATCHES_PER_EPOCH, -(-budget // _DEFAULT_EPOCHS))
+            steps = _BATCHES_PER_EPOCH * self.max_epochs
+            small = max(_MIN_STEPS, _STEPS_PER_WINDOW * self.n_train_windows_)
+            budget = min(steps, small * max(self.max_epochs, _DEFAULT_EPOCHS) // _DEFAULT_EPOCHS)
+            batches = _BATCHES_PER_EPOCH if budget == steps else -(-budget // self.max_epochs)
             self.windows_per_epoch_ = batches * self.batch_size_ * (
                 1 if shard is None else shard[1]
             )
