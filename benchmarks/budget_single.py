@@ -48,7 +48,9 @@ def run(category, n_series, budgets, cell, seed, out):
     for name in names:
         y = data.y_train[name].dropna().to_numpy()
         fit, held_out = y[:-h], y[-h:]
-        if len(fit) < 2 * m + 2 or len(fit) < h + 4:  # MASE needs a season of history
+        # Two seasons (plus the lags around the second) and a little more than
+        # the horizon: series shorter than that are left out of the sample.
+        if len(fit) < 2 * m + 2 or len(fit) < h + 4:
             continue
         future = pd.DataFrame(index=range(len(fit), len(fit) + h))
         for steps in budgets:

