@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import _cli
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # Published sMAPE on M3 (Makridakis & Hibon 2000; Hyndman's Mcomp vignette;
@@ -162,10 +164,7 @@ def start_study(parser, args, known_models, argv, kind=""):
 
     Returns (models, data, stem of the result files, command line).
     """
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = sorted(set(models) - set(known_models))
-    if unknown:
-        parser.error(f"unknown models {unknown}; choose from {list(known_models)}")
+    models = _cli.names(parser, args.models, known_models, "models")
 
     import torch
 

@@ -44,6 +44,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from benchmarks import _cli  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = ("arima", "sf_arima", "ets", "sf_ets")
 LABELS = {
@@ -110,7 +112,8 @@ def main(argv=None):
     parser.add_argument("--validation", action="store_true",
                         help="score on the last horizon of the training part, not the test part")
     args = parser.parse_args(argv)
-    kinds = [k for k in MODELS if k in args.models.split(",")]
+    chosen = _cli.names(parser, args.models, MODELS, "models")
+    kinds = [k for k in MODELS if k in chosen]
 
     from seqforecast.datasets import load_m3
     from seqforecast.metrics import mase, smape

@@ -26,22 +26,32 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import _cli
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _variant_scale(variant, k):
+    """The scaler's window rule for ``scaling="mean"``, replaced by ``variant``.
+
+    Written for the host path (numpy), where the study runs; the other
+    scalings keep the package's rule.
+    """
     from seqforecast.neural import data
 
-    default = data.Scaler._scale
+    default = data._window_scale
 
-    def scale(self, past, series_idx):
-        loc, size = default(self, past, series_idx)
-        if self.scaling != "mean":
+    def window_scale(ops, scaling, floor, constants, past, series_idx):
+        loc, size = default(ops, scaling, floor, constants, past, series_idx)
+        if scaling != "mean":
             return loc, size
-        observed_last = np.where(~np.isnan(past), np.arange(past.shape[1]), -1).max(axis=1)
-        last = past[np.arange(len(past)), observed_last][:, None]
+        if ops is not data._NUMPY:
+            raise RuntimeError("the scaling study runs on the host (numpy) path only")
+        sign = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -1.0, 1.0)
         if variant == "last":
-            return last, size
+            observed = ~np.isnan(past)
+            last_observed = np.where(observed, np.arange(past.shape[1]), -1).max(axis=1)
+            return past[np.arange(len(past)), last_observed][:, None], size
         if variant == "ewm":
             # Exponentially weighted mean |value|, half-life a third of the window.
             n = past.shape[1]
@@ -49,16 +59,14 @@ def _variant_scale(variant, k):
             observed = ~np.isnan(past)
             total = (np.where(observed, np.abs(past), 0.0) * weights).sum(axis=1, keepdims=True)
             norm = (observed * weights).sum(axis=1, keepdims=True)
-            level = np.maximum(total / np.maximum(norm, 1e-300), self.floor)
-            signed = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -level, level)
-            return signed, signed
-        recent = np.nanmean(np.abs(past[:, -k:]), axis=1, keepdims=True)
-        recent = np.where(np.isfinite(recent), recent, np.abs(size))
-        recent = np.maximum(recent, self.floor)
-        signed = np.where(np.nanmean(past, axis=1, keepdims=True) < 0, -recent, recent)
-        return signed, signed
+            level = np.maximum(total / np.maximum(norm, 1e-300), floor)
+            return sign * level, sign * level
+        with np.errstate(invalid="ignore"):
+            recent = np.nanmean(np.abs(past[:, -k:]), axis=1, keepdims=True)
+        recent = np.where(np.isfinite(recent), np.maximum(recent, floor), np.abs(size))
+        return sign * recent, sign * recent
 
-    return scale
+    return window_scale
 
 
 def main(argv=None):
@@ -72,6 +80,8 @@ def main(argv=None):
                         help="steps of the recent scale without a season (default 6)")
     parser.add_argument("--configs", default="base,gru")
     parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--origin", type=int, default=1,
+                        help="validation fold, as in benchmarks.tune (default 1)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -83,11 +93,12 @@ def main(argv=None):
 
     period = load_m3(args.category, n_series=1, random_state=0).seasonal_period
     k = period if period > 1 else args.k
-    data.Scaler._scale = _variant_scale(args.variant, k)
+    data._window_scale = _variant_scale(args.variant, k)
     # One scratch folder per run, so that runs in parallel do not mix rows.
     scratch = args.out / "cache" / "scaling_study" / f"{args.category}_{args.variant}"
-    names = [c for c in args.configs.split(",") if c]
-    tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch)
+    names = _cli.names(parser, args.configs, tune.CONFIGS, "configs")
+    tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch,
+             args.origin)
     rows = pd.read_csv(scratch / "tuning.csv").tail(len(names) * len(args.seeds.split(",")))
     rows["config"] = f"scale_{args.variant}:" + rows["config"]
     path = args.out / "tuning.csv"

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import _cli
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SERIES = ("AirPassengers", "BJsales", "Seatbelts", "PromoData", "taylor")
 MODELS = ("lstm", "gru", "snaive", "theta")
@@ -100,11 +102,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    names = [s for s in args.series.split(",") if s]
-    models = [m for m in args.models.split(",") if m]
-    unknown = sorted((set(names) - set(SERIES)) | (set(models) - set(MODELS)))
-    if unknown:
-        parser.error(f"unknown {unknown}; series: {list(SERIES)}, models: {list(MODELS)}")
+    names = _cli.names(parser, args.series, SERIES, "series")
+    models = _cli.names(parser, args.models, MODELS, "models")
     command = "python -m benchmarks.singles " + " ".join(argv if argv is not None else sys.argv[1:])
     run(names, models, args.seed, args.out, command.strip())
     return 0

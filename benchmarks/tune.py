@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import _cli
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # name -> (cell, parameters changed from the defaults)
@@ -259,10 +261,7 @@ def main(argv=None):
                         help="validate on the k-th last horizon of the training part")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    names = [c for c in args.configs.split(",") if c]
-    unknown = sorted(set(names) - set(CONFIGS))
-    if unknown:
-        parser.error(f"unknown configs {unknown}; choose from {list(CONFIGS)}")
+    names = _cli.names(parser, args.configs, CONFIGS, "configs")
     run(args.category, names, [int(s) for s in args.seeds.split(",")], args.out, args.origin)
     return 0
 

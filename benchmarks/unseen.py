@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import _cli
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # name -> parameters changed from the defaults of LSTMForecaster
@@ -141,12 +143,8 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated random states")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    panels = [p for p in args.panels.split(",") if p]
-    configs = [c for c in args.configs.split(",") if c]
-    unknown = sorted((set(panels) - set(PANELS)) | (set(configs) - set(CONFIGS)))
-    if unknown:
-        parser.error(f"unknown panels or configs {unknown}; panels: {list(PANELS)}, "
-                     f"configs: {list(CONFIGS)}")
+    panels = _cli.names(parser, args.panels, PANELS, "panels")
+    configs = _cli.names(parser, args.configs, CONFIGS, "configs")
     command = "python -m benchmarks.unseen " + " ".join(sys.argv[1:] if argv is None else argv)
     run(panels, configs, [int(s) for s in args.seeds.split(",")], args.out, command)
     return 0

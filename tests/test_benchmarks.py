@@ -31,9 +31,36 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
     assert list(by_step.index) == list(range(1, 9))
 
 
-def test_accuracy_runner_rejects_unknown_models(tmp_path):
-    with pytest.raises(SystemExit):
-        accuracy.main(["--category", "monthly", "--models", "prophet", "--out", str(tmp_path)])
+@pytest.mark.parametrize("module, argv, named", [
+    ("accuracy", ["--category", "monthly", "--models", "theta,prophet"], "models ['prophet']"),
+    ("tune", ["--category", "monthly", "--configs", "base,wide"], "configs ['wide']"),
+    ("scaling_study", ["--category", "monthly", "--variant", "recent", "--configs", "wide"],
+     "configs ['wide']"),
+    ("unseen", ["--panels", "m5-daily"], "panels ['m5-daily']"),
+    ("unseen", ["--configs", "default,wide"], "configs ['wide']"),
+    ("singles", ["--series", "AirPassengers,sunspots"], "series ['sunspots']"),
+    ("singles", ["--models", "lstm,prophet"], "models ['prophet']"),
+    ("classical_speed", ["--models", "ets,tbats"], "models ['tbats']"),
+])
+def test_runners_reject_unknown_names(module, argv, named, tmp_path, capsys):
+    import importlib
+
+    runner = importlib.import_module(f"benchmarks.{module}")
+    with pytest.raises(SystemExit) as stop:
+        runner.main([*argv, "--out", str(tmp_path)])
+    assert stop.value.code == 2
+    message = capsys.readouterr().err
+    assert f"unknown {named}; choose from [" in message
+    assert not any(tmp_path.iterdir())  # stopped before writing anything
+
+
+def test_names_keep_order_and_skip_blanks():
+    import argparse
+
+    from benchmarks._cli import names
+
+    parser = argparse.ArgumentParser()
+    assert names(parser, " gru,,theta ,", ["theta", "gru"], "models") == ["gru", "theta"]
 
 
 def test_interval_runner_scores_match_the_metrics(tmp_path):
@@ -87,13 +114,6 @@ def test_unseen_panels_are_the_competitions_own_split():
         assert column.iloc[: len(column) - len(s.x)].isna().all()
         np.testing.assert_array_equal(data.y_test.iloc[:, j].to_numpy(), s.xx)
     assert data.y_test.index[0] == len(data.y_train)
-
-
-def test_unseen_runner_rejects_unknown_names(tmp_path):
-    from benchmarks import unseen
-
-    with pytest.raises(SystemExit):
-        unseen.main(["--panels", "m5-daily", "--out", str(tmp_path)])
 
 
 def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
