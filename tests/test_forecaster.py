@@ -102,7 +102,7 @@ def test_covariates_are_used():
     assert err_with < 0.5 * err_without
 
 
-@pytest.mark.parametrize("scaling", ["mean", "standard", None])
+@pytest.mark.parametrize("scaling", ["mean", "recent", "standard", None])
 def test_scalings_forecast_on_the_original_scale(scaling):
     y = 1000 + 50 * np.sin(np.arange(120) * 2 * np.pi / 12)
     f = GRUForecaster(horizon=12, lookback=24, scaling=scaling, hidden_size=16,
@@ -339,9 +339,11 @@ def test_early_stopping_warns_when_still_improving_or_never_improving():
     with pytest.warns(ConvergenceWarning, match="still falling at the last.*raise max_epochs"):
         f = GRUForecaster(max_epochs=3, early_stopping=3, lr=1e-3, **ES_SMALL).fit(None, _wavy())
     assert f.best_epoch_ == f.n_epochs_ == 3
+    # lr=30 diverges, and its validation loss jumps about from epoch to epoch;
+    # with this seed the first epoch stays the lowest (at any lr from 30 to 1000).
     with pytest.warns(ConvergenceWarning, match="lowest after the first epoch.*lower lr"):
         f = GRUForecaster(max_epochs=8, early_stopping=3, lr=30.0, clip_grad_norm=None,
-                          **ES_SMALL).fit(None, _wavy())
+                          **{**ES_SMALL, "random_state": 2}).fit(None, _wavy())
     assert f.best_epoch_ == 1
 
 
@@ -398,6 +400,7 @@ def test_mase_loss_scale_trains_and_rejects_gaussian():
     ({}, "mase"),
     ({"loss": "quantile"}, "mase"),
     ({"loss": "gaussian"}, "window"),
+    ({"scaling": "recent"}, "mase"),
     ({"scaling": "standard"}, "window"),
     ({"scaling": None}, "window"),
     ({"loss_scale": "window"}, "window"),
@@ -418,7 +421,7 @@ def test_auto_loss_scale_is_mase_where_it_applies(params, expected):
 
 def test_mase_loss_scale_needs_mean_scaling():
     y = load_airpassengers().astype(float)
-    with pytest.raises(ValueError, match="needs scaling='mean'"):
+    with pytest.raises(ValueError, match="needs a window scaling, 'mean' or 'recent'"):
         LSTMForecaster(loss_scale="mase", scaling="standard", **TINY).fit(None, y)
 
 

@@ -125,8 +125,8 @@ score_table(forecasts)
 
 # %% [markdown]
 # Is the log worth it here? Not necessarily for this forecaster: by default
-# it already divides each training window by its mean level
-# (`scaling="mean"`, so the network learns relative changes) and divides a
+# it already divides each training window by its recent level
+# (`scaling="recent"`, so the network learns relative changes) and divides a
 # seasonal series by its multiplicative seasonal factors
 # (`deseasonalize=True`), which is what the log buys a linear model. After a
 # log, the values differ by only a few percent from their mean, so the

@@ -77,8 +77,9 @@ except ValueError as err:
 # (`benchmarks/accuracy.py`): the horizon (18) and seasonal period (12) of
 # the category and a fixed `random_state`, everything else at its default.
 # Each series is divided by its multiplicative seasonal indices when it is
-# seasonal (`deseasonalize=True`) and every window is scaled by its own mean
-# level (`scaling="mean"`), so one network serves series of any level.
+# seasonal (`deseasonalize=True`) and every window is scaled by its own
+# recent level (`scaling="recent"`: the mean over the last third of the
+# window), so one network serves series of any level.
 #
 # The training budget is a fixed number of optimisation steps (20 batches
 # per epoch, 50 epochs), whatever the number of series. Training on all 1428

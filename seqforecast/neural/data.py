@@ -136,12 +136,15 @@ class Scaler:
 
     ``mean``: each window is mapped to ``(y - s) / s`` (the forecast is
     mapped back) with ``s = sign(mean(past)) * mean(|past|)`` over its
-    observed past (sign +1 when the mean is 0), so one network serves series
-    of any level and sign: the scaled windows of ``-c * y`` are exactly those
-    of ``y`` for any ``c > 0``, and its forecasts are ``-c`` times those of
-    ``y``. A negative ``s`` reverses the order of quantile outputs
-    (:meth:`~seqforecast.neural.RNNForecaster.predict_quantiles` accounts for
-    it). ``standard``: each series is standardised with the mean and standard
+    observed past (sign +1 when the mean is 0); ``recent``: the same with
+    ``mean(|past|)`` over the last third of the window only (rounded up,
+    :func:`recent_steps`; the whole window's where that part has no
+    observed value). Either way one network serves series of any level and
+    sign: the scaled windows of ``-c * y`` are exactly those of ``y`` for
+    any ``c > 0``, and its forecasts are ``-c`` times those of ``y``. A
+    negative ``s`` reverses the order of quantile outputs
+    (:meth:`~seqforecast.neural.RNNForecaster.predict_quantiles` accounts
+    for it). ``standard``: each series is standardised with the mean and standard
     deviation of its training history. None: raw values. ``y`` is the
     :class:`~seqforecast._panel.RaggedPanel` of the history; ``X`` the
     covariates (shared rows, or a ``RaggedPanel`` per series) whose last
@@ -215,8 +218,16 @@ class Scaler:
 # operations: numpy on the host (WindowDataset, prediction), torch on the
 # training device (DeviceWindowDataset). The numpy entries are the very calls
 # the host path always made, so its batches are bit for bit what they were.
+def _quiet_nanmean(x):
+    """``np.nanmean`` over axis 1; NaN, without a warning, where a row is all NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(x, axis=1, keepdims=True)
+
+
 _NUMPY = SimpleNamespace(
     nanmean=lambda x: np.nanmean(x, axis=1, keepdims=True),
+    nanmean_or_nan=_quiet_nanmean,
     abs=np.abs,
     where=np.where,
     at_least=np.maximum,
@@ -230,6 +241,7 @@ _NUMPY = SimpleNamespace(
 )
 _TORCH = SimpleNamespace(
     nanmean=lambda x: torch.nanmean(x, dim=1, keepdim=True),
+    nanmean_or_nan=lambda x: torch.nanmean(x, dim=1, keepdim=True),
     abs=torch.abs,
     where=torch.where,
     at_least=torch.clamp_min,
@@ -243,10 +255,20 @@ _TORCH = SimpleNamespace(
 )
 
 
+def recent_steps(lookback):
+    """Steps that ``scaling="recent"`` reads: the last third of the window, rounded up."""
+    return -(-lookback // 3)
+
+
 def _window_scale(ops, scaling, floor, constants, past, series_idx):
     """(loc, scale) of each window, each broadcastable to (B, 1)."""
-    if scaling == "mean":
+    if scaling in ("mean", "recent"):
         size = ops.at_least(ops.nanmean(ops.abs(past)), floor)
+        if scaling == "recent":
+            # The level of the window's last third: the series' current level.
+            # A last third with nothing observed (a gap) keeps the whole mean.
+            recent = ops.nanmean_or_nan(ops.abs(past[:, -recent_steps(past.shape[1]):]))
+            size = ops.where(recent >= 0, ops.at_least(recent, floor), size)
         # Signed like the window's mean, so -y is scaled exactly as y is.
         scale = ops.where(ops.nanmean(past) < 0, -size, size)
         # Centred on the window's level: an untrained network (output 0)
