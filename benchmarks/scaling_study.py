@@ -91,14 +91,18 @@ def main(argv=None):
     from seqforecast.datasets import load_m3
     from seqforecast.neural import data
 
+    names = _cli.names(parser, args.configs, tune.CONFIGS, "configs")
     period = load_m3(args.category, n_series=1, random_state=0).seasonal_period
     k = period if period > 1 else args.k
-    data._window_scale = _variant_scale(args.variant, k)
     # One scratch folder per run, so that runs in parallel do not mix rows.
     scratch = args.out / "cache" / "scaling_study" / f"{args.category}_{args.variant}"
-    names = _cli.names(parser, args.configs, tune.CONFIGS, "configs")
-    tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch,
-             args.origin)
+    package_rule = data._window_scale
+    data._window_scale = _variant_scale(args.variant, k)
+    try:
+        tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch,
+                 args.origin)
+    finally:  # the package's rule again, for whatever runs next in this process
+        data._window_scale = package_rule
     rows = pd.read_csv(scratch / "tuning.csv").tail(len(names) * len(args.seeds.split(",")))
     rows["config"] = f"scale_{args.variant}:" + rows["config"]
     path = args.out / "tuning.csv"

@@ -52,6 +52,9 @@ def test_runners_reject_unknown_names(module, argv, named, tmp_path, capsys):
     message = capsys.readouterr().err
     assert f"unknown {named}; choose from [" in message
     assert not any(tmp_path.iterdir())  # stopped before writing anything
+    from seqforecast.neural import data  # and left the package's scaling rule alone
+
+    assert data._window_scale.__qualname__ == "_window_scale"
 
 
 def test_names_keep_order_and_skip_blanks():

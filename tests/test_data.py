@@ -149,16 +149,37 @@ def test_recent_scaling_reads_the_last_third_of_the_window():
         [nan, 2, 3, 4, nan, -6, nan],  # the observed values of the last third only
         [1.0, 2, 3, 4, nan, nan, nan],  # nothing observed there: the whole window's
         [0.0, 0, 0, 0, 0, 0, 0],  # the floor
+        [7.0, 0, 7, 0, 0, 0, 0],  # intermittent: a tenth of the whole window's 2
+        [7e-3, 0, 0, 0, 0, 0, 0],  # a tenth of its 1e-3 is under the floor: the floor
     ])
-    expected = np.array([6.0, -5.0, 6.0, 2.5, 1e-3])[:, None]
+    expected = np.array([6.0, -5.0, 6.0, 2.5, 1e-3, 0.2, 1e-3])[:, None]
     for ops, array in ((data._NUMPY, past), (data._TORCH, torch.from_numpy(past))):
         loc, scale = data._window_scale(ops, "recent", 1e-3, {}, array, None)
         np.testing.assert_allclose(np.asarray(scale), expected, rtol=1e-15)
         np.testing.assert_array_equal(np.asarray(loc), np.asarray(scale))
     # scaling="mean" reads the whole window.
     _, scale = data._window_scale(data._NUMPY, "mean", 1e-3, {}, past, None)
-    np.testing.assert_allclose(scale, [[4.0], [-3.6], [3.75], [2.5], [1e-3]], rtol=1e-15)
+    np.testing.assert_allclose(scale, [[4.0], [-3.6], [3.75], [2.5], [1e-3], [2.0], [1e-3]],
+                               rtol=1e-15)
     assert [data.recent_steps(n) for n in (1, 3, 4, 12, 16, 36)] == [1, 1, 2, 4, 6, 12]
+
+
+@pytest.mark.parametrize("recent_floor", [data.RECENT_FLOOR, 0.0])
+def test_recent_scaling_keeps_intermittent_inputs_bounded(recent_floor, monkeypatch):
+    # Sparse demand: many windows end in a run of zeros.
+    y = pd.DataFrame(np.random.default_rng(0).poisson(0.2, size=(60, 6)).astype(float))
+    y.iloc[-8:, :3] = 0.0
+    monkeypatch.setattr(data, "RECENT_FLOOR", recent_floor)
+    params = dict(horizon=3, lookback=12, seasonal_period=1)
+    host = _host_dataset(monkeypatch, None, y, params, {})
+    inputs, target = host[np.arange(len(host))]
+    largest = float(inputs["past"].abs().max())
+    if recent_floor:
+        # y / s - 1 with s at least a tenth of the window's mean |y|.
+        assert largest <= 12 / recent_floor
+        assert np.isfinite(target.numpy()).all()
+    else:  # what the floor prevents: windows divided by the data's floor
+        assert largest > 1e6
 
 
 def test_device_batches_come_in_the_host_order():

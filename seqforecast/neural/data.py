@@ -21,8 +21,8 @@ from seqforecast.neural import _distributed
 from seqforecast.windowing import WindowBatch
 
 __all__ = [
-    "MAX_LOSS_WEIGHT", "SCALE_FLOOR", "Batches", "DeviceWindowDataset", "SampledDataset",
-    "Scaler", "WindowDataset", "relative_naive_scale",
+    "MAX_LOSS_WEIGHT", "RECENT_FLOOR", "SCALE_FLOOR", "Batches", "DeviceWindowDataset",
+    "SampledDataset", "Scaler", "WindowDataset", "relative_naive_scale",
 ]
 
 # Largest weight of a window's loss with loss_scale="mase", relative to the
@@ -33,6 +33,14 @@ MAX_LOSS_WEIGHT = 10.0
 # dividing by zero. Relative to the data only, so that multiplying the data
 # by any constant multiplies the forecasts by it.
 SCALE_FLOOR = 1e-8
+# Smallest scaling="recent" window scale, relative to the whole window's
+# mean absolute value. Without it a window whose last third is all zeros
+# (intermittent demand, a series that stopped) would be divided by the data
+# floor: inputs of 1e8, and a forecast of the floor times whatever the
+# network says, zero. With it the inputs stay below 10 times the window
+# length. A safety net for such windows only: no window of M3 comes under
+# it (their smallest ratio is 0.2), one of M1 monthly's 24,691 does.
+RECENT_FLOOR = 0.1
 
 
 def relative_naive_scale(y, period, floor):
@@ -138,8 +146,9 @@ class Scaler:
     mapped back) with ``s = sign(mean(past)) * mean(|past|)`` over its
     observed past (sign +1 when the mean is 0); ``recent``: the same with
     ``mean(|past|)`` over the last third of the window only (rounded up,
-    :func:`recent_steps`; the whole window's where that part has no
-    observed value). Either way one network serves series of any level and
+    :func:`recent_steps`; at least ``RECENT_FLOOR`` times the whole
+    window's, and the whole window's where that part has no observed
+    value). Either way one network serves series of any level and
     sign: the scaled windows of ``-c * y`` are exactly those of ``y`` for
     any ``c > 0``, and its forecasts are ``-c`` times those of ``y``. A
     negative ``s`` reverses the order of quantile outputs
@@ -267,8 +276,10 @@ def _window_scale(ops, scaling, floor, constants, past, series_idx):
         if scaling == "recent":
             # The level of the window's last third: the series' current level.
             # A last third with nothing observed (a gap) keeps the whole mean.
+            # At least a tenth of the whole window's (RECENT_FLOOR).
             recent = ops.nanmean_or_nan(ops.abs(past[:, -recent_steps(past.shape[1]):]))
-            size = ops.where(recent >= 0, ops.at_least(recent, floor), size)
+            recent = ops.at_least(ops.at_least(recent, RECENT_FLOOR * size), floor)
+            size = ops.where(recent >= 0, recent, size)
         # Signed like the window's mean, so -y is scaled exactly as y is.
         scale = ops.where(ops.nanmean(past) < 0, -size, size)
         # Centred on the window's level: an untrained network (output 0)

@@ -194,8 +194,10 @@ class RNNForecaster(BaseForecaster):
         Target normalisation, inverted on output. "recent" maps each window
         to ``y / s - 1`` with ``s`` the mean absolute value of the last third
         of its past (rounded up: the last 12 of a 36-step window; its
-        observed values only, and the whole past's where that part has
-        none), signed like the mean of the past: the network learns changes
+        observed values only; at least a tenth of the whole past's, so that
+        intermittent series keep a usable scale; the whole past's where that
+        part has nothing observed), signed like the mean of the past: the
+        network learns changes
         relative to the series' current level, and a series' level and sign
         are irrelevant (forecasts of ``c * y`` are ``c`` times those of ``y``
         for any ``c != 0``, up to float rounding, given the same
