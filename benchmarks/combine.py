@@ -9,7 +9,9 @@ the cached forecasts (means, medians, weights) are scored in seconds::
     python -m benchmarks.combine --category monthly --members gru,theta,ets
 
 Forecasts are cached in ``benchmarks/results/cache/`` (not committed; the
-command rebuilds them); the table of combinations is appended to
+command rebuilds them), each under a hash of all its member's parameters,
+defaults included, so a changed default fits the member again; the table
+of combinations is appended to
 ``benchmarks/results/tuning.csv`` with ``config`` = ``combo:<members>``.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import itertools
 import sys
 import time
@@ -64,6 +67,17 @@ def _members(data, seed):
     }
 
 
+def fingerprint(model):
+    """A short hash of all of ``model``'s parameters, defaults included.
+
+    Part of each cached forecast's file name, so that a change of a default
+    (which the estimator's repr leaves out) fits the member again instead of
+    reusing forecasts of the old one.
+    """
+    params = sorted((name, repr(value)) for name, value in model.get_params(deep=True).items())
+    return hashlib.sha1(repr(params).encode()).hexdigest()[:10]
+
+
 def forecasts(category, names, seed, cache):
     """Validation forecasts of every member, fitted once and cached: {name: array}."""
     import torch
@@ -81,13 +95,14 @@ def forecasts(category, names, seed, cache):
     out, seconds = {}, {}
     horizon = pd.DataFrame(index=data.y_test.index)
     for name in names:
-        path = cache / f"{category}_{name}_seed{seed}.npz"
+        model = makers[name]()
+        path = cache / f"{category}_{name}_seed{seed}_{fingerprint(model)}.npz"
         if path.exists():
             stored = np.load(path)
             out[name], seconds[name] = stored["forecast"], float(stored["seconds"])
             continue
         start = time.perf_counter()
-        forecast = makers[name]().fit(None, data.y_train).predict(horizon)
+        forecast = model.fit(None, data.y_train).predict(horizon)
         seconds[name] = time.perf_counter() - start
         out[name] = np.asarray(forecast, dtype=float)
         np.savez(path, forecast=out[name], seconds=seconds[name])

@@ -186,3 +186,16 @@ def test_budget_single_runner_scores_each_series_alone(tmp_path):
                            seasonal_period=4))
     assert row.steps == 20 and row.n_series == 2
     assert row.mase_mean == pytest.approx(np.mean(scores), abs=1e-4)
+
+
+def test_combine_cache_key_sees_a_changed_default():
+    from benchmarks.combine import fingerprint
+    from seqforecast import GRUForecaster, ThetaForecaster
+
+    default = GRUForecaster(random_state=0)
+    # The repr leaves defaults out: a changed default would not show in it.
+    assert repr(default) == repr(GRUForecaster(random_state=0, scaling="recent"))
+    assert fingerprint(default) == fingerprint(GRUForecaster(random_state=0))
+    assert fingerprint(default) != fingerprint(GRUForecaster(random_state=0, scaling="mean"))
+    assert fingerprint(default) != fingerprint(GRUForecaster(random_state=1))
+    assert fingerprint(ThetaForecaster(seasonal_period=12)) != fingerprint(ThetaForecaster())

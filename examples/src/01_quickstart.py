@@ -60,8 +60,8 @@ plt.show()
 #
 # - `LSTMForecaster` and `GRUForecaster`: one recurrent network each, with
 #   the package defaults (64 hidden units, 50 epochs of 20 batches, a
-#   lookback of three seasons, and each window scaled by its mean so the
-#   network learns relative changes). They are kept as they are: each fits in
+#   lookback of three seasons, and each window scaled by its recent level so
+#   the network learns relative changes). They are kept as they are: each fits in
 #   seconds on one CPU thread (the fit times are in the table below). Only
 #   `horizon=12` (the network outputs a whole year at once) and
 #   `random_state` are set.
