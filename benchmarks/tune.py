@@ -112,6 +112,10 @@ CONFIGS = {
     "recent": ("lstm", {"scaling": "recent"}),
     "gru_recent": ("gru", {"scaling": "recent"}),
     "rnn_recent": ("rnn", {"cell": "rnn", "scaling": "recent"}),
+    # With the recent scale, a longer window no longer moves the scale away
+    # from the current level: 1.5 times the default lookback rule.
+    "lb150": ("lstm", {"lookback_scale": 1.5}),
+    "gru_lb150": ("gru", {"lookback_scale": 1.5}),
     # A higher learning rate with the MASE-scaled loss (the defaults of the
     # fifth session; before it, lr 3e-3 failed the second yearly fold).
     "mase_lr3e-3": ("lstm", {"lr": 3e-3}),
@@ -189,6 +193,7 @@ def run(category, names, seeds, out, origin=1):
         cell, params = CONFIGS[name]
         params = dict(params)
         factor = params.pop("lookback_factor", None)
+        lookback_scale = params.pop("lookback_scale", None)
         schedule = params.pop("schedule", None)
         if schedule is not None:
             from skorch.callbacks import LRScheduler
@@ -214,6 +219,9 @@ def run(category, names, seeds, out, origin=1):
         refit = params.pop("refit", False)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
+        if lookback_scale is not None:  # the default rule (default_window), scaled
+            m, h = data.seasonal_period, data.horizon
+            params["lookback"] = round(lookback_scale * (max(3 * m, h) if m > 1 else 2 * h))
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         horizon = pd.DataFrame(index=data.y_test.index)
         for seed in seeds:
