@@ -196,16 +196,15 @@ class RNNForecaster(BaseForecaster):
         of its past (rounded up: the last 12 of a 36-step window; its
         observed values only; at least a tenth of the whole past's, so that
         intermittent series keep a usable scale; the whole past's where that
-        part has nothing observed), signed like the mean of the past: the
-        network learns changes
-        relative to the series' current level, and a series' level and sign
-        are irrelevant (forecasts of ``c * y`` are ``c`` times those of ``y``
-        for any ``c != 0``, up to float rounding, given the same
-        ``random_state``). "mean" is the same with ``s`` over the whole
-        observed past (the default before "recent": benchmarks/README.md,
-        "A window scale from the recent past"). "standard" standardises
-        each series with its history's mean and standard deviation; None
-        trains on raw values.
+        part has nothing observed), signed like the mean of the past. The
+        network learns changes relative to the series' current level, and a
+        series' level and sign are irrelevant: forecasts of ``c * y`` are
+        ``c`` times those of ``y`` for any ``c != 0``, up to float rounding,
+        given the same ``random_state``. "mean" is the same with ``s`` over
+        the whole observed past (the default before "recent":
+        benchmarks/README.md, "A window scale from the recent past").
+        "standard" standardises each series with its history's mean and
+        standard deviation; None trains on raw values.
     deseasonalize : bool, default=True
         Divide each seasonal series by its multiplicative seasonal indices
         before training (ES-RNN style) and multiply the forecasts back. A
@@ -236,10 +235,10 @@ class RNNForecaster(BaseForecaster):
         (relative errors, as sMAPE counts them). "auto" is "mase" where it
         applies (``scaling`` "recent" or "mean", and a loss other than
         "gaussian") and "window" otherwise; the choice is ``loss_scale_``.
-        Chosen on the M3
-        validation folds (benchmarks/README.md, "A loss scaled like MASE"):
-        with weight averaging, "mase" lowered the validation MASE on 7 of
-        the 8 category-folds for the LSTM. An explicit "mase" needs
+        Chosen on the M3 validation folds (benchmarks/README.md, "A loss
+        scaled like MASE"): with weight averaging, "mase" lowered the
+        validation MASE on 7 of the 8 category-folds for the LSTM. An
+        explicit "mase" needs
         ``scaling`` "recent" or "mean", and not ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Quantiles learned with ``loss="quantile"``; other quantiles asked at
