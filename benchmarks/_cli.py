@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+
+M3_CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+
+
+def category_parser(module, doc):
+    """A runner's parser (``python -m module``, its docstring as help) with ``--category``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--category", required=True, choices=M3_CATEGORIES)
+    return parser
+
 
 def names(parser, text, known, what):
     """The comma-separated names of ``text``, each checked against ``known``.

@@ -20,7 +20,6 @@ overwrite the full-run files.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import platform
@@ -140,10 +139,7 @@ def _merge(out, stem, table, series_table, steps):
 
 def study_parser(module, doc, models, known=None):
     """Command-line options shared by the M3 studies (``models`` run by default)."""
-    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser = _cli.category_parser(module, doc)
     parser.add_argument("--models", default=",".join(models),
                         help=f"comma-separated, from {', '.join(known or models)}")
     parser.add_argument("--n-series", type=int, default=None,

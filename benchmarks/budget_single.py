@@ -17,7 +17,6 @@ per category, cell, seed and budget: mean and median MASE).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import _cli
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -77,10 +78,7 @@ def run(category, n_series, budgets, cell, seed, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser = _cli.category_parser("benchmarks.budget_single", __doc__)
     parser.add_argument("--n-series", type=int, default=40)
     parser.add_argument("--steps", default="250,1000", help="comma-separated budgets")
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru"])

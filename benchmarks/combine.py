@@ -17,7 +17,6 @@ of combinations is appended to
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import itertools
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import _cli
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -119,10 +120,7 @@ def score(data, forecast):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.combine", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser = _cli.category_parser("benchmarks.combine", __doc__)
     parser.add_argument("--members", default="gru,lstm,theta",
                         help="comma-separated candidate members")
     parser.add_argument("--max-size", type=int, default=4, help="largest combination tried")

@@ -25,7 +25,6 @@ averaging and the MASE-scaled loss, did, and became the package's
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -76,11 +75,7 @@ def _variant_scale(variant, k):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.scaling_study",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser = _cli.category_parser("benchmarks.scaling_study", __doc__)
     parser.add_argument("--variant", required=True, choices=["recent", "last", "ewm"])
     parser.add_argument("--k", type=int, default=6,
                         help="steps of the recent scale without a season (default 6)")

@@ -11,7 +11,6 @@ Results are appended to ``benchmarks/results/tuning.csv``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -264,10 +263,7 @@ def run(category, names, seeds, out, origin=1):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--category", required=True,
-                        choices=["yearly", "quarterly", "monthly", "other"])
+    parser = _cli.category_parser("benchmarks.tune", __doc__)
     parser.add_argument("--configs", default="base", help=f"from {', '.join(CONFIGS)}")
     parser.add_argument("--seeds", default="0", help="comma-separated random states")
     parser.add_argument("--origin", type=int, default=1,

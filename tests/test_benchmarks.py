@@ -199,3 +199,18 @@ def test_combine_cache_key_sees_a_changed_default():
     assert fingerprint(default) != fingerprint(GRUForecaster(random_state=0, scaling="mean"))
     assert fingerprint(default) != fingerprint(GRUForecaster(random_state=1))
     assert fingerprint(ThetaForecaster(seasonal_period=12)) != fingerprint(ThetaForecaster())
+
+
+def test_neural_third_scaled_errors_by_step_by_hand():
+    from types import SimpleNamespace
+
+    from benchmarks.neural_third import _scaled_errors_by_step
+
+    data = SimpleNamespace(
+        y_train=pd.DataFrame({"a": [1.0, 2, 4, 7], "b": [10.0, 10, 12, 12]}),
+        y_test=pd.DataFrame({"a": [8.0, 9], "b": [12.0, 13]}, index=[4, 5]),
+    )
+    forecast = pd.DataFrame({"a": [7.0, 7], "b": [12.0, 12]}, index=[4, 5])
+    # Naive scales: a (1 + 2 + 3) / 3 = 2, b (0 + 2 + 0) / 3; errors a 1, 2 and b 0, 1.
+    np.testing.assert_allclose(_scaled_errors_by_step(data, forecast, 1),
+                               [(0.5 + 0.0) / 2, (1.0 + 1.5) / 2])
