@@ -41,6 +41,7 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
     ("singles", ["--series", "AirPassengers,sunspots"], "series ['sunspots']"),
     ("singles", ["--models", "lstm,prophet"], "models ['prophet']"),
     ("classical_speed", ["--models", "ets,tbats"], "models ['tbats']"),
+    ("frequencies", ["--panels", "hourly,monthly"], "panels ['monthly']"),
 ])
 def test_runners_reject_unknown_names(module, argv, named, tmp_path, capsys):
     import importlib
@@ -214,3 +215,17 @@ def test_neural_third_scaled_errors_by_step_by_hand():
     # Naive scales: a (1 + 2 + 3) / 3 = 2, b (0 + 2 + 0) / 3; errors a 1, 2 and b 0, 1.
     np.testing.assert_allclose(_scaled_errors_by_step(data, forecast, 1),
                                [(0.5 + 0.0) / 2, (1.0 + 1.5) / 2])
+
+
+def test_frequencies_panels_have_the_structure_they_claim():
+    from benchmarks.frequencies import PANELS, make_panel
+
+    for name, (period, length, horizon) in PANELS.items():
+        train, test = make_panel(name)
+        assert train.shape == (length, 100) and test.shape == (horizon, 100)
+        assert test.index[0] == length and (train.to_numpy() > 0).all()
+        # The season: one period apart, values are much closer than half a period apart.
+        values = np.log(train.to_numpy())
+        same = np.abs(values[period:] - values[:-period]).mean()
+        opposite = np.abs(values[period // 2:] - values[:-(period // 2)]).mean()
+        assert same < 0.6 * opposite
