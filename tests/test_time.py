@@ -63,6 +63,47 @@ def test_smooth_short_season_passes_the_rise_rule():
     assert found.count(12) == 40, found
 
 
+def _sine(rng, n, m, noise):
+    t = np.arange(n)
+    return 10 + 0.01 * t + np.sin(2 * np.pi * t / m) + noise * rng.normal(size=n)
+
+
+def test_long_smooth_season_is_a_peak_against_lags_a_quarter_period_away(monkeypatch):
+    from seqforecast import _time
+
+    # Ten years of a noisy 52-week sine: next to lag 52 the autocorrelation
+    # moves by less than the estimate's taper, a quarter period away it is 0.
+    rng = np.random.default_rng(7)
+    series = [_sine(rng, 520, 52, 0.3) for _ in range(20)]
+    assert [detect_seasonal_period(y) for y in series].count(52) == 20
+    # Pooled: five years of clean weekly sines, each with its own phase, in
+    # 30 series; lag 51's pooled autocorrelation is above lag 52's.
+    t = np.arange(260)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, 30)
+    panel = (10 + 0.01 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 52 + phase))
+    panel = panel * rng.lognormal(0, 0.05, panel.shape)
+    assert detect_seasonal_period(panel) == 52
+    # With the neighbouring lags of before (m -/+ 1) both are missed more.
+    monkeypatch.setattr(_time, "_WIDE_ABOVE", 10**9)
+    assert detect_seasonal_period(panel) == 1
+    assert [detect_seasonal_period(y) for y in series].count(52) < 20
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda rng, n: rng.normal(size=n),
+     lambda rng, n: rng.normal(size=n).cumsum(),
+     lambda rng, n: lfilter([1], [1, -0.95], rng.normal(size=n))],
+    ids=["white", "random-walk", "ar1-0.95"],
+)
+def test_no_long_season_in_long_series_without_one(make):
+    # 500 points: every candidate up to 168 is tested, against lags m -/+ m // 4.
+    rng = np.random.default_rng(2)
+    found = np.array([detect_seasonal_period(make(rng, 500)) for _ in range(50)])
+    assert np.mean(found != 1) <= 0.05
+    assert not np.isin(found, [24, 48, 52, 96, 144, 168]).any()
+
+
 def test_detects_smooth_season_with_trend():
     t = np.arange(144)
     y = 100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
