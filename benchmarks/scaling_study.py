@@ -46,7 +46,7 @@ def _variant_scale(variant, k):
     default = data._window_scale
 
     def window_scale(ops, scaling, floor, constants, past, series_idx):
-        if scaling not in ("mean", "recent"):
+        if scaling not in data.WINDOW_SCALINGS:
             return default(ops, scaling, floor, constants, past, series_idx)
         # The whole window's scale, which the variants fall back to.
         _, size = default(ops, "mean", floor, constants, past, series_idx)

@@ -21,8 +21,8 @@ from seqforecast.neural import _distributed
 from seqforecast.windowing import WindowBatch
 
 __all__ = [
-    "MAX_LOSS_WEIGHT", "RECENT_FLOOR", "SCALE_FLOOR", "Batches", "DeviceWindowDataset",
-    "SampledDataset", "Scaler", "WindowDataset", "relative_naive_scale",
+    "MAX_LOSS_WEIGHT", "RECENT_FLOOR", "SCALE_FLOOR", "WINDOW_SCALINGS", "Batches",
+    "DeviceWindowDataset", "SampledDataset", "Scaler", "WindowDataset", "relative_naive_scale",
 ]
 
 # Largest weight of a window's loss with loss_scale="mase", relative to the
@@ -41,6 +41,9 @@ SCALE_FLOOR = 1e-8
 # length. A safety net for such windows only: no window of M3 comes under
 # it (their smallest ratio is 0.2), one of M1 monthly's 24,691 does.
 RECENT_FLOOR = 0.1
+# The scalings that scale each window by its own level (the others scale a
+# whole series, or not at all); loss_scale="mase" weighs windows by it.
+WINDOW_SCALINGS = ("mean", "recent")
 
 
 def relative_naive_scale(y, period, floor):
@@ -271,7 +274,7 @@ def recent_steps(lookback):
 
 def _window_scale(ops, scaling, floor, constants, past, series_idx):
     """(loc, scale) of each window, each broadcastable to (B, 1)."""
-    if scaling in ("mean", "recent"):
+    if scaling in WINDOW_SCALINGS:
         size = ops.at_least(ops.nanmean(ops.abs(past)), floor)
         if scaling == "recent":
             # The level of the window's last third: the series' current level.

@@ -40,6 +40,7 @@ from seqforecast.neural import _distributed, _persistence
 from seqforecast.neural.averaging import WeightAveraging
 from seqforecast.neural.cells import CELL_TYPES
 from seqforecast.neural.data import (
+    WINDOW_SCALINGS,
     DeviceWindowDataset,
     SampledDataset,
     Scaler,
@@ -66,8 +67,6 @@ _BATCHES_PER_EPOCH = 20
 _STEPS_PER_WINDOW, _MIN_STEPS, _DEFAULT_EPOCHS = 4, 250, 50
 # Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
 _CPU_BATCH, _GPU_BATCH = 32, 512
-# Scalings that scale each window by its own level (so loss_scale='mase' applies).
-_WINDOW_SCALINGS = ("mean", "recent")
 # Series forecast per network call: bounds predict's activations (a few MB)
 # whatever the size of the panel.
 _PREDICT_BATCH = 1024
@@ -238,8 +237,8 @@ class RNNForecaster(BaseForecaster):
         Chosen on the M3 validation folds (benchmarks/README.md, "A loss
         scaled like MASE"): with weight averaging, "mase" lowered the
         validation MASE on 7 of the 8 category-folds for the LSTM. An
-        explicit "mase" needs
-        ``scaling`` "recent" or "mean", and not ``loss="gaussian"``.
+        explicit "mase" needs ``scaling`` "recent" or "mean", and not
+        ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
         Quantiles learned with ``loss="quantile"``; other quantiles asked at
         predict time are interpolated linearly between them (asking outside
@@ -479,7 +478,7 @@ class RNNForecaster(BaseForecaster):
         "lookback": POSITIVE_INT_OR_NONE,
         "horizon": POSITIVE_INT_OR_NONE,
         "strategy": [StrOptions(set(STRATEGIES))],
-        "scaling": [StrOptions({"mean", "recent", "standard"}), None],
+        "scaling": [StrOptions({*WINDOW_SCALINGS, "standard"}), None],
         "deseasonalize": ["boolean"],
         "seasonal_period": POSITIVE_INT_OR_NONE,
         "loss": [StrOptions(set(LOSSES))],
@@ -504,7 +503,7 @@ class RNNForecaster(BaseForecaster):
     }
 
     def _check_params(self):
-        if self.loss_scale == "mase" and self.scaling not in _WINDOW_SCALINGS:
+        if self.loss_scale == "mase" and self.scaling not in WINDOW_SCALINGS:
             raise ValueError(
                 "loss_scale='mase' weighs each window by its scale over its series' naive "
                 "error, so it needs a window scaling, 'mean' or 'recent'; got "
@@ -536,7 +535,7 @@ class RNNForecaster(BaseForecaster):
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
         self.loss_scale_ = self.loss_scale
         if self.loss_scale_ == "auto":  # "mase" where the checks above would allow it
-            weighted = self.scaling in _WINDOW_SCALINGS and self.loss != "gaussian"
+            weighted = self.scaling in WINDOW_SCALINGS and self.loss != "gaussian"
             self.loss_scale_ = "mase" if weighted else "window"
         self.batch_size_ = self.batch_size
         if self.batch_size_ is None:
