@@ -234,7 +234,7 @@ _RISE = 0.25
 # 52), less than the estimate's own taper over one lag ((n - k) / n): a
 # clean 52-week sine over five years, pooled over 100 series, had lag 51
 # above lag 52 (benchmarks/README.md, "Higher frequencies").
-_WIDE_ABOVE = 12
+_WIDE_ABOVE = _SHARP_UP_TO  # the rise rule is written for neighbours m -/+ 1
 
 
 def _neighbours(m):
@@ -323,10 +323,11 @@ def _seasonal_peaks(blocks, candidates, how):
         se = np.sqrt(spread) / total
         is_peak = pooled[m] > pooled[below] and pooled[m] >= pooled[above]
         if how == "line" and m <= _SHARP_UP_TO:
-            # A sinusoid of period m rises above lags m -/+ 1 by a fraction
-            # 1 - cos(2 pi / m) of its height; a short season must rise at
-            # least _RISE of that (see _SHARP_UP_TO).
-            rise = pooled[m] - max(pooled[m - 1], pooled[m + 1])
+            # A sinusoid of period m rises above lags m -/+ 1 (the neighbours
+            # of a short period) by a fraction 1 - cos(2 pi / m) of its
+            # height; a short season must rise at least _RISE of that (see
+            # _SHARP_UP_TO).
+            rise = pooled[m] - max(pooled[below], pooled[above])
             is_peak = is_peak and rise >= _RISE * (1 - np.cos(2 * np.pi / m)) * pooled[m]
         if is_peak and pooled[m] > max(_MIN_ACF, _Z * se):
             peaks[int(m)] = float(pooled[m])
@@ -380,10 +381,10 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
     (those of the usual calendars, :data:`CANDIDATE_PERIODS`), average the
     lag-``m`` autocorrelations of all series with at least two full cycles,
     weighted by length. A period passes when this pooled autocorrelation is
-    a local peak (above lags ``m - 1`` and ``m + 1``; for periods above 12,
-    above lags ``m -/+ m // 4``, where a sinusoid's autocorrelation is 0:
-    next to ``m`` it rises by less than the estimate's taper), at least 0.1, and more
-    than 2.75 standard errors from zero by Bartlett's formula (so a
+    a local peak (above lags ``m - 1`` and ``m + 1``; for periods above
+    12, above lags ``m -/+ m // 4``, where a sinusoid's autocorrelation is
+    0: next to ``m`` it rises by less than the estimate's taper), at least
+    0.1, and more than 2.75 standard errors from zero by Bartlett's formula (so a
     persistent series, whose autocorrelations are all high, does not pass);
     for periods up to 12 in the line-detrended series, the peak must also
     rise above both neighbours by at least a quarter of what a sinusoid of
