@@ -41,11 +41,12 @@ LOOKBACK_FACTORS = (2 / 3, 1.5)
 
 
 def _fit_members(data):
-    """Validation forecasts of every member on one fold: {name: DataFrame}, seconds."""
+    """Validation forecasts of every member on one fold: {name: DataFrame}."""
     import seqforecast as sf
+    from seqforecast.neural.forecaster import default_window
 
     h, m = data.horizon, data.seasonal_period
-    rule = max(3 * m, h) if m > 1 else 2 * h  # the default lookback (default_window)
+    _, rule = default_window(m, data.y_train.to_numpy(), horizon=h)  # the default lookback
     members = {
         "theta": sf.ThetaForecaster(seasonal_period=m, n_jobs=1),
         "damped": sf.ETSForecaster(seasonal_period=m, auto=False, trend="add",
@@ -59,13 +60,12 @@ def _fit_members(data):
             members[f"{cell}_lb{lookback}"] = cls(horizon=h, seasonal_period=m,
                                                   lookback=lookback, random_state=0)
     horizon = pd.DataFrame(index=data.y_test.index)
-    forecasts, seconds = {}, 0.0
+    forecasts = {}
     for name, model in members.items():
         start = time.perf_counter()
         forecasts[name] = model.fit(None, data.y_train).predict(horizon)
-        seconds += time.perf_counter() - start
         print(f"{name}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-    return forecasts, seconds
+    return forecasts
 
 
 def _thirds(forecasts):
@@ -102,16 +102,17 @@ def run(category, out):
     fitted = {origin: _fit_members(data) for origin, data in folds.items()}
     rows = []
 
-    def record(config, data, forecast, seconds=float("nan")):
+    def record(config, data, forecast):
         smapes, mases, _ = score(data, forecast)
         rows.append({"category": category, "config": config, "seed": 0,
                      "n_series": data.n_series,
                      "val_smape": round(float(np.mean(smapes)), 3),
                      "val_mase": round(float(np.mean(mases)), 4),
-                     "fit_seconds": round(seconds, 1), "date": dt.date.today().isoformat()})
+                     # Combinations of forecasts fitted once: no fit time of their own.
+                     "fit_seconds": float("nan"), "date": dt.date.today().isoformat()})
         print(rows[-1], file=sys.stderr, flush=True)
 
-    for origin, (forecasts, _) in fitted.items():
+    for origin, forecasts in fitted.items():
         data, suffix = folds[origin], "" if origin == 1 else f"@origin{origin}"
         classical = (forecasts["theta"] + forecasts["damped"]) / 2
         for label, names in _thirds(forecasts).items():
@@ -124,7 +125,7 @@ def run(category, out):
     d1, d2 = folds[1], folds[2]
     common = d1.y_test.columns.intersection(d2.y_test.columns)
     shared = replace(d2, y_train=d2.y_train[common], y_test=d2.y_test[common])
-    errors = np.stack([_scaled_errors_by_step(shared, fitted[2][0][name][common], period)
+    errors = np.stack([_scaled_errors_by_step(shared, fitted[2][name][common], period)
                        for name in members])  # (members, h)
     per_step = (1 / errors) / (1 / errors).sum(axis=0)
     per_member = 1 / errors.mean(axis=1)
@@ -133,7 +134,7 @@ def run(category, out):
                            ("one weight per member", per_member[:, None]),
                            ("weights per step", per_step)):
         # One weight per step (a column of weights down the rows of steps).
-        forecast = sum(fitted[1][0][name].mul(np.broadcast_to(weights[i], (d1.horizon,)), axis=0)
+        forecast = sum(fitted[1][name].mul(np.broadcast_to(weights[i], (d1.horizon,)), axis=0)
                        for i, name in enumerate(members))
         record(f"perstep:{label}", d1, forecast)
     print(f"{category} weights per step (rows {members}):\n{np.round(per_step, 3)}")

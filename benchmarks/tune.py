@@ -184,6 +184,7 @@ def run(category, names, seeds, out, origin=1):
     from benchmarks.accuracy import score
     from seqforecast import GRUForecaster, LSTMForecaster, RNNForecaster, ThetaForecaster
     from seqforecast.datasets import load_m3
+    from seqforecast.neural.forecaster import default_window
 
     torch.set_num_threads(1)
     data = validation_split(load_m3(category), origin)
@@ -218,9 +219,10 @@ def run(category, names, seeds, out, origin=1):
         refit = params.pop("refit", False)
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
-        if lookback_scale is not None:  # the default rule (default_window), scaled
-            m, h = data.seasonal_period, data.horizon
-            params["lookback"] = round(lookback_scale * (max(3 * m, h) if m > 1 else 2 * h))
+        if lookback_scale is not None:  # the default lookback, scaled
+            _, lookback = default_window(data.seasonal_period, data.y_train.to_numpy(),
+                                         horizon=data.horizon)
+            params["lookback"] = round(lookback_scale * lookback)
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         horizon = pd.DataFrame(index=data.y_test.index)
         for seed in seeds:
