@@ -89,21 +89,6 @@ def test_long_smooth_season_is_a_peak_against_lags_a_quarter_period_away(monkeyp
     assert [detect_seasonal_period(y) for y in series].count(52) < 20
 
 
-@pytest.mark.parametrize(
-    "make",
-    [lambda rng, n: rng.normal(size=n),
-     lambda rng, n: rng.normal(size=n).cumsum(),
-     lambda rng, n: lfilter([1], [1, -0.95], rng.normal(size=n))],
-    ids=["white", "random-walk", "ar1-0.95"],
-)
-def test_no_long_season_in_long_series_without_one(make):
-    # 500 points: every candidate up to 168 is tested, against lags m -/+ m // 4.
-    rng = np.random.default_rng(2)
-    found = np.array([detect_seasonal_period(make(rng, 500)) for _ in range(50)])
-    assert np.mean(found != 1) <= 0.05
-    assert not np.isin(found, [24, 48, 52, 96, 144, 168]).any()
-
-
 def test_detects_smooth_season_with_trend():
     t = np.arange(144)
     y = 100 + 0.5 * t + 5 * np.sin(2 * np.pi * t / 12)
@@ -111,18 +96,30 @@ def test_detects_smooth_season_with_trend():
     assert detect_seasonal_period(y) == 12
 
 
-@pytest.mark.parametrize(
-    "make",
-    [lambda rng, n: rng.normal(size=n),  # white noise
-     lambda rng, n: rng.normal(size=n).cumsum(),  # random walk
-     lambda rng, n: 0.1 * np.arange(n) + rng.normal(size=n),  # trend + noise
-     lambda rng, n: lfilter([1], [1, -0.8], rng.normal(size=n))],  # AR(1)
-    ids=["white", "random-walk", "trend", "ar1"],
-)
+# Series without a season, by name: n values from a generator.
+NO_SEASON = {
+    "white": lambda rng, n: rng.normal(size=n),
+    "random-walk": lambda rng, n: rng.normal(size=n).cumsum(),
+    "trend": lambda rng, n: 0.1 * np.arange(n) + rng.normal(size=n),  # trend + noise
+    "ar1": lambda rng, n: lfilter([1], [1, -0.8], rng.normal(size=n)),
+    "ar1-0.95": lambda rng, n: lfilter([1], [1, -0.95], rng.normal(size=n)),
+}
+
+
+@pytest.mark.parametrize("make", NO_SEASON.values(), ids=NO_SEASON)
 def test_no_season_rarely_reported(make):
     rng = np.random.default_rng(2)
     found = np.array([detect_seasonal_period(make(rng, 150)) for _ in range(100)])
     assert np.mean(found != 1) <= 0.05
+
+
+@pytest.mark.parametrize("make", NO_SEASON.values(), ids=NO_SEASON)
+def test_no_long_season_in_long_series_without_one(make):
+    # 500 points: every candidate up to 168 is tested, against lags m -/+ m // 4.
+    rng = np.random.default_rng(2)
+    found = np.array([detect_seasonal_period(make(rng, 500)) for _ in range(50)])
+    assert np.mean(found != 1) <= 0.05
+    assert not np.isin(found, [24, 48, 52, 96, 144, 168]).any()
 
 
 def test_panel_pools_series():
