@@ -10,7 +10,8 @@ the cached forecasts (means, medians, weights) are scored in seconds::
 
 Forecasts are cached in ``benchmarks/results/cache/`` (not committed; the
 command rebuilds them), each under a hash of all its member's parameters,
-defaults included, so a changed default fits the member again; the table
+defaults included, and of the package's source, so a changed default or a
+changed rule inside the code fits the member again; the table
 of combinations is appended to
 ``benchmarks/results/tuning.csv`` with ``config`` = ``combo:<members>``.
 """
@@ -68,15 +69,28 @@ def _members(data, seed):
     }
 
 
+def _source_hash():
+    """A hash of every Python file of the installed ``seqforecast`` package."""
+    import seqforecast
+
+    digest = hashlib.sha1()
+    root = Path(seqforecast.__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(model):
-    """A short hash of all of ``model``'s parameters, defaults included.
+    """A short hash of all of ``model``'s parameters, defaults included, and of the code.
 
     Part of each cached forecast's file name, so that a change of a default
-    (which the estimator's repr leaves out) fits the member again instead of
-    reusing forecasts of the old one.
+    (which the estimator's repr leaves out), or of a rule that is no
+    parameter (a module constant, the training budget), fits the member
+    again instead of reusing forecasts of the old one.
     """
     params = sorted((name, repr(value)) for name, value in model.get_params(deep=True).items())
-    return hashlib.sha1(repr(params).encode()).hexdigest()[:10]
+    return hashlib.sha1(repr((params, _source_hash())).encode()).hexdigest()[:10]
 
 
 def forecasts(category, names, seed, cache):

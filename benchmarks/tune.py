@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks import _cli
+from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -120,6 +120,26 @@ CONFIGS = {
     "mase_lr3e-3": ("lstm", {"lr": 3e-3}),
     "gru_mase_lr3e-3": ("gru", {"lr": 3e-3}),
     "rnn_mase_lr3e-3": ("rnn", {"cell": "rnn", "lr": 3e-3}),
+    # A linear skip from the window's (scaled) target to the horizon beside
+    # the network's head, starting at zero.
+    "skip": ("lstm", {"skip": 1.0}),
+    "gru_skip": ("gru", {"skip": 1.0}),
+    "skip3": ("lstm", {"skip": 1 / 3}),
+    "gru_skip3": ("gru", {"skip": 1 / 3}),
+    # The training budget: fixed at 1,000 steps (the rule before the seventh
+    # session), or growing with the training windows per series over 10
+    # (the default since), 16 or 24 (benchmarks._study).
+    "fixed": ("lstm", {"long_series": None}),
+    "gru_fixed": ("gru", {"long_series": None}),
+    "rnn_fixed": ("rnn", {"cell": "rnn", "long_series": None}),
+    "long16": ("lstm", {"long_series": 16}),
+    "gru_long16": ("gru", {"long_series": 16}),
+    "long10": ("lstm", {"long_series": 10}),
+    "gru_long10": ("gru", {"long_series": 10}),
+    "rnn_long10": ("rnn", {"cell": "rnn", "long_series": 10}),
+    "rnn_long16": ("rnn", {"cell": "rnn", "long_series": 16}),
+    "long24": ("lstm", {"long_series": 24}),
+    "gru_long24": ("gru", {"long_series": 24}),
 }
 
 
@@ -194,6 +214,8 @@ def run(category, names, seeds, out, origin=1):
         params = dict(params)
         factor = params.pop("lookback_factor", None)
         lookback_scale = params.pop("lookback_scale", None)
+        skip = params.pop("skip", None)
+        budget = _study.windows_per_series(params.pop("long_series", _study.KEEP))
         schedule = params.pop("schedule", None)
         if schedule is not None:
             from skorch.callbacks import LRScheduler
@@ -223,40 +245,45 @@ def run(category, names, seeds, out, origin=1):
             _, lookback = default_window(data.seasonal_period, data.y_train.to_numpy(),
                                          horizon=data.horizon)
             params["lookback"] = round(lookback_scale * lookback)
+        if skip is not None:
+            _, lookback = default_window(data.seasonal_period, data.y_train.to_numpy(),
+                                         horizon=data.horizon)
+            params["net_params"] = {"module__skip_lookback": max(1, round(skip * lookback))}
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         horizon = pd.DataFrame(index=data.y_test.index)
-        for seed in seeds:
-            start = time.perf_counter()
-            parts = []
-            if cell == "ensemble":
-                model = _ensemble(params["kind"], data, seed, hints)
-                parts.append(model.fit(None, data.y_train).predict(horizon))
-            if cell in ("theta", "gru+theta"):
-                theta = ThetaForecaster(seasonal_period=data.seasonal_period, n_jobs=2)
-                parts.append(theta.fit(None, data.y_train).predict(horizon))
-            if cell not in ("theta", "ensemble"):
-                model = (GRUForecaster if cell == "gru+theta" else cls)(
-                    horizon=data.horizon if hints else None,
-                    seasonal_period=data.seasonal_period if hints else None,
-                    random_state=seed, **params)
-                model.fit(None, data.y_train)
-                if model.early_stopping:
-                    print(f"{name} seed {seed}: best epoch {model.best_epoch_} of "
-                          f"{model.n_epochs_}", file=sys.stderr, flush=True)
-                if refit:
-                    model.set_params(early_stopping=None, max_epochs=model.best_epoch_)
+        with budget:
+            for seed in seeds:
+                start = time.perf_counter()
+                parts = []
+                if cell == "ensemble":
+                    model = _ensemble(params["kind"], data, seed, hints)
+                    parts.append(model.fit(None, data.y_train).predict(horizon))
+                if cell in ("theta", "gru+theta"):
+                    theta = ThetaForecaster(seasonal_period=data.seasonal_period, n_jobs=2)
+                    parts.append(theta.fit(None, data.y_train).predict(horizon))
+                if cell not in ("theta", "ensemble"):
+                    model = (GRUForecaster if cell == "gru+theta" else cls)(
+                        horizon=data.horizon if hints else None,
+                        seasonal_period=data.seasonal_period if hints else None,
+                        random_state=seed, **params)
                     model.fit(None, data.y_train)
-                parts.append(model.predict(horizon))
-            seconds = time.perf_counter() - start
-            forecast = sum(parts) / len(parts)
-            smapes, mases, _ = score(data, forecast)
-            rows.append({"category": category,
-                         "config": name if origin == 1 else f"{name}@origin{origin}",
-                         "seed": seed,
-                         "n_series": data.n_series, "val_smape": round(float(np.mean(smapes)), 3),
-                         "val_mase": round(float(np.mean(mases)), 4),
-                         "fit_seconds": round(seconds, 1), "date": dt.date.today().isoformat()})
-            print(rows[-1], file=sys.stderr, flush=True)
+                    if model.early_stopping:
+                        print(f"{name} seed {seed}: best epoch {model.best_epoch_} of "
+                              f"{model.n_epochs_}", file=sys.stderr, flush=True)
+                    if refit:
+                        model.set_params(early_stopping=None, max_epochs=model.best_epoch_)
+                        model.fit(None, data.y_train)
+                    parts.append(model.predict(horizon))
+                seconds = time.perf_counter() - start
+                forecast = sum(parts) / len(parts)
+                smapes, mases, _ = score(data, forecast)
+                rows.append({"category": category,
+                             "config": name if origin == 1 else f"{name}@origin{origin}",
+                             "seed": seed, "n_series": data.n_series,
+                             "val_smape": round(float(np.mean(smapes)), 3),
+                             "val_mase": round(float(np.mean(mases)), 4),
+                             "fit_seconds": round(seconds, 1), "date": dt.date.today().isoformat()})
+                print(rows[-1], file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "tuning.csv"

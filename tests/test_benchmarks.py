@@ -202,6 +202,31 @@ def test_combine_cache_key_sees_a_changed_default():
     assert fingerprint(ThetaForecaster(seasonal_period=12)) != fingerprint(ThetaForecaster())
 
 
+def test_combine_cache_key_sees_a_changed_source(monkeypatch, tmp_path):
+    import seqforecast
+    from benchmarks.combine import _source_hash, fingerprint
+    from seqforecast import GRUForecaster
+
+    model = GRUForecaster(random_state=0)
+    assert fingerprint(model) == fingerprint(GRUForecaster(random_state=0))
+    # A rule inside the code (a module constant: no parameter shows it)
+    # changes the key: every .py file of the package is hashed.
+    package = tmp_path / "seqforecast"
+    (package / "neural").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "neural" / "forecaster.py").write_text("_STEPS = 1000\n")
+    monkeypatch.setattr(seqforecast, "__file__", str(package / "__init__.py"))
+    before, key = _source_hash(), fingerprint(model)
+    assert _source_hash() == before
+    (package / "neural" / "forecaster.py").write_text("_STEPS = 2000\n")
+    assert _source_hash() != before
+    assert fingerprint(model) != key
+    (package / "neural" / "forecaster.py").write_text("_STEPS = 1000\n")
+    assert _source_hash() == before
+    (package / "notes.txt").write_text("not code")
+    assert _source_hash() == before
+
+
 def test_neural_third_scaled_errors_by_step_by_hand():
     from types import SimpleNamespace
 

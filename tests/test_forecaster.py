@@ -439,6 +439,52 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
     assert gpu.batch_size_ == 512
 
 
+def _panel_of_lengths(lengths, seed=0):
+    """A right-aligned panel (NaN before each series starts) of the given lengths."""
+    rng = np.random.default_rng(seed)
+    n_rows = max(lengths)
+    y = 2.0 + np.sin(np.arange(n_rows)[:, None] / 3.0) + 0.1 * rng.random((n_rows, len(lengths)))
+    for j, length in enumerate(lengths):
+        y[: n_rows - length, j] = np.nan
+    return pd.DataFrame(y)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "expected_windows", "expected_batches"),
+    [
+        # Lookback 12 (min_observed 6), horizon 6: a series of n points gives
+        # n - 11 windows. 40 series of 41 points: 30 windows each, 1,200 in
+        # all; 30 / 10 = 3 times the 20 batches of an epoch.
+        ([41] * 40, 1200, 60),
+        # Short (yearly-like) series, 6 windows each: the 20 batches.
+        ([17] * 300, 1800, 20),
+        # 100 windows a series: the factor stops at 4.
+        ([111] * 20, 2000, 80),
+        # The mean over the series that give windows: 20 of 30 and 20 of 10
+        # windows (20 a series, twice the batches); 40 series too short for
+        # any window (5 points) are forecast but do not count.
+        ([41] * 20 + [21] * 20 + [5] * 40, 800, 40),
+    ],
+)
+def test_default_budget_grows_with_windows_per_series(lengths, expected_windows,
+                                                      expected_batches):
+    f = LSTMForecaster(hidden_size=4, lookback=12, horizon=6, batch_size=32, max_epochs=1,
+                       random_state=0).fit(None, _panel_of_lengths(lengths))
+    assert f.n_train_windows_ == expected_windows
+    assert f.windows_per_epoch_ == expected_batches * 32
+    assert [len(epoch["batches"]) for epoch in f.net_.history] == [expected_batches]
+
+
+def test_fixed_budget_when_the_growth_is_off(monkeypatch):
+    from seqforecast.neural import forecaster
+
+    y = _panel_of_lengths([41] * 40)
+    monkeypatch.setattr(forecaster, "_WINDOWS_PER_SERIES", None)
+    f = LSTMForecaster(hidden_size=4, lookback=12, horizon=6, batch_size=32, max_epochs=1,
+                       random_state=0).fit(None, y)
+    assert f.windows_per_epoch_ == 20 * 32
+
+
 @pytest.mark.parametrize(
     ("n", "max_epochs", "windows_per_epoch", "expected_batches"),
     [
@@ -447,12 +493,15 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
         (60, 50, None, 5),
         # 110 points: 99 windows, 396 steps: 8 batches (400 steps).
         (110, 50, None, 8),
-        # 400 points: 389 windows, 1,556 steps >= 1,000: the full 20 batches.
-        (400, 50, None, 20),
-        # A budget the user already made smaller (2 epochs: 40 steps) keeps
-        # its 20-batch epochs; 200 epochs multiply the small-data budget by
-        # 4: 1,584 steps, 8 batches an epoch.
-        (60, 2, None, 20),
+        # 400 points: 389 windows, one series: the long-series budget is 4 x
+        # 1,000 steps, the small-data one 1,556: 32 batches (1,600 steps).
+        (400, 50, None, 32),
+        # A budget the user already made smaller (2 epochs) keeps its epoch
+        # length, 20 batches times the long-series factor (49 windows per
+        # series / 10, at most 4): 80 batches, 160 steps under the small
+        # budget's 250; 200 epochs multiply the small-data budget by 4:
+        # 1,584 steps, 8 batches an epoch.
+        (60, 2, None, 80),
         (110, 200, None, 8),
         # An explicit epoch length is the user's.
         (60, 50, 96, 3),

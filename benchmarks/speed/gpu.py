@@ -138,7 +138,7 @@ def run_throughput(data, device, config, n_epochs, batch_size, repeats, info):
               **{k: v for k, v in CONFIGS[config].items() if k != "max_epochs"}}
     if batch_size is not None:
         params["batch_size"] = batch_size
-    params.pop("windows_per_epoch", None)  # 20 batches per epoch, whatever the batch
+    params.pop("windows_per_epoch", None)  # the default epoch length, whatever the batch
     rows, batches, network = [], None, None
     for repeat in range(repeats):
         paths = ["host", "device", "bare"] if repeat % 2 == 0 else ["bare", "device", "host"]

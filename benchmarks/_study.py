@@ -1,0 +1,28 @@
+"""Switches for studies of rules that are not parameters of the forecasters."""
+
+from __future__ import annotations
+
+import contextlib
+
+# A study config's "long_series" key: the rule's windows per series, or None
+# for the fixed budget of 1,000 steps; configs without the key keep the package's.
+KEEP = object()
+
+
+@contextlib.contextmanager
+def windows_per_series(value=KEEP):
+    """Fit with the budget's windows-per-series rule set to ``value``, then restore it.
+
+    ``value`` replaces ``seqforecast.neural.forecaster._WINDOWS_PER_SERIES``
+    (None: every panel trains the fixed 1,000 steps); :data:`KEEP` leaves the
+    package's rule as it is.
+    """
+    from seqforecast.neural import forecaster
+
+    before = forecaster._WINDOWS_PER_SERIES
+    if value is not KEEP:
+        forecaster._WINDOWS_PER_SERIES = value
+    try:
+        yield
+    finally:
+        forecaster._WINDOWS_PER_SERIES = before
