@@ -93,15 +93,18 @@ def fingerprint(model):
     return hashlib.sha1(repr((params, _source_hash())).encode()).hexdigest()[:10]
 
 
-def forecasts(category, names, seed, cache):
-    """Validation forecasts of every member, fitted once and cached: {name: array}."""
+def forecasts(category, names, seed, cache, origin=1):
+    """Validation forecasts of every member, fitted once and cached: {name: array}.
+
+    ``origin`` picks the validation fold (:func:`benchmarks.tune.validation_split`).
+    """
     import torch
 
     from benchmarks.tune import validation_split
     from seqforecast.datasets import load_m3
 
     torch.set_num_threads(1)
-    data = validation_split(load_m3(category))
+    data = validation_split(load_m3(category), origin)
     makers = _members(data, seed)
     unknown = sorted(set(names) - set(makers))
     if unknown:
@@ -111,7 +114,8 @@ def forecasts(category, names, seed, cache):
     horizon = pd.DataFrame(index=data.y_test.index)
     for name in names:
         model = makers[name]()
-        path = cache / f"{category}_{name}_seed{seed}_{fingerprint(model)}.npz"
+        fold = "" if origin == 1 else f"_origin{origin}"
+        path = cache / f"{category}_{name}_seed{seed}{fold}_{fingerprint(model)}.npz"
         if path.exists():
             stored = np.load(path)
             out[name], seconds[name] = stored["forecast"], float(stored["seconds"])
@@ -139,12 +143,16 @@ def main(argv=None):
                         help="comma-separated candidate members")
     parser.add_argument("--max-size", type=int, default=4, help="largest combination tried")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--origin", type=int, default=1,
+                        help="validation fold: 1 the last horizon, 2 the one before")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-record", action="store_true",
                         help="print only; do not append to tuning.csv")
     args = parser.parse_args(argv)
     names = [n for n in args.members.split(",") if n]
-    data, cached, seconds = forecasts(args.category, names, args.seed, args.out / "cache")
+    data, cached, seconds = forecasts(args.category, names, args.seed, args.out / "cache",
+                                      args.origin)
+    suffix = "" if args.origin == 1 else f"@origin{args.origin}"
     rows = []
     for size in range(1, min(args.max_size, len(names)) + 1):
         for combo in itertools.combinations(names, size):
@@ -155,7 +163,7 @@ def main(argv=None):
                     continue
                 s, m = score(data, forecast)
                 rows.append({"category": args.category,
-                             "config": f"combo:{how}:{'+'.join(combo)}",
+                             "config": f"combo:{how}:{'+'.join(combo)}{suffix}",
                              "seed": args.seed, "n_series": data.n_series,
                              "val_smape": round(s, 3), "val_mase": round(m, 4),
                              "fit_seconds": round(sum(seconds[n] for n in combo), 1),
@@ -169,12 +177,16 @@ def main(argv=None):
                "accurate-s2s": {"gru": 1, "gru_s2s": 1, "lstm": 1, "lstm_s2s": 1,
                                 "theta": 4, "damped": 4},
                "accurate-att": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_att": 1,
-                                "theta": 4, "damped": 4}}
+                                "theta": 4, "damped": 4},
+               # Candidates: half the weight to the networks.
+               "fast-half": {"gru": 2, "theta": 1, "damped": 1},
+               "accurate-half": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_s1": 1,
+                                 "theta": 2, "damped": 2}}
     for label, weights in presets.items():
         if set(weights) <= set(cached):
             forecast = sum(w * cached[n] for n, w in weights.items()) / sum(weights.values())
             s, m = score(data, forecast)
-            rows.append({"category": args.category, "config": f"combo:{label}",
+            rows.append({"category": args.category, "config": f"combo:{label}{suffix}",
                          "seed": args.seed, "n_series": data.n_series,
                          "val_smape": round(s, 3), "val_mase": round(m, 4),
                          "fit_seconds": round(sum(seconds[n] for n in weights), 1),

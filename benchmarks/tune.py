@@ -120,12 +120,6 @@ CONFIGS = {
     "mase_lr3e-3": ("lstm", {"lr": 3e-3}),
     "gru_mase_lr3e-3": ("gru", {"lr": 3e-3}),
     "rnn_mase_lr3e-3": ("rnn", {"cell": "rnn", "lr": 3e-3}),
-    # A linear skip from the window's (scaled) target to the horizon beside
-    # the network's head, starting at zero.
-    "skip": ("lstm", {"skip": 1.0}),
-    "gru_skip": ("gru", {"skip": 1.0}),
-    "skip3": ("lstm", {"skip": 1 / 3}),
-    "gru_skip3": ("gru", {"skip": 1 / 3}),
     # The training budget: fixed at 1,000 steps (the rule before the seventh
     # session), or growing with the training windows per series over 10
     # (the default since), 16 or 24 (benchmarks._study).
@@ -214,7 +208,6 @@ def run(category, names, seeds, out, origin=1):
         params = dict(params)
         factor = params.pop("lookback_factor", None)
         lookback_scale = params.pop("lookback_scale", None)
-        skip = params.pop("skip", None)
         budget = _study.windows_per_series(params.pop("long_series", _study.KEEP))
         schedule = params.pop("schedule", None)
         if schedule is not None:
@@ -245,10 +238,6 @@ def run(category, names, seeds, out, origin=1):
             _, lookback = default_window(data.seasonal_period, data.y_train.to_numpy(),
                                          horizon=data.horizon)
             params["lookback"] = round(lookback_scale * lookback)
-        if skip is not None:
-            _, lookback = default_window(data.seasonal_period, data.y_train.to_numpy(),
-                                         horizon=data.horizon)
-            params["net_params"] = {"module__skip_lookback": max(1, round(skip * lookback))}
         cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}.get(cell, RNNForecaster)
         horizon = pd.DataFrame(index=data.y_test.index)
         with budget:

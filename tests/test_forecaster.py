@@ -429,7 +429,9 @@ def test_batch_size_defaults_to_the_device(monkeypatch):
     y = np.sin(np.arange(96) * 2 * np.pi / 12) + 3
     cpu = RNNForecaster(max_epochs=1, hidden_size=4, random_state=0).fit(None, y)
     assert cpu.batch_size is None and cpu.batch_size_ == 32
-    assert cpu.windows_per_epoch_ == 20 * 32  # one epoch: under the small-data budget
+    # One epoch of 20 batches times 4 (85 windows a series: the long-series
+    # factor's cap), under the small-data budget (340 steps).
+    assert cpu.n_train_windows_ == 85 and cpu.windows_per_epoch_ == 80 * 32
     assert RNNForecaster(batch_size=8, max_epochs=1, hidden_size=4).fit(None, y).batch_size_ == 8
     # On a CUDA device the default is 512 (checked without a GPU: only the
     # parameters are resolved, nothing is trained).

@@ -39,7 +39,6 @@ _CONSTRAINTS = {
     "encoder": [str, type],
     "attention": ["boolean"],
     "n_heads": POSITIVE_INT,
-    "skip_lookback": [Interval(Integral, 1, None, closed="left"), None],
 }
 
 
@@ -223,7 +222,6 @@ class ForecastNetwork(nn.Module):
         encoder="recurrent",
         attention=False,
         n_heads=4,
-        skip_lookback=None,
     ):
         super().__init__()
         check_params(type(self).__name__, {
@@ -233,7 +231,7 @@ class ForecastNetwork(nn.Module):
             "bidirectional": bidirectional, "strategy": strategy, "n_outputs": n_outputs,
             "feedback_output": feedback_output, "init": init, "fused": fused,
             "output_transform": output_transform, "encoder": encoder, "attention": attention,
-            "n_heads": n_heads, "skip_lookback": skip_lookback,
+            "n_heads": n_heads,
         }, _CONSTRAINTS)
         if output_transform == "gaussian" and n_outputs != 2:
             raise ValueError(
@@ -276,12 +274,8 @@ class ForecastNetwork(nn.Module):
         )
         summary_size = self.encoder.output_size
         self.attention = None
-        self.skip = None
         if strategy == "mimo":
             self.head = nn.Linear(summary_size + horizon * n_future_features, horizon * n_outputs)
-            if skip_lookback is not None:
-                self.skip = nn.Linear(skip_lookback, horizon * n_outputs, bias=False)
-                nn.init.zeros_(self.skip.weight)
         elif strategy == "recursive":
             self.head = nn.Linear(summary_size + n_future_features, n_outputs)
         else:
@@ -381,8 +375,6 @@ class ForecastNetwork(nn.Module):
         summary = self.encoder.summary(past, lengths)  # -> (B, D*H)
         covariates = future.reshape(batch, -1)  # -> (B, T*K)
         out = self.head(torch.cat([summary, covariates], dim=1))  # -> (B, T*O)
-        if self.skip is not None:
-            out = out + self.skip(past[:, -self.skip.in_features:, 0])
         return out.view(batch, self.horizon, self.n_outputs)  # -> (B, T, O)
 
     def _forward_recursive(self, past, future, lengths):
