@@ -281,10 +281,10 @@ for ax, series in zip(axes, shown, strict=True):
 #   every series, which is where its fit time goes.
 # - **Accuracy on a small sample is noisy.** The sample table can rank the
 #   models either way; compare them on the full recorded benchmark. There,
-#   on all 1428 monthly series, the GRU has a lower sMAPE than our automatic
-#   ARIMA but not a lower MASE, and Theta (cheap, per series) is better than
-#   both on sMAPE — see `benchmarks/README.md` for the discussion and for the
-#   combination of GRU and Theta forecasts, which beats each alone.
+#   on all 1428 monthly series, the GRU has a lower sMAPE and MASE than our
+#   automatic ARIMA and Theta (cheap, per series), by a few percent — see
+#   `benchmarks/README.md` for the discussion and for the combination of
+#   GRU and Theta forecasts, which beats each alone.
 # - **Ragged panels need no preparation.** Series of different lengths go in
 #   as one right-aligned `DataFrame`; a missing value inside a series is an
 #   error that names it.
