@@ -287,7 +287,7 @@ class RNNForecaster(BaseForecaster):
         Training epochs.
     batch_size : int or None, default=None
         Windows per optimisation step. None: 32 on the CPU, 512 on a CUDA
-        device (the same 1,000 default steps then read 16 times the windows,
+        device (the same default steps then read 16 times the windows,
         which a GPU computes in about the same time per step; on the M3
         monthly validation split it was as accurate: sMAPE 14.34 and MASE
         0.929 against 14.43 and 0.934, ``benchmarks/README.md``). The
@@ -307,8 +307,8 @@ class RNNForecaster(BaseForecaster):
         kept.
     weight_averaging : float or None, default=0.99
         Decay of an exponential moving average of the weights over the
-        training steps (0.99: about the last 100 of the default 1,000
-        steps; the decay warms up as ``(1 + t) / (10 + t)`` over the first
+        training steps (0.99: about the last 100 of the default 1,000 to
+        4,000 steps; the decay warms up as ``(1 + t) / (10 + t)`` over the first
         steps so that a short run is not averaged toward its start), kept
         as the fitted weights and used for validation
         (:class:`~seqforecast.neural.averaging.WeightAveraging`, over
