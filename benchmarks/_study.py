@@ -10,19 +10,21 @@ KEEP = object()
 
 
 @contextlib.contextmanager
-def windows_per_series(value=KEEP):
+def windows_per_series(value=KEEP, cap=KEEP):
     """Fit with the budget's windows-per-series rule set to ``value``, then restore it.
 
     ``value`` replaces ``seqforecast.neural.forecaster._WINDOWS_PER_SERIES``
-    (None: every panel trains the fixed 1,000 steps); :data:`KEEP` leaves the
-    package's rule as it is.
+    (None: every panel trains the fixed 1,000 steps) and ``cap`` its
+    ``_MAX_BUDGET_FACTOR``; :data:`KEEP` leaves the package's as they are.
     """
     from seqforecast.neural import forecaster
 
-    before = forecaster._WINDOWS_PER_SERIES
+    before = forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR
     if value is not KEEP:
         forecaster._WINDOWS_PER_SERIES = value
+    if cap is not KEEP:
+        forecaster._MAX_BUDGET_FACTOR = cap
     try:
         yield
     finally:
-        forecaster._WINDOWS_PER_SERIES = before
+        forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR = before

@@ -254,3 +254,21 @@ def test_frequencies_panels_have_the_structure_they_claim():
         same = np.abs(values[period:] - values[:-period]).mean()
         opposite = np.abs(values[period // 2:] - values[:-(period // 2)]).mean()
         assert same < 0.6 * opposite
+
+
+def test_study_switch_sets_and_restores_the_budget_rule():
+    from benchmarks import _study
+    from seqforecast.neural import forecaster
+
+    rule = forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR
+    with _study.windows_per_series():  # KEEP: the package's rule
+        assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
+    with _study.windows_per_series(None, 8):
+        assert forecaster._WINDOWS_PER_SERIES is None
+        assert forecaster._MAX_BUDGET_FACTOR == 8
+    assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
+    # Restored even when the fit inside fails.
+    with pytest.raises(RuntimeError), _study.windows_per_series(16):
+        assert forecaster._WINDOWS_PER_SERIES == 16
+        raise RuntimeError
+    assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
