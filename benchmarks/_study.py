@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-# A study config's "long_series" key: the rule's windows per series, or None
-# for the fixed budget of 1,000 steps; configs without the key keep the package's.
+# The package's value, left as it is.
 KEEP = object()
 
 
@@ -28,3 +27,13 @@ def windows_per_series(value=KEEP, cap=KEEP):
         yield
     finally:
         forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR = before
+
+
+def budget_from(params):
+    """The budget switch a study config asks for, its keys popped from ``params``.
+
+    ``"long_series"``: the rule's windows per series, or None for the fixed
+    budget of 1,000 steps; ``"budget_cap"``: its cap. A config without them
+    keeps the package's rule. The rest of ``params`` are the forecaster's.
+    """
+    return windows_per_series(params.pop("long_series", KEEP), params.pop("budget_cap", KEEP))

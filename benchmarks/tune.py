@@ -211,8 +211,7 @@ def run(category, names, seeds, out, origin=1):
         params = dict(params)
         factor = params.pop("lookback_factor", None)
         lookback_scale = params.pop("lookback_scale", None)
-        budget = _study.windows_per_series(params.pop("long_series", _study.KEEP),
-                                           params.pop("budget_cap", _study.KEEP))
+        budget = _study.budget_from(params)
         schedule = params.pop("schedule", None)
         if schedule is not None:
             from skorch.callbacks import LRScheduler

@@ -131,7 +131,7 @@ def run(panels, configs, seeds, out, command):
                     given = dict(horizon=data.horizon, seasonal_period=m) if hints else {}
                     y = data.y_train if hints else data.y_train.reset_index(drop=True)
                     params = dict(CONFIGS[config])
-                    budget = _study.windows_per_series(params.pop("long_series", _study.KEEP))
+                    budget = _study.budget_from(params)
                     model = LSTMForecaster(random_state=seed, **given, **params)
                     start = time.perf_counter()
                     with budget:

@@ -267,6 +267,14 @@ def test_study_switch_sets_and_restores_the_budget_rule():
         assert forecaster._WINDOWS_PER_SERIES is None
         assert forecaster._MAX_BUDGET_FACTOR == 8
     assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
+    # A study config's keys: popped, the forecaster's parameters left.
+    params = {"cell": "gru", "long_series": None, "budget_cap": 8}
+    with _study.budget_from(params):
+        assert forecaster._WINDOWS_PER_SERIES is None
+        assert forecaster._MAX_BUDGET_FACTOR == 8
+    assert params == {"cell": "gru"}
+    with _study.budget_from(params):
+        assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
     # Restored even when the fit inside fails.
     with pytest.raises(RuntimeError), _study.windows_per_series(16):
         assert forecaster._WINDOWS_PER_SERIES == 16
