@@ -7,33 +7,56 @@ import contextlib
 # The package's value, left as it is.
 KEEP = object()
 
+# A study config's key -> the rule it sets in seqforecast.neural.forecaster.
+RULES = {
+    # The budget's windows per series (None: the fixed 1,000 steps) and its cap.
+    "long_series": "_WINDOWS_PER_SERIES",
+    "budget_cap": "_MAX_BUDGET_FACTOR",
+    # The default lookback of data without a season, in horizons.
+    "nonseasonal_lookback": "_NONSEASONAL_LOOKBACK",
+}
+
 
 @contextlib.contextmanager
+def rules(**values):
+    """Fit with the given rules of the forecaster module set, then restore them.
+
+    Keywords are keys of :data:`RULES`; a value of :data:`KEEP` leaves the
+    package's rule as it is.
+    """
+    from seqforecast.neural import forecaster
+
+    unknown = set(values) - set(RULES)
+    if unknown:
+        raise ValueError(f"unknown study rules {sorted(unknown)}; known: {sorted(RULES)}")
+    before = {name: getattr(forecaster, name) for name in RULES.values()}
+    for key, value in values.items():
+        if value is not KEEP:
+            setattr(forecaster, RULES[key], value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(forecaster, name, value)
+
+
 def windows_per_series(value=KEEP, cap=KEEP):
-    """Fit with the budget's windows-per-series rule set to ``value``, then restore it.
+    """The budget's windows-per-series rule set to ``value`` and its cap to ``cap``.
 
     ``value`` replaces ``seqforecast.neural.forecaster._WINDOWS_PER_SERIES``
     (None: every panel trains the fixed 1,000 steps) and ``cap`` its
     ``_MAX_BUDGET_FACTOR``; :data:`KEEP` leaves the package's as they are.
     """
-    from seqforecast.neural import forecaster
-
-    before = forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR
-    if value is not KEEP:
-        forecaster._WINDOWS_PER_SERIES = value
-    if cap is not KEEP:
-        forecaster._MAX_BUDGET_FACTOR = cap
-    try:
-        yield
-    finally:
-        forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR = before
+    return rules(long_series=value, budget_cap=cap)
 
 
-def budget_from(params):
-    """The budget switch a study config asks for, its keys popped from ``params``.
+def rules_from(params):
+    """The rules a study config asks for, their keys popped from ``params``.
 
-    ``"long_series"``: the rule's windows per series, or None for the fixed
-    budget of 1,000 steps; ``"budget_cap"``: its cap. A config without them
-    keeps the package's rule. The rest of ``params`` are the forecaster's.
+    The keys are those of :data:`RULES` (``"long_series"``: the budget's
+    windows per series, or None for the fixed budget of 1,000 steps;
+    ``"budget_cap"``: its cap; ``"nonseasonal_lookback"``: the lookback of
+    data without a season, in horizons). A config without them keeps the
+    package's rules. The rest of ``params`` are the forecaster's.
     """
-    return windows_per_series(params.pop("long_series", KEEP), params.pop("budget_cap", KEEP))
+    return rules(**{key: params.pop(key) for key in RULES if key in params})

@@ -181,7 +181,11 @@ def main(argv=None):
                # Candidates: half the weight to the networks.
                "fast-half": {"gru": 2, "theta": 1, "damped": 1},
                "accurate-half": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_s1": 1,
-                                 "theta": 2, "damped": 2}}
+                                 "theta": 2, "damped": 2},
+               # Candidates: automatic ARIMA as a fourth kind of member.
+               "fast-arima": {"gru": 1, "theta": 1, "damped": 1, "arima": 1},
+               "accurate-arima": {"gru": 1, "gru_s1": 1, "lstm": 1, "lstm_s1": 1,
+                                  "theta": 4, "damped": 4, "arima": 4}}
     for label, weights in presets.items():
         if set(weights) <= set(cached):
             forecast = sum(w * cached[n] for n, w in weights.items()) / sum(weights.values())

@@ -40,6 +40,7 @@ CONFIGS = {
     "gru_epochs100": ("gru", {"max_epochs": 100}),
     "batch64": ("lstm", {"batch_size": 64}),
     "hidden128": ("lstm", {"hidden_size": 128}),
+    "gru_hidden128": ("gru", {"hidden_size": 128}),
     "layers2": ("lstm", {"num_layers": 2}),
     "lr3e-3": ("lstm", {"lr": 3e-3}),
     "lookback_3h": ("lstm", {"lookback_factor": 3}),
@@ -137,6 +138,16 @@ CONFIGS = {
     "gru_cap8": ("gru", {"budget_cap": 8}),
     "long24": ("lstm", {"long_series": 24}),
     "gru_long24": ("gru", {"long_series": 24}),
+    # The default lookback of data without a season: 3 or 4 horizons instead
+    # of 2 (benchmarks._study; yearly and "other", with and without hints).
+    "lbn3": ("lstm", {"nonseasonal_lookback": 3}),
+    "gru_lbn3": ("gru", {"nonseasonal_lookback": 3}),
+    "lbn4": ("lstm", {"nonseasonal_lookback": 4}),
+    "gru_lbn4": ("gru", {"nonseasonal_lookback": 4}),
+    "nohints_lbn3": ("lstm", {"nonseasonal_lookback": 3, "hints": False}),
+    "gru_nohints_lbn3": ("gru", {"nonseasonal_lookback": 3, "hints": False}),
+    "nohints_lbn4": ("lstm", {"nonseasonal_lookback": 4, "hints": False}),
+    "gru_nohints_lbn4": ("gru", {"nonseasonal_lookback": 4, "hints": False}),
 }
 
 
@@ -211,7 +222,7 @@ def run(category, names, seeds, out, origin=1):
         params = dict(params)
         factor = params.pop("lookback_factor", None)
         lookback_scale = params.pop("lookback_scale", None)
-        budget = _study.budget_from(params)
+        budget = _study.rules_from(params)
         schedule = params.pop("schedule", None)
         if schedule is not None:
             from skorch.callbacks import LRScheduler

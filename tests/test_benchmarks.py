@@ -269,12 +269,20 @@ def test_study_switch_sets_and_restores_the_budget_rule():
     assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
     # A study config's keys: popped, the forecaster's parameters left.
     params = {"cell": "gru", "long_series": None, "budget_cap": 8}
-    with _study.budget_from(params):
+    with _study.rules_from(params):
         assert forecaster._WINDOWS_PER_SERIES is None
         assert forecaster._MAX_BUDGET_FACTOR == 8
     assert params == {"cell": "gru"}
-    with _study.budget_from(params):
+    with _study.rules_from(params):
         assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
+    # The lookback rule of data without a season, as the forecasters use it.
+    params = {"nonseasonal_lookback": 3}
+    with _study.rules_from(params):
+        assert forecaster.default_window(1, np.ones((40, 2)), horizon=6) == (6, 18)
+        assert forecaster.default_window(12, np.ones((80, 2)), horizon=6) == (6, 36)
+    assert forecaster.default_window(1, np.ones((40, 2)), horizon=6) == (6, 12)
+    with pytest.raises(ValueError, match="unknown study rules"):
+        _study.rules(lookback=3).__enter__()
     # Restored even when the fit inside fails.
     with pytest.raises(RuntimeError), _study.windows_per_series(16):
         assert forecaster._WINDOWS_PER_SERIES == 16

@@ -65,6 +65,9 @@ _BATCHES_PER_EPOCH = 20
 # M3, M1 and Tourism, benchmarks/README.md "A budget that grows with the
 # series' length"). None turns the growth off (the fixed budget of studies).
 _WINDOWS_PER_SERIES, _MAX_BUDGET_FACTOR = 10, 4
+# Default lookback of data without a season, in horizons (tuned on the M3
+# validation splits, benchmarks/README.md).
+_NONSEASONAL_LOOKBACK = 2
 # On little data epochs are shortened so that the default 50 epochs take 4
 # steps per training window, at least 250 (a single short series overfits in
 # 1,000 steps; measured on single M3 series, benchmarks/README.md "A smaller
@@ -138,7 +141,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     if horizon is None:
         horizon = default_horizon(m, n)
     if lookback is None:
-        lookback = max(3 * m, horizon) if m > 1 else 2 * horizon
+        lookback = (max(3 * m, horizon) if m > 1
+                    else round(_NONSEASONAL_LOOKBACK * horizon))
         lookback = max(horizon, min(lookback, n // 2))
     return horizon, lookback
 
