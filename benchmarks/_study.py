@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from unittest import mock
 
 # The package's value, left as it is.
 KEEP = object()
@@ -29,15 +30,11 @@ def rules(**values):
     unknown = set(values) - set(RULES)
     if unknown:
         raise ValueError(f"unknown study rules {sorted(unknown)}; known: {sorted(RULES)}")
-    before = {name: getattr(forecaster, name) for name in RULES.values()}
-    for key, value in values.items():
-        if value is not KEEP:
-            setattr(forecaster, RULES[key], value)
-    try:
+    with contextlib.ExitStack() as patches:
+        for key, value in values.items():
+            if value is not KEEP:
+                patches.enter_context(mock.patch.object(forecaster, RULES[key], value))
         yield
-    finally:
-        for name, value in before.items():
-            setattr(forecaster, name, value)
 
 
 def windows_per_series(value=KEEP, cap=KEEP):

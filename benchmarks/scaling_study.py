@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -97,13 +98,10 @@ def main(argv=None):
     k = period if period > 1 else args.k
     # One scratch folder per run, so that runs in parallel do not mix rows.
     scratch = args.out / "cache" / "scaling_study" / f"{args.category}_{args.variant}"
-    package_rule = data._window_scale
-    data._window_scale = _variant_scale(args.variant, k)
-    try:
+    # The package's rule comes back afterwards, for whatever runs next in this process.
+    with mock.patch.object(data, "_window_scale", _variant_scale(args.variant, k)):
         tune.run(args.category, names, [int(s) for s in args.seeds.split(",")], scratch,
                  args.origin)
-    finally:  # the package's rule again, for whatever runs next in this process
-        data._window_scale = package_rule
     rows = pd.read_csv(scratch / "tuning.csv").tail(len(names) * len(args.seeds.split(",")))
     rows["config"] = f"scale_{args.variant}:" + rows["config"]
     path = args.out / "tuning.csv"
