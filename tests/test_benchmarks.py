@@ -102,23 +102,23 @@ def test_accuracy_runner_without_hints(tmp_path):
     assert table.loc[0, "smape"] == pytest.approx(smape(data.y_test, forecast), abs=1e-3)
 
 
-def test_median_arima_candidate_is_the_fast_preset_plus_arima():
-    """The candidate: preset-fast's members and automatic ARIMA, combined by the median."""
+@pytest.mark.parametrize("preset", ["fast", "accurate"])
+def test_benchmark_presets_are_make_ensemble_with_the_runs_seed_and_workers(preset):
     import seqforecast as sf
 
-    model = accuracy.make_model("median-arima", horizon=18, period=12, seed=3, n_jobs=2)
-    fast = accuracy.make_model("preset-fast", horizon=18, period=12, seed=3, n_jobs=2)
-    assert model.aggregate == "median" and model.weights is None
-    assert [name for name, _ in model.forecasters] == ["gru", "theta", "ets", "arima"]
-    for (_, member), (_, same) in zip(model.forecasters[:3], fast.forecasters, strict=True):
-        assert member.get_params() == same.get_params()
-    arima = model.forecasters[3][1]
-    assert isinstance(arima, sf.ARIMAForecaster)
-    assert (arima.seasonal_period, arima.n_jobs) == (12, 2)
-    bare = accuracy.make_model("median-arima", horizon=18, period=12, seed=3, n_jobs=2,
+    model = accuracy.make_model(f"preset-{preset}", horizon=18, period=12, seed=3, n_jobs=2)
+    expected = sf.make_ensemble(preset, random_state=3, n_jobs=2, horizon=18,
+                                seasonal_period=12)
+    assert (model.aggregate, model.weights) == (expected.aggregate, expected.weights)
+    assert [n for n, _ in model.forecasters] == [n for n, _ in expected.forecasters]
+    for (_, member), (_, same) in zip(model.forecasters, expected.forecasters, strict=True):
+        assert type(member) is type(same) and member.get_params() == same.get_params()
+        assert member.get_params()["seasonal_period"] == 12
+    bare = accuracy.make_model(f"preset-{preset}", horizon=18, period=12, seed=3, n_jobs=2,
                                hints=False)
-    assert all(member.get_params().get("seasonal_period") is None
+    assert all(member.get_params()["seasonal_period"] is None
                for _, member in bare.forecasters)
+    assert dict(bare.forecasters)["gru"].horizon is None
 
 
 def test_unseen_panels_are_the_competitions_own_split():
@@ -206,6 +206,35 @@ def test_budget_single_runner_scores_each_series_alone(tmp_path):
                            seasonal_period=4))
     assert row.steps == 20 and row.n_series == 2
     assert row.mase_mean == pytest.approx(np.mean(scores), abs=1e-4)
+
+
+def test_combine_scores_the_presets_as_make_ensemble_combines(monkeypatch, tmp_path):
+    """preset-fast: the mean of three members; preset-accurate: the median with ARIMA."""
+    from benchmarks import combine
+    from benchmarks.tune import validation_split
+    from seqforecast.datasets import load_m3
+
+    data = validation_split(load_m3("other", n_series=6, random_state=0), 1)
+    truth = data.y_test.to_numpy(dtype=float)
+    rng = np.random.default_rng(0)
+    names = ("gru", "theta", "damped", "arima")
+    cached = {n: truth * (1 + rng.normal(0.02 * i, 0.05 * (i + 1), truth.shape))
+              for i, n in enumerate(names)}
+    monkeypatch.setattr(combine, "forecasts",
+                        lambda *args, **kwargs: (data, cached, dict.fromkeys(names, 1.0)))
+    code = combine.main(["--category", "other", "--members", ",".join(names),
+                         "--max-size", "1", "--out", str(tmp_path)])
+    assert code == 0
+    rows = pd.read_csv(tmp_path / "tuning.csv").set_index("config")["val_mase"]
+    stack = np.stack([cached[n] for n in names])
+    accurate = combine.score(data, np.median(stack, axis=0))[1]
+    fast = combine.score(data, stack[:3].mean(axis=0))[1]
+    assert rows["combo:preset-accurate"] == pytest.approx(accurate, abs=1e-4)
+    assert rows["combo:preset-fast"] == pytest.approx(fast, abs=1e-4)
+    # The median of four is not their mean (the fast-arima candidate).
+    assert rows["combo:fast-arima"] == pytest.approx(combine.score(data, stack.mean(axis=0))[1],
+                                                     abs=1e-4)
+    assert abs(rows["combo:fast-arima"] - rows["combo:preset-accurate"]) > 1e-3
 
 
 def test_combine_cache_key_sees_a_changed_default():

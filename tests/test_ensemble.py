@@ -178,17 +178,27 @@ def test_bad_parameters(y, params, match):
 
 
 def test_make_ensemble_presets():
-    fast = make_ensemble("fast", horizon=12, seasonal_period=12, random_state=0)
+    fast = make_ensemble("fast", horizon=12, seasonal_period=12, random_state=0, n_jobs=2)
     assert [n for n, _ in fast.forecasters] == ["gru", "theta", "ets"]
-    assert fast.get_params()["gru__horizon"] == 12
-    assert fast.get_params()["theta__seasonal_period"] == 12
-    assert fast.get_params()["ets__seasonal_period"] == 12
-    accurate = make_ensemble(random_state=0)
-    seeds = [f.random_state for _, f in accurate.forecasters if hasattr(f, "random_state")]
-    assert len(set(seeds)) == len(seeds) == 4  # members differ by seed
-    # A third of the weight to the networks, Theta and ETS each.
-    weights = np.asarray(accurate.weights, dtype=float)
-    assert np.allclose([weights[:4].sum(), weights[4], weights[5]], weights.sum() / 3)
+    assert fast.aggregate == "mean" and fast.weights is None
+    params = fast.get_params()
+    assert params["gru__horizon"] == 12
+    assert params["theta__seasonal_period"] == params["ets__seasonal_period"] == 12
+    # The workers go to the per-series members; the members are fitted in turn.
+    assert params["theta__n_jobs"] == params["ets__n_jobs"] == 2 and fast.n_jobs is None
+    accurate = make_ensemble("accurate", horizon=12, seasonal_period=12, random_state=0,
+                             n_jobs=2)
+    assert [n for n, _ in accurate.forecasters] == ["gru", "theta", "ets", "arima"]
+    assert accurate.aggregate == "median"
+    params = accurate.get_params()
+    assert params["arima__seasonal_period"] == 12 and params["arima__n_jobs"] == 2
+    assert params["arima__order"] is None  # the automatic search
+    # The shared members are the fast preset's, the network's seed included.
+    for name in ("gru", "theta", "ets"):
+        assert repr(dict(accurate.forecasters)[name]) == repr(dict(fast.forecasters)[name])
+    assert dict(fast.forecasters)["gru"].random_state not in (0, None)
+    assert make_ensemble(random_state=0).aggregate == "mean"  # "fast" is the default
+    assert dict(make_ensemble(random_state=None).forecasters)["gru"].random_state is None
 
 
 @pytest.mark.slow
@@ -202,6 +212,9 @@ def test_presets_fit_a_ragged_panel_with_negative_and_short_series(y):
         model = make_ensemble(preset, random_state=0, max_epochs=2, hidden_size=8)
         forecast = model.fit(None, panel).predict(np.empty((12, 0)))
         assert forecast.shape == (12, 3) and np.all(np.isfinite(forecast))
+        members = np.stack([m.predict(np.empty((12, 0))) for m in model.forecasters_])
+        combine = np.mean if preset == "fast" else np.median
+        np.testing.assert_allclose(forecast, combine(members, axis=0), rtol=1e-12)
         assert model.seasonal_period_ == 12 and model.seasonal_period_source_ == "detected"
     with pytest.raises(ValueError, match="preset"):
         make_ensemble("best")
