@@ -44,7 +44,14 @@ __all__ = ["main"]
 
 PROG = "seqforecast"
 
-MODEL_NAMES = ("naive", "arima", "ets", "theta", "lstm", "gru")
+MODEL_NAMES = ("naive", "arima", "ets", "theta", "lstm", "gru", "ensemble", "ensemble-accurate")
+# The models with a network inside: a seed, a horizon they learn, a history
+# they need. The ensembles are seqforecast.make_ensemble's presets.
+NEURAL_MODELS = ("lstm", "gru", "ensemble", "ensemble-accurate")
+ENSEMBLE_PRESETS = {"ensemble": "fast", "ensemble-accurate": "accurate"}
+# What `compare` fits on one series by default: each kind of model once (the
+# ensembles are made of these).
+COMPARE_MODELS = ("naive", "arima", "ets", "theta", "lstm", "gru")
 
 # ARIMA is the default single-series model: automatic order selection handles
 # trend and seasonality, it needs no tuning or seed, and it fits in seconds.
@@ -86,6 +93,12 @@ models:
   theta   the Theta method (statsmodels)
   lstm    LSTM network (horizon = the forecast length, random_state = --seed)
   gru     GRU network (the same settings)
+  ensemble
+          the mean of a GRU, Theta and damped ETS (make_ensemble("fast"))
+  ensemble-accurate
+          the median of those three and automatic ARIMA
+          (make_ensemble("accurate"): more accurate on most seasonal data,
+          at ARIMA's cost)
 
 The seasonal period comes from the frequency of the time index: 12 for
 monthly data, 4 quarterly, 52 weekly, 7 daily, 24 hourly, none for yearly.
@@ -200,7 +213,7 @@ def _build_parser():
         "--models",
         metavar="M1,M2,...",
         help=(
-            f"comma-separated models to compare (default: {','.join(MODEL_NAMES)}; "
+            f"comma-separated models to compare (default: {','.join(COMPARE_MODELS)}; "
             f"with --panel: {','.join(PANEL_MODELS)})"
         ),
     )
@@ -896,22 +909,37 @@ def _make_model(name, *, horizon, seed, seasonal_period, coverage=None):
         from seqforecast.baselines import ThetaForecaster
 
         return ThetaForecaster()
-    if name in ("lstm", "gru"):
+    if name in NEURAL_MODELS:
         import torch
-
-        from seqforecast.neural import GRUForecaster, LSTMForecaster
 
         # One thread: these small networks gain nothing from more, and two
         # threads on a busy 2-core machine made a fit 20x slower.
         torch.set_num_threads(1)
-        cls = LSTMForecaster if name == "lstm" else GRUForecaster
-        if coverage is None:
-            return cls(horizon=horizon, random_state=seed)
-        # The levels exactly as predict_interval computes them.
-        alpha = (1 - coverage) / 2
-        quantiles = tuple(sorted({alpha, 0.5, 1 - alpha}))
-        return cls(horizon=horizon, random_state=seed, loss="quantile", quantiles=quantiles)
+        params = {"horizon": horizon, "random_state": seed}
+        if coverage is not None:
+            # The levels exactly as predict_interval computes them.
+            alpha = (1 - coverage) / 2
+            quantiles = tuple(sorted({alpha, 0.5, 1 - alpha}))
+            params.update(loss="quantile", quantiles=quantiles)
+        if name in ENSEMBLE_PRESETS:
+            from seqforecast.ensemble import make_ensemble
+
+            # The classical members forecast quantiles of their own.
+            return make_ensemble(ENSEMBLE_PRESETS[name], **params)
+        from seqforecast.neural import GRUForecaster, LSTMForecaster
+
+        return (LSTMForecaster if name == "lstm" else GRUForecaster)(**params)
     raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+
+
+def _give_period(model, m):
+    """Set the seasonal period ``m`` on ``model``, on each member of an ensemble."""
+    from seqforecast.ensemble import EnsembleForecaster
+
+    if isinstance(model, EnsembleForecaster):
+        model.set_params(**{f"{name}__seasonal_period": m for name, _ in model.forecasters})
+    else:
+        model.set_params(seasonal_period=m)
 
 
 def _check_long_enough(name, model, y, horizon, option):
@@ -922,9 +950,12 @@ def _check_long_enough(name, model, y, horizon, option):
     sets the horizon: ``--horizon`` (fit on all of ``y``) or ``--holdout``
     (fit on ``y`` minus the held-out steps).
     """
-    if name not in ("lstm", "gru"):
+    if name not in NEURAL_MODELS:
         return
     from sklearn.base import clone
+
+    # An ensemble's network learns the horizon (the classical members need less).
+    key = "gru__horizon" if name in ENSEMBLE_PRESETS else "horizon"
 
     def needs(h):
         """(observations to fit on, observations needed or None) with horizon ``h``."""
@@ -932,7 +963,7 @@ def _check_long_enough(name, model, y, horizon, option):
         if available < 1:
             return available, None
         train = y.iloc[:available]
-        return available, clone(model).set_params(horizon=h).observations_needed(None, train)
+        return available, clone(model).set_params(**{key: h}).observations_needed(None, train)
 
     def fits(h):
         available, needed = needs(h)
@@ -1002,7 +1033,7 @@ def _run_compare(args):
         raise ValueError(
             "--n-series applies to --panel (the number of series of the bundled panel)"
         )
-    default = PANEL_MODELS if args.panel is not None else MODEL_NAMES
+    default = PANEL_MODELS if args.panel is not None else COMPARE_MODELS
     names = _parse_models(args.models if args.models is not None else ",".join(default))
     _check_panel_options(args)
     plot_path = None if args.no_plot else Path(args.plot)
@@ -1210,7 +1241,7 @@ def _backtest_panel(
     for name in names:
         model = _make_model(name, horizon=holdout, seed=seed, seasonal_period=m)
         if known_period:
-            model.set_params(seasonal_period=m)
+            _give_period(model, m)
         forecast, seconds = _fit_forecast(name, model, train, holdout, what)
         smapes, mases = per_series(forecast)
         forecasts[name] = forecast.xs(ids[0], level=0)

@@ -218,6 +218,26 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             return 1, why
         return 1 + extra, why
 
+    def observations_needed(self, X, y):
+        """Fewest observations per series that :meth:`fit` accepts: what every member needs.
+
+        The most of the members' own :meth:`observations_needed` (a network's
+        window, say) and of the ensemble's (the validation steps of
+        ``aggregate="weighted"``).
+
+        Parameters
+        ----------
+        X, y
+            As for :meth:`fit`; a series of ``y`` may be too short.
+
+        Returns
+        -------
+        n : int
+        """
+        own = super().observations_needed(X, y)
+        _, members = self._members()
+        return max(own, *(member.observations_needed(X, y) for member in members))
+
     # ------------------------------------------------------------ fitting
     def _fit_members(self, members, rows, series=None):
         whole = series is None or len(series) == self.n_series_

