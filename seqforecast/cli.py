@@ -44,14 +44,14 @@ __all__ = ["main"]
 
 PROG = "seqforecast"
 
-MODEL_NAMES = ("naive", "arima", "ets", "theta", "lstm", "gru", "ensemble", "ensemble-accurate")
-# The models with a network inside: a seed, a horizon they learn, a history
-# they need. The ensembles are seqforecast.make_ensemble's presets.
-NEURAL_MODELS = ("lstm", "gru", "ensemble", "ensemble-accurate")
-ENSEMBLE_PRESETS = {"ensemble": "fast", "ensemble-accurate": "accurate"}
-# What `compare` fits on one series by default: each kind of model once (the
-# ensembles are made of these).
+# What `compare` fits on one series by default: each kind of model once...
 COMPARE_MODELS = ("naive", "arima", "ets", "theta", "lstm", "gru")
+# ...and the ensembles made of them, seqforecast.make_ensemble's presets.
+ENSEMBLE_PRESETS = {"ensemble": "fast", "ensemble-accurate": "accurate"}
+MODEL_NAMES = (*COMPARE_MODELS, *ENSEMBLE_PRESETS)
+# The models with a network inside: a seed, a horizon they learn, a history
+# they need.
+NEURAL_MODELS = ("lstm", "gru", *ENSEMBLE_PRESETS)
 
 # ARIMA is the default single-series model: automatic order selection handles
 # trend and seasonality, it needs no tuning or seed, and it fits in seconds.
