@@ -7,6 +7,14 @@ known structure and fits the networks with and without hints::
 
     python -m benchmarks.frequencies --scalings recent,mean --seeds 0,1
 
+The cells ``preset-fast`` and ``preset-accurate`` fit the ensemble presets
+(:func:`seqforecast.make_ensemble`) instead, with the hints only (their
+classical members detect the same periods, and the networks' behaviour
+without hints is that of the ``lstm`` and ``gru`` rows)::
+
+    python -m benchmarks.frequencies --panels daily,weekly \
+        --cells preset-fast,preset-accurate --seeds 0 --n-jobs 2
+
 Each panel has 100 series: a level drawn per series, a slow trend, a
 multiplicative season of the frequency's period with its own amplitude and
 phase per series, a level shift at a random time in half of the series, and
@@ -33,6 +41,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # name -> (period, length, horizon)
 PANELS = {"hourly": (24, 24 * 28, 48), "daily": (7, 400, 14), "weekly": (52, 260, 13)}
 CELLS = ("lstm", "gru")
+PRESET_CELLS = ("preset-fast", "preset-accurate")
 SCALINGS = ("recent", "mean")
 
 
@@ -55,10 +64,16 @@ def make_panel(name, n_series=100, seed=0):
     return frame.iloc[:length], frame.iloc[length:]
 
 
-def run(panels, cells, scalings, seeds, out, command):
+def _window(model):
+    """The network's horizon and lookback (an ensemble's: its GRU's)."""
+    network = getattr(model, "named_forecasters_", {}).get("gru", model)
+    return {"horizon_": network.horizon_, "lookback_": network.lookback_}
+
+
+def run(panels, cells, scalings, seeds, out, command, n_jobs=1):
     import torch
 
-    from seqforecast import GRUForecaster, LSTMForecaster
+    from seqforecast import GRUForecaster, LSTMForecaster, make_ensemble
     from seqforecast.metrics import mase, smape
 
     torch.set_num_threads(1)
@@ -68,19 +83,24 @@ def run(panels, cells, scalings, seeds, out, command):
         train, test = make_panel(name)
         future = pd.DataFrame(index=test.index)
         for cell in cells:
-            cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
-            for scaling in scalings:
-                for hints in (True, False):
+            preset = cell in PRESET_CELLS
+            for scaling in ("default",) if preset else scalings:
+                for hints in (True,) if preset else (True, False):
                     given = dict(horizon=horizon, seasonal_period=period) if hints else {}
                     for seed in seeds:
-                        model = cls(scaling=scaling, random_state=seed, **given)
+                        if preset:
+                            model = make_ensemble(cell.removeprefix("preset-"),
+                                                  random_state=seed, n_jobs=n_jobs, **given)
+                        else:
+                            cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
+                            model = cls(scaling=scaling, random_state=seed, **given)
                         start = time.perf_counter()
                         forecast = model.fit(None, train).predict(future)
                         seconds = time.perf_counter() - start
                         rows.append({
                             "panel": name, "cell": cell, "scaling": scaling, "hints": hints,
                             "seed": seed, "seasonal_period_": model.seasonal_period_,
-                            "horizon_": model.horizon_, "lookback_": model.lookback_,
+                            **_window(model),
                             "smape": round(float(np.mean(smape(test, forecast,
                                                                multioutput="raw_values"))), 3),
                             "mase": round(float(np.mean(mase(
@@ -102,19 +122,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.frequencies", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--panels", default=",".join(PANELS), help=f"from {', '.join(PANELS)}")
-    parser.add_argument("--cells", default=",".join(CELLS), help=f"from {', '.join(CELLS)}")
+    parser.add_argument("--cells", default=",".join(CELLS),
+                        help=f"from {', '.join(CELLS + PRESET_CELLS)}")
     parser.add_argument("--scalings", default=",".join(SCALINGS),
                         help=f"from {', '.join(SCALINGS)}")
     parser.add_argument("--seeds", default="0,1", help="comma-separated random states")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="workers of the presets' per-series members")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     panels = _cli.names(parser, args.panels, PANELS, "panels")
-    cells = _cli.names(parser, args.cells, CELLS, "cells")
+    cells = _cli.names(parser, args.cells, CELLS + PRESET_CELLS, "cells")
     scalings = _cli.names(parser, args.scalings, SCALINGS, "scalings")
     command = "python -m benchmarks.frequencies " + " ".join(
         sys.argv[1:] if argv is None else argv)
     run(panels, cells, scalings, [int(s) for s in args.seeds.split(",")], args.out,
-        command.strip())
+        command.strip(), n_jobs=args.n_jobs)
     return 0
 
 

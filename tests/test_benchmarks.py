@@ -304,6 +304,27 @@ def test_frequencies_panels_have_the_structure_they_claim():
         assert same < 0.6 * opposite
 
 
+def test_frequencies_presets_are_scored_as_make_ensemble_forecasts(monkeypatch, tmp_path):
+    from benchmarks import frequencies
+    from seqforecast import make_ensemble
+
+    small = {"daily": (7, 70, 7)}
+    monkeypatch.setattr(frequencies, "PANELS", small)
+    real = frequencies.make_panel
+    monkeypatch.setattr(frequencies, "make_panel", lambda name: real(name, n_series=4))
+    table = frequencies.run(["daily"], ["preset-fast"], ["recent", "mean"], [0], tmp_path,
+                            "test")
+    # One hinted row per preset and seed: the scaling and hints loops do not apply.
+    assert len(table) == 1 and bool(table.loc[0, "hints"]) and table.loc[0, "scaling"] == "default"
+    train, test = real("daily", n_series=4)
+    model = make_ensemble("fast", random_state=0, horizon=7, seasonal_period=7)
+    forecast = model.fit(None, train).predict(pd.DataFrame(index=test.index))
+    expected = np.mean(mase(test, forecast, y_train=train, seasonal_period=7,
+                            multioutput="raw_values"))
+    assert table.loc[0, "mase"] == pytest.approx(expected, abs=1e-4)
+    assert (table.loc[0, "horizon_"], table.loc[0, "seasonal_period_"]) == (7, 7)
+
+
 def test_study_switch_sets_and_restores_the_rules():
     from benchmarks import _study
     from seqforecast.neural import forecaster
