@@ -73,7 +73,8 @@ def _window(model):
 def run(panels, cells, scalings, seeds, out, command, n_jobs=1):
     import torch
 
-    from seqforecast import GRUForecaster, LSTMForecaster, make_ensemble
+    from benchmarks.accuracy import make_model
+    from seqforecast import GRUForecaster, LSTMForecaster
     from seqforecast.metrics import mase, smape
 
     torch.set_num_threads(1)
@@ -88,9 +89,9 @@ def run(panels, cells, scalings, seeds, out, command, n_jobs=1):
                 for hints in (True,) if preset else (True, False):
                     given = dict(horizon=horizon, seasonal_period=period) if hints else {}
                     for seed in seeds:
-                        if preset:
-                            model = make_ensemble(cell.removeprefix("preset-"),
-                                                  random_state=seed, n_jobs=n_jobs, **given)
+                        if preset:  # as the M3 benchmark builds it
+                            model = make_model(cell, horizon=horizon, period=period,
+                                               seed=seed, n_jobs=n_jobs)
                         else:
                             cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
                             model = cls(scaling=scaling, random_state=seed, **given)
