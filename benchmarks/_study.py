@@ -8,13 +8,18 @@ from unittest import mock
 # The package's value, left as it is.
 KEEP = object()
 
-# A study config's key -> the rule it sets in seqforecast.neural.forecaster.
+# A study config's key -> the rule it sets in seqforecast.neural.forecaster
+# (or, written "data.NAME", in seqforecast.neural.data).
 RULES = {
     # The budget's windows per series (None: the fixed 1,000 steps) and its cap.
     "long_series": "_WINDOWS_PER_SERIES",
     "budget_cap": "_MAX_BUDGET_FACTOR",
     # The default lookback of data without a season, in horizons.
     "nonseasonal_lookback": "_NONSEASONAL_LOOKBACK",
+    # One smoothing constant for every series with scaling="smoothed"
+    # (None: each series' own).
+    "fixed_smoothing": "data._FIXED_SMOOTHING",
+    "max_smoothing": "data._MAX_SMOOTHING",
 }
 
 
@@ -25,7 +30,7 @@ def rules(**values):
     Keywords are keys of :data:`RULES`; a value of :data:`KEEP` leaves the
     package's rule as it is.
     """
-    from seqforecast.neural import forecaster
+    from seqforecast.neural import data, forecaster
 
     unknown = set(values) - set(RULES)
     if unknown:
@@ -33,7 +38,9 @@ def rules(**values):
     with contextlib.ExitStack() as patches:
         for key, value in values.items():
             if value is not KEEP:
-                patches.enter_context(mock.patch.object(forecaster, RULES[key], value))
+                module, _, name = RULES[key].rpartition(".")
+                module = data if module == "data" else forecaster
+                patches.enter_context(mock.patch.object(module, name, value))
         yield
 
 

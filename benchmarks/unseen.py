@@ -68,6 +68,10 @@ CONFIGS = {
     "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},
+    # The window's scale from an exponentially weighted mean of its past,
+    # each series' smoothing constant, at most 0.5 (scaling="smoothed").
+    "smoothed_max05": {"scaling": "smoothed", "max_smoothing": 0.5},
+    "gru_smoothed_max05": {"cell": "gru", "scaling": "smoothed", "max_smoothing": 0.5},
     # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
     # of seqforecast.make_ensemble).
     "preset_fast": {"model": "preset-fast"},

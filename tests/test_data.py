@@ -1,5 +1,7 @@
 """Training data of the neural forecasters: the host (numpy) and device-resident batches."""
 
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,7 +124,7 @@ def test_device_batches_equal_the_host_batches(case, monkeypatch):
         assert "future" in inputs
 
 
-@pytest.mark.parametrize("scaling", ["mean", "recent"])
+@pytest.mark.parametrize("scaling", ["mean", "recent", "smoothed"])
 def test_device_batches_with_gaps_inside_series(scaling):
     """NaN inside a series (counted observations) and per-series 3-D covariates."""
     rng = np.random.default_rng(0)
@@ -293,3 +295,75 @@ def test_device_path_trains_data_parallel_as_the_ordinary_fit(tmp_path):
     finally:
         dist.destroy_process_group()
     np.testing.assert_array_equal(_forecast(parallel, X), ordinary)
+
+
+def _ses_error(x, alpha):
+    """Mean absolute one-step error of simple exponential smoothing, a plain loop."""
+    level, errors = x[0], []
+    for value in x[1:]:
+        errors.append(abs(value - level))
+        level = alpha * value + (1 - alpha) * level
+    return np.mean(errors[1:])
+
+
+def test_smoothing_constants_minimise_the_one_step_error_of_each_series():
+    rng = np.random.default_rng(0)
+    walk = 100 + rng.normal(size=80).cumsum()  # a random walk: the cap, 0.5
+    noise = 100 + rng.normal(size=80)  # noise around a level: a long memory
+    mixed = 100 + rng.normal(size=80).cumsum() * 0.3 + rng.normal(size=80)
+    y = np.full((80, 4), np.nan)
+    y[:, 0], y[:, 1], y[:, 2] = walk, noise, mixed
+    y[-2:, 3] = 5.0  # too short to choose: the middle of the grid
+    for cap in (1.0, 0.5):
+        with mock.patch.object(data, "_MAX_SMOOTHING", cap):
+            alphas = data.smoothing_constants(y)
+        grid = data.SMOOTHING_GRID[data.SMOOTHING_GRID <= cap]
+        for s, x in enumerate((walk, noise, mixed)):
+            errors = [_ses_error(x, a) for a in grid]
+            assert alphas[s] == grid[int(np.argmin(errors))]
+        assert alphas[0] == cap and alphas[1] <= 0.1 and 0.1 < alphas[2] < 1.0
+        assert alphas[3] == 0.5
+
+
+def test_smoothed_scaling_is_the_exponentially_weighted_mean_of_the_window():
+    nan = np.nan
+    past = np.array([
+        [1.0, 2, 3, 4, 5, 6, 7],
+        [nan, nan, -1, -2, -3, -4, -8],  # a negative mean: the scale is negative
+        [nan, 2, 3, 4, nan, -6, 5],  # gaps: the observed values' weights only
+        [0.0, 0, 0, 0, 0, 0, 0],  # the floor
+        [7.0, 0, 7, 0, 0, 0, 0],  # intermittent: a tenth of the window's mean
+    ])
+    constants = {"alpha": np.array([0.5, 1.0, 0.2])}
+    series_idx = np.array([0, 2, 2, 0, 1])
+    expected = []
+    for row, s in zip(past, series_idx, strict=True):
+        alpha = constants["alpha"][s]
+        weights = (1 - alpha) ** np.arange(len(row))[::-1]
+        seen = ~np.isnan(row)
+        level = (weights[seen] * np.abs(row[seen])).sum() / weights[seen].sum()
+        level = max(level, data.RECENT_FLOOR * np.abs(row[seen]).mean(), 1e-3)
+        expected.append(-level if np.mean(row[seen]) < 0 else level)
+    expected = np.array(expected)[:, None]
+    assert expected[1, 0] < 0 and expected[3, 0] == 1e-3 and expected[4, 0] == 0.2
+    for ops, cast in ((data._NUMPY, np.asarray), (data._TORCH, torch.from_numpy)):
+        loc, scale = data._window_scale(ops, "smoothed", 1e-3,
+                                        {"alpha": cast(constants["alpha"])},
+                                        cast(past), cast(series_idx))
+        np.testing.assert_allclose(np.asarray(scale), expected, rtol=1e-12)
+        np.testing.assert_array_equal(np.asarray(loc), np.asarray(scale))
+
+
+def test_smoothed_scaling_keeps_its_constants_through_save_and_load(tmp_path):
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame(100 + rng.normal(size=(60, 3)).cumsum(axis=0))
+    y[2] = 100 + rng.normal(size=60)  # a long memory: a small constant
+    model = LSTMForecaster(scaling="smoothed", seasonal_period=1, horizon=4, lookback=8,
+                           hidden_size=8, max_epochs=2, random_state=0).fit(None, y)
+    np.testing.assert_array_equal(model.scaler_.alpha, data.smoothing_constants(y))
+    assert model.scaler_.alpha[2] < model.scaler_.alpha[0] == 0.5
+    model.save(tmp_path / "model")
+    loaded = LSTMForecaster.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.scaler_.alpha, model.scaler_.alpha)
+    future = pd.DataFrame(index=range(60, 64))
+    np.testing.assert_array_equal(loaded.predict(future), model.predict(future))

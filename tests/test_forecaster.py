@@ -102,7 +102,7 @@ def test_covariates_are_used():
     assert err_with < 0.5 * err_without
 
 
-@pytest.mark.parametrize("scaling", ["mean", "recent", "standard", None])
+@pytest.mark.parametrize("scaling", ["mean", "recent", "smoothed", "standard", None])
 def test_scalings_forecast_on_the_original_scale(scaling):
     y = 1000 + 50 * np.sin(np.arange(120) * 2 * np.pi / 12)
     f = GRUForecaster(horizon=12, lookback=24, scaling=scaling, hidden_size=16,
@@ -421,7 +421,7 @@ def test_auto_loss_scale_is_mase_where_it_applies(params, expected):
 
 def test_mase_loss_scale_needs_mean_scaling():
     y = load_airpassengers().astype(float)
-    with pytest.raises(ValueError, match="needs a window scaling, 'mean' or 'recent'"):
+    with pytest.raises(ValueError, match="needs a window scaling, 'mean', 'recent' or 'smoothed'"):
         LSTMForecaster(loss_scale="mase", scaling="standard", **TINY).fit(None, y)
 
 

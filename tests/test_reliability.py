@@ -262,9 +262,10 @@ def test_forecasts_of_minus_y_are_minus_the_forecasts_of_y(cell, strategy):
     )
 
 
-def test_recent_scaling_forecasts_minus_y_as_minus_the_forecasts_of_y():
+@pytest.mark.parametrize("scaling", ["recent", "smoothed"])
+def test_window_scalings_forecast_minus_y_as_minus_the_forecasts_of_y(scaling):
     y = _seasonal()
-    params = dict(SMALL, scaling="recent", random_state=0)
+    params = dict(SMALL, scaling=scaling, random_state=0)
     positive = RNNForecaster(**params).fit(None, y)
     negative = RNNForecaster(**params).fit(None, -y)
     assert_allclose(
