@@ -80,7 +80,7 @@ def smoothing_constants(y):
         for alpha in SMOOTHING_GRID[SMOOTHING_GRID <= _MAX_SMOOTHING + 1e-9]:
             # level_t = alpha x_t + (1 - alpha) level_{t-1}, level_0 = x_0
             level, _ = lfilter([alpha], [1.0, alpha - 1.0], x[1:], zi=[(1 - alpha) * x[0]])
-            errors.append(np.mean(np.abs(x[2:] - level[:-1])) if len(x) > 2 else np.inf)
+            errors.append(np.mean(np.abs(x[2:] - level[:-1])))
         alphas[s] = SMOOTHING_GRID[int(np.argmin(errors))]
     return alphas
 
@@ -333,7 +333,7 @@ def _window_scale(ops, scaling, floor, constants, past, series_idx):
             # absolute values, with its series' smoothing constant.
             alpha = constants["alpha"][series_idx][:, None]  # -> (B, 1)
             weight = (1 - alpha) ** ops.steps_back(past.shape[1], past)  # -> (B, L)
-            observed = past == past
+            observed = past == past  # False where NaN (padding, gaps)
             level = ops.rowsum(ops.nan_to_num(ops.abs(past)) * weight) / ops.rowsum(
                 observed * weight)
             level = ops.at_least(ops.at_least(level, RECENT_FLOOR * size), floor)
