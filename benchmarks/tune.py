@@ -111,18 +111,19 @@ CONFIGS = {
     # scaling_study's "recent" variant, now in the package).
     "recent": ("lstm", {"scaling": "recent"}),
     "gru_recent": ("gru", {"scaling": "recent"}),
+    "rnn_recent": ("rnn", {"cell": "rnn", "scaling": "recent"}),
     # The window's scale from an exponentially weighted mean of its past
     # (scaling="smoothed"): each series' smoothing constant (ES-RNN's
     # per-series level) chosen up to 1 (smoothed), 0.5 (max05, the
     # option's rule) or 0.7, or one constant for all (a02).
     "smoothed": ("lstm", {"scaling": "smoothed", "max_smoothing": 1.0}),
     "gru_smoothed": ("gru", {"scaling": "smoothed", "max_smoothing": 1.0}),
+    "smoothed_max05": ("lstm", {"scaling": "smoothed", "max_smoothing": 0.5}),
+    "gru_smoothed_max05": ("gru", {"scaling": "smoothed", "max_smoothing": 0.5}),
+    "smoothed_max07": ("lstm", {"scaling": "smoothed", "max_smoothing": 0.7}),
+    "gru_smoothed_max07": ("gru", {"scaling": "smoothed", "max_smoothing": 0.7}),
     "smoothed_a02": ("lstm", {"scaling": "smoothed", "fixed_smoothing": 0.2}),
     "gru_smoothed_a02": ("gru", {"scaling": "smoothed", "fixed_smoothing": 0.2}),
-    **{f"{cell}smoothed_max{str(cap).replace('.', '')}": (
-        cell.rstrip("_") or "lstm", {"scaling": "smoothed", "max_smoothing": cap})
-       for cell in ("", "gru_") for cap in (0.5, 0.7)},
-    "rnn_recent": ("rnn", {"cell": "rnn", "scaling": "recent"}),
     # With the recent scale, a longer window no longer moves the scale away
     # from the current level: 1.5 times the default lookback rule.
     "lb150": ("lstm", {"lookback_scale": 1.5}),

@@ -33,8 +33,8 @@ MAX_LOSS_WEIGHT = 10.0
 # dividing by zero. Relative to the data only, so that multiplying the data
 # by any constant multiplies the forecasts by it.
 SCALE_FLOOR = 1e-8
-# Smallest scaling="recent" window scale, relative to the whole window's
-# mean absolute value. Without it a window whose last third is all zeros
+# Smallest scaling="recent" (and "smoothed") window scale, relative to the
+# whole window's mean absolute value. Without it a window whose last third is all zeros
 # (intermittent demand, a series that stopped) would be divided by the data
 # floor: inputs of 1e8, and a forecast of the floor times whatever the
 # network says, zero. With it the inputs stay below 10 times the window
@@ -70,18 +70,19 @@ def smoothing_constants(y):
     y = RaggedPanel.of(y)
     if _FIXED_SMOOTHING is not None:
         return np.full(len(y.lengths), float(_FIXED_SMOOTHING))
+    grid = SMOOTHING_GRID[SMOOTHING_GRID <= _MAX_SMOOTHING + 1e-9]
     alphas = np.full(len(y.lengths), 0.5)
     for s in range(len(y.lengths)):
-        x = np.abs(y.values[y.offsets[s]:y.offsets[s + 1]])
+        x = np.abs(y.series(s))
         x = x[~np.isnan(x)]
         if len(x) < 3:
             continue
         errors = []
-        for alpha in SMOOTHING_GRID[SMOOTHING_GRID <= _MAX_SMOOTHING + 1e-9]:
+        for alpha in grid:
             # level_t = alpha x_t + (1 - alpha) level_{t-1}, level_0 = x_0
             level, _ = lfilter([alpha], [1.0, alpha - 1.0], x[1:], zi=[(1 - alpha) * x[0]])
             errors.append(np.mean(np.abs(x[2:] - level[:-1])))
-        alphas[s] = SMOOTHING_GRID[int(np.argmin(errors))]
+        alphas[s] = grid[int(np.argmin(errors))]
     return alphas
 
 
@@ -323,11 +324,7 @@ def _window_scale(ops, scaling, floor, constants, past, series_idx):
         size = ops.at_least(ops.nanmean(ops.abs(past)), floor)
         if scaling == "recent":
             # The level of the window's last third: the series' current level.
-            # A last third with nothing observed (a gap) keeps the whole mean.
-            # At least a tenth of the whole window's (RECENT_FLOOR).
-            recent = ops.nanmean_or_nan(ops.abs(past[:, -recent_steps(past.shape[1]):]))
-            recent = ops.at_least(ops.at_least(recent, RECENT_FLOOR * size), floor)
-            size = ops.where(recent >= 0, recent, size)
+            level = ops.nanmean_or_nan(ops.abs(past[:, -recent_steps(past.shape[1]):]))
         elif scaling == "smoothed":
             # The exponentially weighted mean of the window's observed
             # absolute values, with its series' smoothing constant.
@@ -336,6 +333,9 @@ def _window_scale(ops, scaling, floor, constants, past, series_idx):
             observed = past == past  # False where NaN (padding, gaps)
             level = ops.rowsum(ops.nan_to_num(ops.abs(past)) * weight) / ops.rowsum(
                 observed * weight)
+        if scaling != "mean":
+            # At least a tenth of the whole window's (RECENT_FLOOR). A level
+            # with nothing observed behind it (NaN: a gap) keeps the whole mean.
             level = ops.at_least(ops.at_least(level, RECENT_FLOOR * size), floor)
             size = ops.where(level >= 0, level, size)
         # Signed like the window's mean, so -y is scaled exactly as y is.
