@@ -24,6 +24,18 @@ initialisation of the differencing states) with the estimated parameters:
 the two likelihoods are equal, and the integrated form gives the forecasts
 and their variances on the original scale.
 
+Each candidate of the search is estimated as statsmodels' ``SARIMAX.fit``
+with L-BFGS estimates it (its start values, parameter transforms,
+finite-difference gradient and stopping rule), but through a leaner
+objective (:func:`_likelihood_objective`) that writes the parameters into
+the Kalman filter's own system matrices and runs statsmodels' Cython
+initialisation and filter, and an L-BFGS-B loop without scipy's
+per-evaluation wrappers (:mod:`seqforecast._lbfgs`). The objective returns
+statsmodels' floating-point numbers, so the estimates, criteria and choices
+are statsmodels' to the last bit (``tests/test_baselines.py`` checks it), at
+about half the CPU time; where statsmodels is laid out differently, the
+search falls back to ``SARIMAX.fit``.
+
 Everything here works on plain float64 arrays, one series at a time.
 statsmodels is imported inside the functions that use it, so importing this
 module (and :mod:`seqforecast.baselines`) does not load it.
@@ -33,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -199,15 +212,196 @@ def sarimax(y, X, spec, *, simple_differencing):
     )
 
 
-def _min_root_modulus(results):
-    """Smallest modulus of the roots of the full AR and MA polynomials."""
+def _min_root_modulus(reduced_ar, reduced_ma):
+    """Smallest modulus of the roots of the full AR and MA lag polynomials."""
     smallest = np.inf
-    for poly in (results.polynomial_reduced_ar, results.polynomial_reduced_ma):
+    for poly in (reduced_ar, reduced_ma):
         poly = np.trim_zeros(np.asarray(poly, dtype=float), "b")
         if len(poly) > 1:
             # np.roots wants the highest degree first.
             smallest = min(smallest, np.abs(np.roots(poly[::-1])).min())
     return smallest
+
+
+def _set_index(matrix, key):
+    """The index into ``matrix`` that statsmodels' ``ssm[key] = value`` writes.
+
+    A time-invariant matrix has a trailing axis of length one that keys
+    leave out (``Representation.__setitem__``).
+    """
+    index = tuple(key[1:])
+    if matrix.shape[-1] == 1 and len(index) == matrix.ndim - 1:
+        index += (0,)
+    return index
+
+
+def _has_layout(model):
+    """Whether ``model`` is the SARIMAX set-up :func:`_likelihood_objective` mirrors."""
+    from statsmodels.tsa.statespace.kalman_filter import FILTER_CONCENTRATED
+
+    ssm = model.ssm
+    names = ("_representations", "_statespaces", "_kalman_filters", "_initialize_filter")
+    model_names = ("_polynomial_ar", "_polynomial_ma", "_polynomial_seasonal_ar",
+                   "_polynomial_seasonal_ma", "_trend_data", "transition_ar_params_idx",
+                   "selection_ma_params_idx", "_k_states_diff", "_polynomial_ar_idx",
+                   "_polynomial_ma_idx", "_polynomial_seasonal_ar_idx",
+                   "_polynomial_seasonal_ma_idx")
+    return (
+        all(hasattr(ssm, name) for name in names)
+        and all(hasattr(model, name) for name in model_names)
+        and model.concentrate_scale
+        and bool(ssm.filter_method & FILTER_CONCENTRATED)
+        and not model.hamilton_representation
+        and not model.measurement_error
+        and not (model.state_regression and model.time_varying_regression)
+        and not getattr(model, "_has_fixed_params", False)
+    )
+
+
+def _likelihood_objective(model, x0):
+    """Minus the log-likelihood per observation, as ``model.fit`` minimises it, or None.
+
+    ``model`` is a SARIMAX model with the innovation variance concentrated
+    out, ``x0`` unconstrained parameters. The objective does what
+    statsmodels' ``-model.loglike(x, transformed=False) / nobs`` does (the
+    base ``LikelihoodModel.fit``'s objective): statsmodels' own parameter
+    transform, the same entries of the system matrices written with the
+    same arithmetic, then statsmodels' Cython initialisation and Kalman
+    filter and its concentrated log-likelihood. What it leaves out is the
+    Python around them: statsmodels copies all eight system matrices and
+    re-checks its filter settings on every evaluation; here the entries that
+    depend on the parameters are written into the filter's own arrays.
+
+    The first evaluation goes through statsmodels, which sets the filter
+    up; None (use ``model.fit``) when statsmodels is not laid out as this
+    function expects or the two evaluations at ``x0`` differ in any bit.
+    """
+    if not _has_layout(model):
+        return None
+    nobs = model.endog.shape[0]
+    reference = -model.loglike(x0, transformed=False) / nobs
+    ssm = model.ssm
+    prefix = ssm.prefix
+    matrices = ssm._representations.get(prefix)
+    statespace = ssm._statespaces.get(prefix)
+    kfilter = ssm._kalman_filters.get(prefix)
+    if matrices is None or statespace is None or kfilter is None:
+        return None
+    initialization = ssm.initialization
+    transform = model.transform_params
+    # np.polymul is np.convolve after poly1d trims leading zeros, and these
+    # polynomials start with 1; np.sum of a 1-D float array is np.add.reduce.
+    dot, polymul, total, log, asarray = np.dot, np.convolve, np.add.reduce, np.log, np.asarray
+
+    # Where each kind of parameter sits in the parameter vector.
+    sizes = [model._k_trend, model._k_exog if model.mle_regression else 0,
+             model.k_ar_params, model.k_ma_params,
+             model.k_seasonal_ar_params, model.k_seasonal_ma_params]
+    trend, exog, ar, ma, seasonal_ar, seasonal_ma = (
+        slice(lo, hi) for lo, hi in itertools.pairwise(np.cumsum([0, *sizes]).tolist())
+    )
+    poly_ar, poly_ma = model._polynomial_ar.copy(), model._polynomial_ma.copy()
+    poly_sar = model._polynomial_seasonal_ar.copy()
+    poly_sma = model._polynomial_seasonal_ma.copy()
+    ar_idx, ma_idx = model._polynomial_ar_idx, model._polynomial_ma_idx
+    sar_idx, sma_idx = model._polynomial_seasonal_ar_idx, model._polynomial_seasonal_ma_idx
+    k_ar, k_ma = model.k_ar, model.k_ma
+    k_sar, k_sma = model.k_seasonal_ar, model.k_seasonal_ma
+    transition = matrices["transition"]
+    transition_idx = _set_index(transition, model.transition_ar_params_idx)
+    selection = matrices["selection"]
+    selection_idx = _set_index(selection, model.selection_ma_params_idx)
+    state_intercept = matrices["state_intercept"]
+    intercept_idx = (model._k_states_diff, slice(None))
+    obs_intercept = matrices["obs_intercept"]
+    burn = ssm.loglikelihood_burn
+    missing = np.array(statespace.nmissing)
+    k_endog = ssm.k_endog
+
+    def objective(x):
+        params = transform(x)
+        # SARIMAX.update, the entries that depend on the parameters.
+        if k_ar > 0:
+            poly_ar[ar_idx] = -params[ar]
+        if k_ma > 0:
+            poly_ma[ma_idx] = params[ma]
+        if k_sar > 0:
+            poly_sar[sar_idx] = -params[seasonal_ar]
+        if k_sma > 0:
+            poly_sma[sma_idx] = params[seasonal_ma]
+        reduced_ar = -polymul(poly_ar, poly_sar) if k_sar > 0 else -poly_ar
+        reduced_ma = polymul(poly_ma, poly_sma) if k_sma > 0 else poly_ma
+        if exog.stop > exog.start:
+            obs_intercept[...] = dot(model.exog, params[exog])[None, :]
+        if trend.stop > trend.start:
+            state_intercept[intercept_idx] = dot(model._trend_data, params[trend])
+        if k_ar > 0 or k_sar > 0:
+            transition[transition_idx] = reduced_ar[1:]
+        if k_ma > 0 or k_sma > 0:
+            selection[selection_idx] = reduced_ma[1:]
+        # KalmanFilter._filter and KalmanFilter.loglike with a concentrated scale.
+        statespace.initialize(initialization, complex_step=False)
+        kfilter()
+        loglike = total(asarray(kfilter.loglikelihood)[burn:])
+        d = max(burn, kfilter.nobs_diffuse)
+        nobs_k_endog = total(k_endog - missing[d:])
+        nobs_k_endog -= kfilter.nobs_kendog_univariate_singular
+        scale = total(asarray(kfilter.scale)[d:]) / nobs_k_endog
+        loglike += -0.5 * nobs_k_endog
+        if kfilter.nobs_diffuse > 0:
+            nobs_k_endog -= kfilter.nobs_kendog_diffuse_nonsingular
+        loglike += -0.5 * nobs_k_endog * log(scale)
+        return -loglike / nobs
+
+    try:
+        same = objective(np.array(x0, dtype=float)) == reference
+    except Exception:  # the mirror does not fit this statsmodels
+        same = False
+    return objective if same else None
+
+
+def _results_llf(model, params):
+    """The ``llf`` of ``model.fit(..., low_memory=True)``'s results at ``params``.
+
+    statsmodels' filter with the memory settings ``fit`` uses (the
+    log-likelihood summed inside the filter), without the results object.
+    """
+    from statsmodels.tsa.statespace.kalman_filter import MEMORY_CONSERVE
+
+    conserve = model.ssm.conserve_memory
+    model.ssm.set_conserve_memory(MEMORY_CONSERVE)
+    try:
+        return float(model.filter(params, cov_type="none", return_ssm=True).llf)
+    finally:
+        model.ssm.set_conserve_memory(conserve)
+
+
+def _maximise(model, start_params, maxiter, tolerance):
+    """(parameters, converged) of ``model.fit(start_params, method="lbfgs", ...)``.
+
+    The same start, optimiser and objective as statsmodels' fit
+    (:func:`_likelihood_objective`, :func:`seqforecast._lbfgs.lbfgsb` with
+    statsmodels' finite-difference step 1e-5), without the results object;
+    statsmodels' own fit where the leaner objective is not available.
+    """
+    from seqforecast._lbfgs import lbfgsb
+
+    if start_params is None:
+        start_params = model.start_params
+    x0 = model.untransform_params(np.array(start_params, ndmin=1, dtype=float))
+    objective = _likelihood_objective(model, x0) if len(x0) else None
+    if objective is None:
+        res = model.fit(
+            start_params=start_params, method="lbfgs", maxiter=maxiter, disp=False,
+            cov_type="none", low_memory=True, **tolerance,
+        )
+        converged = bool((res.mle_retvals or {}).get("converged", True))
+        return np.asarray(res.params, dtype=float), converged
+    x, warnflag = lbfgsb(
+        objective, x0, [(None, None)] * len(x0), maxiter, 15000 // (len(x0) + 1),
+        factr=tolerance.get("factr", 1e7), pgtol=tolerance.get("pgtol", 1e-5), step=1e-5,
+    )
+    return model.transform_params(x), warnflag == 0
 
 
 def information_criterion(llf, n_params, nobs, ic):
@@ -238,25 +432,20 @@ def estimate(y, X, spec, *, maxiter, ic="aicc", start_params=None, tolerance=Non
             return rejected
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = model.fit(
-                start_params=start_params,
-                method="lbfgs",
-                maxiter=maxiter,
-                disp=False,
-                cov_type="none",
-                low_memory=True,
-                **(tolerance or {}),
-            )
-            params = np.asarray(res.params, dtype=float)
-            llf = float(res.llf)
-            if not (np.all(np.isfinite(params)) and np.isfinite(llf)):
+            params, converged = _maximise(model, start_params, maxiter, tolerance or {})
+            if not np.all(np.isfinite(params)):
                 return rejected
-            if _min_root_modulus(res) < _ROOT_MARGIN:
+            llf = _results_llf(model, params)
+            if not np.isfinite(llf):
+                return rejected
+            # The results' reduced polynomials (the filter set them at params).
+            reduced_ar = np.polymul(model._polynomial_ar, model._polynomial_seasonal_ar)
+            reduced_ma = np.polymul(model._polynomial_ma, model._polynomial_seasonal_ma)
+            if _min_root_modulus(reduced_ar, reduced_ma) < _ROOT_MARGIN:
                 return rejected
     except Exception:  # any failure of one candidate rejects it
         return rejected
     value = information_criterion(llf, len(params), model.nobs, ic)
-    converged = bool((res.mle_retvals or {}).get("converged", True))
     return Candidate(spec, value if np.isfinite(value) else np.inf, params, converged)
 
 

@@ -16,7 +16,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from seqforecast import _autoarima, _ets
+from seqforecast import _autoarima, _ets, _lbfgs
 from seqforecast.baselines import (
     ARIMAForecaster,
     ETSForecaster,
@@ -250,6 +250,84 @@ class TestAutoARIMABuildingBlocks:
         ok = _autoarima.estimate(e, None, spec, maxiter=50)
         assert np.isfinite(ok.ic)
 
+    @staticmethod
+    def _statsmodels_candidate(y, X, spec, start_params=None, maxiter=50):
+        # What estimate computed before the leaner objective: statsmodels' fit.
+        model = _autoarima.sarimax(y, X, spec, simple_differencing=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = model.fit(
+                start_params=start_params, method="lbfgs", maxiter=maxiter, disp=False,
+                cov_type="none", low_memory=True, **_autoarima.SEARCH_TOLERANCE,
+            )
+        ic = _autoarima.information_criterion(res.llf, len(res.params), model.nobs, "aicc")
+        roots = _autoarima._min_root_modulus(res.polynomial_reduced_ar, res.polynomial_reduced_ma)
+        if roots < 1.01:  # a unit root: rejected
+            return None, np.inf, False
+        return np.asarray(res.params), ic, res.mle_retvals["converged"]
+
+    ESTIMATION_CASES = (
+        ((2, 1, 2), (1, 1, 1, 12), False),  # over-differenced: a unit MA root, rejected
+        ((2, 1, 2), (1, 0, 1, 12), False),
+        ((1, 0, 1), (1, 0, 0, 12), True),
+        ((0, 1, 1), (0, 0, 2, 12), False),
+        ((3, 0, 0), (0, 0, 0, 0), True),
+        ((0, 0, 2), (0, 0, 0, 0), True),
+        ((1, 1, 0), (0, 1, 0, 12), False),
+    )
+
+    @pytest.mark.parametrize("order, seasonal_order, constant", ESTIMATION_CASES)
+    def test_each_candidate_is_statsmodels_fit_to_the_last_bit(
+        self, order, seasonal_order, constant
+    ):
+        # The leaner objective returns statsmodels' numbers, so L-BFGS-B
+        # takes statsmodels' steps: same estimates, criterion and convergence.
+        y = seasonal(96, seed=3, noise=3.0).to_numpy()
+        y = y + np.cumsum(np.random.default_rng(3).normal(size=96))
+        y = y / np.std(np.diff(y))
+        spec = _autoarima.Spec(order, seasonal_order, constant)
+        params, ic, converged = self._statsmodels_candidate(y, None, spec)
+        cand = _autoarima.estimate(y, None, spec, maxiter=50,
+                                   tolerance=_autoarima.SEARCH_TOLERANCE)
+        assert np.array_equal(cand.params, params)
+        assert cand.ic == ic and cand.converged == converged
+
+    def test_with_covariates_and_a_warm_start_too(self):
+        rng = np.random.default_rng(4)
+        X = rng.normal(size=(80, 2))
+        y = ar1(80, seed=4) + X @ [1.5, -0.5]
+        spec = _autoarima.Spec((1, 0, 1), (0, 0, 0, 0), True)
+        start = np.array([0.5, 1.0, -0.3, 0.2, 0.1])
+        for start_params in (None, start):
+            params, ic, converged = self._statsmodels_candidate(y, X, spec, start_params)
+            cand = _autoarima.estimate(y, X, spec, maxiter=50, start_params=start_params,
+                                       tolerance=_autoarima.SEARCH_TOLERANCE)
+            assert np.array_equal(cand.params, params)
+            assert cand.ic == ic and cand.converged == converged
+
+    def test_objective_is_statsmodels_loglike_per_observation(self):
+        y = seasonal(72, seed=5).to_numpy()
+        spec = _autoarima.Spec((2, 0, 1), (1, 1, 1, 12), True)
+        model = _autoarima.sarimax(y / 10, None, spec, simple_differencing=True)
+        rng = np.random.default_rng(5)
+        objective = _autoarima._likelihood_objective(model, rng.normal(size=6))
+        assert objective is not None
+        for x in rng.normal(size=(20, 6)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = -model.loglike(x, transformed=False) / model.nobs
+            assert objective(x) == expected
+
+    def test_without_the_leaner_objective_statsmodels_fits(self, monkeypatch):
+        # Another statsmodels layout: the search falls back to model.fit and
+        # chooses the same model.
+        y = seasonal(72, seed=6).to_numpy()
+        fast = _autoarima.auto_arima(y, None, 12)
+        monkeypatch.setattr(_autoarima, "_likelihood_objective", lambda model, x0: None)
+        slow = _autoarima.auto_arima(y, None, 12)
+        assert fast.spec == slow.spec and fast.n_models == slow.n_models
+        assert np.array_equal(fast.results.params, slow.results.params)
+
 
 class TestARIMAAuto:
     def test_ar1_is_found_and_beats_start_models(self):
@@ -472,7 +550,7 @@ class TestETS:
     def test_without_scipys_private_lbfgsb_it_falls_back_to_fmin_l_bfgs_b(self, monkeypatch):
         # The same estimates through scipy's public L-BFGS-B when the private
         # routine the leaner loop drives is missing.
-        monkeypatch.setattr(_ets, "_setulb", lambda: None)
+        monkeypatch.setattr(_lbfgs, "setulb_routine", lambda: None)
         y = seasonal(60, seed=8).to_numpy()
         for spec in _ets.candidates(y, 12)[:6]:
             with warnings.catch_warnings():
