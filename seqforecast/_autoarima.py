@@ -13,7 +13,9 @@ package for R", Journal of Statistical Software 27(3)):
 3. a stepwise search from four starting models, moving p, q, P, Q by one
    and toggling the constant while the information criterion improves.
    Fits that fail, are not finite, or whose AR or MA polynomial has a root
-   within 1.01 of the unit circle are rejected.
+   within 1.01 of the unit circle are rejected, and so are models without
+   any parameter (unlike auto.arima; measured on M3, letting them in was
+   not better).
 
 Every model is estimated by exact Gaussian maximum likelihood of the
 differenced series (statsmodels' ``simple_differencing=True``, as R's
@@ -32,9 +34,9 @@ the Kalman filter's own system matrices and runs statsmodels' Cython
 initialisation and filter, and an L-BFGS-B loop without scipy's
 per-evaluation wrappers (:mod:`seqforecast._lbfgs`). The objective returns
 statsmodels' floating-point numbers, so the estimates, criteria and choices
-are statsmodels' to the last bit (``tests/test_baselines.py`` checks it), at
-about half the CPU time; where statsmodels is laid out differently, the
-search falls back to ``SARIMAX.fit``.
+are statsmodels' to the last bit (``tests/test_baselines.py`` checks it),
+for about 1.4 times less CPU; where statsmodels is laid out differently,
+the search falls back to ``SARIMAX.fit``.
 
 Everything here works on plain float64 arrays, one series at a time.
 statsmodels is imported inside the functions that use it, so importing this
@@ -79,6 +81,13 @@ _MAXITER_FINISH = 500  # iterations to finish a chosen model that stopped early
 _MAX_MODELS = 94  # stepwise: models tried at most (auto.arima's nmodels)
 _ROOT_MARGIN = 1.01  # roots of modulus below this count as unit roots
 _SEASONAL_STRENGTH = 0.64  # nsdiffs' threshold on F_s
+# Whether the search considers models without any parameter (a random walk,
+# a seasonal random walk, white noise), as auto.arima does. statsmodels' fit
+# fails on them, so the search never chose them; letting them in was not
+# better on the M3 validation folds (``python -m benchmarks.arima_candidates``;
+# benchmarks/README.md, "Classical baselines vs statsforecast"), so they stay
+# out and the (seasonal) random walk is the fallback.
+_SEARCH_PARAMETER_FREE = False
 
 
 @dataclass(frozen=True)
@@ -389,7 +398,11 @@ def _maximise(model, start_params, maxiter, tolerance):
     if start_params is None:
         start_params = model.start_params
     x0 = model.untransform_params(np.array(start_params, ndmin=1, dtype=float))
-    objective = _likelihood_objective(model, x0) if len(x0) else None
+    if not len(x0):
+        # Nothing to estimate: a (seasonal) random walk or white noise without
+        # a constant. statsmodels' fit fails on an empty parameter vector.
+        return x0, True
+    objective = _likelihood_objective(model, x0)
     if objective is None:
         res = model.fit(
             start_params=start_params, method="lbfgs", maxiter=maxiter, disp=False,
@@ -498,6 +511,8 @@ def fixed_arima(y, X, spec, *, maxiter):
     Raises ValueError when statsmodels cannot estimate it.
     """
     model = sarimax(y, X, spec, simple_differencing=True)
+    if model.k_params == 0:  # nothing to estimate; statsmodels' fit would fail
+        return Fit(spec, integrated_results(y, X, spec, np.zeros(0)), True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = model.fit(method="lbfgs", maxiter=maxiter, disp=False, cov_type="none")
@@ -600,9 +615,13 @@ def auto_arima(
         if key not in tried:
             seasonal_order = (P, D, Q, m) if m > 1 else (0, 0, 0, 0)
             spec = Spec((p, d, q), seasonal_order, constant)
-            tried[key] = estimate(
-                ys, X, spec, maxiter=maxiter, ic=ic, tolerance=SEARCH_TOLERANCE
-            )
+            parameter_free = X is None and not (p or q or P or Q or constant)
+            if parameter_free and not _SEARCH_PARAMETER_FREE:
+                tried[key] = Candidate(spec, np.inf)
+            else:
+                tried[key] = estimate(
+                    ys, X, spec, maxiter=maxiter, ic=ic, tolerance=SEARCH_TOLERANCE
+                )
         return tried[key]
 
     if len(dy) >= 2:

@@ -441,6 +441,11 @@ sarimax.SARIMAX`.
       without, moving p, q, P, Q by one and toggling the constant, at most
       94 models. Orders are capped by the series length (p, q <= n / 3,
       P, Q <= n / (3 s)).
+    - Unlike ``auto.arima``, a model without any parameter to estimate
+      ((0,d,0)(0,D,0) without a constant or covariates: a random walk, a
+      seasonal random walk, or white noise) is not a candidate of the
+      search; letting these in was measured on M3 and was not better. A
+      fixed ``order`` may be one of them.
     - Fits that fail, give non-finite results, or have an AR or MA root
       within 1.01 of the unit circle are rejected. If no model is left, a
       seasonal random walk (a random walk for non-seasonal or short series)

@@ -199,6 +199,23 @@ class TestARIMAFixed:
             _, reference = sm_arima(observed, (1, 0, 0), (0, 1, 0, 12))
             assert_allclose(forecast[name], reference.forecast(4), atol=1e-6)
 
+    def test_models_without_parameters_random_walk_and_seasonal_naive(self):
+        # Nothing to estimate: statsmodels' fit fails on an empty parameter
+        # vector, so the filter runs as is. A random walk forecasts the last
+        # value with variance h * sigma^2, sigma^2 the mean squared difference
+        # (the concentrated maximum-likelihood scale).
+        y = np.cumsum(np.random.default_rng(7).normal(size=60)) + 50
+        model = ARIMAForecaster(order=(0, 1, 0)).fit(None, y)
+        assert model.orders_ == [((0, 1, 0), (0, 0, 0, 0), False)]
+        assert_allclose(model.predict(np.empty((5, 0))), np.full(5, y[-1]), rtol=1e-12)
+        q = model._predict_quantiles(5, None, [0.975])[:, 0, 0]
+        sigma = np.sqrt(np.mean(np.diff(y) ** 2))
+        assert_allclose(q - y[-1], 1.959964 * sigma * np.sqrt(np.arange(1, 6)), rtol=1e-5)
+        # (0,0,0)(0,1,0,12): the seasonal naive forecast.
+        s = seasonal(48).to_numpy()
+        naive = ARIMAForecaster(order=(0, 0, 0), seasonal_order=(0, 1, 0, 12)).fit(None, s)
+        assert_allclose(naive.predict(np.empty((12, 0))), s[-12:], rtol=1e-12)
+
     def test_non_convergence_warns_naming_the_series(self):
         y = pd.Series(ar1(60), name="sales")
         with pytest.warns(ConvergenceWarning, match="series 'sales' did not converge"):
@@ -318,6 +335,33 @@ class TestAutoARIMABuildingBlocks:
                 expected = -model.loglike(x, transformed=False) / model.nobs
             assert objective(x) == expected
 
+    def test_a_model_without_parameters_is_estimated_but_not_searched(self, monkeypatch):
+        # estimate gives a parameter-free model the likelihood of statsmodels'
+        # filter (its fit fails on an empty vector); the search leaves such
+        # models out, as it always has.
+        y = np.cumsum(np.random.default_rng(8).normal(size=80))
+        spec = _autoarima.Spec((0, 1, 0), (0, 0, 0, 0), False)
+        cand = _autoarima.estimate(y, None, spec, maxiter=50)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = _autoarima.sarimax(y, None, spec, simple_differencing=True)
+            llf = model.filter(np.zeros(0)).llf
+        assert cand.params.size == 0 and cand.converged
+        assert cand.ic == pytest.approx(
+            _autoarima.information_criterion(llf, 0, model.nobs, "aicc"), rel=1e-12
+        )
+        asked = []
+        estimate = _autoarima.estimate
+
+        def recording(y, X, spec, **kwargs):
+            asked.append(spec)
+            return estimate(y, X, spec, **kwargs)
+
+        monkeypatch.setattr(_autoarima, "estimate", recording)
+        fit = _autoarima.auto_arima(y, None, 1)
+        assert asked and all(sum(s.order[::2]) + s.with_constant > 0 for s in asked)
+        assert fit.spec != spec
+
     def test_without_the_leaner_objective_statsmodels_fits(self, monkeypatch):
         # Another statsmodels layout: the search falls back to model.fit and
         # chooses the same model.
@@ -382,6 +426,21 @@ class TestARIMAAuto:
             np.abs(ARIMAForecaster().fit(None, y[:100]).predict(np.empty((20, 0))) - y[100:])
         )
         assert err < err_without / 2
+
+    def test_parameter_free_models_stay_out_of_the_search(self, monkeypatch):
+        # M3 N0443 at the second validation fold: with three observations
+        # only a model without parameters has a finite AICc. Searched as
+        # auto.arima does, that is zero-mean white noise, forecasting 0; left
+        # out, the fallback random walk forecasts the last value.
+        y = np.array([10343.0, 10356.0, 10347.0])
+        fit = _autoarima.auto_arima(y, None, 1)
+        assert fit.fallback and fit.spec.order == (0, 1, 0)
+        assert_allclose(fit.results.forecast(2), [10347.0, 10347.0])
+        monkeypatch.setattr(_autoarima, "_SEARCH_PARAMETER_FREE", True)
+        fit = _autoarima.auto_arima(y, None, 1)
+        assert not fit.fallback
+        assert fit.spec == _autoarima.Spec((0, 0, 0), (0, 0, 0, 0), False)
+        assert_allclose(fit.results.forecast(2), [0.0, 0.0])
 
     def test_fixed_differencing_is_respected(self):
         y = ar1(80, seed=7)

