@@ -45,23 +45,20 @@ CATEGORIES = ("yearly", "quarterly", "monthly", "other")
 def search(data, parameter_free):
     """(chosen specs, zero-mean white noise chosen, forecasts) on every training series."""
     from seqforecast import _autoarima
+    from seqforecast.baselines import ARIMAForecaster
 
-    m, h = data.seasonal_period, data.horizon
-    specs, noise, forecasts = [], [], []
+    # One process (n_jobs=1), so that the switch reaches every fit.
+    model = ARIMAForecaster(seasonal_period=data.seasonal_period, n_jobs=1)
     with mock.patch.object(_autoarima, "_SEARCH_PARAMETER_FREE", parameter_free):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for name in data.y_train.columns:
-                y = data.y_train[name].dropna().to_numpy(dtype=float)
-                fit = _autoarima.auto_arima(y, None, m)
-                spec = fit.spec
-                specs.append(str((spec.order, spec.seasonal_order, spec.with_constant)))
-                noise.append(not (any(spec.order) or any(spec.seasonal_order[:3])
-                                  or spec.with_constant))
-                forecasts.append(np.asarray(fit.results.forecast(h), dtype=float))
-    frame = pd.DataFrame(np.column_stack(forecasts), index=data.y_test.index,
-                         columns=data.y_test.columns)
-    return specs, noise, frame
+            model.fit(None, data.y_train)
+    forecasts = model.forecast(data.horizon)
+    forecasts.index = data.y_test.index
+    specs = [str(spec) for spec in model.orders_]
+    noise = [not (any(order) or any(seasonal[:3]) or constant)
+             for order, seasonal, constant in model.orders_]
+    return specs, noise, forecasts
 
 
 def main(argv=None):

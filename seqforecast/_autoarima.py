@@ -511,13 +511,10 @@ def fixed_arima(y, X, spec, *, maxiter):
     Raises ValueError when statsmodels cannot estimate it.
     """
     model = sarimax(y, X, spec, simple_differencing=True)
-    if model.k_params == 0:  # nothing to estimate; statsmodels' fit would fail
-        return Fit(spec, integrated_results(y, X, spec, np.zeros(0)), True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = model.fit(method="lbfgs", maxiter=maxiter, disp=False, cov_type="none")
-    converged = bool((res.mle_retvals or {}).get("converged", True))
-    return Fit(spec, integrated_results(y, X, spec, res.params), converged)
+        params, converged = _maximise(model, None, maxiter, {})
+    return Fit(spec, integrated_results(y, X, spec, params), converged)
 
 
 # -------------------------------------------------------------------- search

@@ -199,6 +199,24 @@ class TestARIMAFixed:
             _, reference = sm_arima(observed, (1, 0, 0), (0, 1, 0, 12))
             assert_allclose(forecast[name], reference.forecast(4), atol=1e-6)
 
+    @pytest.mark.parametrize("order, seasonal_order, constant, maxiter", [
+        ((1, 1, 1), (0, 1, 1, 12), False, 50),
+        ((1, 0, 0), (0, 0, 0, 0), True, 50),
+        ((2, 0, 2), (0, 0, 0, 0), False, 1),  # stopped by maxiter: not converged
+    ])
+    def test_fixed_order_is_statsmodels_fit_to_the_last_bit(
+        self, order, seasonal_order, constant, maxiter
+    ):
+        y = seasonal(90, seed=12).to_numpy()
+        spec = _autoarima.Spec(order, seasonal_order, constant)
+        fit = _autoarima.fixed_arima(y, None, spec, maxiter=maxiter)
+        model = _autoarima.sarimax(y, None, spec, simple_differencing=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = model.fit(method="lbfgs", maxiter=maxiter, disp=False, cov_type="none")
+        assert np.array_equal(np.asarray(fit.results.params), np.asarray(res.params))
+        assert fit.converged == res.mle_retvals["converged"]
+
     def test_models_without_parameters_random_walk_and_seasonal_naive(self):
         # Nothing to estimate: statsmodels' fit fails on an empty parameter
         # vector, so the filter runs as is. A random walk forecasts the last

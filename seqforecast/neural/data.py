@@ -34,12 +34,13 @@ MAX_LOSS_WEIGHT = 10.0
 # by any constant multiplies the forecasts by it.
 SCALE_FLOOR = 1e-8
 # Smallest scaling="recent" (and "smoothed") window scale, relative to the
-# whole window's mean absolute value. Without it a window whose last third is all zeros
-# (intermittent demand, a series that stopped) would be divided by the data
-# floor: inputs of 1e8, and a forecast of the floor times whatever the
-# network says, zero. With it the inputs stay below 10 times the window
-# length. A safety net for such windows only: no window of M3 comes under
-# it (their smallest ratio is 0.2), one of M1 monthly's 24,691 does.
+# whole window's mean absolute value. Without it a window whose last third
+# is all zeros (intermittent demand, a series that stopped) would be divided
+# by the data floor: inputs of 1e8, and a forecast of the floor times
+# whatever the network says, zero. With it the inputs stay below 10 times
+# the window length. A safety net for such windows only: no window of M3
+# comes under it (their smallest ratio is 0.2), one of M1 monthly's 24,691
+# does.
 RECENT_FLOOR = 0.1
 # The scalings that scale each window by its own level (the others scale a
 # whole series, or not at all); loss_scale="mase" weighs windows by it.
