@@ -37,7 +37,6 @@ NEEDS_TORCHRUN = "dist.init_process_group"
 NEEDS_SCHEDULER = 'Client("tcp://'
 
 
-
 def _expected_values(source):
     """{line of an expression: the literal in the comment on the next line}."""
     lines = source.splitlines()
