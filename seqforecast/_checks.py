@@ -24,6 +24,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.utils._param_validation import (
     HasMethods,
     Hidden,
@@ -100,3 +101,46 @@ def validate_estimator_params(estimator):
         estimator._parameter_constraints,
     )
 
+
+
+
+def check_numeric(data, name):
+    """Reject values that are not numbers before they are cast to float.
+
+    Timestamps and durations would silently become nanoseconds, and text
+    would fail inside numpy without naming the column; both get an error
+    that names ``name`` (``"y"`` or ``"X"``) and the column.
+    """
+    if isinstance(data, pd.Series):
+        columns = [(data.name, data)]
+    elif isinstance(data, pd.DataFrame):
+        # A wide panel has many columns of few dtypes: look at a column only
+        # when its dtype is not plainly numeric.
+        plain = {d for d in set(data.dtypes) if d.kind in "biuf"}
+        columns = [(label, data.iloc[:, j]) for j, (label, d) in
+                   enumerate(zip(data.columns, data.dtypes, strict=True)) if d not in plain]
+    else:
+        dtype = getattr(data, "dtype", None)
+        if dtype is not None and dtype.kind in "mM":
+            raise TypeError(
+                f"{name} must hold numbers, got {dtype} values (timestamps or "
+                "durations); the time belongs in the index."
+            )
+        return
+    for label, column in columns:
+        where = f"column {label!r} of {name}" if label is not None else name
+        dtype = column.dtype
+        if dtype.kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+            raise TypeError(
+                f"{where} holds {dtype} values (timestamps or durations); {name} must "
+                "hold numbers, and the time belongs in the index."
+            )
+        if pd.api.types.is_numeric_dtype(dtype):
+            continue
+        values = column.astype(object) if isinstance(dtype, pd.CategoricalDtype) else column
+        bad = column[pd.to_numeric(values, errors="coerce").isna() & column.notna()]
+        if len(bad):
+            raise ValueError(
+                f"{where} must hold numbers, got {bad.iloc[0]!r} (dtype {dtype}) at "
+                f"{bad.index[0]!r}; convert or drop the column first."
+            )

@@ -113,6 +113,13 @@ def infer_step(index):
     return to_offset(inferred) if inferred is not None else None
 
 
+# Gaps in an index often come from a meta-estimator that picked rows.
+_PICKED_ROWS = (
+    "If rows were picked by a splitter (KFold, ShuffleSplit), use ForecastSplitter or "
+    "TimeSeriesSplit: a forecaster trains on contiguous history."
+)
+
+
 def regular_step(index, name):
     """Return the step (offset or integer) of a regular, increasing index."""
     if index.has_duplicates:
@@ -140,12 +147,15 @@ def regular_step(index, name):
     if isinstance(index, pd.DatetimeIndex):
         if len(index) < 2:
             return index.freq
-        freq = infer_step(index) if len(index) >= 3 else to_offset(index[1] - index[0])
+        if index.freq is not None or len(index) >= 3:
+            freq = infer_step(index)
+        else:  # two timestamps without a freq: their distance is all there is
+            freq = to_offset(index[1] - index[0])
         if freq is None:
             raise ValueError(
                 f"The index of {name} is not regularly spaced (no frequency could "
                 "be inferred); resample it to a regular frequency first, e.g. "
-                "y.asfreq('MS')."
+                f"y.asfreq('MS'). {_PICKED_ROWS}"
             )
         return freq
     if pd.api.types.is_integer_dtype(index.dtype):
@@ -155,7 +165,8 @@ def regular_step(index, name):
         if np.any(steps != steps[0]):
             raise ValueError(
                 f"The index of {name} is not regularly spaced: integer timesteps "
-                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}."
+                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}. "
+                f"{_PICKED_ROWS}"
             )
         return int(steps[0])
     raise ValueError(
@@ -167,16 +178,27 @@ def regular_step(index, name):
 def future_index(index, freq, n_steps):
     """The ``n_steps`` timestamps that follow ``index``."""
     last = index[-1]
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(last + 1, periods=n_steps, freq=index.freq)
-    if isinstance(index, pd.DatetimeIndex):
-        if freq is None:
-            raise ValueError(
-                "The history has a single timestamp and no frequency; cannot build "
-                "future timestamps. Give the index a freq (e.g. y.asfreq('MS'))."
-            )
-        return pd.date_range(last, periods=n_steps + 1, freq=freq, tz=index.tz)[1:]
+    try:
+        if isinstance(index, pd.PeriodIndex):
+            return pd.period_range(last + 1, periods=n_steps, freq=index.freq)
+        if isinstance(index, pd.DatetimeIndex):
+            return _future_timestamps(index, freq, n_steps)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise ValueError(
+            f"{n_steps} steps after {last} run past the latest date pandas can "
+            f"represent ({pd.Timestamp.max.date()}); forecast fewer steps."
+        ) from exc
     return pd.RangeIndex(last + freq, last + freq * (n_steps + 1), freq)
+
+
+def _future_timestamps(index, freq, n_steps):
+    last = index[-1]
+    if freq is None:
+        raise ValueError(
+            "The history has a single timestamp and no frequency; cannot build "
+            "future timestamps. Give the index a freq (e.g. y.asfreq('MS'))."
+        )
+    return pd.date_range(last, periods=n_steps + 1, freq=freq, tz=index.tz)[1:]
 
 
 def steps_between(index, freq, target):

@@ -44,7 +44,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from seqforecast import _panel
-from seqforecast._checks import validate_estimator_params
+from seqforecast._checks import check_numeric, validate_estimator_params
 from seqforecast._time import (
     future_index,
     regular_step,
@@ -68,6 +68,25 @@ def _index_of(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
         return obj.index
     return None
+
+
+def _check_unique_columns(data, name):
+    if isinstance(data, pd.DataFrame) and data.columns.has_duplicates:
+        repeated = data.columns[data.columns.duplicated()].unique().tolist()[:3]
+        raise ValueError(
+            f"{name} has repeated column names {repeated}; each column must have its own name."
+        )
+
+
+def _check_aligned(X, y):
+    """The indexes of ``y`` and ``X`` (None for arrays), which must be the same."""
+    y_index, X_index = _index_of(y), _index_of(X)
+    if y_index is not None and X_index is not None and not y_index.equals(X_index):
+        raise ValueError(
+            "X and y have different indexes; covariates must be observed at the "
+            "same timesteps as y (align them, e.g. X = X.loc[y.index])."
+        )
+    return y_index, X_index
 
 
 class _LongRows:
@@ -481,9 +500,21 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"y has {y_arr.shape[1]} series but the forecaster was fitted on "
                 f"{self.n_series_}; update needs the same series."
             )
+        if y_kind == "frame" and self.series_names_ is not None and not y.columns.equals(
+            self.series_names_
+        ):
+            # Series are matched by position; other names or another order
+            # would append one series' values to another's history.
+            raise ValueError(
+                f"y's columns {list(y.columns)[:5]} are not the fitted series "
+                f"{list(self.series_names_)[:5]} in the same order; update needs the "
+                "same series, e.g. y[forecaster.series_names_]."
+            )
         X_arr, _ = self._check_X(X, len(y_arr), reset=False)
+        _check_aligned(X, y)
         new_index = _index_of(y) if y_kind != "array" else _index_of(X)
         if self.index_ is not None and new_index is not None:
+            self._check_time_zone(new_index, "y")
             regular_step(new_index, "y")
             step = steps_between(self.index_, self.freq_, new_index[0])
             if step != 1:
@@ -524,10 +555,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         new = _panel.split_long(y, X, freq=self.freq_)
         ids = self.series_names_
         if len(new.ids) != len(ids) or not new.ids.isin(ids).all():
-            missing = [i for i in ids if i not in set(new.ids)][:3]
+            missing = list(ids.difference(new.ids)[:3])
+            unknown = list(new.ids.difference(ids)[:3])
+            detail = "; ".join(
+                [f"missing: {missing}"] * bool(missing)
+                + [f"not in the fitted panel: {unknown}"] * bool(unknown)
+            )
             raise ValueError(
-                "update needs new observations of every fitted series, the same number of "
-                f"steps each (a panel row per step); missing: {missing}."
+                "update needs new observations of every fitted series and of no other, "
+                f"the same number of steps each (a panel row per step); {detail}."
             )
         order = new.ids.get_indexer(ids)
         counts = new.ragged.lengths
@@ -599,27 +635,60 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             positions after the history when it has no index).
         """
         check_is_fitted(self)
-        if not isinstance(steps, numbers.Integral) or steps < 1:
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
             raise ValueError(f"steps must be a positive integer, got {steps!r}.")
         if X is None and self.n_features_in_:
             raise ValueError(
                 f"This forecaster was fitted with {self.n_features_in_} covariates; "
                 f"forecast needs X with their values for the {steps} future steps."
             )
-        if self.y_kind_ == "long":
-            if X is None:
-                X = self._future_frame(steps, None)
-            return self.predict(X)
-        if not isinstance(X, pd.DataFrame):
-            X = self._future_frame(steps, None if X is None else np.asarray(X))
-        if len(X) != steps:
-            raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
+        if X is None:
+            X = self._future_frame(steps, None)
+        elif not isinstance(X, pd.DataFrame):
+            if self.y_kind_ == "long":
+                raise ValueError(
+                    "X must be a DataFrame indexed by (series, time) for a forecaster "
+                    "fitted on a long panel."
+                )
+            X_arr = np.asarray(X)
+            if len(X_arr) != steps:
+                raise ValueError(
+                    f"X has {len(X_arr)} rows but steps={steps}; give one row per step."
+                )
+            X = self._future_frame(steps, X_arr)
+        else:
+            self._check_next_steps(steps, X)
         y_pred = self.predict(X)
         if isinstance(y_pred, np.ndarray):
             if y_pred.ndim == 1:
                 return pd.Series(y_pred, index=X.index)
             return pd.DataFrame(y_pred, index=X.index)
         return y_pred
+
+    def _check_next_steps(self, steps, X):
+        """Raise unless the DataFrame ``X`` describes exactly the next ``steps`` steps."""
+        if self.y_kind_ != "long" and self.index_ is None:
+            if len(X) != steps:  # positions only: any index, one row per step
+                raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
+            return
+        if self.y_kind_ != "long":
+            self._check_time_zone(X.index, "X")
+        expected = self._future_frame(steps, None).index
+        if len(X) == len(expected) and X.index.isin(expected).all() and X.index.is_unique:
+            return
+        what = "series and step" if self.y_kind_ == "long" else "step"
+        extra = X.index.difference(expected)
+        missing = expected.difference(X.index)
+        detail = (
+            f"rows outside them such as {extra[0]!r}" if len(extra)
+            else f"no row for {missing[0]!r}" if len(missing)
+            else "repeated rows"
+        )
+        raise ValueError(
+            f"forecast({steps}, X) forecasts the next {steps} steps, so X needs one row "
+            f"per {what} of them ({len(expected)} rows); got {len(X)} rows, with {detail}. "
+            "To forecast the timestamps X describes, call predict(X)."
+        )
 
     def _forecast_values(self, n_steps, X=None):
         """Forecasts as an array (n_steps, n_series), from trusted covariates.
@@ -731,8 +800,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     def _check_y_values(self, y, *, allow_leading_nan):
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(the history is the second argument: fit(X, y), with X=None when there "
+                "are no covariates)."
             )
+        if isinstance(y, pd.DataFrame) and y.shape[1] == 0:
+            raise ValueError(
+                "y has no series (a DataFrame with 0 columns); give one column per series."
+            )
+        _check_unique_columns(y, "y")
+        check_numeric(y, "y")
         y_arr = check_array(
             y,
             ensure_2d=False,
@@ -794,6 +871,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             # sklearn's validation rejects zero-column frames; they only carry
             # the index here.
             X = np.empty((len(X), 0))
+        _check_unique_columns(X, "X")
+        check_numeric(X, "X")
         X_arr = validate_data(
             self,
             X,
@@ -822,12 +901,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         y_kind = _kind_of(y)
         y_arr, y_ndim = self._check_y_values(y, allow_leading_nan=True)
         X_arr, _ = self._check_X(X, len(y_arr), reset=True)
-        y_index, X_index = _index_of(y), _index_of(X)
-        if y_index is not None and X_index is not None and not y_index.equals(X_index):
-            raise ValueError(
-                "X and y have different indexes; covariates must be observed at the "
-                "same timesteps as y (align them, e.g. X = X.loc[y.index])."
-            )
+        y_index, X_index = _check_aligned(X, y)
         index = y_index if y_index is not None else X_index
         if index is not None and isinstance(index, pd.RangeIndex) and y_kind == "array":
             index = None  # a default RangeIndex of X carries no time information
@@ -1084,6 +1158,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"X is indexed by {type(X_index).__name__} but the history by "
                 f"{type(self.index_).__name__}; X's index must continue the history's."
             )
+        self._check_time_zone(X_index, "X")
         step = steps_between(self.index_, self.freq_, X_index[0])
         if step is None:
             raise ValueError(
@@ -1104,6 +1179,23 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"{X_index[:3].tolist()}...."
             )
         return step - 1
+
+    def _check_time_zone(self, index, name):
+        """Raise unless a DatetimeIndex ``index`` has the history's time zone."""
+        if not (isinstance(index, pd.DatetimeIndex) and isinstance(self.index_, pd.DatetimeIndex)):
+            return
+        ours, theirs = self.index_.tz, index.tz
+        if str(ours) != str(theirs):
+            fix = (f"{name}.tz_convert({str(ours)!r})" if ours is not None and theirs is not None
+                   else f"{name}.tz_localize({str(ours)!r})" if ours is not None
+                   else f"{name}.tz_localize(None)")
+            def zone(tz):
+                return f"in time zone {tz}" if tz is not None else "without a time zone"
+
+            raise ValueError(
+                f"The index of {name} is {zone(theirs)} but the history's is {zone(ours)}; "
+                f"give {name} in the history's time zone (e.g. the index of {fix})."
+            )
 
     def _freq_name(self):
         return getattr(self.freq_, "freqstr", self.freq_)

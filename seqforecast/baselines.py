@@ -1217,6 +1217,15 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
             (yi, m, self.deseasonalize and m > 1 and len(yi) >= 2 * m, self.use_test, self.method)
             for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)
         ]
+        if self.method in ("multiplicative", "mul"):
+            for i, (yi, _, adjust, _, _) in enumerate(tasks):
+                if adjust and np.any(yi <= 0):
+                    raise ValueError(
+                        f"Series {self._label(i)!r} has values <= 0; a multiplicative "
+                        f"seasonal decomposition (method={self.method!r}) needs strictly "
+                        'positive data. Use method="auto" (multiplicative for positive '
+                        'series, additive otherwise) or method="additive".'
+                    )
         self.models_ = _map_series(_fit_theta_series, tasks, self.n_jobs, self.verbose, "Theta")
         return self
 
@@ -1254,11 +1263,15 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
                     "intervals of the Theta method need at least 3 to estimate the variance "
                     "of its forecast errors."
                 )
-            out[:, i, :] = _bounds_from_intervals(
-                point,
-                lambda alpha, res=results: np.asarray(
-                    res.prediction_intervals(n_steps, theta=self.theta, alpha=alpha)
-                ),
-                quantiles,
-            )
+            # statsmodels estimates the variance with an MA(1) fit of the
+            # differences; its estimation warnings are silenced as in fit.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[:, i, :] = _bounds_from_intervals(
+                    point,
+                    lambda alpha, res=results: np.asarray(
+                        res.prediction_intervals(n_steps, theta=self.theta, alpha=alpha)
+                    ),
+                    quantiles,
+                )
         return _check_finite(self, out * self._y_scale()[None, :, None], "prediction intervals")

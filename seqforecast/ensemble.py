@@ -19,10 +19,17 @@ from typing import ClassVar
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from seqforecast._checks import N_JOBS, POSITIVE_INT_OR_NONE, StrOptions, check_params
+from seqforecast._checks import (
+    N_JOBS,
+    POSITIVE_INT_OR_NONE,
+    StrOptions,
+    check_params,
+    validate_estimator_params,
+)
 from seqforecast._time import default_horizon
 from seqforecast.base import BaseForecaster
 from seqforecast.conformal import _series_scale
@@ -32,10 +39,19 @@ __all__ = ["EnsembleForecaster", "make_ensemble"]
 _AGGREGATES = ("median", "mean", "weighted")
 
 
-def _fit_member(forecaster, X, y, static_features=None):
-    if static_features is None:
-        return clone(forecaster).fit(X, y)
-    return clone(forecaster).fit(X, y, static_features=static_features)
+def _fit_member(name, forecaster, X, y, static_features=None):
+    try:
+        if static_features is None:
+            return clone(forecaster).fit(X, y)
+        return clone(forecaster).fit(X, y, static_features=static_features)
+    except (ValueError, TypeError) as exc:
+        # The member's own message, prefixed with its name (same type, so
+        # that callers catching the member's error still catch it).
+        try:
+            named = type(exc)(f"Member {name!r} of the ensemble: {exc}")
+        except Exception:  # an exception type that takes other arguments
+            raise exc from None
+        raise named from exc
 
 
 class EnsembleForecaster(_BaseComposition, BaseForecaster):
@@ -239,14 +255,15 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return max(own, *(member.observations_needed(X, y) for member in members))
 
     # ------------------------------------------------------------ fitting
-    def _fit_members(self, members, rows, series=None):
+    def _fit_members(self, names, members, rows, series=None):
         whole = series is None or len(series) == self.n_series_
         X, y = self._history_data(rows, None if whole else series)
         static = self.static_features_
         if static is not None and not whole:
             static = static[series]
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y, static) for member in members
+            delayed(_fit_member)(name, member, X, y, static)
+            for name, member in zip(names, members, strict=True)
         )
 
     def _validation_series(self, members, rows):
@@ -274,8 +291,14 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                     f"its last validation_horizon={h} steps are held out; pass a longer "
                     "history or a smaller validation_horizon."
                 )
+            for name, member in zip(names, members, strict=True):
+                # A bad parameter is the member's error, not the validation's.
+                try:
+                    validate_estimator_params(member)
+                except ValueError as exc:
+                    raise type(exc)(f"Member {name!r} of the ensemble: {exc}") from exc
             try:
-                fitted = self._fit_members(members, rows, series)
+                fitted = self._fit_members(names, members, rows, series)
             except ValueError as exc:
                 raise ValueError(
                     f"aggregate='weighted' fits the members on the history without its last "
@@ -309,7 +332,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             self.weights_ = weights / weights.sum()
         else:
             self.weights_ = np.full(len(members), 1.0 / len(members))
-        self.forecasters_ = self._fit_members(members, None)
+        self.forecasters_ = self._fit_members(names, members, None)
         self.named_forecasters_ = dict(zip(names, self.forecasters_, strict=True))
         return self
 
@@ -355,6 +378,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     def save(self, path):
         """Save to a directory: members with their own ``save`` in sub-directories.
 
+        The sub-directories are named by the members' positions
+        (``member_0``, ...), not by their names, which may be any string.
+
         The neural members are written by their ``save`` (JSON and tensors,
         loaded without executing code); the rest of the ensemble, with the
         classical members, is pickled to ``ensemble.pkl``, so :meth:`load`
@@ -370,11 +396,13 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         path.mkdir(parents=True, exist_ok=True)
         shell = copy.copy(self)
         members, saved = [], []
-        for name, member in self.named_forecasters_.items():
+        for i, (name, member) in enumerate(self.named_forecasters_.items()):
             if hasattr(member, "save"):
-                member.save(path / name)
+                # A directory by position: member names are any strings
+                # ("../x", "a/b", "ensemble.pkl") and must not become paths.
+                member.save(path / f"member_{i}")
                 members.append(None)
-                saved.append((name, type(member)))
+                saved.append((name, type(member), f"member_{i}"))
             else:
                 members.append(member)
         shell.forecasters_ = members
@@ -410,12 +438,16 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             ) from exc
         if not isinstance(ensemble, cls) or "_saved_members" not in ensemble.__dict__:
             raise ValueError(f"{file} does not hold an {cls.__name__} written by save().")
-        saved = dict(ensemble.__dict__.pop("_saved_members"))
+        # (name, class, directory); saves before the directory was recorded
+        # used the member's name.
+        saved = {entry[0]: (entry[1], entry[-1] if len(entry) > 2 else entry[0])
+                 for entry in ensemble.__dict__.pop("_saved_members")}
         names = ensemble.named_forecasters_  # as fitted, whatever set_params did since
         members = list(ensemble.forecasters_)
         for i, name in enumerate(names):
             if members[i] is None:
-                members[i] = saved[name].load(path / name)
+                kind, directory = saved[name]
+                members[i] = kind.load(path / directory)
         ensemble.forecasters_ = members
         ensemble.named_forecasters_ = dict(zip(names, members, strict=True))
         return ensemble
@@ -430,7 +462,8 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return tags
 
 
-_PRESET = {"preset": [StrOptions({"accurate", "fast"})]}
+_PRESET = {"preset": [StrOptions({"accurate", "fast"})], "random_state": ["random_state"],
+           "n_jobs": N_JOBS}
 
 
 def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
@@ -459,7 +492,7 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
         one, nearly all of it ARIMA's order search, which is slower still at
         long seasonal periods (weekly, hourly data), where on synthetic
         panels it did not help.
-    random_state : int or None, default=0
+    random_state : int, RandomState instance or None, default=0
         Seed of the network (derived from it; the same in both presets).
     n_jobs : int or None, default=None
         Workers of the per-series members: Theta, ETS and ARIMA fit their
@@ -488,10 +521,13 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
     from seqforecast.baselines import ARIMAForecaster, ETSForecaster, ThetaForecaster
     from seqforecast.neural import GRUForecaster
 
-    check_params("make_ensemble", {"preset": preset}, _PRESET)
+    check_params(
+        "make_ensemble", {"preset": preset, "random_state": random_state, "n_jobs": n_jobs},
+        _PRESET,
+    )
     seed = None
     if random_state is not None:
-        seed = int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     period = params.get("seasonal_period")
     members = [
         ("gru", GRUForecaster(random_state=seed, **params)),

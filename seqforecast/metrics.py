@@ -223,6 +223,11 @@ def _aggregate(scores, multioutput):
     return float(np.average(scores, weights=weights))
 
 
+# A seasonal-naive scale at most this fraction of the series' mean absolute
+# value counts as 0 (float64 rounding is 1e-16 of a value).
+_SCALE_RTOL = 1e-10
+
+
 def _seasonal_naive_scale(seasonal_period, n_series, objs):
     """In-sample MAE of the seasonal-naive forecast of ``objs["y_train"]``, per series.
 
@@ -278,10 +283,16 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs):
         )
     if ragged:  # the pairs within each series, summed in time order
         scale = y_train.mean_abs_change(m)
+        level = np.bincount(y_train.series_index(), weights=np.abs(y_train.values),
+                            minlength=n_series) / n_obs
     else:
         # Pairs that involve a leading NaN give NaN and are left out of the mean.
         scale = np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)
-    zero = np.flatnonzero(scale == 0)
+        level = np.nanmean(np.abs(train), axis=0)
+    # A scale at the rounding error of the values is 0 too (a sine sampled
+    # once per period differs from itself by 1e-16): dividing by it would
+    # give errors of 1e15.
+    zero = np.flatnonzero(scale <= _SCALE_RTOL * level)
     if len(zero):
         raise ValueError(
             f"{_of_y_train(zero[0], names, ndim)} has a seasonal-naive scale of 0 "
@@ -478,6 +489,7 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
         (yt, yq), _, _ = _check_panels(y_true=y_true, y_quantile=y_quantile)
         yq = yq[:, :, None]
     else:
+        y_quantile = _quantile_frame_as_array(y_quantile, y_true, levels)
         yt_arr = _check_values(y_true, "y_true")
         yq = _check_values(y_quantile, "y_quantile", allow_nd=True)
         expected = (*yt_arr.shape, len(levels))
@@ -501,6 +513,37 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
     diff = yt[:, :, None] - yq
     loss = np.maximum(levels * diff, (levels - 1) * diff)
     return _aggregate(loss.mean(axis=(0, 2)), multioutput)
+
+
+def _quantile_frame_as_array(y_quantile, y_true, levels):
+    """A panel's ``predict_quantiles`` frame, columns (series, quantile), as an array.
+
+    The array is (n_timesteps, n_series, n_quantiles), in the order of
+    ``y_true``'s columns (when it has names) and of ``levels``; anything
+    else is returned unchanged.
+    """
+    if not (isinstance(y_quantile, pd.DataFrame)
+            and isinstance(y_quantile.columns, pd.MultiIndex)
+            and y_quantile.columns.nlevels == 2):
+        return y_quantile
+    series = y_quantile.columns.get_level_values(0).unique()
+    if isinstance(y_true, pd.DataFrame):
+        if set(y_true.columns) != set(series):
+            raise ValueError(
+                f"y_quantile has the series {list(series)[:5]} but y_true "
+                f"{list(y_true.columns)[:5]}; give the same series."
+            )
+        series = y_true.columns
+    found = y_quantile.columns.get_level_values(1).unique()
+    wanted = [next((q for q in found if np.isclose(float(q), level)), None) for level in levels]
+    if any(q is None for q in wanted) or len(found) != len(levels):
+        raise ValueError(
+            f"y_quantile holds the quantiles {list(found)} but quantile={levels.tolist()}; "
+            "give the levels of its columns."
+        )
+    columns = pd.MultiIndex.from_product([series, wanted])
+    values = y_quantile.reindex(columns=columns).to_numpy(dtype=np.float64)
+    return values.reshape(len(y_quantile), len(series), len(levels))
 
 
 def coverage(y_true, lower, upper, *, multioutput="uniform_average"):

@@ -208,6 +208,11 @@ class SlidingWindow:
                     f"y must be 1-D (one series) or 2-D of shape (n_timesteps, n_series), "
                     f"got an array with {y.ndim} dimensions."
                 )
+            if y.size == 0:
+                raise ValueError(
+                    f"y is empty (shape {y.shape}); windows need at least one series with "
+                    "observations."
+                )
             y = RaggedPanel.from_dense(y)
         n_timesteps, n_series = y.n_rows, y.n_series
         pad = self._pad = max(self.lookback, self.horizon)

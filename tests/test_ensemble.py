@@ -1,5 +1,7 @@
 """EnsembleForecaster: combinations checked against the members' own forecasts."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,17 +150,35 @@ def test_grid_search_over_member_parameters(y):
 
 
 def test_save_and_load_with_a_neural_member(y, tmp_path):
-    members = [("lstm", LSTMForecaster(**TINY)), ("snaive", NaiveForecaster(strategy="seasonal"))]
+    # A member's name is any string: it must not become a path.
+    members = [("../lstm", LSTMForecaster(**TINY)),
+               ("snaive", NaiveForecaster(strategy="seasonal"))]
     ensemble = EnsembleForecaster(members).fit(None, y)
     ensemble.save(tmp_path / "model")
-    assert (tmp_path / "model" / "lstm").is_dir()
+    assert (tmp_path / "model" / "member_0").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     loaded = EnsembleForecaster.load(tmp_path / "model")
     np.testing.assert_allclose(loaded.forecast(5), ensemble.forecast(5))
+    assert list(loaded.named_forecasters_) == ["../lstm", "snaive"]
     with pytest.raises(ValueError, match="not a directory written by save"):
         EnsembleForecaster.load(tmp_path)
     (tmp_path / "model" / "ensemble.pkl").write_bytes(b"\x80\x04garbage")
     with pytest.raises(ValueError, match=r"ensemble\.pkl could not be read.*corrupt"):
         EnsembleForecaster.load(tmp_path / "model")
+
+
+def test_load_reads_saves_with_members_in_directories_by_name(y, tmp_path):
+    # Saves written before the members' directories were numbered.
+    members = [("lstm", LSTMForecaster(**TINY)), ("snaive", NaiveForecaster(strategy="seasonal"))]
+    ensemble = EnsembleForecaster(members).fit(None, y)
+    ensemble.save(tmp_path / "model")
+    (tmp_path / "model" / "member_0").rename(tmp_path / "model" / "lstm")
+    file = tmp_path / "model" / "ensemble.pkl"
+    shell = pickle.loads(file.read_bytes())
+    shell._saved_members = [(name, kind) for name, kind, _ in shell._saved_members]
+    file.write_bytes(pickle.dumps(shell))
+    loaded = EnsembleForecaster.load(tmp_path / "model")
+    np.testing.assert_allclose(loaded.forecast(5), ensemble.forecast(5))
 
 
 @pytest.mark.parametrize(

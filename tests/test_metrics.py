@@ -167,6 +167,24 @@ def test_mase_zero_scale_names_the_series():
         mase(np.ones((2, 2)), np.zeros((2, 2)), y_train=y_train)
 
 
+def test_mase_scale_at_rounding_error_counts_as_zero():
+    # A sine sampled 12 times a period repeats itself up to 4e-16: without a
+    # tolerance the "scale" would be rounding error and MASE about 2e14.
+    v = 10 + np.sin(np.arange(36) * 2 * np.pi / 12)
+    scale = np.mean(np.abs(v[12:24] - v[:12]))
+    assert 0 < scale < 1e-14
+    with pytest.raises(ValueError, match="seasonal-naive scale of 0"):
+        mase(v[24:], v[24:] + 0.1, y_train=v[:24], seasonal_period=12)
+    # Small values are not rounding error: a series of magnitude 1e-12 is scored.
+    tiny = np.array([0.0, 1e-12, 3e-12, 2e-12])
+    assert mase([4e-12], [3e-12], y_train=tiny) == pytest.approx(1e-12 / (4e-12 / 3))
+
+
+def _scale_is_clear(values, m):
+    """The seasonal-naive scale is well above rounding error (metrics count it as 0)."""
+    return np.mean(np.abs(values[m:] - values[:-m])) > 1e-9 * np.mean(np.abs(values))
+
+
 def test_mase_y_train_checks():
     with pytest.raises(ValueError, match=r"has 2 observations but .*seasonal_period=2 needs"):
         mase([1.0], [1.0], y_train=[np.nan, 1.0, 2.0], seasonal_period=2)
@@ -285,7 +303,7 @@ def test_mae_rmse_pinball_relations(pair):
 )
 def test_mase_of_in_sample_seasonal_naive_is_one(case):
     m, y_train = case
-    assume(np.any(y_train[m:] != y_train[:-m]))
+    assume(_scale_is_clear(y_train, m))
     value = mase(y_train[m:], y_train[:-m], y_train=y_train, seasonal_period=m)
     assert value == pytest.approx(1.0, rel=1e-9)
 
@@ -300,7 +318,7 @@ def test_ragged_panel_equals_series_one_by_one(data):
     series = []
     for j, length in enumerate(lengths):
         values = data.draw(arrays(np.float64, length, elements=finite))
-        assume(np.any(values[m:] != values[:-m]))
+        assume(_scale_is_clear(values, m))
         panel[n - length:, j] = values
         series.append(values)
     y = data.draw(arrays(np.float64, (h, len(lengths)), elements=finite))

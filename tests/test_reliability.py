@@ -313,18 +313,21 @@ def test_gaussian_scale_stays_positive_on_a_negative_series():
     assert np.all(np.diff(q_neg, axis=1) > 0)
 
 
-def test_asymmetric_learned_quantiles_refuse_levels_a_negative_series_lacks():
+def test_asymmetric_quantiles_are_learned_with_their_mirror_and_the_median():
     y = _monthly()
     forecaster = LSTMForecaster(
-        loss="quantile", quantiles=(0.1, 0.5, 0.8), random_state=0, **SMALL
+        loss="quantile", quantiles=(0.1, 0.8), random_state=0, **SMALL
     ).fit(None, -y)
+    # Its windows have a negative scale, which turns level q into 1 - q: the
+    # mirrors (0.2, 0.9) and the median are learned too, so the levels asked
+    # for are there for a negative series, and predict is the median.
+    assert_allclose(forecaster.quantiles_, [0.1, 0.2, 0.5, 0.8, 0.9])
     future = pd.DataFrame(index=pd.date_range("2024-01", periods=3, freq="MS"))
-    # Its windows have a negative scale: the outputs are the 0.2, 0.5 and
-    # 0.9 quantiles, so 0.1 is outside what it learned.
-    with pytest.raises(ValueError, match=r"learned range \[0\.2, 0\.9\] \(as mirrored"):
-        forecaster.predict_quantiles(future, quantiles=(0.1, 0.5))
-    q = forecaster.predict_quantiles(future, quantiles=(0.2, 0.9))
-    assert np.all(q[0.2] < q[0.9])
+    q = forecaster.predict_quantiles(future, quantiles=(0.1, 0.5, 0.8))
+    assert np.all(q[0.1] < q[0.5]) and np.all(q[0.5] < q[0.8])
+    assert_allclose(forecaster.predict(future).to_numpy(), q[0.5].to_numpy())
+    default = LSTMForecaster(loss="quantile", **SMALL).fit(None, y)
+    assert default.quantiles_.tolist() == [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
 
 
 # ------------------------------------------------------------- 7. tiny scales

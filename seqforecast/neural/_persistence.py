@@ -110,18 +110,46 @@ def _names_to_json(names):
     return None if names is None else [n if isinstance(n, (int, str)) else str(n) for n in names]
 
 
+_TUPLE = "__tuple__"
+
+
+def _tuples_marked(value):
+    """``value`` for JSON, with the tuples inside dicts marked (JSON has lists only)."""
+    if isinstance(value, dict):
+        return {k: (_tuples_marked(v) if not isinstance(v, tuple)
+                    else {_TUPLE: [_tuples_marked(x) for x in v]})
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_tuples_marked(x) for x in value)
+    return value
+
+
+def _tuples_unmarked(value):
+    """The inverse of :func:`_tuples_marked` on a value read from JSON."""
+    if isinstance(value, dict):
+        if set(value) == {_TUPLE}:
+            return tuple(_tuples_unmarked(x) for x in value[_TUPLE])
+        return {k: _tuples_unmarked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tuples_unmarked(x) for x in value]
+    return value
+
+
 def save_forecaster(forecaster, path):
     """Write a fitted forecaster to the directory ``path`` (see module docstring)."""
-    params = forecaster.get_params(deep=False)
+    params = {name: _tuples_marked(value)
+              for name, value in forecaster.get_params(deep=False).items()}
     scaler_scalars, scaler_arrays = forecaster.scaler_.to_state()
-    try:
-        json.dumps(params)
-    except TypeError as exc:
-        raise ValueError(
-            "save() stores parameters as JSON, but some are not JSON-serialisable "
-            f"({exc}); pickle the forecaster instead, or pass only plain values in "
-            "net_params."
-        ) from None
+    for name, value in params.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"save() stores parameters as JSON, but {name}={value!r} is not "
+                f"JSON-serialisable ({exc}); give it a plain value (an int seed for "
+                "random_state, strings and numbers in net_params), or pickle the "
+                "forecaster instead."
+            ) from None
     from seqforecast import __version__
 
     meta = {
@@ -290,9 +318,10 @@ def load_forecaster(cls, path):
 
 def _from_meta(klass, meta):
     """The forecaster with its parameters and JSON-stored fitted attributes."""
-    # JSON has no tuples: give back the tuple defaults (quantiles) as tuples.
+    # JSON has no tuples: tuples inside values were marked by save; top-level
+    # lists (the quantiles, and every list of older files) are tuples.
     params = {
-        name: tuple(value) if isinstance(value, list) else value
+        name: tuple(value) if isinstance(value, list) else _tuples_unmarked(value)
         for name, value in meta["params"].items()
     }
     forecaster = klass(**params)

@@ -113,6 +113,23 @@ def relative_naive_scale(y, period, floor):
     return scale / typical
 
 
+
+def _mean_std(values):
+    """Column means and standard deviations, ignoring NaN, finite for any finite values.
+
+    Columns whose squares overflow (values beyond 1e154) are computed on
+    values divided by their largest magnitude; the others as
+    ``np.nanmean`` / ``np.nanstd`` do.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+    huge = ~(np.isfinite(mean) & np.isfinite(std))
+    if huge.any():
+        size = np.nanmax(np.abs(values[:, huge]), axis=0)
+        mean[huge] = np.nanmean(values[:, huge] / size, axis=0) * size
+        std[huge] = np.nanstd(values[:, huge] / size, axis=0) * size
+    return mean, std
+
 class WindowDataset(torch.utils.data.Dataset):
     """Training or validation windows, served a whole batch at a time.
 
@@ -230,14 +247,12 @@ class Scaler:
                 flat = X
             else:
                 flat = X.values[np.lexsort((X.series_index(), X.value_rows()))]
-            self.X_mean = np.nanmean(flat, axis=0)
-            X_std = np.nanstd(flat, axis=0)
+            self.X_mean, X_std = _mean_std(flat)
             if static is not None and static.shape[1]:
                 # The last columns are the static features (n_series, S):
                 # each series counts once, however long its history.
                 k = static.shape[1]
-                self.X_mean[-k:] = static.mean(axis=0)
-                X_std[-k:] = static.std(axis=0)
+                self.X_mean[-k:], X_std[-k:] = _mean_std(static)
             self.X_std = np.where(X_std > 0, X_std, 1.0)
 
     _ARRAYS = ("loc", "std", "alpha", "X_mean", "X_std")

@@ -147,6 +147,30 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
+# skorch settings that a forecaster parameter of another name sets.
+_NET_PARAM_OWNERS = {"criterion": "loss", "optimizer__weight_decay": "weight_decay"}
+
+
+def _check_net_params(extra, owned, forecaster_params):
+    """Raise if ``net_params`` sets what the forecaster sets itself.
+
+    ``owned`` are the skorch arguments the forecaster builds; the net would
+    silently take ``net_params``' value over the forecaster's parameter.
+    """
+    clash = sorted(set(extra) & owned)
+    if not clash:
+        return
+    key = clash[0]
+    name = _NET_PARAM_OWNERS.get(key, key.removeprefix("module__"))
+    how = (f"set the forecaster's parameter {name}= instead" if name in forecaster_params
+           else "it is set from the data and the other parameters")
+    raise ValueError(
+        f"net_params sets {key!r}, which the forecaster sets itself; {how}. "
+        "net_params is for what the forecaster has no parameter of its own for "
+        "(callbacks, optimizer, optimizer__* arguments, ...)."
+    )
+
+
 class RNNForecaster(BaseForecaster):
     """Global recurrent forecaster (RNN, LSTM, GRU and variants).
 
@@ -258,9 +282,12 @@ class RNNForecaster(BaseForecaster):
         explicit "mase" needs ``scaling`` "recent", "mean" or "smoothed", and not
         ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-        Quantiles learned with ``loss="quantile"``; other quantiles asked at
-        predict time are interpolated linearly between them (asking outside
-        their range is an error).
+        Quantiles learned with ``loss="quantile"``, with 0.5 (what
+        ``predict`` returns) and ``1 - q`` for each ``q`` added where
+        missing (``quantiles_``: the windows of a negative series are scaled
+        by a negative number, which turns level ``q`` into ``1 - q``); other
+        quantiles asked at predict time are interpolated linearly between
+        them (asking outside their range is an error).
     min_observed : int or None, default=None
         Least observed values in a training window's past; shorter series
         contribute windows packed to their length. None: ``lookback // 2``.
@@ -557,7 +584,14 @@ class RNNForecaster(BaseForecaster):
                 raise ValueError(
                     f"quantiles must be strictly increasing, got {self.quantiles!r}."
                 )
-            self.quantiles_ = q
+            # The mirror of every level, and the median: a series with a
+            # negative scale turns level q into 1 - q (see _predict_quantiles),
+            # and predict returns the median.
+            levels = list(q)
+            for level in (*(1 - q), 0.5):
+                if np.min(np.abs(np.asarray(levels) - level)) > 1e-9:
+                    levels.append(level)
+            self.quantiles_ = np.sort(np.asarray(levels, dtype=np.float64))
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
         self.loss_scale_ = self.loss_scale
@@ -821,6 +855,7 @@ class RNNForecaster(BaseForecaster):
         if self.loss == "quantile":
             params["criterion__quantiles"] = tuple(self.quantiles_)
         extra = dict(self.net_params or {})
+        _check_net_params(extra, set(params) - {"optimizer", "callbacks"}, self.get_params())
         if "callbacks" in extra:
             params["callbacks"] = callbacks + list(extra.pop("callbacks"))
         params.update(extra)

@@ -1,0 +1,278 @@
+"""Input a user gets wrong: a clear error at the door, never a silently wrong number.
+
+Each case was found by trying the public API the way users do: panels whose
+columns come back in another order, covariates a step off, a forecast asked
+for with covariates of other dates, time zones that differ, timestamps as
+values, a two-point history, a horizon past pandas' dates, rounding error as
+a MASE scale, ``net_params`` that would override the forecaster's own
+parameters, and member names used as paths.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from seqforecast import (
+    EnsembleForecaster,
+    GRUForecaster,
+    NaiveForecaster,
+    SlidingWindow,
+    ThetaForecaster,
+    make_ensemble,
+)
+from seqforecast.metrics import pinball_loss
+
+TINY = dict(hidden_size=4, horizon=3, lookback=6, max_epochs=1, windows_per_epoch=32,
+            random_state=0)
+INDEX = pd.date_range("2020-01", periods=24, freq="MS")
+
+
+def _panel():
+    return pd.DataFrame({"a": np.arange(24.0) + 1, "b": 100 + np.arange(24.0)}, index=INDEX)
+
+
+def _error(call):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    return str(info.value)
+
+
+# ------------------------------------------------------------------ update
+@pytest.mark.parametrize("columns", [["b", "a"], ["x", "y"]])
+def test_update_of_a_wide_panel_needs_the_fitted_columns_in_order(columns):
+    y = _panel()
+    forecaster = NaiveForecaster().fit(None, y[:20])
+    new = y[20:][["b", "a"]].set_axis(columns, axis=1)
+    assert "are not the fitted series ['a', 'b'] in the same order" in _error(
+        lambda: forecaster.update(None, new)
+    )
+    # Unchanged by the refused update; the right columns go to the right series.
+    assert forecaster.index_[-1] == INDEX[19]
+    forecast = forecaster.update(None, y[20:]).forecast(1)
+    assert forecast.loc[:, "a"].item() == 24.0 and forecast.loc[:, "b"].item() == 123.0
+
+
+def test_update_checks_that_x_and_y_describe_the_same_steps():
+    y = _panel()["a"]
+    X = pd.DataFrame({"c": np.arange(24.0)}, index=INDEX)
+    forecaster = NaiveForecaster().fit(X[:20], y[:20])
+    assert "X and y have different indexes" in _error(
+        lambda: forecaster.update(X[21:24], y[20:23])
+    )
+    forecaster.update(X[20:23], y[20:23])
+    assert forecaster.index_[-1] == INDEX[22]
+
+
+def test_update_of_a_long_panel_names_series_it_was_not_fitted_on():
+    y = _panel()
+    long = pd.concat({"a": y["a"][:20], "b": y["b"][:20]}, names=["id", "t"])
+    forecaster = NaiveForecaster().fit(None, long)
+    new = pd.concat({"a": y["a"][20:], "b": y["b"][20:], "c": y["a"][20:]}, names=["id", "t"])
+    message = _error(lambda: forecaster.update(None, new))
+    assert "not in the fitted panel: ['c']" in message and "missing" not in message
+
+
+# ---------------------------------------------------------------- forecast
+def test_forecast_with_x_needs_the_next_steps_exactly():
+    y = _panel()["a"]
+    X = pd.DataFrame({"c": np.arange(24.0)}, index=INDEX)
+    forecaster = NaiveForecaster().fit(X, y)
+    future = pd.date_range("2022-01", periods=3, freq="MS")
+    assert forecaster.forecast(3, pd.DataFrame({"c": [1.0, 2, 3]}, index=future)).index.equals(
+        future
+    )
+    later = pd.DataFrame({"c": [1.0, 2, 3]}, index=future + pd.DateOffset(months=5))
+    assert "rows outside them such as Timestamp('2022-06-01" in _error(
+        lambda: forecaster.forecast(3, later)
+    )
+    assert "no row for Timestamp('2022-03-01" in _error(
+        lambda: forecaster.forecast(3, pd.DataFrame({"c": [1.0, 2]}, index=future[:2]))
+    )
+    assert "X has 2 rows but steps=3" in _error(lambda: forecaster.forecast(3, np.zeros((2, 1))))
+    assert "steps must be a positive integer, got True" in _error(
+        lambda: forecaster.forecast(True, X[:1])
+    )
+
+
+def test_forecast_of_a_long_panel_needs_a_row_per_series_and_step():
+    y = _panel()
+    forecaster = NaiveForecaster().fit(None, pd.concat({"a": y["a"], "b": y["b"]}))
+    one_step = forecaster.forecast(1).to_frame().iloc[:, :0]
+    assert "needs one row per series and step of them (4 rows); got 2 rows" in _error(
+        lambda: forecaster.forecast(2, one_step)
+    )
+    reordered = forecaster.forecast(2).to_frame().iloc[::-1, :0]
+    assert_allclose(forecaster.forecast(2, reordered), forecaster.forecast(2).iloc[::-1])
+
+
+def test_a_two_point_history_keeps_the_frequency_of_its_index():
+    y = pd.Series([1.0, 2.0], index=pd.date_range("2020-01-01", periods=2, freq="MS"))
+    forecaster = NaiveForecaster().fit(None, y)
+    expected = pd.date_range("2020-03-01", periods=3, freq="MS")
+    assert forecaster.forecast(3).index.equals(expected)
+    forecaster.update(None, pd.Series([3.0], index=expected[:1]))
+    business = pd.Series([1.0, 2.0], index=pd.bdate_range("2024-01-05", periods=2))
+    assert NaiveForecaster().fit(None, business).forecast(2).index.equals(
+        pd.bdate_range("2024-01-09", periods=2)
+    )
+
+
+def test_a_horizon_past_the_last_date_pandas_knows_is_a_clear_error():
+    forecaster = NaiveForecaster().fit(None, _panel()["a"])
+    assert "run past the latest date pandas can represent (2262-04-11)" in _error(
+        lambda: forecaster.forecast(10**7)
+    )
+
+
+@pytest.mark.parametrize("where", ["predict", "update"])
+def test_time_zones_that_differ_are_named(where):
+    forecaster = NaiveForecaster().fit(None, _panel()["a"].tz_localize("UTC"))
+    future = pd.date_range("2022-01", periods=2, freq="MS", tz="UTC")
+    call = {
+        "predict": lambda: forecaster.predict(pd.DataFrame(index=future.tz_convert("Asia/Tokyo"))),
+        "update": lambda: forecaster.update(None, pd.Series([1.0, 2.0],
+                                                            index=future.tz_localize(None))),
+    }[where]
+    name = "X" if where == "predict" else "y"
+    zone = "in time zone Asia/Tokyo" if where == "predict" else "without a time zone"
+    assert f"The index of {name} is {zone} but the history's is in time zone UTC" in _error(call)
+    assert forecaster.predict(pd.DataFrame(index=future)).index.equals(future)
+
+
+# ------------------------------------------------------------------ values
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (INDEX, "y holds datetime64"),
+        (pd.to_timedelta(np.arange(24), "D"), "y holds timedelta64"),
+        (["a"] * 24, "y must hold numbers, got 'a'"),
+    ],
+)
+def test_a_target_that_is_not_numbers_is_refused(values, message):
+    assert message in _error(lambda: NaiveForecaster().fit(None, pd.Series(values, index=INDEX)))
+
+
+def test_covariates_that_are_not_numbers_or_repeat_a_name_are_named():
+    y = _panel()["a"]
+    X = pd.DataFrame({"c": np.arange(24.0), "d": pd.Categorical(["u"] * 24)}, index=INDEX)
+    assert "column 'd' of X must hold numbers, got 'u'" in _error(
+        lambda: NaiveForecaster().fit(X, y)
+    )
+    twice = pd.DataFrame(np.ones((24, 2)), index=INDEX, columns=["c", "c"])
+    assert "X has repeated column names ['c']" in _error(lambda: NaiveForecaster().fit(twice, y))
+    # Numbers of any numeric dtype, nullable ones included, are fine.
+    NaiveForecaster().fit(X[["c"]].astype("Int64"), y)
+
+
+def test_empty_input_and_swapped_arguments_are_explained():
+    assert "y has no series (a DataFrame with 0 columns)" in _error(
+        lambda: NaiveForecaster().fit(None, pd.DataFrame(index=INDEX))
+    )
+    assert "fit(X, y), with X=None" in _error(lambda: NaiveForecaster().fit(_panel(), None))
+    assert "y is empty (shape (0, 2))" in _error(lambda: SlidingWindow(2, 1).fit(np.empty((0, 2))))
+
+
+def test_covariates_near_the_float_limit_count_like_any_others():
+    y = pd.Series(10 + np.sin(np.arange(24) * np.pi / 6), index=INDEX)
+    future = pd.date_range("2022-01", periods=3, freq="MS")
+    forecasts = []
+    for size in (1.0, 1e300):  # standardised, the covariate is the same
+        X = pd.DataFrame({"c": size * np.arange(24.0)}, index=INDEX)
+        model = GRUForecaster(**TINY).fit(X, y)
+        forecasts.append(model.predict(pd.DataFrame({"c": size * np.arange(24.0, 27)},
+                                                    index=future)))
+    assert_allclose(forecasts[0], forecasts[1], rtol=1e-6)
+    assert np.all(model.scaler_.X_std < np.inf)
+
+
+# ---------------------------------------------------------------- classical
+def test_multiplicative_theta_on_values_at_or_below_zero_says_what_to_use():
+    t = np.arange(48)
+    y = pd.Series(-10 - np.sin(2 * np.pi * t / 12), index=pd.date_range("2020-01", periods=48,
+                                                                      freq="MS"))
+    assert 'needs strictly positive data. Use method="auto"' in _error(
+        lambda: ThetaForecaster(method="mul").fit(None, y)
+    )
+    ThetaForecaster(method="auto").fit(None, y)
+
+
+def test_theta_intervals_of_a_short_series_raise_no_statsmodels_warnings():
+    y = pd.Series([1.0, 2.0, 4.0], index=INDEX[:3])
+    forecaster = ThetaForecaster().fit(None, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        interval = forecaster.predict_interval(pd.DataFrame(index=INDEX[3:5]))
+    assert np.all(interval["lower"] < interval["upper"])
+
+
+# ------------------------------------------------------------------ neural
+@pytest.mark.parametrize(
+    ("key", "owner"),
+    [("max_epochs", "max_epochs"), ("lr", "lr"), ("criterion", "loss"),
+     ("module__horizon", "horizon"), ("optimizer__weight_decay", "weight_decay")],
+)
+def test_net_params_cannot_override_the_forecasters_own_parameters(key, owner):
+    model = GRUForecaster(**TINY, net_params={key: 0})
+    assert f"net_params sets {key!r}, which the forecaster sets itself; set the forecaster's " \
+           f"parameter {owner}= instead" in _error(lambda: model.fit(None, _panel()["a"]))
+
+
+def test_net_params_with_a_tuple_come_back_from_save_as_given(tmp_path):
+    params = {"optimizer": torch.optim.AdamW, "optimizer__betas": (0.8, 0.9)}
+    model = GRUForecaster(**TINY, net_params=params).fit(None, _panel()["a"])
+    assert model.net_.optimizer_.param_groups[0]["betas"] == (0.8, 0.9)
+    # A class is not JSON: the error names the parameter.
+    assert "net_params={'optimizer': <class 'torch.optim.adamw.AdamW'>" in _error(
+        lambda: model.save(tmp_path / "adamw")
+    )
+    model.set_params(net_params={"optimizer__betas": (0.8, 0.9)}).fit(None, _panel()["a"])
+    model.save(tmp_path / "m")
+    loaded = GRUForecaster.load(tmp_path / "m")
+    assert loaded.get_params() == model.get_params()
+    assert loaded.net_params["optimizer__betas"] == (0.8, 0.9)
+
+
+def test_save_with_a_random_state_object_names_random_state(tmp_path):
+    model = GRUForecaster(**{**TINY, "random_state": np.random.RandomState(0)})
+    model.fit(None, _panel()["a"])
+    assert "random_state=RandomState(MT19937)" in _error(lambda: model.save(tmp_path / "m"))
+
+
+# ----------------------------------------------------------------- ensemble
+@pytest.mark.parametrize("aggregate", ["mean", "weighted"])
+def test_a_members_error_names_the_member(aggregate):
+    ensemble = EnsembleForecaster(
+        [("g", GRUForecaster(**TINY, cell="foo")), ("n", NaiveForecaster())], aggregate=aggregate
+    )
+    message = _error(lambda: ensemble.fit(None, _panel()["a"]))
+    assert message.startswith("Member 'g' of the ensemble: The 'cell' parameter")
+    assert "validation_horizon" not in message  # not the weighted fit's advice
+
+
+def test_make_ensemble_checks_its_random_state():
+    assert "The 'random_state' parameter of make_ensemble" in _error(
+        lambda: make_ensemble(random_state=-1)
+    )
+    seeded = make_ensemble(random_state=np.random.RandomState(3)).forecasters[0][1]
+    assert seeded.random_state == make_ensemble(random_state=3).forecasters[0][1].random_state
+
+
+# ------------------------------------------------------------------ metrics
+def test_pinball_loss_reads_a_panels_predict_quantiles_frame():
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame({"a": rng.normal(size=30).cumsum(), "b": rng.normal(size=30).cumsum()},
+                     index=pd.date_range("2020-01", periods=30, freq="MS"))
+    forecaster = NaiveForecaster().fit(None, y[:24])
+    levels = [0.1, 0.5, 0.9]
+    q = forecaster.predict_quantiles(pd.DataFrame(index=y.index[24:]), quantiles=levels)
+    by_series = [pinball_loss(y[c][24:], q[c].to_numpy(), quantile=levels) for c in "ab"]
+    assert_allclose(pinball_loss(y[24:], q, quantile=levels, multioutput="raw_values"), by_series)
+    assert_allclose(pinball_loss(y[24:][["b", "a"]], q, quantile=levels,
+                                 multioutput="raw_values"), by_series[::-1])
+    assert "holds the quantiles [0.1, 0.5, 0.9] but quantile=[0.1, 0.9]" in _error(
+        lambda: pinball_loss(y[24:], q, quantile=[0.1, 0.9])
+    )
