@@ -9,14 +9,18 @@ on a sample of M3 monthly series and then compares, on the same calibration
 errors and the same point forecasts, four scales for the 95 % intervals of
 the test part: each series' own mean calibration error, its in-sample
 one-step naive error, its in-sample seasonal-naive error (the MASE scale) and
-the geometric mean of the first two. It prints coverage and MSIS of each.
+the geometric mean of the first two. It prints coverage and MSIS of each
+and writes them, with the command, machine and date, to
+``benchmarks/results/conformal_scale.csv`` (``--out`` changes the path).
 The package uses the seasonal-naive scale (README, design section).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,7 @@ def main(argv=None):
     parser.add_argument("--n-series", type=int, default=100)
     parser.add_argument("--n-windows", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/results/conformal_scale.csv")
     args = parser.parse_args(argv)
 
     import torch
@@ -61,7 +66,17 @@ def main(argv=None):
         rows.append({"scale": name, "coverage": round(coverage(actual, lower, upper), 3),
                      "msis": round(msis(actual, lower, upper, y_train=y,
                                         seasonal_period=12), 3)})
-    print(pd.DataFrame(rows).to_string(index=False))
+    from benchmarks.classical_speed import machine
+
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    table["n_series"], table["n_windows"] = args.n_series, args.n_windows
+    table["command"] = " ".join(
+        ["python -m benchmarks.conformal_scale", *(sys.argv[1:] if argv is None else argv)]
+    )
+    table["machine"], table["date"] = machine(), datetime.date.today().isoformat()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
     return 0
 
 

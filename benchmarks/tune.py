@@ -39,6 +39,11 @@ CONFIGS = {
     "epochs100": ("lstm", {"max_epochs": 100}),
     "gru_epochs100": ("gru", {"max_epochs": 100}),
     "batch64": ("lstm", {"batch_size": 64}),
+    # Adam's L2 weight decay (thirteenth session).
+    "wd1e-5": ("lstm", {"weight_decay": 1e-5}),
+    "wd1e-4": ("lstm", {"weight_decay": 1e-4}),
+    "wd1e-3": ("lstm", {"weight_decay": 1e-3}),
+    "gru_wd1e-4": ("gru", {"weight_decay": 1e-4}),
     "hidden128": ("lstm", {"hidden_size": 128}),
     "gru_hidden128": ("gru", {"hidden_size": 128}),
     "layers2": ("lstm", {"num_layers": 2}),

@@ -548,7 +548,8 @@ def _load_csv(path, time_col, target, freq=None):
         raise ValueError(
             f"time column {time_col!r} has duplicate timestamps: {_fmt_time(first)} appears "
             f"{count} times ({int(y.index.duplicated().sum())} repeated in all); each "
-            "timestamp must appear once (aggregate the duplicates first)"
+            "timestamp must appear once (aggregate the duplicates first; if the file holds "
+            "several series, one row per series and time, name their column with --id-col)"
         )
     missing = y.isna()
     if missing.any():

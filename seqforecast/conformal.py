@@ -89,7 +89,8 @@ class ConformalForecaster(BaseForecaster):
         ``n_windows`` forecasts. A central interval of coverage ``c`` is
         finite only when there are at least ``c / (1 - c)`` errors (9 for
         90 %, 19 for 95 %): per series with ``pooling="series"``, over all
-        series otherwise.
+        series otherwise; an interval beyond that is a ``ValueError`` that
+        says how many are needed.
     method : {"rolling", "split"}, default="rolling"
         ``"rolling"`` refits a clone at every calibration origin (rolling
         origin; every error is truly out of sample). ``"split"`` fits one
@@ -370,4 +371,24 @@ class ConformalForecaster(BaseForecaster):
                 continue
             for step in range(n_steps):
                 out[step, :, j] = point[step] + self._offset(step, q)
+            if not np.all(np.isfinite(out[:, :, j])):
+                raise ValueError(self._too_few_errors(q))
         return out
+
+    def _too_few_errors(self, q):
+        """Why quantile ``q`` has no finite conformal bound: too few errors for its tail."""
+        if self.symmetric:  # the radius at the interval's coverage 1 - 2 min(q, 1 - q)
+            level = abs(2 * q - 1)
+            needed = int(np.ceil(level / (1 - level) - 1e-9))
+            what = f"an interval of coverage {level:g}"
+        else:  # rank ceil((n + 1) q) <= n above the median, floor((n + 1) q) >= 1 below
+            tail = min(q, 1 - q)
+            needed = int(np.ceil((1 - tail) / tail - 1e-9))
+            what = f"the {q:g} quantile"
+        pooled = "" if self.pooling == "series" else ", pooled over the series"
+        return (
+            f"{what} needs at least {needed} calibration errors per step, but "
+            f"ConformalForecaster has {self.errors_.shape[0]} per series (n_windows="
+            f"{self.n_windows}{pooled}) and its bound would be infinite; ask for a lower "
+            "coverage or refit with a larger n_windows."
+        )

@@ -89,7 +89,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         How forecasts are combined at each step.
     weights : array-like of shape (n_members,) or None, default=None
         Fixed non-negative weights of ``aggregate="mean"`` (normalised to sum
-        to 1); None: equal weights. Not used by the other aggregates.
+        to 1); None: equal weights. Given with another aggregate, an error.
     validation_horizon : int or None, default=None
         Steps held out at the end of the history to learn the weights of
         ``aggregate="weighted"``; None: the default horizon of the data
@@ -196,6 +196,12 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
 
     def _check_params(self):
         self._members()  # checks them
+        if self.weights is not None and self.aggregate != "mean":
+            raise ValueError(
+                f"weights are used by aggregate='mean' only, but aggregate="
+                f"{self.aggregate!r}; use aggregate='mean' with weights, or leave weights=None "
+                "('weighted' learns its own)."
+            )
         if self.weights is not None:
             weights = np.asarray(self.weights, dtype=np.float64)
             if (

@@ -826,5 +826,6 @@ mase_scorer.__doc__ = """Scorer returning minus the MASE (greater is better).
 
 ``mase_scorer(estimator, X, y)`` scales by the in-sample seasonal-naive error
 of the history of the forecaster inside ``estimator``; see
-:func:`make_mase_scorer`.
+:func:`seqforecast.metrics.make_mase_scorer` (the seasonal period, or one of
+your choosing).
 """

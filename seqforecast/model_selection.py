@@ -258,6 +258,16 @@ class ForecastSplitter(BaseCrossValidator):
         test : ndarray of int
             Test row positions of the fold (``horizon`` consecutive rows).
         """
+        if _panel.is_long(y) or _panel.is_long(X):
+            # Rows of a long table are (series, time) pairs: the last rows are
+            # one series' last steps, which series depending on the sort.
+            raise ValueError(
+                "ForecastSplitter splits rows, and the rows of a long panel (indexed by "
+                "(series, time)) are not timesteps: its folds would test whichever series "
+                "the table ends with. Use backtest(forecaster, X, y, cv=...), which folds "
+                "every series at its own end, or give the panel wide (one column per "
+                "series, e.g. y.unstack(0))."
+            )
         for train_start, train_end, test_start, test_end in self._folds(_n_rows(X, y)):
             yield np.arange(train_start, train_end), np.arange(test_start, test_end)
 
@@ -566,9 +576,10 @@ class BacktestResult:
     series_scores : DataFrame
         The scores of each series in each fold, indexed by (``fold``,
         ``series``).
-    actuals : DataFrame
-        The whole target, one column per series, indexed by time (used by
-        :func:`~seqforecast.plotting.plot_backtest`).
+    actuals : DataFrame or Series
+        The whole target (used by :func:`~seqforecast.plotting.plot_backtest`):
+        a DataFrame with one column per series, indexed by time, for a wide
+        ``y``; the long Series indexed by ``(series, time)`` for a long panel.
     coverage : float or None
         Nominal coverage of the ``lower``/``upper`` intervals, if any.
     """
@@ -733,9 +744,14 @@ def _mase_period(fitted, index):
     return _metrics.make_mase_scorer()._period(forecaster)
 
 
-def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverage):
-    """Scores of one fold: dict name -> array (n_series,)."""
+def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverage, names=None):
+    """Scores of one fold: dict name -> array (n_series,).
+
+    ``names`` label the series in the scaled metrics' errors about ``train``.
+    """
     scores = {}
+    if names is not None and train.ndim == 2:
+        train = pd.DataFrame(train, columns=pd.Index(names, dtype=object))
     for name, metric in metrics_:
         if isinstance(metric, str):
             if metric in _POINT_METRICS:
@@ -761,7 +777,7 @@ def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverag
             for j in range(actual.shape[1]):
                 kwargs = {}
                 if pass_train:
-                    series_train = train[:, j]
+                    series_train = np.asarray(train)[:, j]
                     kwargs["y_train"] = series_train[~np.isnan(series_train)]
                 value.append(float(metric(actual[:, j], forecast[:, j], **kwargs)))
         scores[name] = np.asarray(value, dtype=np.float64)
@@ -799,8 +815,10 @@ def backtest(
         series). Its index gives the ``cutoff`` and ``time`` columns.
     cv : ForecastSplitter, int, splitter or None, default=None
         The folds. None: ``ForecastSplitter(horizon)`` (5 folds); an integer:
-        ``ForecastSplitter(horizon, n_splits=cv)``, with ``horizon`` the
-        forecaster's ``horizon`` parameter (required then). Any splitter that
+        ``ForecastSplitter(horizon, n_splits=cv)``; both take ``horizon``
+        from the forecaster's ``horizon`` parameter, so they need one that is
+        set (the classical forecasters have none: give them a
+        ``ForecastSplitter``). Any splitter that
         yields consecutive training rows followed by consecutive test rows
         (such as ``TimeSeriesSplit``) works too.
     refit : bool or int, default=True
@@ -813,8 +831,10 @@ def backtest(
     scoring : str, callable, sequence or dict, default=("smape", "mase")
         Metrics, by name: "mae", "rmse", "smape", "mase" (scaled by the
         fold's training rows, with the seasonal period the
-        :data:`~seqforecast.metrics.mase_scorer` would use: the index
-        frequency, else the forecaster's ``seasonal_period_``, else 1),
+        :data:`~seqforecast.metrics.mase_scorer` would use: the one the
+        index frequency implies, else the one detected from the training
+        rows, else 1; never the forecaster's own, so that models are
+        scored on the same scale),
         and with ``coverage``: "coverage", "interval_width", "msis". A
         callable ``metric(y_true, y_pred)`` is called per series on 1-D
         arrays; when it accepts ``y_train`` it also gets the series'
@@ -940,10 +960,14 @@ def backtest(
         tables.append(table)
         try:
             scores = _score_fold(
-                metrics_, actual, forecast, lower, upper, y_2d[train], period, coverage
+                metrics_, actual, forecast, lower, upper, y_2d[train], period, coverage, names
             )
         except ValueError as err:
-            raise ValueError(f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}") from err
+            hint = (" Leave the scaled metrics out (e.g. scoring=('smape',)) or the series."
+                    if "seasonal-naive scale" in str(err) else "")
+            raise ValueError(
+                f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}{hint}"
+            ) from err
         for j in range(m):
             score_rows.append({"fold": k, "series": names[j],
                                **{name: values[j] for name, values in scores.items()}})

@@ -46,8 +46,17 @@ def _pick(obj, series, name):
     if isinstance(obj, pd.DataFrame) and isinstance(obj.columns, pd.MultiIndex):
         ids = list(pd.unique(obj.columns.get_level_values(0)))
         return obj[_chosen(series, ids, name)]
+    if isinstance(obj, pd.DataFrame) and set(obj.columns) == {"lower", "upper"}:
+        return obj  # one series' interval: its bounds carry no series name
     if series is not None and isinstance(obj, pd.DataFrame) and obj.shape[1] > 1:
         return obj[_chosen(series, list(obj.columns), name)]
+    if series is not None:
+        # One series: a name it carries must be the one asked for.
+        own = obj.name if isinstance(obj, pd.Series) else (
+            obj.columns[0] if isinstance(obj, pd.DataFrame) and obj.shape[1] == 1 else None
+        )
+        if own is not None and own != series:
+            raise ValueError(f"series={series!r} is not in {name}; its series is {own!r}.")
     return obj
 
 

@@ -276,3 +276,97 @@ def test_pinball_loss_reads_a_panels_predict_quantiles_frame():
     assert "holds the quantiles [0.1, 0.5, 0.9] but quantile=[0.1, 0.9]" in _error(
         lambda: pinball_loss(y[24:], q, quantile=[0.1, 0.9])
     )
+
+
+def test_rows_picked_by_a_shuffling_splitter_point_to_the_time_ordered_ones():
+    from sklearn.model_selection import KFold, cross_val_score
+
+    y = _panel()["a"]
+    # KFold keeps the training rows sorted but leaves gaps: the advice is the
+    # splitter, not resampling.
+    message = _error(lambda: cross_val_score(
+        NaiveForecaster(), pd.DataFrame(index=INDEX), y,
+        cv=KFold(3, shuffle=True, random_state=0), error_score="raise",
+    ))
+    assert "not regularly spaced" in message
+    assert "use ForecastSplitter or TimeSeriesSplit" in message
+
+
+@pytest.mark.parametrize("aggregate", ["median", "weighted"])
+def test_ensemble_weights_with_another_aggregate_are_refused(aggregate):
+    ensemble = EnsembleForecaster([("n", NaiveForecaster()), ("t", ThetaForecaster())],
+                                  aggregate=aggregate, weights=[1, 0])
+    assert f"weights are used by aggregate='mean' only, but aggregate='{aggregate}'" in _error(
+        lambda: ensemble.fit(None, _panel()["a"])
+    )
+
+
+@pytest.mark.parametrize("coverage", [0.99])
+def test_conformal_intervals_beyond_the_calibration_say_what_they_need(coverage):
+    from seqforecast import ConformalForecaster
+
+    y = np.cumsum(np.random.default_rng(0).normal(size=80)) + 50
+    model = ConformalForecaster(NaiveForecaster(), horizon=1, n_windows=10).fit(None, y)
+    assert "coverage 0.99 needs at least 99 calibration errors per step" in _error(
+        lambda: model.predict_interval(np.empty((1, 0)), coverage=coverage)
+    )
+    bounds = model.predict_interval(np.empty((1, 0)), coverage=0.9)
+    assert np.isfinite(bounds.to_numpy()).all()
+
+
+def test_forecast_splitter_refuses_the_rows_of_a_long_panel():
+    from sklearn.model_selection import cross_validate
+
+    from seqforecast import ForecastSplitter, smape_scorer
+
+    y = _panel()
+    long = pd.concat({"a": y["a"], "b": y["b"][3:]}, names=["id", "t"])
+    assert "Use backtest(forecaster, X, y, cv=...)" in _error(lambda: cross_validate(
+        ThetaForecaster(), pd.DataFrame(index=long.index), long,
+        cv=ForecastSplitter(horizon=3, n_splits=2), scoring=smape_scorer, error_score="raise",
+    ))
+
+
+def test_a_diverging_fit_warns():
+    from sklearn.exceptions import ConvergenceWarning
+
+    y = pd.Series(10 + np.sin(np.arange(60) * np.pi / 6), index=pd.date_range(
+        "2000-01", periods=60, freq="MS"))
+    params = {**TINY, "max_epochs": 3}
+    with pytest.warns(ConvergenceWarning, match=r"training diverged .* lower lr \(now 1e\+30\)"):
+        GRUForecaster(**params, lr=1e30).fit(None, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        GRUForecaster(**params).fit(None, y)
+
+
+def test_a_single_series_plot_refuses_another_series_name():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from seqforecast import load_airpassengers
+    from seqforecast.plotting import plot_forecast
+
+    y = load_airpassengers()
+    model = ThetaForecaster().fit(None, y[:-12])
+    forecast = model.forecast(12)
+    interval = model.predict_interval(pd.DataFrame(index=y.index[-12:]))
+    plot_forecast(y[:-12], forecast, intervals=interval, series="passengers")
+    assert "series='bogus' is not in y_history; its series is 'passengers'" in _error(
+        lambda: plot_forecast(y[:-12], forecast, intervals=interval, series="bogus")
+    )
+
+
+def test_backtest_scoring_errors_name_the_series():
+    from seqforecast import ForecastSplitter, backtest
+
+    weeks = pd.date_range("2020-01-05", periods=120, freq="W")
+    rng = np.random.default_rng(0)
+    y = pd.concat({"north": pd.Series(rng.normal(size=120).cumsum(), index=weeks),
+                   "south": pd.Series(rng.normal(size=60).cumsum(), index=weeks[60:])},
+                  names=["id", "t"])
+    message = _error(lambda: backtest(NaiveForecaster(), None, y,
+                                      cv=ForecastSplitter(8, n_splits=2)))
+    assert "Series 'south' of y_train has 44 observations" in message
+    assert "scoring=('smape',)" in message

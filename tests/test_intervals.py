@@ -190,8 +190,11 @@ def test_conformal_residuals_and_bounds_by_hand():
     radius = [np.sort(model.residuals_[:, h, 0])[2] for h in range(2)]
     np.testing.assert_array_equal(got[:, 0], 10.0 - np.array(radius))
     np.testing.assert_array_equal(got[:, 1], 10.0 + np.array(radius))
-    # Level 0.9 needs rank ceil(5 * 0.9) = 5 > 4 errors: an unbounded interval.
-    assert np.isinf(model.predict_interval(_future(1), coverage=0.9).to_numpy()).all()
+    # Level 0.9 needs rank ceil(5 * 0.9) = 5 > 4 errors: the bound would be
+    # infinite, which no metric or plot takes, so it is an error saying why.
+    with pytest.raises(ValueError, match=r"coverage 0\.9 needs at least 9 calibration errors "
+                                         r"per step, but ConformalForecaster has 4"):
+        model.predict_interval(_future(1), coverage=0.9)
 
 
 def test_conformal_update_path_equals_refit_for_naive():
@@ -533,9 +536,11 @@ def test_conformal_asymmetric_quantiles_by_hand():
     # q = 0.2: floor(10 * 0.2) = 2nd smallest; q = 0.8: ceil(10 * 0.8) = 8th;
     # q = 0.5: the point forecast plus the 5th smallest error.
     np.testing.assert_array_equal(got, 11.0 + ranked[[1, 4, 7]])
-    # Too few errors for the tails of a 95 % interval: unbounded on both sides.
-    interval = model.predict_interval(_future(1), coverage=0.95).to_numpy()[0]
-    assert interval[0] == -np.inf and interval[1] == np.inf
+    # Too few errors for the tails of a 95 % interval (rank floor(10 * 0.025)
+    # = 0 below, ceil(10 * 0.975) = 10 > 9 above): an error saying how many.
+    with pytest.raises(ValueError, match=r"the 0\.025 quantile needs at least 39 calibration "
+                                         r"errors per step, but ConformalForecaster has 9"):
+        model.predict_interval(_future(1), coverage=0.95)
     with pytest.raises(ValueError, match=r"'symmetric' parameter .* 'bool'"):
         ConformalForecaster(NaiveForecaster(), symmetric=1).fit(None, y)
 

@@ -106,7 +106,7 @@ ccf.round(3).to_frame()
 # - **ARIMA** with covariates is a regression with ARIMA errors: when it
 #   differences the sales, it differences the covariate too, so it gets the
 #   lagged **level** of the indicator and relates the changes itself.
-# - The **GRU** reads windows of the sales divided by their own mean level
+# - The **GRU** reads windows of the sales divided by their recent level
 #   (so it sees relative moves of the sales) and the covariates as they are,
 #   standardised over the training rows. The indicator's level drifts, and
 #   in the backtest period it reaches values above its earlier range; its

@@ -147,6 +147,9 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
+# A last epoch's training loss this many times the first's: training diverged.
+_DIVERGED = 3.0
+
 # skorch settings that a forecaster parameter of another name sets.
 _NET_PARAM_OWNERS = {"criterion": "loss", "optimizer__weight_decay": "weight_decay"}
 
@@ -409,7 +412,19 @@ class RNNForecaster(BaseForecaster):
     batch_size_ : int
         Windows per optimisation step (``batch_size``, or its device default).
     seasonal_period_ : int
-        Seasonal period inferred from the index (or 1).
+        The seasonal period used: ``seasonal_period``, else the one the
+        index frequency implies, else the one detected from the data (1: no
+        season).
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from.
+    quantiles_ : ndarray
+        With ``loss="quantile"``, the levels learned: ``quantiles`` with the
+        median and each level's mirror ``1 - q`` added.
+    windows_per_epoch_ : int
+        Training windows drawn per epoch (``windows_per_epoch``, or the
+        budget that grows with the data).
+    series_ends_ : Index or None
+        For a long panel, each series' last timestamp; None otherwise.
     loss_scale_ : {"mase", "window"}
         The loss scale used (``loss_scale``, with "auto" resolved).
     n_train_windows_ : int
@@ -424,10 +439,13 @@ class RNNForecaster(BaseForecaster):
     Warns
     -----
     ConvergenceWarning
-        With ``early_stopping``, when the validation loss was still falling
-        at the last of ``max_epochs`` epochs (raise ``max_epochs``), or was
-        lowest after the first epoch (the rest only overfitted or diverged:
-        lower ``lr`` or shrink the model).
+        When the last epoch's training loss is not finite, or more than 3
+        times the first's (training diverged: lower ``lr``; not for the
+        Gaussian loss, which can be negative). With ``early_stopping``, when
+        the validation loss was still falling at the last of ``max_epochs``
+        epochs (raise ``max_epochs``), or was lowest after the first epoch
+        (the rest only overfitted or diverged: lower ``lr`` or shrink the
+        model).
 
     See Also
     --------
@@ -772,11 +790,26 @@ class RNNForecaster(BaseForecaster):
         history = self.net_.history
         self.n_epochs_ = len(history)
         self.best_epoch_ = None
+        name = type(self).__name__
+        if self.n_epochs_ > 1:
+            train = np.array(history[:, "train_loss"], dtype=float)
+            # Training that works lowers the loss; one that ends far above where
+            # it started has diverged, and its forecasts are noise. (A Gaussian
+            # negative log-likelihood has no floor at 0, so no ratio means that.)
+            rose = self.loss != "gaussian" and train[-1] > _DIVERGED * train[0]
+            if not np.isfinite(train[-1]) or rose:
+                warnings.warn(
+                    f"{name}: the training loss rose from {train[0]:.4g} in the first "
+                    f"epoch to {train[-1]:.4g} in the last: training diverged and the "
+                    f"forecasts are unreliable; lower lr (now {self.lr:g}) or set "
+                    "clip_grad_norm.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
         if not self.early_stopping or not self.n_epochs_:
             return
         losses = np.array(history[:, "valid_loss"], dtype=float)
         self.best_epoch_ = int(np.argmin(losses)) + 1
-        name = type(self).__name__
         if self.verbose and self.n_epochs_ < self.max_epochs:
             print(
                 f"{name}: early stopping triggered at epoch {self.n_epochs_} of "
@@ -1102,3 +1135,23 @@ class GRUForecaster(RNNForecaster):
         super().__init__(**params)
 
     __init__.__signature__ = _preset_signature("gru")
+
+
+def _add_rnn_sections(klass, cell):
+    """Give a preset class RNNForecaster's Parameters, Attributes and Warns.
+
+    ``help(GRUForecaster)`` then lists what the class takes, with its own
+    default ``cell``, instead of pointing elsewhere.
+    """
+    base, doc = RNNForecaster.__doc__, klass.__doc__
+    if base is None or doc is None:  # python -OO strips docstrings
+        return
+    sections = base[base.index("\n    Parameters\n"):base.index("\n    See Also\n")]
+    line = '    cell : {"lstm", "gru", "rnn", "peephole", "coupled"}, default="lstm"'
+    sections = sections.replace(line, line.replace('default="lstm"', f'default="{cell}"'), 1)
+    at = doc.index("\n    Examples\n")
+    klass.__doc__ = doc[:at] + sections + doc[at:]
+
+
+_add_rnn_sections(LSTMForecaster, "lstm")
+_add_rnn_sections(GRUForecaster, "gru")
