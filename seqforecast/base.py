@@ -78,6 +78,19 @@ def _check_unique_columns(data, name):
         )
 
 
+def _same_names(columns, fitted):
+    """Whether ``columns`` are the fitted series' names, in order.
+
+    A saved and loaded forecaster holds names other than str and int as
+    their strings (JSON), so those compare as strings.
+    """
+    if columns.equals(fitted):
+        return True
+    return len(columns) == len(fitted) and all(
+        a == b or str(a) == str(b) for a, b in zip(columns, fitted, strict=True)
+    )
+
+
 def _check_aligned(X, y):
     """The indexes of ``y`` and ``X`` (None for arrays), which must be the same."""
     y_index, X_index = _index_of(y), _index_of(X)
@@ -500,8 +513,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"y has {y_arr.shape[1]} series but the forecaster was fitted on "
                 f"{self.n_series_}; update needs the same series."
             )
-        if y_kind == "frame" and self.series_names_ is not None and not y.columns.equals(
-            self.series_names_
+        if y_kind == "frame" and self.series_names_ is not None and not _same_names(
+            y.columns, self.series_names_
         ):
             # Series are matched by position; other names or another order
             # would append one series' values to another's history.
@@ -626,7 +639,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             Number of steps ahead.
         X : array-like of shape (steps, n_features) or DataFrame, default=None
             Future covariates; required when the forecaster was fitted with
-            covariates.
+            covariates. A DataFrame must describe exactly the next ``steps``
+            steps (for a long panel, every series' next ``steps``); to
+            forecast other timestamps, use :meth:`predict`.
 
         Returns
         -------

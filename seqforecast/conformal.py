@@ -89,8 +89,10 @@ class ConformalForecaster(BaseForecaster):
         ``n_windows`` forecasts. A central interval of coverage ``c`` is
         finite only when there are at least ``c / (1 - c)`` errors (9 for
         90 %, 19 for 95 %): per series with ``pooling="series"``, over all
-        series otherwise; an interval beyond that is a ``ValueError`` that
-        says how many are needed.
+        series otherwise (a series with too few of its own, one that started
+        later, borrows the scaled errors of all series, as with
+        ``pooling="scaled"``); an interval beyond what all of them bound is a
+        ``ValueError`` that says how many are needed.
     method : {"rolling", "split"}, default="rolling"
         ``"rolling"`` refits a clone at every calibration origin (rolling
         origin; every error is truly out of sample). ``"split"`` fits one
@@ -279,11 +281,11 @@ class ConformalForecaster(BaseForecaster):
         # The actuals of every calibration origin: the block of those rows only.
         actual = y.rows(origins[0], n_rows)
         self.errors_ = actual[origins[:, None] - origins[0] + np.arange(h)] - forecasts
-        self.scale_ = (
-            _series_scale(y, self.seasonal_period_)
-            if self.pooling == "scaled"
-            else np.ones(self.n_series_)
-        )
+        scale = _series_scale(y, self.seasonal_period_)
+        self.scale_ = scale if self.pooling == "scaled" else np.ones(self.n_series_)
+        # The scale with which a series too short for a bound of its own
+        # borrows the pooled errors of the others (pooling="series").
+        self._borrow_scale = scale
         self.forecaster_ = clone(self.forecaster).fit(*history)
         # Forecasts awaiting their observations, by the row of their origin.
         self.pending_ = {n_rows: self._pending_entry(n_rows)} if self.adaptive else {}
@@ -351,9 +353,18 @@ class ConformalForecaster(BaseForecaster):
         else:
             level, upper, sign = q, q > 0.5, 1.0
         if self.pooling == "series":
-            return sign * np.array(
+            bounds = np.array(
                 [_conformal_bound(errors[:, i], level, upper) for i in range(errors.shape[1])]
             )
+            short = ~np.isfinite(bounds)
+            if short.any():
+                # Too few errors of its own for this level (a series that
+                # started later): the scaled errors of all series, as
+                # pooling="scaled" would give it.
+                scale = getattr(self, "_borrow_scale", np.ones(errors.shape[1]))
+                pooled = _conformal_bound((errors / scale).ravel(), level, upper)
+                bounds[short] = pooled * scale[short]
+            return sign * bounds
         return sign * _conformal_bound((errors / self.scale_).ravel(), level, upper) * self.scale_
 
     def _predict_quantiles(self, n_steps, X, quantiles):
@@ -376,7 +387,11 @@ class ConformalForecaster(BaseForecaster):
         return out
 
     def _too_few_errors(self, q):
-        """Why quantile ``q`` has no finite conformal bound: too few errors for its tail."""
+        """Why quantile ``q`` has no finite conformal bound: too few errors for its tail.
+
+        Only the pool of all series can fall short here: a series short of
+        its own errors borrows it (see :meth:`_offset`).
+        """
         if self.symmetric:  # the radius at the interval's coverage 1 - 2 min(q, 1 - q)
             level = abs(2 * q - 1)
             needed = int(np.ceil(level / (1 - level) - 1e-9))
@@ -385,10 +400,10 @@ class ConformalForecaster(BaseForecaster):
             tail = min(q, 1 - q)
             needed = int(np.ceil((1 - tail) / tail - 1e-9))
             what = f"the {q:g} quantile"
-        pooled = "" if self.pooling == "series" else ", pooled over the series"
+        finite = np.isfinite(self.errors_).sum(axis=(0, 2))  # per step, over all series
         return (
             f"{what} needs at least {needed} calibration errors per step, but "
-            f"ConformalForecaster has {self.errors_.shape[0]} per series (n_windows="
-            f"{self.n_windows}{pooled}) and its bound would be infinite; ask for a lower "
+            f"ConformalForecaster has {int(finite.min())} (n_windows={self.n_windows}, over "
+            f"{self.n_series_} series) and its bound would be infinite; ask for a lower "
             "coverage or refit with a larger n_windows."
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import warnings
 from pathlib import Path
 from typing import ClassVar
 
@@ -89,7 +90,8 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         How forecasts are combined at each step.
     weights : array-like of shape (n_members,) or None, default=None
         Fixed non-negative weights of ``aggregate="mean"`` (normalised to sum
-        to 1); None: equal weights. Given with another aggregate, an error.
+        to 1); None: equal weights. Ignored, with a warning, by the other
+        aggregates.
     validation_horizon : int or None, default=None
         Steps held out at the end of the history to learn the weights of
         ``aggregate="weighted"``; None: the default horizon of the data
@@ -197,10 +199,13 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     def _check_params(self):
         self._members()  # checks them
         if self.weights is not None and self.aggregate != "mean":
-            raise ValueError(
-                f"weights are used by aggregate='mean' only, but aggregate="
-                f"{self.aggregate!r}; use aggregate='mean' with weights, or leave weights=None "
-                "('weighted' learns its own)."
+            # A warning, as scikit-learn does for parameters another one turns
+            # off: a search over aggregate keeps its other candidates.
+            warnings.warn(
+                f"weights are used by aggregate='mean' only, so with aggregate="
+                f"{self.aggregate!r} they are ignored ('weighted' learns its own).",
+                UserWarning,
+                stacklevel=4,
             )
         if self.weights is not None:
             weights = np.asarray(self.weights, dtype=np.float64)

@@ -56,6 +56,15 @@ def test_update_of_a_wide_panel_needs_the_fitted_columns_in_order(columns):
     assert forecast.loc[:, "a"].item() == 24.0 and forecast.loc[:, "b"].item() == 123.0
 
 
+def test_update_of_a_reloaded_forecaster_accepts_its_own_column_names(tmp_path):
+    # JSON keeps names other than str and int as strings.
+    y = _panel().set_axis([1.5, 2.5], axis=1)
+    GRUForecaster(**TINY).fit(None, y[:20]).save(tmp_path / "m")
+    loaded = GRUForecaster.load(tmp_path / "m")
+    loaded.update(None, y[20:])
+    assert loaded.index_[-1] == INDEX[-1]
+
+
 def test_update_checks_that_x_and_y_describe_the_same_steps():
     y = _panel()["a"]
     X = pd.DataFrame({"c": np.arange(24.0)}, index=INDEX)
@@ -213,7 +222,8 @@ def test_theta_intervals_of_a_short_series_raise_no_statsmodels_warnings():
 @pytest.mark.parametrize(
     ("key", "owner"),
     [("max_epochs", "max_epochs"), ("lr", "lr"), ("criterion", "loss"),
-     ("module__horizon", "horizon"), ("optimizer__weight_decay", "weight_decay")],
+     ("module__horizon", "horizon"), ("optimizer__weight_decay", "weight_decay"),
+     ("optimizer__lr", "lr"), ("callbacks__clip__max_norm", "clip_grad_norm")],
 )
 def test_net_params_cannot_override_the_forecasters_own_parameters(key, owner):
     model = GRUForecaster(**TINY, net_params={key: 0})
@@ -292,26 +302,48 @@ def test_rows_picked_by_a_shuffling_splitter_point_to_the_time_ordered_ones():
     assert "use ForecastSplitter or TimeSeriesSplit" in message
 
 
-@pytest.mark.parametrize("aggregate", ["median", "weighted"])
-def test_ensemble_weights_with_another_aggregate_are_refused(aggregate):
-    ensemble = EnsembleForecaster([("n", NaiveForecaster()), ("t", ThetaForecaster())],
-                                  aggregate=aggregate, weights=[1, 0])
-    assert f"weights are used by aggregate='mean' only, but aggregate='{aggregate}'" in _error(
-        lambda: ensemble.fit(None, _panel()["a"])
-    )
+def test_ensemble_weights_with_another_aggregate_are_ignored_with_a_warning():
+    members = [("n", NaiveForecaster(strategy="seasonal")), ("t", ThetaForecaster())]
+    y = _panel()["a"]
+    with pytest.warns(UserWarning, match="weights are used by aggregate='mean' only"):
+        weighted = EnsembleForecaster(members, aggregate="median", weights=[1, 0]).fit(None, y)
+    plain = EnsembleForecaster(members, aggregate="median").fit(None, y)
+    assert_allclose(weighted.forecast(3), plain.forecast(3))
 
 
-@pytest.mark.parametrize("coverage", [0.99])
-def test_conformal_intervals_beyond_the_calibration_say_what_they_need(coverage):
+def test_conformal_intervals_beyond_the_calibration_say_what_they_need():
     from seqforecast import ConformalForecaster
 
     y = np.cumsum(np.random.default_rng(0).normal(size=80)) + 50
     model = ConformalForecaster(NaiveForecaster(), horizon=1, n_windows=10).fit(None, y)
-    assert "coverage 0.99 needs at least 99 calibration errors per step" in _error(
-        lambda: model.predict_interval(np.empty((1, 0)), coverage=coverage)
-    )
+    assert "coverage 0.99 needs at least 99 calibration errors per step, but " \
+           "ConformalForecaster has 10 (n_windows=10, over 1 series)" in _error(
+               lambda: model.predict_interval(np.empty((1, 0)), coverage=0.99))
     bounds = model.predict_interval(np.empty((1, 0)), coverage=0.9)
     assert np.isfinite(bounds.to_numpy()).all()
+
+
+def test_a_series_short_of_its_own_calibration_errors_borrows_the_scaled_pool():
+    from seqforecast import ConformalForecaster
+    from seqforecast.conformal import _conformal_bound
+
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame(rng.normal(size=(60, 2)).cumsum(axis=0) + 50, columns=["a", "b"],
+                     index=pd.date_range("2020-01", periods=60, freq="MS"))
+    y.iloc[:52, 1] = np.nan  # "b" starts late: 7 calibration errors of its own
+    model = ConformalForecaster(NaiveForecaster(), n_windows=20).fit(None, y)
+    X = pd.DataFrame(index=pd.date_range("2025-01", periods=1, freq="MS"))
+    interval = model.predict_interval(X, coverage=0.9).to_numpy()[0]
+    # "a" keeps its own 20 errors: the same as calibrated alone.
+    alone = ConformalForecaster(NaiveForecaster(), n_windows=20).fit(None, y["a"])
+    assert_allclose(interval[:2], alone.predict_interval(X, coverage=0.9).to_numpy()[0])
+    # "b" (9 needed for 90 %) gets the pooled errors scaled by the seasonal-naive
+    # scale of each series (period 12 from the index, one-step for "b", too short).
+    scale = np.array([np.nanmean(np.abs(np.diff(y["a"].to_numpy(), 12))),
+                      np.nanmean(np.abs(np.diff(y["b"].dropna().to_numpy())))])
+    radius = _conformal_bound(np.abs(model.errors_[:, 0, :] / scale).ravel(), 0.9, True)
+    point = y["b"].iloc[-1]
+    assert_allclose(interval[2:], [point - radius * scale[1], point + radius * scale[1]])
 
 
 def test_forecast_splitter_refuses_the_rows_of_a_long_panel():

@@ -175,6 +175,9 @@ def test_mase_scale_at_rounding_error_counts_as_zero():
     assert 0 < scale < 1e-14
     with pytest.raises(ValueError, match="seasonal-naive scale of 0"):
         mase(v[24:], v[24:] + 0.1, y_train=v[:24], seasonal_period=12)
+    # Small changes on a large level are real: 0.1 on 2e9 is scored.
+    level = 2e9 + np.random.default_rng(0).normal(scale=0.1, size=30)
+    assert np.isfinite(mase(level[-6:], level[-6:] + 0.05, y_train=level[:-6]))
     # Small values are not rounding error: a series of magnitude 1e-12 is scored.
     tiny = np.array([0.0, 1e-12, 3e-12, 2e-12])
     assert mase([4e-12], [3e-12], y_train=tiny) == pytest.approx(1e-12 / (4e-12 / 3))
@@ -182,7 +185,7 @@ def test_mase_scale_at_rounding_error_counts_as_zero():
 
 def _scale_is_clear(values, m):
     """The seasonal-naive scale is well above rounding error (metrics count it as 0)."""
-    return np.mean(np.abs(values[m:] - values[:-m])) > 1e-9 * np.mean(np.abs(values))
+    return np.mean(np.abs(values[m:] - values[:-m])) > 1e-12 * np.mean(np.abs(values))
 
 
 def test_mase_y_train_checks():

@@ -150,8 +150,12 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
 # A last epoch's training loss this many times the first's: training diverged.
 _DIVERGED = 3.0
 
-# skorch settings that a forecaster parameter of another name sets.
-_NET_PARAM_OWNERS = {"criterion": "loss", "optimizer__weight_decay": "weight_decay"}
+# skorch settings that a forecaster parameter of another name sets
+# (skorch reads optimizer__lr before lr), and the forecaster's own callbacks.
+_NET_PARAM_OWNERS = {"criterion": "loss", "optimizer__weight_decay": "weight_decay",
+                     "optimizer__lr": "lr"}
+_CALLBACK_OWNERS = {"clip": "clip_grad_norm", "early_stopping": "early_stopping",
+                    "averaging": "weight_averaging", "progress": "verbose"}
 
 
 def _check_net_params(extra, owned, forecaster_params):
@@ -159,12 +163,18 @@ def _check_net_params(extra, owned, forecaster_params):
 
     ``owned`` are the skorch arguments the forecaster builds; the net would
     silently take ``net_params``' value over the forecaster's parameter.
+    The settings of its own callbacks (``callbacks__clip__max_norm``, ...)
+    are its parameters' too.
     """
-    clash = sorted(set(extra) & owned)
+    owned = owned | {"optimizer__lr"}
+    clash = sorted(key for key in extra if key in owned or any(
+        key.startswith(f"callbacks__{cb}__") for cb in _CALLBACK_OWNERS))
     if not clash:
         return
     key = clash[0]
-    name = _NET_PARAM_OWNERS.get(key, key.removeprefix("module__"))
+    callback = key.split("__")[1] if key.startswith("callbacks__") else None
+    name = (_CALLBACK_OWNERS[callback] if callback is not None
+            else _NET_PARAM_OWNERS.get(key, key.removeprefix("module__")))
     how = (f"set the forecaster's parameter {name}= instead" if name in forecaster_params
            else "it is set from the data and the other parameters")
     raise ValueError(
@@ -399,6 +409,9 @@ class RNNForecaster(BaseForecaster):
     net_params : dict or None, default=None
         Extra keyword arguments for the skorch net (for example
         ``{"callbacks": [...]}``, ``{"optimizer": torch.optim.AdamW}``).
+        What the forecaster sets from its own parameters (``lr``,
+        ``max_epochs``, ``criterion``, ``module__*``, its callbacks'
+        settings, ...) is refused, naming the parameter to set instead.
 
     Attributes
     ----------
@@ -793,16 +806,21 @@ class RNNForecaster(BaseForecaster):
         name = type(self).__name__
         if self.n_epochs_ > 1:
             train = np.array(history[:, "train_loss"], dtype=float)
+            # The weights kept: the last epoch's, or early stopping's best.
+            kept = self.n_epochs_
+            if self.early_stopping:
+                kept = int(np.argmin(np.array(history[:, "valid_loss"], dtype=float))) + 1
             # Training that works lowers the loss; one that ends far above where
             # it started has diverged, and its forecasts are noise. (A Gaussian
             # negative log-likelihood has no floor at 0, so no ratio means that.)
-            rose = self.loss != "gaussian" and train[-1] > _DIVERGED * train[0]
-            if not np.isfinite(train[-1]) or rose:
+            last = train[kept - 1]
+            rose = self.loss != "gaussian" and last > _DIVERGED * train[0]
+            if kept > 1 and (not np.isfinite(last) or rose):
                 warnings.warn(
                     f"{name}: the training loss rose from {train[0]:.4g} in the first "
-                    f"epoch to {train[-1]:.4g} in the last: training diverged and the "
-                    f"forecasts are unreliable; lower lr (now {self.lr:g}) or set "
-                    "clip_grad_norm.",
+                    f"epoch to {last:.4g} in epoch {kept}, whose weights are kept: "
+                    f"training diverged and the forecasts are unreliable; lower lr (now "
+                    f"{self.lr:g}) or set clip_grad_norm.",
                     ConvergenceWarning,
                     stacklevel=4,
                 )
