@@ -174,13 +174,35 @@ def results(model, params, converged):
     return res
 
 
+def admissible(spec, res):
+    """Whether a fitted model with multiplicative components keeps them positive.
+
+    On positive data a multiplicative error or season multiplies by the
+    level and the seasonal factors, which must stay positive: fitted values,
+    the last level and the last season's factors. An outlier can lead the
+    likelihood to a fit whose level or factors cross zero (forecasts of the
+    wrong sign, or blown up). Additive models are always admissible here.
+    """
+    if "mul" not in (spec["error"], spec["seasonal"]):
+        return True
+    fitted = np.asarray(res.fittedvalues, dtype=np.float64)
+    states = np.asarray(res.states, dtype=np.float64)  # (nobs, states), columns by name
+    column = {name: k for k, name in enumerate(res.model.state_names)}
+    ok = np.all(fitted > 0) and states[-1, column["level"]] > 0
+    if spec["seasonal"] == "mul":
+        ok = ok and np.all(states[-res.model.seasonal_periods:, column["seasonal"]] > 0)
+    return bool(ok and np.all(np.isfinite(fitted)))
+
+
 def auto_ets(y, m):
-    """The candidate with the lowest AICc: (spec, results, converged), or None.
+    """The admissible candidate with the lowest AICc: (spec, results, converged), or None.
 
     None when no candidate gives a finite AICc and finite parameters.
-    Candidates that statsmodels cannot estimate are skipped.
+    Candidates that statsmodels cannot estimate are skipped; so is a
+    multiplicative fit whose states cross zero (:func:`admissible`), for the
+    next best by AICc.
     """
-    best = None
+    ranked = []
     for spec in candidates(y, m):
         try:
             with warnings.catch_warnings():
@@ -189,10 +211,11 @@ def auto_ets(y, m):
             params, _, value, converged = estimate(model)
         except (ValueError, np.linalg.LinAlgError):
             continue
-        ok = np.isfinite(value) and np.all(np.isfinite(params))
-        if ok and (best is None or value < best[0]):
-            best = (value, spec, model, params, converged)
-    if best is None:
-        return None
-    _, spec, model, params, converged = best
-    return spec, results(model, params, converged), converged
+        if np.isfinite(value) and np.all(np.isfinite(params)):
+            ranked.append((value, len(ranked), spec, model, params, converged))
+    # Results only for the best, and for the next ones when it is not admissible.
+    for _, _, spec, model, params, converged in sorted(ranked, key=lambda r: r[:2]):
+        res = results(model, params, converged)
+        if admissible(spec, res):
+            return spec, res, converged
+    return None

@@ -120,6 +120,25 @@ _PICKED_ROWS = (
 )
 
 
+def _describe_gap(index, name):
+    """Where a DatetimeIndex first skips steps, and how to fill them (a sentence)."""
+    steps = np.diff(index.asi8)
+    wide = np.flatnonzero(steps > 1.5 * np.median(steps))
+    if not len(wide):  # no gap: steps of uneven lengths
+        return "; resample it to a regular frequency first, e.g. y.asfreq('MS')."
+    at = int(wide[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        guess = pd.infer_freq(index[:at + 1]) if at + 1 >= 3 else None
+    fill = (f"y.asfreq({guess!r}).interpolate()" if guess is not None
+            else "y.asfreq(<its frequency>).interpolate()")
+    return (
+        f": {index[at]} is followed by {index[at + 1]}, with steps missing between them"
+        + (f" (the rows before are {guess})" if guess is not None else "")
+        + f". Give {name} one row per step, e.g. {fill} to fill the missing ones."
+    )
+
+
 def regular_step(index, name):
     """Return the step (offset or integer) of a regular, increasing index."""
     if index.has_duplicates:
@@ -154,8 +173,7 @@ def regular_step(index, name):
         if freq is None:
             raise ValueError(
                 f"The index of {name} is not regularly spaced (no frequency could "
-                "be inferred); resample it to a regular frequency first, e.g. "
-                f"y.asfreq('MS'). {_PICKED_ROWS}"
+                f"be inferred){_describe_gap(index, name)} {_PICKED_ROWS}"
             )
         return freq
     if pd.api.types.is_integer_dtype(index.dtype):

@@ -858,10 +858,18 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             bad = np.argwhere(inner if allow_leading_nan else nan)[0]
             index = _index_of(y)
             where = index[bad[0]] if index is not None else bad[0]
+            # NaN to the end: the series stopped, which a long panel expresses.
+            stopped = bool(np.all(nan[bad[0]:, bad[1]]))
+            fix = (
+                " It ends before the others: give the panel in the long layout, a Series "
+                "indexed by (series, time) where every series has its own end (for a "
+                "DataFrame: y.unstack().dropna())." if stopped and y_arr.shape[1] > 1 else
+                " Fill the missing values first (e.g. y.interpolate())."
+            )
             raise ValueError(
                 f"Series {names[bad[1]]!r} of y has a NaN at position {bad[0]} "
                 f"(timestamp {where}) inside its history; only leading NaN (a series "
-                "starting later) is allowed. Impute or drop the missing values first."
+                f"starting later) is allowed.{fix}"
             )
         return y_arr, ndim
 

@@ -766,8 +766,11 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     A thin adapter over statsmodels'
     :class:`~statsmodels.tsa.exponential_smoothing.ets.ETSModel`: by
     default each series gets the configuration with the lowest AICc among
-    R's ``ets()`` default candidates; with ``auto=False`` every series gets
-    the configuration given by the parameters.
+    R's ``ets()`` default candidates, passing over a fit with multiplicative
+    components whose level, seasonal factors or fitted values cross zero (an
+    outlier can lead the likelihood there; its forecasts would have the
+    wrong sign or blow up); with ``auto=False`` every series gets the
+    configuration given by the parameters.
 
     Parameters
     ----------

@@ -660,6 +660,30 @@ def _check_folds(folds):
             )
 
 
+def _check_long_enough_for_folds(panel, folds, n_rows):
+    """Raise when a long panel's series has no training row in some fold.
+
+    The rows are aligned at each series' end, so a series of ``L``
+    observations has training rows in a fold whose last training row is
+    ``r`` only when ``L >= n_rows - r``.
+    """
+    last_train = min(int(train[-1]) for train, _ in folds)
+    needed = n_rows - last_train
+    lengths = np.asarray(panel.ragged.lengths)
+    short = np.flatnonzero(lengths < needed)
+    if len(short):
+        ids = list(panel.ids)
+        names = [ids[i] for i in short[:3]]
+        raise ValueError(
+            f"{len(short)} series are too short for these folds: {names} (the first has "
+            f"{lengths[short[0]]} observations), but the earliest fold's cutoff is "
+            f"{needed - 1} steps before each series' end, so a series needs at least "
+            f"{needed} observations to have one to train on. Leave the short series out "
+            f"(e.g. y.groupby(level=0).filter(lambda s: len(s) >= {needed})) or use fewer "
+            "or shorter folds."
+        )
+
+
 def _refit_every(refit):
     """Folds between refits: 1 for True, None (fit once) for False, else ``refit``."""
     if isinstance(refit, (bool, np.bool_)):
@@ -890,6 +914,8 @@ def backtest(
         )
     ]
     _check_folds(folds)
+    if panel is not None:
+        _check_long_enough_for_folds(panel, folds, n_rows)
     if every is None:
         every = len(folds)
     if every > 1 and len(folds) > 1:

@@ -402,3 +402,105 @@ def test_backtest_scoring_errors_name_the_series():
                                       cv=ForecastSplitter(8, n_splits=2)))
     assert "Series 'south' of y_train has 44 observations" in message
     assert "scoring=('smape',)" in message
+
+
+def test_automatic_ets_passes_over_multiplicative_fits_that_cross_zero():
+    from seqforecast import ETSForecaster
+    from seqforecast._ets import admissible, candidates, estimate, ets_model, results
+
+    rng = np.random.default_rng(3)
+    t = np.arange(120)
+    values = 300 * (1 + 0.1 * np.sin(2 * np.pi * t / 12)) * (1 + 0.02 * rng.normal(size=120))
+    values[-12:] *= 3  # a level shift, and two 50-fold outliers
+    values[60] *= 50
+    values[-3] *= 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = []
+        for spec in candidates(values, 12):
+            model = ets_model(values, spec, 12)
+            params, _, aicc, converged = estimate(model)
+            fits.append((aicc, spec, results(model, params, converged)))
+        fits.sort(key=lambda fit: fit[0])
+        # The lowest AICc is a multiplicative fit whose states cross zero ...
+        assert not admissible(fits[0][1], fits[0][2])
+        chosen = ETSForecaster(seasonal_period=12).fit(None, values)
+    # ... so the next admissible one is chosen.
+    expected = next(spec for _, spec, res in fits if admissible(spec, res))
+    assert chosen.specs_[0] == expected != fits[0][1]
+    assert np.all(chosen.forecast(12) > 0)
+    # An additive model is always admissible; a damped multiplicative one that
+    # goes negative is not.
+    spec = {"error": "mul", "trend": "add", "damped_trend": True, "seasonal": "mul"}
+    broken = next(res for _, s, res in fits if s == spec)
+    assert np.any(broken.forecast(3) < 0) and not admissible(spec, broken)
+
+
+def test_backtest_of_a_long_panel_names_series_too_short_for_its_folds():
+    from seqforecast import ForecastSplitter, backtest
+
+    rng = np.random.default_rng(0)
+    end = pd.Timestamp("2024-06-30")
+    y = pd.concat({
+        f"s{i}": pd.Series(rng.normal(size=n).cumsum() + 100,
+                           index=pd.date_range(end=end - pd.Timedelta(days=i), periods=n, freq="D"))
+        for i, n in enumerate([5, 20, 100, 300])
+    }, names=["id", "t"])
+    cv = ForecastSplitter(horizon=7, n_splits=3)  # earliest cutoff: 21 days before each end
+    message = _error(lambda: backtest(NaiveForecaster(), None, y, cv=cv))
+    assert "2 series are too short for these folds: ['s0', 's1']" in message
+    assert "needs at least 22 observations" in message
+    kept = y.groupby(level=0).filter(lambda s: len(s) >= 22)
+    result = backtest(NaiveForecaster(), None, kept, cv=cv)
+    assert np.isfinite(result.scores.to_numpy()).all()
+    # A series of exactly 22 observations has one to train on in the first fold.
+    exact = pd.concat([kept, y.loc[["s2"]].iloc[-22:].rename({"s2": "s22"}, level=0)])
+    scores = backtest(NaiveForecaster(), None, exact, cv=cv, scoring=("smape",)).scores
+    assert np.isfinite(scores.to_numpy()).all()
+
+
+def test_series_far_below_the_panels_largest_warn_of_the_shared_floor():
+    rng = np.random.default_rng(0)
+    base = 10 + np.sin(np.arange(60) * np.pi / 6) + rng.normal(0, 0.1, 60).cumsum()
+    index = pd.date_range("2015-01", periods=60, freq="MS")
+
+    def fit(scales):
+        panel = pd.DataFrame({f"x{c:g}": c * base for c in scales}, index=index)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = GRUForecaster(**TINY).fit(None, panel)
+        messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        return model.forecast(3).to_numpy() / np.array(scales), messages
+
+    # Six orders of magnitude: every series at its own scale, no warning.
+    forecasts, messages = fit([1e-3, 1.0, 1e3])
+    assert not messages
+    assert_allclose(forecasts[:, 0], forecasts[:, 1], rtol=1e-6)
+    # Nine: the smallest reaches the floor, and says so.
+    forecasts, messages = fit([1e-3, 1.0, 1e3, 1e6])
+    assert any("1 series (e.g. ['x0.001']) have a mean absolute value below 1e-7" in m
+               for m in messages)
+    assert_allclose(forecasts[:, 1], forecasts[:, 3], rtol=1e-6)
+
+
+def test_a_missing_step_is_located_and_the_fill_names_the_frequency():
+    weekly = pd.Series(np.arange(155.0), index=pd.date_range("2019-01-06", periods=155, freq="W"))
+    message = _error(lambda: NaiveForecaster().fit(None, weekly.drop(weekly.index[50])))
+    assert "2019-12-15 00:00:00 is followed by 2019-12-29 00:00:00" in message
+    assert "y.asfreq('W-SUN').interpolate()" in message
+    filled = weekly.drop(weekly.index[50]).asfreq("W-SUN").interpolate()
+    assert NaiveForecaster().fit(None, filled).forecast(1).item() == 154.0
+
+
+def test_a_series_that_stops_early_in_a_wide_panel_points_to_the_long_layout():
+    y = _panel()
+    y.iloc[-5:, 1] = np.nan
+    assert "y.unstack().dropna()" in _error(lambda: NaiveForecaster().fit(None, y))
+    forecast = NaiveForecaster().fit(None, y.unstack().dropna()).forecast(1)
+    assert forecast.index.tolist() == [("a", INDEX[-1] + pd.DateOffset(months=1)),
+                                       ("b", INDEX[-6] + pd.DateOffset(months=1))]
+    inner = _panel()
+    inner.iloc[10, 0] = np.nan
+    assert "Fill the missing values first (e.g. y.interpolate())" in _error(
+        lambda: NaiveForecaster().fit(None, inner)
+    )

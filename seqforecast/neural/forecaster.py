@@ -147,6 +147,10 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
+# A series whose mean |value| is below this many times the scale floor (1e-7
+# of the panel's largest value) has windows at the floor.
+_NEAR_FLOOR = 10.0
+
 # A last epoch's training loss this many times the first's: training diverged.
 _DIVERGED = 3.0
 
@@ -732,6 +736,7 @@ class RNNForecaster(BaseForecaster):
         if not self.profile_.is_flat():
             y = self.profile_.divide(y)
         self.scaler_ = Scaler(self.scaling, y, X, getattr(self, "static_features_", None))
+        self._warn_below_floor(y)
         windows = SlidingWindow(
             self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
         )
@@ -797,6 +802,30 @@ class RNNForecaster(BaseForecaster):
                 self.net_.fit(train, y=None)
         self._report_training()
         return self
+
+    def _warn_below_floor(self, y):
+        """Warn when a series' values come near the panel's shared scale floor.
+
+        The window scale's floor is relative to the panel's largest value
+        (``SCALE_FLOOR``, 1e-8); a series whose level is within ten times
+        that has windows at the floor, which no longer follow its own level,
+        so it is not forecast at its own scale.
+        """
+        if self.scaling not in WINDOW_SCALINGS or y.n_series < 2:
+            return
+        level = y.series_sum(np.abs(y.values)) / np.maximum(y.lengths, 1)  # mean |y|
+        small = np.flatnonzero((level > 0) & (level < _NEAR_FLOOR * self.scaler_.floor))
+        if len(small):
+            names = [self._series_label(int(i)) for i in small[:3]]
+            warnings.warn(
+                f"{type(self).__name__}: {len(small)} series (e.g. {names}) have a mean "
+                "absolute value below 1e-7 of the panel's largest value, so their windows "
+                "reach the scale floor shared by the panel and they are not forecast at "
+                "their own scale; fit them in a panel of their own size, or rescale the "
+                "series (e.g. each by its mean) and the forecasts back.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _report_training(self):
         """Set ``n_epochs_`` and ``best_epoch_``; say how early stopping went."""
