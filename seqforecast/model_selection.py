@@ -989,8 +989,9 @@ def backtest(
                 metrics_, actual, forecast, lower, upper, y_2d[train], period, coverage, names
             )
         except ValueError as err:
+            # The zero-scale message says what to do; the too-short one not.
             hint = (" Leave the scaled metrics out (e.g. scoring=('smape',)) or the series."
-                    if "seasonal-naive scale" in str(err) else "")
+                    if "seasonal-naive scale with" in str(err) else "")
             raise ValueError(
                 f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}{hint}"
             ) from err
