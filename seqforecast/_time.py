@@ -121,21 +121,40 @@ _PICKED_ROWS = (
 
 
 def _describe_gap(index, name):
-    """Where a DatetimeIndex first skips steps, and how to fill them (a sentence)."""
-    steps = np.diff(index.asi8)
-    wide = np.flatnonzero(steps > 1.5 * np.median(steps))
-    if not len(wide):  # no gap: steps of uneven lengths
-        return "; resample it to a regular frequency first, e.g. y.asfreq('MS')."
-    at = int(wide[0])
+    """Which steps a DatetimeIndex misses, and how to fill them (a sentence).
+
+    The frequency is guessed from runs of a few consecutive rows; the guess
+    kept is the one whose regular grid from the first to the last timestamp
+    holds every timestamp with the fewest steps added (business days, not
+    days, when weekends are absent throughout).
+    """
+    best = None
+    positions = range(0, max(len(index) - 4, 1), max(1, len(index) // 20))
+    guesses = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        guess = pd.infer_freq(index[:at + 1]) if at + 1 >= 3 else None
-    fill = (f"y.asfreq({guess!r}).interpolate()" if guess is not None
-            else "y.asfreq(<its frequency>).interpolate()")
+        for start in positions:
+            chunk = index[start:start + 5]
+            if len(chunk) >= 3:
+                guess = pd.infer_freq(chunk)
+                if guess is not None:
+                    guesses.add(guess)
+    for guess in sorted(guesses):
+        try:
+            grid = pd.date_range(index[0], index[-1], freq=guess)
+        except (ValueError, pd.errors.OutOfBoundsDatetime):
+            continue
+        if len(grid) <= 10 * len(index) and index.isin(grid).all():
+            missing = grid.difference(index)
+            if len(missing) and (best is None or len(missing) < len(best[1])):
+                best = (guess, missing)
+    if best is None:
+        return "; resample it to a regular frequency first, e.g. y.asfreq('MS')."
+    guess, missing = best
     return (
-        f": {index[at]} is followed by {index[at + 1]}, with steps missing between them"
-        + (f" (the rows before are {guess})" if guess is not None else "")
-        + f". Give {name} one row per step, e.g. {fill} to fill the missing ones."
+        f": {len(missing)} step(s) of its frequency {guess!r} are missing, the first at "
+        f"{missing[0]}. Give {name} one row per step, e.g. y.asfreq({guess!r}).interpolate() "
+        "to fill them."
     )
 
 

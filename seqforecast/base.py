@@ -858,18 +858,30 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             bad = np.argwhere(inner if allow_leading_nan else nan)[0]
             index = _index_of(y)
             where = index[bad[0]] if index is not None else bad[0]
-            # NaN to the end: the series stopped, which a long panel expresses.
+            series = f"Series {names[bad[1]]!r} of y has a NaN at position {bad[0]} " \
+                     f"(timestamp {where})"
+            if not allow_leading_nan:  # the new rows of update
+                raise ValueError(
+                    f"{series}: update needs a value of every series at every new step. "
+                    "Fill it (e.g. y.interpolate()); for a series that stopped, refit in "
+                    "the long layout (a Series indexed by (series, time)), where every "
+                    "series has its own end."
+                )
+            # NaN to the end: the series stopped (or the rows are empty).
             stopped = bool(np.all(nan[bad[0]:, bad[1]]))
-            fix = (
-                " It ends before the others: give the panel in the long layout, a Series "
-                "indexed by (series, time) where every series has its own end (for a "
-                "DataFrame: y.unstack().dropna())." if stopped and y_arr.shape[1] > 1 else
-                " Fill the missing values first (e.g. y.interpolate())."
-            )
+            if stopped and y_arr.shape[1] == 1:
+                fix = " Its last rows are missing: drop them (e.g. y.loc[:y.last_valid_index()])."
+            elif stopped and np.all(nan[bad[0]:]):
+                fix = " The last rows are empty: drop them (e.g. y.dropna(how='all'))."
+            elif stopped:
+                fix = (" It ends before the others: give the panel in the long layout, a "
+                       "Series indexed by (series, time) where every series has its own "
+                       "end (for a DataFrame: y.unstack().dropna()).")
+            else:
+                fix = " Fill the missing values first (e.g. y.interpolate())."
             raise ValueError(
-                f"Series {names[bad[1]]!r} of y has a NaN at position {bad[0]} "
-                f"(timestamp {where}) inside its history; only leading NaN (a series "
-                f"starting later) is allowed.{fix}"
+                f"{series} inside its history; only leading NaN (a series starting later) "
+                f"is allowed.{fix}"
             )
         return y_arr, ndim
 

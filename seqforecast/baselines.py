@@ -745,7 +745,8 @@ def _fit_ets_series(y, spec, m, auto):
         return spec, res, constant or _converged(res)
     best = _ets.auto_ets(y, m)
     if best is None:
-        # Too short for the AICc of any model: simple exponential smoothing.
+        # Too short for the AICc of any model (additive fits are always
+        # admissible): simple exponential smoothing.
         return _fit_ets_series(y, dict(_ets.SIMPLE), m, False)
     return best
 

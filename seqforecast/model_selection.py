@@ -675,7 +675,7 @@ def _check_long_enough_for_folds(panel, folds, n_rows):
         ids = list(panel.ids)
         names = [ids[i] for i in short[:3]]
         raise ValueError(
-            f"{len(short)} series are too short for these folds: {names} (the first has "
+            f"Series too short for these folds ({len(short)}): {names} (the first has "
             f"{lengths[short[0]]} observations), but the earliest fold's cutoff is "
             f"{needed - 1} steps before each series' end, so a series needs at least "
             f"{needed} observations to have one to train on. Leave the short series out "

@@ -147,10 +147,6 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
-# A series whose mean |value| is below this many times the scale floor (1e-7
-# of the panel's largest value) has windows at the floor.
-_NEAR_FLOOR = 10.0
-
 # A last epoch's training loss this many times the first's: training diverged.
 _DIVERGED = 3.0
 
@@ -807,22 +803,26 @@ class RNNForecaster(BaseForecaster):
         """Warn when a series' values come near the panel's shared scale floor.
 
         The window scale's floor is relative to the panel's largest value
-        (``SCALE_FLOOR``, 1e-8); a series whose level is within ten times
-        that has windows at the floor, which no longer follow its own level,
-        so it is not forecast at its own scale.
+        (``SCALE_FLOOR``, 1e-8); a series whose mean absolute value is below
+        it has windows scaled by the floor, which no longer follow its own
+        level, so it is not forecast at its own scale.
         """
         if self.scaling not in WINDOW_SCALINGS or y.n_series < 2:
             return
-        level = y.series_sum(np.abs(y.values)) / np.maximum(y.lengths, 1)  # mean |y|
-        small = np.flatnonzero((level > 0) & (level < _NEAR_FLOOR * self.scaler_.floor))
+        values = np.abs(y.values)
+        level = y.series_sum(values) / np.maximum(y.lengths, 1)  # mean |y|
+        small = np.flatnonzero((level > 0) & (level < self.scaler_.floor))
         if len(small):
             names = [self._series_label(int(i)) for i in small[:3]]
+            top = int(np.argmax(values))
+            where = self._series_label(int(y.series_index()[top]))
             warnings.warn(
                 f"{type(self).__name__}: {len(small)} series (e.g. {names}) have a mean "
-                "absolute value below 1e-7 of the panel's largest value, so their windows "
-                "reach the scale floor shared by the panel and they are not forecast at "
-                "their own scale; fit them in a panel of their own size, or rescale the "
-                "series (e.g. each by its mean) and the forecasts back.",
+                "absolute value below the window scale's floor, which the panel shares "
+                f"(1e-8 of its largest value, {values[top]:.4g} in series {where!r}), so "
+                "their windows are scaled by the floor and they are not forecast at their "
+                "own scale; fit them in a panel of their own size, or rescale the series "
+                "(e.g. each by its mean) and the forecasts back.",
                 UserWarning,
                 stacklevel=4,
             )
