@@ -27,3 +27,70 @@ def names(parser, text, known, what):
     if unknown:
         parser.error(f"unknown {what} {unknown}; choose from {list(known)}")
     return chosen
+
+
+def fold_parser(module, doc, out):
+    """A validation-fold runner's parser: ``--category``, ``--origin``, ``--n-series``,
+    ``--out`` (default ``out``)."""
+    parser = category_parser(module, doc)
+    parser.add_argument("--origin", type=int, default=1, help="validation fold (1: the last)")
+    parser.add_argument("--n-series", type=int, default=None,
+                        help="series sampled (load_m3's random_state=0); all by default")
+    parser.add_argument("--out", default=str(out))
+    return parser
+
+
+def command(module, argv):
+    """The command line that ran ``module`` with ``argv`` (None: this process's)."""
+    import sys
+
+    return " ".join([f"python -m {module}", *(sys.argv[1:] if argv is None else argv)])
+
+
+def append_rows(rows, out, command):
+    """Append ``rows`` (dicts) to the CSV ``out`` (header when new) and print them."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, mode="a", header=not out.exists(), index=False, float_format="%.5g")
+    print(f"command: {command}")
+    print(table.drop(columns=["command", "date"], errors="ignore").to_string(index=False))
+    return table
+
+
+def two_arms(args, run):
+    """Both arms of a validation-fold study: ``{arm: dict}``, and the changed series.
+
+    ``run(data, arm)`` fits the arm (``False``, then ``True``) on the
+    validation split of ``args``' M3 category and fold
+    (``benchmarks.tune.validation_split``) and returns ``(specs, forecasts,
+    extra)``; each arm's dict holds the specs, the per-series sMAPE and
+    MASE on the held-out horizon, its CPU seconds and ``extra``.
+    """
+    import time
+
+    import numpy as np
+
+    from benchmarks.tune import validation_split
+    from seqforecast.datasets import load_m3
+    from seqforecast.metrics import mase, smape
+
+    data = validation_split(load_m3(args.category, n_series=args.n_series, random_state=0),
+                            args.origin)
+    arms = {}
+    for arm in (False, True):
+        start = time.process_time()
+        specs, forecasts, extra = run(data, arm)
+        arms[arm] = {
+            "specs": np.array(specs), "extra": extra,
+            "smape": smape(data.y_test, forecasts, multioutput="raw_values"),
+            "mase": mase(data.y_test, forecasts, y_train=data.y_train,
+                         seasonal_period=data.seasonal_period, multioutput="raw_values"),
+            "cpu_s": time.process_time() - start,
+        }
+    changed = arms[False]["specs"] != arms[True]["specs"]
+    return arms, changed, data

@@ -27,23 +27,22 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
 import datetime  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+
+from benchmarks import _cli  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+MODULE = "arima_candidates"
 
 
 def search(data, parameter_free):
-    """(chosen specs, zero-mean white noise chosen, forecasts) on every training series."""
+    """(chosen specs, forecasts, how often zero-mean white noise was chosen)."""
     from seqforecast import _autoarima
     from seqforecast.baselines import ARIMAForecaster
 
@@ -58,40 +57,15 @@ def search(data, parameter_free):
     specs = [str(spec) for spec in model.orders_]
     noise = [not (any(order) or any(seasonal[:3]) or constant)
              for order, seasonal, constant in model.orders_]
-    return specs, noise, forecasts
+    return specs, forecasts, int(np.sum(noise))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--category", required=True, choices=CATEGORIES)
-    parser.add_argument("--origin", type=int, default=1, help="validation fold (1: the last)")
-    parser.add_argument("--n-series", type=int, default=None,
-                        help="series sampled (load_m3's random_state=0); all by default")
-    parser.add_argument("--out", default=str(RESULTS / "arima_candidates.csv"))
+    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
     args = parser.parse_args(argv)
 
-    from benchmarks.tune import validation_split
-    from seqforecast.datasets import load_m3
-    from seqforecast.metrics import mase, smape
-
-    data = validation_split(load_m3(args.category, n_series=args.n_series, random_state=0),
-                            args.origin)
-    command = "python -m benchmarks.arima_candidates " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
-    arms = {}
-    for parameter_free in (False, True):
-        start = time.process_time()
-        specs, noise, forecasts = search(data, parameter_free)
-        arms[parameter_free] = {
-            "specs": np.array(specs),
-            "noise": int(np.sum(noise)),
-            "smape": smape(data.y_test, forecasts, multioutput="raw_values"),
-            "mase": mase(data.y_test, forecasts, y_train=data.y_train,
-                         seasonal_period=data.seasonal_period, multioutput="raw_values"),
-            "cpu_s": time.process_time() - start,
-        }
-    changed = arms[False]["specs"] != arms[True]["specs"]
+    command = _cli.command(f"benchmarks.{MODULE}", argv)
+    arms, changed, _ = _cli.two_arms(args, search)
     delta = arms[True]["mase"] - arms[False]["mase"]
     rows = []
     for parameter_free, arm in arms.items():
@@ -102,16 +76,11 @@ def main(argv=None):
             "changed": int(changed.sum()),
             "better": int((delta[changed] < 0).sum()) if parameter_free else 0,
             "worse": int((delta[changed] > 0).sum()) if parameter_free else 0,
-            "chosen_zero_mean_noise": arm["noise"],
+            "chosen_zero_mean_noise": arm["extra"],
             "cpu_s": arm["cpu_s"], "command": command,
             "date": datetime.date.today().isoformat(),
         })
-    table = pd.DataFrame(rows)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, mode="a", header=not out.exists(), index=False, float_format="%.5g")
-    print(f"command: {command}")
-    print(table.drop(columns=["command", "date"]).to_string(index=False))
+    _cli.append_rows(rows, args.out, command)
     return 0
 
 

