@@ -527,7 +527,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         _check_aligned(X, y)
         new_index = _index_of(y) if y_kind != "array" else _index_of(X)
         if self.index_ is not None and new_index is not None:
-            self._check_time_zone(new_index, "y")
+            new_index = self._in_history_zone(new_index, "y")
             regular_step(new_index, "y")
             step = steps_between(self.index_, self.freq_, new_index[0])
             if step != 1:
@@ -686,14 +686,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             if len(X) != steps:  # positions only: any index, one row per step
                 raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
             return
-        if self.y_kind_ != "long":
-            self._check_time_zone(X.index, "X")
+        index = X.index if self.y_kind_ == "long" else self._in_history_zone(X.index, "X")
         expected = self._future_frame(steps, None).index
-        if len(X) == len(expected) and X.index.isin(expected).all() and X.index.is_unique:
+        if len(X) == len(expected) and index.isin(expected).all() and index.is_unique:
             return
         what = "series and step" if self.y_kind_ == "long" else "step"
-        extra = X.index.difference(expected)
-        missing = expected.difference(X.index)
+        extra = index.difference(expected)
+        missing = expected.difference(index)
         detail = (
             f"rows outside them such as {extra[0]!r}" if len(extra)
             else f"no row for {missing[0]!r}" if len(missing)
@@ -1193,7 +1192,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"X is indexed by {type(X_index).__name__} but the history by "
                 f"{type(self.index_).__name__}; X's index must continue the history's."
             )
-        self._check_time_zone(X_index, "X")
+        X_index = self._in_history_zone(X_index, "X")
         step = steps_between(self.index_, self.freq_, X_index[0])
         if step is None:
             raise ValueError(
@@ -1215,22 +1214,34 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             )
         return step - 1
 
-    def _check_time_zone(self, index, name):
-        """Raise unless a DatetimeIndex ``index`` has the history's time zone."""
-        if not (isinstance(index, pd.DatetimeIndex) and isinstance(self.index_, pd.DatetimeIndex)):
-            return
-        ours, theirs = self.index_.tz, index.tz
-        if str(ours) != str(theirs):
-            fix = (f"{name}.tz_convert({str(ours)!r})" if ours is not None and theirs is not None
-                   else f"{name}.tz_localize({str(ours)!r})" if ours is not None
-                   else f"{name}.tz_localize(None)")
-            def zone(tz):
-                return f"in time zone {tz}" if tz is not None else "without a time zone"
+    def _in_history_zone(self, index, name):
+        """``index`` in the history's time zone; raise if it is in another.
 
-            raise ValueError(
-                f"The index of {name} is {zone(theirs)} but the history's is {zone(ours)}; "
-                f"give {name} in the history's time zone (e.g. the index of {fix})."
-            )
+        A DatetimeIndex must have the history's zone. The same zone under
+        another name or implementation (``Etc/UTC`` for ``UTC``, dateutil's
+        for zoneinfo's, as a pickle round trip may give) shows the same wall
+        clock at every timestamp: it is converted, not refused.
+        """
+        if not (isinstance(index, pd.DatetimeIndex) and isinstance(self.index_, pd.DatetimeIndex)):
+            return index
+        ours, theirs = self.index_.tz, index.tz
+        if str(ours) == str(theirs):
+            return index
+        if ours is not None and theirs is not None:
+            converted = index.tz_convert(ours)
+            if converted.tz_localize(None).equals(index.tz_localize(None)):
+                return converted  # the same wall clock: the same zone
+        fix = (f"{name}.tz_convert({str(ours)!r})" if ours is not None and theirs is not None
+               else f"{name}.tz_localize({str(ours)!r})" if ours is not None
+               else f"{name}.tz_localize(None)")
+
+        def zone(tz):
+            return f"in time zone {tz}" if tz is not None else "without a time zone"
+
+        raise ValueError(
+            f"The index of {name} is {zone(theirs)} but the history's is {zone(ours)}; "
+            f"give {name} in the history's time zone (e.g. the index of {fix})."
+        )
 
     def _freq_name(self):
         return getattr(self.freq_, "freqstr", self.freq_)

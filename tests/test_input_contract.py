@@ -152,6 +152,25 @@ def test_time_zones_that_differ_are_named(where):
     assert forecaster.predict(pd.DataFrame(index=future)).index.equals(future)
 
 
+def test_the_same_time_zone_under_another_name_is_accepted():
+    import pickle
+
+    import dateutil.tz
+
+    forecaster = NaiveForecaster().fit(None, _panel()["a"].tz_localize("UTC"))
+    future = pd.date_range("2022-01", periods=2, freq="MS", tz="Etc/UTC")
+    assert_allclose(forecaster.predict(pd.DataFrame(index=future)), [24.0, 24.0])
+    forecaster.update(None, pd.Series([5.0, 6.0], index=future))
+    assert str(forecaster.index_.tz) == "UTC" and forecaster.forecast(1).item() == 6.0
+    # dateutil's Europe/Berlin, and zoneinfo's after a pickle round trip,
+    # across a daylight-saving change.
+    days = pd.date_range("2024-03-20", periods=20, freq="D", tz=dateutil.tz.gettz("Europe/Berlin"))
+    model = pickle.loads(pickle.dumps(NaiveForecaster().fit(None, pd.Series(np.arange(20.0),
+                                                                              index=days))))
+    ahead = pd.date_range("2024-04-09", periods=3, freq="D", tz="Europe/Berlin")
+    assert_allclose(model.predict(pd.DataFrame(index=ahead)), [19.0, 19.0, 19.0])
+
+
 # ------------------------------------------------------------------ values
 @pytest.mark.parametrize(
     ("values", "message"),
