@@ -102,8 +102,6 @@ def validate_estimator_params(estimator):
     )
 
 
-
-
 def check_numeric(data, name):
     """Reject values that are not numbers before they are cast to float.
 

@@ -212,9 +212,10 @@ def auto_ets(y, m):
         except (ValueError, np.linalg.LinAlgError):
             continue
         if np.isfinite(value) and np.all(np.isfinite(params)):
-            ranked.append((value, len(ranked), spec, model, params, converged))
-    # Results only for the best, and for the next ones when it is not admissible.
-    for _, _, spec, model, params, converged in sorted(ranked, key=lambda r: r[:2]):
+            ranked.append((value, spec, model, params, converged))
+    # Results only for the best, and for the next ones when it is not admissible
+    # (a stable sort: ties keep the candidates' order).
+    for _, spec, model, params, converged in sorted(ranked, key=lambda r: r[0]):
         res = results(model, params, converged)
         if admissible(spec, res):
             return spec, res, converged

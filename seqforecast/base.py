@@ -91,6 +91,11 @@ def _same_names(columns, fitted):
     )
 
 
+def _check_one_row_per_step(n_rows, steps):
+    if n_rows != steps:
+        raise ValueError(f"X has {n_rows} rows but steps={steps}; give one row per step.")
+
+
 def _check_aligned(X, y):
     """The indexes of ``y`` and ``X`` (None for arrays), which must be the same."""
     y_index, X_index = _index_of(y), _index_of(X)
@@ -666,10 +671,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                     "fitted on a long panel."
                 )
             X_arr = np.asarray(X)
-            if len(X_arr) != steps:
-                raise ValueError(
-                    f"X has {len(X_arr)} rows but steps={steps}; give one row per step."
-                )
+            _check_one_row_per_step(len(X_arr), steps)
             X = self._future_frame(steps, X_arr)
         else:
             self._check_next_steps(steps, X)
@@ -683,8 +685,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     def _check_next_steps(self, steps, X):
         """Raise unless the DataFrame ``X`` describes exactly the next ``steps`` steps."""
         if self.y_kind_ != "long" and self.index_ is None:
-            if len(X) != steps:  # positions only: any index, one row per step
-                raise ValueError(f"X has {len(X)} rows but steps={steps}; give one row per step.")
+            _check_one_row_per_step(len(X), steps)  # positions only: any index
             return
         index = X.index if self.y_kind_ == "long" else self._in_history_zone(X.index, "X")
         expected = self._future_frame(steps, None).index

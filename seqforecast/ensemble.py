@@ -40,18 +40,27 @@ __all__ = ["EnsembleForecaster", "make_ensemble"]
 _AGGREGATES = ("median", "mean", "weighted")
 
 
+def _named(exc, name):
+    """The member's error ``exc`` with its name in front, of the same type.
+
+    The same type, so that callers catching the member's error still catch
+    it; ``exc`` itself when its type takes other arguments.
+    """
+    try:
+        return type(exc)(f"Member {name!r} of the ensemble: {exc}")
+    except Exception:
+        return exc
+
+
 def _fit_member(name, forecaster, X, y, static_features=None):
     try:
         if static_features is None:
             return clone(forecaster).fit(X, y)
         return clone(forecaster).fit(X, y, static_features=static_features)
     except (ValueError, TypeError) as exc:
-        # The member's own message, prefixed with its name (same type, so
-        # that callers catching the member's error still catch it).
-        try:
-            named = type(exc)(f"Member {name!r} of the ensemble: {exc}")
-        except Exception:  # an exception type that takes other arguments
-            raise exc from None
+        named = _named(exc, name)
+        if named is exc:
+            raise
         raise named from exc
 
 
@@ -307,7 +316,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                 try:
                     validate_estimator_params(member)
                 except ValueError as exc:
-                    raise type(exc)(f"Member {name!r} of the ensemble: {exc}") from exc
+                    raise _named(exc, name) from exc
             try:
                 fitted = self._fit_members(names, members, rows, series)
             except ValueError as exc:

@@ -113,7 +113,6 @@ def relative_naive_scale(y, period, floor):
     return scale / typical
 
 
-
 def _mean_std(values):
     """Column means and standard deviations, ignoring NaN, finite for any finite values.
 
@@ -129,6 +128,7 @@ def _mean_std(values):
         mean[huge] = np.nanmean(values[:, huge] / size, axis=0) * size
         std[huge] = np.nanstd(values[:, huge] / size, axis=0) * size
     return mean, std
+
 
 class WindowDataset(torch.utils.data.Dataset):
     """Training or validation windows, served a whole batch at a time.

@@ -166,7 +166,7 @@ def _check_net_params(extra, owned, forecaster_params):
     The settings of its own callbacks (``callbacks__clip__max_norm``, ...)
     are its parameters' too.
     """
-    owned = owned | {"optimizer__lr"}
+    owned = owned | set(_NET_PARAM_OWNERS)
     clash = sorted(key for key in extra if key in owned or any(
         key.startswith(f"callbacks__{cb}__") for cb in _CALLBACK_OWNERS))
     if not clash:
@@ -833,12 +833,13 @@ class RNNForecaster(BaseForecaster):
         self.n_epochs_ = len(history)
         self.best_epoch_ = None
         name = type(self).__name__
+        if self.early_stopping and self.n_epochs_:
+            losses = np.array(history[:, "valid_loss"], dtype=float)
+            self.best_epoch_ = int(np.argmin(losses)) + 1
         if self.n_epochs_ > 1:
             train = np.array(history[:, "train_loss"], dtype=float)
             # The weights kept: the last epoch's, or early stopping's best.
-            kept = self.n_epochs_
-            if self.early_stopping:
-                kept = int(np.argmin(np.array(history[:, "valid_loss"], dtype=float))) + 1
+            kept = self.best_epoch_ or self.n_epochs_
             # Training that works lowers the loss; one that ends far above where
             # it started has diverged, and its forecasts are noise. (A Gaussian
             # negative log-likelihood has no floor at 0, so no ratio means that.)
@@ -853,10 +854,8 @@ class RNNForecaster(BaseForecaster):
                     ConvergenceWarning,
                     stacklevel=4,
                 )
-        if not self.early_stopping or not self.n_epochs_:
+        if self.best_epoch_ is None:
             return
-        losses = np.array(history[:, "valid_loss"], dtype=float)
-        self.best_epoch_ = int(np.argmin(losses)) + 1
         if self.verbose and self.n_epochs_ < self.max_epochs:
             print(
                 f"{name}: early stopping triggered at epoch {self.n_epochs_} of "
