@@ -151,6 +151,7 @@ SCRIPT = textwrap.dedent(
         },
         f"{sys.argv[1]}/rank{rank}.pt",
     )
+    dist.barrier()  # both ranks done before either tears gloo down
     dist.destroy_process_group()
     """
 )
