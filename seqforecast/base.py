@@ -91,6 +91,22 @@ def _same_names(columns, fitted):
     )
 
 
+def _check_finite_X(X, X_arr):
+    """Name the first missing or infinite covariate value (row and column of ``X``)."""
+    bad = ~np.isfinite(X_arr)
+    if not bad.any():
+        return
+    i, j = (int(k) for k in np.argwhere(bad)[0])
+    row = X.index[i] if isinstance(X, (pd.DataFrame, pd.Series)) else i
+    column = X.columns[j] if isinstance(X, pd.DataFrame) else j
+    what = "NaN" if np.isnan(X_arr[i, j]) else X_arr[i, j]
+    raise ValueError(
+        f"X has {what} at row {row!r}, column {column!r} ({int(bad.sum())} missing or "
+        "infinite values in all); covariates must be complete and finite over every "
+        "timestep: fill them (e.g. X.ffill() or X.interpolate()) or drop the column."
+    )
+
+
 def _check_one_row_per_step(n_rows, steps):
     if n_rows != steps:
         raise ValueError(f"X has {n_rows} rows but steps={steps}; give one row per step.")
@@ -770,12 +786,14 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"coverage must be a float strictly between 0 and 1, got {coverage!r}."
             )
-        alpha = (1 - coverage) / 2
+        alpha = (1 - float(coverage)) / 2
         q = self.predict_quantiles(X, quantiles=(alpha, 1 - alpha))
         if isinstance(q.columns, pd.MultiIndex):
-            names = {alpha: "lower", 1 - alpha: "upper"}
+            # Each series' two columns, in the order asked: by position, not
+            # by level (the two levels are equal for a coverage near 0).
             q.columns = pd.MultiIndex.from_tuples(
-                [(s, names[p]) for s, p in q.columns], names=["series", "bound"]
+                [(s, ("lower", "upper")[k % 2]) for k, (s, _) in enumerate(q.columns)],
+                names=["series", "bound"],
             )
         else:
             q.columns = pd.Index(["lower", "upper"], name="bound")
@@ -914,8 +932,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             reset=reset,
             dtype=np.float64,
             ensure_min_features=0,
-            ensure_all_finite=True,
+            ensure_all_finite=False,
         )
+        _check_finite_X(X, X_arr)
         if n_rows is not None and X_arr.shape[0] != n_rows:
             raise ValueError(
                 f"X has {X_arr.shape[0]} rows but y has {n_rows}; they must describe "
@@ -1021,6 +1040,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             self.static_names_ = np.asarray([str(c) for c in static_features.columns],
                                             dtype=object)
             static_features = static_features.loc[names]
+        check_numeric(static_features, "static_features")
         values = check_array(static_features, dtype=np.float64, input_name="static_features")
         if values.shape[0] != self.n_series_:
             raise ValueError(

@@ -406,6 +406,11 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         classical members, is pickled to ``ensemble.pkl``, so :meth:`load`
         must only be given directories you trust (as for any pickle).
 
+        ``ensemble.pkl`` is written last, and an earlier one in ``path`` is
+        removed first: a save that fails (a member that cannot be saved)
+        leaves a directory that :meth:`load` refuses, never a mix of two
+        ensembles.
+
         Parameters
         ----------
         path : str or os.PathLike
@@ -414,6 +419,11 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         check_is_fitted(self)
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        # ensemble.pkl is what makes the directory loadable: an earlier one
+        # goes first and the new one comes last, so a save that fails midway
+        # leaves nothing that loads (never an earlier ensemble around newer
+        # members).
+        (path / "ensemble.pkl").unlink(missing_ok=True)
         shell = copy.copy(self)
         members, saved = [], []
         for i, (name, member) in enumerate(self.named_forecasters_.items()):
@@ -428,8 +438,10 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         shell.forecasters_ = members
         shell.named_forecasters_ = list(self.named_forecasters_)  # the fitted names
         shell._saved_members = saved
-        with open(path / "ensemble.pkl", "wb") as f:
+        partial = path / "ensemble.pkl.partial"
+        with open(partial, "wb") as f:
             pickle.dump(shell, f)
+        os.replace(partial, path / "ensemble.pkl")
 
     @classmethod
     def load(cls, path):

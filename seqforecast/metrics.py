@@ -487,11 +487,18 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
             f"quantile must be a level in [0, 1] or a sequence of such levels, "
             f"got {quantile!r}."
         )
+    by_level = None if levels.ndim == 0 else _quantile_columns(y_quantile, y_true, levels)
     if levels.ndim == 0:
         (yt, yq), _, _ = _check_panels(y_true=y_true, y_quantile=y_quantile)
         yq = yq[:, :, None]
+    elif by_level is not None:
+        # A predict_quantiles frame: each level is checked and aligned with
+        # y_true as a single level is (rows of a long panel by (series,
+        # time), a wide panel's columns by name).
+        checked = [_check_panels(y_true=y_true, y_quantile=part)[0] for part in by_level]
+        yt = checked[0][0]
+        yq = np.stack([pair[1] for pair in checked], axis=2)
     else:
-        y_quantile = _quantile_frame_as_array(y_quantile, y_true, levels)
         yt_arr = _check_values(y_true, "y_true")
         yq = _check_values(y_quantile, "y_quantile", allow_nd=True)
         expected = (*yt_arr.shape, len(levels))
@@ -517,35 +524,39 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
     return _aggregate(loss.mean(axis=(0, 2)), multioutput)
 
 
-def _quantile_frame_as_array(y_quantile, y_true, levels):
-    """A panel's ``predict_quantiles`` frame, columns (series, quantile), as an array.
+def _quantile_columns(y_quantile, y_true, levels):
+    """Each level's forecasts from a frame whose columns are labelled by quantile.
 
-    The array is (n_timesteps, n_series, n_quantiles), in the order of
-    ``y_true``'s columns (when it has names) and of ``levels``; anything
-    else is returned unchanged.
+    A ``predict_quantiles`` frame: float column labels (one series, or a
+    long panel's rows) or columns (series, quantile) of a wide panel. Its
+    columns are picked by label, in the order of ``levels`` (a wide panel's
+    series in the order of ``y_true``'s columns); anything else is None and
+    read by position.
     """
-    if not (isinstance(y_quantile, pd.DataFrame)
-            and isinstance(y_quantile.columns, pd.MultiIndex)
-            and y_quantile.columns.nlevels == 2):
-        return y_quantile
-    series = y_quantile.columns.get_level_values(0).unique()
-    if isinstance(y_true, pd.DataFrame):
-        if set(y_true.columns) != set(series):
-            raise ValueError(
-                f"y_quantile has the series {list(series)[:5]} but y_true "
-                f"{list(y_true.columns)[:5]}; give the same series."
-            )
-        series = y_true.columns
-    found = y_quantile.columns.get_level_values(1).unique()
+    if not isinstance(y_quantile, pd.DataFrame):
+        return None
+    columns = y_quantile.columns
+    if isinstance(columns, pd.MultiIndex) and columns.nlevels == 2:
+        found = columns.get_level_values(1).unique()
+
+        def pick(q):
+            part = y_quantile.xs(q, level=1, axis=1)
+            same = isinstance(y_true, pd.DataFrame) and set(part.columns) == set(y_true.columns)
+            return part[y_true.columns] if same else part
+    elif not isinstance(columns, pd.MultiIndex) and columns.dtype.kind == "f":
+        found = columns
+
+        def pick(q):
+            return y_quantile[q]
+    else:
+        return None
     wanted = [next((q for q in found if np.isclose(float(q), level)), None) for level in levels]
     if any(q is None for q in wanted) or len(found) != len(levels):
         raise ValueError(
             f"y_quantile holds the quantiles {list(found)} but quantile={levels.tolist()}; "
             "give the levels of its columns."
         )
-    columns = pd.MultiIndex.from_product([series, wanted])
-    values = y_quantile.reindex(columns=columns).to_numpy(dtype=np.float64)
-    return values.reshape(len(y_quantile), len(series), len(levels))
+    return [pick(q) for q in wanted]
 
 
 def coverage(y_true, lower, upper, *, multioutput="uniform_average"):

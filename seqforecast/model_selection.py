@@ -602,8 +602,13 @@ class BacktestResult:
 
     def __repr__(self):
         n_folds = self.scores.shape[0]
+        actuals = self.actuals
+        if _panel.is_long(actuals):  # a long Series: its series are the first level
+            n_series = actuals.index.get_level_values(0).nunique()
+        else:
+            n_series = 1 if np.ndim(actuals) == 1 else actuals.shape[1]
         return (
-            f"BacktestResult(n_folds={n_folds}, n_series={self.actuals.shape[1]}, "
+            f"BacktestResult(n_folds={n_folds}, n_series={n_series}, "
             f"metrics={list(self.scores.columns)})"
         )
 

@@ -155,13 +155,10 @@ def _bounds(frame, name, index_after):
             "(as returned by predict_interval)."
         )
     lower, upper = frame["lower"], frame["upper"]
-    if (
-        isinstance(frame.index, pd.RangeIndex)
-        and frame.index.start == 0
-        and pd.api.types.is_integer_dtype(index_after.dtype)
-    ):
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0:
         # Positions from 0, as predict_interval gives for array data: the
-        # steps after the history.
+        # steps after the history (dated when the history is; read as dates
+        # they would be nanoseconds after 1970).
         future = _following(index_after, len(frame), name)
         lower, upper = lower.set_axis(future), upper.set_axis(future)
     return lower, upper

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from seqforecast import _panel
 from seqforecast._checks import Interval, StrOptions, validate_estimator_params
 from seqforecast._time import regular_step, steps_between
 
@@ -87,8 +88,13 @@ def _auto_features(step_seconds):
 
 
 def _time_index(X, owner):
-    """The DatetimeIndex of ``X`` (PeriodIndex converted to period starts)."""
+    """The DatetimeIndex of ``X`` (PeriodIndex converted to period starts).
+
+    For a long panel (indexed by (series, time)): its time level, row by row.
+    """
     index = X.index if isinstance(X, pd.DataFrame) else None
+    if _panel.is_long(X):
+        index = index.get_level_values(1)
     if isinstance(index, pd.PeriodIndex):
         return index.to_timestamp(how="start")
     if isinstance(index, pd.DatetimeIndex):
@@ -101,8 +107,9 @@ def _time_index(X, owner):
         got = type(X).__name__
     raise ValueError(
         f"{owner} computes its features from the time index of X, so X must be a "
-        f"pandas DataFrame indexed by a DatetimeIndex or PeriodIndex (it may have no "
-        f"columns, e.g. X = df.drop(columns='target')); got {got}."
+        f"pandas DataFrame indexed by a DatetimeIndex or PeriodIndex, or by (series, "
+        f"time) with such a time level (it may have no columns, e.g. X = "
+        f"df.drop(columns='target')); got {got}."
     )
 
 
@@ -202,7 +209,8 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame of shape (n_timesteps, n_features)
-            Indexed by a DatetimeIndex or PeriodIndex; may have no columns.
+            Indexed by a DatetimeIndex or PeriodIndex, or by (series, time)
+            with such a time level (a long panel); may have no columns.
         y : None
             Ignored.
 
@@ -215,7 +223,12 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         index = _time_index(X, type(self).__name__)
         validate_data(self, X, reset=True, skip_check_array=True)
         if self.features == "auto":
-            self.features_ = _auto_features(self._step_seconds(X.index, index))
+            original = X.index
+            if _panel.is_long(X):
+                # The panel's time grid: every series' timestamps, once each.
+                original = original.get_level_values(1).unique().sort_values()
+                index = _time_index(pd.DataFrame(index=original), type(self).__name__)
+            self.features_ = _auto_features(self._step_seconds(original, index))
         else:
             self.features_ = list(self.features)
         return self
@@ -224,7 +237,8 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
     def _step_seconds(original, index):
         """Typical step of the index in seconds (median of its differences)."""
         if len(index) >= 2:
-            return float(np.median((index[1:] - index[:-1]).total_seconds()))
+            # Absolute: an index in descending order has the same step.
+            return float(np.median(np.abs((index[1:] - index[:-1]).total_seconds())))
         freq = original.freq
         if freq is None:
             raise ValueError(
@@ -244,8 +258,8 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame of shape (n_timesteps, n_features)
-            Indexed by a DatetimeIndex or PeriodIndex, with the columns seen
-            in ``fit``.
+            Indexed like ``X`` in ``fit`` (a time index, or (series, time)),
+            with the columns seen in ``fit``.
 
         Returns
         -------
@@ -320,6 +334,13 @@ def _continuation_index(index):
         return None
 
 
+def _long_rows(X):
+    """A long panel's series, its rows sorted by (series, time), and each series' length."""
+    ids, groups = _panel._groups(X.index, "X")
+    lengths = np.fromiter((len(rows) for rows in groups), dtype=np.intp, count=len(groups))
+    return ids, np.concatenate(groups), lengths
+
+
 class LagFeatures(TransformerMixin, BaseEstimator):
     """Row-preserving lags of the columns of ``X``.
 
@@ -338,6 +359,13 @@ class LagFeatures(TransformerMixin, BaseEstimator):
     covariates given to a forecaster's ``predict``. In every other case
     (arrays, other indexes, ``fit_transform``) the start is filled with
     ``fill_value``.
+
+    A long panel (a DataFrame indexed by (series, time)) is lagged within
+    each series, in time order whatever the order of its rows; ``fit``
+    remembers the end of each series, and a series whose rows in
+    ``transform`` start one step after its own last training timestamp
+    continues from it (a series not seen in ``fit`` starts with
+    ``fill_value``).
 
     Parameters
     ----------
@@ -361,6 +389,15 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         a shorter ``X``).
     history_index_ : pandas.Index or None
         Index of ``X`` in ``fit`` when later rows can continue it, else None.
+        Both are None for a long panel, whose ends are kept per series:
+    series_ids_ : pandas.Index or None
+        A long panel's series (None otherwise).
+    series_history_ : ndarray of shape (n_series, max(lags_), n_lagged_columns) or None
+        The last rows of each series' lagged columns (``fill_value`` above
+        a shorter series).
+    series_next_ : pandas.Index or None
+        The timestamp one step after each series' last (None when the
+        panel has no regular step).
     n_features_in_ : int
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -475,6 +512,10 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.lags_ = self._check_params()
         values = self._validate(X, reset=True)
         self.columns_ = self._column_positions()
+        self.series_ids_ = self.series_history_ = self.series_next_ = None
+        if _panel.is_long(X):
+            self._fit_long(X, values)
+            return self
         n_keep = int(self.lags_[-1])
         tail = values[-n_keep:, self.columns_]
         self.history_ = np.vstack(
@@ -485,6 +526,55 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.history_index_ = index[-n_keep:] if step is not None else None
         self._history_step = step
         return self
+
+    def _fit_long(self, X, values):
+        """Remember the end of each series of a long panel."""
+        ids, order, lengths = _long_rows(X)
+        n_keep = int(self.lags_[-1])
+        n_series = len(ids)
+        codes = np.repeat(np.arange(n_series), lengths)
+        # 1 for each series' last row, 2 for the one before, ...
+        from_end = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(order))
+        keep = from_end <= n_keep
+        history = np.full((n_series, n_keep, len(self.columns_)), float(self.fill_value))
+        history[codes[keep], n_keep - from_end[keep]] = values[order[keep]][:, self.columns_]
+        self.series_ids_, self.series_history_ = ids, history
+        self.history_ = self.history_index_ = self._history_step = None
+        times = X.index.get_level_values(1)
+        try:
+            freq = _panel._common_step(ids, np.split(order, np.cumsum(lengths)[:-1]), times, "X")
+        except ValueError:  # not a regular panel: nothing continues it
+            return
+        self.series_next_ = _panel.shift_times(times[order[np.cumsum(lengths) - 1]], freq, -1)
+
+    def _lag_long(self, X, values):
+        """The lags (n_rows, n_lagged_columns * n_lags) of a long panel, series by series."""
+        ids, order, lengths = _long_rows(X)
+        starts = np.cumsum(lengths) - lengths
+        codes = np.repeat(np.arange(len(ids)), lengths)
+        rank = np.arange(len(order)) - np.repeat(starts, lengths)  # 0 at each series' start
+        selected = values[order][:, self.columns_]
+        fitted = self.series_ids_.get_indexer(ids)  # -1: a series fit did not see
+        continues = np.zeros(len(ids), dtype=bool)
+        seen = fitted >= 0
+        if self.series_next_ is not None and seen.any():
+            firsts = X.index.get_level_values(1)[order[starts]]
+            try:
+                continues[seen] = np.asarray(firsts[seen] == self.series_next_[fitted[seen]])
+            except (TypeError, ValueError):  # other kinds of timestamps: no continuation
+                pass
+        max_lag = int(self.lags_[-1])
+        lagged = np.full((len(order), len(self.lags_), len(self.columns_)),
+                         float(self.fill_value))
+        for j, lag in enumerate(self.lags_):
+            inside = rank >= lag
+            lagged[inside, j] = selected[np.flatnonzero(inside) - lag]
+            before = ~inside & continues[codes]
+            lagged[before, j] = self.series_history_[fitted[codes[before]],
+                                                     max_lag + rank[before] - lag]
+        out = np.empty((len(order), lagged.shape[1] * lagged.shape[2]))
+        out[order] = lagged.transpose(0, 2, 1).reshape(len(order), -1)
+        return out
 
     def _continues_history(self, X):
         if self.history_index_ is None or not isinstance(X, pd.DataFrame) or len(X) == 0:
@@ -515,6 +605,29 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         values = self._validate(X, reset=False)
+        long = _panel.is_long(X)
+        if long != (self.series_ids_ is not None):
+            fitted, given = ("a long panel", "is not") if not long else ("one time axis", "is")
+            raise ValueError(
+                f"LagFeatures was fitted on {fitted}, but X {given} indexed by (series, "
+                "time); transform X in the layout of fit."
+            )
+        if long:
+            lagged = self._lag_long(X, values)
+        else:
+            lagged = self._lag(X, values)
+        out = np.hstack([values, lagged]) if self.keep_original else lagged
+        if not isinstance(X, pd.DataFrame):
+            return out
+        names = self.get_feature_names_out()
+        if self.keep_original and X.shape[1]:
+            # Keep X's own columns (and their dtypes) as they are.
+            lag_frame = pd.DataFrame(lagged, index=X.index, columns=names[X.shape[1] :])
+            return pd.concat([X, lag_frame], axis=1)
+        return pd.DataFrame(out, index=X.index, columns=names)
+
+    def _lag(self, X, values):
+        """The lags (n_rows, n_lagged_columns * n_lags) of rows on one time axis."""
         n_rows = len(values)
         selected = values[:, self.columns_]
         max_lag = int(self.lags_[-1])
@@ -527,16 +640,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         rows = max_lag + np.arange(n_rows)[:, None] - self.lags_[None, :]  # (n_rows, n_lags)
         lagged = extended[rows]  # (n_rows, n_lags, n_columns)
         # Group the output by column: temp_lag1, temp_lag2, price_lag1, ...
-        lagged = lagged.transpose(0, 2, 1).reshape(n_rows, -1)
-        out = np.hstack([values, lagged]) if self.keep_original else lagged
-        if not isinstance(X, pd.DataFrame):
-            return out
-        names = self.get_feature_names_out()
-        if self.keep_original and X.shape[1]:
-            # Keep X's own columns (and their dtypes) as they are.
-            lag_frame = pd.DataFrame(lagged, index=X.index, columns=names[X.shape[1] :])
-            return pd.concat([X, lag_frame], axis=1)
-        return pd.DataFrame(out, index=X.index, columns=names)
+        return lagged.transpose(0, 2, 1).reshape(n_rows, -1)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

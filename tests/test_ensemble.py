@@ -167,6 +167,28 @@ def test_save_and_load_with_a_neural_member(y, tmp_path):
         EnsembleForecaster.load(tmp_path / "model")
 
 
+def test_a_failed_save_over_an_earlier_one_leaves_nothing_that_loads(y, tmp_path):
+    first = EnsembleForecaster([("lstm", LSTMForecaster(**TINY)),
+                                ("theta", ThetaForecaster())]).fit(None, y)
+    first.save(tmp_path / "model")
+    # The second member cannot be saved (a class in net_params is not JSON)
+    # after the first has overwritten member_0: the earlier ensemble.pkl
+    # used to load around the newer member, forecasting like neither.
+    import torch
+
+    second = EnsembleForecaster([
+        ("lstm", LSTMForecaster(**{**TINY, "random_state": 3})),
+        ("adamw", LSTMForecaster(**TINY, net_params={"optimizer": torch.optim.AdamW})),
+    ]).fit(None, y * 5)
+    with pytest.raises(ValueError, match="not JSON-serialisable"):
+        second.save(tmp_path / "model")
+    with pytest.raises(ValueError, match="not a directory written by save"):
+        EnsembleForecaster.load(tmp_path / "model")
+    first.save(tmp_path / "model")
+    np.testing.assert_allclose(EnsembleForecaster.load(tmp_path / "model").forecast(3),
+                               first.forecast(3))
+
+
 def test_load_reads_saves_with_members_in_directories_by_name(y, tmp_path):
     # Saves written before the members' directories were numbered.
     members = [("lstm", LSTMForecaster(**TINY)), ("snaive", NaiveForecaster(strategy="seasonal"))]

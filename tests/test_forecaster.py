@@ -256,6 +256,61 @@ def test_gaussian_quantiles_follow_the_normal_distribution():
     np.testing.assert_allclose(q95, q[:, 0] + 1.959963984540054 * sd, rtol=1e-5)
 
 
+@pytest.mark.parametrize("loss", ["quantile", "gaussian"])
+def test_intervals_keep_widening_past_the_horizon(loss):
+    # Gaussian random walks: the 90 % interval at step k is 1.645 * sqrt(k)
+    # wide on each side. Chained chunks used to start again at the width of
+    # step 1 (coverage 0.52 at step 7 of a horizon of 3).
+    rng = np.random.default_rng(0)
+    full = 100 + np.cumsum(rng.normal(size=(69, 200)), axis=0)
+    f = GRUForecaster(hidden_size=16, lookback=12, horizon=3, loss=loss, max_epochs=10,
+                      windows_per_epoch=2000, seasonal_period=1, random_state=0)
+    f.fit(None, full[:60])
+    bounds = f.predict_interval(np.empty((9, 0)), coverage=0.9).to_numpy().reshape(9, 200, 2)
+    width = (bounds[..., 1] - bounds[..., 0]).mean(axis=1)
+    assert np.all(np.diff(width) > 0)
+    covered = ((full[60:] >= bounds[..., 0]) & (full[60:] <= bounds[..., 1])).mean(axis=1)
+    assert covered[3:].min() > 0.85
+
+
+@pytest.mark.parametrize("loss", ["quantile", "gaussian"])
+def test_chained_spread_adds_in_quadrature(loss, monkeypatch):
+    f = GRUForecaster(horizon=2, lookback=4, loss=loss, quantiles=(0.1, 0.5, 0.9),
+                      seasonal_period=1, **TINY).fit(None, noisy_seasonal(40))
+    # Chunks with known outputs: median 10 (then 20, 30), offsets 1 and 2 at
+    # the chunk's two steps (quantile: -offset, 0, +offset; gaussian: sd);
+    # the second chunk is forecast from a negative scale (columns mirrored).
+    calls = []
+
+    def chunk(y, X, X_next):
+        calls.append(len(calls))
+        k = len(calls)
+        if loss == "gaussian":
+            out = np.array([[[10.0 * k, 1.0]], [[10.0 * k, 2.0]]])
+        else:
+            out = np.array([[[10.0 * k - 1, 10 * k, 10 * k + 1]],
+                            [[10.0 * k - 2, 10 * k, 10 * k + 2]]])
+        negative = np.array([k == 2])
+        return (out[..., ::-1].copy() if k == 2 and loss == "quantile" else out), negative
+
+    monkeypatch.setattr(f, "_forecast_chunk", chunk)
+    q = f.predict_quantiles(np.empty((6, 0)), quantiles=(0.1, 0.5, 0.9)).to_numpy()
+    z = 1.2815515655446004 if loss == "gaussian" else 1.0  # the 0.9 quantile in sds
+    # Spread (in offsets or sds): 1, 2 | sqrt(1 + 4), sqrt(4 + 4) | then + 8.
+    spread = np.array([1, 2, np.sqrt(5), np.sqrt(8), np.sqrt(9), np.sqrt(12)])
+    np.testing.assert_allclose(q[:, 1], [10, 10, 20, 20, 30, 30])
+    np.testing.assert_allclose(q[:, 2] - q[:, 1], z * spread, rtol=1e-6)
+    np.testing.assert_allclose(q[:, 1] - q[:, 0], z * spread, rtol=1e-6)
+
+
+def test_a_refit_with_a_point_loss_drops_the_learned_quantiles():
+    f = GRUForecaster(horizon=6, lookback=12, loss="quantile", **TINY)
+    f.fit(None, noisy_seasonal(100))
+    assert hasattr(f, "quantiles_")
+    f.set_params(loss="mae").fit(None, noisy_seasonal(100))
+    assert not hasattr(f, "quantiles_")
+
+
 def test_point_losses_refuse_quantiles():
     f = GRUForecaster(horizon=6, lookback=12, **TINY).fit(None, noisy_seasonal(100))
     with pytest.raises(ValueError, match="point forecasts only; train with loss='quantile'"

@@ -307,6 +307,32 @@ def test_pinball_loss_reads_a_panels_predict_quantiles_frame():
     )
 
 
+def test_pinball_loss_picks_quantile_columns_by_label_and_aligns_long_rows():
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2020-01", periods=40, freq="MS")
+    y = pd.Series(rng.normal(size=40).cumsum() + 10, index=index)
+    q = NaiveForecaster().fit(None, y[:-4]).predict_quantiles(
+        pd.DataFrame(index=index[-4:]), quantiles=[0.9, 0.1])
+    in_order = q[[0.1, 0.9]].to_numpy()  # read by position: the levels' order
+    by_hand = np.mean([np.maximum(lv * (y[-4:].to_numpy() - in_order[:, k]),
+                                  (lv - 1) * (y[-4:].to_numpy() - in_order[:, k]))
+                       for k, lv in enumerate([0.1, 0.9])])
+    # The columns of a single series' frame were read by position (1.39 here).
+    assert_allclose(pinball_loss(y[-4:], q, quantile=[0.1, 0.9]), by_hand)
+    assert_allclose(pinball_loss(y[-4:], in_order, quantile=[0.1, 0.9]), by_hand)
+    # A long panel's frame, in another row order, is aligned by (series, time)
+    # as a single level is; other pairs are an error, not a score.
+    long = pd.concat({s: pd.Series(rng.normal(size=30).cumsum() + 10, index=index[:30])
+                      for s in "ab"}, names=["id", "t"])
+    train, test = long.groupby(level=0).head(26), long.groupby(level=0).tail(4)
+    ql = NaiveForecaster().fit(None, train).predict_quantiles(
+        pd.DataFrame(index=test.index[::-1]), quantiles=[0.1, 0.9])
+    assert_allclose(pinball_loss(test, ql, quantile=[0.1, 0.9]),
+                    pinball_loss(test, ql.loc[test.index].to_numpy(), quantile=[0.1, 0.9]))
+    assert "must hold the same (series, time) pairs" in _error(
+        lambda: pinball_loss(train.groupby(level=0).tail(4), ql, quantile=[0.1, 0.9]))
+
+
 def test_rows_picked_by_a_shuffling_splitter_point_to_the_time_ordered_ones():
     from sklearn.model_selection import KFold, cross_val_score
 
@@ -546,3 +572,33 @@ def test_nan_messages_fit_the_shape_of_the_missing_values():
     message = _error(lambda: forecaster.update(None, new))
     assert "update needs a value of every series at every new step" in message
     assert forecaster.index_[-1] == INDEX[17]
+
+
+def test_missing_covariates_and_text_static_features_are_named():
+    y = _panel()
+    X = pd.DataFrame({"x": np.arange(24.0), "z": np.ones(24)}, index=INDEX)
+    X.iloc[5, 1] = np.nan
+    X.iloc[7, 0] = np.inf
+    message = _error(lambda: NaiveForecaster().fit(X, y))
+    assert "X has NaN at row Timestamp('2020-06-01 00:00:00'), column 'z'" in message
+    assert "(2 missing or infinite values in all)" in message
+    assert "X has NaN at row 5, column 1" in _error(
+        lambda: NaiveForecaster().fit(X.to_numpy(), y.to_numpy())
+    )
+    static = pd.DataFrame({"kind": ["shop", "web"]}, index=["a", "b"])
+    assert "column 'kind' of static_features must hold numbers, got 'shop'" in _error(
+        lambda: GRUForecaster(**TINY).fit(None, y, static_features=static)
+    )
+
+
+def test_interval_bounds_of_a_panel_are_labelled_by_position():
+    from fractions import Fraction
+
+    forecaster = NaiveForecaster().fit(None, _panel())
+    steps = pd.DataFrame(index=pd.date_range("2022-01", periods=2, freq="MS"))
+    # A Fraction passed the check but was the wrong key (KeyError: 0.05); a
+    # coverage near 0 labelled both bounds "upper".
+    as_fraction = forecaster.predict_interval(steps, coverage=Fraction(9, 10))
+    pd.testing.assert_frame_equal(as_fraction, forecaster.predict_interval(steps, coverage=0.9))
+    tiny = forecaster.predict_interval(steps, coverage=1e-17)
+    assert list(tiny.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]

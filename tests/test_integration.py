@@ -485,7 +485,7 @@ def test_lag_features_with_nan_fill_are_rejected_by_the_forecaster():
     X, y = df.drop(columns="target"), df["target"]
     pipe = make_pipeline(LagFeatures(lags=[1, 2]), NaiveForecaster())
     # The first rows have no lagged value; a forecaster needs finite covariates.
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=r"X has NaN at row .* fill them"):
         pipe.fit(X, y)
 
 

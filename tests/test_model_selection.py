@@ -506,3 +506,16 @@ def test_grid_search_lstm_end_to_end(monthly_series, zero_X):
     assert search.best_params_["cell"] in ("lstm", "gru")
     # Refitted on the whole series, the best model forecasts the next horizon.
     assert search.best_estimator_.forecast(4).index[0] == pd.Timestamp("2020-01-01")
+
+
+def test_backtest_result_repr_counts_the_series_of_every_layout():
+    from seqforecast import load_airpassengers
+
+    y = load_airpassengers().astype(float)
+    cv = ForecastSplitter(horizon=6, n_splits=2)
+    long = pd.concat({"a": y, "b": 2 * y}, names=["series", "time"])
+    # A long result's actuals are a Series: repr raised IndexError.
+    assert "n_folds=2, n_series=2," in repr(backtest(NaiveForecaster(), None, long, cv=cv))
+    assert "n_series=1," in repr(backtest(NaiveForecaster(), None, y, cv=cv))
+    wide = pd.DataFrame({"a": y, "b": 2 * y, "c": 3 * y})
+    assert "n_series=3," in repr(backtest(NaiveForecaster(), None, wide, cv=cv))

@@ -297,3 +297,74 @@ def test_ets_pickled_before_deseasonalize_existed_still_loads():
     old = ETSForecaster.__new__(ETSForecaster)
     old.__setstate__(state)
     assert_allclose(old.forecast(4).to_numpy(), model.forecast(4).to_numpy(), rtol=1e-12)
+
+
+# ------------------------------------------ names, offsets and devices in JSON
+def _monthly(n=40):
+    return pd.Series(10 + np.sin(np.arange(n) / 2), name="v",
+                     index=pd.date_range("2000-01", periods=n, freq="MS"))
+
+
+@pytest.mark.parametrize("name", [("sales", "s0"), np.int64(3), 2.5])
+def test_series_and_index_names_keep_their_type_through_save_and_load(name, tmp_path):
+    # A tuple (a column of a MultiIndex frame) came back a list, and the
+    # loaded model could not predict; numpy ints could not be saved.
+    y = _monthly().rename(name)
+    y.index.name = name
+    fitted = LSTMForecaster(**SMALL).fit(None, y)
+    fitted.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    expected = name.item() if isinstance(name, np.generic) else name
+    assert loaded.series_name_ == expected and type(loaded.series_name_) is type(expected)
+    assert loaded.index_.name == name
+    pd.testing.assert_series_equal(loaded.forecast(3), fitted.forecast(3))
+
+
+def test_multiindex_panel_columns_come_back_as_tuples(tmp_path):
+    y = _monthly()
+    panel = pd.concat({"sales": pd.DataFrame({"a": y, "b": 2 * y})}, axis=1)
+    fitted = LSTMForecaster(**SMALL).fit(None, panel)
+    fitted.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    assert list(loaded.forecast(2).columns) == [("sales", "a"), ("sales", "b")]
+    pd.testing.assert_frame_equal(loaded.forecast(2), fitted.forecast(2))
+    assert loaded.seasonal_period_source_ == fitted.seasonal_period_source_ == "index"
+
+
+def test_custom_business_day_holidays_survive_save_and_load(tmp_path):
+    from pandas.tseries.offsets import CustomBusinessDay
+
+    days = CustomBusinessDay(holidays=["2021-01-18", "2021-02-15", "2021-05-31"])
+    y = pd.Series(np.sin(np.arange(100.0)) + 10,
+                  index=pd.date_range("2021-01-01", periods=100, freq=days))
+    fitted = LSTMForecaster(**SMALL).fit(None, y)
+    fitted.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    # The text "C" alone forecast the 31 May holiday as a business day.
+    assert pd.Timestamp("2021-05-31") not in loaded.forecast(3).index
+    assert_index_equal(loaded.forecast(3).index, fitted.forecast(3).index)
+
+
+def test_a_model_saved_on_cuda_loads_on_the_cpu_with_a_warning(tmp_path):
+    fitted = LSTMForecaster(**SMALL).fit(None, _monthly())
+    fitted.save(tmp_path / "m")
+    meta_file = tmp_path / "m" / "forecaster.json"
+    meta = json.loads(meta_file.read_text())
+    meta["params"]["device"] = "cuda"  # what a GPU fit writes; weights are on the CPU
+    meta_file.write_text(json.dumps(meta))
+    if torch.cuda.is_available():
+        pytest.skip("the fallback is for machines without CUDA")
+    with pytest.warns(UserWarning, match="no CUDA device is available here; it is loaded "
+                                         "with device='cpu'"):
+        loaded = LSTMForecaster.load(tmp_path / "m")
+    assert loaded.device == "cpu"
+    pd.testing.assert_series_equal(loaded.forecast(3), fitted.forecast(3))
+
+
+def test_numpy_parameters_from_a_grid_fit_and_save(tmp_path):
+    fitted = LSTMForecaster(**{**SMALL, "hidden_size": np.int64(4), "lr": np.float32(1e-3)})
+    fitted.fit(None, _monthly())
+    fitted.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    assert loaded.hidden_size == 4 and loaded.lr == pytest.approx(1e-3)
+    pd.testing.assert_series_equal(loaded.forecast(3), fitted.forecast(3))

@@ -121,6 +121,13 @@ def test_plot_forecast_arrays_follow_the_history(split):
                        intervals=pd.DataFrame({"lower": np.zeros(12), "upper": np.ones(12)}))
     np.testing.assert_array_equal(_line(ax, "forecast").get_xdata(), np.arange(48, 60))
     assert _bands(ax)[0].get_paths()[0].vertices[:, 0].min() == 48
+    # Intervals without an index beside a dated history: after the history
+    # too (their positions used to be read as days after 1970).
+    ax = plot_forecast(history, forecast.to_numpy(), intervals=pd.DataFrame(
+        {"lower": forecast.to_numpy() - 5, "upper": forecast.to_numpy() + 5}))
+    x = _bands(ax)[0].get_paths()[0].vertices[:, 0]
+    dates = mdates.date2num(forecast.index.to_numpy())
+    assert x.min() == pytest.approx(dates.min()) and x.max() == pytest.approx(dates.max())
 
 
 def test_plot_forecast_period_index(split):

@@ -434,3 +434,62 @@ def test_lag_invalid_parameters(params, match):
     X = frame(pd.RangeIndex(3), temp=[1.0, 2, 3])
     with pytest.raises(ValueError, match=match):
         LagFeatures(**params).fit(X)
+
+
+# ----------------------------------------------------------- long panels
+def _long(values, start, n, series=("s1", "s2")):
+    index = pd.MultiIndex.from_product(
+        [list(series), pd.date_range(start, periods=n, freq="W")], names=["series", "time"]
+    )
+    return pd.DataFrame({"promo": np.asarray(values, dtype=float)}, index=index)
+
+
+def test_lags_of_a_long_panel_stay_within_each_series():
+    X = _long([1, 2, 3, 10, 20, 30], "2024-01-07", 3)
+    lags = LagFeatures(lags=[1, 2], fill_value=0.0)
+    # Rows in any order: lagged in time order within each series, as pandas'
+    # groupby shift does (a series used to take the previous one's values).
+    out = lags.fit_transform(X.iloc[[4, 0, 5, 2, 3, 1]])
+    expected = pd.concat(
+        {f"promo_lag{k}": X["promo"].groupby(level=0).shift(k).fillna(0.0) for k in (1, 2)},
+        axis=1,
+    )
+    pd.testing.assert_frame_equal(out[["promo_lag1", "promo_lag2"]],
+                                  expected.loc[out.index])
+    # The future of each series continues from its own training tail.
+    future = _long([4, 5, 40, 50], "2024-01-28", 2).iloc[[2, 1, 0, 3]]
+    out = lags.transform(future)
+    assert out.loc[("s1", "2024-01-28"), ["promo_lag1", "promo_lag2"]].tolist() == [3, 2]
+    assert out.loc[("s2", "2024-01-28"), ["promo_lag1", "promo_lag2"]].tolist() == [30, 20]
+    assert out.loc[("s2", "2024-02-04"), ["promo_lag1", "promo_lag2"]].tolist() == [40, 30]
+    # A series fit did not see, and one that does not continue its end, start
+    # with fill_value.
+    other = pd.concat([_long([7, 8], "2024-01-28", 2, series=("s3",)),
+                       _long([9, 9], "2024-03-03", 2, series=("s1",))])
+    out = lags.transform(other)
+    assert out["promo_lag1"].tolist() == [0, 7, 0, 9]
+
+
+def test_lags_refuse_a_layout_other_than_fits():
+    lags = LagFeatures().fit(_long([1, 2, 3, 4], "2024-01-07", 2))
+    with pytest.raises(ValueError, match="fitted on a long panel, but X is not indexed by"):
+        lags.transform(pd.DataFrame({"promo": [1.0]}, index=pd.date_range("2024-01-21", periods=1)))
+
+
+def test_calendar_features_of_a_long_panel_come_from_its_time_level():
+    X = _long(np.arange(6), "2024-01-07", 3)
+    weeks = frame(pd.date_range("2024-01-07", periods=3, freq="W"))
+    calendar = CalendarFeatures(encoding="ordinal").fit(X)
+    # Chosen from the panel's weekly grid (the series' boundaries are no step).
+    single = CalendarFeatures(encoding="ordinal").fit(weeks)
+    assert calendar.features_ == single.features_
+    out = calendar.transform(X)
+    for series in ("s1", "s2"):
+        np.testing.assert_array_equal(out.loc[series].drop(columns="promo").to_numpy(),
+                                      single.transform(weeks).to_numpy())
+
+
+def test_auto_features_of_a_descending_index_follow_its_step():
+    days = pd.date_range("2024-01-01", periods=20, freq="D")
+    assert (CalendarFeatures().fit(frame(days[::-1])).features_
+            == CalendarFeatures().fit(frame(days)).features_)

@@ -40,7 +40,7 @@ _ARRAYS = "arrays.pt"
 _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
     "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
-    "best_epoch_", "batch_size_", "loss_scale_",
+    "best_epoch_", "batch_size_", "loss_scale_", "seasonal_period_source_",
 )
 
 
@@ -49,6 +49,39 @@ _COUNTS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "n_series_",
     "n_features_in_", "batch_size_",
 )
+
+
+# Offsets whose text (freqstr) leaves out what defines them: their fields.
+_CUSTOM_OFFSETS = ("CustomBusinessDay", "CustomBusinessMonthBegin", "CustomBusinessMonthEnd")
+
+
+def _freq_to_json(freq):
+    """A time index's frequency as JSON: its text, or a custom offset's fields."""
+    if freq is None:
+        return None
+    name = type(freq).__name__
+    if name in _CUSTOM_OFFSETS:
+        # Its text ("C") drops the holidays and week mask.
+        return {"offset": name, "n": int(freq.n), "normalize": bool(freq.normalize),
+                "weekmask": freq.weekmask,
+                "holidays": [str(np.datetime64(h, "D")) for h in freq.holidays]}
+    text = freq.freqstr
+    if pd.tseries.frequencies.to_offset(text) != freq:
+        raise ValueError(
+            f"save() stores the time index's frequency as text, and {freq!r} is not what "
+            f"its text {text!r} reads back as; pickle the forecaster instead (joblib.dump)."
+        )
+    return text
+
+
+def _freq_from_json(spec):
+    if spec is None:
+        return None
+    if isinstance(spec, dict):
+        offset = getattr(pd.offsets, spec["offset"])
+        return offset(n=spec["n"], normalize=spec["normalize"], weekmask=spec["weekmask"],
+                      holidays=spec["holidays"])
+    return pd.tseries.frequencies.to_offset(spec)
 
 
 def _index_to_json(index, freq):
@@ -71,15 +104,15 @@ def _index_to_json(index, freq):
         return {
             "kind": "datetime",
             "values": [t.isoformat() for t in values],
-            "freq": freq.freqstr if freq is not None else None,
+            "freq": _freq_to_json(freq),
             "tz": tz,
-            "name": index.name,
+            "name": _name_to_json(index.name),
         }
     if isinstance(index, pd.PeriodIndex):
         return {"kind": "period", "values": [str(p) for p in index],
-                "freq": index.freqstr, "name": index.name}
+                "freq": index.freqstr, "name": _name_to_json(index.name)}
     return {"kind": "integer", "values": [int(v) for v in index], "step": int(freq),
-            "name": index.name}
+            "name": _name_to_json(index.name)}
 
 
 def _index_from_json(spec):
@@ -93,28 +126,57 @@ def _index_from_json(spec):
             values = values.tz_convert(spec["tz"])
         else:
             values = pd.to_datetime(spec["values"], format="ISO8601")
-        index = pd.DatetimeIndex(values, name=spec["name"])
-        freq = pd.tseries.frequencies.to_offset(spec["freq"]) if spec["freq"] else None
-        return index, freq
+        index = pd.DatetimeIndex(values, name=_name_from_json(spec["name"]))
+        return index, _freq_from_json(spec["freq"])
     if spec["kind"] == "period":
-        index = pd.PeriodIndex(spec["values"], freq=spec["freq"], name=spec["name"])
+        index = pd.PeriodIndex(spec["values"], freq=spec["freq"],
+                               name=_name_from_json(spec["name"]))
         return index, index.freq
-    return pd.Index(spec["values"], dtype=np.int64, name=spec["name"]), spec["step"]
-
-
-def _name_to_json(name):
-    return name if name is None or isinstance(name, (int, str)) else str(name)
-
-
-def _names_to_json(names):
-    return None if names is None else [n if isinstance(n, (int, str)) else str(n) for n in names]
+    return (pd.Index(spec["values"], dtype=np.int64, name=_name_from_json(spec["name"])),
+            spec["step"])
 
 
 _TUPLE = "__tuple__"
 
 
+def _name_to_json(name):
+    """A series, column or index name as JSON: tuples marked, numpy numbers plain.
+
+    Names of other types (timestamps, say) are stored as their strings.
+    """
+    if isinstance(name, tuple):
+        return {_TUPLE: [_name_to_json(part) for part in name]}
+    if isinstance(name, np.generic):
+        name = name.item()
+    if name is None or isinstance(name, (bool, int, str)):
+        return name
+    if isinstance(name, float) and np.isfinite(name):
+        return name
+    return str(name)
+
+
+def _names_to_json(names):
+    return None if names is None else [_name_to_json(n) for n in names]
+
+
+def _name_from_json(name):
+    """The inverse of :func:`_name_to_json`."""
+    if isinstance(name, dict) and set(name) == {_TUPLE}:
+        return tuple(_name_from_json(part) for part in name[_TUPLE])
+    return name
+
+
+def _names_from_json(names):
+    return None if names is None else [_name_from_json(n) for n in names]
+
+
 def _tuples_marked(value):
-    """``value`` for JSON, with the tuples inside dicts marked (JSON has lists only)."""
+    """``value`` for JSON, with the tuples inside dicts marked (JSON has lists only).
+
+    numpy numbers (a grid built with ``np.arange``) become Python's.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, dict):
         return {k: (_tuples_marked(v) if not isinstance(v, tuple)
                     else {_TUPLE: [_tuples_marked(x) for x in v]})
@@ -167,7 +229,7 @@ def save_forecaster(forecaster, path):
         },
         "series_names": _names_to_json(forecaster.series_names_),
         "series_names_name": _name_to_json(getattr(forecaster.series_names_, "name", None)),
-        "series_name": forecaster.series_name_,
+        "series_name": _name_to_json(forecaster.series_name_),
         "feature_names_in": _names_to_json(getattr(forecaster, "feature_names_in_", None)),
         "static_names": _names_to_json(getattr(forecaster, "static_names_", None)),
     }
@@ -329,6 +391,11 @@ def _from_meta(klass, meta):
     meta["fitted"].setdefault("batch_size_", params.get("batch_size") or 32)
     # Files written before loss_scale_ existed: "window" and "mase" were all.
     meta["fitted"].setdefault("loss_scale_", params.get("loss_scale", "window"))
+    # Files written before seasonal_period_source_ was saved: unknown unless given.
+    meta["fitted"].setdefault(
+        "seasonal_period_source_",
+        "parameter" if params.get("seasonal_period") is not None else None,
+    )
     for name in _SCALARS:
         value = meta["fitted"][name]
         if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)
@@ -341,12 +408,13 @@ def _from_meta(klass, meta):
     forecaster.series_ends_ = None
     if meta.get("long") is not None:
         forecaster.series_ends_, forecaster.freq_ = _index_from_json(meta["long"]["ends"])
-        forecaster.long_names_ = tuple(meta["long"]["names"])
-    names = meta["series_names"]
+        forecaster.long_names_ = tuple(_names_from_json(meta["long"]["names"]))
+    names = _names_from_json(meta["series_names"])
     forecaster.series_names_ = (
-        pd.Index(names, name=meta.get("series_names_name")) if names is not None else None
+        pd.Index(names, name=_name_from_json(meta.get("series_names_name")))
+        if names is not None else None
     )
-    forecaster.series_name_ = meta["series_name"]
+    forecaster.series_name_ = _name_from_json(meta["series_name"])
     if meta["feature_names_in"] is not None:
         forecaster.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
     return forecaster

@@ -123,7 +123,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
       ``2 <= m <= 24``: 8 quarters, 24 months, 14 days, 48 hours; one season
       for longer periods; 6 steps without a season; at most ``n // 4``, so
       that windows fit in the history). Forecasts further ahead chain the
-      network's own outputs.
+      network's own outputs (quantiles widened as
+      ``RNNForecaster._carry_spread`` says).
     - lookback: three seasons and at least one horizon for seasonal data,
       two horizons otherwise (tuned on the M3 validation splits,
       benchmarks/README.md); a default lookback is at most ``n // 2``
@@ -231,7 +232,10 @@ class RNNForecaster(BaseForecaster):
         to 24 (24 months, 8 quarters, 14 days, 48 hours), one season for
         longer ones, 6 steps without a season; at most a quarter of the
         longest series. Longer forecasts chain the network over its own
-        outputs; shorter ones use its first steps.
+        outputs; shorter ones use its first steps. A chained chunk's
+        quantiles and intervals add, in quadrature, the spread at the end of
+        the chunk before it (exact for a random walk's independent
+        increments), so they keep widening past ``horizon``.
     strategy : {"mimo", "recursive", "seq2seq"}, default="mimo"
         Multi-step strategy: all steps from the encoder state at once, one
         step fed back ``horizon`` times, or an encoder–decoder that reads the
@@ -402,8 +406,10 @@ class RNNForecaster(BaseForecaster):
         fit equals the ordinary one.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation and window shuffling; an int makes
-        results repeatable on the same machine. Global RNG state is left
-        untouched.
+        results repeatable on the same machine. torch's global random state
+        is left untouched; None draws the seed from numpy's global
+        generator (as scikit-learn's ``check_random_state`` does), which
+        advances it.
     verbose : int, default=0
         0 is silent; 1 prints skorch's epoch table and a progress bar.
     net_params : dict or None, default=None
@@ -623,6 +629,8 @@ class RNNForecaster(BaseForecaster):
                 if np.min(np.abs(np.asarray(levels) - level)) > 1e-9:
                     levels.append(level)
             self.quantiles_ = np.sort(np.asarray(levels, dtype=np.float64))
+        elif hasattr(self, "quantiles_"):
+            del self.quantiles_  # an earlier fit's, with loss="quantile"
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was requested but CUDA is not available here.")
         self.loss_scale_ = self.loss_scale
@@ -902,14 +910,14 @@ class RNNForecaster(BaseForecaster):
             module__n_past_features=1 + n_features,
             module__n_future_features=n_features,
             module__horizon=self.horizon_,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
+            module__hidden_size=int(self.hidden_size),  # numpy ints from a grid, too
+            module__num_layers=int(self.num_layers),
             module__dropout=self.dropout,
             module__bidirectional=self.bidirectional,
             module__strategy=self.strategy,
             module__encoder=self.encoder,
             module__attention=self.attention,
-            module__n_heads=self.n_heads,
+            module__n_heads=int(self.n_heads),
             module__n_outputs=self._n_outputs(),
             module__feedback_output=self._point_output(),
             module__output_transform={"quantile": "monotone", "gaussian": "gaussian"}.get(
@@ -1028,6 +1036,8 @@ class RNNForecaster(BaseForecaster):
                     pad = np.repeat(X_next[-1:], T - len(X_next), axis=0)
                     X_next = np.vstack([X_next, pad])
             chunk, negative = self._forecast_chunk(y, X_hist, X_next)  # -> (T, n_series, O)
+            if chunks and chunk.shape[2] > 1:
+                chunk = self._carry_spread(chunk, negative, chunks[-1][-1], flipped[-1][-1])
             chunks.append(chunk)
             flipped.append(np.broadcast_to(negative, chunk.shape[:2]))
             done += T
@@ -1038,6 +1048,34 @@ class RNNForecaster(BaseForecaster):
         out = np.concatenate(chunks, axis=0)[:n_steps]  # -> (n_steps, n_series, O)
         flipped = np.concatenate(flipped, axis=0)[:n_steps]
         return out * self.profile_.at(n_history, n_steps)[:, :, None], flipped
+
+    def _carry_spread(self, chunk, negative, end, end_negative):
+        """A chained chunk's spread, widened by the uncertainty of where it starts.
+
+        A chained chunk reads the point forecasts before it as if they had
+        been observed, so its quantiles (or standard deviation) start again
+        at the width of one step ahead. The spread at the previous chunk's
+        last step (``end``, (n_series, O), forecast from a negative scale
+        where ``end_negative``) is added in quadrature: a quantile's offset
+        from the median (for ``loss="gaussian"``, the standard deviation)
+        becomes ``sqrt(offset**2 + carried**2)``, ``carried`` being the same
+        level's offset at ``end``. Exact for independent Gaussian increments
+        (a random walk: the variance at step ``T + k`` is the variance at
+        ``T`` plus the variance at ``k``); for mean-reverting series the
+        intervals err on the wide side.
+        """
+        if self.loss == "gaussian":
+            out = chunk.copy()
+            out[..., 1] = np.hypot(chunk[..., 1], end[:, 1])
+            return out
+        point = self._point_output()
+        offset = chunk - chunk[..., point:point + 1]  # -> (T, n_series, Q)
+        carried = end - end[:, point:point + 1]  # -> (n_series, Q)
+        # Where the sign of the scale changed, the same level sits in the
+        # mirrored column (the learned quantiles are symmetric).
+        carried = np.where((negative != end_negative)[:, None], carried[:, ::-1], carried)
+        sign = np.where(offset != 0, np.sign(offset), np.sign(carried))
+        return chunk[..., point:point + 1] + sign * np.hypot(offset, carried)
 
     def _predict(self, n_steps, X):
         with _torch_threads(self.n_threads):
@@ -1105,13 +1143,26 @@ class RNNForecaster(BaseForecaster):
         Parameters
         ----------
         path : str or os.PathLike
-            Directory written by :meth:`save`.
+            Directory written by :meth:`save`. A forecaster trained on a GPU
+            loads on the CPU (with a warning) where no CUDA device is
+            available.
 
         Returns
         -------
         forecaster : RNNForecaster
         """
         forecaster, weights = _persistence.load_forecaster(cls, path)
+        if str(forecaster.device).startswith("cuda") and not torch.cuda.is_available():
+            # The weights are stored on the CPU: a model trained on a GPU
+            # loads on a machine without one.
+            warnings.warn(
+                f"{os.fspath(path)} holds a forecaster trained with "
+                f"device={forecaster.device!r}, but no CUDA device is available here; it is "
+                "loaded with device='cpu'.",
+                UserWarning,
+                stacklevel=2,
+            )
+            forecaster.device = "cpu"
         # The network as the parameters describe it, with the saved weights.
         forecaster.net_ = forecaster._build_net(
             forecaster._n_network_covariates(), None, torch.Generator()
