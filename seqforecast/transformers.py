@@ -87,6 +87,17 @@ def _auto_features(step_seconds):
     return ["minute", "hour", "dayofweek"]
 
 
+def _check_new_names(transformer):
+    """Refuse a column the transformer would add beside an X column of that name."""
+    names = list(transformer.get_feature_names_out())
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        raise ValueError(
+            f"X already has a column {repeated[0]!r}, which {type(transformer).__name__} "
+            "would add again; rename that column of X, or set keep_original=False."
+        )
+
+
 def _time_index(X, owner):
     """The DatetimeIndex of ``X`` (PeriodIndex converted to period starts).
 
@@ -231,6 +242,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
             self.features_ = _auto_features(self._step_seconds(original, index))
         else:
             self.features_ = list(self.features)
+        _check_new_names(self)
         return self
 
     @staticmethod
@@ -464,6 +476,11 @@ class LagFeatures(TransformerMixin, BaseEstimator):
     def _column_positions(self):
         if self.columns is None:
             return np.arange(self.n_features_in_)
+        if len(self.columns) == 0:
+            raise ValueError(
+                "The 'columns' parameter of LagFeatures is empty, so nothing would be "
+                "lagged; name the columns to lag, or None for all of them."
+            )
         names = getattr(self, "feature_names_in_", None)
         positions = []
         for column in self.columns:
@@ -515,6 +532,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.series_ids_ = self.series_history_ = self.series_next_ = None
         if _panel.is_long(X):
             self._fit_long(X, values)
+            _check_new_names(self)
             return self
         n_keep = int(self.lags_[-1])
         tail = values[-n_keep:, self.columns_]
@@ -525,6 +543,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         step = None if index is None else _continuation_index(index)
         self.history_index_ = index[-n_keep:] if step is not None else None
         self._history_step = step
+        _check_new_names(self)
         return self
 
     def _fit_long(self, X, values):
@@ -584,8 +603,12 @@ class LagFeatures(TransformerMixin, BaseEstimator):
             and pd.api.types.is_integer_dtype(self.history_index_.dtype)
         ):
             return False
+        first = X.index[0]
+        zone = getattr(self.history_index_, "tz", None)
+        if zone is not None and getattr(first, "tz", None) is not None:
+            first = first.tz_convert(zone)  # the same instant, on the history's clock
         try:
-            return steps_between(self.history_index_, self._history_step, X.index[0]) == 1
+            return steps_between(self.history_index_, self._history_step, first) == 1
         except (TypeError, ValueError):
             return False
 

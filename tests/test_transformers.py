@@ -493,3 +493,24 @@ def test_auto_features_of_a_descending_index_follow_its_step():
     days = pd.date_range("2024-01-01", periods=20, freq="D")
     assert (CalendarFeatures().fit(frame(days[::-1])).features_
             == CalendarFeatures().fit(frame(days)).features_)
+
+
+def test_future_rows_in_another_time_zone_continue_from_training():
+    index = pd.date_range("2024-01-01", periods=3, freq="h", tz="UTC")
+    lags = LagFeatures().fit(frame(index, a=[1.0, 2.0, 3.0]))
+    # 04:00 in Paris is 03:00 UTC, the step after the history: its lag is 3.
+    following = pd.date_range("2024-01-01 03:00", periods=1, freq="h", tz="UTC")
+    out = lags.transform(frame(following.tz_convert("Europe/Paris"), a=[4.0]))
+    assert out["a_lag1"].tolist() == [3.0]
+
+
+def test_an_empty_column_list_and_repeated_output_names_are_refused():
+    index = pd.date_range("2024-01-01", periods=3, freq="MS")
+    with pytest.raises(ValueError, match="'columns' parameter of LagFeatures is empty"):
+        LagFeatures(columns=[]).fit(frame(index, a=[1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="X already has a column 'a_lag1', which LagFeatures"):
+        LagFeatures().fit(frame(index, a=[1.0, 2.0, 3.0], a_lag1=[0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="X already has a column 'month_sin', which Calendar"):
+        CalendarFeatures().fit(frame(index, month_sin=[1.0, 2.0, 3.0]))
+    # Without X's own columns nothing is repeated.
+    CalendarFeatures(keep_original=False).fit(frame(index, month_sin=[1.0, 2.0, 3.0]))
