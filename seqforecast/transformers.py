@@ -158,6 +158,10 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
     features_ : list of str
         The calendar features computed (``features`` with "auto" resolved on
         the training index; a short predict-time ``X`` gives the same columns).
+    tz_ : tzinfo or None
+        The time zone of the training index: a later ``X`` in another zone
+        is converted to it (the features follow its local clock); a naive
+        ``X`` after an aware one, or the reverse, is an error.
     n_features_in_ : int
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -232,6 +236,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         index = _time_index(X, type(self).__name__)
+        self.tz_ = index.tz
         validate_data(self, X, reset=True, skip_check_array=True)
         if self.features == "auto":
             original = X.index
@@ -244,6 +249,18 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
             self.features_ = list(self.features)
         _check_new_names(self)
         return self
+
+    def _on_fitted_clock(self, index):
+        """``index`` in the time zone of ``fit``'s (features follow the local clock)."""
+        fitted = getattr(self, "tz_", None)  # None also for transformers pickled before it
+        if fitted is not None and index.tz is not None:
+            return index.tz_convert(fitted)
+        if (fitted is None) != (index.tz is None) and hasattr(self, "tz_"):
+            raise ValueError(
+                f"CalendarFeatures was fitted on an index in time zone {fitted} but X's is "
+                f"in {index.tz}; give X the time zone of fit (tz_localize / tz_convert)."
+            )
+        return index
 
     @staticmethod
     def _step_seconds(original, index):
@@ -281,6 +298,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         index = _time_index(X, type(self).__name__)
+        index = self._on_fitted_clock(index)
         validate_data(self, X, reset=False, skip_check_array=True)
         columns = {}
         for feature in self.features_:

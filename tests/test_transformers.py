@@ -514,3 +514,13 @@ def test_an_empty_column_list_and_repeated_output_names_are_refused():
         CalendarFeatures().fit(frame(index, month_sin=[1.0, 2.0, 3.0]))
     # Without X's own columns nothing is repeated.
     CalendarFeatures(keep_original=False).fit(frame(index, month_sin=[1.0, 2.0, 3.0]))
+
+
+def test_calendar_features_follow_the_clock_of_fit():
+    index = pd.date_range("2024-01-01", periods=48, freq="h", tz="Asia/Tokyo")
+    calendar = CalendarFeatures(features=["hour"], encoding="ordinal").fit(frame(index))
+    # The same instants in UTC: the hours of Tokyo, as in training.
+    in_utc = calendar.transform(frame(index.tz_convert("UTC")))
+    assert in_utc["hour"].tolist() == list(index.hour)
+    with pytest.raises(ValueError, match="fitted on an index in time zone Asia/Tokyo but X's"):
+        calendar.transform(frame(index.tz_localize(None)))
