@@ -847,6 +847,20 @@ def test_ets_deseasonalize_by_hand():
         ETSForecaster(auto=False, seasonal="mul", deseasonalize=True).fit(None, y)
 
 
+def test_seasonality_test_autocorrelations_equal_statsmodels():
+    from statsmodels.tsa.stattools import acf
+
+    from seqforecast._seasonal import _autocorrelations
+
+    rng = np.random.default_rng(0)
+    for n in (25, 126, 1000):
+        x = 100 + rng.normal(size=n).cumsum() + np.sin(np.arange(n) * 2 * np.pi / 12)
+        # The same sums at the lags the test reads, in O(n * m) instead of
+        # statsmodels' O(n**2) correlation of every lag.
+        assert_allclose(_autocorrelations(x, 12), acf(x, nlags=12, fft=False),
+                        rtol=0, atol=1e-14)
+
+
 def test_ets_fallback_gives_each_series_the_nearest_feasible_model():
     from seqforecast.datasets import load_airpassengers
 
