@@ -385,14 +385,29 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         return self._combine(np.stack(values))
 
     def _update(self, y, X):
-        # Members change in place when updated: update copies, so that the
-        # ensemble is left as it was if one of them rejects the new data.
+        # The ensemble is left as it was if a member rejects the new data:
+        # that member restores itself (update is atomic), and those updated
+        # before it get back a shallow copy of their attributes (updates only
+        # rebind attributes, base.py). A member with members of its own
+        # changes them in place, so it is updated on a deep copy. (Deep
+        # copies of every member cost more than the updates: a network
+        # through torch.save, ETS through re-smoothing every series.)
         X_new, y_new = self._history_data(start=self.y_panel_.n_rows - len(y))
-        updated = [copy.deepcopy(m) for m in self.forecasters_]
-        for member in updated:
-            member.update(X_new, y_new)
-        self.forecasters_ = updated
-        self.named_forecasters_ = dict(zip(self.named_forecasters_, updated, strict=True))
+        members, states = [], []
+        for member in self.forecasters_:
+            nested = hasattr(member, "forecasters_") or hasattr(member, "forecaster_")
+            members.append(copy.deepcopy(member) if nested else member)
+            states.append(None if nested else dict(member.__dict__))
+        try:
+            for member in members:
+                member.update(X_new, y_new)
+        except BaseException:
+            for member, state in zip(members, states, strict=True):
+                if state is not None:
+                    member._restore_state(state)
+            raise
+        self.forecasters_ = members
+        self.named_forecasters_ = dict(zip(self.named_forecasters_, members, strict=True))
 
     # ----------------------------------------------------------- persistence
     def save(self, path):

@@ -138,6 +138,31 @@ def test_update_moves_every_member(y):
     assert ensemble.forecast(1).index[0] == pd.Timestamp("1961-01-01")
 
 
+def test_an_update_a_member_rejects_leaves_every_member_as_it_was(y):
+    from seqforecast.baselines import ETSForecaster
+
+    inner = EnsembleForecaster([("snaive", NaiveForecaster(strategy="seasonal")),
+                                ("drift", NaiveForecaster(strategy="drift"))])
+    # The multiplicative ETS, last, rejects a negative value after the naive
+    # members and the nested ensemble were updated.
+    members = [("naive", NaiveForecaster()), ("inner", inner),
+               ("ets", ETSForecaster(auto=False, error="mul"))]
+    ensemble = EnsembleForecaster(members).fit(None, y)
+    before = {name: m.forecast(3) for name, m in ensemble.named_forecasters_.items()}
+    nested_before = {name: m.forecast(3)
+                     for name, m in ensemble.named_forecasters_["inner"].named_forecasters_.items()}
+    new = pd.Series([-5.0], index=pd.date_range("1961-01-01", periods=1, freq="MS"))
+    with pytest.raises(ValueError, match="strictly positive"):
+        ensemble.update(None, new)
+    for name, member in ensemble.named_forecasters_.items():
+        pd.testing.assert_series_equal(member.forecast(3), before[name])
+    for name, member in ensemble.named_forecasters_["inner"].named_forecasters_.items():
+        pd.testing.assert_series_equal(member.forecast(3), nested_before[name])
+    # And a good update still moves every member.
+    ensemble.update(None, new.abs())
+    assert ensemble.named_forecasters_["naive"].forecast(1).iloc[0] == 5.0
+
+
 def test_grid_search_over_member_parameters(y):
     ensemble = EnsembleForecaster([("naive", NaiveForecaster()), ("theta", ThetaForecaster())])
     search = GridSearchCV(
