@@ -32,9 +32,11 @@ SIMPLE = {"error": "add", "trend": None, "damped_trend": False, "seasonal": None
 
 
 def ets_model(y, spec, m):
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    # statsmodels' ETSModel, its results' covariance computed when first read
+    # (seqforecast._ets_results: no forecast needs it).
+    from seqforecast._ets_results import LazyCovETSModel
 
-    return ETSModel(y, seasonal_periods=m if spec["seasonal"] else None, **spec)
+    return LazyCovETSModel(y, seasonal_periods=m if spec["seasonal"] else None, **spec)
 
 
 def candidates(y, m):

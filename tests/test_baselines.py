@@ -861,6 +861,25 @@ def test_seasonality_test_autocorrelations_equal_statsmodels():
                         rtol=0, atol=1e-14)
 
 
+def test_ets_results_compute_the_covariance_only_when_read():
+    from seqforecast.datasets import load_airpassengers
+
+    y = pd.Series(load_airpassengers().to_numpy(dtype=float))
+    spec = {"error": "mul", "trend": "add", "damped_trend": True, "seasonal": "mul"}
+    reference = ETSModel(y, seasonal_periods=12, **spec)
+    params = reference.fit(disp=False).params
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        eager = reference.smooth(params)
+        lazy = _ets.ets_model(y, spec, 12).smooth(params)
+        # Smoothing (update, unpickling) no longer pays for a Hessian...
+        assert "approx" not in lazy.__dict__.get("_lazy_cov", {})
+        assert_allclose(lazy.forecast(12), eager.forecast(12), rtol=0, atol=0)
+        # ... which statsmodels' own code still gives, the same, when read.
+        assert_allclose(lazy.cov_params(), eager.cov_params(), rtol=0, atol=0)
+        assert lazy.summary() is not None
+
+
 def test_ets_fallback_gives_each_series_the_nearest_feasible_model():
     from seqforecast.datasets import load_airpassengers
 
