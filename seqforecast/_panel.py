@@ -438,12 +438,39 @@ def _duplicate_pair(index, row, what):
     )
 
 
+def _on_step(groups, times_all, freq):
+    """Whether each series' timestamps (``groups``: rows sorted by time) are one ``freq`` apart.
+
+    One vectorised pass over all the rows: checking series by series costs
+    a pandas call each (seconds for 100,000 series).
+    """
+    order = np.concatenate(groups)
+    if len(order) < 2:
+        return True
+    codes = np.repeat(np.arange(len(groups)), [len(rows) for rows in groups])
+    same = codes[1:] == codes[:-1]
+    times = times_all[order]
+    try:
+        following = shift_times(times[:-1], freq, -1)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return bool(np.all(np.asarray(following[same] == times[1:][same])))
+
+
 def _common_step(ids, groups, times_all, what):
     """The one step of every series (each regular on it); named errors otherwise.
 
     Series of three or more timestamps give it (pandas infers a frequency
-    from three); shorter ones must lie on it.
+    from three); shorter ones must lie on it. The step of the first series
+    long enough is checked on all of them at once; only when that fails
+    are the series read one by one, to name the one off the grid.
     """
+    first = next((k for k, rows in enumerate(groups) if len(rows) >= 3),
+                 next((k for k, rows in enumerate(groups) if len(rows) == 2), None))
+    if first is not None:
+        freq = regular_step(times_all[groups[first]], f"series {ids[first]!r} of {what}")
+        if _on_step(groups, times_all, freq):
+            return freq
     freq, first = None, None
     for series, rows in zip(ids, groups, strict=True):
         if len(rows) < 3:
@@ -506,7 +533,7 @@ def split_long(y, X=None, *, what="y", freq=None):
     values = y.to_numpy(dtype=np.float64)
     if freq is None:
         freq = _common_step(ids, groups, times_all, what)
-    else:
+    elif not _on_step(groups, times_all, freq):  # name the series off the grid
         for series, rows in zip(ids, groups, strict=True):
             times = times_all[rows]
             if len(times) > 1 and not future_index(times[:1], freq, len(times) - 1).equals(

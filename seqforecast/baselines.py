@@ -1159,9 +1159,12 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     Notes
     -----
     Covariates ``X`` are accepted and ignored. :meth:`update` refits each
-    series on its extended history: the model is closed-form and cheap, and
-    statsmodels' Theta model has no way to run fixed parameters over new
-    data.
+    series on its extended history (statsmodels' Theta model has no way to
+    run fixed parameters over new data), so it costs what ``fit`` costs: the
+    drift is a least-squares slope, but the smoothing constant is estimated
+    by maximum likelihood (statsmodels' state-space exponential smoothing),
+    which grows with the history (about 35 ms per series at 500 points,
+    1 s at 50,000).
 
     Examples
     --------

@@ -371,3 +371,29 @@ def test_long_fitted_forecasters_round_trip_through_skops_and_pickle():
         assert not [t for t in untrusted if t.startswith("pandas")]
         for again in (sio.loads(blob, trusted=untrusted), pickle.loads(pickle.dumps(model))):
             pd.testing.assert_series_equal(again.forecast(3), model.forecast(3))
+
+
+def test_the_time_grid_of_a_long_panel_is_checked_for_every_series():
+    from seqforecast._panel import split_long
+
+    def panel(*series):
+        return pd.concat({f"s{k}": pd.Series(1.0, index=pd.DatetimeIndex(times))
+                          for k, times in enumerate(series)}, names=["series", "time"])
+
+    months = pd.date_range("2020-01", periods=4, freq="MS")
+    # All series on one monthly grid (checked in one pass over the rows).
+    assert split_long(panel(months, months[1:], months[:2])).freq == months.freq
+    # Off the grid, the slow path names the series.
+    gap = months.delete(2)
+    with pytest.raises(ValueError, match="series 's1'"):
+        split_long(panel(months, gap))
+    weeks = pd.date_range("2020-01-05", periods=4, freq="W")
+    with pytest.raises(ValueError, match="Series 's1' of y has frequency W-SUN but series "
+                                         "'s0' has MS"):
+        split_long(panel(months, weeks))
+    two_days = pd.DatetimeIndex(["2020-01-01", "2020-01-03"])
+    with pytest.raises(ValueError, match="not one step of the panel's frequency"):
+        split_long(panel(months, two_days))
+    # New observations given the fitted step: each series must lie on it.
+    with pytest.raises(ValueError, match="Series 's1' of y is not on the panel's time grid"):
+        split_long(panel(months, gap), freq=months.freq)
