@@ -779,7 +779,12 @@ def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverag
     ``names`` label the series in the scaled metrics' errors about ``train``.
     """
     scores = {}
-    if names is not None and train.ndim == 2:
+    # A long panel's training rows come ragged (no rectangle padded to the
+    # longest series); the actuals then carry the names.
+    ragged = isinstance(train, _panel.RaggedPanel)
+    if names is not None and ragged:
+        actual = pd.DataFrame(actual, columns=pd.Index(names, dtype=object))
+    elif names is not None and train.ndim == 2:
         train = pd.DataFrame(train, columns=pd.Index(names, dtype=object))
     for name, metric in metrics_:
         if isinstance(metric, str):
@@ -803,12 +808,13 @@ def _score_fold(metrics_, actual, forecast, lower, upper, train, period, coverag
             # User metrics see one series at a time, as 1-D arrays.
             pass_train = _accepts_y_train(metric)
             value = []
-            for j in range(actual.shape[1]):
+            values = np.asarray(actual)
+            for j in range(values.shape[1]):
                 kwargs = {}
                 if pass_train:
-                    series_train = np.asarray(train)[:, j]
+                    series_train = train.series(j) if ragged else np.asarray(train)[:, j]
                     kwargs["y_train"] = series_train[~np.isnan(series_train)]
-                value.append(float(metric(actual[:, j], forecast[:, j], **kwargs)))
+                value.append(float(metric(values[:, j], forecast[:, j], **kwargs)))
         scores[name] = np.asarray(value, dtype=np.float64)
     return scores
 
@@ -939,9 +945,11 @@ def backtest(
     if panel is not None:
         # A long panel: rows aligned at each series' end, so a fold's cutoff is
         # the same number of steps before every series' last observation.
-        # The actuals that score the folds, as one rectangle (the fits and
-        # forecasts of the folds read the ragged panel).
-        y_2d, names, index = panel.y, list(panel.ids), None
+        # Each fold's actuals and training rows are read from the ragged
+        # panel: its rectangle, padded to the longest series, can be far
+        # larger than the data (10,000 series of 100 points and one of
+        # 50,000 would be 4 GB).
+        y_2d, names, index = None, list(panel.ids), None
         labels = [f"{n_rows - 1 - r} steps before each series' end" for r in range(n_rows)]
     else:
         y_2d, names, index = _wide_target(X, y, n_rows)
@@ -962,7 +970,11 @@ def backtest(
 
     tables, score_rows = [], []
     for k, (train, test) in enumerate(folds):
-        actual = y_2d[test]
+        if panel is None:
+            actual, train_values = y_2d[test], y_2d[train]
+        else:
+            actual = panel.ragged.between(test[0], test[-1] + 1).to_dense()
+            train_values = panel.ragged.between(train[0], train[-1] + 1)
         h, m = actual.shape
         forecast = rolled.forecast[k, :h]
         lower = upper = None
@@ -991,7 +1003,7 @@ def backtest(
         tables.append(table)
         try:
             scores = _score_fold(
-                metrics_, actual, forecast, lower, upper, y_2d[train], period, coverage, names
+                metrics_, actual, forecast, lower, upper, train_values, period, coverage, names
             )
         except ValueError as err:
             # The zero-scale message says what to do; the too-short one not.

@@ -99,6 +99,17 @@ def test_backtest_and_conformal_on_long_match_wide():
     columns = ["fold", "step", "series", "actual", "forecast"]
     pd.testing.assert_frame_equal(long_bt.forecasts[columns], wide_bt.forecasts[columns])
     np.testing.assert_array_equal(long_bt.forecasts["time"], wide_bt.forecasts["time"])
+    # A metric given each series' training values (read from the ragged
+    # panel, not a padded rectangle) scores as on the wide layout.
+    def last_change(y_true, y_pred, y_train):
+        return float(np.mean(np.abs(y_true - y_pred)) / abs(y_train[-1] - y_train[0]))
+
+    scoring = {"mase": "mase", "msis": "msis", "own": last_change}
+    long_bt = backtest(NaiveForecaster(strategy="seasonal"), None, y_long, cv=cv,
+                       scoring=scoring, coverage=0.8)
+    wide_bt = backtest(NaiveForecaster(strategy="seasonal"), None, wide, cv=cv,
+                       scoring=scoring, coverage=0.8)
+    pd.testing.assert_frame_equal(long_bt.series_scores, wide_bt.series_scores)
     long_cf = ConformalForecaster(ThetaForecaster(), horizon=2, n_windows=6).fit(None, y_long)
     wide_cf = ConformalForecaster(ThetaForecaster(), horizon=2, n_windows=6).fit(None, wide)
     np.testing.assert_allclose(long_cf.errors_, wide_cf.errors_)
