@@ -37,19 +37,27 @@ class SeasonalProfile:
             return
         from statsmodels.tsa.seasonal import seasonal_decompose
 
-        for s, first in enumerate(y.starts):
-            values = y.series(s)
-            if np.all(values < 0):
-                values = -values  # the same factors for -y as for y
-            if len(values) < 2 * period + 1 or np.any(values <= 0) or np.ptp(values) == 0:
+        # Series of one length at a time, as the columns of a block: the test
+        # and statsmodels' decomposition run on all of them at once (a call
+        # per series cost 150 us, 15 s for 100,000 short series).
+        lengths = y.lengths
+        for n in np.unique(lengths[lengths >= 2 * period + 1]):
+            members = np.flatnonzero(lengths == n)
+            block = y.values[y.offsets[members][None, :] + np.arange(n)[:, None]]  # (n, k)
+            # A strictly negative series gets the factors of -y.
+            block = np.where(np.all(block < 0, axis=0), -block, block)
+            usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
+            block, members = block[:, usable], members[usable]
+            r = _autocorrelations(block, period)  # -> (period + 1, k)
+            limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2, axis=0)) / n)
+            seasonal = np.abs(r[period]) > limit
+            if not seasonal.any():
                 continue
-            r = _autocorrelations(values, period)
-            limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
-            if abs(r[period]) <= limit:
-                continue
-            seasonal = seasonal_decompose(values, model="multiplicative", period=period)
-            rows = (first + np.arange(period)) % period
-            self.factors[rows, s] = seasonal.seasonal[:period]
+            block, members = block[:, seasonal], members[seasonal]
+            decomposed = seasonal_decompose(block, model="multiplicative", period=period)
+            factors = np.asarray(decomposed.seasonal).reshape(n, -1)[:period]
+            rows = (y.starts[members][None, :] + np.arange(period)[:, None]) % period
+            self.factors[rows, members[None, :]] = factors
 
     def to_state(self):
         """The (period, n_series) array of factors that defines the profile."""
@@ -94,9 +102,11 @@ def _autocorrelations(values, max_lag):
 
     The same sums (mean removed, each over ``len(values)``) at the few lags
     the test reads, in O(n * max_lag): statsmodels correlates every lag
-    (``np.correlate``, O(n**2): 150 s on a million hourly points).
+    (``np.correlate``, O(n**2): 150 s on a million hourly points). ``values``
+    (n,) or (n, k): one series per column; the result (max_lag + 1[, k]).
     """
-    centred = values - values.mean()
-    total = centred @ centred
-    return np.array([1.0] + [centred[:-k] @ centred[k:] / total for k in range(1, max_lag + 1)])
+    centred = values - values.mean(axis=0)
+    total = np.sum(centred * centred, axis=0)
+    lags = [np.sum(centred[:-k] * centred[k:], axis=0) / total for k in range(1, max_lag + 1)]
+    return np.stack([np.ones_like(total), *lags])
 

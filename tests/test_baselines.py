@@ -861,6 +861,38 @@ def test_seasonality_test_autocorrelations_equal_statsmodels():
                         rtol=0, atol=1e-14)
 
 
+def test_seasonal_factors_of_a_panel_equal_each_series_decomposed_alone():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+    from statsmodels.tsa.stattools import acf
+
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+
+    rng = np.random.default_rng(1)
+    series = []
+    for k in range(40):  # lengths 30 to 69, some repeated: blocks of several series
+        n = 30 + (k * 7) % 40
+        t = np.arange(n)
+        strength = (0.0, 0.05, 0.3)[k % 3]  # none, weak, clear seasonality
+        values = 50 + 0.2 * t + 50 * strength * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n)
+        series.append(-values if k % 5 == 0 else values)  # negative series mirror
+    series[3] = np.full(40, 7.0)  # flat: left alone
+    series[4] = series[4] - 60  # both signs: left alone
+    panel = RaggedPanel.from_series(series)
+    factors = SeasonalProfile(panel, 12).factors
+    for s, values in enumerate(series):
+        values = -values if np.all(values < 0) else values
+        expected = np.ones(12)
+        if np.all(values > 0) and np.ptp(values) > 0:
+            r = acf(values, nlags=12, fft=False)
+            if abs(r[12]) > 1.645 * np.sqrt((1 + 2 * np.sum(r[1:12] ** 2)) / len(values)):
+                seasonal = seasonal_decompose(values, model="multiplicative", period=12)
+                rows = (panel.starts[s] + np.arange(12)) % 12
+                expected[rows] = seasonal.seasonal[:12]
+        assert_allclose(factors[:, s], expected, rtol=1e-13, atol=0)
+    assert (factors != 1).any(axis=0).sum() >= 5  # the test found seasonal ones
+
+
 def test_ets_results_compute_the_covariance_only_when_read():
     from seqforecast.datasets import load_airpassengers
 
