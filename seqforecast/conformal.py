@@ -64,6 +64,23 @@ def _conformal_bound(errors, q, upper):
     return -np.inf if k < 1 else errors[k - 1]
 
 
+def _conformal_bounds(errors, q, upper):
+    """:func:`_conformal_bound` of each column of ``errors`` (n, n_series), at once."""
+    finite = np.isfinite(errors)
+    n = finite.sum(axis=0)
+    ordered = np.sort(np.where(finite, errors, np.inf), axis=0)  # the others last
+    if upper:
+        k = np.maximum(np.ceil((n + 1) * q - 1e-12).astype(np.int64), 1)
+        missing, fill = k > n, np.inf
+    else:
+        k = np.floor((n + 1) * q + 1e-12).astype(np.int64)
+        missing, fill = k < 1, -np.inf
+    rank = np.clip(k - 1, 0, max(len(errors) - 1, 0))
+    if not len(errors):
+        return np.full(errors.shape[1], fill)
+    return np.where(missing, fill, ordered[rank, np.arange(errors.shape[1])])
+
+
 class ConformalForecaster(BaseForecaster):
     """Conformal prediction intervals around any point forecaster.
 
@@ -353,9 +370,7 @@ class ConformalForecaster(BaseForecaster):
         else:
             level, upper, sign = q, q > 0.5, 1.0
         if self.pooling == "series":
-            bounds = np.array(
-                [_conformal_bound(errors[:, i], level, upper) for i in range(errors.shape[1])]
-            )
+            bounds = _conformal_bounds(errors, level, upper)
             short = ~np.isfinite(bounds)
             if short.any():
                 # Too few errors of its own for this level (a series that

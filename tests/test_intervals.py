@@ -574,3 +574,17 @@ def test_unsorted_quantile_levels_keep_their_labels():
     for q in (0.1, 0.5, 0.9):
         np.testing.assert_allclose(shuffled[q], ordered[q])
     assert np.all(ordered[0.1] < ordered[0.9])
+
+
+def test_conformal_bounds_of_every_series_at_once_equal_each_alone():
+    from seqforecast.conformal import _conformal_bound, _conformal_bounds
+
+    rng = np.random.default_rng(0)
+    errors = rng.normal(size=(12, 40))
+    errors[rng.random(errors.shape) < 0.3] = np.nan  # series with fewer errors
+    errors[:, 0] = np.nan  # none at all
+    for q in (0.02, 0.1, 0.5, 0.8, 0.95, 0.99):
+        for upper in (True, False):
+            expected = [_conformal_bound(errors[:, i], q, upper) for i in range(40)]
+            np.testing.assert_array_equal(_conformal_bounds(errors, q, upper), expected)
+    assert np.all(_conformal_bounds(np.empty((0, 3)), 0.9, True) == np.inf)
