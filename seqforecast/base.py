@@ -44,7 +44,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from seqforecast import _panel
-from seqforecast._checks import check_numeric, validate_estimator_params
+from seqforecast._checks import check_numeric, plain_frame_values, validate_estimator_params
 from seqforecast._time import (
     future_index,
     regular_step,
@@ -844,7 +844,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         _check_unique_columns(y, "y")
         check_numeric(y, "y")
         y_arr = check_array(
-            y,
+            plain_frame_values(y),
             ensure_2d=False,
             dtype=np.float64,
             ensure_all_finite="allow-nan",

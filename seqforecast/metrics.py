@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
 from seqforecast import _panel
-from seqforecast._checks import POSITIVE_INT, Interval, check_params
+from seqforecast._checks import POSITIVE_INT, Interval, check_params, plain_frame_values
 from seqforecast._time import resolve_seasonal_period
 
 __all__ = [
@@ -70,7 +70,7 @@ def _describe(position, column, names, ndim):
 def _check_values(obj, name, *, allow_nd=False):
     """float64 array of ``obj``; NaN and infinity raise ValueError."""
     arr = check_array(
-        obj,
+        plain_frame_values(obj),
         ensure_2d=False,
         allow_nd=allow_nd,
         dtype=np.float64,
