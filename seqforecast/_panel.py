@@ -451,10 +451,14 @@ def _on_step(groups, times_all, freq):
     same = codes[1:] == codes[:-1]
     times = times_all[order]
     try:
+        # Both ways: an anchored offset rolls a timestamp off its grid
+        # forward onto it (2020-01-15 + MS is 2020-02-01), never back.
         following = shift_times(times[:-1], freq, -1)
+        preceding = shift_times(times[1:], freq, 1)
     except (TypeError, ValueError, OverflowError):
         return False
-    return bool(np.all(np.asarray(following[same] == times[1:][same])))
+    return bool(np.all(np.asarray(following[same] == times[1:][same]))
+                and np.all(np.asarray(preceding[same] == times[:-1][same])))
 
 
 def _common_step(ids, groups, times_all, what):
@@ -583,11 +587,12 @@ def _split_covariates(X, index, panel, order, what):
     X = X.reindex(index)
     flat = X.reset_index(drop=True)
     values = flat.to_numpy(dtype=np.float64) if flat.shape[1] else np.empty((len(flat), 0))
-    if np.isnan(values).any():
-        row = np.flatnonzero(np.isnan(values).any(axis=1))[0]
+    if not np.isfinite(values).all():
+        row = np.flatnonzero(~np.isfinite(values).all(axis=1))[0]
+        what = "a NaN" if np.isnan(values[row]).any() else "an infinite value"
         raise ValueError(
-            f"X has a NaN for series {index[row][0]!r} at {index[row][1]}; covariates must be "
-            "observed at every timestep of y."
+            f"X has {what} for series {index[row][0]!r} at {index[row][1]}; covariates must "
+            "be observed and finite at every timestep of y."
         )
     return panel.with_values(values[order]), flat.iloc[order].reset_index(drop=True)
 

@@ -11,6 +11,9 @@ from seqforecast._panel import RaggedPanel
 
 __all__ = ["SeasonalProfile"]
 
+# Values per block of series decomposed together (see SeasonalProfile).
+_BLOCK_VALUES = 1_000_000
+
 
 class SeasonalProfile:
     """Per-series multiplicative seasonal factors, removed before modelling.
@@ -42,22 +45,30 @@ class SeasonalProfile:
         # per series cost 150 us, 15 s for 100,000 short series).
         lengths = y.lengths
         for n in np.unique(lengths[lengths >= 2 * period + 1]):
-            members = np.flatnonzero(lengths == n)
-            block = y.values[y.offsets[members][None, :] + np.arange(n)[:, None]]  # (n, k)
-            # A strictly negative series gets the factors of -y.
-            block = np.where(np.all(block < 0, axis=0), -block, block)
-            usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
-            block, members = block[:, usable], members[usable]
-            r = _autocorrelations(block, period)  # -> (period + 1, k)
-            limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2, axis=0)) / n)
-            seasonal = np.abs(r[period]) > limit
-            if not seasonal.any():
-                continue
-            block, members = block[:, seasonal], members[seasonal]
-            decomposed = seasonal_decompose(block, model="multiplicative", period=period)
-            factors = np.asarray(decomposed.seasonal).reshape(n, -1)[:period]
-            rows = (y.starts[members][None, :] + np.arange(period)[:, None]) % period
-            self.factors[rows, members[None, :]] = factors
+            same = np.flatnonzero(lengths == n)
+            # Blocks of about a million values: the temporaries of the test
+            # and the decomposition stay a few times that, whatever the panel.
+            width = max(1, _BLOCK_VALUES // int(n))
+            for members in np.split(same, np.arange(width, len(same), width)):
+                self._block_factors(y, members, int(n), period, seasonal_decompose)
+
+    def _block_factors(self, y, members, n, period, seasonal_decompose):
+        """Set the factors of ``members``, series of ``n`` values each."""
+        block = y.values[y.offsets[members][None, :] + np.arange(n)[:, None]]  # (n, k)
+        # A strictly negative series gets the factors of -y.
+        block = np.where(np.all(block < 0, axis=0), -block, block)
+        usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
+        block, members = block[:, usable], members[usable]
+        r = _autocorrelations(block, period)  # -> (period + 1, k)
+        limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2, axis=0)) / n)
+        seasonal = np.abs(r[period]) > limit
+        if not seasonal.any():
+            return
+        block, members = block[:, seasonal], members[seasonal]
+        decomposed = seasonal_decompose(block, model="multiplicative", period=period)
+        factors = np.asarray(decomposed.seasonal).reshape(n, -1)[:period]
+        rows = (y.starts[members][None, :] + np.arange(period)[:, None]) % period
+        self.factors[rows, members[None, :]] = factors
 
     def to_state(self):
         """The (period, n_series) array of factors that defines the profile."""

@@ -55,17 +55,14 @@ def _conformal_bound(errors, q, upper):
     one with probability at most ``q``. The symmetric radius is the upper
     bound of the absolute errors at the interval's coverage.
     """
-    errors = np.sort(errors[np.isfinite(errors)])
-    n = len(errors)
-    if upper:
-        k = int(np.ceil((n + 1) * q - 1e-12))
-        return np.inf if k > n else errors[max(k, 1) - 1]
-    k = int(np.floor((n + 1) * q + 1e-12))
-    return -np.inf if k < 1 else errors[k - 1]
+    return float(_conformal_bounds(np.asarray(errors, dtype=np.float64)[:, None], q, upper)[0])
 
 
 def _conformal_bounds(errors, q, upper):
-    """:func:`_conformal_bound` of each column of ``errors`` (n, n_series), at once."""
+    """:func:`_conformal_bound` of each column of ``errors`` (n, n_series), at once.
+
+    Non-finite errors (NaN: windows a series did not have) are left out.
+    """
     finite = np.isfinite(errors)
     n = finite.sum(axis=0)
     ordered = np.sort(np.where(finite, errors, np.inf), axis=0)  # the others last

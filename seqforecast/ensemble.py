@@ -115,7 +115,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     Attributes
     ----------
     forecasters_ : list of BaseForecaster
-        The fitted members (dropped ones left out), in order.
+        The fitted members (dropped ones left out), in order. :meth:`update`
+        updates them in place (members that are ensembles or conformal
+        forecasters themselves are replaced by updated copies).
     named_forecasters_ : dict
         The fitted members by name.
     weights_ : ndarray of shape (n_members,)

@@ -17,6 +17,7 @@ return an array (``set_output(transform="pandas")`` then wraps it).
 from __future__ import annotations
 
 import numbers
+from collections import Counter
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import ClassVar
@@ -87,10 +88,24 @@ def _auto_features(step_seconds):
     return ["minute", "hour", "dayofweek"]
 
 
+def _is_long_in_time(X):
+    """Whether ``X`` is a long panel: indexed by (series, time), times dates, periods or ints.
+
+    Another two-level index (say (date, store)) is read as one time axis, row
+    by row, as before long panels were supported.
+    """
+    if not _panel.is_long(X):
+        return False
+    times = X.index.levels[1]
+    return isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+        pd.api.types.is_integer_dtype(times.dtype)
+    )
+
+
 def _check_new_names(transformer):
     """Refuse a column the transformer would add beside an X column of that name."""
-    names = list(transformer.get_feature_names_out())
-    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    counts = Counter(transformer.get_feature_names_out())
+    repeated = [name for name, count in counts.items() if count > 1]
     if repeated:
         raise ValueError(
             f"X already has a column {repeated[0]!r}, which {type(transformer).__name__} "
@@ -104,7 +119,7 @@ def _time_index(X, owner):
     For a long panel (indexed by (series, time)): its time level, row by row.
     """
     index = X.index if isinstance(X, pd.DataFrame) else None
-    if _panel.is_long(X):
+    if index is not None and _is_long_in_time(X):
         index = index.get_level_values(1)
     if isinstance(index, pd.PeriodIndex):
         return index.to_timestamp(how="start")
@@ -240,7 +255,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
         validate_data(self, X, reset=True, skip_check_array=True)
         if self.features == "auto":
             original = X.index
-            if _panel.is_long(X):
+            if _is_long_in_time(X):
                 # The panel's time grid: every series' timestamps, once each.
                 original = original.get_level_values(1).unique().sort_values()
                 index = _time_index(pd.DataFrame(index=original), type(self).__name__)
@@ -548,7 +563,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         values = self._validate(X, reset=True)
         self.columns_ = self._column_positions()
         self.series_ids_ = self.series_history_ = self.series_next_ = None
-        if _panel.is_long(X):
+        if _is_long_in_time(X):
             self._fit_long(X, values)
             _check_new_names(self)
             return self
@@ -646,8 +661,9 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         values = self._validate(X, reset=False)
-        long = _panel.is_long(X)
-        if long != (self.series_ids_ is not None):
+        long = _is_long_in_time(X)
+        # None also for a transformer pickled before long panels were supported.
+        if long != (getattr(self, "series_ids_", None) is not None):
             fitted, given = ("a long panel", "is not") if not long else ("one time axis", "is")
             raise ValueError(
                 f"LagFeatures was fitted on {fitted}, but X {given} indexed by (series, "

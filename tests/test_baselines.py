@@ -905,7 +905,9 @@ def test_ets_results_compute_the_covariance_only_when_read():
         eager = reference.smooth(params)
         lazy = _ets.ets_model(y, spec, 12).smooth(params)
         # Smoothing (update, unpickling) no longer pays for a Hessian...
-        assert "approx" not in lazy.__dict__.get("_lazy_cov", {})
+        assert "approx" not in lazy._results.__dict__.get("_lazy_cov", {})
+        assert "cov_params_approx" not in lazy._results._cache
+        assert "cov_params_approx" in eager._results._cache  # statsmodels' eager ones have it
         assert_allclose(lazy.forecast(12), eager.forecast(12), rtol=0, atol=0)
         # ... which statsmodels' own code still gives, the same, when read.
         assert_allclose(lazy.cov_params(), eager.cov_params(), rtol=0, atol=0)

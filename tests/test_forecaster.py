@@ -311,6 +311,16 @@ def test_a_refit_with_a_point_loss_drops_the_learned_quantiles():
     assert not hasattr(f, "quantiles_")
 
 
+def test_standard_scaling_of_values_beyond_1e154_keeps_the_scale():
+    # The squares of the deviations overflowed: the standard deviation was
+    # inf and every forecast inf, without an error.
+    y = noisy_seasonal(60)[:, None] * np.array([1.0, 2.0])
+    params = dict(horizon=4, lookback=8, scaling="standard", **TINY)
+    small = RNNForecaster(**params).fit(None, y).forecast(4)
+    huge = RNNForecaster(**params).fit(None, 1e200 * y).forecast(4)
+    np.testing.assert_allclose(huge / 1e200, small, rtol=1e-5)
+
+
 def test_point_losses_refuse_quantiles():
     f = GRUForecaster(horizon=6, lookback=12, **TINY).fit(None, noisy_seasonal(100))
     with pytest.raises(ValueError, match="point forecasts only; train with loss='quantile'"

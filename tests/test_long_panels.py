@@ -394,6 +394,11 @@ def test_the_time_grid_of_a_long_panel_is_checked_for_every_series():
     months = pd.date_range("2020-01", periods=4, freq="MS")
     # All series on one monthly grid (checked in one pass over the rows).
     assert split_long(panel(months, months[1:], months[:2])).freq == months.freq
+    # A start off the grid (mid-month) is not rolled onto it.
+    with pytest.raises(ValueError, match="series 's1'"):
+        split_long(panel(months, pd.DatetimeIndex(["2020-01-15", "2020-02-01", "2020-03-01"])))
+    with pytest.raises(ValueError, match="not one step of the panel's frequency"):
+        split_long(panel(months, pd.DatetimeIndex(["2020-01-15", "2020-02-01"])))
     # Off the grid, the slow path names the series.
     gap = months.delete(2)
     with pytest.raises(ValueError, match="series 's1'"):

@@ -368,3 +368,13 @@ def test_numpy_parameters_from_a_grid_fit_and_save(tmp_path):
     loaded = LSTMForecaster.load(tmp_path / "m")
     assert loaded.hidden_size == 4 and loaded.lr == pytest.approx(1e-3)
     pd.testing.assert_series_equal(loaded.forecast(3), fitted.forecast(3))
+
+
+def test_quantiles_given_as_a_numpy_array_save_and_load(tmp_path):
+    fitted = LSTMForecaster(**{**SMALL, "loss": "quantile", "quantiles": np.array([0.2, 0.8])})
+    fitted.fit(None, _monthly())
+    fitted.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    assert loaded.quantiles == (0.2, 0.8)
+    pd.testing.assert_frame_equal(loaded.predict_quantiles(np.empty((3, 0)), (0.2, 0.8)),
+                                  fitted.predict_quantiles(np.empty((3, 0)), (0.2, 0.8)))

@@ -524,3 +524,24 @@ def test_calendar_features_follow_the_clock_of_fit():
     assert in_utc["hour"].tolist() == list(index.hour)
     with pytest.raises(ValueError, match="fitted on an index in time zone Asia/Tokyo but X's"):
         calendar.transform(frame(index.tz_localize(None)))
+
+
+def test_two_level_indexes_that_are_not_series_and_time_keep_one_time_axis():
+    # (date, store): lagged row by row, as before long panels were read.
+    index = pd.MultiIndex.from_product(
+        [pd.date_range("2024-01-01", periods=3), ["s1", "s2"]], names=["date", "store"])
+    X = pd.DataFrame({"a": np.arange(6.0)}, index=index)
+    assert LagFeatures(fill_value=0.0).fit_transform(X)["a_lag1"].tolist() == [0, 0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="got a DataFrame indexed by MultiIndex"):
+        CalendarFeatures().fit(X)
+    with pytest.raises(ValueError, match="got Series"):
+        CalendarFeatures().fit(X["a"])
+
+
+def test_lag_features_pickled_before_long_panels_still_transform():
+    lags = LagFeatures().fit(frame(pd.date_range("2024-01-01", periods=3), a=[1.0, 2.0, 3.0]))
+    for name in ("series_ids_", "series_history_", "series_next_"):
+        delattr(lags, name)  # as a transformer fitted by an older seqforecast
+    restored = pickle.loads(pickle.dumps(lags))
+    out = restored.transform(frame(pd.date_range("2024-01-04", periods=1), a=[4.0]))
+    assert out["a_lag1"].tolist() == [3.0]

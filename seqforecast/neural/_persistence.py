@@ -66,7 +66,11 @@ def _freq_to_json(freq):
                 "weekmask": freq.weekmask,
                 "holidays": [str(np.datetime64(h, "D")) for h in freq.holidays]}
     text = freq.freqstr
-    if pd.tseries.frequencies.to_offset(text) != freq:
+    try:
+        same = pd.tseries.frequencies.to_offset(text) == freq
+    except ValueError:  # a text pandas cannot read back (DateOffset(months=1): "<DateOffset...>")
+        same = False
+    if not same:
         raise ValueError(
             f"save() stores the time index's frequency as text, and {freq!r} is not what "
             f"its text {text!r} reads back as; pickle the forecaster instead (joblib.dump)."
@@ -173,10 +177,13 @@ def _names_from_json(names):
 def _tuples_marked(value):
     """``value`` for JSON, with the tuples inside dicts marked (JSON has lists only).
 
-    numpy numbers (a grid built with ``np.arange``) become Python's.
+    numpy numbers (a grid built with ``np.arange``) become Python's, numpy
+    arrays lists (read back as tuples at the top level).
     """
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray):  # e.g. quantiles=np.array([0.1, 0.9])
+        return [_tuples_marked(x) for x in value.tolist()]
     if isinstance(value, dict):
         return {k: (_tuples_marked(v) if not isinstance(v, tuple)
                     else {_TUPLE: [_tuples_marked(x) for x in v]})

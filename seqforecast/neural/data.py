@@ -238,7 +238,15 @@ class Scaler:
             n = y.lengths
             self.loc = y.series_sum(y.values) / n
             centred = y.values - np.repeat(self.loc, n)
-            std = np.sqrt(y.series_sum(centred * centred) / n)
+            with np.errstate(over="ignore"):
+                std = np.sqrt(y.series_sum(centred * centred) / n)
+            huge = ~np.isfinite(std)
+            if huge.any():
+                # Squares past float64 (deviations above 1e154): the same sum
+                # on deviations divided by each series' largest.
+                peak = np.maximum.reduceat(np.abs(centred), y.offsets[:-1])
+                scaled = centred / np.repeat(peak, n)
+                std = np.where(huge, peak * np.sqrt(y.series_sum(scaled * scaled) / n), std)
             self.std = np.where(std > floor, std, 1.0)
         if X is not None:
             # Shared (n, K) covariates, or per series (a RaggedPanel laid out

@@ -207,7 +207,8 @@ class RNNForecaster(BaseForecaster):
         Dropout between stacked layers (not on the recurrent connections).
     bidirectional : bool, default=False
         Read the lookback window in both directions (it is all past, so both
-        are valid).
+        are valid). A recurrent encoder's option: ignored with
+        ``encoder="transformer"``, whose attention reads every step anyway.
     encoder : {"recurrent", "transformer"} or class, default="recurrent"
         What reads the lookback window
         (:mod:`seqforecast.neural.encoders`): the recurrent layers of
@@ -240,6 +241,13 @@ class RNNForecaster(BaseForecaster):
         Multi-step strategy: all steps from the encoder state at once, one
         step fed back ``horizon`` times, or an encoder–decoder that reads the
         future covariates (with ``attention``, it also attends over the past).
+        With covariates, "mimo" reads the covariates of all ``horizon``
+        future steps at once: given fewer (a shorter forecast, or the last
+        chunk of a chained one), the last row is repeated to fill them, as if
+        the covariates stayed as they are, and that assumption can move the
+        steps asked for too. Give ``X`` for ``horizon`` steps where it
+        matters; "recursive" and "seq2seq" read the future covariates step by
+        step, so a shorter forecast is exactly the first steps of a longer one.
     scaling : {"recent", "mean", "smoothed", "standard"} or None, default="recent"
         Target normalisation, inverted on output. "recent" maps each window
         to ``y / s - 1`` with ``s`` the mean absolute value of the last third
@@ -434,8 +442,9 @@ class RNNForecaster(BaseForecaster):
         The seasonal period used: ``seasonal_period``, else the one the
         index frequency implies, else the one detected from the data (1: no
         season).
-    seasonal_period_source_ : {"parameter", "index", "detected"}
-        Where ``seasonal_period_`` came from.
+    seasonal_period_source_ : {"parameter", "index", "detected"} or None
+        Where ``seasonal_period_`` came from (None: unknown, for a model
+        loaded from a save that predates this attribute).
     quantiles_ : ndarray
         With ``loss="quantile"``, the levels learned: ``quantiles`` with the
         median and each level's mirror ``1 - q`` added.
@@ -1032,7 +1041,9 @@ class RNNForecaster(BaseForecaster):
                 if len(X_next) < T:
                     # The network reads T future covariate rows; beyond the
                     # requested steps, repeat the last one (those outputs are
-                    # dropped).
+                    # dropped; a MIMO head reads all T rows at once, so the
+                    # repeated ones can move the kept steps: the strategy
+                    # docstring says so).
                     pad = np.repeat(X_next[-1:], T - len(X_next), axis=0)
                     X_next = np.vstack([X_next, pad])
             chunk, negative = self._forecast_chunk(y, X_hist, X_next)  # -> (T, n_series, O)
@@ -1107,7 +1118,8 @@ class RNNForecaster(BaseForecaster):
             if quantiles.min() < lv[0] - 1e-12 or quantiles.max() > lv[-1] + 1e-12:
                 negative = " (as mirrored for a negative series)" if lv is not learned else ""
                 raise ValueError(
-                    f"quantiles {quantiles.tolist()} fall outside the learned range "
+                    f"quantiles {[float(f'{q:.6g}') for q in quantiles]} fall outside the "
+                    "learned range "
                     f"[{lv[0]:.6g}, {lv[-1]:.6g}]{negative}; add them to the forecaster's "
                     "quantiles parameter and refit."
                 )
