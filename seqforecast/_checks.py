@@ -21,7 +21,9 @@ imports it, so a change there is a change here only.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -100,6 +102,18 @@ def validate_estimator_params(estimator):
         estimator.get_params(deep=False),
         estimator._parameter_constraints,
     )
+
+
+def save_directory(path):
+    """The directory ``save`` writes to, created if needed; a clear error for a file."""
+    directory = Path(os.fspath(path))
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(
+            f"save() writes a directory, but {directory} is a file; give the path of a "
+            "directory (it is created if needed)."
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def plain_frame_values(data):

@@ -29,6 +29,7 @@ from seqforecast._checks import (
     POSITIVE_INT_OR_NONE,
     StrOptions,
     check_params,
+    save_directory,
     validate_estimator_params,
 )
 from seqforecast._time import default_horizon
@@ -434,8 +435,7 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             Directory to write (created if needed).
         """
         check_is_fitted(self)
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        path = save_directory(path)
         # ensemble.pkl is what makes the directory loadable: an earlier one
         # goes first and the new one comes last, so a save that fails midway
         # leaves nothing that loads (never an earlier ensemble around newer

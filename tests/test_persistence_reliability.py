@@ -378,3 +378,17 @@ def test_quantiles_given_as_a_numpy_array_save_and_load(tmp_path):
     assert loaded.quantiles == (0.2, 0.8)
     pd.testing.assert_frame_equal(loaded.predict_quantiles(np.empty((3, 0)), (0.2, 0.8)),
                                   fitted.predict_quantiles(np.empty((3, 0)), (0.2, 0.8)))
+
+
+def test_saving_onto_a_file_is_a_clear_error(tmp_path):
+    from seqforecast import EnsembleForecaster, NaiveForecaster
+
+    file = tmp_path / "model.bin"
+    file.write_bytes(b"not a directory")
+    fitted = LSTMForecaster(**SMALL).fit(None, _monthly())
+    with pytest.raises(ValueError, match=r"save\(\) writes a directory, but .*model.bin is a file"):
+        fitted.save(file)
+    ensemble = EnsembleForecaster([("a", NaiveForecaster()), ("b", NaiveForecaster())])
+    with pytest.raises(ValueError, match="is a file; give the path of a directory"):
+        ensemble.fit(None, _monthly()).save(file)
+    assert file.read_bytes() == b"not a directory"

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seqforecast._checks import save_directory
 from seqforecast._panel import RaggedPanel
 from seqforecast._seasonal import SeasonalProfile
 from seqforecast._time import time_zone_name
@@ -263,8 +264,7 @@ def save_forecaster(forecaster, path):
         arrays["static_features"] = torch.tensor(forecaster.static_features_)
     for name, values in scaler_arrays.items():
         arrays[f"scaler.{name}"] = torch.tensor(values)
-    directory = Path(os.fspath(path))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = save_directory(path)
     (directory / _META).write_text(json.dumps(meta, indent=2))
     torch.save(arrays, directory / _ARRAYS)
 
