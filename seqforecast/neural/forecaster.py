@@ -204,7 +204,9 @@ class RNNForecaster(BaseForecaster):
     num_layers : int, default=1
         Stacked recurrent layers.
     dropout : float, default=0.0
-        Dropout between stacked layers (not on the recurrent connections).
+        Dropout between stacked recurrent layers (not on the recurrent
+        connections), so none with ``num_layers=1``; inside the layers with
+        ``encoder="transformer"`` (attention weights, feed-forward, residuals).
     bidirectional : bool, default=False
         Read the lookback window in both directions (it is all past, so both
         are valid). A recurrent encoder's option: ignored with
