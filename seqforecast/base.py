@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+import weakref
 from typing import ClassVar
 
 import numpy as np
@@ -213,6 +214,10 @@ def _pandas_index(state):
     return pd.Index(state["values"], dtype=state["dtype"], name=state["name"])
 
 
+# forecaster -> {state key: (plain state, the index built from it)}; see _stored.
+_INDEX_CACHE = weakref.WeakKeyDictionary()
+
+
 def _stored(name):
     """A property ``name`` kept in ``__dict__`` as plain types (see above)."""
     key = f"_{name.rstrip('_')}_state"
@@ -229,7 +234,19 @@ def _stored(name):
             raise AttributeError(
                 f"{type(self).__name__!r} object has no attribute {name!r}"
             ) from None
-        return from_plain(state)
+        if name == "freq_":
+            return from_plain(state)
+        # Rebuilding an index from its plain arrays is O(history) (pandas
+        # checks a frequency against every value: 8 ms at a million points,
+        # read several times per forecast): the index built from this very
+        # state is kept beside the forecaster (not in its __dict__, which
+        # stays plain), and each read gets its own shallow copy, as a fresh
+        # index would be (names are mutable).
+        cache = _INDEX_CACHE.setdefault(self, {})
+        hit = cache.get(key)
+        if hit is None or hit[0] is not state:
+            hit = cache[key] = (state, from_plain(state))
+        return None if hit[1] is None else hit[1].copy()
 
     def set(self, value):
         self.__dict__.pop(name, None)

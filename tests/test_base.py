@@ -275,3 +275,14 @@ def test_clone_is_unfitted_and_equal_params():
 )
 def test_seasonal_period_from_freq(freq, period):
     assert seasonal_period_from_freq(freq) == period
+
+
+def test_the_index_is_rebuilt_once_per_state_and_each_read_is_its_own():
+    y = pd.Series(np.arange(48.0), index=pd.date_range("2020-01", periods=48, freq="MS"))
+    model = NaiveForecaster().fit(None, y)
+    first = model.index_
+    first.name = "changed"  # a user's change to what they read stays theirs
+    assert model.index_.name is None and model.index_ is not model.index_
+    assert model.index_.equals(y.index) and model.index_.freq == y.index.freq
+    model.update(None, pd.Series([48.0], index=pd.date_range("2024-01", periods=1, freq="MS")))
+    assert model.index_[-1] == pd.Timestamp("2024-01-01") and len(model.index_) == 49

@@ -5,7 +5,8 @@ where it used to cost more than the model: reading a long panel's time
 grid (fit, update, metrics), validating a wide frame, the seasonal profile
 of many short series and of one long one, scoring a backtest of a ragged
 long panel, smoothing fitted ETS models over new data, updating an
-ensemble, and the bounds of a series-pooled conformal forecaster.
+ensemble, the bounds of a series-pooled conformal forecaster, and reading
+a long history's time index.
 
 Each case runs in a fresh process, once with this checkout's seqforecast
 and once with the checkout given by ``--checkout`` (a git worktree of an
@@ -187,6 +188,18 @@ def case_conformal_series(n):
     return {"seconds": _timed(lambda: model.predict_interval(future, coverage=0.8))}
 
 
+def case_long_history(n):
+    import numpy as np
+    import pandas as pd
+
+    from seqforecast import NaiveForecaster
+
+    index = pd.date_range("1900-01-01", periods=n, freq="h")
+    model = NaiveForecaster().fit(None, pd.Series(np.random.default_rng(0).random(n), index=index))
+    model.forecast(6)  # the first read of the index is the same work before and after
+    return {"seconds": _timed(lambda: model.forecast(6))}
+
+
 # name -> (function, size, what the size counts)
 CASES = {
     "long_fit": (case_long_fit, 100_000, "series of 30 months, long layout"),
@@ -199,6 +212,7 @@ CASES = {
     "ets_update": (case_ets_update, 100, "M3 monthly series, one new month"),
     "ensemble_update": (case_ensemble_update, 100, "M3 monthly series (naive, ETS, LSTM)"),
     "conformal_series": (case_conformal_series, 20_000, "series of 40 months"),
+    "long_history": (case_long_history, 1_000_000, "hourly points of one series, forecast(6)"),
 }
 
 
