@@ -250,6 +250,23 @@ def test_net_params_cannot_override_the_forecasters_own_parameters(key, owner):
            f"parameter {owner}= instead" in _error(lambda: model.fit(None, _panel()["a"]))
 
 
+@pytest.mark.parametrize(
+    ("net_params", "message"),
+    [({"criterion__quantiles": (0.5,)},
+      "net_params sets 'criterion__quantiles', but the criterion (L1Loss) has no argument "
+      "'quantiles'"),
+     ({"module__hiden": 3}, "the module (ForecastNetwork) has no argument 'hiden'"),
+     ({"callbacks": {"stop": 1}}, "net_params['callbacks'] must be a list of skorch callbacks")],
+)
+def test_net_params_that_no_part_of_the_net_takes_are_named(net_params, message):
+    # A typo failed inside skorch with a bare TypeError or AttributeError.
+    model = GRUForecaster(**TINY, net_params=net_params)
+    assert message in _error(lambda: model.fit(None, _panel()["a"]))
+    # What a part does take passes: a criterion argument, a network one.
+    GRUForecaster(**TINY, net_params={"criterion__reduction": "mean",
+                                      "module__fused": True}).fit(None, _panel()["a"])
+
+
 def test_net_params_with_a_tuple_come_back_from_save_as_given(tmp_path):
     params = {"optimizer": torch.optim.AdamW, "optimizer__betas": (0.8, 0.9)}
     model = GRUForecaster(**TINY, net_params=params).fit(None, _panel()["a"])

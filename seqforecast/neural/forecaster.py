@@ -159,6 +159,33 @@ _CALLBACK_OWNERS = {"clip": "clip_grad_norm", "early_stopping": "early_stopping"
                     "averaging": "weight_averaging", "progress": "verbose"}
 
 
+def _check_net_params_known(extra, classes):
+    """Raise for a ``net_params`` key that no part of the net accepts.
+
+    ``classes`` maps skorch's prefixes (``module``, ``criterion``) to the
+    classes they build: a typo (``module__hiden``, ``criterion__quantiles``
+    with ``loss="mae"``) would fail inside skorch with a bare TypeError.
+    """
+    callbacks = extra.get("callbacks")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise ValueError(
+            f"net_params['callbacks'] must be a list of skorch callbacks or (name, "
+            f"callback) pairs, got {type(callbacks).__name__}."
+        )
+    for key in sorted(extra):
+        prefix, _, name = key.partition("__")
+        if prefix not in classes or not name or "__" in name:
+            continue
+        accepted = inspect.signature(classes[prefix]).parameters
+        if name not in accepted and not any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+            names = [n for n in accepted if n not in ("self", "args", "kwargs")]
+            raise ValueError(
+                f"net_params sets {key!r}, but the {prefix} ({classes[prefix].__name__}) "
+                f"has no argument {name!r}; its arguments: {names}."
+            )
+
+
 def _check_net_params(extra, owned, forecaster_params):
     """Raise if ``net_params`` sets what the forecaster sets itself.
 
@@ -954,6 +981,8 @@ class RNNForecaster(BaseForecaster):
             params["criterion__quantiles"] = tuple(self.quantiles_)
         extra = dict(self.net_params or {})
         _check_net_params(extra, set(params) - {"optimizer", "callbacks"}, self.get_params())
+        _check_net_params_known(extra, {"module": params["module"],
+                                        "criterion": params["criterion"]})
         if "callbacks" in extra:
             params["callbacks"] = callbacks + list(extra.pop("callbacks"))
         params.update(extra)
