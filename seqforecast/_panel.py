@@ -469,8 +469,9 @@ def _common_step(ids, groups, times_all, what):
     long enough is checked on all of them at once; only when that fails
     are the series read one by one, to name the one off the grid.
     """
-    first = next((k for k, rows in enumerate(groups) if len(rows) >= 3),
-                 next((k for k, rows in enumerate(groups) if len(rows) == 2), None))
+    first = next((k for k, rows in enumerate(groups) if len(rows) >= 3), None)
+    if first is None:  # only then look for a series of two
+        first = next((k for k, rows in enumerate(groups) if len(rows) == 2), None)
     if first is not None:
         freq = regular_step(times_all[groups[first]], f"series {ids[first]!r} of {what}")
         if _on_step(groups, times_all, freq):

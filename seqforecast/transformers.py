@@ -258,7 +258,7 @@ class CalendarFeatures(TransformerMixin, BaseEstimator):
             if _is_long_in_time(X):
                 # The panel's time grid: every series' timestamps, once each.
                 original = original.get_level_values(1).unique().sort_values()
-                index = _time_index(pd.DataFrame(index=original), type(self).__name__)
+                index = index.unique().sort_values()
             self.features_ = _auto_features(self._step_seconds(original, index))
         else:
             self.features_ = list(self.features)
@@ -380,10 +380,11 @@ def _continuation_index(index):
 
 
 def _long_rows(X):
-    """A long panel's series, its rows sorted by (series, time), and each series' length."""
+    """A long panel's series, each one's rows sorted by time, all of them end to end,
+    and each series' length."""
     ids, groups = _panel._groups(X.index, "X")
     lengths = np.fromiter((len(rows) for rows in groups), dtype=np.intp, count=len(groups))
-    return ids, np.concatenate(groups), lengths
+    return ids, groups, np.concatenate(groups), lengths
 
 
 class LagFeatures(TransformerMixin, BaseEstimator):
@@ -565,23 +566,22 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.series_ids_ = self.series_history_ = self.series_next_ = None
         if _is_long_in_time(X):
             self._fit_long(X, values)
-            _check_new_names(self)
-            return self
-        n_keep = int(self.lags_[-1])
-        tail = values[-n_keep:, self.columns_]
-        self.history_ = np.vstack(
-            [np.full((n_keep - len(tail), len(self.columns_)), float(self.fill_value)), tail]
-        )
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        step = None if index is None else _continuation_index(index)
-        self.history_index_ = index[-n_keep:] if step is not None else None
-        self._history_step = step
+        else:
+            n_keep = int(self.lags_[-1])
+            tail = values[-n_keep:, self.columns_]
+            self.history_ = np.vstack(
+                [np.full((n_keep - len(tail), len(self.columns_)), float(self.fill_value)), tail]
+            )
+            index = X.index if isinstance(X, pd.DataFrame) else None
+            step = None if index is None else _continuation_index(index)
+            self.history_index_ = index[-n_keep:] if step is not None else None
+            self._history_step = step
         _check_new_names(self)
         return self
 
     def _fit_long(self, X, values):
         """Remember the end of each series of a long panel."""
-        ids, order, lengths = _long_rows(X)
+        ids, groups, order, lengths = _long_rows(X)
         n_keep = int(self.lags_[-1])
         n_series = len(ids)
         codes = np.repeat(np.arange(n_series), lengths)
@@ -594,14 +594,14 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self.history_ = self.history_index_ = self._history_step = None
         times = X.index.get_level_values(1)
         try:
-            freq = _panel._common_step(ids, np.split(order, np.cumsum(lengths)[:-1]), times, "X")
+            freq = _panel._common_step(ids, groups, times, "X")
         except ValueError:  # not a regular panel: nothing continues it
             return
         self.series_next_ = _panel.shift_times(times[order[np.cumsum(lengths) - 1]], freq, -1)
 
     def _lag_long(self, X, values):
         """The lags (n_rows, n_lagged_columns * n_lags) of a long panel, series by series."""
-        ids, order, lengths = _long_rows(X)
+        ids, _, order, lengths = _long_rows(X)
         starts = np.cumsum(lengths) - lengths
         codes = np.repeat(np.arange(len(ids)), lengths)
         rank = np.arange(len(order)) - np.repeat(starts, lengths)  # 0 at each series' start

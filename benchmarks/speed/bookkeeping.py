@@ -15,8 +15,8 @@ and the data built before the timed call; the table gives the median
 seconds of each and their ratio. ``backtest_ragged`` also gives the peak
 memory the call added (VmHWM, Linux). Run from the repository root::
 
-    git worktree add /tmp/before e8d5c31
-    python -m benchmarks.speed.bookkeeping --checkout /tmp/before --repeats 3
+    git worktree add ../seqforecast-before e8d5c31
+    python -m benchmarks.speed.bookkeeping --checkout ../seqforecast-before --repeats 3
 
 Results go to ``benchmarks/speed/results/bookkeeping.csv``.
 """

@@ -264,8 +264,8 @@ class RNNForecaster(BaseForecaster):
         longest series. Longer forecasts chain the network over its own
         outputs; shorter ones use its first steps. A chained chunk's
         quantiles and intervals add, in quadrature, the spread at the end of
-        the chunk before it (exact for a random walk's independent
-        increments), so they keep widening past ``horizon``.
+        the chunk before it (exact for independent Gaussian increments, as a
+        Gaussian random walk has), so they keep widening past ``horizon``.
     strategy : {"mimo", "recursive", "seq2seq"}, default="mimo"
         Multi-step strategy: all steps from the encoder state at once, one
         step fed back ``horizon`` times, or an encoder–decoder that reads the
