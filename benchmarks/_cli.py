@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 M3_CATEGORIES = ("yearly", "quarterly", "monthly", "other")
+
+
+def one_thread_per_library():
+    """Pin OpenMP, OpenBLAS and MKL to one thread, unless set: call before numpy is imported."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 
 
 def category_parser(module, doc):

@@ -21,11 +21,9 @@ worse (MASE).
 
 from __future__ import annotations
 
-import os
+from benchmarks import _cli
 
-# One thread for every library, set before numpy is imported.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+_cli.one_thread_per_library()  # before numpy is imported
 
 import datetime  # noqa: E402
 import sys  # noqa: E402
@@ -34,8 +32,6 @@ from pathlib import Path  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-from benchmarks import _cli  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODULE = "arima_candidates"

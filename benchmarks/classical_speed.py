@@ -26,14 +26,13 @@ test part is not read).
 
 from __future__ import annotations
 
-import os
+from benchmarks import _cli
 
-# One thread for every library, set before numpy is imported.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+_cli.one_thread_per_library()  # before numpy is imported
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
+import os  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -43,8 +42,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
-
-from benchmarks import _cli  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODELS = ("arima", "sf_arima", "ets", "sf_ets")
