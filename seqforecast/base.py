@@ -767,7 +767,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             positions).
         """
         check_is_fitted(self)
-        quantiles = self._check_quantiles(quantiles)
+        return self._quantile_frame(X, self._check_quantiles(quantiles))
+
+    def _quantile_frame(self, X, quantiles):
+        """:meth:`predict_quantiles` of checked levels (an array)."""
         n_rows, gap, X_future, out_index = self._validate_future(X)
         values = np.asarray(
             self._predict_quantiles(gap + n_rows, X_future, quantiles), dtype=np.float64
@@ -778,7 +781,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         values[..., order] = np.sort(values[..., order], axis=2)
         if isinstance(out_index, _LongRows):
             return pd.DataFrame(out_index.pick(values), index=out_index.index,
-                                columns=pd.Index(list(quantiles)))
+                                columns=pd.Index(list(quantiles), name="quantile"))
         return self._wrap_columns(values, quantiles, out_index, n_rows)
 
     def predict_interval(self, X, coverage=0.9):
@@ -804,7 +807,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"coverage must be a float strictly between 0 and 1, got {coverage!r}."
             )
         alpha = (1 - float(coverage)) / 2
-        q = self.predict_quantiles(X, quantiles=(alpha, 1 - alpha))
+        # Not through predict_quantiles' check: the two levels are one in
+        # floating point for a coverage near 0, and the bounds are labelled
+        # by position below.
+        check_is_fitted(self)
+        q = self._quantile_frame(X, np.array([alpha, 1 - alpha]))
         if isinstance(q.columns, pd.MultiIndex):
             # Each series' two columns, in the order asked: by position, not
             # by level (the two levels are equal for a coverage near 0).
@@ -825,11 +832,21 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _check_quantiles(quantiles):
-        q = np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
-        if q.ndim != 1 or q.size == 0 or np.any((q <= 0) | (q >= 1)) or np.isnan(q).any():
+        raw = np.atleast_1d(np.asarray(quantiles, dtype=object))
+        # Numbers only: a cast would read "0.5" as 0.5 and label the column
+        # with the number, so that the text the user asked for is not found.
+        numeric = all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.ravel()
+        )
+        q = raw.astype(np.float64) if numeric else None
+        if (q is None or q.ndim != 1 or q.size == 0 or np.any((q <= 0) | (q >= 1))
+                or np.isnan(q).any()):
             raise ValueError(
                 f"quantiles must be probabilities strictly between 0 and 1, got {quantiles!r}."
             )
+        if np.unique(q).size != q.size:
+            # Two columns with one label: a frame that cannot be read by level.
+            raise ValueError(f"quantiles must not repeat a level, got {quantiles!r}.")
         return q
 
     def _wrap_columns(self, values, labels, index, n_rows):
@@ -838,7 +855,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             index = pd.RangeIndex(n_rows)
         labels = list(labels)
         if self.n_series_ == 1 and self.y_ndim_ == 1:
-            return pd.DataFrame(values[:, 0, :], index=index, columns=pd.Index(labels))
+            return pd.DataFrame(
+                values[:, 0, :], index=index, columns=pd.Index(labels, name="quantile")
+            )
         names = (
             list(self.series_names_) if self.series_names_ is not None
             else list(range(self.n_series_))
@@ -1183,6 +1202,18 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 "predict needs X to know which steps to forecast: one row per future "
                 "step (a DataFrame with no columns is fine without covariates); "
                 "or call forecast(steps)."
+            )
+        if isinstance(X, (numbers.Number, str, bytes)) or (
+            isinstance(X, np.ndarray) and X.ndim == 0
+        ):
+            # predict(12) reads like "the next 12 steps" but X is the rows of
+            # the future (sklearn's contract): say so instead of sklearn's
+            # "Expected 2D array, got scalar array".
+            raise ValueError(
+                f"X must be the future rows (a DataFrame or array with one row per step to "
+                f"forecast), not {X!r}. For the next n steps call forecast(n); its index "
+                "gives the rows for the other methods: "
+                "predict_interval(pd.DataFrame(index=model.forecast(n).index))."
             )
         if self.y_kind_ == "long":
             return self._validate_long_future(X)

@@ -461,7 +461,10 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
         ``y_true``. With a sequence of ``n_quantiles`` quantiles: the shape
         of ``y_true`` plus a last axis, (n_timesteps, n_quantiles) or
         (n_timesteps, n_series, n_quantiles), whose ``k``-th slice holds the
-        forecasts of ``quantile[k]``.
+        forecasts of ``quantile[k]``. A ``predict_quantiles`` frame is read
+        by its column labels, and a ``predict_interval`` frame's ``lower``
+        and ``upper`` bounds as the lower and the upper of two levels (in
+        either order); either may be a wide or a long panel's.
     quantile : float or sequence of float
         The quantile level(s), each in [0, 1].
     multioutput : {"uniform_average", "raw_values"} or array-like of shape \
@@ -528,10 +531,11 @@ def _quantile_columns(y_quantile, y_true, levels):
     """Each level's forecasts from a frame whose columns are labelled by quantile.
 
     A ``predict_quantiles`` frame: float column labels (one series, or a
-    long panel's rows) or columns (series, quantile) of a wide panel. Its
-    columns are picked by label, in the order of ``levels`` (a wide panel's
-    series in the order of ``y_true``'s columns); anything else is None and
-    read by position.
+    long panel's rows) or columns (series, quantile) of a wide panel; or a
+    ``predict_interval`` frame, whose ``lower`` and ``upper`` bounds are the
+    two levels. Its columns are picked by label, in the order of ``levels``
+    (a wide panel's series in the order of ``y_true``'s columns); anything
+    else is None and read by position.
     """
     if not isinstance(y_quantile, pd.DataFrame):
         return None
@@ -543,13 +547,27 @@ def _quantile_columns(y_quantile, y_true, levels):
             part = y_quantile.xs(q, level=1, axis=1)
             same = isinstance(y_true, pd.DataFrame) and set(part.columns) == set(y_true.columns)
             return part[y_true.columns] if same else part
-    elif not isinstance(columns, pd.MultiIndex) and columns.dtype.kind == "f":
+    elif not isinstance(columns, pd.MultiIndex):
         found = columns
 
         def pick(q):
             return y_quantile[q]
     else:
         return None
+    if len(found) == 2 and set(found) == {"lower", "upper"}:
+        # A predict_interval frame: its bounds are the lower and the upper
+        # of the two levels, whichever order they are given in.
+        if len(levels) != 2:
+            raise ValueError(
+                f"y_quantile holds interval bounds ('lower', 'upper') but "
+                f"quantile={levels.tolist()}; give the two levels of the bounds, e.g. "
+                "[0.05, 0.95] for 90 % intervals."
+            )
+        return [pick("lower" if level == levels.min() else "upper") for level in levels]
+    numeric = (columns.dtype.kind == "f" if found is columns
+               else all(isinstance(q, Real) for q in found))
+    if not numeric:
+        return None  # columns not labelled by level: read by position
     wanted = [next((q for q in found if np.isclose(float(q), level)), None) for level in levels]
     if any(q is None for q in wanted) or len(found) != len(levels):
         raise ValueError(

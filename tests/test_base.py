@@ -212,6 +212,20 @@ def test_predict_needs_X():
         f.predict(None)
 
 
+@pytest.mark.parametrize("method", ["predict", "predict_interval", "predict_quantiles"])
+@pytest.mark.parametrize("steps", [6, np.int64(6), 6.0, "6", np.array(6)])
+def test_a_number_of_steps_for_X_points_to_forecast(method, steps):
+    # predict(6) reads like "the next 6 steps"; sklearn's own error was
+    # "Expected 2D array, got scalar array".
+    f = NaiveForecaster().fit(None, np.arange(5.0))
+    with pytest.raises(ValueError, match=r"X must be the future rows .* call forecast\(n\)"):
+        getattr(f, method)(steps)
+    # The recipe the message gives works.
+    rows = pd.DataFrame(index=f.forecast(2).index)
+    np.testing.assert_allclose(f.predict_interval(rows)["lower"].notna(), True)
+    np.testing.assert_allclose(np.asarray(f.predict(rows)), [4.0, 4.0])
+
+
 def test_unknown_strategy():
     with pytest.raises(ValueError, match=r"'strategy' parameter of Naive.* Got 'median'"):
         NaiveForecaster(strategy="median").fit(None, np.arange(5.0))

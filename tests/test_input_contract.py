@@ -350,6 +350,65 @@ def test_pinball_loss_picks_quantile_columns_by_label_and_aligns_long_rows():
         lambda: pinball_loss(train.groupby(level=0).tail(4), ql, quantile=[0.1, 0.9]))
 
 
+def test_pinball_loss_reads_the_bounds_of_a_predict_interval_frame():
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame({"a": rng.normal(size=30).cumsum(), "b": rng.normal(size=30).cumsum()},
+                     index=pd.date_range("2020-01", periods=30, freq="MS"))
+    future = pd.DataFrame(index=y.index[24:])
+    panel = NaiveForecaster().fit(None, y[:24])
+    expected = pinball_loss(y[24:], panel.predict_quantiles(future, quantiles=[0.05, 0.95]),
+                            quantile=[0.05, 0.95])
+    bounds = panel.predict_interval(future, coverage=0.9)
+    # A panel's (series, bound) frame crashed ("could not convert string to
+    # float: 'lower'"); the bounds are the lower and upper level, in any order.
+    assert_allclose(pinball_loss(y[24:], bounds, quantile=[0.05, 0.95]), expected)
+    assert_allclose(pinball_loss(y[24:], bounds, quantile=[0.95, 0.05]), expected)
+    single = NaiveForecaster().fit(None, y["a"][:24])
+    lower, upper = single.predict_interval(future, coverage=0.9).to_numpy().T
+    truth = y["a"][24:].to_numpy()
+    by_hand = np.mean([np.maximum(0.05 * (truth - lower), -0.95 * (truth - lower)),
+                       np.maximum(0.95 * (truth - upper), -0.05 * (truth - upper))])
+    # Levels given high first were read by position: 0.95 scored the lower bound.
+    assert_allclose(pinball_loss(y["a"][24:], single.predict_interval(future, coverage=0.9),
+                                 quantile=[0.95, 0.05]), by_hand)
+    assert "holds interval bounds ('lower', 'upper') but quantile=[0.05, 0.5, 0.95]" in _error(
+        lambda: pinball_loss(y[24:], bounds, quantile=[0.05, 0.5, 0.95]))
+
+
+@pytest.mark.parametrize("quantiles, expected", [
+    ("0.5", "quantiles must be probabilities strictly between 0 and 1, got '0.5'"),
+    (["0.1", "0.9"], "strictly between 0 and 1, got ['0.1', '0.9']"),
+    ([0.5, True], "strictly between 0 and 1, got [0.5, True]"),
+    ([0.1, 0.5, 0.1], "quantiles must not repeat a level, got [0.1, 0.5, 0.1]"),
+])
+def test_quantile_levels_are_numbers_without_repeats(quantiles, expected):
+    # Text was cast to numbers (the columns were then labelled 0.5, not
+    # "0.5"); a repeated level gave two columns with one label.
+    forecaster = NaiveForecaster().fit(None, _panel()["a"])
+    future = pd.DataFrame(index=forecaster.forecast(2).index)
+    assert expected in _error(lambda: forecaster.predict_quantiles(future, quantiles))
+    # The network's levels go through the same check (text alone is not
+    # array-like for its parameter validation).
+    neural = expected if quantiles != "0.5" else "must be an array-like. Got '0.5'"
+    assert neural in _error(
+        lambda: GRUForecaster(loss="quantile", quantiles=quantiles, **TINY).fit(
+            None, _panel()["a"]))
+
+
+def test_quantile_columns_are_named_for_every_layout():
+    y = _panel()
+    future = pd.DataFrame(index=pd.date_range("2022-01", periods=2, freq="MS"))
+    single = NaiveForecaster().fit(None, y["a"]).predict_quantiles(future, [0.1, 0.9])
+    wide = NaiveForecaster().fit(None, y).predict_quantiles(future, [0.1, 0.9])
+    long_y = y.stack().swaplevel().sort_index().rename_axis(["series", "time"])
+    long_model = NaiveForecaster().fit(None, long_y)
+    long = long_model.predict_quantiles(
+        pd.DataFrame(index=long_model.forecast(2).index), [0.1, 0.9])
+    assert single.columns.name == "quantile" and long.columns.name == "quantile"
+    assert wide.columns.names == ["series", "quantile"]
+    assert_allclose(long.loc["a"].to_numpy(), single.to_numpy())
+
+
 def test_rows_picked_by_a_shuffling_splitter_point_to_the_time_ordered_ones():
     from sklearn.model_selection import KFold, cross_val_score
 
