@@ -32,6 +32,7 @@ This is the only module that converts between pandas and numpy.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 import weakref
@@ -334,6 +335,30 @@ def _dense(name):
     return property(get, set, delete, doc)
 
 
+def _updatable(forecasters):
+    """Forecasters to update in place, and a function that puts them back as they were.
+
+    For meta-forecasters whose update updates inner forecasters: a later
+    step may fail after an inner update succeeded. A plain forecaster's
+    update only rebinds attributes (see ``BaseForecaster.update``), so a
+    shallow copy of its attributes restores it; one with forecasters of its
+    own changes them in place, so it is updated on a deep copy (deep copies
+    of every forecaster cost more than the updates: a network through
+    ``torch.save``, ETS through re-smoothing every series).
+    """
+    forecasters = list(forecasters)
+    nested = [hasattr(f, "forecasters_") or hasattr(f, "forecaster_") for f in forecasters]
+    updated = [copy.deepcopy(f) if n else f for f, n in zip(forecasters, nested, strict=True)]
+    states = [None if n else dict(f.__dict__) for f, n in zip(forecasters, nested, strict=True)]
+
+    def restore():
+        for forecaster, state in zip(updated, states, strict=True):
+            if state is not None:
+                forecaster._restore_state(state)
+
+    return updated, restore
+
+
 class BaseForecaster(RegressorMixin, BaseEstimator):
     """Base class of all seqforecast forecasters.
 
@@ -602,6 +627,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} was fitted on a long panel; update needs y in the "
                 "same layout, indexed by (series, time)."
+            )
+        if len(y) == 0:
+            raise ValueError(
+                "update got no new observations (y has no rows); give at least one new "
+                "step of every series."
             )
         new = _panel.split_long(y, X, freq=self.freq_)
         ids = self.series_names_

@@ -20,7 +20,7 @@ from seqforecast._checks import (
     HasMethods,
     StrOptions,
 )
-from seqforecast.base import BaseForecaster
+from seqforecast.base import BaseForecaster, _updatable
 from seqforecast.model_selection import _rolling_forecasts
 
 __all__ = ["ConformalForecaster"]
@@ -113,7 +113,10 @@ class ConformalForecaster(BaseForecaster):
         clone on the history before the first origin and moves it forward
         with :meth:`~seqforecast.base.BaseForecaster.update`, without
         refitting (split conformal; much faster for models that are costly
-        to fit).
+        to fit). A series of a panel that starts after that first origin
+        has no fit of its own to move forward, so it gets no errors of its
+        own and borrows the scaled errors of all series (see ``n_windows``);
+        ``"rolling"`` scores it from the first origin its history reaches.
     pooling : {"series", "pooled", "scaled"}, default="series"
         ``"series"`` calibrates every series of a panel on its own errors;
         ``"pooled"`` uses the errors of all series together (they must be on
@@ -332,19 +335,28 @@ class ConformalForecaster(BaseForecaster):
         column[-1] = errors
 
     def _update(self, y, X):
-        if not self.adaptive:
-            self.forecaster_.update(X, y)  # atomic itself, and the last step
-            return
-        # update must be atomic (BaseForecaster.update restores a shallow copy
-        # of the state on failure): work on copies of what is changed in place.
-        self.errors_ = self.errors_.copy()
-        if len(y) > 1:
-            # A later row may fail after the earlier ones were applied.
-            self.forecaster_ = copy.deepcopy(self.forecaster_)
-        h = self.horizon
         first = self.y_panel_.n_rows - len(y)  # row of the first new observation
-        for i in range(len(y)):
-            row = first + i
+        if not self.adaptive:
+            # The new rows in the user's layout (a long panel's, a named X):
+            # the wrapped forecaster was fitted on them (_history_data).
+            self.forecaster_.update(*self._history_data(start=first))
+            return  # atomic itself, and the last step
+        # update must be atomic (BaseForecaster.update restores a shallow copy
+        # of the state on failure): the errors are copied, and the wrapped
+        # forecaster, updated row by row before each row's forecast (which
+        # may fail), is put back (base._updatable).
+        self.errors_ = self.errors_.copy()
+        (self.forecaster_,), restore = _updatable([self.forecaster_])
+        try:
+            self._update_rows(first, y)
+        except BaseException:
+            restore()
+            raise
+
+    def _update_rows(self, first, y):
+        """Score the forecasts that the new rows ``y`` (from row ``first``) complete."""
+        h = self.horizon
+        for i, row in enumerate(range(first, first + len(y))):
             for origin, entry in self.pending_.items():
                 step = row - origin
                 if isinstance(entry, np.ndarray):
@@ -354,7 +366,7 @@ class ConformalForecaster(BaseForecaster):
                     actual = self.y_panel_.rows(origin, origin + h)
                     for s in range(h):
                         self._push(s, actual[s] - forecast[s])
-            self.forecaster_.update(None if X is None else X[i:i + 1], y[i:i + 1])
+            self.forecaster_.update(*self._history_data(row + 1, start=row))
             self.pending_ = {o: e for o, e in self.pending_.items() if o > row - h + 1}
             self.pending_[row + 1] = self._pending_entry(row + 1)
 

@@ -33,7 +33,7 @@ from seqforecast._checks import (
     validate_estimator_params,
 )
 from seqforecast._time import default_horizon
-from seqforecast.base import BaseForecaster
+from seqforecast.base import BaseForecaster, _updatable
 from seqforecast.conformal import _series_scale
 
 __all__ = ["EnsembleForecaster", "make_ensemble"]
@@ -390,24 +390,14 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
     def _update(self, y, X):
         # The ensemble is left as it was if a member rejects the new data:
         # that member restores itself (update is atomic), and those updated
-        # before it get back a shallow copy of their attributes (updates only
-        # rebind attributes, base.py). A member with members of its own
-        # changes them in place, so it is updated on a deep copy. (Deep
-        # copies of every member cost more than the updates: a network
-        # through torch.save, ETS through re-smoothing every series.)
+        # before it are put back (base._updatable).
         X_new, y_new = self._history_data(start=self.y_panel_.n_rows - len(y))
-        members, states = [], []
-        for member in self.forecasters_:
-            nested = hasattr(member, "forecasters_") or hasattr(member, "forecaster_")
-            members.append(copy.deepcopy(member) if nested else member)
-            states.append(None if nested else dict(member.__dict__))
+        members, restore = _updatable(self.forecasters_)
         try:
             for member in members:
                 member.update(X_new, y_new)
         except BaseException:
-            for member, state in zip(members, states, strict=True):
-                if state is not None:
-                    member._restore_state(state)
+            restore()
             raise
         self.forecasters_ = members
         self.named_forecasters_ = dict(zip(self.named_forecasters_, members, strict=True))

@@ -115,6 +115,53 @@ def test_backtest_and_conformal_on_long_match_wide():
     np.testing.assert_allclose(long_cf.errors_, wide_cf.errors_)
 
 
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_conformal_update_on_a_long_panel_equals_the_wide_one(adaptive):
+    # It always failed ("update needs y in the same layout"): the wrapped
+    # forecaster, fitted on the long layout, was given bare arrays; so did
+    # backtest(refit=False) and an ensemble with a conformal member.
+    y_long, X_long = _long(COMMON_END, promo=True)
+    last = y_long.index.get_level_values(1) >= pd.Timestamp("2020-11")
+    head, tail = y_long[~last], y_long[last]
+    wide = _wide(y_long)
+    params = dict(horizon=2, n_windows=6, adaptive=adaptive)
+    long_cf = ConformalForecaster(NaiveForecaster(strategy="seasonal"), **params).fit(
+        None, head).update(None, tail)
+    wide_cf = ConformalForecaster(NaiveForecaster(strategy="seasonal"), **params).fit(
+        None, wide[:-2]).update(None, wide[-2:])
+    np.testing.assert_allclose(long_cf.errors_, wide_cf.errors_)
+    pred_long = long_cf.predict_interval(pd.DataFrame(index=long_cf.forecast(2).index))
+    pred_wide = wide_cf.predict_interval(pd.DataFrame(index=wide_cf.forecast(2).index))
+    for sid in wide.columns:
+        np.testing.assert_allclose(pred_long.loc[sid].to_numpy(), pred_wide[sid].to_numpy())
+    # With per-series covariates too (the long X split per series as at fit).
+    with_X = ConformalForecaster(LSTMForecaster(**TINY), method="split", **params).fit(
+        X_long[~last], head).update(X_long[last], tail)
+    alone = LSTMForecaster(**TINY).fit(X_long[~last], head).update(X_long[last], tail)
+    future = _long([(sid, "2021-01", 2) for sid, _, _ in COMMON_END], seed=1, promo=True)[1]
+    np.testing.assert_allclose(with_X.predict(future), alone.predict(future))
+    cv = ForecastSplitter(horizon=2, n_splits=3)
+    long_bt = backtest(ConformalForecaster(NaiveForecaster(), **params), None, y_long,
+                       cv=cv, refit=False)
+    wide_bt = backtest(ConformalForecaster(NaiveForecaster(), **params), None, wide,
+                       cv=cv, refit=False)
+    np.testing.assert_allclose(long_bt.series_scores.to_numpy(),
+                               wide_bt.series_scores.to_numpy())
+    ensemble = EnsembleForecaster([
+        ("conformal", ConformalForecaster(NaiveForecaster(), **params)),
+        ("naive", NaiveForecaster())]).fit(None, head).update(None, tail)
+    expected = NaiveForecaster().fit(None, y_long).forecast(2)
+    np.testing.assert_allclose(ensemble.forecast(2), expected)
+
+
+def test_an_empty_long_update_says_there_is_nothing_new():
+    y_long = _long(COMMON_END)
+    model = NaiveForecaster().fit(None, y_long)
+    empty = y_long[y_long.index.get_level_values(1) > pd.Timestamp("2030-01")]
+    with pytest.raises(ValueError, match=r"update got no new observations \(y has no rows\)"):
+        model.update(None, empty)  # IndexError inside the panel split before
+
+
 # ------------------------------------------------------------ own ends
 def test_each_series_is_forecast_from_its_own_end():
     y_long = _long(OWN_ENDS)

@@ -236,6 +236,38 @@ def test_an_adaptive_conformal_update_failing_on_a_later_row_changes_nothing():
     assert_frame_equal(after, before)
 
 
+def test_an_adaptive_conformal_update_of_one_row_failing_in_its_forecast_changes_nothing():
+    # One new row was applied to the wrapped model without a copy; the
+    # forecast that followed failed (overflow) and left the wrapped model a
+    # row ahead of the wrapper: every later forecast was wrong.
+    y = np.random.default_rng(0).normal(size=30)
+    y[0] = -8e307
+    forecaster = ConformalForecaster(NaiveForecaster(strategy="drift"), horizon=2,
+                                     n_windows=5, adaptive=True).fit(None, y)
+    with pytest.raises(ValueError, match="non-finite forecasts"):
+        forecaster.update(None, np.array([1.7e308]))
+    assert forecaster.forecaster_.y_panel_.n_rows == 30
+    forecaster.update(None, np.array([0.5]))
+    expected = NaiveForecaster(strategy="drift").fit(None, np.append(y, 0.5)).forecast(2)
+    assert_allclose(forecaster.forecast(2), expected)
+
+
+def test_a_conformal_update_gives_the_wrapped_model_named_covariates():
+    # The bare array made scikit-learn warn "X does not have valid feature
+    # names" at every update (every row with adaptive=True).
+    rng = np.random.default_rng(1)
+    index = pd.date_range("2020-01", periods=40, freq="MS")
+    X = pd.DataFrame({"x": rng.normal(size=40)}, index=index)
+    y = pd.Series(20 + 3 * X.x + rng.normal(size=40), index=index)
+    for adaptive in (False, True):
+        forecaster = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=5,
+                                         adaptive=adaptive).fit(X[:30], y[:30])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            forecaster.update(X[30:33], y[30:33])
+        assert forecaster.forecaster_.index_[-1] == index[32]
+
+
 # ------------------------------------------------- 4. sign-aware neural scaling
 def test_a_constant_negative_series_is_forecast_at_its_level():
     index = pd.date_range("2020-01", periods=48, freq="MS")
