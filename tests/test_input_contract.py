@@ -493,6 +493,35 @@ def test_a_diverging_fit_warns():
         GRUForecaster(**params).fit(None, y)
 
 
+
+@pytest.mark.parametrize("params", [{"max_epochs": 3, "lr": 100.0, "windows_per_epoch": None},
+                                    {"max_epochs": 1, "lr": 1e30, "windows_per_epoch": None}])
+def test_a_fit_broken_within_its_first_epoch_warns(params):
+    # Judged only against the first epoch's loss, a run already broken by
+    # the end of epoch 1 (forecasts near -50 for a series in [9, 11]) and
+    # any run of one epoch passed without a word.
+    from sklearn.exceptions import ConvergenceWarning
+
+    y = pd.Series(10 + np.sin(np.arange(60) * np.pi / 6), index=pd.date_range(
+        "2000-01", periods=60, freq="MS"))
+    with pytest.warns(ConvergenceWarning,
+                      match=r"and the untrained network's .* training diverged"):
+        model = GRUForecaster(**{**TINY, "lookback": 4, "horizon": 2, **params}).fit(None, y)
+    assert np.abs(model.forecast(2) - 10).max() > 5  # the forecasts it warns about
+
+
+@pytest.mark.parametrize("loss", ["mae", "mse", "quantile", "gaussian"])
+def test_healthy_fits_of_flat_noisy_and_intermittent_series_do_not_warn(loss):
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    for y in (pd.Series(5.0, index=range(60)), pd.Series(rng.normal(size=60)),
+              pd.Series(rng.poisson(0.3, size=120).astype(float))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            GRUForecaster(**{**TINY, "max_epochs": 3}, loss=loss).fit(None, y)
+
+
 def test_a_single_series_plot_refuses_another_series_name():
     pytest.importorskip("matplotlib")
     import matplotlib

@@ -148,8 +148,13 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     return horizon, lookback
 
 
-# A last epoch's training loss this many times the first's: training diverged.
+# A kept epoch's training loss this many times the first epoch's mean, or
+# _DIVERGED_FROM_UNTRAINED times the untrained network's (its first batch; at
+# least _LOSS_FLOOR, so that an untrained network that happens to start near
+# a flat series' level does not flag a healthy fit): training diverged.
 _DIVERGED = 3.0
+_DIVERGED_FROM_UNTRAINED = 10.0
+_LOSS_FLOOR = 0.1
 
 # skorch settings that a forecaster parameter of another name sets
 # (skorch reads optimizer__lr before lr), and the forecaster's own callbacks.
@@ -874,7 +879,7 @@ class RNNForecaster(BaseForecaster):
             )
 
     def _report_training(self):
-        """Set ``n_epochs_`` and ``best_epoch_``; say how early stopping went."""
+        """Set ``n_epochs_`` and ``best_epoch_``; say how training and early stopping went."""
         history = self.net_.history
         self.n_epochs_ = len(history)
         self.best_epoch_ = None
@@ -882,24 +887,9 @@ class RNNForecaster(BaseForecaster):
         if self.early_stopping and self.n_epochs_:
             losses = np.array(history[:, "valid_loss"], dtype=float)
             self.best_epoch_ = int(np.argmin(losses)) + 1
-        if self.n_epochs_ > 1:
-            train = np.array(history[:, "train_loss"], dtype=float)
-            # The weights kept: the last epoch's, or early stopping's best.
-            kept = self.best_epoch_ or self.n_epochs_
-            # Training that works lowers the loss; one that ends far above where
-            # it started has diverged, and its forecasts are noise. (A Gaussian
-            # negative log-likelihood has no floor at 0, so no ratio means that.)
-            last = train[kept - 1]
-            rose = self.loss != "gaussian" and last > _DIVERGED * train[0]
-            if kept > 1 and (not np.isfinite(last) or rose):
-                warnings.warn(
-                    f"{name}: the training loss rose from {train[0]:.4g} in the first "
-                    f"epoch to {last:.4g} in epoch {kept}, whose weights are kept: "
-                    f"training diverged and the forecasts are unreliable; lower lr (now "
-                    f"{self.lr:g}) or set clip_grad_norm.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+        if self.n_epochs_:
+            self._warn_if_diverged(np.array(history[:, "train_loss"], dtype=float),
+                                   float(history[0]["batches"][0]["train_loss"]))
         if self.best_epoch_ is None:
             return
         if self.verbose and self.n_epochs_ < self.max_epochs:
@@ -926,6 +916,38 @@ class RNNForecaster(BaseForecaster):
                 ConvergenceWarning,
                 stacklevel=4,
             )
+
+    def _warn_if_diverged(self, train, untrained):
+        """Warn when the weights kept come from a training run that diverged.
+
+        ``train`` holds each epoch's mean training loss, ``untrained`` the
+        loss of the first batch, before the first step. Training that works
+        lowers the loss; one whose kept weights end far above where it
+        started has diverged, and its forecasts are noise. Two yardsticks:
+        the first epoch's mean, and the untrained network's loss, which also
+        catches a run already broken within the first epoch and a run of
+        one epoch (a single batch is a noisy yardstick, hence the wider
+        margin). A Gaussian negative log-likelihood has no floor at 0, so
+        only a non-finite loss means that for it.
+        """
+        # The weights kept: the last epoch's, or early stopping's best.
+        kept = self.best_epoch_ or self.n_epochs_
+        last = train[kept - 1]
+        if np.isfinite(last):
+            if self.loss == "gaussian":
+                return
+            rose = kept > 1 and last > _DIVERGED * train[0]
+            start = max(untrained, _LOSS_FLOOR) if np.isfinite(untrained) else np.inf
+            if not rose and last <= _DIVERGED_FROM_UNTRAINED * start:
+                return
+        warnings.warn(
+            f"{type(self).__name__}: the training loss of epoch {kept}, whose weights are "
+            f"kept, is {last:.4g}, where the first epoch's was {train[0]:.4g} and the "
+            f"untrained network's {untrained:.4g}: training diverged and the forecasts are "
+            f"unreliable; lower lr (now {self.lr:g}) or set clip_grad_norm.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
 
     def _build_net(self, n_features, valid, generator, shard=None):
         callbacks = []
