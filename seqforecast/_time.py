@@ -303,9 +303,15 @@ def _neighbours(m):
 
 
 def _detrended(y, how):
-    """Each series of ``y`` (n, S) differenced once or with its line removed."""
+    """Each series of ``y`` (n, S) differenced once (then its line removed) or its line removed.
+
+    The differences of a curved trend (quadratic, exponential growth) are a
+    line, whose autocorrelations are high at every lag: small bumps among
+    them passed for short seasons (four in five such series of 200 points
+    were called seasonal); without their line they are noise.
+    """
     if how == "diff":
-        return np.diff(y, axis=0)
+        return _detrended(np.diff(y, axis=0), "line")
     observed = ~np.isnan(y)
     # Time since each series' first observation (right-aligned panel).
     t = np.cumsum(observed, axis=0) - 1.0
@@ -435,8 +441,9 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
     """Seasonal period of a series or panel, detected from its autocorrelation.
 
     The rule: remove each series' trend twice over, once by differencing
-    (a wandering level) and once by subtracting its least-squares line (a
-    smooth season survives this better); for each candidate period ``m``
+    (a wandering level; the differences' own line is removed too, which
+    takes a curved trend's) and once by subtracting its least-squares line
+    (a smooth season survives this better); for each candidate period ``m``
     (those of the usual calendars, :data:`CANDIDATE_PERIODS`), average the
     lag-``m`` autocorrelations of all series with at least two full cycles,
     weighted by length. A period passes when this pooled autocorrelation is
@@ -471,7 +478,12 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
     most 2 % of white-noise, random-walk, trend-plus-noise and AR(1) series
     of 30 to 500 points. Pooled over a panel the test gains power: on the
     M3 competition's training parts it finds 1 for the yearly and "other"
-    panels, 4 for the quarterly and 12 for the monthly panel.
+    panels, 4 for the quarterly and 12 for the monthly panel. Curved
+    trends: series of 200 points of quadratic or exponential growth with
+    noise are called seasonal in 0 and 2.5 % of 40 draws (82 and 80 %
+    before the differences' line was removed); S-shaped (logistic) growth,
+    whose differences are a hump, still in most of them: give
+    ``seasonal_period=1`` for such data.
 
     Parameters
     ----------

@@ -103,6 +103,10 @@ NO_SEASON = {
     "trend": lambda rng, n: 0.1 * np.arange(n) + rng.normal(size=n),  # trend + noise
     "ar1": lambda rng, n: lfilter([1], [1, -0.8], rng.normal(size=n)),
     "ar1-0.95": lambda rng, n: lfilter([1], [1, -0.95], rng.normal(size=n)),
+    # Curved trends: differenced, a line, whose bumps passed for short
+    # seasons (82 % and 80 % of 200-point series before its line was removed).
+    "quadratic": lambda rng, n: 100 + (np.arange(n) / 10) ** 2 + 0.5 * rng.normal(size=n),
+    "exponential": lambda rng, n: 100 * np.exp(np.arange(n) / n) + 0.5 * rng.normal(size=n),
 }
 
 
