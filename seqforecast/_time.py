@@ -46,7 +46,13 @@ def seasonal_period_from_freq(freq) -> int:
     """Seasonal period implied by a pandas frequency.
 
     Monthly data gives 12, quarterly 4, weekly 52, daily 7, business-daily 5,
-    hourly 24, half-hourly 48; yearly and unknown frequencies give 1.
+    hourly 24, half-hourly 48; yearly and unknown frequencies give 1. A
+    multiple of a frequency gives the steps of the same cycle when they
+    divide it (``"2h"``: 12, ``"3MS"``: 4, ``"7D"``: 52 as ``"W"``), and 1
+    when they do not (``"2D"`` or ``"5h"``: no whole number of steps in a
+    week or a day). Weeks are the exception, as for ``"W"`` itself: a year
+    is not a whole number of weeks, so multiples of a week round (``"3W"``:
+    17).
 
     Parameters
     ----------
@@ -64,18 +70,33 @@ def seasonal_period_from_freq(freq) -> int:
     12
     >>> seasonal_period_from_freq("30min")
     48
+    >>> seasonal_period_from_freq("2D")
+    1
     """
     if freq is None or isinstance(freq, numbers.Integral):
         return 1
     offset = to_offset(freq)
     name = offset.rule_code.split("-")[0]
-    if name in ("min", "T", "s", "S"):
-        # Sub-hourly data: a daily season.
+    n = abs(offset.n)
+    if name in ("min", "T", "s", "S", "ms", "L", "us", "U", "ns", "N", "h", "H", "D"):
+        # A fixed step: the steps in a day below a day, in a week below a
+        # week, and a year of weeks from whole weeks on (as "W").
         seconds = pd.Timedelta(offset).total_seconds()
-        return max(1, round(86400 / seconds))
+        if seconds <= 0:
+            return 1
+        for cycle in (86400.0, 7 * 86400.0):
+            if seconds < cycle:
+                steps = cycle / seconds
+                return round(steps) if abs(steps - round(steps)) < 1e-9 else 1
+        weeks = seconds / (7 * 86400.0)
+        if abs(weeks - round(weeks)) > 1e-9:
+            return 1
+        return max(1, round(_PERIOD_BY_FREQ["W"] / round(weeks)))
     period = _PERIOD_BY_FREQ.get(name, 1)
-    if offset.n > 1 and period > 1:
-        period = max(1, round(period / offset.n))
+    if n > 1 and period > 1:
+        if name == "W":
+            return max(1, round(period / n))
+        period = period // n if period % n == 0 else 1
     return period
 
 
@@ -534,8 +555,11 @@ def default_horizon(seasonal_period, n_observations):
     Two seasons for ``2 <= m <= 24`` (8 quarters, 24 months, 14 days, 48
     hours), one season for longer periods, 6 steps without a season; at most
     a quarter of the longest series (``n_observations // 4``), and at least 1.
+    A season of which the longest series holds fewer than two cycles counts
+    as none: minute data of 1,000 points (m = 1,440 from the index) get 6
+    steps, not 250.
     """
-    m = seasonal_period
+    m = seasonal_period if 2 * seasonal_period <= n_observations else 1
     base = 2 * m if 2 <= m <= 24 else (m if m > 24 else 6)
     return max(1, min(base, n_observations // 4))
 

@@ -191,7 +191,10 @@ def test_seasonal_naive_uses_the_detected_period():
 @pytest.mark.parametrize(
     ("m", "n", "horizon"),
     [(12, 126, 24), (4, 64, 8), (1, 41, 6), (7, 400, 14), (24, 1000, 48), (52, 500, 52),
-     (12, 40, 10), (1, 10, 2), (1, 3, 1)],
+     (12, 40, 10), (1, 10, 2), (1, 3, 1),
+     # Fewer than two cycles of the season: none (minute data of 1,000 points
+     # got 250 steps from the daily 1,440).
+     (1440, 1000, 6), (12, 20, 5), (12, 24, 6)],
 )
 def test_default_horizon(m, n, horizon):
     assert default_horizon(m, n) == horizon
@@ -207,6 +210,22 @@ def test_default_window_never_two_values_for_real_data():
     assert default_window(12, y, horizon=3, lookback=5) == (3, 5)
     # A long period: the lookback is capped at half the longest series.
     assert default_window(168, np.ones((1000, 1))) == (168, 500)
+    # Under two cycles of the period: the window of data without a season
+    # (it was 250 and 500 steps, a 143 s fit of 1,000 minutes).
+    assert default_window(1440, np.ones((1000, 1))) == (6, 12)
+    assert default_window(168, np.ones((300, 1))) == (6, 12)
+
+
+@pytest.mark.parametrize(("freq", "period"), [
+    ("2h", 12), ("8h", 3), ("3MS", 4), ("2QS", 2), ("7D", 52), ("14D", 26), ("2W", 26),
+    ("3W", 17), ("90min", 16),
+    # Steps that divide no day or week: no season (they rounded to 4, 5 and 2).
+    ("2D", 1), ("5h", 1), ("5MS", 1), ("7min", 1), ("36h", 1), ("2B", 1),
+])
+def test_period_of_a_multiple_of_a_frequency(freq, period):
+    from seqforecast import seasonal_period_from_freq
+
+    assert seasonal_period_from_freq(freq) == period
 
 
 def test_neural_defaults_without_hints():

@@ -130,6 +130,12 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
       benchmarks/README.md); a default lookback is at most ``n // 2``
       (and at least the horizon).
 
+    A season of which the longest series holds fewer than two cycles
+    (``2 * m > n``: a daily period of 1,440 minutes over 1,000 of them)
+    sets neither: the window is that of data without a season (a GRU on
+    1,000 minutes took 143 s to fit with the window the daily period gave,
+    250 and 500 steps, and takes 11 s without).
+
     Never a one-step, two-value window unless the history itself is that
     short. ``y`` is the history: a :class:`~seqforecast._panel.RaggedPanel`
     or a dense panel with leading NaN.
@@ -138,7 +144,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
         n = int(y.lengths.max(initial=1))
     else:
         n = int(np.max(np.sum(~np.isnan(y), axis=0), initial=1))
-    m = seasonal_period
+    m = seasonal_period if 2 * seasonal_period <= n else 1
     if horizon is None:
         horizon = default_horizon(m, n)
     if lookback is None:
