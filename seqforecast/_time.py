@@ -186,6 +186,19 @@ def regular_step(index, name):
             f"The index of {name} has duplicate timestamps; each timestep must "
             "appear once."
         )
+    if not isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)) and not (
+        pd.api.types.is_integer_dtype(index.dtype)
+    ):
+        # Before the order: text dates ("01/02/2019") sort as text, and
+        # sorting them is not the fix.
+        text = pd.api.types.is_string_dtype(index.dtype) or index.dtype == object
+        raise ValueError(
+            f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
+            f"got {type(index).__name__} of dtype {index.dtype}."
+            + (" Dates stored as text (read from a CSV) must be parsed first: "
+               "y.index = pd.to_datetime(y.index), with format=... for day-first or "
+               "other formats." if text else "")
+        )
     if not index.is_monotonic_increasing:
         raise ValueError(
             f"The index of {name} is not monotonic increasing; sort the data by "
@@ -227,10 +240,7 @@ def regular_step(index, name):
                 f"{_PICKED_ROWS}"
             )
         return int(steps[0])
-    raise ValueError(
-        f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
-        f"got {type(index).__name__} of dtype {index.dtype}."
-    )
+    raise AssertionError("unreachable: the index kinds are checked above")
 
 
 def future_index(index, freq, n_steps):
@@ -529,6 +539,7 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
     >>> detect_seasonal_period(np.random.default_rng(0).normal(size=120).cumsum())
     1
     """
+    y, candidates = _check_detection_input(y, candidates)
     # The most recent rows tell the season as well as a million would, at a
     # fixed cost in time and memory (the panel is right-aligned).
     blocks = _recent_blocks(y, max(_DETECTION_ROWS, 4 * max(candidates, default=1)))
@@ -547,6 +558,37 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
         if m < best and best % m == 0 and peaks[m] >= 0.8 * peaks[best]:
             return m
     return best
+
+
+def _check_detection_input(y, candidates):
+    """``y`` as a float array (or the RaggedPanel itself) and ``candidates`` as ints, checked."""
+    from seqforecast._panel import RaggedPanel  # _panel imports this module
+
+    if isinstance(candidates, (str, bytes)) or not np.iterable(candidates) or not all(
+        isinstance(m, numbers.Integral) and not isinstance(m, bool) and m >= 2
+        for m in candidates
+    ):
+        raise ValueError(
+            f"candidates must be a sequence of integer periods, each at least 2, got "
+            f"{candidates!r}."
+        )
+    candidates = [int(m) for m in candidates]
+    if isinstance(y, RaggedPanel):
+        return y, candidates
+    if y is None:
+        raise ValueError("y is None; give the series (1-D) or a panel (2-D, one column each).")
+    values = np.asarray(y, dtype=np.float64)
+    if values.ndim not in (1, 2):
+        raise ValueError(
+            f"y must be one series (1-D) or a panel (2-D, one column per series), got "
+            f"{values.ndim} dimensions (shape {values.shape})."
+        )
+    if np.isinf(values).any():
+        raise ValueError(
+            "y has infinite values; the autocorrelations that detect the season need "
+            "finite ones."
+        )
+    return values, candidates
 
 
 def default_horizon(seasonal_period, n_observations):

@@ -11,6 +11,7 @@ mean beats both (benchmarks/README.md).
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 import pickle
 import warnings
@@ -220,7 +221,15 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                 stacklevel=4,
             )
         if self.weights is not None:
-            weights = np.asarray(self.weights, dtype=np.float64)
+            if isinstance(self.weights, dict):
+                raise ValueError(
+                    f"weights are given by position, one per forecaster in the order of "
+                    f"forecasters, not by name; got a dict {self.weights!r}."
+                )
+            # Numbers only: a cast would read True as 1 and "2" as 2.
+            raw = np.asarray(self.weights, dtype=object).ravel()
+            numeric = all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in raw)
+            weights = np.asarray(self.weights, dtype=np.float64) if numeric else np.full(0, np.nan)
             if (
                 weights.shape != (len(self.forecasters),)
                 or not np.all(np.isfinite(weights))
@@ -575,6 +584,8 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
                               fallback=True, seasonal_period=period, n_jobs=n_jobs)),
     ]
     if preset == "fast":
-        return EnsembleForecaster(members, aggregate="mean")
+        # The ensemble's own period too: it reports the season its members
+        # use, and a weighted aggregate or conformal scale would read it.
+        return EnsembleForecaster(members, aggregate="mean", seasonal_period=period)
     members.append(("arima", ARIMAForecaster(seasonal_period=period, n_jobs=n_jobs)))
-    return EnsembleForecaster(members, aggregate="median")
+    return EnsembleForecaster(members, aggregate="median", seasonal_period=period)

@@ -1,6 +1,7 @@
 """EnsembleForecaster: combinations checked against the members' own forecasts."""
 
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -260,6 +261,10 @@ def test_make_ensemble_presets():
     params = accurate.get_params()
     assert params["arima__seasonal_period"] == 12 and params["arima__n_jobs"] == 2
     assert params["arima__order"] is None  # the automatic search
+    # The ensemble itself has the members' period: it reported the index's
+    # (12 on monthly data given seasonal_period=4) or a detected one.
+    assert fast.seasonal_period == accurate.seasonal_period == 12
+    assert make_ensemble(seasonal_period=4).seasonal_period == 4
     # The shared members are the fast preset's, the network's seed included.
     for name in ("gru", "theta", "ets"):
         assert repr(dict(accurate.forecasters)[name]) == repr(dict(fast.forecasters)[name])
@@ -331,3 +336,21 @@ def test_save_after_set_params_keeps_the_fitted_members(y, tmp_path):
     loaded = EnsembleForecaster.load(tmp_path / "m")
     assert list(loaded.named_forecasters_) == ["snaive", "drift", "theta"]
     np.testing.assert_allclose(loaded.forecast(3), expected)
+
+
+@pytest.mark.parametrize(("weights", "message"), [
+    ({"last": 1, "drift": 3}, "weights are given by position, one per forecaster in the order "
+                              "of forecasters, not by name"),
+    (["a", "b"], "weights must be 2 non-negative numbers (one per forecaster) with a positive "
+                 "sum, got ['a', 'b']"),
+    ([True, False], "got [True, False]"),
+])
+def test_weights_are_numbers_by_position(weights, message):
+    # A dict raised numpy's "float() argument must be ..."; text was numpy's
+    # "could not convert string to float"; bools were read as 1 and 0.
+    members = [("last", NaiveForecaster()), ("drift", NaiveForecaster(strategy="drift"))]
+    y = pd.Series(np.arange(30.0))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        EnsembleForecaster(members, weights=weights).fit(None, y)
+    fitted = EnsembleForecaster(members, weights=np.array([1.0, 3.0])).fit(None, y)
+    np.testing.assert_allclose(fitted.weights_, [0.25, 0.75])

@@ -256,6 +256,9 @@ def test_net_params_cannot_override_the_forecasters_own_parameters(key, owner):
       "net_params sets 'criterion__quantiles', but the criterion (L1Loss) has no argument "
       "'quantiles'"),
      ({"module__hiden": 3}, "the module (ForecastNetwork) has no argument 'hiden'"),
+     ({"optimizer__momentum": 0.9}, "the optimizer (Adam) has no argument 'momentum'"),
+     ({"optimizer": torch.optim.AdamW, "optimizer__nesterov": True},
+      "the optimizer (AdamW) has no argument 'nesterov'"),
      ({"callbacks": {"stop": 1}}, "net_params['callbacks'] must be a list of skorch callbacks")],
 )
 def test_net_params_that_no_part_of_the_net_takes_are_named(net_params, message):
@@ -264,7 +267,8 @@ def test_net_params_that_no_part_of_the_net_takes_are_named(net_params, message)
     assert message in _error(lambda: model.fit(None, _panel()["a"]))
     # What a part does take passes: a criterion argument, a network one.
     GRUForecaster(**TINY, net_params={"criterion__reduction": "mean",
-                                      "module__fused": True}).fit(None, _panel()["a"])
+                                      "module__fused": True,
+                                      "optimizer__amsgrad": True}).fit(None, _panel()["a"])
 
 
 def test_net_params_with_a_tuple_come_back_from_save_as_given(tmp_path):
@@ -348,6 +352,15 @@ def test_pinball_loss_picks_quantile_columns_by_label_and_aligns_long_rows():
                     pinball_loss(test, ql.loc[test.index].to_numpy(), quantile=[0.1, 0.9]))
     assert "must hold the same (series, time) pairs" in _error(
         lambda: pinball_loss(train.groupby(level=0).tail(4), ql, quantile=[0.1, 0.9]))
+
+
+def test_dates_stored_as_text_are_pointed_to_pd_to_datetime():
+    # Chronological dates read from a CSV as text were "not monotonic
+    # increasing; sort the data by time", which would scramble them.
+    text = pd.Index(["01/12/2019", "01/01/2020", "01/02/2020", "01/03/2020"])
+    message = _error(lambda: NaiveForecaster().fit(None, pd.Series([1.0, 2, 3, 4], index=text)))
+    assert "must be a DatetimeIndex, PeriodIndex or integer index, got Index of dtype" in message
+    assert "y.index = pd.to_datetime(y.index)" in message and "sort" not in message
 
 
 def test_pinball_loss_reads_the_bounds_of_a_predict_interval_frame():

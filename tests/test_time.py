@@ -1,5 +1,7 @@
 """The one owner of time: season detection, precedence and default windows."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -266,3 +268,31 @@ def test_period_from_pandas_frequencies(freq, period):
     from seqforecast import seasonal_period_from_freq
 
     assert seasonal_period_from_freq(freq) == period
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"candidates": [12.9]}, "candidates must be a sequence of integer periods, each at least 2"),
+    ({"candidates": [0, 1]}, "candidates must be a sequence of integer periods"),
+    ({"candidates": 12}, "got 12."),
+    ({"candidates": [True]}, "got [True]."),
+])
+def test_detection_checks_its_candidates(kwargs, message):
+    # 12.9 was truncated to 12 and tested; 0 and 1 were dropped silently; a
+    # bare 12 raised "'int' object is not iterable".
+    t = np.arange(240)
+    y = 10 + t / 10 + np.sin(2 * np.pi * t / 12)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        detect_seasonal_period(y, **kwargs)
+    assert detect_seasonal_period(y, candidates=[np.int64(12), 5]) == 12
+
+
+def test_detection_checks_its_series():
+    t = np.arange(240)
+    y = 10 + t / 10 + np.sin(2 * np.pi * t / 12)
+    # One inf hid the season (a RuntimeWarning and 1); 3-D input was read.
+    with pytest.raises(ValueError, match="y has infinite values"):
+        detect_seasonal_period(np.r_[y[:100], np.inf, y[101:]])
+    with pytest.raises(ValueError, match=r"got 3 dimensions \(shape \(1, 240, 1\)\)"):
+        detect_seasonal_period(y[None, :, None])
+    with pytest.raises(ValueError, match="y is None"):
+        detect_seasonal_period(None)

@@ -173,9 +173,10 @@ _CALLBACK_OWNERS = {"clip": "clip_grad_norm", "early_stopping": "early_stopping"
 def _check_net_params_known(extra, classes):
     """Raise for a ``net_params`` key that no part of the net accepts.
 
-    ``classes`` maps skorch's prefixes (``module``, ``criterion``) to the
-    classes they build: a typo (``module__hiden``, ``criterion__quantiles``
-    with ``loss="mae"``) would fail inside skorch with a bare TypeError.
+    ``classes`` maps skorch's prefixes (``module``, ``criterion``,
+    ``optimizer``) to the classes they build: a typo (``module__hiden``,
+    ``criterion__quantiles`` with ``loss="mae"``, ``optimizer__momentum``
+    for Adam) would fail inside skorch with a bare TypeError.
     """
     callbacks = extra.get("callbacks")
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
@@ -1010,7 +1011,9 @@ class RNNForecaster(BaseForecaster):
         extra = dict(self.net_params or {})
         _check_net_params(extra, set(params) - {"optimizer", "callbacks"}, self.get_params())
         _check_net_params_known(extra, {"module": params["module"],
-                                        "criterion": params["criterion"]})
+                                        "criterion": params["criterion"],
+                                        "optimizer": extra.get("optimizer",
+                                                               params["optimizer"])})
         if "callbacks" in extra:
             params["callbacks"] = callbacks + list(extra.pop("callbacks"))
         params.update(extra)
