@@ -192,23 +192,37 @@ def _check_intervals(lower, upper, names, one_d):
         )
 
 
-def _check_seasonal_period(seasonal_period, owner="mase"):
+def _check_seasonal_period(seasonal_period, owner):
     check_params(owner, {"seasonal_period": seasonal_period}, {"seasonal_period": POSITIVE_INT})
     return int(seasonal_period)
 
 
 def _aggregate(scores, multioutput):
     """Combine per-series scores as scikit-learn's ``multioutput`` does."""
+    expected = (
+        f"multioutput must be one of {_MULTIOUTPUT} or an array of {len(scores)} numeric "
+        f"weights (one per series), got {multioutput!r}."
+    )
     if isinstance(multioutput, str):
         if multioutput == "raw_values":
             return scores
         if multioutput == "uniform_average":
             return float(np.mean(scores))
-        raise ValueError(
-            f"multioutput must be one of {_MULTIOUTPUT} or an array of weights, "
-            f"got {multioutput!r}."
+        raise ValueError(expected)
+    # None is not weights (np.asarray would make it an object scalar), and
+    # bools or text would become 1/0 or fail inside numpy.
+    try:
+        weights = None if multioutput is None else np.asarray(multioutput)
+    except (TypeError, ValueError):  # ragged nested lists
+        weights = None
+    if weights is not None and weights.dtype == object:
+        numeric = all(
+            isinstance(w, Real) and not isinstance(w, (bool, np.bool_)) for w in weights.flat
         )
-    weights = np.asarray(multioutput, dtype=np.float64)
+        weights = weights.astype(np.float64) if numeric else None
+    if weights is None or weights.ndim == 0 or weights.dtype.kind not in "iuf":
+        raise ValueError(expected)
+    weights = weights.astype(np.float64)
     if weights.shape != scores.shape:
         raise ValueError(
             f"multioutput weights have shape {weights.shape} but there are "
@@ -230,7 +244,7 @@ def _aggregate(scores, multioutput):
 _SCALE_RTOL = 256 * np.finfo(np.float64).eps
 
 
-def _seasonal_naive_scale(seasonal_period, n_series, objs):
+def _seasonal_naive_scale(seasonal_period, n_series, objs, owner):
     """In-sample MAE of the seasonal-naive forecast of ``objs["y_train"]``, per series.
 
     ``objs`` holds the metric's inputs by name (for the series names);
@@ -238,8 +252,9 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs):
     of each series uses its observed part only. A fitted forecaster's
     history may come as its :class:`~seqforecast._panel.RaggedPanel`
     (``mase_scorer``), read series by series without the rectangle.
+    ``owner`` is the metric's name, for the messages.
     """
-    m = _check_seasonal_period(seasonal_period)
+    m = _check_seasonal_period(seasonal_period, owner)
     objs = {name: _as_wide(obj, name) for name, obj in objs.items()}
     y_train = objs["y_train"]
     if y_train is None:
@@ -439,7 +454,9 @@ def mase(y_true, y_pred, *, y_train, seasonal_period=1, multioutput="uniform_ave
     """
     named = _wide_panels({"y_true": y_true, "y_pred": y_pred})  # long panels made wide once
     (yt, yp), _, _ = _check_panels(**named)
-    scale = _seasonal_naive_scale(seasonal_period, yt.shape[1], {**named, "y_train": y_train})
+    scale = _seasonal_naive_scale(
+        seasonal_period, yt.shape[1], {**named, "y_train": y_train}, "mase"
+    )
     return _aggregate(np.mean(np.abs(yt - yp), axis=0) / scale, multioutput)
 
 
@@ -686,7 +703,9 @@ def msis(
     named = _wide_panels({"y_true": y_true, "lower": lower, "upper": upper})
     (yt, lo, up), names, one_d = _check_panels(**named)
     _check_intervals(lo, up, names, one_d)
-    scale = _seasonal_naive_scale(seasonal_period, yt.shape[1], {**named, "y_train": y_train})
+    scale = _seasonal_naive_scale(
+        seasonal_period, yt.shape[1], {**named, "y_train": y_train}, "msis"
+    )
     score = (
         (up - lo)
         + 2.0 / alpha * (lo - yt) * (yt < lo)

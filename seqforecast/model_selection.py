@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from numbers import Integral, Real
@@ -43,10 +44,12 @@ from sklearn.utils import _safe_indexing
 from seqforecast import _panel
 from seqforecast import metrics as _metrics
 from seqforecast._checks import (
+    N_JOBS,
     NON_NEGATIVE_INT,
     POSITIVE_INT,
     POSITIVE_INT_OR_NONE,
     Interval,
+    InvalidParameterError,
     StrOptions,
     check_params,
 )
@@ -59,6 +62,8 @@ _WINDOWS = ("expanding", "sliding")
 _BACKTEST_CONSTRAINTS = {
     "refit": ["boolean", Interval(Integral, 1, None, closed="left")],
     "coverage": [Interval(Real, 0, 1, closed="neither"), None],
+    "n_jobs": N_JOBS,
+    "verbose": ["boolean"],
 }
 
 
@@ -709,6 +714,15 @@ def _resolve_scoring(scoring, coverage):
     """List of (name, metric) with metric a str (built-in) or a callable."""
     if isinstance(scoring, str) or callable(scoring):
         scoring = [scoring]
+    elif not isinstance(scoring, Iterable):
+        # None or a number would fail below as "object is not iterable".
+        raise InvalidParameterError(
+            "The 'scoring' parameter of backtest must be a metric name (str), a callable "
+            "metric(y_true, y_pred), a sequence of these or a dict {name: metric}. Got "
+            f"{scoring!r} instead."
+        )
+    elif not isinstance(scoring, dict):
+        scoring = list(scoring)  # read twice below: a generator would be spent
     metrics_ = scoring.values() if isinstance(scoring, dict) else scoring
     if any(_is_scorer(metric) for metric in metrics_):
         # A scorer(estimator, X, y) would predict again; backtest already has
@@ -722,6 +736,10 @@ def _resolve_scoring(scoring, coverage):
     else:
         items = []
         for metric in scoring:
+            if not isinstance(metric, str) and not callable(metric):
+                raise ValueError(
+                    f"scoring entry {metric!r} must be a metric name or a callable."
+                )
             name = metric if isinstance(metric, str) else getattr(metric, "__name__", None)
             if name is None:
                 raise ValueError(
@@ -911,7 +929,11 @@ def backtest(
     """
     if y is None:
         raise ValueError("backtest needs y, the series to forecast; got None.")
-    check_params("backtest", {"refit": refit, "coverage": coverage}, _BACKTEST_CONSTRAINTS)
+    check_params(
+        "backtest",
+        {"refit": refit, "coverage": coverage, "n_jobs": n_jobs, "verbose": verbose},
+        _BACKTEST_CONSTRAINTS,
+    )
     panel = _panel.split_long(y, X) if _panel.is_long(y) else None
     n_rows = _n_rows(X, y) if panel is None else panel.n_rows
     every = _refit_every(refit)

@@ -6,6 +6,8 @@ when a function is called, so ``import seqforecast`` never needs it.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 
@@ -164,6 +166,22 @@ def _bounds(frame, name, index_after):
     return lower, upper
 
 
+def _check_coverages(intervals):
+    """Refuse keys of an ``intervals`` dict that are not coverage levels in (0, 1).
+
+    A key is printed as a percentage in the legend: "90%" failed inside the
+    format, and 90 gave a "9000% interval".
+    """
+    if not isinstance(intervals, dict):
+        return
+    for key in intervals:
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, Real) or not 0 < key < 1:
+            raise ValueError(
+                f"intervals has the key {key!r}, but its keys are coverage levels: numbers "
+                "strictly between 0 and 1, e.g. {0.9: frame} for a 90% interval."
+            )
+
+
 def _date_axis(ax, index):
     if _is_time(index):
         import matplotlib.dates as mdates
@@ -198,7 +216,9 @@ def plot_forecast(
     intervals : DataFrame, dict or None, default=None
         A frame with columns ``lower`` and ``upper`` (as returned by
         ``predict_interval``), or a dict ``{coverage: frame}`` for several
-        intervals, drawn as nested bands.
+        intervals, drawn as nested bands; each ``coverage`` is the nominal
+        coverage of its frame, a number strictly between 0 and 1 (0.9 for a
+        90 % interval), shown in the legend.
     ax : matplotlib Axes or None, default=None
         Where to draw; None makes a new figure.
     history_tail : int or None, default=None
@@ -235,6 +255,7 @@ def plot_forecast(
     ['history', 'actual', 'forecast']
     """
     plt = _pyplot("plot_forecast")
+    _check_coverages(intervals)
     y_history, y_forecast, y_true, intervals = (
         _pick(obj, series, name) for obj, name in (
             (y_history, "y_history"), (y_forecast, "y_forecast"), (y_true, "y_true"),

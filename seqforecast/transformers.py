@@ -505,6 +505,12 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                 f"The 'lags' parameter of {name} must be a positive int or a non-empty "
                 f"sequence of positive ints. Got {self.lags!r} instead."
             )
+        # True is a Real to Python: it would fill the lags with 1.0.
+        if isinstance(self.fill_value, (bool, np.bool_)):
+            raise ValueError(
+                f"The 'fill_value' parameter of {name} must be a number (a float, NaN by "
+                f"default), not a bool. Got {self.fill_value!r} instead."
+            )
         return np.unique(np.asarray(lags, dtype=np.intp))
 
     def _column_positions(self):
@@ -518,6 +524,12 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         positions = []
         for column in self.columns:
+            if isinstance(column, (bool, np.bool_)):
+                # True is an int to Python: it would lag the column at position 1.
+                raise ValueError(
+                    "The 'columns' parameter of LagFeatures must list column names (str) "
+                    f"or positions (int), not bools. Got {column!r} in {self.columns!r}."
+                )
             if isinstance(column, numbers.Integral) and 0 <= column < self.n_features_in_:
                 positions.append(int(column))
             elif isinstance(column, str) and names is not None and column in names:
@@ -530,6 +542,16 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                     f"The 'columns' parameter of LagFeatures names {column!r}, which is not "
                     f"a column of X; available: {available}."
                 )
+        # A column named twice (or by name and by position) would give its lags
+        # twice, which the check of the output names would blame on X's columns.
+        counts = Counter(positions)
+        repeated = next((p for p in positions if counts[p] > 1), None)
+        if repeated is not None:
+            column = str(names[repeated]) if names is not None else repeated
+            raise ValueError(
+                f"The 'columns' parameter of LagFeatures repeats {column!r}; name each "
+                f"column to lag once. Got {self.columns!r} instead."
+            )
         return np.asarray(positions, dtype=np.intp)
 
     def _validate(self, X, *, reset):

@@ -96,6 +96,13 @@ def test_multioutput_weights_and_invalid():
         mae(Y_TRUE, Y_PRED, multioutput="variance_weighted")
     with pytest.raises(ValueError, match="one weight per series"):
         mae(Y_TRUE, Y_PRED, multioutput=[1, 2, 3])
+    # Text failed inside numpy, None was read as weights of shape (), bools as 1/0.
+    for bad in (["a", "b"], None, [True, False], np.array([True, False]), 0.5):
+        with pytest.raises(ValueError, match=r"multioutput must be one of \('raw_values', "
+                                             r"'uniform_average'\) or an array of 2 numeric "
+                                             r"weights \(one per series\), got "):
+            mae([[1, 2]], [[1, 3]], multioutput=bad)
+    assert mae([[1, 2]], [[1, 3]], multioutput=np.array([1, 3], dtype=object)) == 0.75
 
 
 def test_pandas_inputs_matched_by_position():
@@ -197,6 +204,22 @@ def test_mase_y_train_checks():
         mase(np.ones((2, 2)), np.ones((2, 2)), y_train=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"'seasonal_period' parameter of \w+ must be an int in"):
         mase([1.0], [1.0], y_train=[1.0, 2.0], seasonal_period=0)
+
+
+@pytest.mark.parametrize(
+    ("owner", "call"),
+    [
+        ("mase", lambda m: mase([1.0], [1.0], y_train=[1.0, 2.0], seasonal_period=m)),
+        ("msis", lambda m: msis([1.0], [0.0], [2.0], y_train=[1.0, 2.0], seasonal_period=m)),
+        ("make_mase_scorer", lambda m: make_mase_scorer(seasonal_period=m)),
+    ],
+)
+def test_seasonal_period_errors_name_the_metric(owner, call):
+    # msis said "parameter of mase": the scale's check had mase as its owner.
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match=rf"^The 'seasonal_period' parameter of {owner} "
+                                             r"must be an int in the range \[1, inf\)"):
+            call(bad)
 
 
 # ------------------------------------------------------------ probabilistic

@@ -453,12 +453,32 @@ def test_backtest_intervals(ragged_panel):
         ({"scoring": {"mae": "neg_mean_absolute_error"}}, "Unknown metric"),
         ({"cv": "five"}, "cv must be None, an integer"),
         ({"cv": KeyError}, "cv must be None, an integer"),
+        # n_jobs, scoring's type and verbose reached joblib or a loop unchecked.
+        ({"n_jobs": 0}, r"'n_jobs' parameter of backtest must be an int in the range "
+                        r"\(-inf, -1\], an int in the range \[1, inf\) or None. Got 0"),
+        ({"n_jobs": "x"}, r"'n_jobs' parameter of backtest .* Got 'x' instead"),
+        ({"n_jobs": 1.5}, r"'n_jobs' parameter of backtest .* Got 1.5 instead"),
+        ({"n_jobs": True}, r"'n_jobs' parameter of backtest .* Got True instead"),
+        ({"scoring": None}, r"'scoring' parameter of backtest must be a metric name \(str\), a "
+                            r"callable metric\(y_true, y_pred\), a sequence of these or a dict "
+                            r"\{name: metric\}. Got None instead"),
+        ({"scoring": 5}, r"'scoring' parameter of backtest must be a metric name .* Got 5"),
+        ({"scoring": [5]}, "scoring entry 5 must be a metric name or a callable"),
+        ({"verbose": "yes"}, r"'verbose' parameter of backtest must be an instance of 'bool'"),
     ],
 )
 def test_backtest_bad_arguments(monthly_series, kwargs, match):
     kwargs.setdefault("cv", ForecastSplitter(horizon=4, n_splits=2))
     with pytest.raises(ValueError, match=match):
         backtest(NaiveForecaster(), None, monthly_series, **kwargs)
+
+
+def test_backtest_accepts_numpy_n_jobs_and_flags(monthly_series):
+    cv = ForecastSplitter(horizon=4, n_splits=2)
+    plain = backtest(NaiveForecaster(), None, monthly_series, cv=cv)
+    numpy = backtest(NaiveForecaster(), None, monthly_series, cv=cv, n_jobs=np.int64(1),
+                     verbose=np.bool_(False))
+    pd.testing.assert_frame_equal(plain.forecasts, numpy.forecasts)
 
 
 def test_backtest_errors_name_the_fold(monthly_series):

@@ -152,6 +152,20 @@ def test_plot_forecast_bad_input(split, kwargs, match):
         plot_forecast(**args)
 
 
+def test_plot_forecast_interval_keys_must_be_coverages(split):
+    # "90%" failed inside the legend's format, 90 was labelled "9000% interval".
+    history, forecast, _, intervals = split
+    for key in ("90%", 90, 0, 1.0, True, None):
+        with pytest.raises(ValueError, match=rf"intervals has the key {key!r}, but its keys are "
+                                             r"coverage levels: numbers strictly between 0 and "
+                                             r"1, e.g. \{0.9: frame\} for a 90% interval"):
+            plot_forecast(history, forecast, intervals={key: intervals})
+    f = NaiveForecaster().fit(None, history)
+    iv = f.predict_interval(pd.DataFrame(index=f.forecast(3).index), coverage=0.9)
+    ax = plot_forecast(history, f.forecast(3), intervals={np.float64(0.9): iv})
+    assert [b.get_label() for b in _bands(ax)] == ["90% interval"]
+
+
 def test_missing_matplotlib_names_the_extra(monkeypatch, split):
     history, forecast, _, _ = split
     # A None entry makes the import fail as if matplotlib were not installed.

@@ -369,3 +369,24 @@ def test_mase_scorer_reads_the_ragged_history_of_each_series():
         for s in ["a", "b", "c"]
     ])
     assert mase_scorer(model, X, test) == pytest.approx(-expected, rel=1e-12)
+
+
+def test_series_too_short_for_any_training_window_are_named():
+    # One long series sets the default window (horizon 24, min_observed 18):
+    # the nine short ones gave no window, silently.
+    from seqforecast import GRUForecaster
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2000-01", periods=240, freq="MS")
+    short = {f"s{i}": pd.Series(10 + rng.normal(0, 0.2, 40), index=index[-40:])
+             for i in range(9)}
+    y = pd.concat({**short, "long": pd.Series(10 + np.sin(np.arange(240) * np.pi / 6),
+                                              index=index)}, axis=1)
+    params = {"max_epochs": 1, "hidden_size": 4, "random_state": 0}
+    with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
+                                         r"42 observations .* the first, 's0', has 40\)"):
+        model = GRUForecaster(**params).fit(None, y)
+    assert model.n_train_windows_ == 240 - 42 + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        GRUForecaster(**params, horizon=8).fit(None, y)

@@ -428,12 +428,32 @@ def test_set_output_pandas_names_the_columns_of_arrays():
         ({"keep_original": 1}, r"'keep_original' .* Got 1 instead"),
         ({"columns": ["snow"]}, r"names 'snow', which is not a column of X; available: \['temp'\]"),
         ({"columns": [3]}, r"names 3, which is not a column of X"),
+        ({"fill_value": True}, r"'fill_value' parameter of LagFeatures must be a number "
+                               r"\(a float, NaN by default\), not a bool. Got True instead"),
     ],
 )
 def test_lag_invalid_parameters(params, match):
     X = frame(pd.RangeIndex(3), temp=[1.0, 2, 3])
     with pytest.raises(ValueError, match=match):
         LagFeatures(**params).fit(X)
+
+
+def test_lag_columns_refuse_bools_and_repeats():
+    # True is an int to Python: it lagged the column at position 1 ('rain'),
+    # and a repeated column was blamed on X's columns.
+    X = frame(pd.RangeIndex(3), temp=[1.0, 2, 3], rain=[10.0, 20, 30])
+    with pytest.raises(ValueError, match=r"'columns' parameter of LagFeatures must list column "
+                                         r"names \(str\) or positions \(int\), not bools. "
+                                         r"Got True in \[True\]"):
+        LagFeatures(columns=[True]).fit_transform(X)
+    for columns in (["temp", "temp"], [0, 0], ["temp", 0]):
+        with pytest.raises(ValueError, match=r"'columns' parameter of LagFeatures repeats "
+                                             r"'temp'; name each column to lag once"):
+            LagFeatures(columns=columns, keep_original=False).fit_transform(X)
+    with pytest.raises(ValueError, match=r"repeats 1; name each column to lag once"):
+        LagFeatures(columns=[1, 1]).fit(X.to_numpy())
+    out = LagFeatures(columns=[np.int64(1)], keep_original=False).fit_transform(X)
+    assert list(out.columns) == ["rain_lag1"]
 
 
 # ----------------------------------------------------------- long panels

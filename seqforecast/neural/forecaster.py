@@ -805,6 +805,7 @@ class RNNForecaster(BaseForecaster):
                 f"horizon={self.horizon_} future values; lower lookback/horizon/min_observed."
             )
         self.n_train_windows_ = len(series_idx)
+        self._warn_untrained_series(y, series_idx, n_train_rows)
         if self.windows_per_epoch is not None:
             self.windows_per_epoch_ = self.windows_per_epoch
         else:
@@ -884,6 +885,32 @@ class RNNForecaster(BaseForecaster):
                 UserWarning,
                 stacklevel=4,
             )
+
+    def _warn_untrained_series(self, y, series_idx, n_train_rows):
+        """Warn when series of a panel give no training window (the network never sees them).
+
+        By design they still get forecasts, from what the network learned on
+        the others; but when the window was set by a much longer series
+        (the default horizon and lookback follow the longest), most of a
+        panel can be left out without a word.
+        """
+        trained = np.zeros(y.n_series, dtype=bool)
+        trained[series_idx] = True
+        if trained.all():
+            return
+        lengths = np.minimum(y.lengths, n_train_rows)
+        first = int(np.flatnonzero(~trained)[0])
+        needed = self.min_observed_ + self.horizon_
+        warnings.warn(
+            f"{type(self).__name__}: {int((~trained).sum())} of {y.n_series} series give no "
+            f"training window (each needs {needed} observations for training: "
+            f"min_observed={self.min_observed_} and horizon={self.horizon_}; the first, "
+            f"{self._series_label(first)!r}, has {int(lengths[first])}), so the network "
+            "never learns from them and forecasts them from the others. Give a smaller "
+            "horizon (and lookback), or fit the short series apart.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _report_training(self):
         """Set ``n_epochs_`` and ``best_epoch_``; say how training and early stopping went."""
