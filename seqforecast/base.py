@@ -417,6 +417,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         index.
     n_series_ : int
         Number of series in ``y``.
+    y_kind_ : {"array", "series", "frame", "long"}
+        How ``y`` was given: a numpy array, a Series, a wide DataFrame (a
+        column per series) or a long Series indexed by (series, time);
+        forecasts come back in the same kind.
+    y_ndim_ : {1, 2}
+        Dimensions of ``y`` as given (1: one series, forecasts 1-D).
+    series_name_ : hashable or None
+        The name of a Series ``y`` (or a long panel's values), given to the
+        forecast Series.
     series_names_ : pandas.Index or None
         Column names of a DataFrame ``y``, or the series ids of a long one.
     series_ends_ : pandas.Index or None
@@ -429,6 +438,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     static_features_ : ndarray of shape (n_series, n_static) or None
         The static features of the series, when given to ``fit`` and read
         by the model.
+    static_names_ : ndarray of str or None
+        The column names of a DataFrame of static features.
     """
 
     # Valid values of each constructor parameter (scikit-learn's convention,

@@ -183,6 +183,9 @@ class NaiveForecaster(BaseForecaster):
     ----------
     seasonal_period_ : int
         The season length used.
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
     y_history_ : ndarray of shape (n_timesteps, n_series)
         The history the forecasts start from (see
         :class:`~seqforecast.base.BaseForecaster`).
@@ -420,6 +423,9 @@ sarimax.SARIMAX`.
         walk is used instead (a warning names those series).
     seasonal_period_ : int
         The season length used.
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
 
     See Also
     --------
@@ -827,6 +833,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         The fitted model of each series.
     seasonal_period_ : int
         The season length used.
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
 
     See Also
     --------
@@ -1135,7 +1144,8 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         Adjust only when the seasonality test (ACF at the seasonal lag, 90%)
         finds seasonality.
     theta : float, default=2.0
-        Weight of the trend line; 2 is the classical Theta method.
+        Weight of the trend line, at least 1 (1 is simple exponential
+        smoothing, without the trend); 2 is the classical Theta method.
     n_jobs : int or None, default=None
         Number of series fitted in parallel (joblib; -1 uses all cores).
         A fit takes milliseconds, so this pays only for large panels.
@@ -1150,6 +1160,9 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         method).
     seasonal_period_ : int
         The season length used.
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
 
     See Also
     --------

@@ -164,6 +164,12 @@ class ConformalForecaster(BaseForecaster):
         :meth:`fit` starts.
     scale_ : ndarray of shape (n_series,)
         Scale of each series (``pooling="scaled"``; ones otherwise).
+    seasonal_period_ : int
+        The seasonal period of those scales (and of the errors borrowed by
+        a series with too few of its own).
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
 
     See Also
     --------

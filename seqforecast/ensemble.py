@@ -127,6 +127,15 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
         used).
     validation_errors_ : ndarray of shape (n_members,) or None
         Scaled validation error of every member (``aggregate="weighted"``).
+    validation_horizon_ : int
+        The steps held out to learn the weights of ``aggregate="weighted"``:
+        ``validation_horizon``, else the default horizon of the season and
+        the longest series (:func:`seqforecast._time.default_horizon`).
+    seasonal_period_ : int
+        The seasonal period of the validation errors' scale.
+    seasonal_period_source_ : {"parameter", "index", "detected"}
+        Where ``seasonal_period_`` came from: the parameter, the index's
+        frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
 
     Examples
     --------

@@ -434,7 +434,8 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         Last rows of the lagged columns seen in ``fit`` (``fill_value`` above
         a shorter ``X``).
     history_index_ : pandas.Index or None
-        Index of ``X`` in ``fit`` when later rows can continue it, else None.
+        The last ``max(lags_)`` labels of ``X``'s index in ``fit`` (the rows
+        of ``history_``) when later rows can continue it, else None.
         Both are None for a long panel, whose ends are kept per series:
     series_ids_ : pandas.Index or None
         A long panel's series (None otherwise).

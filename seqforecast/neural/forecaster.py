@@ -348,7 +348,8 @@ class RNNForecaster(BaseForecaster):
         explicit "mase" needs ``scaling`` "recent", "mean" or "smoothed", and not
         ``loss="gaussian"``.
     quantiles : sequence of float, default=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-        Quantiles learned with ``loss="quantile"``, with 0.5 (what
+        Quantiles learned with ``loss="quantile"``, strictly increasing
+        numbers in (0, 1) (:meth:`predict_quantiles` takes any order), with 0.5 (what
         ``predict`` returns) and ``1 - q`` for each ``q`` added where
         missing (``quantiles_``: the windows of a negative series are scaled
         by a negative number, which turns level ``q`` into ``1 - q``); other
@@ -492,6 +493,9 @@ class RNNForecaster(BaseForecaster):
     windows_per_epoch_ : int
         Training windows drawn per epoch (``windows_per_epoch``, or the
         budget that grows with the data).
+    min_observed_ : int
+        Least observed values in a training window's past: ``min_observed``,
+        else half the lookback.
     series_ends_ : Index or None
         For a long panel, each series' last timestamp; None otherwise.
     loss_scale_ : {"mase", "window"}
