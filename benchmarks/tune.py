@@ -30,6 +30,9 @@ CONFIGS = {
     "gru": ("gru", {}),
     # Neither horizon nor seasonal period given (detected from the data).
     "nohints": ("lstm", {"hints": False}),
+    # Each series' length as a static input (fifteenth session).
+    "static_length": ("lstm", {"static_length": True}),
+    "gru_static_length": ("gru", {"static_length": True}),
     "gru_nohints": ("gru", {"hints": False}),
     # Each window's loss weighted as MASE counts its series.
     "mase_loss": ("lstm", {"loss_scale": "mase"}),
@@ -263,6 +266,11 @@ def run(category, names, seeds, out, origin=1):
             callbacks.append(("averaging", ConstantDecay(ema)))
         hints = params.pop("hints", True)
         refit = params.pop("refit", False)
+        static = None
+        if params.pop("static_length", False):
+            # Each series' length (log of its observed training values) as a
+            # static feature: the network may learn to trust short histories less.
+            static = pd.DataFrame({"log_length": np.log(data.y_train.notna().sum())})
         if factor is not None:
             params["lookback"] = int(factor * data.horizon)
         if lookback_scale is not None:  # the default lookback, scaled
@@ -286,13 +294,13 @@ def run(category, names, seeds, out, origin=1):
                         horizon=data.horizon if hints else None,
                         seasonal_period=data.seasonal_period if hints else None,
                         random_state=seed, **params)
-                    model.fit(None, data.y_train)
+                    model.fit(None, data.y_train, static_features=static)
                     if model.early_stopping:
                         print(f"{name} seed {seed}: best epoch {model.best_epoch_} of "
                               f"{model.n_epochs_}", file=sys.stderr, flush=True)
                     if refit:
                         model.set_params(early_stopping=None, max_epochs=model.best_epoch_)
-                        model.fit(None, data.y_train)
+                        model.fit(None, data.y_train, static_features=static)
                     parts.append(model.predict(horizon))
                 seconds = time.perf_counter() - start
                 forecast = sum(parts) / len(parts)
