@@ -390,7 +390,8 @@ sarimax.SARIMAX`.
         p + q + P + Q <= ``max_order``.
     d, D : int or None, default=None
         Fix the (seasonal) differencing of the automatic search; None
-        chooses it by the unit-root tests.
+        chooses it by the unit-root tests. Only with ``order=None`` (a fixed
+        order has its own), and ``D > 0`` only with a seasonal period.
     max_p, max_q : int, default=5
         Largest non-seasonal AR and MA orders searched.
     max_P, max_Q : int, default=2
@@ -576,7 +577,21 @@ sarimax.SARIMAX`.
                     "order=(p, d, q) too, or leave seasonal_order=None for the "
                     "automatic search."
                 )
+            if self.D and self.seasonal_period_ < 2:
+                # The search has no season to difference: D would be dropped.
+                raise ValueError(
+                    f"D={self.D} asks for seasonal differences but the seasonal period is "
+                    f"{self.seasonal_period_} (from {self.seasonal_period_source_}); set "
+                    "seasonal_period, or leave D=None."
+                )
             return None
+        if self.d is not None or self.D is not None:
+            # They fix the automatic search's differencing; a fixed order has its own.
+            raise ValueError(
+                f"d and D fix the differencing of the automatic search, but order="
+                f"{self.order!r} is fixed; give the differences in order=(p, d, q) and "
+                "seasonal_order=(P, D, Q), and leave d=None and D=None."
+            )
         order = self._check_orders("order", self.order, (3,))
         seasonal = (0, 0, 0, 0)
         if self.seasonal_order is not None:

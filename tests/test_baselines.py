@@ -4,6 +4,7 @@ Forecasts are checked against hand-computed values and against statsmodels
 called directly with the same options.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -953,3 +954,19 @@ def test_arima_search_settings_are_the_forecasters_parameters():
     for name in _autoarima.SEARCH_SETTINGS:
         assert params[name] == search[name].default, name
     assert params["information_criterion"] == search["ic"].default
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"order": (1, 1, 0), "d": 2}, "d and D fix the differencing of the automatic search, but "
+                                   "order=(1, 1, 0) is fixed"),
+    ({"order": (1, 0, 0), "D": 1}, "leave d=None and D=None"),
+    ({"D": 1, "seasonal_period": 1, "max_p": 1, "max_q": 1},
+     "D=1 asks for seasonal differences but the seasonal period is 1"),
+])
+def test_arima_differencing_that_would_be_ignored_is_refused(params, message):
+    # d, D beside a fixed order, and D without a season, were dropped silently
+    # (the orders_ of the fit showed d=1 and D=0).
+    y = pd.Series(10 + np.sin(np.arange(60) * np.pi / 6),
+                  index=pd.date_range("2000-01", periods=60, freq="MS"))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ARIMAForecaster(**params).fit(None, y)
