@@ -1157,7 +1157,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             series = "y" if panel.n_series == 1 else f"Series {self._series_label(short)!r} of y"
             raise ValueError(
                 f"{series} has {n_obs[short]} observations (n_samples={n_obs[short]}) "
-                f"but {why} need at least "
+                f"but {why} needs at least "
                 f"{needed}; pass a longer history."
             )
 

@@ -349,7 +349,7 @@ BAD_INPUT = {
         r"12 observations; holdout 12 leaves 0 to fit on, but at least 13 are needed"),
     "too short for the model": (
         lambda f, d: forecast_args(f["short"], "--model", "naive"),
-        r"model 'naive': y has 8 observations .* need at least 12"),
+        r"model 'naive': y has 8 observations .* needs at least 12"),
     "unknown model in compare": (
         lambda f, d: ["compare", "--models", "naive,prophet"],
         r"unknown model 'prophet'; choose from naive, arima, ets, theta, lstm, gru, "

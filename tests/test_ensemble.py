@@ -281,7 +281,7 @@ def test_observations_needed_is_what_every_member_needs(y):
     needed = ensemble.observations_needed(None, y)
     assert needed == network.observations_needed(None, y) > 13  # more than snaive's
     ensemble.fit(None, y.iloc[-needed:])
-    with pytest.raises(ValueError, match=f"need at least {needed}"):
+    with pytest.raises(ValueError, match=f"needs at least {needed}"):
         ensemble.fit(None, y.iloc[-needed + 1:])
     # Without the network, snaive's season decides; a weighted ensemble needs
     # its validation steps on top.

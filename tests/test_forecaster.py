@@ -176,7 +176,7 @@ def test_bad_parameters(params, match):
 
 
 def test_too_short_history_says_what_is_needed():
-    with pytest.raises(ValueError, match=r"y has 20 observations .* need at least 30"):
+    with pytest.raises(ValueError, match=r"y has 20 observations .* needs at least 30"):
         LSTMForecaster(lookback=24, horizon=6, min_observed=24).fit(None, np.arange(20.0))
 
 
@@ -334,7 +334,7 @@ def test_panel_series_too_short_for_a_window_are_still_forecast():
     f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, y)
     assert np.isfinite(f.forecast(4).to_numpy()).all()
     only_short = y[["b"]].iloc[-5:]
-    with pytest.raises(ValueError, match=r"y has 5 observations .* need at least 10"):
+    with pytest.raises(ValueError, match=r"y has 5 observations .* needs at least 10"):
         LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, only_short["b"])
 
 

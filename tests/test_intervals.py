@@ -232,7 +232,7 @@ def test_conformal_horizon_and_parameters_checked():
         ConformalForecaster(NaiveForecaster(), n_windows=0).fit(None, y)
     with pytest.raises(ValueError, match=r"'forecaster' parameter .* implementing 'fit'"):
         ConformalForecaster(object()).fit(None, y)
-    with pytest.raises(ValueError, match="need at least 12"):
+    with pytest.raises(ValueError, match="needs at least 12"):
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=10).fit(None, y[:11])
     panel = np.column_stack([y[:11], y[:11]])
     with pytest.raises(ValueError, match="longest series of y has 11 observations"):

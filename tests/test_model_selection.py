@@ -483,7 +483,7 @@ def test_backtest_accepts_numpy_n_jobs_and_flags(monthly_series):
 
 def test_backtest_errors_name_the_fold(monthly_series):
     cv = ForecastSplitter(horizon=4, n_splits=2, min_train_size=5)
-    with pytest.raises(ValueError, match=r"Fold 0 \(cutoff 2015-05-01.*need at least 12"):
+    with pytest.raises(ValueError, match=r"Fold 0 \(cutoff 2015-05-01.*needs at least 12"):
         backtest(NaiveForecaster(strategy="seasonal"), None, monthly_series.iloc[:13], cv=cv)
     with pytest.raises(ValueError, match="backtest needs y"):
         backtest(NaiveForecaster(), None, None, cv=cv)

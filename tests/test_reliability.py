@@ -137,7 +137,7 @@ def test_a_failed_fit_leaves_the_forecaster_exactly_as_it_was(make, change):
 
 def test_a_failed_fit_on_an_unfitted_forecaster_leaves_it_unfitted():
     forecaster = NaiveForecaster(strategy="seasonal")
-    with pytest.raises(ValueError, match="need at least 12"):
+    with pytest.raises(ValueError, match="needs at least 12"):
         forecaster.fit(None, _one_point())
     assert vars(forecaster) == {"strategy": "seasonal", "seasonal_period": None}
 

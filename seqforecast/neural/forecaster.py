@@ -717,7 +717,8 @@ class RNNForecaster(BaseForecaster):
         needed = self.min_observed_ + self.horizon_
         held_out = self.horizon_ if self.early_stopping else 0
         why = (
-            f"min_observed={self.min_observed_} and horizon={self.horizon_}"
+            f"a training window of min_observed={self.min_observed_} and "
+            f"horizon={self.horizon_}"
             + (" (plus the held-out horizon for early_stopping)" if held_out else "")
             + f" (lookback={self.lookback_})"
         )
