@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 M3_CATEGORIES = ("yearly", "quarterly", "monthly", "other")
 
@@ -101,3 +102,12 @@ def two_arms(args, run):
         }
     changed = arms[False]["specs"] != arms[True]["specs"]
     return arms, changed, data
+
+
+def run_with_out(doc, run, default, argv=None):
+    """A runner whose only option is ``--out`` (default ``default``): parse, run, return 0."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=default)
+    run(parser.parse_args(argv).out)
+    return 0

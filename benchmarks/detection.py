@@ -17,7 +17,6 @@ series whose period changed).
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import warnings
@@ -26,6 +25,8 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import _cli
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -87,12 +88,7 @@ def run(out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    run(args.out)
-    return 0
+    return _cli.run_with_out(__doc__, run, RESULTS, argv)
 
 
 if __name__ == "__main__":

@@ -559,7 +559,7 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
     **params
         Set on the network (for example ``horizon``, ``seasonal_period``,
         ``max_epochs``, ``n_threads``); ``seasonal_period`` is also given to
-        the classical members.
+        the classical members and to the ensemble itself.
 
     Returns
     -------

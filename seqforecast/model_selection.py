@@ -63,7 +63,7 @@ _BACKTEST_CONSTRAINTS = {
     "refit": ["boolean", Interval(Integral, 1, None, closed="left")],
     "coverage": [Interval(Real, 0, 1, closed="neither"), None],
     "n_jobs": N_JOBS,
-    "verbose": ["boolean"],
+    "verbose": ["verbose"],
 }
 
 

@@ -269,6 +269,11 @@ def test_net_params_that_no_part_of_the_net_takes_are_named(net_params, message)
     GRUForecaster(**TINY, net_params={"criterion__reduction": "mean",
                                       "module__fused": True,
                                       "optimizer__amsgrad": True}).fit(None, _panel()["a"])
+    # skorch's own per-group setting is not an optimizer argument, and passes.
+    groups = [("head.*", {"lr": 0.01})]
+    model = GRUForecaster(**TINY, net_params={"optimizer__param_groups": groups})
+    model.fit(None, _panel()["a"])
+    assert [g["lr"] for g in model.net_.optimizer_.param_groups] == [0.01, 0.001]
 
 
 def test_net_params_with_a_tuple_come_back_from_save_as_given(tmp_path):

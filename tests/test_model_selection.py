@@ -479,6 +479,10 @@ def test_backtest_accepts_numpy_n_jobs_and_flags(monthly_series):
     numpy = backtest(NaiveForecaster(), None, monthly_series, cv=cv, n_jobs=np.int64(1),
                      verbose=np.bool_(False))
     pd.testing.assert_frame_equal(plain.forecasts, numpy.forecasts)
+    # scikit-learn's integer verbosity too (a bool-only rule refused it).
+    for level in (0, 1):
+        quiet = backtest(NaiveForecaster(), None, monthly_series, cv=cv, verbose=level)
+        pd.testing.assert_frame_equal(plain.forecasts, quiet.forecasts)
 
 
 def test_backtest_errors_name_the_fold(monthly_series):

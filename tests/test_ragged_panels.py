@@ -390,3 +390,9 @@ def test_series_too_short_for_any_training_window_are_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         GRUForecaster(**params, horizon=8).fit(None, y)
+    # With early stopping the training part loses the held-out rows.
+    with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
+                                         r"33 observations .* before the 8 held out for "
+                                         r"early_stopping; the first, 's0', has 32 after them"):
+        GRUForecaster(**params, horizon=8, lookback=32, early_stopping=2,
+                      min_observed=25).fit(None, y)

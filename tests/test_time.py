@@ -106,7 +106,7 @@ NO_SEASON = {
     "ar1": lambda rng, n: lfilter([1], [1, -0.8], rng.normal(size=n)),
     "ar1-0.95": lambda rng, n: lfilter([1], [1, -0.95], rng.normal(size=n)),
     # Curved trends: differenced, a line, whose bumps passed for short
-    # seasons (82 % and 80 % of 200-point series before its line was removed).
+    # seasons (python -m benchmarks.detection_trends: 83 and 85 % before).
     "quadratic": lambda rng, n: 100 + (np.arange(n) / 10) ** 2 + 0.5 * rng.normal(size=n),
     "exponential": lambda rng, n: 100 * np.exp(np.arange(n) / n) + 0.5 * rng.normal(size=n),
 }
@@ -213,7 +213,7 @@ def test_default_window_never_two_values_for_real_data():
     # A long period: the lookback is capped at half the longest series.
     assert default_window(168, np.ones((1000, 1))) == (168, 500)
     # Under two cycles of the period: the window of data without a season
-    # (it was 250 and 500 steps, a 143 s fit of 1,000 minutes).
+    # (it was 250 and 500 steps for 1,000 minutes).
     assert default_window(1440, np.ones((1000, 1))) == (6, 12)
     assert default_window(168, np.ones((300, 1))) == (6, 12)
 
@@ -223,6 +223,8 @@ def test_default_window_never_two_values_for_real_data():
     ("3W", 17), ("90min", 16),
     # Steps that divide no day or week: no season (they rounded to 4, 5 and 2).
     ("2D", 1), ("5h", 1), ("5MS", 1), ("7min", 1), ("36h", 1), ("2B", 1),
+    # Below a second: no season, as before (not a day of 86,400,000 steps).
+    ("ms", 1), ("us", 1), ("ns", 1), ("10ms", 1),
 ])
 def test_period_of_a_multiple_of_a_frequency(freq, period):
     from seqforecast import seasonal_period_from_freq
@@ -271,8 +273,10 @@ def test_period_from_pandas_frequencies(freq, period):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"candidates": [12.9]}, "candidates must be a sequence of integer periods, each at least 2"),
-    ({"candidates": [0, 1]}, "candidates must be a sequence of integer periods"),
+    ({"candidates": [12.9]}, "candidates must be a non-empty sequence of integer periods, each "
+                             "at least 2"),
+    ({"candidates": [0, 1]}, "candidates must be a non-empty sequence of integer periods"),
+    ({"candidates": []}, "got []."),
     ({"candidates": 12}, "got 12."),
     ({"candidates": [True]}, "got [True]."),
 ])
@@ -284,6 +288,7 @@ def test_detection_checks_its_candidates(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         detect_seasonal_period(y, **kwargs)
     assert detect_seasonal_period(y, candidates=[np.int64(12), 5]) == 12
+    assert detect_seasonal_period(y, candidates=(m for m in [12])) == 12  # read once
 
 
 def test_detection_checks_its_series():

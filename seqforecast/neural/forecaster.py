@@ -132,9 +132,9 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
 
     A season of which the longest series holds fewer than two cycles
     (``2 * m > n``: a daily period of 1,440 minutes over 1,000 of them)
-    sets neither: the window is that of data without a season (a GRU on
-    1,000 minutes took 143 s to fit with the window the daily period gave,
-    250 and 500 steps, and takes 11 s without).
+    sets neither: the window is that of data without a season (6 and 12
+    steps for 1,000 minutes of data, where the daily period gave 250 and
+    500: a fit many times as long).
 
     Never a one-step, two-value window unless the history itself is that
     short. ``y`` is the history: a :class:`~seqforecast._panel.RaggedPanel`
@@ -170,6 +170,11 @@ _CALLBACK_OWNERS = {"clip": "clip_grad_norm", "early_stopping": "early_stopping"
                     "averaging": "weight_averaging", "progress": "verbose"}
 
 
+# Prefixed keys that skorch reads itself rather than passing to the class:
+# per-parameter-group settings of the optimizer.
+_SKORCH_OWN_KEYS = frozenset({"optimizer__param_groups"})
+
+
 def _check_net_params_known(extra, classes):
     """Raise for a ``net_params`` key that no part of the net accepts.
 
@@ -186,7 +191,7 @@ def _check_net_params_known(extra, classes):
         )
     for key in sorted(extra):
         prefix, _, name = key.partition("__")
-        if prefix not in classes or not name or "__" in name:
+        if prefix not in classes or not name or "__" in name or key in _SKORCH_OWN_KEYS:
             continue
         accepted = inspect.signature(classes[prefix]).parameters
         if name not in accepted and not any(
@@ -903,14 +908,18 @@ class RNNForecaster(BaseForecaster):
         trained[series_idx] = True
         if trained.all():
             return
-        lengths = np.minimum(y.lengths, n_train_rows)
+        # The training part cuts the held-out rows off the end of every series.
+        held_out = y.n_rows - n_train_rows
+        lengths = np.maximum(y.lengths - held_out, 0)
         first = int(np.flatnonzero(~trained)[0])
         needed = self.min_observed_ + self.horizon_
         warnings.warn(
             f"{type(self).__name__}: {int((~trained).sum())} of {y.n_series} series give no "
             f"training window (each needs {needed} observations for training: "
-            f"min_observed={self.min_observed_} and horizon={self.horizon_}; the first, "
-            f"{self._series_label(first)!r}, has {int(lengths[first])}), so the network "
+            f"min_observed={self.min_observed_} and horizon={self.horizon_}"
+            + (f", before the {held_out} held out for early_stopping" if held_out else "")
+            + f"; the first, {self._series_label(first)!r}, has {int(lengths[first])}"
+            + (" after them" if held_out else "") + "), so the network "
             "never learns from them and forecasts them from the others. Give a smaller "
             "horizon (and lookback), or fit the short series apart.",
             UserWarning,
