@@ -464,7 +464,9 @@ def test_backtest_intervals(ragged_panel):
                             r"\{name: metric\}. Got None instead"),
         ({"scoring": 5}, r"'scoring' parameter of backtest must be a metric name .* Got 5"),
         ({"scoring": [5]}, "scoring entry 5 must be a metric name or a callable"),
-        ({"verbose": "yes"}, r"'verbose' parameter of backtest must be an instance of 'bool'"),
+        ({"verbose": "yes"},
+         r"'verbose' parameter of backtest must be an int in the range \[0, inf\), an instance "
+         r"of 'bool'"),
     ],
 )
 def test_backtest_bad_arguments(monthly_series, kwargs, match):
