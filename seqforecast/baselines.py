@@ -75,39 +75,45 @@ def _map_series(func, tasks, n_jobs, verbose=False, desc="series"):
     return results
 
 
-def _bounds_from_intervals(point, interval, quantiles):
+def _bounds_from_intervals(point, interval, quantiles, median=None):
     """Quantiles (n_steps, n_quantiles) from a central-interval function.
 
     ``interval(alpha)`` returns the (n_steps, 2) lower and upper bounds of
     the central ``1 - alpha`` interval: quantile ``q < 0.5`` is the lower
     bound with ``alpha = 2q``, ``q > 0.5`` the upper bound with
-    ``alpha = 2(1 - q)``, and the median is the point forecast.
+    ``alpha = 2(1 - q)``, and the median is ``median``, by default the
+    point forecast (the mean: the median of a symmetric distribution only).
     """
     out = np.empty((len(point), len(quantiles)))
     for j, q in enumerate(quantiles):
         if q == 0.5:
-            out[:, j] = point
+            out[:, j] = point if median is None else median
         else:
             out[:, j] = interval(2 * min(q, 1 - q))[:, 0 if q < 0.5 else 1]
     return out
 
 
 # Beyond this magnitude the squares that the statsmodels models (and the naive
-# variance) compute overflow float64: such a series is divided by a power of
-# two, which is exact in floating point, before its model sees it, and the
-# forecasts are multiplied back. Ordinary series are left exactly as they are.
+# variance) compute overflow float64; below _TINY their estimates stop
+# following the data (tolerances and variance floors in absolute units:
+# Theta's intervals were 26 times too wide at 1e-7 of an ordinary series,
+# ETS kept its starting smoothing constant at 1e-6). Such a series is
+# divided by a power of two, which is exact in floating point, before its
+# model sees it, and the forecasts are multiplied back. Ordinary series are
+# left exactly as they are.
 _HUGE = 1e100
+_TINY = 1e-2
 
 
 def _huge_scale(y):
-    """Per-series divisor of the ragged panel ``y``: 1, or a power of two for huge series."""
+    """Per-series divisor of the ragged panel ``y``: 1, or a power of two (huge or tiny series)."""
     peak = np.zeros(y.n_series)
     has = y.lengths > 0
     if has.any():
         peak[has] = np.maximum.reduceat(np.abs(y.values), y.offsets[:-1][has])
     scale = np.ones(y.n_series)
-    huge = peak > _HUGE
-    scale[huge] = np.ldexp(1.0, np.frexp(peak[huge])[1] - 1)  # peak / scale in [1, 2)
+    odd = (peak > _HUGE) | ((peak > 0) & (peak < _TINY))
+    scale[odd] = np.ldexp(1.0, np.frexp(peak[odd])[1] - 1)  # peak / scale in [1, 2)
     return scale
 
 
@@ -863,6 +869,16 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     fitted model with the same parameters over the extended history
     (statsmodels' ``ETSModel.smooth``), without refitting.
 
+    statsmodels' estimation depends on the units of ``y``: the same series
+    multiplied by 1,000 can get slightly different parameters, or another
+    automatic model, and forecasts that differ by about a percent. A series
+    whose values are all below 0.01 (where the estimation stopped moving
+    from its starting values) or above 1e100 is fitted divided by a power of
+    two and its forecasts multiplied back, so that it is estimated as data
+    near 1 would be. With multiplicative components the forecast
+    distribution is simulated and skewed: the point forecast is its mean,
+    and the 0.5 quantile its median.
+
     Examples
     --------
     >>> import numpy as np
@@ -1095,10 +1111,18 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 pred = res.get_prediction(
                     start=n, end=n + n_steps - 1, rng=np.random.default_rng(0)
                 )
+            # A simulated forecast distribution (multiplicative components) is
+            # skewed: its median is the simulation's, not the mean. (Taken as
+            # the mean, it was sorted among the other levels and moved their
+            # labels: the 0.5 column held the 0.6 quantile.)
+            # (The central interval of alpha = 1 is the median twice.)
+            median = (np.asarray(pred.pred_int(1.0))[:, 0]
+                      if pred.method == "simulated" else None)
             out[:, i, :] = _bounds_from_intervals(
                 np.asarray(pred.predicted_mean),
                 lambda alpha, pred=pred: np.asarray(pred.pred_int(alpha)),
                 quantiles,
+                median,
             ) * self._y_scale()[i]
         out = out * self.profile_.at(self.y_panel_.n_rows, n_steps)[:, :, None]
         return _check_finite(self, out, "prediction intervals")

@@ -121,7 +121,10 @@ def test_ets_quantiles_equal_statsmodels(spec):
         [
             np.asarray(pred.pred_int(0.1))[:, 0],
             np.asarray(pred.pred_int(0.5))[:, 0],
-            np.asarray(res.forecast(4)),
+            # The median: the mean of the exact (Gaussian) distribution, the
+            # simulation's median of a simulated one.
+            np.asarray(res.forecast(4)) if pred.method == "exact"
+            else np.asarray(pred.pred_int(1.0))[:, 0],
             np.asarray(pred.pred_int(0.2))[:, 1],
         ]
     )

@@ -391,18 +391,65 @@ def test_an_all_zero_history_is_forecast_finite():
 )
 def test_classical_forecasts_are_scale_equivariant_at_tiny_scales(make):
     y = _monthly()
+    future = pd.DataFrame(index=pd.date_range("2024-01", periods=4, freq="MS"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ordinary = make().fit(None, y).forecast(4).to_numpy()
-        tiny = make().fit(None, y * 1e-12).forecast(4).to_numpy()
-    assert_allclose(tiny, 1e-12 * ordinary, rtol=1e-6, atol=0)
+        ordinary = make().fit(None, y)
+        tiny = make().fit(None, y * 1e-12)
+    assert_allclose(tiny.forecast(4).to_numpy(), 1e-12 * ordinary.forecast(4).to_numpy(),
+                    rtol=1e-6, atol=0)
+    # The intervals too: Theta's were 26 times too wide at 1e-7 (statsmodels'
+    # variance estimate has a floor in absolute units); tiny series are now
+    # modelled divided by a power of two, as huge ones are.
+    # (statsmodels' estimates move by up to 1 % with the units anyway: 1e-4.)
+    assert_allclose(tiny.predict_interval(future).to_numpy(),
+                    1e-12 * ordinary.predict_interval(future).to_numpy(), rtol=1e-4, atol=0)
 
 
-def test_ets_at_tiny_scales_warns_that_its_estimation_failed():
-    # statsmodels' ETS estimation is not scale-invariant; at 1e-12 it does not
-    # converge, and the forecaster says so rather than failing silently.
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        ETSForecaster(auto=False, trend="add").fit(None, _monthly() * 1e-12)
+@pytest.mark.parametrize("scale", [1e-6, 1e-12])
+def test_ets_at_tiny_scales_estimates_as_at_unit_scale(scale):
+    # statsmodels' ETS estimation is not scale-invariant: at 1e-6 it kept its
+    # starting smoothing constant (intervals twice as wide), at 1e-12 it did
+    # not converge. A tiny series is modelled divided by a power of two, so
+    # it is estimated as the same data near 1 are (statsmodels' estimates
+    # still depend on the units of ordinary data: only tiny and huge ones
+    # are rescaled).
+    tiny_y = _monthly() * scale
+    power = 2.0 ** (np.frexp(tiny_y.abs().max())[1] - 1)
+    unit = tiny_y / power  # exact: the same digits, peak in [1, 2)
+    future = pd.DataFrame(index=pd.date_range("2024-01", periods=4, freq="MS"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        at_unit = ETSForecaster(auto=False, trend="add").fit(None, unit)
+        tiny = ETSForecaster(auto=False, trend="add").fit(None, tiny_y)
+    assert_allclose(tiny.forecast(4).to_numpy(), power * at_unit.forecast(4).to_numpy(),
+                    rtol=1e-12)
+    assert_allclose(tiny.predict_interval(future).to_numpy(),
+                    power * at_unit.predict_interval(future).to_numpy(), rtol=1e-12)
+
+
+def test_ets_quantiles_of_a_simulated_distribution_keep_their_labels():
+    # With multiplicative errors the forecast distribution is simulated and
+    # skewed; its mean was put in the 0.5 column and sorted among the other
+    # levels, so the 0.5 column held the 0.6 quantile and 0.6 the mean.
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    rng = np.random.default_rng(4)
+    t = np.arange(60)
+    y = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.25, 60)))
+                  * (1 + 0.3 * np.sin(2 * np.pi * t / 12)),
+                  index=pd.date_range("2000-01", periods=60, freq="MS"))
+    future = pd.DataFrame(index=pd.date_range("2005-01", periods=12, freq="MS"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ETSForecaster(auto=False, error="mul").fit(None, y)
+        quantiles = model.predict_quantiles(future, [0.4, 0.5, 0.6]).to_numpy()
+        prediction = ETSModel(y, error="mul").smooth(model.models_[0].params).get_prediction(
+            start=60, end=71, rng=np.random.default_rng(0))
+    assert_allclose(quantiles[:, [0, 2]], np.asarray(prediction.pred_int(0.8)))
+    assert_allclose(quantiles[:, 1], np.asarray(prediction.pred_int(1.0))[:, 0])
+    # The point forecast is the mean, above the median of a right skew.
+    assert np.all(model.predict(future).to_numpy()[-3:] > quantiles[-3:, 2])
 
 
 # ------------------------------------------------------------ 6. huge values
