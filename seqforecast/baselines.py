@@ -39,6 +39,19 @@ _NAIVE_STRATEGIES = ("last", "seasonal", "drift", "mean")
 
 
 # ------------------------------------------------------------------ helpers
+def _import_statsmodels():
+    """Import statsmodels' warnings module before any ``catch_warnings`` block of ours.
+
+    Its first import puts ``simplefilter("always", ConvergenceWarning)``
+    (and others) in front of the active filters: imported inside a block
+    that ignores warnings, it let statsmodels' own warnings through (the
+    first ETS fit of a process printed "Maximum Likelihood optimization
+    failed to converge"). Called first by every per-series fit that uses
+    statsmodels, in whatever process it runs.
+    """
+    import statsmodels.tools.sm_exceptions  # noqa: F401
+
+
 def _fit_chunk(func, chunk):
     """``[func(*task) for task in chunk]`` with one BLAS thread."""
     # The per-series models are small: BLAS threads only add overhead, and
@@ -343,6 +356,7 @@ _INFORMATION_CRITERIA = ("aicc", "aic", "bic")
 
 def _fit_arima_series(y, X, spec, settings):
     """Fit one series (fixed ``spec``, or automatic when it is None)."""
+    _import_statsmodels()
     try:
         if spec is not None:
             return _autoarima.fixed_arima(y, X, spec, maxiter=settings["maxiter"])
@@ -753,8 +767,14 @@ def _feasible_spec(y, spec, m):
     return spec
 
 
-def _fit_ets_series(y, spec, m, auto):
-    """Fit one series; in auto mode the candidate with the lowest AICc."""
+def _fit_ets_series(y, spec, m, auto, fallback=False):
+    """Fit one series; in auto mode the candidate with the lowest AICc.
+
+    A fixed model whose likelihood is not finite (a multiplicative state
+    reached zero) is an error, or with ``fallback`` the model with additive
+    components instead.
+    """
+    _import_statsmodels()
     constant = bool(np.all(y == y[0]))
     if constant and auto:
         # Every model forecasts a constant series by its value.
@@ -767,6 +787,18 @@ def _fit_ets_series(y, spec, m, auto):
                 res = _ets_model(y, spec, m).fit(disp=False)
         except (ValueError, np.linalg.LinAlgError) as exc:
             return exc
+        if not np.isfinite(res.llf) and not constant:
+            # A state reached 0 (multiplicative components): the fit is
+            # degenerate and its intervals cannot be computed.
+            additive = {**spec, **{k: "add" for k in ("error", "trend", "seasonal")
+                                   if spec[k] == "mul"}}
+            if fallback and additive != spec:
+                return _fit_ets_series(y, additive, m, False)
+            return ValueError(
+                f"{_ets_name(spec)} has a non-finite likelihood on this series (a "
+                "multiplicative state reached zero); give additive components "
+                "(error='add', ...), or auto=True or fallback=True to choose a model that fits."
+            )
         # On constant data the likelihood is flat and L-BFGS reports failure
         # although the forecasts are exact.
         return spec, res, constant or _converged(res)
@@ -826,7 +858,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     fallback : bool, default=False
         With ``auto=False``, give a series that cannot take the requested
         model the nearest one it can (additive instead of multiplicative
-        components on data that are not strictly positive, no seasonal
+        components on data that are not strictly positive, or whose
+        multiplicative fit has a non-finite likelihood; no seasonal
         component with less than two full seasons or no seasonal period)
         instead of raising; ``specs_`` records what each series got. For
         fixed models inside ensembles that must fit any panel.
@@ -998,7 +1031,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                     )
         fits = _map_series(
             _fit_ets_series,
-            [(yi, spec_i, self._model_period(), self.auto)
+            [(yi, spec_i, self._model_period(), self.auto, self.fallback)
              for yi, spec_i in zip(tasks, specs, strict=True)],
             self.n_jobs,
             self.verbose,
@@ -1148,6 +1181,7 @@ def _fit_theta_series(y, m, deseasonalize, use_test, method):
         # (add_trend skips a constant that is already there) and extrapolates
         # a trend that is not there.
         return _ConstantForecast(y[0])
+    _import_statsmodels()
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     model = ThetaModel(

@@ -970,3 +970,20 @@ def test_arima_differencing_that_would_be_ignored_is_refused(params, message):
                   index=pd.date_range("2000-01", periods=60, freq="MS"))
     with pytest.raises(ValueError, match=re.escape(message)):
         ARIMAForecaster(**params).fit(None, y)
+
+
+def test_a_fixed_ets_with_a_non_finite_likelihood_is_refused_or_falls_back():
+    # ETS(M,N,N) on a series whose level starts at 0 fitted with llf = -inf:
+    # it served forecasts silently and its intervals then blamed an overflow.
+    y = pd.Series(np.tile(np.arange(1, 13, dtype=float), 3),
+                  index=pd.date_range("2000-01", periods=36, freq="MS"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=re.escape(
+                "ETS(M,N,N) has a non-finite likelihood on this series")):
+            ETSForecaster(auto=False, error="mul").fit(None, y)
+        model = ETSForecaster(auto=False, error="mul", fallback=True).fit(None, y)
+        additive = ETSForecaster(auto=False, error="add").fit(None, y)
+    assert model.specs_[0]["error"] == "add"
+    future = pd.DataFrame(index=model.forecast(2).index)
+    assert_allclose(model.predict_interval(future), additive.predict_interval(future))

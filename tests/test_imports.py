@@ -68,6 +68,24 @@ def test_statsmodels_loads_with_the_first_classical_fit():
     assert loaded == ["statsmodels"]
 
 
+@pytest.mark.parametrize("model", ["ETSForecaster()", "ThetaForecaster()",
+                                   "ARIMAForecaster(order=(0, 1, 1), with_constant=True)"])
+def test_the_first_classical_fit_of_a_process_lets_no_statsmodels_warning_through(model):
+    # statsmodels' first import puts "always" filters in front of the active
+    # ones; inside the fit's own warning suppression it let "Maximum
+    # Likelihood optimization failed to converge" through.
+    out, _ = loaded_after(
+        "import warnings\n"
+        "import numpy as np\n"
+        "import seqforecast\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    seqforecast.{model}.fit(None, np.full(24, 3.0))\n"
+        "print([str(w.message)[:40] for w in caught if 'statsmodels' in w.filename])"
+    )
+    assert out == ["[]"]
+
+
 def test_every_public_name_and_submodule_resolves():
     for name in seqforecast.__all__:
         assert getattr(seqforecast, name) is not None, name
