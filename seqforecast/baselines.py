@@ -354,6 +354,18 @@ class NaiveForecaster(BaseForecaster):
 _INFORMATION_CRITERIA = ("aicc", "aic", "bic")
 
 
+def _fits_exactly(results):
+    """Whether an ARIMA fit's one-step errors are nearly all zero (a constant, a line).
+
+    The likelihood then grows without bound as the variance shrinks, so the
+    optimizer reports no convergence although the forecasts are exact.
+    """
+    endog = np.asarray(results.model.endog, dtype=np.float64).ravel()
+    resid = np.asarray(results.resid, dtype=np.float64)
+    peak = np.max(np.abs(endog), initial=0.0)
+    return bool(len(resid)) and float(np.median(np.abs(resid))) <= 1e-9 * max(peak, 1e-300)
+
+
 def _fit_arima_series(y, X, spec, settings):
     """Fit one series (fixed ``spec``, or automatic when it is None)."""
     _import_statsmodels()
@@ -669,7 +681,7 @@ sarimax.SARIMAX`.
                     UserWarning,
                     stacklevel=3,
                 )
-            elif not fit.converged:
+            elif not fit.converged and not _fits_exactly(fit.results):
                 warnings.warn(
                     f"ARIMAForecaster: the estimation of {_arima_name(fit.spec)} for "
                     f"series {self._label(i)!r} did not converge; its forecasts may be "

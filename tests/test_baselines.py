@@ -987,3 +987,18 @@ def test_a_fixed_ets_with_a_non_finite_likelihood_is_refused_or_falls_back():
     assert model.specs_[0]["error"] == "add"
     future = pd.DataFrame(index=model.forecast(2).index)
     assert_allclose(model.predict_interval(future), additive.predict_interval(future))
+
+
+@pytest.mark.parametrize("y", [np.full(40, 7.0), 90 + 2 * np.arange(40.0)],
+                         ids=["constant", "line"])
+def test_an_exact_arima_fit_does_not_warn_that_it_failed(y):
+    # The one-step errors are zero, the likelihood has no maximum, and the
+    # forecasts are exact: "did not converge ... Increase maxiter" misled.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ARIMAForecaster(order=(0, 1, 1), with_constant=True).fit(None, y)
+    assert_allclose(model.forecast(3), y[-1] + (y[-1] - y[-2]) * np.arange(1, 4), atol=1e-6)
+    # A fit that truly stops early still warns.
+    noisy = 10 + np.cumsum(np.random.default_rng(0).normal(size=60))
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        ARIMAForecaster(order=(2, 1, 2), maxiter=2).fit(None, noisy)
