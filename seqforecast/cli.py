@@ -809,13 +809,17 @@ def _seasonal_period(y):
 
 
 def _panel_seasonal_period(y, offset):
-    """The seasonal period of a long panel, by the same rule (the frequency, else detected)."""
-    import numpy as np
+    """The seasonal period of a long panel, by the same rule (the frequency, else detected).
 
+    Detected as the forecasters detect it, pooled over the series (each
+    right-aligned at its own end): read as one column, the series end to
+    end, the jumps between them hid the season (a panel of six monthly
+    series with integer times got 1 instead of 12).
+    """
+    from seqforecast._panel import split_long
     from seqforecast._time import resolve_seasonal_period
 
-    values = np.asarray(y, dtype=np.float64).reshape(-1, 1)
-    return resolve_seasonal_period(None, offset, values)[0]
+    return resolve_seasonal_period(None, offset, split_long(y).ragged)[0]
 
 
 def _default_horizon(m):

@@ -911,3 +911,24 @@ def test_compare_help_describes_the_bundled_panel(capsys):
     assert f"{', '.join(PANELS)} (NAME defaults to m3-monthly)" in text
     assert f"with --panel: {','.join(PANEL_MODELS)})" in text
     assert "{" not in text  # no placeholder left unformatted
+
+
+def test_a_long_panel_with_integer_times_has_its_season_detected_pooled():
+    # Read as one column, the series end to end, the jumps between their
+    # levels hid the season: the command line got 1 where the forecasters,
+    # pooling the series, find 12.
+    from seqforecast import detect_seasonal_period
+    from seqforecast._panel import split_long
+    from seqforecast.cli import _panel_seasonal_period
+
+    rng = np.random.default_rng(0)
+    parts = {}
+    for k in range(6):
+        n = int(rng.integers(30, 60))
+        t = np.arange(n)
+        level = rng.uniform(1, 1000)
+        season = 1 + 0.1 * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
+        parts[f"s{k}"] = pd.Series(level * season + rng.normal(0, 1, n) * rng.uniform(0, 5))
+    y = pd.concat(parts, names=["id", "t"])
+    assert detect_seasonal_period(np.asarray(y, dtype=float)) == 1  # end to end
+    assert _panel_seasonal_period(y, 1) == detect_seasonal_period(split_long(y).ragged) == 12
