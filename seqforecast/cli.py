@@ -716,8 +716,14 @@ def _panel_offset(series, freq, path):
                 f"{name}; all series of a panel must share one frequency (resample them "
                 "first, or drop the series)"
             )
-        if step is None and len(index) > 1:
+        if step is None and len(index):
             absent, extra = _off_grid(index, offset)
+            if len(extra) and len(index) == 1:
+                # (Not checked, its forecasts snapped onto the grid.)
+                raise ValueError(
+                    f"series {sid!r} has one row, at {_fmt_time(index[0])}, off the panel's "
+                    f"frequency {name}; {hint}, or pass --freq"
+                )
             if len(extra):
                 raise ValueError(_irregular(sid, index, f"{hint}, or pass --freq"))
             if len(absent):
@@ -1041,7 +1047,7 @@ def _run_compare(args):
     default = PANEL_MODELS if args.panel is not None else COMPARE_MODELS
     names = _parse_models(args.models if args.models is not None else ",".join(default))
     _check_panel_options(args)
-    plot_path = None if args.no_plot else Path(args.plot)
+    plot_path = None if args.no_plot else _plot_path(args.plot)
     if plot_path is not None:
         _check_writable(plot_path, "--plot")
     if args.panel is not None:
@@ -1313,6 +1319,26 @@ def _plot_line(path, saved, what=""):
     if saved:
         return f"plot: {path}{what}"
     return "plot: skipped, matplotlib is not installed (pip install matplotlib)"
+
+
+# The formats matplotlib's Agg-based figures write (checked before the fits,
+# without importing matplotlib).
+_PLOT_FORMATS = ("avif", "eps", "gif", "jpeg", "jpg", "pdf", "pgf", "png", "ps", "raw",
+                 "rgba", "svg", "svgz", "tif", "tiff", "webp")
+
+
+def _plot_path(text):
+    """``--plot``'s path: with ``.png`` added when it has no extension (as matplotlib
+    would write it, so the path reported is the file), and a known format."""
+    path = Path(text)
+    if not path.suffix:
+        return path.with_name(path.name + ".png")
+    if path.suffix[1:].lower() not in _PLOT_FORMATS:
+        raise ValueError(
+            f"--plot {text}: matplotlib cannot write {path.suffix!r} files; use one of "
+            f"{', '.join('.' + f for f in _PLOT_FORMATS)}"
+        )
+    return path
 
 
 def _check_writable(path, option):

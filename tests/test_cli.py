@@ -601,6 +601,10 @@ def bad_panels(tmp_path):
         "dup": csv("dup", pd.concat([rows, rows[(rows["store"] == "b") & (month == "2017-01")]])),
         "gap": csv("gap", rows[~((rows["store"] == "007") & (month.isin(["2015-02", "2015-03"])))]),
         "irregular": csv("irregular", irregular),
+        # A series of one row, mid-month among month starts (accepted, its
+        # forecasts snapped onto the grid).
+        "one_row_off": csv("one_row_off", pd.concat([monthly, pd.DataFrame(
+            {"store": ["odd"], "month": ["2016-03-15"], "sales": [7.0]})])),
         "mixed": csv("mixed", pd.concat([monthly, weekly])),
         "text": csv("text", text),
         "nan": csv("nan", nan),
@@ -611,6 +615,9 @@ def bad_panels(tmp_path):
 
 
 BAD_PANELS = {
+    "one row off the grid": (
+        lambda f, d: panel_args("forecast", f["one_row_off"], "--model", "naive"),
+        r"series 'odd' has one row, at 2016-03-15, off the panel's frequency MS"),
     "duplicate (id, time) pair": (
         lambda f, d: panel_args("forecast", f["dup"], "--model", "naive"),
         r"series 'b' has 2 rows at 2017-01-01 \(lines \d+, \d+ of .*dup\.csv\); 1 repeated "
@@ -932,3 +939,20 @@ def test_a_long_panel_with_integer_times_has_its_season_detected_pooled():
     y = pd.concat(parts, names=["id", "t"])
     assert detect_seasonal_period(np.asarray(y, dtype=float)) == 1  # end to end
     assert _panel_seasonal_period(y, 1) == detect_seasonal_period(split_long(y).ragged) == 12
+
+
+def test_plot_paths_say_the_file_written_and_refuse_unknown_formats(capsys, tmp_path):
+    # Without an extension matplotlib wrote p.png but "plot: p" was printed;
+    # an unknown extension failed only after every model had been fitted.
+    pytest.importorskip("matplotlib")
+    csv = tmp_path / "y.csv"
+    pd.DataFrame({"month": pd.date_range("2015-01", periods=40, freq="MS").strftime("%Y-%m"),
+                  "y": 10 + np.sin(np.arange(40))}).to_csv(csv, index=False)
+    base = ["compare", "--csv", str(csv), "--time-col", "month", "--target", "y",
+            "--models", "naive"]
+    status, out, err = run(capsys, *base, "--plot", str(tmp_path / "p"))
+    assert status == 0, err
+    assert f"plot: {tmp_path / 'p.png'}" in out and (tmp_path / "p.png").exists()
+    status, out, err = run(capsys, *base, "--plot", str(tmp_path / "p.txt"))
+    assert status == 2 and "matplotlib cannot write '.txt' files; use one of" in err
+    assert "naive" not in out  # refused before any fit
