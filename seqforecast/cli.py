@@ -1013,7 +1013,7 @@ def _fit_forecast(name, model, y, steps, what=None):
             forecast = model.forecast(steps)
         except ValueError as exc:
             print(" failed", file=sys.stderr, flush=True)
-            raise ValueError(f"model {name!r}: {exc}") from exc
+            raise ValueError(f"model {name!r}: {_in_cli_terms(exc)}") from exc
     note = ""
     if caught:
         first = caught[0]
@@ -1312,6 +1312,17 @@ def _print_table(rows, start):
     )
     print()
     return table
+
+
+def _in_cli_terms(exc):
+    """A model's error with its advice in the options of the command line."""
+    message = str(exc)
+    # The neural forecasters' window advice names Python parameters the
+    # command line does not have.
+    return message.replace(
+        "lower lookback/horizon/min_observed.",
+        "give a smaller --horizon (forecast) or --holdout (compare), or longer series.",
+    )
 
 
 def _plot_line(path, saved, what=""):

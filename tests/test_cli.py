@@ -956,3 +956,19 @@ def test_plot_paths_say_the_file_written_and_refuse_unknown_formats(capsys, tmp_
     status, out, err = run(capsys, *base, "--plot", str(tmp_path / "p.txt"))
     assert status == 2 and "matplotlib cannot write '.txt' files; use one of" in err
     assert "naive" not in out  # refused before any fit
+
+
+def test_a_network_without_training_windows_is_advised_in_command_line_options(
+        capsys, tmp_path):
+    # The advice named Python parameters (lookback/horizon/min_observed).
+    months = pd.date_range("2019-01", periods=26, freq="MS").strftime("%Y-%m")
+    frame = pd.concat([pd.DataFrame({"id": s, "m": months, "y": 10 + np.sin(np.arange(26))})
+                       for s in "pqr"])
+    csv = tmp_path / "short.csv"
+    frame.to_csv(csv, index=False)
+    status, _, err = run(capsys, "forecast", str(csv), "--id-col", "id", "--time-col", "m",
+                         "--target", "y", "--model", "gru", "--horizon", "24")
+    assert status == 2
+    assert "No training window fits in the history" in err
+    assert "give a smaller --horizon (forecast) or --holdout (compare)" in err
+    assert "lookback/horizon/min_observed" not in err
