@@ -22,7 +22,7 @@ imports it, so a change there is a change here only.
 from __future__ import annotations
 
 import os
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +101,18 @@ def validate_estimator_params(estimator):
         type(estimator).__name__,
         estimator.get_params(deep=False),
         estimator._parameter_constraints,
+    )
+
+
+def real_numbers(values):
+    """Whether every entry of ``values`` (a scalar or any nesting of sequences) is a real number.
+
+    Bools are not: a cast to float reads ``True`` as 1 and ``"0.5"`` as 0.5,
+    so a flag or text given for a level or a weight would pass as a number.
+    """
+    return all(
+        isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+        for v in np.asarray(values, dtype=object).ravel()
     )
 
 

@@ -46,7 +46,12 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from seqforecast import _panel
-from seqforecast._checks import check_numeric, plain_frame_values, validate_estimator_params
+from seqforecast._checks import (
+    check_numeric,
+    plain_frame_values,
+    real_numbers,
+    validate_estimator_params,
+)
 from seqforecast._time import (
     future_index,
     regular_step,
@@ -873,13 +878,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
 
     @staticmethod
     def _check_quantiles(quantiles):
-        raw = np.atleast_1d(np.asarray(quantiles, dtype=object))
         # Numbers only: a cast would read "0.5" as 0.5 and label the column
         # with the number, so that the text the user asked for is not found.
-        numeric = all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.ravel()
-        )
-        q = raw.astype(np.float64) if numeric else None
+        q = (np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
+             if real_numbers(quantiles) else None)
         if (q is None or q.ndim != 1 or q.size == 0 or np.any((q <= 0) | (q >= 1))
                 or np.isnan(q).any()):
             raise ValueError(

@@ -11,7 +11,6 @@ mean beats both (benchmarks/README.md).
 from __future__ import annotations
 
 import copy
-import numbers
 import os
 import pickle
 import warnings
@@ -30,6 +29,7 @@ from seqforecast._checks import (
     POSITIVE_INT_OR_NONE,
     StrOptions,
     check_params,
+    real_numbers,
     save_directory,
     validate_estimator_params,
 )
@@ -236,9 +236,8 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
                     f"forecasters, not by name; got a dict {self.weights!r}."
                 )
             # Numbers only: a cast would read True as 1 and "2" as 2.
-            raw = np.asarray(self.weights, dtype=object).ravel()
-            numeric = all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in raw)
-            weights = np.asarray(self.weights, dtype=np.float64) if numeric else np.full(0, np.nan)
+            weights = (np.asarray(self.weights, dtype=np.float64)
+                       if real_numbers(self.weights) else np.full(0, np.nan))
             if (
                 weights.shape != (len(self.forecasters),)
                 or not np.all(np.isfinite(weights))

@@ -32,7 +32,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
 from seqforecast import _panel
-from seqforecast._checks import POSITIVE_INT, Interval, check_params, plain_frame_values
+from seqforecast._checks import (
+    POSITIVE_INT,
+    Interval,
+    check_params,
+    plain_frame_values,
+    real_numbers,
+)
 from seqforecast._time import resolve_seasonal_period
 
 __all__ = [
@@ -216,10 +222,7 @@ def _aggregate(scores, multioutput):
     except (TypeError, ValueError):  # ragged nested lists
         weights = None
     if weights is not None and weights.dtype == object:
-        numeric = all(
-            isinstance(w, Real) and not isinstance(w, (bool, np.bool_)) for w in weights.flat
-        )
-        weights = weights.astype(np.float64) if numeric else None
+        weights = weights.astype(np.float64) if real_numbers(weights) else None
     if weights is None or weights.ndim == 0 or weights.dtype.kind not in "iuf":
         raise ValueError(expected)
     weights = weights.astype(np.float64)

@@ -6,12 +6,10 @@ when a function is called, so ``import seqforecast`` never needs it.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 import pandas as pd
 
-from seqforecast._checks import POSITIVE_INT_OR_NONE, check_params
+from seqforecast._checks import POSITIVE_INT_OR_NONE, check_params, real_numbers
 from seqforecast._time import infer_step
 
 __all__ = ["plot_backtest", "plot_forecast"]
@@ -175,7 +173,7 @@ def _check_coverages(intervals):
     if not isinstance(intervals, dict):
         return
     for key in intervals:
-        if isinstance(key, (bool, np.bool_)) or not isinstance(key, Real) or not 0 < key < 1:
+        if not real_numbers(key) or not 0 < key < 1:
             raise ValueError(
                 f"intervals has the key {key!r}, but its keys are coverage levels: numbers "
                 "strictly between 0 and 1, e.g. {0.9: frame} for a 90% interval."
