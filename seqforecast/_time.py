@@ -27,6 +27,7 @@ from pandas.tseries.frequencies import to_offset
 __all__ = [
     "default_horizon", "detect_seasonal_period", "future_index", "infer_step", "regular_step",
     "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between", "time_zone_name",
+    "window_season",
 ]
 
 # Seasonal period implied by a pandas frequency's base code (the part before
@@ -230,18 +231,17 @@ def regular_step(index, name):
                 f"be inferred){_describe_gap(index, name)} {_PICKED_ROWS}"
             )
         return freq
-    if pd.api.types.is_integer_dtype(index.dtype):
-        if len(index) < 2:
-            return 1
-        steps = np.diff(np.asarray(index, dtype=np.int64))
-        if np.any(steps != steps[0]):
-            raise ValueError(
-                f"The index of {name} is not regularly spaced: integer timesteps "
-                f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}. "
-                f"{_PICKED_ROWS}"
-            )
-        return int(steps[0])
-    raise AssertionError("unreachable: the index kinds are checked above")
+    # An integer index (the kinds were checked above).
+    if len(index) < 2:
+        return 1
+    steps = np.diff(np.asarray(index, dtype=np.int64))
+    if np.any(steps != steps[0]):
+        raise ValueError(
+            f"The index of {name} is not regularly spaced: integer timesteps "
+            f"must increase by a constant step, got steps {sorted(set(steps.tolist()))[:5]}. "
+            f"{_PICKED_ROWS}"
+        )
+    return int(steps[0])
 
 
 def future_index(index, freq, n_steps):
@@ -594,6 +594,12 @@ def _check_detection_input(y, candidates):
     return values, candidates
 
 
+def window_season(seasonal_period, n_observations):
+    """The season a default window is built on: ``seasonal_period``, or 1 when the
+    longest series (``n_observations``) holds fewer than two cycles of it."""
+    return seasonal_period if 2 * seasonal_period <= n_observations else 1
+
+
 def default_horizon(seasonal_period, n_observations):
     """Steps ahead a model is trained for when the user gives no horizon.
 
@@ -604,7 +610,7 @@ def default_horizon(seasonal_period, n_observations):
     as none: minute data of 1,000 points (m = 1,440 from the index) get 6
     steps, not 250.
     """
-    m = seasonal_period if 2 * seasonal_period <= n_observations else 1
+    m = window_season(seasonal_period, n_observations)
     base = 2 * m if 2 <= m <= 24 else (m if m > 24 else 6)
     return max(1, min(base, n_observations // 4))
 

@@ -34,7 +34,7 @@ from seqforecast._checks import (
 )
 from seqforecast._panel import RaggedPanel
 from seqforecast._seasonal import SeasonalProfile
-from seqforecast._time import default_horizon
+from seqforecast._time import default_horizon, window_season
 from seqforecast.base import BaseForecaster
 from seqforecast.neural import _distributed, _persistence
 from seqforecast.neural.averaging import WeightAveraging
@@ -144,7 +144,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
         n = int(y.lengths.max(initial=1))
     else:
         n = int(np.max(np.sum(~np.isnan(y), axis=0), initial=1))
-    m = seasonal_period if 2 * seasonal_period <= n else 1
+    m = window_season(seasonal_period, n)
     if horizon is None:
         horizon = default_horizon(m, n)
     if lookback is None:
