@@ -104,6 +104,18 @@ def validate_estimator_params(estimator):
     )
 
 
+class NoTrainingWindowError(ValueError):
+    """No training window fits in the history: ``problem``, then ``advice``.
+
+    Its own type, so that a caller with other options (the command line)
+    can give the same problem with its own advice.
+    """
+
+    def __init__(self, problem, advice):
+        super().__init__(f"{problem}; {advice}")
+        self.problem = problem
+
+
 def real_numbers(values):
     """Whether every entry of ``values`` (a scalar or any nesting of sequences) is a real number.
 

@@ -1316,13 +1316,14 @@ def _print_table(rows, start):
 
 def _in_cli_terms(exc):
     """A model's error with its advice in the options of the command line."""
-    message = str(exc)
-    # The neural forecasters' window advice names Python parameters the
-    # command line does not have.
-    return message.replace(
-        "lower lookback/horizon/min_observed.",
-        "give a smaller --horizon (forecast) or --holdout (compare), or longer series.",
-    )
+    from seqforecast._checks import NoTrainingWindowError
+
+    if isinstance(exc, NoTrainingWindowError):
+        # The network's advice names Python parameters the command line
+        # does not have.
+        return (f"{exc.problem}; give a smaller --horizon (forecast) or --holdout "
+                "(compare), or longer series.")
+    return str(exc)
 
 
 def _plot_line(path, saved, what=""):

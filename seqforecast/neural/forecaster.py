@@ -30,6 +30,7 @@ from seqforecast._checks import (
     POSITIVE_INT,
     POSITIVE_INT_OR_NONE,
     Interval,
+    NoTrainingWindowError,
     StrOptions,
 )
 from seqforecast._panel import RaggedPanel
@@ -809,10 +810,11 @@ class RNNForecaster(BaseForecaster):
         windows.fit(y.head(n_train_rows), _first_rows(X, n_train_rows))
         series_idx, target_start = windows.window_indices()
         if len(series_idx) == 0:
-            raise ValueError(
+            raise NoTrainingWindowError(
                 "No training window fits in the history: every window needs "
                 f"min_observed={self.min_observed_} observed past values and "
-                f"horizon={self.horizon_} future values; lower lookback/horizon/min_observed."
+                f"horizon={self.horizon_} future values",
+                "lower lookback/horizon/min_observed.",
             )
         self.n_train_windows_ = len(series_idx)
         self._warn_untrained_series(y, series_idx, n_train_rows)
