@@ -304,7 +304,9 @@ def _add_data_arguments(parser, *, csv_group=None):
         "--time-col",
         required=required,
         metavar="COL",
-        help="column of timestamps (parsed as dates; rows are sorted by it)",
+        help="column of timestamps (parsed as dates, e.g. 2020-01-31, 31/01/2020 or 01/31/2020: "
+             "the order of day and month that reads every row regularly; whole years and "
+             "YYYYMMDD numbers; rows are sorted by it)",
     )
     parser.add_argument(
         "--target", required=required, metavar="COL", help="column of the values to forecast"
@@ -422,10 +424,12 @@ def _parse_times(frame, time_col, path):
         # Years (1990) or compact dates (20200131): parse their digits, not
         # nanoseconds since 1970.
         raw_times = raw_times.astype(str)
-    with warnings.catch_warnings():
-        # "Could not infer format" is pandas' hint, not a problem here.
-        warnings.simplefilter("ignore", UserWarning)
-        times = pd.to_datetime(raw_times, errors="coerce")
+    times = _day_or_month_first(raw_times, time_col, path)
+    if times is None:
+        with warnings.catch_warnings():
+            # "Could not infer format" is pandas' hint, not a problem here.
+            warnings.simplefilter("ignore", UserWarning)
+            times = pd.to_datetime(raw_times, errors="coerce")
     bad = times.isna()
     if bad.any():
         row = times.index[bad][0]
@@ -438,10 +442,64 @@ def _parse_times(frame, time_col, path):
         )
     time_format = None
     if isinstance(raw_times.iloc[0], str):
-        guess = guess_datetime_format(raw_times.iloc[0].strip())
-        if guess is not None and (times.dt.strftime(guess) == raw_times.str.strip()).all():
-            time_format = guess
+        first = raw_times.iloc[0].strip()
+        for guess in (guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)):
+            if guess is not None and (times.dt.strftime(guess) == raw_times.str.strip()).all():
+                time_format = guess
+                break
     return times, time_format
+
+
+def _day_or_month_first(raw_times, time_col, path):
+    """Dates such as ``01/02/2020`` read in the order the whole column allows.
+
+    pandas reads the first value's pattern month first and turns later dates
+    that only parse day first (``13/02/2020``) into errors, and monthly dates
+    written day first (``01/02/2020`` for February) into days of January.
+    When the first timestamp reads both ways, each order is tried on every
+    value: the one that parses all of them is taken; when both do and give
+    different dates, the one that is regularly spaced (pandas infers a
+    frequency from the distinct timestamps) is taken, and when both are, the
+    column is ambiguous: an error. None where the first value has no such
+    pattern (ISO dates, years), or neither order parses every value (the
+    caller then reports the unparseable one).
+    """
+    import pandas as pd
+    from pandas.tseries.api import guess_datetime_format
+
+    first = raw_times.iloc[0]
+    if not isinstance(first, str):
+        return None
+    first = first.strip()
+    formats = [guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)]
+    if None in formats or formats[0] == formats[1] or formats[1].startswith("%Y"):
+        return None
+    text = raw_times.str.strip()
+    readings = {}
+    for fmt in formats:
+        times = pd.to_datetime(text, format=fmt, errors="coerce")
+        if not times.isna().any():
+            readings[fmt] = times
+    if len(readings) < 2:
+        return next(iter(readings.values()), None)
+    month_first, day_first = readings.values()
+    if month_first.equals(day_first):
+        return month_first
+    from seqforecast._time import infer_step
+
+    regular = [times for times in readings.values()
+               if infer_step(pd.DatetimeIndex(times.unique()).sort_values()) is not None]
+    if len(regular) == 1:
+        return regular[0]
+    if not regular:
+        return month_first
+    row = (month_first != day_first).to_numpy().argmax()
+    raise ValueError(
+        f"time column {time_col!r} of {path} can be read month first or day first: "
+        f"{text.iloc[row]!r} is {_fmt_time(month_first.iloc[row])} or "
+        f"{_fmt_time(day_first.iloc[row])}, and both readings are regularly spaced; write "
+        "the dates as YYYY-MM-DD (e.g. 2020-01-31)"
+    )
 
 
 def _parse_values(frame, target, path, series=None):

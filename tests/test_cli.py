@@ -238,6 +238,45 @@ def test_forecast_keeps_the_time_format_and_writes_a_file(capsys, tmp_path):
     np.testing.assert_array_equal(result["forecast"], [13.0, 14.0, 15.0])
 
 
+@pytest.mark.parametrize("kind", ["daily from the 1st", "monthly on the 1st"])
+def test_forecast_reads_day_first_dates(capsys, tmp_path, kind):
+    # 01/02/2020 reads month first in pandas: a daily column written day
+    # first failed on its 13th, a monthly one became days of January.
+    daily = kind.startswith("daily")
+    dates = (pd.date_range("2020-01-01", periods=40, freq="D") if daily
+             else pd.date_range("2018-01-01", periods=30, freq="MS"))
+    path = write_csv(tmp_path / "dmy.csv", dates.strftime("%d/%m/%Y"),
+                     np.arange(1.0, len(dates) + 1))
+    status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                  "--horizon", "2"))
+    assert status == 0, err
+    result = pd.read_csv(io.StringIO(out), dtype={"date": str})
+    following = pd.date_range(dates[-1], periods=3, freq="D" if daily else "MS")[1:]
+    assert result["date"].tolist() == following.strftime("%d/%m/%Y").tolist()
+    season = 7 if daily else 12  # seasonal naive: the last season's first two values
+    np.testing.assert_array_equal(result["forecast"], np.arange(1.0, len(dates) + 1)[-season:][:2])
+
+
+def test_forecast_month_first_dates_stay_month_first(capsys, tmp_path):
+    dates = pd.date_range("2020-01-01", periods=40, freq="D")
+    path = write_csv(tmp_path / "mdy.csv", dates.strftime("%m/%d/%Y"), np.arange(40.0))
+    status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                  "--horizon", "1"))
+    assert status == 0, err
+    assert pd.read_csv(io.StringIO(out), dtype={"date": str})["date"].tolist() == ["02/10/2020"]
+
+
+def test_forecast_refuses_dates_regular_in_both_orders(capsys, tmp_path):
+    # 01/01/2020 .. 12/01/2020: twelve months read month first, twelve days
+    # read day first.
+    times = [f"{month:02d}/01/2020" for month in range(1, 13)]
+    path = write_csv(tmp_path / "either.csv", times, np.arange(12.0))
+    status, _, err = run(capsys, *forecast_args(str(path), "--model", "naive"))
+    assert status == 2
+    assert re.search(r"can be read month first or day first: '02/01/2020' is 2020-02-01 or "
+                     r"2020-01-02.*write the dates as YYYY-MM-DD", err)
+
+
 def test_forecast_integer_years_default_horizon(capsys, yearly_csv):
     status, out, _ = run(
         capsys, "forecast", str(yearly_csv), "--time-col", "year", "--target", "value",
