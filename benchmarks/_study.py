@@ -16,6 +16,12 @@ RULES = {
     "budget_cap": "_MAX_BUDGET_FACTOR",
     # The default lookback of data without a season, in horizons.
     "nonseasonal_lookback": "_NONSEASONAL_LOOKBACK",
+    # Little data's window: fewer training windows than few_windows (0: never
+    # little data) shorten the default horizon to 1/few_ahead of the longest
+    # series and the default lookback to 1/few_back.
+    "few_windows": "_FEW_WINDOWS",
+    "few_ahead": "_FEW_AHEAD",
+    "few_back": "_FEW_BACK",
     # One smoothing constant for every series with scaling="smoothed"
     # (None: each series' own).
     "fixed_smoothing": "data._FIXED_SMOOTHING",

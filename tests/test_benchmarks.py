@@ -383,11 +383,19 @@ def test_study_switch_sets_and_restores_the_rules():
     with _study.rules_from(params):
         assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
     # The lookback rule of data without a season, as the forecasters use it.
+    # (Panels of 1,000 windows or more: little data has its own window.)
     params = {"nonseasonal_lookback": 3}
     with _study.rules_from(params):
-        assert forecaster.default_window(1, np.ones((40, 2)), horizon=6) == (6, 18)
-        assert forecaster.default_window(12, np.ones((80, 2)), horizon=6) == (6, 36)
-    assert forecaster.default_window(1, np.ones((40, 2)), horizon=6) == (6, 12)
+        assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 18)
+        assert forecaster.default_window(12, np.ones((80, 30)), horizon=6) == (6, 36)
+    assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 12)
+    # Little data's window, and the usual one with few_windows=0.
+    one_series = np.ones((60, 1))
+    assert forecaster.default_window(12, one_series) == (7, 15)
+    with _study.rules(few_windows=0):
+        assert forecaster.default_window(12, one_series) == (15, 30)
+    with _study.rules(few_ahead=12, few_back=6):
+        assert forecaster.default_window(12, one_series) == (5, 10)
     with pytest.raises(ValueError, match="unknown study rules"):
         _study.rules(lookback=3).__enter__()
     # Restored even when the fit inside fails.

@@ -14,6 +14,7 @@ from seqforecast import (
     ThetaForecaster,
     detect_seasonal_period,
 )
+from seqforecast._panel import RaggedPanel
 from seqforecast._time import default_horizon, resolve_seasonal_period
 from seqforecast.neural.forecaster import default_window
 
@@ -203,7 +204,7 @@ def test_default_horizon(m, n, horizon):
 
 
 def test_default_window_never_two_values_for_real_data():
-    y = np.ones((126, 3))
+    y = np.ones((126, 20))  # a panel: 1,340 windows of 24 and 36 steps
     assert default_window(1, y) == (6, 12)
     assert default_window(12, y) == (24, 36)
     assert default_window(4, y[:64]) == (8, 12)
@@ -211,11 +212,36 @@ def test_default_window_never_two_values_for_real_data():
     assert default_window(12, y, horizon=18) == (18, 36)
     assert default_window(12, y, horizon=3, lookback=5) == (3, 5)
     # A long period: the lookback is capped at half the longest series.
-    assert default_window(168, np.ones((1000, 1))) == (168, 500)
+    assert default_window(168, np.ones((1000, 4))) == (168, 500)
     # Under two cycles of the period: the window of data without a season
     # (it was 250 and 500 steps for 1,000 minutes).
     assert default_window(1440, np.ones((1000, 1))) == (6, 12)
     assert default_window(168, np.ones((300, 1))) == (6, 12)
+
+
+@pytest.mark.parametrize(("m", "lengths", "window"), [
+    # One series of 60 months: 7 and 15 steps (39 windows), not 15 and 30 (16).
+    (12, [60], (7, 15)), (12, [36], (4, 9)), (4, [30], (3, 7)), (12, [132], (16, 33)),
+    # Fourteen series of 126 months: 938 windows of the usual 24 and 36 steps.
+    (12, [126] * 14, (15, 31)),
+    # 1,000 windows or more: the usual window (a long series, a panel).
+    (12, [126] * 15, (24, 36)), (12, [1059], (24, 36)), (1, [60], (6, 12)),
+    # Ragged: the short series count for what windows they give.
+    (12, [126] * 14 + [40, 40], (15, 31)),
+    # One series of 1,000 hours with a weekly season: 626 windows, not 333.
+    (168, [1000], (125, 250)),
+    # Floors: 2 steps ahead and 4 back (not 1 and 2) for ten values.
+    (1, [10], (2, 4)), (1, [5], (1, 2)),
+])
+def test_default_window_on_little_data(m, lengths, window):
+    y = np.full((max(lengths), len(lengths)), np.nan)
+    for j, n in enumerate(lengths):
+        y[-n:, j] = 1.0
+    assert default_window(m, y) == window
+    panel = RaggedPanel.from_series([np.ones(n) for n in lengths])
+    assert default_window(m, panel) == window
+    # Given values are kept; only the defaults shrink.
+    assert default_window(m, y, horizon=12, lookback=24) == (12, 24)
 
 
 @pytest.mark.parametrize(("freq", "period"), [
@@ -241,7 +267,9 @@ def test_neural_defaults_without_hints():
     model = LSTMForecaster(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
     model.fit(None, panel)
     assert (model.seasonal_period_, model.seasonal_period_source_) == (12, "detected")
-    assert (model.horizon_, model.lookback_) == (24, 36)
+    # Two seasons ahead and three back would leave 185 windows: little data,
+    # so at most an eighth and a quarter of the 96 steps.
+    assert (model.horizon_, model.lookback_) == (12, 24)
     # Forecasts beyond the horizon chain the network's outputs.
     forecast = model.forecast(30)
     assert forecast.shape == (30, 5) and forecast.index[0] == 96

@@ -61,7 +61,8 @@ plt.show()
 # - `LSTMForecaster` and `GRUForecaster`: one recurrent network each, with
 #   the package defaults (64 hidden units, 50 epochs, shortened on one short
 #   series like this to about 4 optimisation steps per training window, a
-#   lookback of three seasons, and each window scaled by its recent level so
+#   lookback of three seasons (at most a quarter of the data on little data
+#   like this series: 33 months), and each window scaled by its recent level so
 #   the network learns relative changes). They are kept as they are: each fits in
 #   seconds on one CPU thread (the fit times are in the table below). Only
 #   `horizon=12` (the network outputs a whole year at once) and

@@ -1,0 +1,136 @@
+"""The default window of a network fitted on little data: single M3 series.
+
+A user with one series and a dated index gives the season (from the index)
+and no horizon. The usual default window (two seasons ahead, three back, at
+most a quarter and a half of the series) then leaves a few dozen training
+windows, most of which hold any one event of the series (a level shift, an
+outlier). Each of ``--n-series`` M3 series of a category (a fixed random
+sample, seed 0) is fitted alone (or in panels of ``--panel-size`` of them)
+with ``seasonal_period`` and each window rule of ``--rules``, on its
+training part less the last horizon, and scored on that held-out horizon
+(MASE with the series' period; forecasts beyond the network's horizon
+chain): the validation split of ``benchmarks.tune``, so the test part is
+not read. ``--cell theta`` fits Theta instead, the reference. Usage::
+
+    python -m benchmarks.window_single --category monthly --rules usual,default --seed 0
+
+Rules (``n``: the longest series' length):
+
+- ``usual``: the window of panels (the default before little data had its
+  own: ``default_window`` without the little-data rule).
+- ``default``: the package's default: on little data (fewer than 250
+  training windows under the usual window) at most ``n // 8`` ahead and
+  ``n // 4`` back (at least 2 and 4 steps).
+- ``shorter``: the little-data window whatever the number of windows.
+- ``sixth`` and ``twelfth``: the same with ``n // 6`` and ``n // 3``, or
+  ``n // 12`` and ``n // 6``.
+- ``hinted_usual`` and ``hinted``: the competition's horizon given, the
+  usual default lookback for it, or the package's (at most ``n // 4`` on
+  little data).
+
+Results are appended to ``benchmarks/results/window_single.csv`` (one row
+per category, cell, seed, panel size and rule: mean, median and largest
+MASE over the series, mean training windows per fit, the command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import _cli, _study
+
+RESULTS = Path(__file__).resolve().parent / "results"
+# Each rule: whether the competition's horizon is given, and the study rules.
+RULES = {
+    "usual": (False, {"few_windows": 0}),
+    "default": (False, {}),
+    "shorter": (False, {"few_windows": 10**9}),
+    "sixth": (False, {"few_ahead": 6, "few_back": 3}),
+    "twelfth": (False, {"few_ahead": 12, "few_back": 6}),
+    "hinted_usual": (True, {"few_windows": 0}),
+    "hinted": (True, {}),
+}
+
+
+def _fit(cls, rule, m, h, seed, fit):
+    """The forecaster of ``rule`` fitted on the wide panel ``fit``."""
+    from seqforecast import ThetaForecaster
+
+    if cls is None:
+        return ThetaForecaster(seasonal_period=m).fit(None, fit)
+    hinted, study = RULES[rule]
+    with _study.rules(**study):
+        return cls(seasonal_period=m, horizon=h if hinted else None,
+                   random_state=seed).fit(None, fit)
+
+
+def run(category, n_series, rules, cell, seed, panel_size, out, command):
+    import torch
+
+    from seqforecast import GRUForecaster, LSTMForecaster
+    from seqforecast.datasets import load_m3
+    from seqforecast.metrics import mase
+
+    torch.set_num_threads(1)
+    cls = {"lstm": LSTMForecaster, "gru": GRUForecaster, "theta": None}[cell]
+    data = load_m3(category)
+    h, m = data.horizon, data.seasonal_period
+    names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
+    # Two seasons (plus the lags around the second) and a little more than
+    # the horizon: series shorter than that are left out of the sample.
+    lengths = data.y_train[names].notna().sum().to_numpy() - h
+    names = [name for name, n in zip(names, lengths, strict=True)
+             if n >= 2 * m + 2 and n >= h + 4]
+    scores = {rule: [] for rule in rules}
+    windows = {rule: [] for rule in rules}
+    start = time.perf_counter()
+    for first in range(0, len(names), panel_size):
+        panel = data.y_train[names[first:first + panel_size]]
+        panel = panel.loc[panel.notna().any(axis=1)].reset_index(drop=True)
+        fit, held_out = panel.iloc[:-h], panel.iloc[-h:]
+        for rule in rules:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = _fit(cls, rule, m, h, seed, fit)
+                forecast = np.asarray(model.forecast(h), dtype=float).reshape(h, -1)
+            windows[rule].append(getattr(model, "n_train_windows_", 0))
+            for j, name in enumerate(panel.columns):
+                scores[rule].append(float(mase(held_out[name].to_numpy(), forecast[:, j],
+                                               y_train=fit[name].dropna().to_numpy(),
+                                               seasonal_period=m)))
+    rows = [{"category": category, "cell": cell, "seed": seed, "panel_size": panel_size,
+             "rule": rule, "n_series": len(values),
+             "mean_windows": round(float(np.mean(windows[rule])), 1),
+             "mase_mean": round(float(np.mean(values)), 4),
+             "mase_median": round(float(np.median(values)), 4),
+             "mase_max": round(float(np.max(values)), 3),
+             "seconds": round(time.perf_counter() - start, 1),
+             "command": command, "date": dt.date.today().isoformat()}
+            for rule, values in scores.items()]
+    return _cli.append_rows(rows, out, command)
+
+def main(argv=None):
+    _cli.one_thread_per_library()
+    parser = _cli.category_parser("benchmarks.window_single", __doc__)
+    parser.add_argument("--n-series", type=int, default=40)
+    parser.add_argument("--rules", default="usual,default", help="comma-separated rules")
+    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "theta"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--panel-size", type=int, default=1,
+                        help="series fitted together (one network per panel)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "window_single.csv")
+    args = parser.parse_args(argv)
+    rules = _cli.names(parser, args.rules, RULES, "rules")
+    run(args.category, args.n_series, rules, args.cell, args.seed, args.panel_size, args.out,
+        _cli.command("benchmarks.window_single", argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
