@@ -305,8 +305,9 @@ def _add_data_arguments(parser, *, csv_group=None):
         required=required,
         metavar="COL",
         help="column of timestamps (parsed as dates, e.g. 2020-01-31, 31/01/2020 or 01/31/2020: "
-             "the order of day and month that reads every row regularly; whole years and "
-             "YYYYMMDD numbers; rows are sorted by it)",
+             "the order of day and month that reads every row regularly; Jan 2020, Jan-20, "
+             "2020Q1, Q1 2020; whole years and YYYYMMDD numbers; rows are sorted by it; "
+             "forecasts are written in the same format)",
     )
     parser.add_argument(
         "--target", required=required, metavar="COL", help="column of the values to forecast"
@@ -425,11 +426,16 @@ def _parse_times(frame, time_col, path):
         # nanoseconds since 1970.
         raw_times = raw_times.astype(str)
     times = _day_or_month_first(raw_times, time_col, path)
+    if times is None and not numeric:
+        times = _quarters(raw_times)
     if times is None:
         with warnings.catch_warnings():
             # "Could not infer format" is pandas' hint, not a problem here.
             warnings.simplefilter("ignore", UserWarning)
             times = pd.to_datetime(raw_times, errors="coerce")
+        if not numeric and (times.isna().any() or (times.dt.year < 1000).any()):
+            # Months pandas misreads (Jan-20 as 20 January of the year 1).
+            times = _known_format_times(raw_times, times)
     bad = times.isna()
     if bad.any():
         row = times.index[bad][0]
@@ -443,11 +449,64 @@ def _parse_times(frame, time_col, path):
     time_format = None
     if isinstance(raw_times.iloc[0], str):
         first = raw_times.iloc[0].strip()
-        for guess in (guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)):
-            if guess is not None and (times.dt.strftime(guess) == raw_times.str.strip()).all():
+        text = raw_times.str.strip()
+        for guess in (guess_datetime_format(first), guess_datetime_format(first, dayfirst=True),
+                      *_TIME_FORMATS, *_QUARTER_FORMATS):
+            if guess is not None and (_format_times(times, guess) == text).all():
                 time_format = guess
                 break
     return times, time_format
+
+
+# Formats pandas does not guess from one value (month names, quarters), tried
+# for writing forecasts as the file wrote its timestamps, and for reading
+# where pandas cannot. Quarter formats use Period's %q.
+_TIME_FORMATS = ("%b %Y", "%B %Y", "%b-%Y", "%B-%Y", "%b-%y", "%b %y", "%Y-%b", "%Y %b",
+                 "%m/%Y", "%Y/%m", "%m-%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
+_QUARTER_FORMATS = ("%YQ%q", "%Y-Q%q", "%Y Q%q", "%Yq%q", "%Y-q%q", "%Y q%q", "Q%q %Y",
+                    "Q%q-%Y", "Q%q/%Y", "q%q %Y")
+
+
+def _format_times(times, time_format):
+    """``times`` (a Series or index of timestamps) written with ``time_format``."""
+    import pandas as pd
+
+    index = pd.DatetimeIndex(times)
+    if "%q" in time_format:
+        return pd.Index(index.to_period("Q").strftime(time_format), dtype=object).to_numpy()
+    return pd.Index(index.strftime(time_format), dtype=object).to_numpy()
+
+
+def _known_format_times(raw_times, times):
+    """The time column read with the first of the known formats that reads every
+    value, else ``times`` as pandas read it."""
+    import pandas as pd
+
+    text = raw_times.str.strip()
+    for fmt in _TIME_FORMATS:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if not parsed.isna().any():
+            return parsed
+    return times
+
+
+def _quarters(raw_times):
+    """Quarters (2020Q1, 2020-Q1, 2020 Q1, Q1 2020) as the timestamps of their
+    first days, or None unless every value is one."""
+    import pandas as pd
+
+    if not isinstance(raw_times.iloc[0], str):
+        return None
+    parts = raw_times.str.strip().str.extract(
+        r"^(?:(?P<y1>\d{4})\s*[-/ ]?\s*[Qq](?P<q1>[1-4])"
+        r"|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4}))$")
+    year = parts["y1"].fillna(parts["y2"])
+    if year.isna().any():
+        return None
+    quarter = parts["q1"].fillna(parts["q2"])
+    periods = pd.PeriodIndex.from_fields(year=year.astype(int).to_numpy(),
+                                         quarter=quarter.astype(int).to_numpy(), freq="Q")
+    return pd.Series(periods.to_timestamp(), index=raw_times.index)
 
 
 def _day_or_month_first(raw_times, time_col, path):
@@ -1478,7 +1537,7 @@ def _run_forecast(args):
     )
     _check_long_enough(name, model, y, horizon, "--horizon")
     forecast, _ = _fit_forecast(name, model, y, horizon)
-    times = forecast.index if time_format is None else forecast.index.strftime(time_format)
+    times = forecast.index if time_format is None else _format_times(forecast.index, time_format)
     frame = pd.DataFrame({args.time_col: times, "forecast": forecast.to_numpy()})
     _write_forecasts(
         frame, name, model, forecast, args, output,
@@ -1532,7 +1591,7 @@ def _forecast_panel(args, name, output):
     frame = pd.DataFrame(
         {
             args.id_col: forecast.index.get_level_values(0),
-            args.time_col: times if time_format is None else times.strftime(time_format),
+            args.time_col: times if time_format is None else _format_times(times, time_format),
             "forecast": forecast.to_numpy(),
         }
     )

@@ -257,6 +257,32 @@ def test_forecast_reads_day_first_dates(capsys, tmp_path, kind):
     np.testing.assert_array_equal(result["forecast"], np.arange(1.0, len(dates) + 1)[-season:][:2])
 
 
+@pytest.mark.parametrize(("time_format", "freq"), [
+    ("%b %Y", "MS"), ("%B %Y", "MS"), ("%b-%y", "MS"), ("%m/%Y", "MS"),
+    ("%YQ%q", "QS"), ("%Y-Q%q", "QS"), ("%Y Q%q", "QS"), ("Q%q %Y", "QS"),
+])
+def test_forecast_writes_months_and_quarters_as_the_file_does(capsys, tmp_path,
+                                                              time_format, freq):
+    # Jan 2020 and 2020Q1 were written as 2020-01-01; Jan-20 was read as the
+    # 20th of January of the year 1, 2020 Q1 and Q1 2020 not at all.
+    dates = pd.date_range("2015-01-01", periods=24, freq=freq)
+    if "%q" in time_format:
+        written = dates.to_period("Q").strftime(time_format)
+    else:
+        written = dates.strftime(time_format)
+    path = write_csv(tmp_path / "t.csv", written, np.arange(1.0, 25.0))
+    status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                  "--horizon", "2"))
+    assert status == 0, err
+    result = pd.read_csv(io.StringIO(out), dtype={"date": str})
+    following = pd.date_range(dates[-1], periods=3, freq=freq)[1:]
+    expected = (following.to_period("Q").strftime(time_format) if "%q" in time_format
+                else following.strftime(time_format))
+    assert result["date"].tolist() == list(expected)
+    season = 4 if freq == "QS" else 12  # seasonal naive: last season's first two
+    np.testing.assert_array_equal(result["forecast"], np.arange(1.0, 25.0)[-season:][:2])
+
+
 def test_forecast_month_first_dates_stay_month_first(capsys, tmp_path):
     dates = pd.date_range("2020-01-01", periods=40, freq="D")
     path = write_csv(tmp_path / "mdy.csv", dates.strftime("%m/%d/%Y"), np.arange(40.0))
