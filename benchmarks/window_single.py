@@ -10,7 +10,9 @@ with ``seasonal_period`` and each window rule of ``--rules``, on its
 training part less the last horizon, and scored on that held-out horizon
 (MASE with the series' period; forecasts beyond the network's horizon
 chain): the validation split of ``benchmarks.tune``, so the test part is
-not read. ``--cell theta`` fits Theta instead, the reference. Usage::
+not read. ``--cell theta`` fits Theta instead, the reference, and ``--cell
+fast`` the ``make_ensemble("fast")`` preset (GRU, Theta and damped ETS) with
+the package's window. Usage::
 
     python -m benchmarks.window_single --category monthly --rules usual,default --seed 0
 
@@ -27,6 +29,8 @@ Rules (``n``: the longest series' length):
 - ``hinted_usual`` and ``hinted``: the competition's horizon given, the
   usual default lookback for it, or the package's (at most ``n // 4`` on
   little data).
+- ``hidden32`` and ``hidden16``: the default window, 32 or 16 hidden units
+  instead of 64.
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -55,19 +59,24 @@ RULES = {
     "twelfth": (False, {"few_ahead": 12, "few_back": 6}),
     "hinted_usual": (True, {"few_windows": 0}),
     "hinted": (True, {}),
+    # The default window with a narrower network (the default is 64 units).
+    "hidden32": (False, {}, {"hidden_size": 32}),
+    "hidden16": (False, {}, {"hidden_size": 16}),
 }
 
 
 def _fit(cls, rule, m, h, seed, fit):
     """The forecaster of ``rule`` fitted on the wide panel ``fit``."""
-    from seqforecast import ThetaForecaster
+    from seqforecast import ThetaForecaster, make_ensemble
 
     if cls is None:
         return ThetaForecaster(seasonal_period=m).fit(None, fit)
-    hinted, study = RULES[rule]
+    hinted, study, *params = RULES[rule]
     with _study.rules(**study):
-        return cls(seasonal_period=m, horizon=h if hinted else None,
-                   random_state=seed).fit(None, fit)
+        if cls == "fast":  # the rules reach its GRU
+            return make_ensemble("fast", random_state=seed, seasonal_period=m).fit(None, fit)
+        return cls(seasonal_period=m, horizon=h if hinted else None, random_state=seed,
+                   **(params[0] if params else {})).fit(None, fit)
 
 
 def run(category, n_series, rules, cell, seed, panel_size, out, command):
@@ -78,7 +87,7 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
     from seqforecast.metrics import mase
 
     torch.set_num_threads(1)
-    cls = {"lstm": LSTMForecaster, "gru": GRUForecaster, "theta": None}[cell]
+    cls = {"lstm": LSTMForecaster, "gru": GRUForecaster, "theta": None, "fast": "fast"}[cell]
     data = load_m3(category)
     h, m = data.horizon, data.seasonal_period
     names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
@@ -120,7 +129,7 @@ def main(argv=None):
     parser = _cli.category_parser("benchmarks.window_single", __doc__)
     parser.add_argument("--n-series", type=int, default=40)
     parser.add_argument("--rules", default="usual,default", help="comma-separated rules")
-    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "theta"])
+    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "theta", "fast"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--panel-size", type=int, default=1,
                         help="series fitted together (one network per panel)")
