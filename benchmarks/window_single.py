@@ -20,7 +20,7 @@ Rules (``n``: the longest series' length):
 
 - ``usual``: the window of panels (the default before little data had its
   own: ``default_window`` without the little-data rule).
-- ``default``: the package's default: on little data (fewer than 250
+- ``default``: the package's default: on little data (fewer than 1,000
   training windows under the usual window) at most ``n // 8`` ahead and
   ``n // 4`` back (at least 2 and 4 steps).
 - ``shorter``: the little-data window whatever the number of windows.

@@ -307,7 +307,7 @@ def _add_data_arguments(parser, *, csv_group=None):
         help="column of timestamps (parsed as dates, e.g. 2020-01-31, 31/01/2020 or 01/31/2020: "
              "the order of day and month that reads every row regularly; Jan 2020, Jan-20, "
              "2020Q1, Q1 2020; whole years and YYYYMMDD numbers; rows are sorted by it; "
-             "forecasts are written in the same format)",
+             "forecasts are written in the file's format where it is one of these)",
     )
     parser.add_argument(
         "--target", required=required, metavar="COL", help="column of the values to forecast"
@@ -425,9 +425,10 @@ def _parse_times(frame, time_col, path):
         # Years (1990) or compact dates (20200131): parse their digits, not
         # nanoseconds since 1970.
         raw_times = raw_times.astype(str)
-    times = _day_or_month_first(raw_times, time_col, path)
-    if times is None and not numeric:
-        times = _quarters(raw_times)
+    times, read_format = _day_or_month_first(raw_times, time_col, path)
+    quarters = None if times is not None or numeric else _quarters(raw_times)
+    if quarters is not None:
+        times = quarters
     if times is None:
         with warnings.catch_warnings():
             # "Could not infer format" is pandas' hint, not a problem here.
@@ -435,7 +436,7 @@ def _parse_times(frame, time_col, path):
             times = pd.to_datetime(raw_times, errors="coerce")
         if not numeric and (times.isna().any() or (times.dt.year < 1000).any()):
             # Months pandas misreads (Jan-20 as 20 January of the year 1).
-            times = _known_format_times(raw_times, times)
+            times, read_format = _known_format_times(raw_times, times)
     bad = times.isna()
     if bad.any():
         row = times.index[bad][0]
@@ -446,16 +447,42 @@ def _parse_times(frame, time_col, path):
             + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers"
                if numeric else "")
         )
+    if not numeric:
+        # A year below 1000 that the text does not spell out is a misreading
+        # (Apr 20 beside Jan-20, Feb-20: the 20th of April of the year 1).
+        misread = (times.dt.year < 1000) & ~raw_times.str.contains(r"\d{3}", regex=True)
+        if misread.any():
+            row = times.index[misread][0]
+            raise ValueError(
+                f"could not parse time column {time_col!r} as dates: {raw_times[row]!r} on "
+                f"line {_line_of(frame, row)} of {path} reads as the year "
+                f"{times[row].year}; use one date format, e.g. 2020-01-31 or Jan 2020"
+            )
     time_format = None
     if isinstance(raw_times.iloc[0], str):
         first = raw_times.iloc[0].strip()
-        text = raw_times.str.strip()
-        for guess in (guess_datetime_format(first), guess_datetime_format(first, dayfirst=True),
-                      *_TIME_FORMATS, *_QUARTER_FORMATS):
-            if guess is not None and (_format_times(times, guess) == text).all():
-                time_format = guess
-                break
+        candidates = [read_format, guess_datetime_format(first),
+                      guess_datetime_format(first, dayfirst=True), *_TIME_FORMATS]
+        if quarters is not None:
+            candidates = list(_QUARTER_FORMATS)
+        time_format = _writing_format(raw_times, times, candidates)
     return times, time_format
+
+
+def _writing_format(raw_times, times, candidates):
+    """The first of ``candidates`` that writes every timestamp as the file did,
+    or None. Each is checked on a few distinct values first, then on all."""
+    import pandas as pd
+
+    pairs = pd.DataFrame({"text": raw_times.str.strip().to_numpy(),
+                          "time": pd.DatetimeIndex(times)}).drop_duplicates("text")
+    head = pairs.head(20)
+    for fmt in dict.fromkeys(candidates):  # in order, once each
+        if fmt is None or not (_format_times(head["time"], fmt) == head["text"]).all():
+            continue
+        if (_format_times(pairs["time"], fmt) == pairs["text"]).all():
+            return fmt
+    return None
 
 
 # Formats pandas does not guess from one value (month names, quarters), tried
@@ -479,15 +506,15 @@ def _format_times(times, time_format):
 
 def _known_format_times(raw_times, times):
     """The time column read with the first of the known formats that reads every
-    value, else ``times`` as pandas read it."""
+    value, and that format; else ``times`` as pandas read it, and None."""
     import pandas as pd
 
     text = raw_times.str.strip()
     for fmt in _TIME_FORMATS:
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
         if not parsed.isna().any():
-            return parsed
-    return times
+            return parsed, fmt
+    return times, None
 
 
 def _quarters(raw_times):
@@ -503,36 +530,56 @@ def _quarters(raw_times):
     year = parts["y1"].fillna(parts["y2"])
     if year.isna().any():
         return None
-    quarter = parts["q1"].fillna(parts["q2"])
-    periods = pd.PeriodIndex.from_fields(year=year.astype(int).to_numpy(),
-                                         quarter=quarter.astype(int).to_numpy(), freq="Q")
-    return pd.Series(periods.to_timestamp(), index=raw_times.index)
+    quarter = parts["q1"].fillna(parts["q2"]).astype(int)
+    fields = pd.DataFrame({"year": year.astype(int), "month": 3 * quarter - 2, "day": 1})
+    return pd.to_datetime(fields).set_axis(raw_times.index)
+
+
+def _date_orders(first):
+    """The month-first and day-first formats of ``first``, a timestamp such as
+    ``01/02/2020`` or ``01/02/20`` that reads both ways; else None."""
+    import re
+
+    from pandas.tseries.api import guess_datetime_format
+
+    formats = [guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)]
+    if None in formats:
+        # pandas guesses no format for two-digit years; read 01/02/20 as it
+        # reads 01/02/2020.
+        short = re.fullmatch(r"\d{1,2}([/.-])\d{1,2}\1\d{2}", first)
+        if short is None:
+            return None
+        sep = short.group(1)
+        return [f"%m{sep}%d{sep}%y", f"%d{sep}%m{sep}%y"]
+    if formats[0] == formats[1] or formats[1].startswith("%Y"):
+        return None
+    return formats
 
 
 def _day_or_month_first(raw_times, time_col, path):
-    """Dates such as ``01/02/2020`` read in the order the whole column allows.
+    """Dates such as ``01/02/2020`` read in the order the whole column allows:
+    ``(times, format)``.
 
     pandas reads the first value's pattern month first and turns later dates
     that only parse day first (``13/02/2020``) into errors, and monthly dates
-    written day first (``01/02/2020`` for February) into days of January.
-    When the first timestamp reads both ways, each order is tried on every
-    value: the one that parses all of them is taken; when both do and give
-    different dates, the one that is regularly spaced (pandas infers a
-    frequency from the distinct timestamps) is taken, and when both are, the
-    column is ambiguous: an error. None where the first value has no such
-    pattern (ISO dates, years), or neither order parses every value (the
-    caller then reports the unparseable one).
+    written day first (``01/02/2020`` for February) into days of January;
+    two-digit years (``01/02/20``) likewise. When the first timestamp reads
+    both ways, each order is tried on every value: the one that parses all
+    of them is taken; when both do and give different dates, the one that is
+    regularly spaced (pandas infers a frequency from the distinct
+    timestamps) is taken, and when both are, the column is ambiguous: an
+    error. ``(None, None)`` where the first value has no such pattern (ISO
+    dates, years), or neither order parses every value (the caller then
+    reports the unparseable one).
     """
     import pandas as pd
-    from pandas.tseries.api import guess_datetime_format
+
+    from seqforecast._time import infer_step
 
     first = raw_times.iloc[0]
-    if not isinstance(first, str):
-        return None
-    first = first.strip()
-    formats = [guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)]
-    if None in formats or formats[0] == formats[1] or formats[1].startswith("%Y"):
-        return None
+    formats = _date_orders(first.strip()) if isinstance(first, str) else None
+    if formats is None:
+        return None, None
     text = raw_times.str.strip()
     readings = {}
     for fmt in formats:
@@ -540,18 +587,16 @@ def _day_or_month_first(raw_times, time_col, path):
         if not times.isna().any():
             readings[fmt] = times
     if len(readings) < 2:
-        return next(iter(readings.values()), None)
+        return next(iter(readings.values()), None), next(iter(readings), None)
     month_first, day_first = readings.values()
     if month_first.equals(day_first):
-        return month_first
-    from seqforecast._time import infer_step
-
-    regular = [times for times in readings.values()
+        return month_first, formats[0]
+    regular = [fmt for fmt, times in readings.items()
                if infer_step(pd.DatetimeIndex(times.unique()).sort_values()) is not None]
     if len(regular) == 1:
-        return regular[0]
+        return readings[regular[0]], regular[0]
     if not regular:
-        return month_first
+        return month_first, formats[0]
     row = (month_first != day_first).to_numpy().argmax()
     raise ValueError(
         f"time column {time_col!r} of {path} can be read month first or day first: "

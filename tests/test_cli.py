@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -281,6 +282,55 @@ def test_forecast_writes_months_and_quarters_as_the_file_does(capsys, tmp_path,
     assert result["date"].tolist() == list(expected)
     season = 4 if freq == "QS" else 12  # seasonal naive: last season's first two
     np.testing.assert_array_equal(result["forecast"], np.arange(1.0, 25.0)[-season:][:2])
+
+
+def test_forecast_reads_day_first_two_digit_years(capsys, tmp_path):
+    # pandas guesses no format for 01/02/20 and read it month first: twelve
+    # months written day first became twelve days of January, silently.
+    dates = pd.date_range("2018-01-01", periods=30, freq="MS")
+    path = write_csv(tmp_path / "dmy.csv", dates.strftime("%d/%m/%y"), np.arange(1.0, 31.0))
+    status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                  "--horizon", "2"))
+    assert status == 0, err
+    result = pd.read_csv(io.StringIO(out), dtype={"date": str})
+    assert result["date"].tolist() == ["01/07/20", "01/08/20"]
+    np.testing.assert_array_equal(result["forecast"], [19.0, 20.0])
+
+
+def test_forecast_reads_day_first_dates_of_a_long_panel(capsys, tmp_path):
+    dates = pd.date_range("2020-01-01", periods=20, freq="D")
+    rows = pd.DataFrame({"store": np.repeat(["a", "b"], 20),
+                         "month": np.tile(dates.strftime("%d/%m/%Y"), 2),
+                         "sales": np.r_[np.arange(20.0), 100 + np.arange(20.0)]})
+    path = write_panel(tmp_path / "panel.csv", rows)
+    status, out, err = run(capsys, *panel_args("forecast", path, "--model", "naive",
+                                                "--horizon", "1"))
+    assert status == 0, err
+    result = pd.read_csv(io.StringIO(out), dtype={"store": str, "month": str})
+    assert result["month"].tolist() == ["21/01/2020", "21/01/2020"]
+
+
+def test_forecast_refuses_month_names_read_as_the_year_one(capsys, tmp_path):
+    # Jan-20 .. Mar-20 read as %b-%y, Apr 20 not: pandas' reading (the 20th
+    # of each month of the year 1) is refused, not used.
+    path = write_csv(tmp_path / "mixed.csv", ["Jan-20", "Feb-20", "Mar-20", "Apr 20"],
+                     [1.0, 2.0, 3.0, 4.0])
+    status, _, err = run(capsys, *forecast_args(str(path), "--model", "naive"))
+    assert status == 2
+    assert re.search(r"could not parse time column 'date' as dates: 'Jan-20' on line 2 .* "
+                     r"reads as the year 1", err)
+
+
+def test_forecast_keeps_time_zone_timestamps_without_warnings(capsys, tmp_path):
+    times = pd.date_range("2020-01-01", periods=50, freq="D", tz="Europe/Paris")
+    path = write_csv(tmp_path / "tz.csv", times.astype(str), np.arange(50.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                      "--horizon", "1"))
+    assert status == 0, err
+    assert "Warning" not in err
+    assert pd.read_csv(io.StringIO(out))["date"].tolist() == ["2020-02-20 00:00:00+01:00"]
 
 
 def test_forecast_month_first_dates_stay_month_first(capsys, tmp_path):

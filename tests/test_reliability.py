@@ -799,8 +799,9 @@ def test_property_any_series_gives_finite_forecasts_or_a_clear_error():
 def test_one_short_series_with_a_level_shift_keeps_its_level(cls):
     # 60 months at level 10, then 30 from month 40. The default window of
     # monthly data (15 ahead, 30 back) left 16 training windows, each holding
-    # the step up: the networks learnt to forecast another (up to 76 and 79
-    # by step 12). The window for little data (7 and 15) leaves 39.
+    # the step up: the networks learnt to forecast another (49-73 and 34-79
+    # over the 12 months, seeds 0-2). The window for little data (7 and 15)
+    # leaves 39.
     rng = np.random.default_rng(0)
     values = np.r_[np.full(40, 10.0), np.full(20, 30.0)] + rng.normal(0, 1, 60)
     y = pd.Series(values, index=pd.date_range("2015-01", periods=60, freq="MS"))

@@ -204,7 +204,7 @@ def test_default_horizon(m, n, horizon):
 
 
 def test_default_window_never_two_values_for_real_data():
-    y = np.ones((126, 20))  # a panel: 1,340 windows of 24 and 36 steps
+    y = np.ones((126, 20))  # a panel: 1,700 windows of 24 and 36 steps
     assert default_window(1, y) == (6, 12)
     assert default_window(12, y) == (24, 36)
     assert default_window(4, y[:64]) == (8, 12)
@@ -222,12 +222,13 @@ def test_default_window_never_two_values_for_real_data():
 @pytest.mark.parametrize(("m", "lengths", "window"), [
     # One series of 60 months: 7 and 15 steps (39 windows), not 15 and 30 (16).
     (12, [60], (7, 15)), (12, [36], (4, 9)), (4, [30], (3, 7)), (12, [132], (16, 33)),
-    # Fourteen series of 126 months: 938 windows of the usual 24 and 36 steps.
-    (12, [126] * 14, (15, 31)),
+    # Eleven series of 126 months: 935 windows of the usual 24 ahead and 36
+    # back (each with at least 18 of them observed, as SlidingWindow counts).
+    (12, [126] * 11, (15, 31)),
     # 1,000 windows or more: the usual window (a long series, a panel).
-    (12, [126] * 15, (24, 36)), (12, [1059], (24, 36)), (1, [60], (6, 12)),
+    (12, [126] * 12, (24, 36)), (12, [1050], (24, 36)), (1, [60], (6, 12)),
     # Ragged: the short series count for what windows they give.
-    (12, [126] * 14 + [40, 40], (15, 31)),
+    (12, [126] * 11 + [40, 40], (15, 31)),
     # One series of 1,000 hours with a weekly season: 626 windows, not 333.
     (168, [1000], (125, 250)),
     # Floors: 2 steps ahead and 4 back (not 1 and 2) for ten values.
@@ -242,6 +243,21 @@ def test_default_window_on_little_data(m, lengths, window):
     assert default_window(m, panel) == window
     # Given values are kept; only the defaults shrink.
     assert default_window(m, y, horizon=12, lookback=24) == (12, 24)
+
+
+def test_little_data_window_keeps_a_given_min_observed():
+    # A shortened default lookback below a given min_observed made the fit
+    # refuse its own default (min_observed=20 is larger than lookback=15).
+    from seqforecast import LSTMForecaster
+
+    y = np.ones((60, 1))
+    assert default_window(12, y) == (7, 15)
+    assert default_window(12, y, min_observed=20) == (7, 20)
+    assert default_window(12, y, min_observed=5) == (7, 15)
+    series = pd.Series(10 + np.sin(np.arange(60) * np.pi / 6))
+    model = LSTMForecaster(seasonal_period=12, min_observed=20, hidden_size=4, max_epochs=1,
+                           windows_per_epoch=32, random_state=0).fit(None, series)
+    assert (model.horizon_, model.lookback_, model.min_observed_) == (7, 20, 20)
 
 
 @pytest.mark.parametrize(("freq", "period"), [

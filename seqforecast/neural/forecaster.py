@@ -123,7 +123,7 @@ def _torch_threads(n_threads):
             torch.set_num_threads(before)
 
 
-def default_window(seasonal_period, y, horizon=None, lookback=None):
+def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_observed=None):
     """The network's horizon and lookback: the given values, else the defaults.
 
     Defaults, from the seasonal period ``m`` and the longest series ``n``:
@@ -146,8 +146,10 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     500: a fit many times as long).
 
     Little data, fewer than 1,000 training windows in all under these
-    defaults (one series of up to about a thousand points, or a panel of
-    a few dozen short ones), shortens them: a default horizon of at most
+    defaults (windows as :class:`~seqforecast.windowing.SlidingWindow`
+    counts them, each with at least ``min_observed`` past values, by
+    default half the lookback: one series of up to about a thousand
+    points, or a panel of a few dozen short ones), shortens them: a default horizon of at most
     ``n // 8`` and a default lookback of at most ``n // 4`` (but at least 2
     and 4 steps, and the lookback at least the horizon). 60 months get 7
     and 15 steps instead of 15 and 30: 39 windows instead of 16. On 40
@@ -155,7 +157,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
     categories this lowered the mean MASE of the LSTM and GRU by 7-24 %
     (benchmarks/README.md, "A shorter window for little data"). Given
     values are never changed; a given horizon keeps the shorter default
-    lookback.
+    lookback, and a given ``min_observed`` bounds it from below.
 
     Never a one-step, two-value window unless the history itself is that
     short. ``y`` is the history: a :class:`~seqforecast._panel.RaggedPanel`
@@ -172,11 +174,15 @@ def default_window(seasonal_period, y, horizon=None, lookback=None):
         lookback = (max(3 * m, horizon) if m > 1
                     else round(_NONSEASONAL_LOOKBACK * horizon))
         lookback = max(horizon, min(lookback, n // 2))
-    if np.maximum(lengths - horizon - lookback + 1, 0).sum() < _FEW_WINDOWS:
+    # Training windows as SlidingWindow counts them: a past at least
+    # min_observed long (by default half the lookback) and a whole horizon.
+    least_past = min_observed if min_observed is not None else max(1, lookback // 2)
+    if np.maximum(lengths - horizon - least_past + 1, 0).sum() < _FEW_WINDOWS:
         if given[0] is None:
             horizon = max(1, min(horizon, max(2, n // _FEW_AHEAD)))
         if given[1] is None:
-            lookback = max(horizon, min(lookback, max(4, n // _FEW_BACK)))
+            floor = max(4, n // _FEW_BACK, min_observed or 0)
+            lookback = max(horizon, min(lookback, floor))
     return horizon, lookback
 
 
@@ -730,7 +736,8 @@ class RNNForecaster(BaseForecaster):
 
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
         self.horizon_, self.lookback_ = default_window(
-            self.seasonal_period_, self.y_panel_, self.horizon, self.lookback
+            self.seasonal_period_, self.y_panel_, self.horizon, self.lookback,
+            min_observed=self.min_observed,
         )
         if self.min_observed is not None and self.min_observed > self.lookback_:
             raise ValueError(
