@@ -4,8 +4,9 @@ A user with one series and a dated index gives the season (from the index)
 and no horizon. The usual default window (two seasons ahead, three back, at
 most a quarter and a half of the series) then leaves a few dozen training
 windows, most of which hold any one event of the series (a level shift, an
-outlier). Each of ``--n-series`` M3 series of a category (a fixed random
-sample, seed 0) is fitted alone (or in panels of ``--panel-size`` of them)
+outlier). Each of ``--n-series`` M3 series of a category (or of an M1 or
+Tourism panel, ``--category m1-monthly`` etc.; a fixed random sample, seed
+0) is fitted alone (or in panels of ``--panel-size`` of them)
 with ``seasonal_period`` and each window rule of ``--rules``, on its
 training part less the last horizon, and scored on that held-out horizon
 (MASE with the series' period; forecasts beyond the network's horizon
@@ -39,6 +40,7 @@ MASE over the series, mean training windows per fit, the command).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 import time
@@ -88,7 +90,12 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
 
     torch.set_num_threads(1)
     cls = {"lstm": LSTMForecaster, "gru": GRUForecaster, "theta": None, "fast": "fast"}[cell]
-    data = load_m3(category)
+    if category in _cli.M3_CATEGORIES:
+        data = load_m3(category)
+    else:  # a panel of M1 or Tourism, never used for tuning
+        from benchmarks.unseen import load_panel
+
+        data = load_panel(category)
     h, m = data.horizon, data.seasonal_period
     names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
     # Two seasons (plus the lags around the second) and a little more than
@@ -126,7 +133,14 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
 
 def main(argv=None):
     _cli.one_thread_per_library()
-    parser = _cli.category_parser("benchmarks.window_single", __doc__)
+    from benchmarks.unseen import PANELS
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.window_single",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--category", required=True,
+                        choices=[*_cli.M3_CATEGORIES, *PANELS],
+                        help="an M3 category, or an M1 or Tourism panel (m1-monthly, ...)")
     parser.add_argument("--n-series", type=int, default=40)
     parser.add_argument("--rules", default="usual,default", help="comma-separated rules")
     parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "theta", "fast"])
