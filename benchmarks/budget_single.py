@@ -31,6 +31,19 @@ from benchmarks import _cli
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def sample(data, n_series):
+    """The names of a fixed random sample (seed 0) of ``n_series`` series of
+    ``data`` (a right-aligned panel with a horizon and a period), less those
+    too short for a network fitted alone on the training part less the last
+    horizon: two seasons (plus the lags around the second) and a little more
+    than the horizon."""
+    h, m = data.horizon, data.seasonal_period
+    names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
+    lengths = data.y_train[names].notna().sum().to_numpy() - h
+    return [name for name, n in zip(names, lengths, strict=True)
+            if n >= 2 * m + 2 and n >= h + 4]
+
+
 def run(category, n_series, budgets, cell, seed, out):
     import torch
 
@@ -42,17 +55,12 @@ def run(category, n_series, budgets, cell, seed, out):
     cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
     data = load_m3(category)
     h, m = data.horizon, data.seasonal_period
-    names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
     scores = {steps: [] for steps in budgets}
     windows = []
     start = time.perf_counter()
-    for name in names:
+    for name in sample(data, n_series):
         y = data.y_train[name].dropna().to_numpy()
         fit, held_out = y[:-h], y[-h:]
-        # Two seasons (plus the lags around the second) and a little more than
-        # the horizon: series shorter than that are left out of the sample.
-        if len(fit) < 2 * m + 2 or len(fit) < h + 4:
-            continue
         future = pd.DataFrame(index=range(len(fit), len(fit) + h))
         for steps in budgets:
             model = cls(seasonal_period=m, horizon=h, random_state=seed, batch_size=32,

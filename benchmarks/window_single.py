@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import _cli, _study
+from benchmarks import _cli, _study, budget_single
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Each rule: whether the competition's horizon is given, and the study rules.
@@ -97,12 +97,7 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
 
         data = load_panel(category)
     h, m = data.horizon, data.seasonal_period
-    names = np.random.default_rng(0).choice(data.y_train.columns, size=n_series, replace=False)
-    # Two seasons (plus the lags around the second) and a little more than
-    # the horizon: series shorter than that are left out of the sample.
-    lengths = data.y_train[names].notna().sum().to_numpy() - h
-    names = [name for name, n in zip(names, lengths, strict=True)
-             if n >= 2 * m + 2 and n >= h + 4]
+    names = budget_single.sample(data, n_series)  # the budget study's series
     scores = {rule: [] for rule in rules}
     windows = {rule: [] for rule in rules}
     start = time.perf_counter()

@@ -447,10 +447,11 @@ def _parse_times(frame, time_col, path):
             + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers"
                if numeric else "")
         )
-    if not numeric:
+    early = None if numeric else times.dt.year < 1000
+    if early is not None and early.any():
         # A year below 1000 that the text does not spell out is a misreading
         # (Apr 20 beside Jan-20, Feb-20: the 20th of April of the year 1).
-        misread = (times.dt.year < 1000) & ~raw_times.str.contains(r"\d{3}", regex=True)
+        misread = early & ~raw_times.str.contains(r"\d{3}", regex=True)
         if misread.any():
             row = times.index[misread][0]
             raise ValueError(
@@ -507,14 +508,20 @@ def _format_times(times, time_format):
 def _known_format_times(raw_times, times):
     """The time column read with the first of the known formats that reads every
     value, and that format; else ``times`` as pandas read it, and None."""
-    import pandas as pd
-
     text = raw_times.str.strip()
     for fmt in _TIME_FORMATS:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        if not parsed.isna().any():
+        parsed = _read_all(text, fmt)
+        if parsed is not None:
             return parsed, fmt
     return times, None
+
+
+def _read_all(text, fmt):
+    """``text`` (stripped timestamps) read with ``fmt``, or None unless every value reads."""
+    import pandas as pd
+
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    return None if parsed.isna().any() else parsed
 
 
 def _quarters(raw_times):
@@ -583,8 +590,8 @@ def _day_or_month_first(raw_times, time_col, path):
     text = raw_times.str.strip()
     readings = {}
     for fmt in formats:
-        times = pd.to_datetime(text, format=fmt, errors="coerce")
-        if not times.isna().any():
+        times = _read_all(text, fmt)
+        if times is not None:
             readings[fmt] = times
     if len(readings) < 2:
         return next(iter(readings.values()), None), next(iter(readings), None)

@@ -149,9 +149,10 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
     defaults (windows as :class:`~seqforecast.windowing.SlidingWindow`
     counts them, each with at least ``min_observed`` past values, by
     default half the lookback: one series of up to about a thousand
-    points, or a panel of a few dozen short ones), shortens them: a default horizon of at most
-    ``n // 8`` and a default lookback of at most ``n // 4`` (but at least 2
-    and 4 steps, and the lookback at least the horizon). 60 months get 7
+    points, or a panel of a few dozen short ones), shortens them: a default
+    horizon of at most ``n // 8`` and a default lookback of at most
+    ``n // 4`` (but at least 2 and 4 steps, and the lookback at least the
+    horizon). 60 months get 7
     and 15 steps instead of 15 and 30: 39 windows instead of 16. On 40
     single M3 series of each of the monthly, quarterly and yearly
     categories this lowered the mean MASE of the LSTM and GRU by 7-24 %
@@ -312,8 +313,8 @@ class RNNForecaster(BaseForecaster):
         to 24 (24 months, 8 quarters, 14 days, 48 hours), one season for
         longer ones, 6 steps without a season; at most a quarter of the
         longest series, and an eighth of it on little data (one short
-        series: see :func:`default_window`). Longer forecasts chain the network over its own
-        outputs; shorter ones use its first steps. A chained chunk's
+        series: see :func:`default_window`). Longer forecasts chain the
+        network over its own outputs; shorter ones use its first steps. A chained chunk's
         quantiles and intervals add, in quadrature, the spread at the end of
         the chunk before it (exact for independent Gaussian increments, as a
         Gaussian random walk has), so they keep widening past ``horizon``.
