@@ -26,6 +26,9 @@ RULES = {
     # (None: each series' own).
     "fixed_smoothing": "data._FIXED_SMOOTHING",
     "max_smoothing": "data._MAX_SMOOTHING",
+    # The range of the network's outputs widened by this share of the
+    # training targets' range at each end (0: their range).
+    "range_margin": "data._RANGE_MARGIN",
 }
 
 

@@ -75,6 +75,10 @@ CONFIGS = {
     # Weight averaging: an exponential moving average of the weights over the
     # steps. The ema* rows were measured before it had a warm-up and became
     # the default (a constant decay from the first step); avg* rows have it.
+    # Outputs not clipped to the range of the training targets (the default
+    # before the sixteenth session's runaway study).
+    "noclip": ("lstm", {"clip_outputs": False}),
+    "gru_noclip": ("gru", {"clip_outputs": False}),
     "last": ("lstm", {"weight_averaging": None}),
     "gru_last": ("gru", {"weight_averaging": None}),
     "ema99": ("lstm", {"ema": 0.99}),

@@ -32,10 +32,17 @@ Rules (``n``: the longest series' length):
   little data).
 - ``hidden32`` and ``hidden16``: the default window, 32 or 16 hidden units
   instead of 64.
+- ``noclip``: the default window, the network's outputs not kept within
+  the range of its training targets (``clip_outputs=False``, the default
+  before the seventeenth session).
+- ``margin25``, ``margin50`` and ``margin100``: the default, the range
+  widened by a quarter, a half or the whole of itself at each end.
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
-MASE over the series, mean training windows per fit, the command).
+MASE over the series, mean training windows per fit, the command); with
+``--per-series``, each series' MASE under each rule to
+``benchmarks/results/window_single_per_series.csv``.
 """
 
 from __future__ import annotations
@@ -64,6 +71,12 @@ RULES = {
     # The default window with a narrower network (the default is 64 units).
     "hidden32": (False, {}, {"hidden_size": 32}),
     "hidden16": (False, {}, {"hidden_size": 16}),
+    # The default window, outputs not clipped to the training targets' range.
+    "noclip": (False, {}, {"clip_outputs": False}),
+    # The range widened by a share of itself at each end.
+    "margin25": (False, {"range_margin": 0.25}),
+    "margin50": (False, {"range_margin": 0.5}),
+    "margin100": (False, {"range_margin": 1.0}),
 }
 
 
@@ -81,7 +94,7 @@ def _fit(cls, rule, m, h, seed, fit):
                    **(params[0] if params else {})).fit(None, fit)
 
 
-def run(category, n_series, rules, cell, seed, panel_size, out, command):
+def run(category, n_series, rules, cell, seed, panel_size, out, command, per_series=None):
     import torch
 
     from seqforecast import GRUForecaster, LSTMForecaster
@@ -99,12 +112,14 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
     h, m = data.horizon, data.seasonal_period
     names = budget_single.sample(data, n_series)  # the budget study's series
     scores = {rule: [] for rule in rules}
+    series = []
     windows = {rule: [] for rule in rules}
     start = time.perf_counter()
     for first in range(0, len(names), panel_size):
         panel = data.y_train[names[first:first + panel_size]]
         panel = panel.loc[panel.notna().any(axis=1)].reset_index(drop=True)
         fit, held_out = panel.iloc[:-h], panel.iloc[-h:]
+        series.extend(panel.columns)
         for rule in rules:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -124,6 +139,15 @@ def run(category, n_series, rules, cell, seed, panel_size, out, command):
              "seconds": round(time.perf_counter() - start, 1),
              "command": command, "date": dt.date.today().isoformat()}
             for rule, values in scores.items()]
+    if per_series is not None:
+        import pandas as pd
+
+        pd.DataFrame([{"category": category, "cell": cell, "seed": seed,
+                       "panel_size": panel_size, "rule": rule, "series": name, "mase": value}
+                      for rule, values in scores.items()
+                      for name, value in zip(series, values, strict=True)]).to_csv(
+            per_series, mode="a", header=not Path(per_series).exists(), index=False,
+            float_format="%.5g")
     return _cli.append_rows(rows, out, command)
 
 def main(argv=None):
@@ -143,10 +167,14 @@ def main(argv=None):
     parser.add_argument("--panel-size", type=int, default=1,
                         help="series fitted together (one network per panel)")
     parser.add_argument("--out", type=Path, default=RESULTS / "window_single.csv")
+    parser.add_argument("--per-series", action="store_true",
+                        help="also append each series' MASE under each rule to "
+                             "results/window_single_per_series.csv")
     args = parser.parse_args(argv)
     rules = _cli.names(parser, args.rules, RULES, "rules")
+    per_series = RESULTS / "window_single_per_series.csv" if args.per_series else None
     run(args.category, args.n_series, rules, args.cell, args.seed, args.panel_size, args.out,
-        _cli.command("benchmarks.window_single", argv))
+        _cli.command("benchmarks.window_single", argv), per_series)
     return 0
 
 

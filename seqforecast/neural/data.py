@@ -23,6 +23,7 @@ from seqforecast.windowing import WindowBatch
 __all__ = [
     "MAX_LOSS_WEIGHT", "RECENT_FLOOR", "SCALE_FLOOR", "WINDOW_SCALINGS", "Batches",
     "DeviceWindowDataset", "SampledDataset", "Scaler", "WindowDataset", "relative_naive_scale",
+    "target_range",
 ]
 
 # Largest weight of a window's loss with loss_scale="mase", relative to the
@@ -166,6 +167,46 @@ class WindowDataset(torch.utils.data.Dataset):
     def positions(self, order):
         """An epoch's ``order`` as this dataset indexes it: the numpy array itself."""
         return order
+
+
+# A study switch: target_range widened by this share of the range at each
+# end (0: the training targets' own range, the default; margins of 0.25, 0.5
+# and 1 gave back part of what clipping gained on single series:
+# benchmarks/README.md).
+_RANGE_MARGIN = 0.0
+# Windows scaled at a time by target_range: a bounded copy (a few MB at
+# lookbacks of a few hundred), whatever the number of windows.
+_RANGE_CHUNK = 1024
+
+
+def target_range(dataset):
+    """Per-step range of the scaled training targets: an array (2, horizon).
+
+    Row 0 holds the least value each step ahead takes over the windows of
+    ``dataset`` (a :class:`WindowDataset`), row 1 the largest, in the units
+    the network learns (``y / s - 1`` for the window scalings). Steps
+    that no window observes get an open range (``-inf``, ``inf``). Only
+    the targets are computed (not the network inputs, nor covariates).
+    """
+    windows, scaler = dataset.windows, dataset.scaler
+    low = high = None
+    for start in range(0, len(dataset), _RANGE_CHUNK):
+        series_idx = dataset.series_idx[start:start + _RANGE_CHUNK]
+        target_start = dataset.target_start[start:start + _RANGE_CHUNK]
+        past = windows.past(series_idx, target_start)
+        loc, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, scaler.constants(),
+                                   past, series_idx)
+        # As _training_pair scales them, in float32 as the network learns them.
+        target = ((windows.future(series_idx, target_start) - loc) / scale).astype(np.float32)
+        with warnings.catch_warnings():  # a step all NaN in this chunk
+            warnings.simplefilter("ignore", RuntimeWarning)
+            chunk_low, chunk_high = np.nanmin(target, axis=0), np.nanmax(target, axis=0)
+        low = chunk_low if low is None else np.fmin(low, chunk_low)
+        high = chunk_high if high is None else np.fmax(high, chunk_high)
+    low, high = low.astype(np.float64), high.astype(np.float64)
+    margin = _RANGE_MARGIN * (high - low)
+    low, high = low - margin, high + margin
+    return np.stack([np.nan_to_num(low, nan=-np.inf), np.nan_to_num(high, nan=np.inf)])
 
 
 class Batches:
