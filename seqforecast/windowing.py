@@ -412,10 +412,9 @@ class SlidingWindow:
         earliest = self._first + self.min_observed
         counts = np.where(earliest <= last, (last - earliest) // self.stride + 1, 0)
         series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
-        # Series by series: last - (n - 1) * stride, ..., last.
-        step_back = _segments(np.zeros(len(counts), dtype=np.int64), counts)  # 0 .. n - 1
-        target_start = (last - (np.repeat(counts, counts) - 1 - step_back) * self.stride)
-        return series_idx, target_start.astype(dtype)
+        # Series by series: last - (n - 1) * stride, ..., last, built in dtype.
+        target_start = _segments(last - (counts - 1) * self.stride, counts, self.stride, dtype)
+        return series_idx, target_start
 
     def _counted_starts(self, n_starts):
         """:meth:`window_indices` of a panel with NaN inside series (observed counts).

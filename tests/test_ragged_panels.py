@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seqforecast._panel import RaggedPanel, split_long
+from seqforecast._panel import RaggedPanel, _segments, split_long
 from seqforecast.baselines import (
     ARIMAForecaster,
     ETSForecaster,
@@ -306,6 +306,23 @@ def test_pickles_that_held_the_rectangle_still_load():
 
 
 # ------------------------------------------------------------------ memory
+def test_segments_are_the_concatenated_ranges():
+    """``_segments`` (a cumulative sum of increments in place) against a loop of aranges."""
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        k = int(rng.integers(0, 6))
+        lengths = rng.integers(0, 5, size=k)  # empty segments among them
+        starts = rng.integers(-10, 50, size=k)
+        step = int(rng.integers(1, 4))
+        expected = np.concatenate(
+            [np.arange(s, s + step * n, step) for s, n in zip(starts, lengths, strict=True)]
+            or [np.empty(0, dtype=np.int64)])
+        for dtype in (np.int64, np.int32):
+            got = _segments(starts, lengths, step, dtype)
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, expected)
+
+
 def test_fit_on_an_extreme_panel_costs_its_values_not_the_rectangle():
     """2,000 series of 20 steps and one of 20,000: data 0.5 MB, rectangle 320 MB."""
     rng = np.random.default_rng(0)
