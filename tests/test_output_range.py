@@ -139,3 +139,28 @@ def test_the_range_survives_save_and_load(tmp_path):
     unclipped = _fit(clip_outputs=False)
     unclipped.save(tmp_path / "old")
     assert LSTMForecaster.load(tmp_path / "old").target_range_ is None
+
+
+@pytest.mark.parametrize("loss", ["mae", "quantile", "gaussian"])
+def test_a_diverged_network_lands_on_the_edge(loss):
+    # Outputs of 1e35 or inf (a network that diverged) go to the range's
+    # edge; moving them by edge - output lost the edge to rounding (1e35 + -1e35
+    # is 0) or gave NaN (inf - inf).
+    model = _fit(loss=loss)
+    model.target_range_ = np.array([[0.0, 0.0, -np.inf], [0.1, 0.2, np.inf]])
+    n_out = model._n_outputs()
+    out = np.zeros((2, T, n_out))
+    point = model._point_output()
+    out[0, :, point] = [1e35, -np.inf, np.inf]  # above, below, open range
+    out[1, :, point] = [0.05, np.inf, -1e35]
+    if loss == "quantile":  # the other quantiles around the point, 0.5 apart
+        offsets = 0.5 * (np.arange(n_out) - point)
+        out[0, 0] = 1e35 + offsets * 1e25  # representable to about 2e19 at 1e35
+    clipped = model._clip(out)
+    expected = [[0.1, 0.0, np.inf], [0.05, 0.2, -1e35]]
+    np.testing.assert_array_equal(clipped[:, :, point], expected)
+    assert not np.isnan(clipped).any()
+    if loss == "quantile":
+        np.testing.assert_allclose(clipped[0, 0] - 0.1, offsets * 1e25, rtol=1e-5)
+    if loss == "gaussian":
+        np.testing.assert_array_equal(clipped[:, :, 1], out[:, :, 1])  # the spread

@@ -1186,24 +1186,30 @@ class RNNForecaster(BaseForecaster):
     def _clip(self, out):
         """Network outputs (n_series, T, O), the point forecast within ``target_range_``.
 
-        Where the point output leaves the range, every output of that step
-        moves by the same amount (a quantile forecast keeps its spread; a
-        Gaussian one its standard deviation).
+        Where the point output leaves the range it is set to the range's
+        edge and every output of that step keeps its offset from it (a
+        quantile forecast keeps its spread; a Gaussian one its standard
+        deviation). Built as edge + offset, not output + shift, so that the
+        outputs of a diverged network (1e35, inf) land on the edge too.
         """
         # Absent in models pickled before the range existed: not clipped.
         bounds = getattr(self, "target_range_", None)
         if bounds is None:
             return out
         point = out[:, :, self._point_output()]  # -> (n_series, T)
-        shift = np.clip(point, bounds[0], bounds[1]) - point
-        if not shift.any():
+        edge = np.clip(point, bounds[0], bounds[1])
+        moved = edge != point  # False where the output is in range (or NaN)
+        if not moved.any():
             return out
         out = out.copy()
         if self.loss == "gaussian":
-            out[:, :, 0] += shift  # the mean; the standard deviation stays
-        else:
-            out += shift[:, :, None]
-        return out
+            out[:, :, 0] = np.where(moved, edge, point)  # the standard deviation stays
+            return out
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, no spread to keep
+            offset = out - point[:, :, None]
+            offset[np.isnan(offset)] = 0.0
+            # (Steps left in place may be inf + -inf here: np.where drops them.)
+            return np.where(moved[:, :, None], edge[:, :, None] + offset, out)
 
     def _predict_outputs(self, n_steps, X):
         """All outputs for ``n_steps`` steps, chaining over the point forecast.
