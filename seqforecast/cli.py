@@ -636,13 +636,19 @@ def _parse_values(frame, target, path, series=None):
 
 def _to_offset(freq):
     """The pandas offset of ``--freq``, or a message with examples."""
+    import re
+
     from pandas.tseries.frequencies import to_offset
 
     try:
         return to_offset(freq)
-    except ValueError:
+    except ValueError as exc:
+        # pandas names the alias that replaced a retired one (M -> ME): keep it.
+        renamed = re.search(r"use '([^']+)' instead", str(exc))
+        hint = f"; pandas now spells it {renamed.group(1)!r}" if renamed else ""
         raise ValueError(
-            f"--freq {freq!r} is not a pandas frequency; use e.g. D, W-SUN, MS, QS, YS, h"
+            f"--freq {freq!r} is not a pandas frequency{hint}; use e.g. D, W-SUN, MS, QS, "
+            "YS, h"
         ) from None
 
 

@@ -449,6 +449,9 @@ BAD_INPUT = {
     "invalid --freq": (
         lambda f, d: forecast_args(f["ok"], "--freq", "fortnightly"),
         r"--freq 'fortnightly' is not a pandas frequency"),
+    "retired --freq alias": (
+        lambda f, d: forecast_args(f["ok"], "--freq", "M"),
+        r"--freq 'M' is not a pandas frequency; pandas now spells it 'ME'; use e.g. D"),
     "duplicate timestamps": (
         lambda f, d: compare_args(f["dup"]),
         r"duplicate timestamps: 2020-02-01 appears 2 times"),
