@@ -440,12 +440,12 @@ def _parse_times(frame, time_col, path):
     bad = times.isna()
     if bad.any():
         row = times.index[bad][0]
-        raise ValueError(
-            f"could not parse time column {time_col!r} as dates: {raw_times[row]!r} on line "
-            f"{_line_of(frame, row)} of {path} ({int(bad.sum())} unparseable value(s); "
-            f"the first row reads {raw_times.iloc[0]!r}); use one date format, e.g. 2020-01-31"
+        raise _unparsed_time(
+            frame, time_col, path, raw_times, row,
+            f"({int(bad.sum())} unparseable value(s); the first row reads "
+            f"{raw_times.iloc[0]!r}); use one date format, e.g. 2020-01-31"
             + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers"
-               if numeric else "")
+               if numeric else ""),
         )
     early = None if numeric else times.dt.year < 1000
     if early is not None and early.any():
@@ -454,10 +454,10 @@ def _parse_times(frame, time_col, path):
         misread = early & ~raw_times.str.contains(r"\d{3}", regex=True)
         if misread.any():
             row = times.index[misread][0]
-            raise ValueError(
-                f"could not parse time column {time_col!r} as dates: {raw_times[row]!r} on "
-                f"line {_line_of(frame, row)} of {path} reads as the year "
-                f"{times[row].year}; use one date format, e.g. 2020-01-31 or Jan 2020"
+            raise _unparsed_time(
+                frame, time_col, path, raw_times, row,
+                f"reads as the year {times[row].year}; use one date format, e.g. 2020-01-31 "
+                "or Jan 2020",
             )
     time_format = None
     if isinstance(raw_times.iloc[0], str):
@@ -468,6 +468,14 @@ def _parse_times(frame, time_col, path):
             candidates = list(_QUARTER_FORMATS)
         time_format = _writing_format(raw_times, times, candidates)
     return times, time_format
+
+
+def _unparsed_time(frame, time_col, path, raw_times, row, detail):
+    """The error for a timestamp on ``row`` that is no date: where, then ``detail``."""
+    return ValueError(
+        f"could not parse time column {time_col!r} as dates: {raw_times[row]!r} on line "
+        f"{_line_of(frame, row)} of {path} {detail}"
+    )
 
 
 def _writing_format(raw_times, times, candidates):

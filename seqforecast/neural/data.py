@@ -189,15 +189,17 @@ def target_range(dataset):
     the targets are computed (not the network inputs, nor covariates).
     """
     windows, scaler = dataset.windows, dataset.scaler
+    constants = scaler.constants()
     low = high = None
     for start in range(0, len(dataset), _RANGE_CHUNK):
         series_idx = dataset.series_idx[start:start + _RANGE_CHUNK]
         target_start = dataset.target_start[start:start + _RANGE_CHUNK]
         past = windows.past(series_idx, target_start)
-        loc, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, scaler.constants(),
-                                   past, series_idx)
-        # As _training_pair scales them, in float32 as the network learns them.
-        target = ((windows.future(series_idx, target_start) - loc) / scale).astype(np.float32)
+        loc, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, constants, past,
+                                   series_idx)
+        # In float32, as the network learns them.
+        target = _scaled_target(windows.future(series_idx, target_start), loc,
+                                scale).astype(np.float32)
         with warnings.catch_warnings():  # a step all NaN in this chunk
             warnings.simplefilter("ignore", RuntimeWarning)
             chunk_low, chunk_high = np.nanmin(target, axis=0), np.nanmax(target, axis=0)
@@ -436,6 +438,11 @@ def _network_inputs(ops, scaling, floor, constants, batch, series_idx):
     return inputs, loc, scale
 
 
+def _scaled_target(future, loc, scale):
+    """What the network learns to output for a window's future (B, T): numpy or torch."""
+    return (future - loc) / scale
+
+
 def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_scale):
     """``(inputs, target)`` of a batch of training windows (see :func:`_network_inputs`).
 
@@ -444,8 +451,7 @@ def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_sca
     window's loss weight.
     """
     inputs, loc, scale = _network_inputs(ops, scaling, floor, constants, batch, series_idx)
-    target = (batch.future - loc) / scale  # -> (B, T)
-    target = target[:, :, None]  # -> (B, T, 1)
+    target = _scaled_target(batch.future, loc, scale)[:, :, None]  # -> (B, T, 1)
     if series_scale is not None:
         # A second channel weights each window's loss: its error in data
         # units over its series' seasonal-naive error (as MASE counts it).

@@ -1201,8 +1201,8 @@ class RNNForecaster(BaseForecaster):
         moved = edge != point  # False where the output is in range (or NaN)
         if not moved.any():
             return out
-        out = out.copy()
         if self.loss == "gaussian":
+            out = out.copy()
             out[:, :, 0] = np.where(moved, edge, point)  # the standard deviation stays
             return out
         with np.errstate(invalid="ignore"):  # inf - inf: NaN, no spread to keep
