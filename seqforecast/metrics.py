@@ -303,8 +303,7 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs, owner):
         )
     if ragged:  # the pairs within each series, summed in time order
         scale = y_train.mean_abs_change(m)
-        level = np.bincount(y_train.series_index(), weights=np.abs(y_train.values),
-                            minlength=n_series) / n_obs
+        level = y_train.series_sum(absolute=True) / n_obs
     else:
         # Pairs that involve a leading NaN give NaN and are left out of the mean.
         scale = np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)

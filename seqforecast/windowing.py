@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from seqforecast._checks import POSITIVE_INT, POSITIVE_INT_OR_NONE, check_params
-from seqforecast._panel import RaggedPanel, _segments
+from seqforecast._panel import _CHUNK, RaggedPanel, _segments
 
 __all__ = ["SlidingWindow", "WindowBatch"]
 
@@ -216,18 +216,16 @@ class SlidingWindow:
             y = RaggedPanel.from_dense(y)
         n_timesteps, n_series = y.n_rows, y.n_series
         pad = self._pad = max(self.lookback, self.horizon)
-        lengths, starts = y.lengths, y.starts
+        starts = y.starts
         # Each series behind `pad` NaN: series s's segment starts at `low`,
         # and its aligned row r sits at base[s] + r.
         self._low = y.offsets[:-1] + pad * np.arange(n_series, dtype=np.int64)
         self._base = self._low + pad - starts
         self._first = starts
-        # Buffer position of every value (only needed while filling the buffers).
-        value_positions = _segments(self._low + pad, lengths)
         self.y_ = np.full(len(y.values) + pad * n_series, np.nan)
-        self.y_[value_positions] = y.values
+        self._place(self.y_, y.values, y)
         self._X_per_series = X is not None and (isinstance(X, RaggedPanel) or np.ndim(X) == 3)
-        self.X_ = None if X is None else self._covariates(X, y, value_positions)
+        self.X_ = None if X is None else self._covariates(X, y)
         self.n_timesteps_ = n_timesteps
         self.n_series_ = n_series
         self.n_features_ = 0 if X is None else self.X_.shape[-1]
@@ -242,7 +240,17 @@ class SlidingWindow:
             np.cumsum(~np.isnan(self.y_), out=self._cum_observed[1:])
         return self
 
-    def _covariates(self, X, y, value_positions):
+    def _place(self, buffer, values, y):
+        """Write ``values`` (one row per value of ``y``, laid out like it) behind the pads.
+
+        Value ``i`` of series ``s`` goes to buffer position ``i + pad * (s + 1)``;
+        written in chunks, so no array of positions as long as the data is made.
+        """
+        for start in range(0, len(values), _CHUNK):
+            rows = np.arange(start, min(start + _CHUNK, len(values)))
+            buffer[rows + self._pad * (y.series_of(rows) + 1)] = values[start:start + _CHUNK]
+
+    def _covariates(self, X, y):
         """The padded covariate buffer: shared rows, or per series laid out like ``y_``."""
         n_timesteps, n_series = y.n_rows, y.n_series
         if isinstance(X, RaggedPanel):
@@ -272,7 +280,7 @@ class SlidingWindow:
             # Each series' rows from its first value on.
             values = X[y.value_rows(), y.series_index()]
         buffer = np.full((len(self.y_), values.shape[1]), np.nan)
-        buffer[value_positions] = values
+        self._place(buffer, values, y)
         return buffer
 
     def _check_fitted(self):
@@ -383,9 +391,11 @@ class SlidingWindow:
         Returns
         -------
         series_idx : ndarray of shape (n_windows,)
-            Series of each window.
+            Series of each window, in the least signed integer type that
+            holds them (int8 up to 128 series, int16 up to 32,768...).
         target_start : ndarray of shape (n_windows,)
-            Panel row of the first future step of each window.
+            Panel row of the first future step of each window (int32 below
+            2**31 rows).
         """
         self._check_fitted()
         n_starts = self.n_timesteps_ - self.horizon + 1
@@ -397,7 +407,18 @@ class SlidingWindow:
         return self._counted_starts(n_starts)
 
     def _index_dtype(self, n_starts):
-        return np.int32 if max(n_starts, self.n_series_) < 2**31 else np.intp
+        return np.int32 if n_starts < 2**31 else np.intp
+
+    def _series_dtype(self):
+        """The least signed integer type holding every series number.
+
+        One long series has as many windows as values: its series numbers
+        in int8 take an eighth of the data's memory, not half.
+        """
+        for dtype in (np.int8, np.int16, np.int32):
+            if self.n_series_ <= np.iinfo(dtype).max + 1:
+                return dtype
+        return np.intp
 
     def _leading_starts(self, n_starts):
         """:meth:`window_indices` of a panel whose series are observed from their first value.
@@ -411,7 +432,7 @@ class SlidingWindow:
         last = n_starts - 1
         earliest = self._first + self.min_observed
         counts = np.where(earliest <= last, (last - earliest) // self.stride + 1, 0)
-        series_idx = np.repeat(np.arange(self.n_series_, dtype=dtype), counts)
+        series_idx = np.repeat(np.arange(self.n_series_, dtype=self._series_dtype()), counts)
         # Series by series: last - (n - 1) * stride, ..., last, built in dtype.
         target_start = _segments(last - (counts - 1) * self.stride, counts, self.stride, dtype)
         return series_idx, target_start
@@ -436,7 +457,7 @@ class SlidingWindow:
             np.maximum.at(last, series[valid], t[valid])
             valid &= (last[series] - t) % self.stride == 0
         dtype = self._index_dtype(n_starts)
-        return series[valid].astype(dtype), t[valid].astype(dtype)
+        return series[valid].astype(self._series_dtype()), t[valid].astype(dtype)
 
     def _observed(self, series_idx, target_start, *, past):
         """Observed values in the past (or future) of windows, from the running count."""

@@ -367,3 +367,23 @@ def test_smoothed_scaling_keeps_its_constants_through_save_and_load(tmp_path):
     np.testing.assert_array_equal(loaded.scaler_.alpha, model.scaler_.alpha)
     future = pd.DataFrame(index=range(60, 64))
     np.testing.assert_array_equal(loaded.predict(future), model.predict(future))
+
+
+@pytest.mark.parametrize("n_windows", [40, 100, 250])
+def test_an_epochs_draw_is_torchs_permutation_in_half_the_memory(n_windows):
+    """int32 permutations are torch's int64 ones (same draws, same generator state)."""
+
+    class Windows:
+        def __len__(self):
+            return 100
+
+    sampled = SampledDataset(Windows(), n_windows)
+    draws, generator = [], torch.Generator().manual_seed(5)
+    for _ in range(2):
+        draws.append(sampled.order(generator))
+    reference = torch.Generator().manual_seed(5)
+    for order in draws:
+        passes = -(-n_windows // 100)
+        expected = torch.cat([torch.randperm(100, generator=reference) for _ in range(passes)])
+        assert order.dtype == np.int32
+        np.testing.assert_array_equal(order, expected[:n_windows].numpy())

@@ -1,12 +1,14 @@
 """Tests of seqforecast.windowing against a naive loop over windows."""
 
 import tracemalloc
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seqforecast import windowing
 from seqforecast.windowing import SlidingWindow, WindowBatch
 
 
@@ -150,6 +152,36 @@ def test_windows_match_naive_loop_on_full_panels(panel, params):
 @given(panels(per_series_X=True), window_params())
 def test_windows_match_naive_loop_with_per_series_covariates(panel, params):
     assert_matches_naive(*panel, params)
+
+
+@settings(max_examples=100, deadline=None)
+@given(panels(per_series_X=True), window_params(), st.integers(1, 7))
+def test_buffers_filled_a_few_values_at_a_time_give_the_same_windows(panel, params, chunk):
+    """Values and per-series covariates go behind their pads a chunk at a time."""
+    with mock.patch.object(windowing, "_CHUNK", chunk):
+        assert_matches_naive(*panel, params, ragged=True)
+        assert_matches_naive(*panel, params)
+
+
+@pytest.mark.parametrize("inner_nan", [False, True])
+@pytest.mark.parametrize(
+    "n_series, dtype", [(1, np.int8), (128, np.int8), (129, np.int16), (40_000, np.int32)]
+)
+def test_series_numbers_take_the_least_integer_type(n_series, dtype, inner_nan):
+    """int8 up to 128 series: the numbers of the last series do not wrap around."""
+    y = np.random.default_rng(0).normal(size=(7, n_series))
+    if inner_nan:
+        y[3, 0] = np.nan  # the path with observed counts
+    windows = SlidingWindow(lookback=3, horizon=2, min_observed=1).fit(y)
+    series, start = windows.window_indices()
+    assert series.dtype == dtype and start.dtype == np.int32
+    last = np.flatnonzero(series == n_series - 1)
+    # One series with the NaN: no future may hold it (starts 2 and 3).
+    expected = [1, 4, 5] if inner_nan and n_series == 1 else [1, 2, 3, 4, 5]
+    np.testing.assert_array_equal(start[last], expected)
+    batch = windows.batch(series[last], start[last])
+    np.testing.assert_array_equal(batch.future[-1], y[5:, -1])
+    np.testing.assert_array_equal(batch.past[-1], y[2:5, -1])
 
 
 @settings(max_examples=100, deadline=None)

@@ -104,7 +104,7 @@ def relative_naive_scale(y, period, floor):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
         seasonal = y.mean_abs_change(period) if period > 1 else None
         one_step = y.mean_abs_change(1)
-        level = y.series_sum(np.abs(y.values)) / n_obs
+        level = y.series_sum(absolute=True) / n_obs
     scale = one_step if seasonal is None else np.where(n_obs > period, seasonal, one_step)
     scale = np.where(np.isfinite(scale) & (scale > floor), scale, np.nan)
     ratio = scale / np.maximum(level, floor)
@@ -162,7 +162,7 @@ class WindowDataset(torch.utils.data.Dataset):
         """Positions of the windows of one epoch: shuffled with a ``generator``."""
         if generator is None:
             return np.arange(len(self))
-        return torch.randperm(len(self), generator=generator).numpy()
+        return _permutation(len(self), generator).numpy()
 
     def positions(self, order):
         """An epoch's ``order`` as this dataset indexes it: the numpy array itself."""
@@ -174,9 +174,9 @@ class WindowDataset(torch.utils.data.Dataset):
 # and 1 gave back part of what clipping gained on single series:
 # benchmarks/README.md).
 _RANGE_MARGIN = 0.0
-# Windows scaled at a time by target_range: a bounded copy (a few MB at
-# lookbacks of a few hundred), whatever the number of windows.
-_RANGE_CHUNK = 1024
+# Past values scaled at a time by target_range (windows of the chunk times
+# lookback): about 2 MB of temporaries, whatever the number of windows.
+_RANGE_VALUES = 1 << 16
 
 
 def target_range(dataset):
@@ -191,9 +191,10 @@ def target_range(dataset):
     windows, scaler = dataset.windows, dataset.scaler
     constants = scaler.constants()
     low = high = None
-    for start in range(0, len(dataset), _RANGE_CHUNK):
-        series_idx = dataset.series_idx[start:start + _RANGE_CHUNK]
-        target_start = dataset.target_start[start:start + _RANGE_CHUNK]
+    chunk = max(1, _RANGE_VALUES // windows.lookback)
+    for start in range(0, len(dataset), chunk):
+        series_idx = dataset.series_idx[start:start + chunk]
+        target_start = dataset.target_start[start:start + chunk]
         past = windows.past(series_idx, target_start)
         loc, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, constants, past,
                                    series_idx)
@@ -557,6 +558,13 @@ class _Positions(NamedTuple):
         return _Positions(self.host_order[key], self.device_order[key])
 
 
+def _permutation(n, generator):
+    """``torch.randperm(n)`` in int32 where it fits: the same permutation (and
+    generator state after it) as in int64, in half the memory."""
+    dtype = torch.int32 if n < 2**31 else torch.int64
+    return torch.randperm(n, generator=generator, dtype=dtype)
+
+
 class SampledDataset(torch.utils.data.Dataset):
     """A fresh random draw of ``n_windows`` training windows at every epoch.
 
@@ -577,8 +585,9 @@ class SampledDataset(torch.utils.data.Dataset):
     def order(self, generator=None):
         n = len(self.dataset)
         passes = -(-self.n_windows // n)
-        order = torch.cat([torch.randperm(n, generator=generator) for _ in range(passes)])
-        return order[: self.n_windows].numpy()
+        order = torch.cat([_permutation(n, generator) for _ in range(passes)])
+        # A copy of the draw: the permutation of every window is freed.
+        return order[: self.n_windows].clone().numpy()
 
     def positions(self, order):
         return self.dataset.positions(order)

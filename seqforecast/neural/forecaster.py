@@ -945,17 +945,16 @@ class RNNForecaster(BaseForecaster):
         """
         if self.scaling not in WINDOW_SCALINGS or y.n_series < 2:
             return
-        values = np.abs(y.values)
-        level = y.series_sum(values) / np.maximum(y.lengths, 1)  # mean |y|
+        level = y.series_sum(absolute=True) / np.maximum(y.lengths, 1)  # mean |y|
         small = np.flatnonzero((level > 0) & (level < self.scaler_.floor))
         if len(small):
             names = [self._series_label(int(i)) for i in small[:3]]
-            top = int(np.argmax(values))
-            where = self._series_label(int(y.series_index()[top]))
+            top = int(np.argmax(np.abs(y.values)))
+            where = self._series_label(int(y.series_of(top)))
             warnings.warn(
                 f"{type(self).__name__}: {len(small)} series (e.g. {names}) have a mean "
                 "absolute value below the window scale's floor, which the panel shares "
-                f"(1e-8 of its largest value, {values[top]:.4g} in series {where!r}), so "
+                f"(1e-8 of its largest value, {abs(y.values[top]):.4g} in series {where!r}), so "
                 "their windows are scaled by the floor and they are not forecast at their "
                 "own scale; fit them in a panel of their own size, or rescale the series "
                 "(e.g. each by its mean) and the forecasts back.",
