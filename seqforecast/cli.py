@@ -306,8 +306,10 @@ def _add_data_arguments(parser, *, csv_group=None):
         metavar="COL",
         help="column of timestamps (parsed as dates, e.g. 2020-01-31, 31/01/2020 or 01/31/2020: "
              "the order of day and month that reads every row regularly; Jan 2020, Jan-20, "
-             "2020Q1, Q1 2020; whole years and YYYYMMDD numbers; rows are sorted by it; "
-             "forecasts are written in the file's format where it is one of these)",
+             "2020Q1, Q1 2020; whole years and YYYYMMDD numbers; integers with one below "
+             "1000 are step numbers 1, 2, 3... without a calendar, the season then detected; "
+             "rows are sorted by it; forecasts are written in the file's format where it is "
+             "one of these)",
     )
     parser.add_argument(
         "--target", required=required, metavar="COL", help="column of the values to forecast"
@@ -338,7 +340,9 @@ def _add_data_arguments(parser, *, csv_group=None):
 
 # ------------------------------------------------------------------- data
 def _fmt_time(ts):
-    """A timestamp without its time of day when that is midnight."""
+    """A timestamp without its time of day when that is midnight; a step number as it is."""
+    if not hasattr(ts, "normalize"):
+        return str(ts)
     return str(ts.date()) if ts == ts.normalize() else str(ts)
 
 
@@ -348,9 +352,53 @@ def _line_of(frame, row):
 
 
 def _fmt_delta(delta):
+    if not hasattr(delta, "floor"):
+        return f"{delta} step(s)"
     if delta == delta.floor("D"):
         return f"{delta.days} day(s)"
     return str(delta)
+
+
+def _freq_name(offset):
+    """How a frequency reads: 'frequency MS', or 'step 2' between step numbers."""
+    return f"frequency {offset.freqstr}" if hasattr(offset, "freqstr") else f"step {offset}"
+
+
+def _time_index(times, name=None):
+    """The index of parsed times: dates, or step numbers (int64)."""
+    import pandas as pd
+
+    if pd.api.types.is_integer_dtype(times.dtype):
+        return pd.Index(times.to_numpy(dtype="int64"), name=name)
+    return pd.DatetimeIndex(times, name=name)
+
+
+def _integer_step(index):
+    """The one step between sorted step numbers (3 or more), or None when irregular."""
+    import numpy as np
+
+    steps = np.diff(index.to_numpy())
+    return int(steps[0]) if len(steps) >= 2 and (steps == steps[0]).all() else None
+
+
+def _step_gaps(index):
+    """'2 step number(s) missing (first 51) at step 1': the gaps of irregular step numbers."""
+    import math
+
+    import numpy as np
+
+    step = math.gcd(*np.diff(index.to_numpy()).tolist())
+    absent, _ = _off_grid(index, step)
+    return f"{len(absent)} step number(s) missing (first {absent[0]}) at step {step}"
+
+
+def _no_freq_for_steps(freq, time_col):
+    if freq is not None:
+        raise ValueError(
+            f"--freq applies to dates, but time column {time_col!r} holds step numbers "
+            "(integers below 1000, no years or dates); their spacing is read from them: "
+            "leave out --freq"
+        )
 
 
 def _read_frame(path, columns, dtype=None):
@@ -387,11 +435,13 @@ def _read_frame(path, columns, dtype=None):
 
 
 def _parse_times(frame, time_col, path):
-    """The time column as dates: ``(times, time_format)``.
+    """The time column as dates or step numbers: ``(times, time_format)``.
 
     Integers such as years are read as text, so ``1990`` means the year 1990,
     and so are whole numbers written with a decimal point, ``1990.0``; other
     numbers such as ``1990.5`` are an error, never nanoseconds since 1970.
+    Integers that cannot all be years or dates (one below 1000: 1, 2, 3...)
+    are step numbers, returned as int64: a time axis without a calendar.
     ``time_format`` is a ``strftime`` format that writes the file's
     timestamps exactly as they were read (``"%Y-%m"`` for ``2020-01``), or
     None when there is none.
@@ -422,6 +472,9 @@ def _parse_times(frame, time_col, path):
             )
         raw_times = raw_times.astype(np.int64)
     if pd.api.types.is_integer_dtype(raw_times.dtype):
+        if (raw_times < 1000).any():
+            # No year has fewer than four digits here: step numbers (1, 2, 3...).
+            return raw_times.astype(np.int64), None
         # Years (1990) or compact dates (20200131): parse their digits, not
         # nanoseconds since 1970.
         raw_times = raw_times.astype(str)
@@ -664,7 +717,10 @@ def _off_grid(index, offset):
     """Timestamps between the ends of ``index`` missing from it, and those off ``offset``'s grid."""
     import pandas as pd
 
-    expected = pd.date_range(index[0], index[-1], freq=offset)
+    if isinstance(offset, int):  # step numbers
+        expected = pd.Index(range(index[0], index[-1] + 1, offset))
+    else:
+        expected = pd.date_range(index[0], index[-1], freq=offset)
     return expected.difference(index), index.difference(expected)
 
 
@@ -697,7 +753,8 @@ def _load_csv(path, time_col, target, freq=None):
     -------
     y : pandas.Series
         The values, float64, named ``target``, indexed by a
-        ``DatetimeIndex`` named ``time_col`` with its frequency set.
+        ``DatetimeIndex`` named ``time_col`` with its frequency set, or by
+        the step numbers (an int64 ``Index``, regularly spaced).
     time_format : str or None
         A ``strftime`` format that writes the file's timestamps exactly as
         they were read (``"%Y-%m"`` for ``2020-01``), so that forecasts can
@@ -721,8 +778,8 @@ def _load_csv(path, time_col, target, freq=None):
     times, time_format = _parse_times(frame, time_col, path)
     values = _parse_values(frame, target, path)
 
-    y = pd.Series(values.to_numpy(dtype=np.float64), index=pd.DatetimeIndex(times), name=target)
-    y.index.name = time_col
+    y = pd.Series(values.to_numpy(dtype=np.float64), index=_time_index(times, time_col),
+                  name=target)
     y = y.sort_index(kind="stable")
     duplicated = y.index.duplicated(keep=False)
     if duplicated.any():
@@ -743,6 +800,9 @@ def _load_csv(path, time_col, target, freq=None):
         )
 
     index = y.index
+    numbered = not isinstance(index, pd.DatetimeIndex)  # step numbers, no dates
+    if numbered:
+        _no_freq_for_steps(freq, time_col)
     if freq is not None:
         offset = _to_offset(freq)
         absent, extra = _off_grid(index, offset)
@@ -760,7 +820,12 @@ def _load_csv(path, time_col, target, freq=None):
             )
         from seqforecast._time import infer_step
 
-        offset = infer_step(pd.DatetimeIndex(index))
+        offset = _integer_step(index) if numbered else infer_step(pd.DatetimeIndex(index))
+        if offset is None and numbered:
+            raise ValueError(
+                f"time column {time_col!r} is not regularly spaced: {_step_gaps(index)}; "
+                "fill the gaps (e.g. interpolate the missing rows)"
+            )
         if offset is None:
             steps = index[1:] - index[:-1]
             raise ValueError(
@@ -769,7 +834,8 @@ def _load_csv(path, time_col, target, freq=None):
                 f"{_fmt_delta(steps.max())}); fill the gaps (e.g. resample) or pass --freq "
                 "to see which timestamps are missing"
             )
-    y.index = pd.DatetimeIndex(index, freq=offset, name=time_col)
+    if not numbered:
+        y.index = pd.DatetimeIndex(index, freq=offset, name=time_col)
     return y, time_format
 
 
@@ -786,8 +852,8 @@ def _load_panel_csv(path, id_col, time_col, target, freq=None):
         The values, float64, named ``target``, indexed by a ``MultiIndex``
         ``(id_col, time_col)``: the series in order of first appearance in
         the file, each sorted by time.
-    offset : pandas offset
-        The frequency shared by every series.
+    offset : pandas offset or int
+        The frequency shared by every series (the step between step numbers).
     time_format : str or None
         As for :func:`_load_csv`.
 
@@ -845,18 +911,25 @@ def _load_panel_csv(path, id_col, time_col, target, freq=None):
     order = pd.Index(pd.unique(rows["id"]))
     rows["code"] = order.get_indexer(rows["id"])
     rows = rows.sort_values(["code", "time"], kind="stable")
-    series = {order[code]: pd.DatetimeIndex(times) for code, times in rows.groupby("code")["time"]}
+    series = {order[code]: _time_index(times) for code, times in rows.groupby("code")["time"]}
+    if pd.api.types.is_integer_dtype(rows["time"].dtype):
+        _no_freq_for_steps(freq, time_col)
     offset = _panel_offset(series, freq, path)
     index = pd.MultiIndex.from_arrays(
-        [rows["id"].to_numpy(), pd.DatetimeIndex(rows["time"])], names=[id_col, time_col]
+        [rows["id"].to_numpy(), _time_index(rows["time"])], names=[id_col, time_col]
     )
     y = pd.Series(rows["value"].to_numpy(dtype=np.float64), index=index, name=target)
     return y, offset, time_format
 
 
 def _panel_offset(series, freq, path):
-    """The one frequency of the series ({id: sorted DatetimeIndex}); named errors otherwise."""
+    """The one frequency of the series ({id: sorted DatetimeIndex or step numbers}).
+
+    Named errors otherwise; step numbers share one step (an int).
+    """
     from collections import Counter
+
+    import pandas as pd
 
     from seqforecast._time import infer_step
 
@@ -877,7 +950,10 @@ def _panel_offset(series, freq, path):
             )
         return offset
 
-    steps = {sid: infer_step(index) for sid, index in series.items() if len(index) >= 3}
+    def step_of(index):
+        return infer_step(index) if isinstance(index, pd.DatetimeIndex) else _integer_step(index)
+
+    steps = {sid: step_of(index) for sid, index in series.items() if len(index) >= 3}
     regular = [step for step in steps.values() if step is not None]
     if not regular:
         if not steps:
@@ -886,16 +962,20 @@ def _panel_offset(series, freq, path):
                 "inferred; pass --freq"
             )
         sid = next(iter(steps))
-        raise ValueError(_irregular(sid, series[sid], "pass --freq to see which are missing"))
+        numbered = not isinstance(series[sid], pd.DatetimeIndex)
+        raise ValueError(_irregular(sid, series[sid], hint if numbered
+                                    else "pass --freq to see which are missing"))
+    numbered = not isinstance(next(iter(series.values())), pd.DatetimeIndex)
+    or_freq = "" if numbered else ", or pass --freq"
     # The panel's frequency: the most common one, the first series' on a tie.
     offset = Counter(regular).most_common(1)[0][0]
     holder = next(sid for sid, step in steps.items() if step == offset)
-    name = offset.freqstr
+    name = _freq_name(offset)
     for sid, index in series.items():
         step = steps.get(sid)
         if step is not None and step != offset:
             raise ValueError(
-                f"series {sid!r} has frequency {step.freqstr} but series {holder!r} has "
+                f"series {sid!r} has {_freq_name(step)} but series {holder!r} has "
                 f"{name}; all series of a panel must share one frequency (resample them "
                 "first, or drop the series)"
             )
@@ -905,20 +985,23 @@ def _panel_offset(series, freq, path):
                 # (Not checked, its forecasts snapped onto the grid.)
                 raise ValueError(
                     f"series {sid!r} has one row, at {_fmt_time(index[0])}, off the panel's "
-                    f"frequency {name}; {hint}, or pass --freq"
+                    f"{name}; {hint}{or_freq}"
                 )
             if len(extra):
-                raise ValueError(_irregular(sid, index, f"{hint}, or pass --freq"))
+                raise ValueError(_irregular(sid, index, f"{hint}{or_freq}"))
             if len(absent):
                 raise ValueError(
-                    f"series {sid!r} has a gap: {len(absent)} timestamp(s) missing inside "
-                    f"it at the panel's frequency {name} (first {_fmt_time(absent[0])}); "
+                    f"series {sid!r} has a gap: {len(absent)} "
+                    f"{'step number' if numbered else 'timestamp'}(s) missing inside "
+                    f"it at the panel's {name} (first {_fmt_time(absent[0])}); "
                     f"{hint}"
                 )
     return offset
 
 
 def _irregular(sid, index, advice):
+    if not hasattr(index, "freq"):  # step numbers: the missing ones can be named
+        return f"series {sid!r} is not regularly spaced: {_step_gaps(index)}; {advice}"
     steps = index[1:] - index[:-1]
     return (
         f"series {sid!r} is not regularly spaced: no frequency fits all its timestamps "
@@ -994,7 +1077,8 @@ def _seasonal_period(y):
     from seqforecast._time import resolve_seasonal_period
 
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    return resolve_seasonal_period(None, y.index.freq, values)[0]
+    # Step numbers have no frequency: the season is detected.
+    return resolve_seasonal_period(None, getattr(y.index, "freq", None), values)[0]
 
 
 def _panel_seasonal_period(y, offset):
@@ -1255,11 +1339,11 @@ def _run_compare(args):
         )
     train, actual = y.iloc[:n_train], y.iloc[n_train:]
 
-    freq = y.index.freqstr
+    freq = _freq_name(getattr(y.index, "freq", None) or _integer_step(y.index))
     season = f"seasonal period {m}" if m > 1 else "no seasonal period"
     print(
         f"data: {source}: {len(y)} observations from {_fmt_time(y.index[0])} to "
-        f"{_fmt_time(y.index[-1])} (frequency {freq}, {season})"
+        f"{_fmt_time(y.index[-1])} ({freq}, {season})"
     )
     print(
         f"holdout: the last {holdout} observations ({_fmt_time(actual.index[0])} to "
@@ -1319,8 +1403,8 @@ def _compare_panel(args, names, plot_path):
     season = f"seasonal period {m}" if m > 1 else "no seasonal period"
     print(
         f"data: {args.csv}, column {args.target!r} by {args.id_col!r}: {_describe_panel(y)}, "
-        f"from {_fmt_time(times.min())} to {_fmt_time(times.max())} (frequency "
-        f"{offset.freqstr}, {season})"
+        f"from {_fmt_time(times.min())} to {_fmt_time(times.max())} "
+        f"({_freq_name(offset)}, {season})"
     )
     return _backtest_panel(
         y, names, args.seed, holdout, m, plot_path,
@@ -1461,7 +1545,7 @@ def _backtest_panel(
     if plot_path is not None:
         sid = ids[0]
         history = train.xs(sid, level=0)
-        if freq is not None:
+        if freq is not None and not isinstance(freq, int):
             history.index = pd.DatetimeIndex(history.index, freq=freq)
         saved = _save_plot(
             plot_path, history, actual.xs(sid, level=0), forecasts, first_smape,

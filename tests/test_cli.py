@@ -752,7 +752,7 @@ BAD_PANELS = {
         r"series 'b' is not regularly spaced: .* from 17 day\(s\) to 45 day\(s\)"),
     "series of different frequencies": (
         lambda f, d: panel_args("forecast", f["mixed"], "--model", "naive"),
-        r"series 'w' has frequency W-SUN but series 'a' has MS; all series of a panel "
+        r"series 'w' has frequency W-SUN but series 'a' has frequency MS; all series of a panel "
         r"must share one frequency"),
     "non-numeric value": (
         lambda f, d: panel_args("forecast", f["text"], "--model", "naive"),
@@ -1090,3 +1090,103 @@ def test_a_network_without_training_windows_is_advised_in_command_line_options(
     assert "No training window fits in the history" in err
     assert "give a smaller --horizon (forecast) or --holdout (compare)" in err
     assert "lookback/horizon/min_observed" not in err
+
+
+# ----------------------------------------------------------- step numbers
+def _steps_csv(path, t, values, *, ids=None):
+    frame = pd.DataFrame({"t": t, "y": values})
+    if ids is not None:
+        frame.insert(0, "id", ids)
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_integer_step_numbers_are_a_time_axis_without_a_calendar(capsys, tmp_path):
+    # Steps 1..120 (every 2nd number from 2 on below) used to be refused as
+    # dates that do not parse; they are the library's integer time index.
+    t = np.arange(1, 121) * 2
+    values = 50 + 5 * np.sin(2 * np.pi * np.arange(120) / 12) + np.random.default_rng(0).normal(
+        0, 0.3, 120)
+    csv = _steps_csv(tmp_path / "steps.csv", t, values)
+    status, out, err = run(capsys, "forecast", csv, "--time-col", "t", "--target", "y",
+                           "--model", "theta", "--horizon", "3")
+    assert status == 0, err
+    written = pd.read_csv(io.StringIO(out))
+    assert written["t"].tolist() == [242, 244, 246]
+    from seqforecast.baselines import ThetaForecaster
+
+    # The library's forecast of the same series on its integer index (season detected).
+    y = pd.Series(values, index=pd.Index(t, name="t"))
+    model = ThetaForecaster().fit(None, y)
+    assert model.seasonal_period_ == 12
+    expected = model.forecast(3)
+    np.testing.assert_allclose(written["forecast"], expected.to_numpy(), rtol=1e-12)
+
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
+                           "--models", "naive", "--no-plot")
+    assert status == 0, err
+    assert "120 observations from 2 to 240 (step 2, seasonal period 12)" in out
+    assert "holdout: the last 12 observations (218 to 240)" in out
+
+
+def test_a_panel_with_step_numbers_forecasts_each_series_from_its_own_end(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    starts, lengths = {"a": 0, "b": 5, "c": 20}, {"a": 40, "b": 30, "c": 45}
+    ids = np.concatenate([[k] * n for k, n in lengths.items()])
+    t = np.concatenate([np.arange(starts[k], starts[k] + n) for k, n in lengths.items()])
+    values = 20 + np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.1, len(t))
+    csv = _steps_csv(tmp_path / "panel.csv", t, values, ids=ids)
+    status, out, err = run(capsys, "forecast", csv, "--id-col", "id", "--time-col", "t",
+                           "--target", "y", "--model", "naive", "--horizon", "2")
+    assert status == 0, err
+    written = pd.read_csv(io.StringIO(out))
+    assert written["t"].tolist() == [40, 41, 35, 36, 65, 66]
+    # Seasonal naive with the detected season of 7: each series' value a week before.
+    last = {k: values[ids == k][-7:] for k in lengths}
+    np.testing.assert_allclose(written["forecast"],
+                               [v for k in lengths for v in last[k][:2]], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case, pattern",
+    [
+        ("gap", r"time column 't' is not regularly spaced: 2 step number\(s\) missing "
+                r"\(first 11\) at step 1; fill the gaps"),
+        ("freq", r"--freq applies to dates, but time column 't' holds step numbers"),
+        ("panel gap", r"series 'b' has a gap: 1 step number\(s\) missing inside it at the "
+                      r"panel's step 1 \(first 8\)"),
+        ("panel steps", r"series 'b' has step 2 but series 'a' has step 1; all series"),
+    ],
+)
+def test_irregular_step_numbers_are_one_line_errors(capsys, tmp_path, case, pattern):
+    t = np.arange(1, 31)
+    if case == "gap":
+        csv = _steps_csv(tmp_path / "s.csv", np.delete(t, [10, 11]), np.ones(28))
+        argv = ["forecast", csv, "--time-col", "t", "--target", "y"]
+    elif case == "freq":
+        csv = _steps_csv(tmp_path / "s.csv", t, np.ones(30))
+        argv = ["forecast", csv, "--time-col", "t", "--target", "y", "--freq", "D"]
+    else:
+        other = np.delete(t, 7) if case == "panel gap" else 2 * t
+        csv = _steps_csv(tmp_path / "p.csv", np.concatenate([t, other]),
+                         np.ones(len(t) + len(other)),
+                         ids=["a"] * len(t) + ["b"] * len(other))
+        argv = ["forecast", csv, "--id-col", "id", "--time-col", "t", "--target", "y"]
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert re.search(pattern, err), err
+
+
+def test_years_stay_years_beside_step_numbers(capsys, tmp_path):
+    # Four-digit integers are years (the yearly frequency); one number below
+    # 1000 makes the column step numbers.
+    csv = _steps_csv(tmp_path / "years.csv", np.arange(1990, 2010), np.arange(20.0))
+    status, out, err = run(capsys, "forecast", csv, "--time-col", "t", "--target", "y",
+                           "--model", "naive", "--horizon", "2")
+    assert status == 0, err
+    assert pd.read_csv(io.StringIO(out))["t"].tolist() == [2010, 2011]
+    csv = _steps_csv(tmp_path / "steps.csv", np.arange(990, 1010), np.arange(20.0))
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target",
+                           "y", "--models", "naive", "--no-plot")
+    assert status == 0, err
+    assert "from 990 to 1009 (step 1," in out
