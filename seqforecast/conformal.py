@@ -8,6 +8,7 @@ its own out-of-sample errors, without a distributional assumption.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import ClassVar
 
 import numpy as np
@@ -27,6 +28,11 @@ __all__ = ["ConformalForecaster"]
 
 _POOLINGS = ("series", "pooled", "scaled")
 _METHODS = ("rolling", "split")
+
+
+def _forecast_ahead(steps, model):
+    """The ``steps`` forecasts of a fitted forecaster without covariates (a probe)."""
+    return model._forecast_values(steps, None)
 
 
 def _series_scale(y, period):
@@ -140,11 +146,17 @@ class ConformalForecaster(BaseForecaster):
         is then the point forecast plus the median error.
     adaptive : bool, default=False
         Recalibrate online: :meth:`update` scores the forecasts made before
-        the new observations (from every new origin, one row at a time) and
-        replaces the oldest calibration errors of each step by the new ones,
-        so the intervals follow changes in the error level (a sliding window
-        of the ``n_windows`` latest errors, as in EnbPI, Xu & Xie 2021).
-        False keeps the errors of :meth:`fit`.
+        the new observations (from every origin whose horizon reaches them,
+        one row at a time) and replaces the oldest calibration errors of
+        each step by the new ones, so the intervals follow changes in the
+        error level (a sliding window of the ``n_windows`` latest errors, as
+        in EnbPI, Xu & Xie 2021). Without covariates :meth:`fit` also keeps
+        the forecasts from its last ``horizon - 1`` origins (made like the
+        calibration forecasts), so that each new row gives every step a new
+        error; with covariates those would need the future rows of X, and
+        the forecasts from the end of the history on are scored (with X,
+        once all their rows are known). False keeps the errors of
+        :meth:`fit`.
     n_jobs : int or None, default=None
         Parallel jobs (joblib, with the active backend) for the calibration
         fits of :meth:`fit`: the clones of ``method="rolling"`` are fitted
@@ -291,15 +303,27 @@ class ConformalForecaster(BaseForecaster):
         n_rows, h = y.n_rows, self.horizon
         origins = np.arange(n_rows - h - self.n_windows + 1, n_rows - h + 1)
         history = self._history_data()
+        folds = [(0, origin, origin, origin + h) for origin in origins]
+        # Adaptive: the forecasts from the last h - 1 origins reach past the
+        # history; kept, their later steps are scored by update as the rows
+        # arrive, so that every step gets a new error from the first new row.
+        # (Forecast in the same chain of fits as the calibration, the whole
+        # horizon by a probe. With covariates they would need their future X:
+        # only the forecasts made from the end of the history on are scored.)
+        late = (np.arange(n_rows - h + 1, n_rows) if self.adaptive and self.X_panel_ is None
+                else np.empty(0, dtype=int))
+        folds += [(0, origin, origin, n_rows) for origin in late]
         # Series too short at an origin are left out of its clone (NaN errors).
-        forecasts = _rolling_forecasts(
+        rolling = _rolling_forecasts(
             self.forecaster,
             *history,
-            [(0, origin, origin, origin + h) for origin in origins],
+            folds,
             refit_every=1 if self.method == "rolling" else None,
             skip_short=True,
+            probe=functools.partial(_forecast_ahead, h) if len(late) else None,
             n_jobs=self.n_jobs,
-        ).forecast
+        )
+        forecasts = rolling.forecast[: len(origins)]
         self.origins_ = origins
         # The actuals of every calibration origin: the block of those rows only.
         actual = y.rows(origins[0], n_rows)
@@ -311,7 +335,15 @@ class ConformalForecaster(BaseForecaster):
         self._borrow_scale = scale
         self.forecaster_ = clone(self.forecaster).fit(*history)
         # Forecasts awaiting their observations, by the row of their origin.
-        self.pending_ = {n_rows: self._pending_entry(n_rows)} if self.adaptive else {}
+        self.pending_ = {}
+        for k, origin in enumerate(late, start=len(origins)):
+            entry = np.full((h, self.n_series_), np.nan)  # NaN: a series not fitted
+            if rolling.probed[k] is not None:
+                series = rolling.series[k]
+                entry[:, slice(None) if series is None else series] = rolling.probed[k]
+            self.pending_[int(origin)] = entry
+        if self.adaptive:
+            self.pending_[n_rows] = self._pending_entry(n_rows)
         return self
 
     def _predict(self, n_steps, X):

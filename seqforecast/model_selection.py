@@ -303,13 +303,16 @@ class _RollingForecasts(NamedTuple):
     ``forecast``, ``lower`` and ``upper`` have shape (n_folds, horizon,
     n_series), NaN where a fold has fewer test rows than the longest or a
     series was not fitted; ``lower``/``upper`` are None without coverage.
-    ``probed`` holds ``probe(model)`` of every fold (None without probe).
+    ``probed`` holds ``probe(model)`` of every fold (None without probe),
+    ``series`` the positions of the series each fold's model was fitted on
+    (None: all of them).
     """
 
     forecast: np.ndarray
     lower: np.ndarray | None
     upper: np.ndarray | None
     probed: list | None
+    series: list
 
 
 def _take(X, y, start, stop, series=None):
@@ -541,7 +544,7 @@ def _rolling_forecasts(
             lower[k][: len(values), columns] = low
             upper[k][: len(values), columns] = high
     probed = None if probe is None else [output[4] for output in outputs]
-    return _RollingForecasts(forecast, lower, upper, probed)
+    return _RollingForecasts(forecast, lower, upper, probed, [output[0] for output in outputs])
 
 
 # ------------------------------------------------------------------ backtest

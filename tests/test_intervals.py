@@ -397,13 +397,60 @@ def test_conformal_adaptive_update_scores_new_forecasts_by_hand():
     before = model.residuals_.copy()
     model.update(None, y[30:32]).update(None, y[32:35])
     for step in range(3):
-        # Origins 30 .. 34 - step have step `step` observed by row 34; the
-        # naive forecast from origin o is y[o - 1].
-        new = [abs(y[o + step] - y[o - 1]) for o in range(30, 35 - step)]
+        # Origins 30 - step .. 34 - step have step `step` in the new rows 30 ..
+        # 34 (origins 28 and 29, whose forecasts fit made, included): every
+        # step gets a new error from each new row. The naive forecast from
+        # origin o is y[o - 1].
+        new = [abs(y[o + step] - y[o - 1]) for o in range(30 - step, 35 - step)]
+        assert len(new) == 5
         expected = np.concatenate([before[len(new):, step, 0], new])
         np.testing.assert_allclose(model.residuals_[:, step, 0], expected, rtol=1e-12)
     # The forecasts still start after the last observation.
     assert model.predict(_future(1))[0] == y[34]
+
+
+@pytest.mark.parametrize("method", ["rolling", "split"])
+def test_conformal_adaptive_scores_every_step_from_the_first_new_row(method):
+    # The forecasts from the last horizon - 1 origins of fit reach past the
+    # history: one new row completes step s of the forecast from origin n - s,
+    # for every s (step 2 used to wait for the third new row). Each is made
+    # as the calibration forecasts are: a fit at its origin ("rolling"), or
+    # the one fit at the first origin updated ("split").
+    rng = np.random.default_rng(21)
+    y = 10 + np.convolve(rng.normal(size=70), [1, 0.6, 0.3], mode="valid")[:60]
+    inner = ARIMAForecaster(order=(1, 0, 0), maxiter=200)
+    h, n = 3, 50
+    model = ConformalForecaster(inner, horizon=h, n_windows=5, method=method,
+                                adaptive=True).fit(None, y[:n])
+    before = model.residuals_.copy()
+    model.update(None, y[n:n + 1])
+    first_origin = n - h - 5 + 1
+    for step in range(h):
+        origin = n - step
+        if origin == n or method == "rolling":  # forecaster_ is fitted on the history
+            manual = clone(inner).fit(None, y[:origin])
+        else:  # fitted at the first calibration origin, then updated
+            manual = clone(inner).fit(None, y[:first_origin]).update(
+                None, y[first_origin:origin])
+        forecast = np.asarray(manual.forecast(h))
+        expected = abs(y[n] - forecast[step])
+        np.testing.assert_allclose(model.residuals_[-1, step, 0], expected, rtol=1e-8)
+        np.testing.assert_array_equal(model.residuals_[:-1, step, 0], before[1:, step, 0])
+    assert set(model.pending_) == {n - 1, n, n + 1}  # origins with steps still to come
+
+
+def test_conformal_adaptive_late_origins_leave_a_series_not_yet_started_unscored():
+    # Series b starts on row 38: the fit from origin 38 leaves it out (NaN
+    # error at its step 2), the one from origin 39 has its first value.
+    rng = np.random.default_rng(22)
+    y = rng.normal(size=(41, 2)).cumsum(axis=0)
+    y[:38, 1] = np.nan
+    model = ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=5, adaptive=True)
+    model.fit(None, y[:40]).update(None, y[40:41])
+    last = model.errors_[-1]  # (step, series) of the new row 40
+    np.testing.assert_allclose(last[:, 0], y[40, 0] - y[[39, 38, 37], 0], rtol=1e-12)
+    np.testing.assert_allclose(last[:2, 1], y[40, 1] - y[[39, 38], 1], rtol=1e-12)
+    assert np.isnan(last[2, 1])
 
 
 def test_conformal_adaptive_with_covariates_waits_for_the_future_X():
