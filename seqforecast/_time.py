@@ -382,7 +382,12 @@ def _seasonal_peaks(blocks, candidates, how):
     :func:`_recent_blocks`); each series' autocorrelations depend on its
     own values only, and are pooled over all of them.
     """
-    parts = []
+    # Weighted sums over the series with two full cycles of each period,
+    # chunk by chunk (in the order of the chunks, so the same sums as over a
+    # list of all the chunks' autocorrelations, which are never all held):
+    # autocorrelations at the lag m and its neighbours, weights (lengths),
+    # and Bartlett's variance of each lag-m one.
+    sums = {m: [0.0, np.zeros(3), 0.0] for m in candidates}  # total, around, spread
     for block in blocks:
         # Lags up to the farthest neighbour of a candidate, or fewer in a
         # block of short series (a series counts for a period only with two
@@ -396,24 +401,23 @@ def _seasonal_peaks(blocks, candidates, how):
             y = block[:, start:start + width]
             size = np.nanmax(np.abs(y), axis=0)
             x = _detrended(y / np.where(size > 0, size, 1.0), how)
-            parts.append(_acf(x, max_lag, np.ones_like(size)))
+            acf, n, flat = _acf(x, max_lag, np.ones_like(size))
+            for m in candidates:
+                use = (n >= 2 * m) & ~flat
+                if not use.any():
+                    continue
+                below, above = _neighbours(m)
+                w = n[use].astype(np.float64)
+                r = acf[:, use]
+                part = sums[m]
+                part[1] = part[1] + r[[below, m, above]] @ w
+                part[0] += w.sum()
+                var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
+                part[2] += np.sum(w**2 * var)
     peaks = {}
     for m in candidates:
-        # Weighted sums over the series with two full cycles of the period,
-        # block by block: autocorrelations at the lag m and its neighbours,
-        # weights (lengths), and Bartlett's variance of each lag-m one.
         below, above = _neighbours(m)
-        total, around, spread = 0.0, np.zeros(3), 0.0
-        for acf, n, flat in parts:
-            use = (n >= 2 * m) & ~flat
-            if not use.any():
-                continue
-            w = n[use].astype(np.float64)
-            r = acf[:, use]
-            around = around + r[[below, m, above]] @ w
-            total += w.sum()
-            var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
-            spread += np.sum(w**2 * var)
+        total, around, spread = sums[m]
         if total == 0:
             continue
         pooled = dict(zip((below, m, above), around / total, strict=True))
@@ -438,7 +442,7 @@ _DETECTION_ROWS = 5000
 # otherwise series of similar lengths are read together, block by block.
 _DENSE_FACTOR, _DENSE_ALLOWANCE = 4, 1_000_000
 # Values of a block whose autocorrelations are computed at once.
-_CHUNK_CELLS = 250_000
+_CHUNK_CELLS = 65_536
 
 
 def _recent_blocks(y, n_rows):

@@ -460,3 +460,73 @@ def test_the_time_grid_of_a_long_panel_is_checked_for_every_series():
     # New observations given the fitted step: each series must lie on it.
     with pytest.raises(ValueError, match="Series 's1' of y is not on the panel's time grid"):
         split_long(panel(months, gap), freq=months.freq)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 14])
+def test_the_grid_check_read_in_chunks_finds_the_one_series_off_its_step(monkeypatch, chunk):
+    """Neighbouring pairs are checked a chunk at a time (pairs across a chunk's edge too)."""
+    from seqforecast import _panel
+
+    monkeypatch.setattr(_panel, "_CHUNK", chunk)
+    starts = {"a": "2020-01", "b": "2019-06", "c": "2020-03"}
+    lengths = {"a": 4, "b": 3, "c": 5}
+    times = {k: pd.date_range(starts[k], periods=n, freq="MS") for k, n in lengths.items()}
+
+    def groups_of(times):
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(list(times), [len(t) for t in times.values()]),
+             pd.DatetimeIndex(np.concatenate([t.values for t in times.values()]))])
+        _, groups = _panel._groups(index, "y")
+        return groups, index.get_level_values(1)
+
+    assert _panel._on_step(*groups_of(times), pd.offsets.MonthBegin())
+    for k, position in [("a", 3), ("b", 1), ("c", 4), ("a", 0)]:  # one timestamp a day late
+        late = times[k].to_numpy().copy()
+        late[position] += np.timedelta64(1, "D")
+        shifted = {**times, k: pd.DatetimeIndex(late)}
+        assert not _panel._on_step(*groups_of(shifted), pd.offsets.MonthBegin()), (k, chunk)
+
+
+def test_series_codes_are_pandas_factorize_of_the_series_level():
+    """Read from the MultiIndex's level codes: the same codes and ids as pd.factorize."""
+    from seqforecast._panel import _series_codes
+
+    rng = np.random.default_rng(5)
+    ids = np.repeat([f"s{k}" for k in rng.permutation(40)], 6)
+    index = pd.MultiIndex.from_arrays([ids, np.tile(np.arange(6), 40)])
+    cases = [
+        index,
+        index[rng.permutation(len(index))],  # rows in any order
+        index[50:130],  # levels that no row uses any more
+        pd.MultiIndex.from_arrays([rng.integers(0, 9, 30), np.arange(30)]),
+        pd.MultiIndex.from_arrays([pd.to_datetime(["2021", "2020", "2021"]), np.arange(3)]),
+        pd.MultiIndex.from_arrays([pd.Categorical(["x", "y", "x"]), np.arange(3)]),
+        pd.MultiIndex.from_arrays([np.array(["a", None, "b"], dtype=object), np.arange(3)]),
+        index[:0],
+    ]
+    for case in cases:
+        codes, ids = _series_codes(case)
+        expected_codes, expected_ids = pd.factorize(case.get_level_values(0))
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert ids.equals(expected_ids)
+
+
+def test_a_sorted_long_panel_and_a_shuffled_one_split_alike():
+    # Rows already grouped by series and sorted by time skip the sort.
+    from seqforecast._panel import split_long
+
+    rng = np.random.default_rng(6)
+    ids = np.repeat(["b", "a", "c"], [5, 7, 4])
+    times = np.concatenate([np.arange(3, 8), np.arange(0, 7), np.arange(10, 14)])
+    y = pd.Series(rng.normal(size=16), index=pd.MultiIndex.from_arrays([ids, times]))
+    shuffled = y.iloc[rng.permutation(16)]
+    for a, b in [(y, shuffled), (y, y.iloc[::-1])]:
+        left, right = split_long(a), split_long(b)
+        assert list(left.ids) == ["b", "a", "c"]
+        assert list(right.ids) == list(pd.unique(b.index.get_level_values(0)))
+        for k, sid in enumerate(left.ids):
+            j = list(right.ids).index(sid)
+            np.testing.assert_array_equal(left.ragged.series(k), right.ragged.series(j))
+    repeated = pd.concat([y.iloc[:3], y.iloc[2:3], y.iloc[3:]])  # sorted, one pair twice
+    with pytest.raises(ValueError, match="series 'b' has more than one row at 5"):
+        split_long(repeated)

@@ -71,6 +71,8 @@ def test_ragged_panel_stands_for_its_rectangle():
         np.testing.assert_array_equal(column, y[60 - LENGTHS[s]:, s])
     for start, stop in [(0, 60), (10, 55), (50, 51), (58, 60), (30, 30)]:
         np.testing.assert_array_equal(panel.rows(start, stop), y[start:stop])
+        np.testing.assert_array_equal(panel.rows(start, stop, [4, 1, 5]),
+                                      y[start:stop][:, [4, 1, 5]])
         np.testing.assert_array_equal(panel.between(start, stop).to_dense(), y[start:stop])
         np.testing.assert_array_equal(panel.head(stop).to_dense(), y[:stop])
     np.testing.assert_array_equal(panel.take([4, 1]).to_dense(), y[:, [4, 1]])
