@@ -339,6 +339,10 @@ def _add_data_arguments(parser, *, csv_group=None):
 
 
 # ------------------------------------------------------------------- data
+# Step numbers beyond this are refused (their differences would overflow).
+_LARGEST_STEP = 10**15
+
+
 def _fmt_time(ts):
     """A timestamp without its time of day when that is midnight; a step number as it is."""
     if not hasattr(ts, "normalize"):
@@ -381,15 +385,67 @@ def _integer_step(index):
     return int(steps[0]) if len(steps) >= 2 and (steps == steps[0]).all() else None
 
 
-def _step_gaps(index):
-    """'2 step number(s) missing (first 51) at step 1': the gaps of irregular step numbers."""
-    import math
+def _step_problem(index, step=None):
+    """What breaks the even spacing of sorted step numbers, or None when nothing does.
 
+    ``step``: the spacing they must keep (a panel's); None takes their most
+    common one. Counted from the differences, never by listing every number
+    between the first and the last (a gap to 10**10 is one difference).
+    """
     import numpy as np
 
-    step = math.gcd(*np.diff(index.to_numpy()).tolist())
-    absent, _ = _off_grid(index, step)
-    return f"{len(absent)} step number(s) missing (first {absent[0]}) at step {step}"
+    values = index.to_numpy(dtype=np.int64)
+    if len(values) < 2:
+        return None
+    gaps = np.diff(values)
+    if step is None:
+        spacings, counts = np.unique(gaps, return_counts=True)
+        step = int(spacings[np.argmax(counts)])
+    off = np.flatnonzero(gaps % step)
+    if len(off):
+        i = int(off[0])
+        return (f"{values[i + 1]} is off the step of {step} (it follows {values[i]}; "
+                f"{len(off)} difference(s) between rows not a multiple of {step})")
+    missing = gaps // step - 1
+    if missing.any():
+        first = values[int(np.flatnonzero(missing)[0])] + step
+        return f"{int(missing.sum())} step number(s) missing at step {step} (first {first})"
+    return None
+
+
+def _panel_step(series, path):
+    """The one step of a panel's step numbers ({id: sorted numbers}); named errors otherwise."""
+    from collections import Counter
+
+    hint = "fill the missing rows (e.g. interpolate) or drop the series from the file"
+    steps = {sid: _integer_step(index) for sid, index in series.items() if len(index) >= 3}
+    regular = [step for step in steps.values() if step is not None]
+    if not regular:
+        if not steps:
+            raise ValueError(
+                f"no series of {path} has 3 or more rows, so the step between its step "
+                "numbers cannot be read"
+            )
+        sid = next(iter(steps))
+        raise ValueError(
+            f"series {sid!r} is not evenly spaced: {_step_problem(series[sid])}; {hint}"
+        )
+    # The panel's step: the most common one, the first series' on a tie.
+    step = Counter(regular).most_common(1)[0][0]
+    holder = next(sid for sid, own in steps.items() if own == step)
+    for sid, index in series.items():
+        own = steps.get(sid)
+        if own is not None and own != step:
+            raise ValueError(
+                f"series {sid!r} has step {own} but series {holder!r} has step {step}; all "
+                "series of a panel must share one step (renumber them, or drop the series)"
+            )
+        problem = None if own is not None else _step_problem(index, step)
+        if problem is not None:
+            raise ValueError(
+                f"series {sid!r} is not on the panel's step {step}: {problem}; {hint}"
+            )
+    return step
 
 
 def _no_freq_for_steps(freq, time_col):
@@ -468,12 +524,21 @@ def _parse_times(frame, time_col, path):
             raise ValueError(
                 f"time column {time_col!r} holds numbers, not dates: '{raw_times[row]}' on "
                 f"line {_line_of(frame, row)} of {path} is not a whole number; the time "
-                "column must hold dates (e.g. 2020-01-31) or whole years (e.g. 1990)"
+                "column must hold dates (e.g. 2020-01-31), whole years (e.g. 1990) or step "
+                "numbers (1, 2, 3...)"
             )
         raw_times = raw_times.astype(np.int64)
     if pd.api.types.is_integer_dtype(raw_times.dtype):
         if (raw_times < 1000).any():
             # No year has fewer than four digits here: step numbers (1, 2, 3...).
+            big = np.abs(raw_times) > _LARGEST_STEP
+            if big.any():
+                row = raw_times.index[big][0]
+                raise ValueError(
+                    f"time column {time_col!r} holds step numbers (integers below 1000), "
+                    f"but {raw_times[row]} on line {_line_of(frame, row)} of {path} is beyond "
+                    f"+/-{_LARGEST_STEP:,}; renumber the rows (e.g. from 1)"
+                )
             return raw_times.astype(np.int64), None
         # Years (1990) or compact dates (20200131): parse their digits, not
         # nanoseconds since 1970.
@@ -497,8 +562,9 @@ def _parse_times(frame, time_col, path):
             frame, time_col, path, raw_times, row,
             f"({int(bad.sum())} unparseable value(s); the first row reads "
             f"{raw_times.iloc[0]!r}); use one date format, e.g. 2020-01-31"
-            + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers"
-               if numeric else ""),
+            + (", or whole years (1990) or YYYYMMDD dates (20200131) for numbers; "
+               "integers are step numbers only when one of them is below 1000 "
+               "(renumber from 1)" if numeric else ""),
         )
     early = None if numeric else times.dt.year < 1000
     if early is not None and early.any():
@@ -717,10 +783,7 @@ def _off_grid(index, offset):
     """Timestamps between the ends of ``index`` missing from it, and those off ``offset``'s grid."""
     import pandas as pd
 
-    if isinstance(offset, int):  # step numbers
-        expected = pd.Index(range(index[0], index[-1] + 1, offset))
-    else:
-        expected = pd.date_range(index[0], index[-1], freq=offset)
+    expected = pd.date_range(index[0], index[-1], freq=offset)
     return expected.difference(index), index.difference(expected)
 
 
@@ -812,6 +875,19 @@ def _load_csv(path, time_col, target, freq=None):
                 + _grid_problems(absent, extra)
                 + "; fill the gaps (e.g. resample) or choose another --freq"
             )
+    elif numbered:
+        if len(index) < 3:
+            raise ValueError(
+                f"{path} has {len(index)} row(s); at least 3 are needed to read the step "
+                "between its step numbers"
+            )
+        problem = _step_problem(index)
+        if problem is not None:
+            raise ValueError(
+                f"time column {time_col!r} is not evenly spaced: {problem}; fill the missing "
+                "rows (e.g. interpolate) or correct the numbers"
+            )
+        offset = _integer_step(index)
     else:
         if len(index) < 3:
             raise ValueError(
@@ -820,12 +896,7 @@ def _load_csv(path, time_col, target, freq=None):
             )
         from seqforecast._time import infer_step
 
-        offset = _integer_step(index) if numbered else infer_step(pd.DatetimeIndex(index))
-        if offset is None and numbered:
-            raise ValueError(
-                f"time column {time_col!r} is not regularly spaced: {_step_gaps(index)}; "
-                "fill the gaps (e.g. interpolate the missing rows)"
-            )
+        offset = infer_step(pd.DatetimeIndex(index))
         if offset is None:
             steps = index[1:] - index[:-1]
             raise ValueError(
@@ -933,6 +1004,8 @@ def _panel_offset(series, freq, path):
 
     from seqforecast._time import infer_step
 
+    if not isinstance(next(iter(series.values())), pd.DatetimeIndex):
+        return _panel_step(series, path)  # step numbers (--freq refused before)
     hint = "fill the gaps (e.g. resample) or drop the series from the file"
     if freq is not None:
         offset = _to_offset(freq)
@@ -950,10 +1023,7 @@ def _panel_offset(series, freq, path):
             )
         return offset
 
-    def step_of(index):
-        return infer_step(index) if isinstance(index, pd.DatetimeIndex) else _integer_step(index)
-
-    steps = {sid: step_of(index) for sid, index in series.items() if len(index) >= 3}
+    steps = {sid: infer_step(index) for sid, index in series.items() if len(index) >= 3}
     regular = [step for step in steps.values() if step is not None]
     if not regular:
         if not steps:
@@ -962,11 +1032,7 @@ def _panel_offset(series, freq, path):
                 "inferred; pass --freq"
             )
         sid = next(iter(steps))
-        numbered = not isinstance(series[sid], pd.DatetimeIndex)
-        raise ValueError(_irregular(sid, series[sid], hint if numbered
-                                    else "pass --freq to see which are missing"))
-    numbered = not isinstance(next(iter(series.values())), pd.DatetimeIndex)
-    or_freq = "" if numbered else ", or pass --freq"
+        raise ValueError(_irregular(sid, series[sid], "pass --freq to see which are missing"))
     # The panel's frequency: the most common one, the first series' on a tie.
     offset = Counter(regular).most_common(1)[0][0]
     holder = next(sid for sid, step in steps.items() if step == offset)
@@ -985,14 +1051,13 @@ def _panel_offset(series, freq, path):
                 # (Not checked, its forecasts snapped onto the grid.)
                 raise ValueError(
                     f"series {sid!r} has one row, at {_fmt_time(index[0])}, off the panel's "
-                    f"{name}; {hint}{or_freq}"
+                    f"{name}; {hint}, or pass --freq"
                 )
             if len(extra):
-                raise ValueError(_irregular(sid, index, f"{hint}{or_freq}"))
+                raise ValueError(_irregular(sid, index, f"{hint}, or pass --freq"))
             if len(absent):
                 raise ValueError(
-                    f"series {sid!r} has a gap: {len(absent)} "
-                    f"{'step number' if numbered else 'timestamp'}(s) missing inside "
+                    f"series {sid!r} has a gap: {len(absent)} timestamp(s) missing inside "
                     f"it at the panel's {name} (first {_fmt_time(absent[0])}); "
                     f"{hint}"
                 )
@@ -1000,8 +1065,6 @@ def _panel_offset(series, freq, path):
 
 
 def _irregular(sid, index, advice):
-    if not hasattr(index, "freq"):  # step numbers: the missing ones can be named
-        return f"series {sid!r} is not regularly spaced: {_step_gaps(index)}; {advice}"
     steps = index[1:] - index[:-1]
     return (
         f"series {sid!r} is not regularly spaced: no frequency fits all its timestamps "
@@ -1361,6 +1424,11 @@ def _run_compare(args):
     rows, forecasts = [], {}
     for name in names:
         model = _make_model(name, horizon=holdout, seed=args.seed, seasonal_period=m)
+        if getattr(y.index, "freq", None) is None:
+            # Step numbers: the period read from the whole series, as MASE is
+            # scaled (the models would detect it again on the shorter training
+            # part, and could find none).
+            _give_period(model, m)
         _check_long_enough(name, model, y, holdout, "--holdout")
         forecast, seconds = _fit_forecast(name, model, train, holdout)
         forecasts[name] = forecast
@@ -1409,6 +1477,7 @@ def _compare_panel(args, names, plot_path):
     return _backtest_panel(
         y, names, args.seed, holdout, m, plot_path,
         freq=offset, source=str(args.csv), first="the first of the file",
+        known_period=isinstance(offset, int),  # step numbers: no period from a frequency
     )
 
 

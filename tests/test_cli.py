@@ -1150,31 +1150,79 @@ def test_a_panel_with_step_numbers_forecasts_each_series_from_its_own_end(capsys
 @pytest.mark.parametrize(
     "case, pattern",
     [
-        ("gap", r"time column 't' is not regularly spaced: 2 step number\(s\) missing "
-                r"\(first 11\) at step 1; fill the gaps"),
+        ("gap", r"time column 't' is not evenly spaced: 2 step number\(s\) missing at step 1 "
+                r"\(first 11\); fill the missing rows"),
+        # Counted from the differences: no list of ten billion numbers.
+        ("huge gap", r"time column 't' is not evenly spaced: 9999999969 step number\(s\) "
+                     r"missing at step 1 \(first 31\)"),
+        ("off the step", r"time column 't' is not evenly spaced: 6 is off the step of 2 \(it "
+                         r"follows 5; 2 difference"),
+        ("beyond", r"but -9000000000000000000 on line 2 of .*s\.csv is beyond "
+                   r"\+/-1,000,000,000,000,000; renumber the rows"),
+        ("one row", r"s\.csv has 1 row\(s\); at least 3 are needed to read the step between "
+                    r"its step numbers$"),
         ("freq", r"--freq applies to dates, but time column 't' holds step numbers"),
-        ("panel gap", r"series 'b' has a gap: 1 step number\(s\) missing inside it at the "
-                      r"panel's step 1 \(first 8\)"),
+        ("panel gap", r"series 'b' is not on the panel's step 1: 1 step number\(s\) missing "
+                      r"at step 1 \(first 8\)"),
         ("panel steps", r"series 'b' has step 2 but series 'a' has step 1; all series"),
+        # Two rows (no step of their own) off the panel's step: was an IndexError.
+        ("panel off", r"series 'b' is not on the panel's step 2: 8 is off the step of 2 \(it "
+                      r"follows 7;"),
     ],
 )
 def test_irregular_step_numbers_are_one_line_errors(capsys, tmp_path, case, pattern):
     t = np.arange(1, 31)
+    argv = ["forecast", None, "--time-col", "t", "--target", "y"]
     if case == "gap":
-        csv = _steps_csv(tmp_path / "s.csv", np.delete(t, [10, 11]), np.ones(28))
-        argv = ["forecast", csv, "--time-col", "t", "--target", "y"]
+        argv[1] = _steps_csv(tmp_path / "s.csv", np.delete(t, [10, 11]), np.ones(28))
+    elif case == "huge gap":
+        argv[1] = _steps_csv(tmp_path / "s.csv", np.append(t, 10**10), np.ones(31))
+    elif case == "off the step":
+        argv[1] = _steps_csv(tmp_path / "s.csv", [1, 3, 5, 6, 7, 9, 11], np.ones(7))
+    elif case == "beyond":
+        argv[1] = _steps_csv(tmp_path / "s.csv", [-9 * 10**18, 1, 2], np.ones(3))
+    elif case == "one row":
+        argv[1] = _steps_csv(tmp_path / "s.csv", [1], np.ones(1))
     elif case == "freq":
-        csv = _steps_csv(tmp_path / "s.csv", t, np.ones(30))
-        argv = ["forecast", csv, "--time-col", "t", "--target", "y", "--freq", "D"]
+        argv[1] = _steps_csv(tmp_path / "s.csv", t, np.ones(30))
+        argv += ["--freq", "D"]
     else:
-        other = np.delete(t, 7) if case == "panel gap" else 2 * t
-        csv = _steps_csv(tmp_path / "p.csv", np.concatenate([t, other]),
-                         np.ones(len(t) + len(other)),
-                         ids=["a"] * len(t) + ["b"] * len(other))
-        argv = ["forecast", csv, "--id-col", "id", "--time-col", "t", "--target", "y"]
+        other = {"panel gap": np.delete(t, 7), "panel steps": 2 * t,
+                 "panel off": np.array([7, 8])}[case]
+        if case == "panel off":
+            t = 2 * t
+        argv[1] = _steps_csv(tmp_path / "p.csv", np.concatenate([t, other]),
+                             np.ones(len(t) + len(other)),
+                             ids=["a"] * len(t) + ["b"] * len(other))
+        argv += ["--id-col", "id"]
     status, _, err = run(capsys, *argv)
     assert status == 2
     assert re.search(pattern, err), err
+
+
+@pytest.mark.parametrize("panel", [False, True])
+def test_compare_on_step_numbers_scores_as_on_dates(capsys, tmp_path, panel):
+    # The period is read from the whole series and given to the models, as
+    # MASE is scaled: they detected it again on the training part, found none
+    # here, and seasonal naive forecast a flat line (sMAPE 24.4 instead of 1.3).
+    rng = np.random.default_rng(0)
+    season = np.array([1, 5, 3, 8])
+    n = 36
+    values = 10 + season[np.arange(n) % 4] + rng.normal(0, 0.3, n)
+    quarters = pd.period_range("2011Q1", periods=n, freq="Q").strftime("%YQ%q")
+    ids = ["a"] * n if panel else None
+    extra = ["--id-col", "id"] if panel else []
+    tables = []
+    for t in (np.arange(1, n + 1), quarters):
+        csv = _steps_csv(tmp_path / "s.csv", t, values, ids=ids)
+        status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target",
+                               "y", "--models", "naive,theta", "--no-plot", *extra)
+        assert status == 0, err
+        assert "seasonal period 4" in out
+        tables.append(table_of(out))
+    for model in ("naive", "theta"):
+        assert tables[0][model][:2] == tables[1][model][:2], model
+    assert tables[0]["naive"][0] < 2
 
 
 def test_years_stay_years_beside_step_numbers(capsys, tmp_path):
