@@ -585,7 +585,8 @@ class SampledDataset(torch.utils.data.Dataset):
     def order(self, generator=None):
         n = len(self.dataset)
         passes = -(-self.n_windows // n)
-        order = torch.cat([_permutation(n, generator) for _ in range(passes)])
+        draws = [_permutation(n, generator) for _ in range(passes)]
+        order = draws[0] if passes == 1 else torch.cat(draws)
         # A copy of the draw: the permutation of every window is freed.
         return order[: self.n_windows].clone().numpy()
 
