@@ -269,11 +269,16 @@ class RaggedPanel:
         of ``|weights|``, taken chunk by chunk.
         """
         weights = self.values if weights is None else weights
+        if len(weights) != len(self.values):
+            raise ValueError(
+                f"series_sum takes one weight per value: {len(self.values)}, got {len(weights)}."
+            )
         total = np.zeros(self.n_series)
-        for start in range(0, len(weights), _CHUNK):
-            chunk = weights[start:start + _CHUNK]
-            positions = np.arange(start, start + len(chunk))
-            np.add.at(total, self.series_of(positions), np.abs(chunk) if absolute else chunk)
+        with np.errstate(over="ignore"):  # a sum past float64 is inf, as np.bincount's
+            for start in range(0, len(weights), _CHUNK):
+                chunk = weights[start:start + _CHUNK]
+                positions = np.arange(start, start + len(chunk))
+                np.add.at(total, self.series_of(positions), np.abs(chunk) if absolute else chunk)
         return total
 
     def mean_abs_change(self, lag):
@@ -283,6 +288,8 @@ class RaggedPanel:
         MASE; summed in time order like :meth:`series_sum`, in chunks (the
         temporaries of a chunk, never of the whole history).
         """
+        if lag < 1:
+            raise ValueError(f"mean_abs_change needs a lag of at least 1, got {lag}.")
         values = self.values
         n_pairs = len(values) - lag  # values end to end: pair (i, i + lag)
         total = np.zeros(self.n_series)
@@ -293,7 +300,8 @@ class RaggedPanel:
             later = self.series_of(np.arange(start + lag, stop + lag))
             # Only pairs within one series count (n - lag of a series of n).
             diffs[later != self.series_of(np.arange(start, stop))] = 0.0
-            np.add.at(total, later, diffs)
+            with np.errstate(over="ignore"):  # as np.bincount: inf past float64
+                np.add.at(total, later, diffs)
         with np.errstate(invalid="ignore", divide="ignore"):
             return total / np.maximum(self.lengths - lag, 0)
 
@@ -458,6 +466,12 @@ def _groups(index, what):
     the pairs). The time level must hold dates, periods or integers.
     """
     codes, ids = _series_codes(index)
+    if len(codes) and codes.min() < 0:  # pd.factorize's code of a missing id
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(
+            f"{what} has a missing series id (NaN) in row {row}; give every row the id of "
+            "its series."
+        )
     times = index.get_level_values(1)
     key = times.asi8 if isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)) else (
         np.asarray(times, dtype=np.int64)
@@ -607,6 +621,11 @@ def split_long(y, X=None, *, what="y", freq=None):
     on it rather than on a frequency inferred from the data.
     """
     y = _target(y, what)
+    if len(y) == 0:
+        raise ValueError(
+            f"{what} is an empty long panel; it needs at least one row (a value of a series "
+            "at a time)."
+        )
     index = y.index
     times_all = index.get_level_values(1)
     if not isinstance(times_all, (pd.DatetimeIndex, pd.PeriodIndex)) and not (

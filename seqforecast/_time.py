@@ -288,7 +288,8 @@ def steps_between(index, freq, target):
             grid = pd.date_range(end=last, start=target, freq=freq)
             return -(len(grid) - 1) if len(grid) and grid[0] == target else None
         grid = pd.date_range(start=last, end=target, freq=freq)
-        return len(grid) - 1 if grid[-1] == target else None
+        # Empty when no grid point lies between them (a day apart, monthly).
+        return len(grid) - 1 if len(grid) and grid[-1] == target else None
     if not isinstance(target, numbers.Integral):
         return None
     diff = int(target) - int(last)

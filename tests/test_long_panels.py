@@ -530,3 +530,31 @@ def test_a_sorted_long_panel_and_a_shuffled_one_split_alike():
     repeated = pd.concat([y.iloc[:3], y.iloc[2:3], y.iloc[3:]])  # sorted, one pair twice
     with pytest.raises(ValueError, match="series 'b' has more than one row at 5"):
         split_long(repeated)
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        # Was an IndexError (no monthly grid point between the two days).
+        ("two days in a monthly panel", "Series 'd' of y has timestamps 2000-01-05 00:00:00 and "
+                                        "2000-01-06 00:00:00, which are not one step"),
+        # Was a panel with fewer ids than series, or a zip error.
+        ("missing id", r"y has a missing series id \(NaN\) in row 2"),
+        ("empty", "y is an empty long panel"),
+    ],
+)
+def test_long_panels_that_cannot_be_read_say_why(case, message):
+    from seqforecast._panel import split_long
+
+    if case == "two days in a monthly panel":
+        index = pd.MultiIndex.from_tuples(
+            [("m", t) for t in pd.date_range("2000-01-01", periods=4, freq="MS")]
+            + [("d", t) for t in pd.date_range("2000-01-05", periods=2, freq="D")])
+        y = pd.Series(np.arange(6.0), index=index)
+    elif case == "missing id":
+        y = pd.Series(np.arange(5.0), index=pd.MultiIndex.from_arrays(
+            [["a", "a", np.nan, "b", "b"], [1, 2, 3, 1, 2]]))
+    else:
+        y = pd.Series([], dtype=float, index=pd.MultiIndex.from_arrays([[], []]))
+    with pytest.raises(ValueError, match=message):
+        split_long(y)

@@ -467,3 +467,15 @@ def test_per_series_reductions_read_in_chunks_are_the_whole_reductions(monkeypat
         with np.errstate(all="ignore"):
             for lag, expected in changes.items():
                 np.testing.assert_array_equal(panel.mean_abs_change(lag), expected)
+
+
+def test_per_series_sums_past_float64_are_inf_without_a_warning():
+    # np.add.at warns of the overflow where np.bincount (before) was silent.
+    huge = RaggedPanel.from_series([np.full(3, 1e308), np.ones(2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(huge.series_sum(), [np.inf, 2.0])
+    with pytest.raises(ValueError, match="one weight per value: 5, got 4"):
+        huge.series_sum(np.ones(4))
+    with pytest.raises(ValueError, match="a lag of at least 1, got 0"):
+        huge.mean_abs_change(0)
