@@ -375,7 +375,9 @@ def _series_to_fit(forecaster, X, y, start, stop):
     return None if len(series) == n_series else series
 
 
-def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
+def _run_segments(
+    forecaster, X, y, segments, coverage, skip_short, probe, probe_folds=None
+):
     """Forecasts of the folds of ``segments``, on the rows of ``X`` and ``y`` given.
 
     A segment is a list of (fold, train start, origin, test start, test end,
@@ -384,12 +386,13 @@ def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
     the rows observed up to each following origin. Returns per fold:
     (fitted series or None for all, forecast, lower, upper, probed), the
     arrays of shape (n_test, n_fitted_series); all None for a fold without
-    a fitted model.
+    a fitted model. ``probe`` runs on the folds in ``probe_folds`` (None:
+    all).
     """
     results = []
     for segment in segments:
         model = series = end = None
-        for _, start, origin, test_start, test_end, context in segment:
+        for k, start, origin, test_start, test_end, context in segment:
             try:
                 if model is None:
                     if skip_short:
@@ -414,7 +417,8 @@ def _run_segments(forecaster, X, y, segments, coverage, skip_short, probe):
                         _as_2d(bounds.xs(side, axis=1, level=level), n_future)[n_gap:]
                         for side in ("lower", "upper")
                     )
-                probed = None if probe is None else probe(model)
+                probing = probe is not None and (probe_folds is None or k in probe_folds)
+                probed = probe(model) if probing else None
             except ValueError as err:
                 if context is None:
                     raise
@@ -433,6 +437,7 @@ def _rolling_forecasts(
     coverage=None,
     skip_short=False,
     probe=None,
+    probe_folds=None,
     labels=None,
     n_jobs=None,
     progress=None,
@@ -473,6 +478,9 @@ def _rolling_forecasts(
         ``probe(model)``, called with the fitted model after each fold's
         forecast; its values are returned (it must be picklable to run in
         other processes).
+    probe_folds : collection of int or None, default=None
+        The folds (positions in ``folds``) to probe; None: every fold. The
+        others' ``probed`` is None.
     labels : sequence or None, default=None
         Labels of the rows; when given, a ValueError of a fold names the fold
         and the label of its last training row.
@@ -520,7 +528,8 @@ def _rolling_forecasts(
             for s in chunk
         ]
         return delayed(_run_segments)(
-            forecaster, *_rows(X, y, lo, hi), shifted, coverage, skip_short, probe
+            forecaster, *_rows(X, y, lo, hi), shifted, coverage, skip_short, probe,
+            probe_folds,
         )
 
     outputs = []

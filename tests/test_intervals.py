@@ -439,6 +439,25 @@ def test_conformal_adaptive_scores_every_step_from_the_first_new_row(method):
     assert set(model.pending_) == {n - 1, n, n + 1}  # origins with steps still to come
 
 
+def test_the_rolling_engine_probes_only_the_folds_asked():
+    # The adaptive fit's whole-horizon forecasts are needed from its late
+    # origins only; the calibration folds are not probed.
+    from seqforecast.model_selection import _rolling_forecasts
+
+    y = np.arange(30.0)
+    folds = [(0, origin, origin, origin + 2) for origin in (20, 22, 24)]
+    calls = []
+
+    def probe(model):
+        calls.append(model.y_panel_.n_rows)
+        return model.y_panel_.n_rows
+
+    result = _rolling_forecasts(NaiveForecaster(), None, y, folds, probe=probe,
+                                probe_folds={1, 2})
+    assert result.probed == [None, 22, 24] and calls == [22, 24]
+    assert result.series == [None, None, None]
+
+
 def test_conformal_adaptive_late_origins_leave_a_series_not_yet_started_unscored():
     # Series b starts on row 38: the fit from origin 38 leaves it out (NaN
     # error at its step 2), the one from origin 39 has its first value.
