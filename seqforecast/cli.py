@@ -581,8 +581,8 @@ def _parse_times(frame, time_col, path):
     time_format = None
     if isinstance(raw_times.iloc[0], str):
         first = raw_times.iloc[0].strip()
-        candidates = [read_format, guess_datetime_format(first),
-                      guess_datetime_format(first, dayfirst=True), *_TIME_FORMATS]
+        candidates = [read_format, guess_datetime_format(first), _day_first_format(first),
+                      *_TIME_FORMATS]
         if quarters is not None:
             candidates = list(_QUARTER_FORMATS)
         time_format = _writing_format(raw_times, times, candidates)
@@ -669,6 +669,19 @@ def _quarters(raw_times):
     return pd.to_datetime(fields).set_axis(raw_times.index)
 
 
+def _day_first_format(text):
+    """pandas' guess of the format of ``text`` read day first, without its warning.
+
+    pandas warns that ``20200131`` (``%Y%m%d``) has no day-first reading;
+    the caller compares both readings and needs no warning on stderr.
+    """
+    from pandas.tseries.api import guess_datetime_format
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return guess_datetime_format(text, dayfirst=True)
+
+
 def _date_orders(first):
     """The month-first and day-first formats of ``first``, a timestamp such as
     ``01/02/2020`` or ``01/02/20`` that reads both ways; else None."""
@@ -676,7 +689,7 @@ def _date_orders(first):
 
     from pandas.tseries.api import guess_datetime_format
 
-    formats = [guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)]
+    formats = [guess_datetime_format(first), _day_first_format(first)]
     if None in formats:
         # pandas guesses no format for two-digit years; read 01/02/20 as it
         # reads 01/02/2020.

@@ -1238,3 +1238,16 @@ def test_years_stay_years_beside_step_numbers(capsys, tmp_path):
                            "y", "--models", "naive", "--no-plot")
     assert status == 0, err
     assert "from 990 to 1009 (step 1," in out
+
+
+def test_compact_dates_are_read_without_pandas_warnings(capsys, tmp_path):
+    # pandas warned twice on stderr that 20200131 has no day-first reading.
+    days = pd.date_range("2020-01-01", periods=20).strftime("%Y%m%d").astype(int)
+    csv = _steps_csv(tmp_path / "d.csv", days, np.arange(20.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out, err = run(capsys, "forecast", csv, "--time-col", "t", "--target", "y",
+                               "--model", "naive", "--horizon", "2")
+    assert status == 0, err
+    assert [str(w.message) for w in caught] == []
+    assert pd.read_csv(io.StringIO(out))["t"].tolist() == [20200121, 20200122]
