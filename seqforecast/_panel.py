@@ -221,9 +221,8 @@ class RaggedPanel:
         lengths = np.maximum(self.lengths - drop, 0)
         if drop == 0:
             return self
-        keep = _segments(self.offsets[:-1], lengths)
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        return RaggedPanel(self.values[keep], offsets, stop)
+        return RaggedPanel(_runs(self.values, self.offsets[:-1], lengths), offsets, stop)
 
     def between(self, start, stop):
         """The panel of aligned rows ``start .. stop - 1`` (row ``start`` becomes row 0)."""
@@ -232,17 +231,17 @@ class RaggedPanel:
         if start == 0:
             return panel
         lengths = np.minimum(panel.lengths, max(panel.n_rows - start, 0))
-        keep = _segments(panel.offsets[1:] - lengths, lengths)
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        return RaggedPanel(panel.values[keep], offsets, max(panel.n_rows - start, 0))
+        return RaggedPanel(_runs(panel.values, panel.offsets[1:] - lengths, lengths), offsets,
+                           max(panel.n_rows - start, 0))
 
     def take(self, series):
         """The panel of the chosen series (positions), in that order (same rows)."""
         series = np.asarray(series, dtype=np.int64)
         lengths = self.lengths[series]
-        keep = _segments(self.offsets[:-1][series], lengths)
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        return RaggedPanel(self.values[keep], offsets, self.n_rows)
+        return RaggedPanel(_runs(self.values, self.offsets[:-1][series], lengths), offsets,
+                           self.n_rows)
 
     def with_values(self, values):
         """The same layout (offsets, rows) with other values of the same length."""
@@ -356,6 +355,26 @@ def _segments(starts, lengths, step=1, dtype=np.int64):
     before = np.r_[0, (starts + step * (lengths - 1))[:-1]]
     out[np.cumsum(lengths) - lengths] = starts - before
     return np.cumsum(out, out=out)
+
+
+# Runs at least this long on average are copied slice by slice (no index
+# array as long as the data); shorter ones are gathered at once, where a
+# Python loop over them would cost more than the index.
+_LONG_RUN = 64
+
+
+def _runs(values, begins, lengths):
+    """``values[b:b + n]`` for each begin ``b`` and length ``n``, end to end (a copy)."""
+    lengths = np.asarray(lengths)
+    total = int(lengths.sum())
+    if len(lengths) * _LONG_RUN > total:
+        return values[_segments(np.asarray(begins), lengths)]
+    out = np.empty((total, *values.shape[1:]), dtype=values.dtype)
+    position = 0
+    for begin, n in zip(np.asarray(begins).tolist(), lengths.tolist(), strict=True):
+        out[position:position + n] = values[begin:begin + n]
+        position += n
+    return out
 
 
 def _gather_tails(array, starts):

@@ -479,3 +479,19 @@ def test_per_series_sums_past_float64_are_inf_without_a_warning():
         huge.series_sum(np.ones(4))
     with pytest.raises(ValueError, match="a lag of at least 1, got 0"):
         huge.mean_abs_change(0)
+
+
+@pytest.mark.parametrize("long_run", [1, 10**9])  # slice by slice / one gather
+def test_cut_panels_are_the_rectangles_rows_either_way(monkeypatch, long_run):
+    import seqforecast._panel as panel_module
+
+    monkeypatch.setattr(panel_module, "_LONG_RUN", long_run)
+    y = _rectangle()
+    panel = RaggedPanel.from_dense(y)
+    for start, stop in [(0, 60), (10, 55), (50, 51), (58, 60), (30, 30)]:
+        np.testing.assert_array_equal(panel.between(start, stop).to_dense(), y[start:stop])
+        np.testing.assert_array_equal(panel.head(stop).to_dense(), y[:stop])
+    np.testing.assert_array_equal(panel.take([4, 1, 5]).to_dense(), y[:, [4, 1, 5]])
+    covariates = panel.with_values(np.stack([panel.values, -panel.values], axis=1))
+    np.testing.assert_array_equal(covariates.between(10, 50).values[:, 1],
+                                  -panel.between(10, 50).values)
