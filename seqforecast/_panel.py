@@ -190,13 +190,21 @@ class RaggedPanel:
         starts = self.starts[series]
         first = np.maximum(starts, start)  # first row of the block each series has
         count = np.maximum(stop - first, 0)  # rows of the block each series has
-        # The observed cells only, column by column: no index arrays as long
-        # as the block (four of them took 32 MB for a block of 8), and
-        # faster than one gather from 10,000 columns on.
-        source = (self.offsets[series] + first - starts).tolist()
+        source = self.offsets[series] + first - starts
+        if len(series) * _LONG_RUN > count.sum():
+            # Many short columns: the observed cells gathered at once (a loop
+            # over them would cost more than the index arrays).
+            target = _segments(first - start, count) * len(series) + np.repeat(
+                np.arange(len(series)), count
+            )
+            flat = out.reshape(k * len(series), *self.values.shape[1:])
+            flat[target] = self.values[_segments(source, count)]
+            return out
+        # Long columns one by one: no index arrays as long as the block (four
+        # of them took 32 MB for a block of 8).
         values = self.values
         for column, (row, begin, n) in enumerate(
-            zip((first - start).tolist(), source, count.tolist(), strict=True)
+            zip((first - start).tolist(), source.tolist(), count.tolist(), strict=True)
         ):
             if n:
                 out[row:row + n, column] = values[begin:begin + n]
@@ -268,6 +276,10 @@ class RaggedPanel:
         of ``|weights|``, taken chunk by chunk.
         """
         weights = self.values if weights is None else weights
+        if np.ndim(weights) != 1:
+            raise ValueError(
+                f"series_sum takes one weight per value (1-D), got {np.ndim(weights)}-D."
+            )
         if len(weights) != len(self.values):
             raise ValueError(
                 f"series_sum takes one weight per value: {len(self.values)}, got {len(weights)}."
@@ -290,15 +302,20 @@ class RaggedPanel:
         if lag < 1:
             raise ValueError(f"mean_abs_change needs a lag of at least 1, got {lag}.")
         values = self.values
+        if values.ndim != 1:
+            raise ValueError(
+                f"mean_abs_change reads one value per step, not {values.ndim}-D values."
+            )
         n_pairs = len(values) - lag  # values end to end: pair (i, i + lag)
         total = np.zeros(self.n_series)
         for start in range(0, max(n_pairs, 0), _CHUNK):
             stop = min(start + _CHUNK, n_pairs)
             diffs = np.subtract(values[start + lag:stop + lag], values[start:stop])
             np.abs(diffs, out=diffs)
-            later = self.series_of(np.arange(start + lag, stop + lag))
+            series = self.series_of(np.arange(start, stop + lag))
+            later = series[lag:]
             # Only pairs within one series count (n - lag of a series of n).
-            diffs[later != self.series_of(np.arange(start, stop))] = 0.0
+            diffs[later != series[:stop - start]] = 0.0
             with np.errstate(over="ignore"):  # as np.bincount: inf past float64
                 np.add.at(total, later, diffs)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -382,7 +399,8 @@ def _gather_tails(array, starts):
 
     Copied column by column: no index arrays as long as the result (a
     million-value series took three times its size at once), and faster than
-    one fancy-indexed gather (0.05 s instead of 0.64 s for 50,000 columns).
+    one fancy-indexed gather (best of 5: 0.029 s instead of 0.067 s for 200
+    rows and 50,000 columns, 0.2 ms instead of 6.8 for one of a million).
     """
     starts = np.asarray(starts).tolist()
     out = np.empty((len(array) * len(starts) - sum(starts), *array.shape[2:]), dtype=np.float64)

@@ -531,7 +531,7 @@ def _parse_times(frame, time_col, path):
     if pd.api.types.is_integer_dtype(raw_times.dtype):
         if (raw_times < 1000).any():
             # No year has fewer than four digits here: step numbers (1, 2, 3...).
-            big = np.abs(raw_times) > _LARGEST_STEP
+            big = (raw_times > _LARGEST_STEP) | (raw_times < -_LARGEST_STEP)  # not abs: -2**63
             if big.any():
                 row = raw_times.index[big][0]
                 raise ValueError(

@@ -303,9 +303,10 @@ class _RollingForecasts(NamedTuple):
     ``forecast``, ``lower`` and ``upper`` have shape (n_folds, horizon,
     n_series), NaN where a fold has fewer test rows than the longest or a
     series was not fitted; ``lower``/``upper`` are None without coverage.
-    ``probed`` holds ``probe(model)`` of every fold (None without probe),
-    ``series`` the positions of the series each fold's model was fitted on
-    (None: all of them).
+    ``probed`` holds ``probe(model)`` of every probed fold (``probe_folds``;
+    None for the others and without probe), ``series`` the positions of the
+    series each fold's model was fitted on (None: all of them, or no model
+    was fitted at that fold).
     """
 
     forecast: np.ndarray

@@ -489,6 +489,8 @@ def test_cut_panels_are_the_rectangles_rows_either_way(monkeypatch, long_run):
     y = _rectangle()
     panel = RaggedPanel.from_dense(y)
     for start, stop in [(0, 60), (10, 55), (50, 51), (58, 60), (30, 30)]:
+        np.testing.assert_array_equal(panel.rows(start, stop), y[start:stop])
+        np.testing.assert_array_equal(panel.rows(start, stop, [5, 0]), y[start:stop][:, [5, 0]])
         np.testing.assert_array_equal(panel.between(start, stop).to_dense(), y[start:stop])
         np.testing.assert_array_equal(panel.head(stop).to_dense(), y[:stop])
     np.testing.assert_array_equal(panel.take([4, 1, 5]).to_dense(), y[:, [4, 1, 5]])

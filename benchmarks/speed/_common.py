@@ -58,11 +58,16 @@ def write_csv(path, rows):
 
 
 def proc_status_mb(field):
-    """A memory field of /proc/self/status (VmRSS, VmHWM) in MB; Linux only."""
+    """A memory field of /proc/self/status (VmRSS, VmHWM) in MB (10**6 bytes); Linux only.
+
+    The file gives kB of 1,024 bytes; until 2026-12-01 (eighteenth session)
+    this returned MiB, 4.9 % below MB, beside data sizes and tracemalloc
+    peaks in MB.
+    """
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1]) * 1024 / 1e6
     raise OSError(f"/proc/self/status has no {field}")
 
 

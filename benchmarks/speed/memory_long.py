@@ -16,7 +16,8 @@ system as the program runs, so the peak RSS varies twofold from process to
 process with the same code; ``--stable-rss`` runs the measurements with
 ``MALLOC_MMAP_THRESHOLD_=131072`` (large blocks always mapped and returned
 when freed), where the peak RSS is that of the memory in use, the same in
-every process (written to ``results/memory_long_stable.csv``).
+every process (written to ``results/memory_long_stable.csv``; another
+``--n-points`` adds it to the file name).
 
 Run from the repository root::
 
@@ -124,7 +125,10 @@ def main(argv=None):
            "rss_ratio": round(rss / data, 2), "traced_ratio": round(traced / data, 2),
            "runs_rss_mb": " ".join(f"{r['rss_added_mb']:.1f}" for r in runs),
            "stable_rss": args.stable_rss, "load1": load_average(), **machine_info()}
-    name = "memory_long_stable.csv" if args.stable_rss else "memory_long.csv"
+    name = "memory_long_stable" if args.stable_rss else "memory_long"
+    if args.n_points != 1_000_000:
+        name += f"_{args.n_points}"
+    name += ".csv"
     print("wrote", write_csv(RESULTS / name, [row]))
     return 0
 

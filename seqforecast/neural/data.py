@@ -587,6 +587,8 @@ class SampledDataset(torch.utils.data.Dataset):
         passes = -(-self.n_windows // n)
         draws = [_permutation(n, generator) for _ in range(passes)]
         order = draws[0] if passes == 1 else torch.cat(draws)
+        if len(order) == self.n_windows:
+            return order.numpy()
         # A copy of the draw: the permutation of every window is freed.
         return order[: self.n_windows].clone().numpy()
 
