@@ -1159,6 +1159,8 @@ def test_a_panel_with_step_numbers_forecasts_each_series_from_its_own_end(capsys
                          r"follows 5; 2 difference"),
         ("beyond", r"but -9000000000000000000 on line 2 of .*s\.csv is beyond "
                    r"\+/-1,000,000,000,000,000; renumber the rows"),
+        # Its absolute value wraps to itself in int64: it was let through.
+        ("most negative", r"but -9223372036854775808 on line 2 of .*s\.csv is beyond"),
         ("one row", r"s\.csv has 1 row\(s\); at least 3 are needed to read the step between "
                     r"its step numbers$"),
         ("freq", r"--freq applies to dates, but time column 't' holds step numbers"),
@@ -1179,8 +1181,9 @@ def test_irregular_step_numbers_are_one_line_errors(capsys, tmp_path, case, patt
         argv[1] = _steps_csv(tmp_path / "s.csv", np.append(t, 10**10), np.ones(31))
     elif case == "off the step":
         argv[1] = _steps_csv(tmp_path / "s.csv", [1, 3, 5, 6, 7, 9, 11], np.ones(7))
-    elif case == "beyond":
-        argv[1] = _steps_csv(tmp_path / "s.csv", [-9 * 10**18, 1, 2], np.ones(3))
+    elif case in ("beyond", "most negative"):
+        first = -9 * 10**18 if case == "beyond" else np.iinfo(np.int64).min
+        argv[1] = _steps_csv(tmp_path / "s.csv", [first, 1, 2], np.ones(3))
     elif case == "one row":
         argv[1] = _steps_csv(tmp_path / "s.csv", [1], np.ones(1))
     elif case == "freq":
