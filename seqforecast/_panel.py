@@ -37,6 +37,12 @@ __all__ = [
 _CHUNK = 1 << 14
 
 
+def _chunks(n):
+    """``(start, stop)`` of consecutive chunks of ``_CHUNK`` positions covering ``0 .. n - 1``."""
+    for start in range(0, max(n, 0), _CHUNK):
+        yield start, min(start + _CHUNK, n)
+
+
 class RaggedPanel:
     """A right-aligned panel stored as the series' values end to end, plus offsets.
 
@@ -286,9 +292,9 @@ class RaggedPanel:
             )
         total = np.zeros(self.n_series)
         with np.errstate(over="ignore"):  # a sum past float64 is inf, as np.bincount's
-            for start in range(0, len(weights), _CHUNK):
-                chunk = weights[start:start + _CHUNK]
-                positions = np.arange(start, start + len(chunk))
+            for start, stop in _chunks(len(weights)):
+                chunk = weights[start:stop]
+                positions = np.arange(start, stop)
                 np.add.at(total, self.series_of(positions), np.abs(chunk) if absolute else chunk)
         return total
 
@@ -308,8 +314,7 @@ class RaggedPanel:
             )
         n_pairs = len(values) - lag  # values end to end: pair (i, i + lag)
         total = np.zeros(self.n_series)
-        for start in range(0, max(n_pairs, 0), _CHUNK):
-            stop = min(start + _CHUNK, n_pairs)
+        for start, stop in _chunks(n_pairs):
             diffs = np.subtract(values[start + lag:stop + lag], values[start:stop])
             np.abs(diffs, out=diffs)
             series = self.series_of(np.arange(start, stop + lag))
@@ -542,8 +547,8 @@ def _series_codes(index):
         return pd.factorize(index.get_level_values(0))
     # First row of every level value (values of unused levels keep n).
     first = np.full(n_levels, len(level_codes), dtype=np.int64)
-    for start in range(0, len(level_codes), _CHUNK):
-        rows = np.arange(start, min(start + _CHUNK, len(level_codes)))
+    for start, stop in _chunks(len(level_codes)):
+        rows = np.arange(start, stop)
         np.minimum.at(first, level_codes[rows], rows)
     present = np.flatnonzero(first < len(level_codes))
     appearance = present[np.argsort(first[present], kind="stable")]
@@ -576,8 +581,8 @@ def _on_step(groups, times_all, freq):
     """
     order = np.concatenate(groups)
     ends = np.cumsum([len(rows) for rows in groups])
-    for start in range(0, len(order) - 1, _CHUNK):
-        rows = np.arange(start, min(start + _CHUNK + 1, len(order)))  # pairs (i, i + 1)
+    for start, stop in _chunks(len(order) - 1):
+        rows = np.arange(start, stop + 1)  # pairs (i, i + 1) of the chunk
         codes = np.searchsorted(ends, rows, side="right")  # the series of each row
         same = codes[1:] == codes[:-1]
         times = times_all[order[rows]]

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from seqforecast._checks import POSITIVE_INT, POSITIVE_INT_OR_NONE, check_params
-from seqforecast._panel import _CHUNK, RaggedPanel, _segments
+from seqforecast._panel import RaggedPanel, _chunks, _segments
 
 __all__ = ["SlidingWindow", "WindowBatch"]
 
@@ -246,9 +246,9 @@ class SlidingWindow:
         Value ``i`` of series ``s`` goes to buffer position ``i + pad * (s + 1)``;
         written in chunks, so no array of positions as long as the data is made.
         """
-        for start in range(0, len(values), _CHUNK):
-            rows = np.arange(start, min(start + _CHUNK, len(values)))
-            buffer[rows + self._pad * (y.series_of(rows) + 1)] = values[start:start + _CHUNK]
+        for start, stop in _chunks(len(values)):
+            rows = np.arange(start, stop)
+            buffer[rows + self._pad * (y.series_of(rows) + 1)] = values[start:stop]
 
     def _covariates(self, X, y):
         """The padded covariate buffer: shared rows, or per series laid out like ``y_``."""

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqforecast import windowing
+from seqforecast import _panel
 from seqforecast.windowing import SlidingWindow, WindowBatch
 
 
@@ -158,7 +158,7 @@ def test_windows_match_naive_loop_with_per_series_covariates(panel, params):
 @given(panels(per_series_X=True), window_params(), st.integers(1, 7))
 def test_buffers_filled_a_few_values_at_a_time_give_the_same_windows(panel, params, chunk):
     """Values and per-series covariates go behind their pads a chunk at a time."""
-    with mock.patch.object(windowing, "_CHUNK", chunk):
+    with mock.patch.object(_panel, "_CHUNK", chunk):
         assert_matches_naive(*panel, params, ragged=True)
         assert_matches_naive(*panel, params)
 
