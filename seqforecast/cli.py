@@ -413,14 +413,29 @@ def _step_problem(index, step=None):
     return None
 
 
-def _panel_step(series, path):
-    """The one step of a panel's step numbers ({id: sorted numbers}); named errors otherwise."""
+def _shared_step(series, step_of):
+    """The panel's step from its series' own: ``(steps, step, holder)``.
+
+    ``steps``: ``step_of(index)`` of each series of 3 rows or more (None:
+    irregular); ``step``: the most common regular one, the first series' on
+    a tie, and ``holder`` a series that has it; both None when no series is
+    regular. Shared by dates (pandas offsets) and step numbers (ints).
+    """
     from collections import Counter
 
-    hint = "fill the missing rows (e.g. interpolate) or drop the series from the file"
-    steps = {sid: _integer_step(index) for sid, index in series.items() if len(index) >= 3}
+    steps = {sid: step_of(index) for sid, index in series.items() if len(index) >= 3}
     regular = [step for step in steps.values() if step is not None]
     if not regular:
+        return steps, None, None
+    step = Counter(regular).most_common(1)[0][0]
+    return steps, step, next(sid for sid, own in steps.items() if own == step)
+
+
+def _panel_step(series, path):
+    """The one step of a panel's step numbers ({id: sorted numbers}); named errors otherwise."""
+    hint = "fill the missing rows (e.g. interpolate) or drop the series from the file"
+    steps, step, holder = _shared_step(series, _integer_step)
+    if step is None:
         if not steps:
             raise ValueError(
                 f"no series of {path} has 3 or more rows, so the step between its step "
@@ -430,9 +445,6 @@ def _panel_step(series, path):
         raise ValueError(
             f"series {sid!r} is not evenly spaced: {_step_problem(series[sid])}; {hint}"
         )
-    # The panel's step: the most common one, the first series' on a tie.
-    step = Counter(regular).most_common(1)[0][0]
-    holder = next(sid for sid, own in steps.items() if own == step)
     for sid, index in series.items():
         own = steps.get(sid)
         if own is not None and own != step:
@@ -1011,8 +1023,6 @@ def _panel_offset(series, freq, path):
 
     Named errors otherwise; step numbers share one step (an int).
     """
-    from collections import Counter
-
     import pandas as pd
 
     from seqforecast._time import infer_step
@@ -1036,9 +1046,8 @@ def _panel_offset(series, freq, path):
             )
         return offset
 
-    steps = {sid: infer_step(index) for sid, index in series.items() if len(index) >= 3}
-    regular = [step for step in steps.values() if step is not None]
-    if not regular:
+    steps, offset, holder = _shared_step(series, infer_step)
+    if offset is None:
         if not steps:
             raise ValueError(
                 f"no series of {path} has 3 or more rows, so no frequency can be "
@@ -1046,9 +1055,6 @@ def _panel_offset(series, freq, path):
             )
         sid = next(iter(steps))
         raise ValueError(_irregular(sid, series[sid], "pass --freq to see which are missing"))
-    # The panel's frequency: the most common one, the first series' on a tie.
-    offset = Counter(regular).most_common(1)[0][0]
-    holder = next(sid for sid, step in steps.items() if step == offset)
     name = _freq_name(offset)
     for sid, index in series.items():
         step = steps.get(sid)
