@@ -1202,7 +1202,7 @@ class RNNForecaster(BaseForecaster):
             return out
         if self.loss == "gaussian":
             out = out.copy()
-            out[:, :, 0] = np.where(moved, edge, point)  # the standard deviation stays
+            out[:, :, 0] = edge  # the point itself where in range; the standard deviation stays
             return out
         with np.errstate(invalid="ignore"):  # inf - inf: NaN, no spread to keep
             offset = out - point[:, :, None]
