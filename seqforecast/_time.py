@@ -27,7 +27,7 @@ from pandas.tseries.frequencies import to_offset
 __all__ = [
     "default_horizon", "detect_seasonal_period", "future_index", "infer_step", "regular_step",
     "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between", "time_zone_name",
-    "window_season",
+    "weekly_cycle", "window_season",
 ]
 
 # Seasonal period implied by a pandas frequency's base code (the part before
@@ -564,6 +564,88 @@ def detect_seasonal_period(y, *, candidates=CANDIDATE_PERIODS):
         if m < best and best % m == 0 and peaks[m] >= 0.8 * peaks[best]:
             return m
     return best
+
+
+# Hours and half-hours of the day: data of these daily periods (electricity
+# demand, traffic, staffing) often also cycle over the week, which a window
+# of three days cannot see. A week is WEEK_OF_DAYS of their periods.
+_WEEKLY_DAILY_PERIODS = (24, 48)
+WEEK_OF_DAYS = 7
+# The weekly cycle is a peak of the pooled autocorrelation at one week above
+# six and eight days (a cycle of the day alone declines slowly over them),
+# by at least _WEEKLY_RISE; read from series of at least _WEEKS_NEEDED weeks.
+_WEEKLY_RISE = 0.05
+_WEEKS_NEEDED = 3
+
+
+def weekly_cycle(y, daily_period):
+    """Whether hourly or half-hourly data also cycle over the week.
+
+    ``daily_period`` is the data's seasonal period: 24 (hours) or 48
+    (half-hours of the day); any other period gives False. The test: in
+    each series with its least-squares line removed (as
+    :func:`detect_seasonal_period` removes a trend), the autocorrelation at
+    one week, pooled over the series of at least three weeks (weighted by
+    length), is at least 0.1 and stands above those at six and eight days
+    by at least 0.05. A cycle of the day alone makes the three about equal
+    (declining slowly with the lag); a weekday and weekend pattern raises
+    the week's. (The differenced series, which the season detection also
+    reads, are left out: with 30 % noise their estimates at these lags vary
+    so much that a first version, which also read them, found a week in
+    12 % of single series of eight weeks without one.)
+    Measured with ``python -m benchmarks.weekly --detection`` (synthetic
+    hourly and half-hourly series of three to eight weeks: a daily profile,
+    a trend, a slow random walk, noise of 5 or 30 %; 50 single series or 5
+    panels of 100 per case): without a weekly pattern the week was found in
+    at most 6 % of single series and in no panel, never in white noise or
+    random walks; with weekends at 0.5-0.95 of the weekdays in 40-78 % of
+    single series (those whose weekend differs little are missed) and in
+    every panel but those of three weeks with 30 % noise. The half-hourly
+    electricity demand of Taylor (2003) passes by 0.14.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_timesteps,) or (n_timesteps, n_series), or RaggedPanel
+        As for :func:`detect_seasonal_period`.
+    daily_period : int
+        The seasonal period of the data.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(24 * 7 * 6)
+    >>> day = 10 + np.sin(2 * np.pi * t / 24)
+    >>> weekend = np.where(t // 24 % 7 >= 5, 0.6, 1.0)
+    >>> weekly_cycle(day, 24), weekly_cycle(day * weekend, 24)
+    (False, True)
+    """
+    if daily_period not in _WEEKLY_DAILY_PERIODS:
+        return False
+    y, _ = _check_detection_input(y, [daily_period])
+    week = WEEK_OF_DAYS * daily_period
+    lags = [week - daily_period, week, week + daily_period]
+    blocks = [b for b in _recent_blocks(y, max(_DETECTION_ROWS, 4 * week))
+              if len(b) >= _WEEKS_NEEDED * week]
+    total, around = 0.0, np.zeros(3)
+    for block in blocks:
+        width = max(1, _CHUNK_CELLS // len(block))
+        for start in range(0, block.shape[1], width):
+            part = block[:, start:start + width]
+            size = np.nanmax(np.abs(part), axis=0)
+            x = _detrended(part / np.where(size > 0, size, 1.0), "line")
+            acf, n, flat = _acf(x, lags[-1], np.ones_like(size))
+            use = (n >= _WEEKS_NEEDED * week) & ~flat
+            w = n[use].astype(np.float64)
+            around += acf[lags][:, use] @ w
+            total += w.sum()
+    if total == 0:
+        return False
+    below, at, above = around / total
+    return bool(at >= _MIN_ACF and at - max(below, above) >= _WEEKLY_RISE)
 
 
 def _check_detection_input(y, candidates):

@@ -53,12 +53,14 @@ from seqforecast._checks import (
     validate_estimator_params,
 )
 from seqforecast._time import (
+    WEEK_OF_DAYS,
     future_index,
     regular_step,
     resolve_seasonal_period,
     seasonal_period_from_freq,
     steps_between,
     time_zone_name,
+    weekly_cycle,
 )
 
 __all__ = ["BaseForecaster", "seasonal_period_from_freq"]  # the latter from _time
@@ -1382,6 +1384,21 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             seasonal_period, self.freq_, self.y_panel_
         )
         return period
+
+    def _day_and_week(self, seasonal_period):
+        """``(period, week)``: the resolved period and, for data that cycle over the week, the week.
+
+        ``week`` is ``7 * period`` (168 or 336) when no ``seasonal_period``
+        was given and hourly or half-hourly data (a period of 24 or 48 from
+        the index or the data) also cycle over the week
+        (:func:`~seqforecast._time.weekly_cycle`; ``seasonal_period_source_``
+        is then ``"detected"``), else None.
+        """
+        period = self._seasonal_period(seasonal_period)
+        if seasonal_period is None and weekly_cycle(self.y_panel_, period):
+            self.seasonal_period_source_ = "detected"
+            return period, WEEK_OF_DAYS * period
+        return period, None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -196,7 +196,10 @@ class NaiveForecaster(BaseForecaster):
     seasonal_period : int or None, default=None
         Season length for ``strategy="seasonal"``; None: from the frequency
         of the time index (12 for monthly data, 4 for quarterly), else detected from the data
-        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``);
+        the week (168 or 336) for hourly or half-hourly data that also cycle
+        over it (:func:`seqforecast._time.weekly_cycle`), so that a Monday
+        repeats last Monday, not Sunday.
 
     Attributes
     ----------
@@ -240,7 +243,8 @@ class NaiveForecaster(BaseForecaster):
         self.seasonal_period = seasonal_period
 
     def _check_params(self):
-        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
+        day, week = self._day_and_week(self.seasonal_period)
+        self.seasonal_period_ = week or day
 
     def _min_observations(self):
         if self.strategy == "seasonal":
@@ -411,6 +415,8 @@ sarimax.SARIMAX`.
         Season length; None: from the frequency of the time index (12 for
         monthly data), else detected from the data
         (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
+        Hourly or half-hourly data keep the day (24 or 48) even when they
+        cycle over the week: seasonal lags of 168 or 336 are slow to estimate.
     with_constant : bool or None, default=None
         Whether the model has a constant (a mean when d + D = 0, a drift
         when d + D = 1). None: chosen by the search where d + D <= 1, and
@@ -858,6 +864,11 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     seasonal_period : int or None, default=None
         Season length; None: from the frequency of the time index, else detected from the data
         (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
+        Hourly or half-hourly data keep the day (24 or 48) even when they
+        cycle over the week, unlike the networks, seasonal naive and Theta:
+        168 or 336 seasonal states are slow to estimate and fit badly; with
+        ``deseasonalize=True`` (a classical decomposition, cheap at any
+        period) they take the week (:func:`seqforecast._time.weekly_cycle`).
     deseasonalize : bool, default=False
         Seasonally adjust before fitting, as the Theta method and the M4
         competition's benchmarks do: each series whose autocorrelation at
@@ -979,7 +990,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     }
 
     def _check_params(self):
-        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
+        # With deseasonalize the period only feeds the classical decomposition,
+        # cheap at any length: the week, as for Theta, where the data cycle
+        # over it; ETS's own seasonal states keep the day.
+        day, week = (self._day_and_week(self.seasonal_period) if self.deseasonalize
+                     else (self._seasonal_period(self.seasonal_period), None))
+        self.seasonal_period_ = week or day
         if self.deseasonalize and self.seasonal is not None and not self.auto:
             raise ValueError(
                 f"deseasonalize=True removes the season before fitting, so the model has "
@@ -1218,7 +1234,9 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     ----------
     seasonal_period : int or None, default=None
         Season length; None: from the frequency of the time index, else detected from the data
-        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
+        (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``);
+        the week (168 or 336) for hourly or half-hourly data that also cycle
+        over it (:func:`seqforecast._time.weekly_cycle`).
     deseasonalize : bool, default=True
         Seasonally adjust before forecasting (when the period is > 1 and the
         series has two full seasons).
@@ -1307,7 +1325,8 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
     }
 
     def _check_params(self):
-        self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
+        day, week = self._day_and_week(self.seasonal_period)
+        self.seasonal_period_ = week or day
         if not np.isfinite(self.theta):
             raise ValueError(f"theta must be a finite number >= 1, got {self.theta!r}.")
 

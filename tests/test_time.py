@@ -15,7 +15,7 @@ from seqforecast import (
     detect_seasonal_period,
 )
 from seqforecast._panel import RaggedPanel
-from seqforecast._time import default_horizon, resolve_seasonal_period
+from seqforecast._time import default_horizon, resolve_seasonal_period, weekly_cycle
 from seqforecast.neural.forecaster import default_window
 
 
@@ -217,6 +217,113 @@ def test_default_window_never_two_values_for_real_data():
     # (it was 250 and 500 steps for 1,000 minutes).
     assert default_window(1440, np.ones((1000, 1))) == (6, 12)
     assert default_window(168, np.ones((300, 1))) == (6, 12)
+
+
+def _hourly(rng, weeks, weekend, period=24, noise=0.05, n_series=1):
+    """Hours (or half-hours) of a daily profile, weekends at ``weekend`` of the weekdays."""
+    t = np.arange(weeks * 7 * period)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, n_series)
+    day = 1 + 0.4 * np.sin(2 * np.pi * t / period + phase)
+    week = np.where((t // period + rng.integers(0, 7, n_series)) % 7 >= 5, weekend, 1.0)
+    walk = np.exp(np.cumsum(rng.normal(0, 0.003, (len(t), n_series)), axis=0))
+    return 50 * day * week * walk * (1 + noise * rng.normal(size=(len(t), n_series)))
+
+
+@pytest.mark.parametrize("period", [24, 48])
+def test_weekly_cycle_of_hourly_data(period):
+    rng = np.random.default_rng(0)
+    weekly = [weekly_cycle(_hourly(rng, 6, 0.6, period)[:, 0], period) for _ in range(20)]
+    daily = [weekly_cycle(_hourly(rng, 6, 1.0, period)[:, 0], period) for _ in range(20)]
+    assert np.mean(weekly) >= 0.9 and np.mean(daily) <= 0.1, (weekly, daily)
+    # Noise and random walks have no week (nor a day).
+    assert not any(weekly_cycle(rng.normal(size=(7 * period * 5, 20)).cumsum(axis=0), period)
+                   for _ in range(3))
+    # Pooled over a panel, ragged or with leading NaN: the same answer.
+    panel = _hourly(rng, 5, 0.7, period, n_series=8)
+    ragged = RaggedPanel.from_series([panel[k:, j] for j, k in enumerate(range(0, 80, 10))])
+    dense = np.full(panel.shape, np.nan)
+    for j, k in enumerate(range(0, 80, 10)):
+        dense[k:, j] = panel[k:, j]
+    assert weekly_cycle(panel, period) and weekly_cycle(ragged, period)
+    assert weekly_cycle(dense, period)
+    # Fewer than three weeks, or another period: no weekly cycle looked for.
+    assert not weekly_cycle(panel[-(3 * 7 * period - 1):], period)
+    assert not weekly_cycle(panel, 12) and not weekly_cycle(panel, 7)
+
+
+def test_weekly_cycle_is_a_peak_at_a_week_above_six_and_eight_days():
+    # The test by hand: pooled autocorrelations of the line-detrended series
+    # at 144, 168 and 192 hours; a bump at 168 of at least 0.05 passes.
+    rng = np.random.default_rng(1)
+    y = _hourly(rng, 8, 0.8, noise=0.02)[:, 0]
+    t = np.arange(len(y))
+    x = y - np.polyval(np.polyfit(t, y, 1), t)
+    x = x - x.mean()
+
+    def acf(k):
+        return np.dot(x[:-k], x[k:]) / np.dot(x, x)
+
+    rise = acf(168) - max(acf(144), acf(192))
+    assert weekly_cycle(y, 24) == (acf(168) >= 0.1 and rise >= 0.05)
+    assert rise > 0.05  # a weekend at 0.8 passes at 2 % noise
+
+
+def test_default_window_covers_the_week_it_is_given():
+    y = np.ones((6 * 168, 20))
+    assert default_window(24, y) == (48, 72)
+    assert default_window(24, y, week=168) == (48, 168)
+    assert default_window(48, np.ones((6 * 336, 3)), week=336) == (48, 336)
+    # Given values are kept; the week is still at most half the longest series.
+    assert default_window(24, y, lookback=100, week=168) == (48, 100)
+    assert default_window(24, y[:300], week=168) == (48, 150)
+
+
+def test_networks_take_the_week_of_hourly_data_that_cycle_over_it():
+    from seqforecast import LSTMForecaster
+
+    rng = np.random.default_rng(2)
+    index = pd.date_range("2024-01-01", periods=6 * 168, freq="h")
+    weekly = pd.DataFrame(_hourly(rng, 6, 0.6, n_series=3), index=index)
+    daily = pd.DataFrame(_hourly(rng, 6, 1.0, n_series=3), index=index)
+    small = dict(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
+    for frame in (weekly, weekly.reset_index(drop=True)):  # the index's 24, or detected
+        model = LSTMForecaster(**small).fit(None, frame)
+        assert (model.seasonal_period_, model.seasonal_period_source_) == (168, "detected")
+        assert (model.horizon_, model.lookback_) == (48, 168)
+        # Deseasonalised by the week: weekend hours have their own factors.
+        factors = np.asarray(model.profile_.to_state()).reshape(7, 24, 3)
+        assert np.ptp(factors, axis=0).min() > 0.2
+    model = LSTMForecaster(**small).fit(None, daily)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (24, "index")
+    assert (model.horizon_, model.lookback_) == (48, 72)
+    # A given period is kept, with the window of that period.
+    model = LSTMForecaster(seasonal_period=24, **small).fit(None, weekly)
+    assert (model.seasonal_period_, model.horizon_, model.lookback_) == (24, 48, 72)
+
+
+def test_seasonal_naive_and_theta_take_the_week_ets_and_arima_the_day():
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2024-01-01", periods=4 * 168, freq="h")
+    y = pd.Series(_hourly(rng, 4, 0.6)[:, 0], index=index)
+    naive = NaiveForecaster(strategy="seasonal").fit(None, y)
+    assert (naive.seasonal_period_, naive.seasonal_period_source_) == (168, "detected")
+    # Next Monday to Wednesday repeat last week's, not yesterday's (a Sunday).
+    np.testing.assert_array_equal(naive.forecast(72).to_numpy(), y.to_numpy()[-168:-96])
+    assert ThetaForecaster().fit(None, y).seasonal_period_ == 168
+    # statsmodels' ETS and SARIMAX with 168 seasonal states are slow and
+    # unstable: they keep the day (their parameter check, without the fit).
+    for model in (ETSForecaster(), ARIMAForecaster()):
+        model.freq_, model.y_panel_ = index.freq, RaggedPanel.of(y.to_numpy()[:, None])
+        model._check_params()
+        assert (model.seasonal_period_, model.seasonal_period_source_) == (24, "index")
+    # Deseasonalised by a classical decomposition first, ETS takes the week.
+    model = ETSForecaster(deseasonalize=True)
+    model.freq_, model.y_panel_ = index.freq, RaggedPanel.of(y.to_numpy()[:, None])
+    model._check_params()
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (168, "detected")
+    # A given period is kept.
+    given = NaiveForecaster(strategy="seasonal", seasonal_period=24).fit(None, y)
+    assert given.seasonal_period_ == 24
 
 
 @pytest.mark.parametrize(("m", "lengths", "window"), [
