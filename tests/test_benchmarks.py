@@ -42,6 +42,9 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
     ("singles", ["--models", "lstm,prophet"], "models ['prophet']"),
     ("classical_speed", ["--models", "ets,tbats"], "models ['tbats']"),
     ("frequencies", ["--panels", "hourly,monthly"], "panels ['monthly']"),
+    ("weekly", ["--panels", "taylor,m4-hourly"], "panels ['m4-hourly']"),
+    ("weekly", ["--references", "snaive,tbats"], "references ['tbats']"),
+    ("weekly", ["--arms", "default,week"], "arms ['week']"),
 ])
 def test_runners_reject_unknown_names(module, argv, named, tmp_path, capsys):
     import importlib
@@ -403,3 +406,31 @@ def test_study_switch_sets_and_restores_the_rules():
         assert forecaster._WINDOWS_PER_SERIES == 16
         raise RuntimeError
     assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
+
+
+def test_weekly_panel_has_weekends_and_the_runner_scores_seasonal_naive_by_hand(
+        monkeypatch, tmp_path):
+    from benchmarks import weekly
+
+    train, test = weekly.hourly_weekly()
+    assert train.shape == (8 * 168, 100) and test.shape == (48, 100)
+    # Each series' weekends at 0.5-0.95 of its weekdays: the mean of its
+    # two lowest days of the week against the other five (5 % noise).
+    days = train.to_numpy().reshape(8, 7, 24, 100).mean(axis=(0, 2))  # (7, 100)
+    low = np.sort(days, axis=0)
+    ratio = low[:2].mean(axis=0) / low[2:].mean(axis=0)
+    assert 0.45 < ratio.min() and ratio.max() < 1.0
+    # The runner on four series, references only: the package's seasonal
+    # naive is last week's same hours (the week found), scored by hand.
+    small = (train.iloc[:, :4], test.iloc[:, :4], 24)
+    monkeypatch.setattr(weekly, "load", lambda name: small)
+    assert weekly.main(["--panels", "hourly-weekly", "--cells", "", "--references",
+                        "snaive,snaive-day", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "weekly.csv").set_index("model")
+    x, y = small[0].to_numpy(), small[1].to_numpy()
+    for model, period in (("snaive", 168), ("snaive-day", 24)):
+        forecast = np.vstack([x[-period:], x[-period:]])[:48]
+        assert table.loc[model, "seasonal_period_"] == period
+        assert table.loc[model, "mase"] == pytest.approx(np.mean([
+            mase(y[:, j], forecast[:, j], y_train=x[:, j], seasonal_period=168)
+            for j in range(4)]), abs=1e-4)

@@ -301,7 +301,7 @@ def test_networks_take_the_week_of_hourly_data_that_cycle_over_it():
     assert (model.seasonal_period_, model.horizon_, model.lookback_) == (24, 48, 72)
 
 
-def test_seasonal_naive_and_theta_take_the_week_ets_and_arima_the_day():
+def test_seasonal_naive_theta_and_ets_take_the_week_arima_the_day():
     rng = np.random.default_rng(3)
     index = pd.date_range("2024-01-01", periods=4 * 168, freq="h")
     y = pd.Series(_hourly(rng, 4, 0.6)[:, 0], index=index)
@@ -310,20 +310,25 @@ def test_seasonal_naive_and_theta_take_the_week_ets_and_arima_the_day():
     # Next Monday to Wednesday repeat last week's, not yesterday's (a Sunday).
     np.testing.assert_array_equal(naive.forecast(72).to_numpy(), y.to_numpy()[-168:-96])
     assert ThetaForecaster().fit(None, y).seasonal_period_ == 168
-    # statsmodels' ETS and SARIMAX with 168 seasonal states are slow and
-    # unstable: they keep the day (their parameter check, without the fit).
-    for model in (ETSForecaster(), ARIMAForecaster()):
-        model.freq_, model.y_panel_ = index.freq, RaggedPanel.of(y.to_numpy()[:, None])
-        model._check_params()
-        assert (model.seasonal_period_, model.seasonal_period_source_) == (24, "index")
-    # Deseasonalised by a classical decomposition first, ETS takes the week.
-    model = ETSForecaster(deseasonalize=True)
-    model.freq_, model.y_panel_ = index.freq, RaggedPanel.of(y.to_numpy()[:, None])
-    model._check_params()
-    assert (model.seasonal_period_, model.seasonal_period_source_) == (168, "detected")
+    # ETS takes the week out by the classical decomposition (168 seasonal
+    # states are slow and fit badly) and fits a model without a season: the
+    # same forecasts as deseasonalize=True with the week given.
+    ets = ETSForecaster(auto=False, trend="add", damped_trend=True, seasonal="mul").fit(None, y)
+    assert (ets.seasonal_period_, ets.deseasonalize_, ets.specs_[0]["seasonal"]) == (
+        168, True, None)
+    given = ETSForecaster(auto=False, trend="add", damped_trend=True, deseasonalize=True,
+                          seasonal_period=168).fit(None, y)
+    np.testing.assert_allclose(ets.forecast(48), given.forecast(48), rtol=1e-12)
+    # ARIMA keeps the day (its parameter check, without the slow fit).
+    arima = ARIMAForecaster()
+    arima.freq_, arima.y_panel_ = index.freq, RaggedPanel.of(y.to_numpy()[:, None])
+    arima._check_params()
+    assert (arima.seasonal_period_, arima.seasonal_period_source_) == (24, "index")
     # A given period is kept.
     given = NaiveForecaster(strategy="seasonal", seasonal_period=24).fit(None, y)
     assert given.seasonal_period_ == 24
+    ets = ETSForecaster(seasonal_period=24, auto=False, seasonal="mul").fit(None, y)
+    assert (ets.deseasonalize_, ets.specs_[0]["seasonal"]) == (False, "mul")
 
 
 @pytest.mark.parametrize(("m", "lengths", "window"), [
