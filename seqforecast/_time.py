@@ -376,6 +376,26 @@ def _acf(x, max_lag, size):
     return np.where(flat, 0.0, cov / np.where(flat, 1.0, cov[0])), n, flat
 
 
+def _chunk_autocorrelations(blocks, max_lag, how):
+    """``(acf, n, flat)`` of :func:`_acf` for each chunk of columns of ``blocks``.
+
+    Each series is divided by its largest magnitude and detrended ``how``
+    (:func:`_detrended`); lags go up to ``max_lag``, or to the block's
+    length less one in a block of shorter series. Columns are read a chunk
+    at a time, so the FFT's temporaries stay near _CHUNK_CELLS values
+    whatever the number of series (each column's result is its own,
+    whatever the chunk); chunks come in order, block by block.
+    """
+    for block in blocks:
+        lags = min(max_lag, max(len(block) - 1, 1))
+        width = max(1, _CHUNK_CELLS // max(len(block), 1))
+        for start in range(0, block.shape[1], width):
+            y = block[:, start:start + width]
+            size = np.nanmax(np.abs(y), axis=0)
+            x = _detrended(y / np.where(size > 0, size, 1.0), how)
+            yield _acf(x, lags, np.ones_like(size))
+
+
 def _seasonal_peaks(blocks, candidates, how):
     """Candidate periods whose pooled autocorrelation passes the test: {period: height}.
 
@@ -389,32 +409,23 @@ def _seasonal_peaks(blocks, candidates, how):
     # autocorrelations at the lag m and its neighbours, weights (lengths),
     # and Bartlett's variance of each lag-m one.
     sums = {m: [0.0, np.zeros(3), 0.0] for m in candidates}  # total, around, spread
-    for block in blocks:
-        # Lags up to the farthest neighbour of a candidate, or fewer in a
-        # block of short series (a series counts for a period only with two
-        # full cycles of it, so its neighbours' lags are within it), and
-        # columns a chunk at a time: the FFT's temporaries stay near
-        # _CHUNK_CELLS values whatever the number of series (each column's
-        # result is its own, whatever the chunk).
-        max_lag = min(max(_neighbours(int(m))[1] for m in candidates), max(len(block) - 1, 1))
-        width = max(1, _CHUNK_CELLS // max(len(block), 1))
-        for start in range(0, block.shape[1], width):
-            y = block[:, start:start + width]
-            size = np.nanmax(np.abs(y), axis=0)
-            x = _detrended(y / np.where(size > 0, size, 1.0), how)
-            acf, n, flat = _acf(x, max_lag, np.ones_like(size))
-            for m in candidates:
-                use = (n >= 2 * m) & ~flat
-                if not use.any():
-                    continue
-                below, above = _neighbours(m)
-                w = n[use].astype(np.float64)
-                r = acf[:, use]
-                part = sums[m]
-                part[1] = part[1] + r[[below, m, above]] @ w
-                part[0] += w.sum()
-                var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
-                part[2] += np.sum(w**2 * var)
+    # Lags up to the farthest neighbour of a candidate, or fewer in a block
+    # of short series (a series counts for a period only with two full
+    # cycles of it, so its neighbours' lags are within it).
+    max_lag = max(_neighbours(int(m))[1] for m in candidates)
+    for acf, n, flat in _chunk_autocorrelations(blocks, max_lag, how):
+        for m in candidates:
+            use = (n >= 2 * m) & ~flat
+            if not use.any():
+                continue
+            below, above = _neighbours(m)
+            w = n[use].astype(np.float64)
+            r = acf[:, use]
+            part = sums[m]
+            part[1] = part[1] + r[[below, m, above]] @ w
+            part[0] += w.sum()
+            var = (1 + 2 * np.sum(r[1:m] ** 2, axis=0)) / w
+            part[2] += np.sum(w**2 * var)
     peaks = {}
     for m in candidates:
         below, above = _neighbours(m)
@@ -631,17 +642,11 @@ def weekly_cycle(y, daily_period):
     blocks = [b for b in _recent_blocks(y, max(_DETECTION_ROWS, 4 * week))
               if len(b) >= _WEEKS_NEEDED * week]
     total, around = 0.0, np.zeros(3)
-    for block in blocks:
-        width = max(1, _CHUNK_CELLS // len(block))
-        for start in range(0, block.shape[1], width):
-            part = block[:, start:start + width]
-            size = np.nanmax(np.abs(part), axis=0)
-            x = _detrended(part / np.where(size > 0, size, 1.0), "line")
-            acf, n, flat = _acf(x, lags[-1], np.ones_like(size))
-            use = (n >= _WEEKS_NEEDED * week) & ~flat
-            w = n[use].astype(np.float64)
-            around += acf[lags][:, use] @ w
-            total += w.sum()
+    for acf, n, flat in _chunk_autocorrelations(blocks, lags[-1], "line"):
+        use = (n >= _WEEKS_NEEDED * week) & ~flat
+        w = n[use].astype(np.float64)
+        around += acf[lags][:, use] @ w
+        total += w.sum()
     if total == 0:
         return False
     below, at, above = around / total
