@@ -611,14 +611,15 @@ def _common_step(ids, groups, times_all, what):
     if first is None:  # only then look for a series of two
         first = next((k for k, rows in enumerate(groups) if len(rows) == 2), None)
     if first is not None:
-        freq = regular_step(times_all[groups[first]], f"series {ids[first]!r} of {what}")
+        freq = regular_step(times_all[groups[first]], f"series {ids[first]!r} of {what}",
+                            panel=True)
         if _on_step(groups, times_all, freq):
             return freq
     freq, first = None, None
     for series, rows in zip(ids, groups, strict=True):
         if len(rows) < 3:
             continue
-        step = regular_step(times_all[rows], f"series {series!r} of {what}")
+        step = regular_step(times_all[rows], f"series {series!r} of {what}", panel=True)
         if freq is None:
             freq, first = step, series
         elif step != freq:
@@ -632,7 +633,7 @@ def _common_step(ids, groups, times_all, what):
             continue
         times = times_all[rows]
         if freq is None:
-            freq, first = regular_step(times, f"series {series!r} of {what}"), series
+            freq, first = regular_step(times, f"series {series!r} of {what}", panel=True), series
         elif steps_between(times[:1], freq, times[1]) != 1:
             raise ValueError(
                 f"Series {series!r} of {what} has timestamps {times[0]} and {times[1]}, "

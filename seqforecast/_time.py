@@ -143,13 +143,26 @@ _PICKED_ROWS = (
 )
 
 
-def _describe_gap(index, name):
+def _fill_example(name, freq, panel):
+    """Code that gives ``name`` ("y", "series 'a' of X") one row per step of ``freq``."""
+    data = name.rsplit(" of ", 1)[-1]
+    if not panel:
+        return f"{data}.asfreq({freq!r}).interpolate()"
+    # A (series, time) index: asfreq works on each series' own times.
+    also = " (covariates likewise, with .ffill() or their known values)" if data == "y" else ""
+    return (f"{data}.groupby(level=0, group_keys=True).apply(lambda s: s.droplevel(0)"
+            f".asfreq({freq!r}).interpolate()){also}")
+
+
+def _describe_gap(index, name, panel=False):
     """Which steps a DatetimeIndex misses, and how to fill them (a sentence).
 
-    The frequency is guessed from runs of a few consecutive rows; the guess
-    kept is the one whose regular grid from the first to the last timestamp
-    holds every timestamp with the fewest steps added (business days, not
-    days, when weekends are absent throughout).
+    The frequency is guessed from runs of a few consecutive rows, and as the
+    most common distance between timestamps; the guess kept is the one
+    whose regular grid from the first to the last timestamp holds every
+    timestamp with the fewest steps added (business days, not days, when
+    weekends are absent throughout). ``panel``: ``index`` is one series' of
+    a long panel, whose fill differs.
     """
     best = None
     positions = range(0, max(len(index) - 4, 1), max(1, len(index) // 20))
@@ -162,6 +175,13 @@ def _describe_gap(index, name):
                 guess = pd.infer_freq(chunk)
                 if guess is not None:
                     guesses.add(guess)
+        if len(index) >= 2:
+            # Runs too short to infer (a gap every few rows): the usual
+            # distance, named as pandas names a grid of it ('W-SUN', not '7D').
+            usual = pd.Series(index[1:] - index[:-1]).mode().iloc[0]
+            if usual > pd.Timedelta(0):
+                grid = pd.date_range(index[0], periods=5, freq=to_offset(usual))
+                guesses.add(pd.infer_freq(grid) or to_offset(usual).freqstr)
     for guess in sorted(guesses):
         try:
             grid = pd.date_range(index[0], index[-1], freq=guess)
@@ -172,17 +192,25 @@ def _describe_gap(index, name):
             if len(missing) and (best is None or len(missing) < len(best[1])):
                 best = (guess, missing)
     if best is None:
-        return "; resample it to a regular frequency first, e.g. y.asfreq('MS')."
+        if panel:
+            return ("; resample each series to a regular frequency first, e.g. "
+                    f"{_fill_example(name, 'MS', panel)}.")
+        return ("; resample it to a regular frequency first, e.g. "
+                f"{_fill_example(name, 'MS', panel)}.")
     guess, missing = best
     return (
         f": {len(missing)} step(s) of its frequency {guess!r} are missing, the first at "
-        f"{missing[0]}. Give {name} one row per step, e.g. y.asfreq({guess!r}).interpolate() "
+        f"{missing[0]}. Give {name} one row per step, e.g. {_fill_example(name, guess, panel)} "
         "to fill them."
     )
 
 
-def regular_step(index, name):
-    """Return the step (offset or integer) of a regular, increasing index."""
+def regular_step(index, name, panel=False):
+    """Return the step (offset or integer) of a regular, increasing index.
+
+    ``panel``: ``index`` holds one series' times of a long panel (the
+    advice of the errors differs).
+    """
     if index.has_duplicates:
         raise ValueError(
             f"The index of {name} has duplicate timestamps; each timestep must "
@@ -228,7 +256,7 @@ def regular_step(index, name):
         if freq is None:
             raise ValueError(
                 f"The index of {name} is not regularly spaced (no frequency could "
-                f"be inferred){_describe_gap(index, name)} {_PICKED_ROWS}"
+                f"be inferred){_describe_gap(index, name, panel)} {_PICKED_ROWS}"
             )
         return freq
     # An integer index (the kinds were checked above).

@@ -34,6 +34,9 @@ from __future__ import annotations
 
 import copy
 import numbers
+import os
+import re
+import sys
 import warnings
 import weakref
 from typing import ClassVar
@@ -77,6 +80,61 @@ def _index_of(obj):
     if isinstance(obj, (pd.Series, pd.DataFrame)):
         return obj.index
     return None
+
+
+# Column names of a time axis, and the column pandas makes of a written
+# index read back ("Unnamed: 0").
+_TIME_NAME = re.compile(
+    r"year|time|date|period|step|month|quarter|week|day|hour|^(t|ds|index|idx)$|^unnamed",
+    re.IGNORECASE,
+)
+
+
+def _warn_time_like_column(y, values):
+    """Warn when a column of the frame ``y`` looks like its time axis, not a series.
+
+    A column of whole numbers in equal steps, named like a time (``year``,
+    ``t``, ``date``, ``Unnamed: 0``...) or running through consecutive
+    years (1871, 1872, ..., 1970), is how a table read without its index
+    looks (``pd.read_csv`` without ``index_col``; statsmodels' datasets).
+    Every column of ``y`` is a series, so that one would be fitted and
+    forecast as one and, in a global network, change the others' forecasts.
+    Other columns in equal steps (synthetic trends) are left alone.
+    """
+    n_rows = values.shape[0]
+    if values.shape[1] < 2 or n_rows < 3:
+        return
+    with np.errstate(invalid="ignore"):
+        steps = np.diff(values, axis=0)
+        even = np.all(steps == steps[0], axis=0) & (steps[0] != 0)
+        even &= np.all(values == np.round(values), axis=0)  # NaN fails both
+    for i in np.flatnonzero(even):
+        column = y.columns[i]
+        first, second, last = values[0, i], values[1, i], values[-1, i]
+        years = second - first == 1 and 1000 <= first and last < 3000
+        if years or _TIME_NAME.search(str(column)):
+            warnings.warn(
+                f"column {column!r} of y runs {first:g}, {second:g}, ..., {last:g} in equal "
+                "steps, like a time column, but every column of y is a series to forecast. "
+                f"If it is the time, make it the index (y.set_index({column!r})).",
+                UserWarning,
+                stacklevel=_caller_outside_package(),
+            )
+            return
+
+
+def _caller_outside_package():
+    """``stacklevel`` of a warning raised here that points at the first caller outside seqforecast.
+
+    For a ``warnings.warn`` in the function that calls this one: a fit's
+    checks are reached through different depths (forecaster subclasses,
+    ensembles, wrappers), and the user's line is what the warning should name.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_unique_columns(data, name):
@@ -939,11 +997,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"y must be 1-D (one series) or 2-D (one column per series), got "
                 f"{y_arr.ndim} dimensions."
             )
+        if allow_leading_nan and isinstance(y, pd.DataFrame):
+            _warn_time_like_column(y, y_arr)
         nan = np.isnan(y_arr)
         if nan.any():
-            names = (
-                list(y.columns) if isinstance(y, pd.DataFrame) else list(range(y_arr.shape[1]))
-            )
+            if isinstance(y, pd.DataFrame):
+                names = list(y.columns)
+            elif isinstance(y, pd.Series) and y.name is not None:
+                names = [y.name]  # a named series by its name (was "Series 0")
+            else:
+                names = list(range(y_arr.shape[1]))
             # A NaN is allowed only before a series' first observation.
             started = np.logical_or.accumulate(~nan, axis=0)
             inner = nan & started

@@ -516,7 +516,6 @@ def _parse_times(frame, time_col, path):
     """
     import numpy as np
     import pandas as pd
-    from pandas.tseries.api import guess_datetime_format
 
     raw_times = frame[time_col]
     if raw_times.isna().any():
@@ -593,7 +592,7 @@ def _parse_times(frame, time_col, path):
     time_format = None
     if isinstance(raw_times.iloc[0], str):
         first = raw_times.iloc[0].strip()
-        candidates = [read_format, guess_datetime_format(first), _day_first_format(first),
+        candidates = [read_format, _guess_format(first), _day_first_format(first),
                       *_TIME_FORMATS]
         if quarters is not None:
             candidates = list(_QUARTER_FORMATS)
@@ -681,17 +680,24 @@ def _quarters(raw_times):
     return pd.to_datetime(fields).set_axis(raw_times.index)
 
 
-def _day_first_format(text):
-    """pandas' guess of the format of ``text`` read day first, without its warning.
+def _guess_format(text, dayfirst=False):
+    """pandas' guess of the format of ``text``, without its warnings.
 
-    pandas warns that ``20200131`` (``%Y%m%d``) has no day-first reading;
-    the caller compares both readings and needs no warning on stderr.
+    pandas warns when the guess reads the day first although ``dayfirst``
+    is False (``25/12/2020``), and that ``20200131`` (``%Y%m%d``) has no
+    day-first reading; the callers compare both readings and need no
+    warning on stderr (two lines on every run of a file of day-first dates).
     """
     from pandas.tseries.api import guess_datetime_format
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return guess_datetime_format(text, dayfirst=True)
+        return guess_datetime_format(text, dayfirst=dayfirst)
+
+
+def _day_first_format(text):
+    """pandas' guess of the format of ``text`` read day first (quietly)."""
+    return _guess_format(text, dayfirst=True)
 
 
 def _date_orders(first):
@@ -699,9 +705,7 @@ def _date_orders(first):
     ``01/02/2020`` or ``01/02/20`` that reads both ways; else None."""
     import re
 
-    from pandas.tseries.api import guess_datetime_format
-
-    formats = [guess_datetime_format(first), _day_first_format(first)]
+    formats = [_guess_format(first), _day_first_format(first)]
     if None in formats:
         # pandas guesses no format for two-digit years; read 01/02/20 as it
         # reads 01/02/2020.

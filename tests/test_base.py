@@ -4,6 +4,9 @@
 and output wrapping can be checked against exact numbers.
 """
 
+import io
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,6 +149,49 @@ def test_nan_inside_series_names_series_and_position():
     y = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0], "b": [1.0, 2.0, 3.0, 4.0]})
     with pytest.raises(ValueError, match=r"Series 'a' of y has a NaN at position 2"):
         NaiveForecaster().fit(None, y)
+
+
+@pytest.mark.parametrize("name, label", [("co2", "'co2'"), (None, "0")])
+def test_nan_inside_a_series_names_it_by_its_name(name, label):
+    y = pd.Series([1.0, np.nan, 3.0, 4.0], name=name)
+    with pytest.raises(ValueError, match=rf"^Series {label} of y has a NaN at position 1 "):
+        NaiveForecaster().fit(None, y)
+
+
+def test_a_time_like_column_is_warned_about_at_the_users_line():
+    # statsmodels' nile frame, read as a user would without setting its index.
+    y = pd.DataFrame({"year": np.arange(1871.0, 1881.0),
+                      "volume": [1120.0, 1160, 963, 1210, 1160, 1160, 813, 1230, 1370, 1140]})
+    with pytest.warns(UserWarning, match=r"^column 'year' of y runs 1871, 1872, \.\.\., 1880 "
+                                         r"in equal steps, like a time column") as caught:
+        NaiveForecaster().fit(None, y)
+    assert [w.filename for w in caught] == [__file__]
+    # Step numbers named t, in steps of 2; a written index read back.
+    steps = pd.DataFrame({"t": [2, 4, 6, 8], "y": [1.0, 3.0, 2.0, 5.0]})
+    with pytest.warns(UserWarning, match=r"column 't' of y runs 2, 4, \.\.\., 8"):
+        NaiveForecaster().fit(None, steps)
+    read_back = pd.read_csv(io.StringIO(pd.DataFrame({"y": [1.0, 3.0, 2.0]}).to_csv()))
+    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y runs 0, 1, \.\.\., 2"):
+        NaiveForecaster().fit(None, read_back)
+
+
+@pytest.mark.parametrize("frame", [
+    # Trends in equal steps not named like a time nor running through years,
+    # uneven or fractional steps, a constant column, a series of one column,
+    # NaN in the run.
+    {"a": [1.0, 2, 3, 4], "b": [2.0, 4, 6, 8]},
+    {"a": [2000.0, 2002, 2004, 2006], "b": [3.0, 1, 4, 1]},
+    {"sales": [1.0, 2, 3, 4], "b": [3.0, 1, 4, 1]},
+    {"a": [1.0, 2, 4, 5], "b": [3.0, 1, 4, 1]},
+    {"a": [0.5, 1.0, 1.5, 2.0], "b": [3.0, 1, 4, 1]},
+    {"a": [7.0, 7, 7, 7], "b": [3.0, 1, 4, 1]},
+    {"year": [1990.0, 1991, 1992, 1993]},
+    {"a": [np.nan, 2, 3, 4], "b": [3.0, 1, 4, 1]},
+])
+def test_no_time_like_warning_for_series(frame):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NaiveForecaster().fit(None, pd.DataFrame(frame))
 
 
 def test_leading_nan_is_a_late_start():

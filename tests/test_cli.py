@@ -284,6 +284,22 @@ def test_forecast_writes_months_and_quarters_as_the_file_does(capsys, tmp_path,
     np.testing.assert_array_equal(result["forecast"], np.arange(1.0, 25.0)[-season:][:2])
 
 
+def test_day_first_dates_read_without_pandas_warnings(capsys, tmp_path):
+    # A first date that only reads day first (25/12/2020) made pandas' format
+    # guess warn twice on every run ("Parsing dates in %d/%m/%Y format when
+    # dayfirst=False").
+    dates = pd.date_range("2020-12-25", periods=30, freq="D")
+    path = write_csv(tmp_path / "dmy.csv", dates.strftime("%d/%m/%Y"), np.arange(1.0, 31.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out, err = run(capsys, *forecast_args(str(path), "--model", "naive",
+                                                      "--horizon", "2"))
+    assert status == 0, err
+    assert [str(w.message) for w in caught] == []
+    assert pd.read_csv(io.StringIO(out), dtype={"date": str})["date"].tolist() == [
+        "24/01/2021", "25/01/2021"]
+
+
 def test_forecast_reads_day_first_two_digit_years(capsys, tmp_path):
     # pandas guesses no format for 01/02/20 and read it month first: twelve
     # months written day first became twelve days of January, silently.

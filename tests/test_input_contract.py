@@ -668,6 +668,29 @@ def test_a_missing_step_is_located_and_the_fill_names_the_frequency():
     assert NaiveForecaster().fit(None, filled).forecast(1).item() == 154.0
 
 
+def test_a_missing_step_of_a_long_panel_gets_a_fill_that_runs_on_a_long_panel():
+    # y.asfreq(...) was advised, which fails on a (series, time) index; and
+    # a short series with its gap in every run of five rows got 'MS'.
+    weeks = pd.date_range("2020-01-05", periods=6, freq="W-SUN")
+    index = pd.MultiIndex.from_tuples(
+        [("a", t) for t in weeks.delete(2)] + [("b", t) for t in weeks], names=["store", "week"])
+    y = pd.Series(np.arange(11.0), index=index, name="sales")
+    message = _error(lambda: NaiveForecaster().fit(None, y))
+    assert "series 'a' of y" in message
+    assert "1 step(s) of its frequency 'W-SUN' are missing, the first at 2020-01-19" in message
+    fill = ("y.groupby(level=0, group_keys=True).apply(lambda s: s.droplevel(0)"
+            ".asfreq('W-SUN').interpolate())")
+    assert fill in message
+    filled = eval(fill, {"y": y})  # the advice runs as written
+    assert filled.loc[("a", weeks[2])] == 1.5
+    forecast = NaiveForecaster().fit(None, filled).forecast(1)
+    assert forecast.tolist() == [4.0, 10.0]
+    # One series with the same gap: the plain fill, with the weekly name.
+    message = _error(lambda: NaiveForecaster().fit(None, y.loc["a"]))
+    assert "of its frequency 'W-SUN' are missing" in message
+    assert "y.asfreq('W-SUN').interpolate()" in message
+
+
 def test_a_series_that_stops_early_in_a_wide_panel_points_to_the_long_layout():
     y = _panel()
     y.iloc[-5:, 1] = np.nan

@@ -4,7 +4,11 @@ One step = forward + MSE loss + backward + Adam update of a
 ``ForecastNetwork`` on one thread. ``--study cells`` (default): strategy
 "mimo", a 2-layer encoder, hidden 64, lookback 36, batch 256, one input
 feature, horizon 6; variants: torch's fused ``nn.LSTM`` and the hand-written
-lstm, peephole, coupled and gru cells. ``--study encoders``: the
+lstm, peephole, coupled and gru cells. ``--study defaults``: the
+forecasters' fused lstm, gru and rnn at their defaults on monthly data (1
+layer, hidden 64, lookback 36, horizon 24, batch 32), and the lstm and gru
+with torch's oneDNN kernels switched off (``torch.backends.mkldnn.flags``),
+which shows where the LSTM's speed on CPU comes from. ``--study encoders``: the
 forecaster's defaults on monthly data (1 layer, hidden 64, lookback 36,
 horizon 24, batch 32); variants: the LSTM with the multi-output head, as an
 encoder-decoder, with Luong attention, and the Transformer encoder with the
@@ -19,6 +23,7 @@ Run from the repository root::
 
     python -m benchmarks.speed.cells_step
     python -m benchmarks.speed.cells_step --study encoders
+    python -m benchmarks.speed.cells_step --study defaults
 """
 
 import argparse
@@ -44,6 +49,19 @@ STUDIES = {
         ],
         {"batch_size": 256, "num_layers": 2, "horizon": 6},
     ),
+    # The forecasters' fused cells at their defaults on monthly data; the
+    # LSTM once more with torch's oneDNN kernels switched off (its CPU
+    # LSTM runs on oneDNN's fused LSTM; torch has no such path for the GRU).
+    "defaults": (
+        [
+            ("lstm (fused nn.LSTM)", {"cell": "lstm"}),
+            ("gru (fused nn.GRU)", {"cell": "gru"}),
+            ("rnn (fused nn.RNN)", {"cell": "rnn"}),
+            ("lstm, oneDNN off", {"cell": "lstm", "onednn": False}),
+            ("gru, oneDNN off", {"cell": "gru", "onednn": False}),
+        ],
+        {"batch_size": 32, "num_layers": 1, "horizon": 24},
+    ),
     "encoders": (
         [
             ("lstm mimo", {"cell": "lstm"}),
@@ -63,6 +81,7 @@ STUDIES = {
 def _make_step(network, args):
     torch.manual_seed(0)
     network = dict(network)
+    onednn = network.pop("onednn", True)
     net = ForecastNetwork(
         network.pop("cell"), 1, 0, args.horizon, hidden_size=args.hidden_size,
         num_layers=args.num_layers, **network,
@@ -73,10 +92,11 @@ def _make_step(network, args):
     n_params = sum(p.numel() for p in net.parameters())
 
     def step():
-        optimizer.zero_grad()
-        loss = nn.functional.mse_loss(net(past), target)
-        loss.backward()
-        optimizer.step()
+        with torch.backends.mkldnn.flags(enabled=onednn):
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(net(past), target)
+            loss.backward()
+            optimizer.step()
 
     return step, n_params
 

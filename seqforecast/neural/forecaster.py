@@ -282,7 +282,10 @@ class RNNForecaster(BaseForecaster):
         Recurrent cell. "lstm", "gru" and "rnn" run on torch's fused
         ``nn.LSTM/GRU/RNN`` (cuDNN on GPU); "peephole" (Gers & Schmidhuber)
         and "coupled" (input gate tied to the forget gate) on the
-        hand-written cells of :mod:`seqforecast.neural.cells`.
+        hand-written cells of :mod:`seqforecast.neural.cells`. On CPU a
+        GRU training step takes about twice an LSTM's (torch runs its CPU
+        LSTM on oneDNN's fused kernel and has none for the GRU:
+        ``python -m benchmarks.speed.cells_step --study defaults``).
     hidden_size : int, default=64
         Units per layer.
     num_layers : int, default=1
