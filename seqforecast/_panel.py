@@ -442,7 +442,8 @@ class LongPanel:
         ``X``'s rows in the order of the sorted long index, with its columns
         and a plain index (for scikit-learn's feature-name checks).
     ids : Index
-        The series identifiers, in order of first appearance.
+        The series identifiers, sorted (in order of first appearance when
+        they do not compare, as 1 and "a").
     ends : Index
         Each series' last timestamp (DatetimeIndex, PeriodIndex or integers).
     freq : pandas offset or int
@@ -501,7 +502,7 @@ def _target(y, what):
 
 
 def _groups(index, what):
-    """(ids in order of first appearance, row positions of each id, sorted by time).
+    """(ids sorted, row positions of each id, sorted by time); see :func:`_series_codes`.
 
     Raises the error of :func:`_check_unique` for a duplicate (series,
     time) pair, found as equal neighbours once sorted (no hash table of
@@ -534,7 +535,7 @@ def _groups(index, what):
 
 
 def _series_codes(index):
-    """``pd.factorize`` of the series level: (code of each row, ids in order of first appearance).
+    """``pd.factorize(sort=True)`` of the series level: (code of each row, ids sorted).
 
     Read from the MultiIndex's own level codes (small integers) rather than
     by hashing the materialised level: a million rows of 10,000 series took
@@ -544,17 +545,23 @@ def _series_codes(index):
     level_codes = np.asarray(index.codes[0])
     n_levels = len(index.levels[0])
     if len(level_codes) == 0 or level_codes.min() < 0:
-        return pd.factorize(index.get_level_values(0))
+        return pd.factorize(index.get_level_values(0), sort=True)
     # First row of every level value (values of unused levels keep n).
     first = np.full(n_levels, len(level_codes), dtype=np.int64)
     for start, stop in _chunks(len(level_codes)):
         rows = np.arange(start, stop)
         np.minimum.at(first, level_codes[rows], rows)
     present = np.flatnonzero(first < len(level_codes))
-    appearance = present[np.argsort(first[present], kind="stable")]
+    try:
+        # Sorted ids (as pandas' groupby and statsforecast order them): the
+        # panel, and so a seeded network's fit, does not depend on the
+        # order of the rows (a query without ORDER BY).
+        ordered = present[index.levels[0][present].argsort(kind="stable")]
+    except TypeError:  # ids that do not compare (1 and "a"): first appearance
+        ordered = present[np.argsort(first[present], kind="stable")]
     renumber = np.zeros(n_levels, dtype=np.int64)
-    renumber[appearance] = np.arange(len(appearance))
-    return renumber[level_codes], index.levels[0][appearance]
+    renumber[ordered] = np.arange(len(ordered))
+    return renumber[level_codes], index.levels[0][ordered]
 
 
 def _check_unique(index, what):

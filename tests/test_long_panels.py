@@ -36,15 +36,12 @@ OWN_ENDS = [("b", "2016-01", 60), ("a", "2015-06", 50), ("c", "2017-03", 40)]
 
 
 def _wide(y_long):
-    """The same data wide: one column per series, in order of first appearance."""
-    ids = pd.unique(y_long.index.get_level_values(0))
-    wide = y_long.unstack(0)[list(ids)]
-    return wide.asfreq("MS")
+    """The same data wide: one column per series, sorted by id as a long panel orders them."""
+    return y_long.unstack(0).asfreq("MS")
 
 
 def _as_wide_output(pred_long):
-    ids = pd.unique(pred_long.index.get_level_values(0))
-    return pred_long.unstack(0)[list(ids)]
+    return pred_long.unstack(0)
 
 
 # ------------------------------------------------------------ same as wide
@@ -205,14 +202,14 @@ def test_round_trip_long_wide_long():
 
 def test_update_continues_each_series_from_its_end():
     y_long = _long(OWN_ENDS)
-    ids = ["b", "a", "c"]
+    ids = ["a", "b", "c"]  # sorted, whatever the order of the rows
     from_end = y_long.groupby(level=0).cumcount(ascending=False)
     head, tail = y_long[from_end >= 2], y_long[from_end < 2]
     updated = ThetaForecaster().fit(None, head).update(None, tail)
     refit = ThetaForecaster().fit(None, y_long)
     pd.testing.assert_series_equal(updated.forecast(3), refit.forecast(3), rtol=1e-8)
     assert list(updated.series_names_) == ids
-    with pytest.raises(ValueError, match=r"series 'b' to continue at 2021-01-01"):
+    with pytest.raises(ValueError, match=r"series 'a' to continue at 2019-08-01"):
         updated.update(None, tail)
     with pytest.raises(ValueError, match=r"every fitted series.*missing: \['c'\]"):
         updated.update(None, tail.drop("c", level=0))
@@ -349,7 +346,7 @@ def test_static_features_on_a_wide_panel_and_in_an_ensemble(tmp_path):
     wide = _wide(_long(EQUAL))
     model = LSTMForecaster(horizon=4, lookback=12, **TINY)
     alone = clone(model).fit(None, wide, static_features=STATIC)
-    by_position = clone(model).fit(None, wide, static_features=STATIC.loc[["b", "a", "c"]].values)
+    by_position = clone(model).fit(None, wide, static_features=STATIC.loc[wide.columns].values)
     pd.testing.assert_frame_equal(alone.forecast(4), by_position.forecast(4))
     ensemble = EnsembleForecaster([("lstm", clone(model))]).fit(None, wide, static_features=STATIC)
     pd.testing.assert_frame_equal(ensemble.forecast(4), alone.forecast(4))
@@ -506,9 +503,27 @@ def test_series_codes_are_pandas_factorize_of_the_series_level():
     ]
     for case in cases:
         codes, ids = _series_codes(case)
-        expected_codes, expected_ids = pd.factorize(case.get_level_values(0))
+        expected_codes, expected_ids = pd.factorize(case.get_level_values(0), sort=True)
         np.testing.assert_array_equal(codes, expected_codes)
         assert ids.equals(expected_ids)
+    # Ids that do not compare keep the order of their first rows.
+    mixed = pd.MultiIndex.from_arrays([np.array(["b", 1, "b", "a"], dtype=object), np.arange(4)])
+    codes, ids = _series_codes(mixed)
+    np.testing.assert_array_equal(codes, [0, 1, 0, 2])
+    assert list(ids) == ["b", 1, "a"]
+
+
+def test_a_seeded_network_does_not_depend_on_the_order_of_the_rows():
+    # Series were ordered by first appearance, so the same rows in another
+    # order (a query without ORDER BY) trained another network.
+    y, X = _long(OWN_ENDS, promo=True)
+    order = np.random.default_rng(7).permutation(len(y))
+    model = LSTMForecaster(horizon=3, lookback=6, **TINY)
+    fitted = clone(model).fit(X, y)
+    shuffled = clone(model).fit(X.iloc[order], y.iloc[order])
+    assert list(fitted.series_names_) == list(shuffled.series_names_) == ["a", "b", "c"]
+    X_future = fitted._future_frame(3, None).assign(promo=1.0)
+    pd.testing.assert_series_equal(fitted.predict(X_future), shuffled.predict(X_future))
 
 
 def test_a_sorted_long_panel_and_a_shuffled_one_split_alike(monkeypatch):
@@ -523,14 +538,15 @@ def test_a_sorted_long_panel_and_a_shuffled_one_split_alike(monkeypatch):
     shuffled = y.iloc[rng.permutation(16)]
     for a, b in [(y, shuffled), (y, y.iloc[::-1])]:
         left, right = split_long(a), split_long(b)
-        assert list(left.ids) == ["b", "a", "c"]
-        assert list(right.ids) == list(pd.unique(b.index.get_level_values(0)))
+        # Sorted ids, whatever the order of the rows.
+        assert list(left.ids) == list(right.ids) == ["a", "b", "c"]
         for k, sid in enumerate(left.ids):
             j = list(right.ids).index(sid)
             np.testing.assert_array_equal(left.ragged.series(k), right.ragged.series(j))
+    in_order = y.sort_index()
     with monkeypatch.context() as patched:  # the sorted panel needs no sort
         patched.setattr(_panel.np, "lexsort", None)
-        np.testing.assert_array_equal(split_long(y).ragged.values, left.ragged.values)
+        np.testing.assert_array_equal(split_long(in_order).ragged.values, left.ragged.values)
     repeated = pd.concat([y.iloc[:3], y.iloc[2:3], y.iloc[3:]])  # sorted, one pair twice
     with pytest.raises(ValueError, match="series 'b' has more than one row at 5"):
         split_long(repeated)
