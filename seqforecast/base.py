@@ -158,19 +158,44 @@ def _same_names(columns, fitted):
     )
 
 
-def _check_finite_X(X, X_arr):
-    """Name the first missing or infinite covariate value (row and column of ``X``)."""
+def _check_finite_X(X, X_arr, rows=None):
+    """Name the first missing or infinite covariate value (row and column of ``X``).
+
+    ``rows``: the index that names ``X``'s rows when ``X`` lost it (the
+    (series, time) pairs of a long panel's future rows).
+    """
     bad = ~np.isfinite(X_arr)
     if not bad.any():
         return
     i, j = (int(k) for k in np.argwhere(bad)[0])
-    row = X.index[i] if isinstance(X, (pd.DataFrame, pd.Series)) else i
+    if rows is None and isinstance(X, (pd.DataFrame, pd.Series)):
+        rows = X.index
+    if isinstance(rows, pd.MultiIndex):
+        where = f"for series {rows[i][0]!r} at {rows[i][1]}"
+    else:
+        where = f"at row {rows[i] if rows is not None else i!r}"
     column = X.columns[j] if isinstance(X, pd.DataFrame) else j
     what = "NaN" if np.isnan(X_arr[i, j]) else X_arr[i, j]
     raise ValueError(
-        f"X has {what} at row {row!r}, column {column!r} ({int(bad.sum())} missing or "
+        f"X has {what} {where}, column {column!r} ({int(bad.sum())} missing or "
         "infinite values in all); covariates must be complete and finite over every "
         "timestep: fill them (e.g. X.ffill() or X.interpolate()) or drop the column."
+    )
+
+
+def _warn_carried_covariates(skipped, what, n_series=1):
+    """Warn that ``skipped`` future steps that ``X`` does not give get the last observed covariates.
+
+    The model forecasts them on its way to the steps asked for (and drops
+    them); ``what`` says where they are.
+    """
+    more = f" (and in {n_series - 1} more series)" if n_series > 1 else ""
+    warnings.warn(
+        f"{what}{more}: the model forecasts those {skipped} step(s) too, with the last "
+        "observed covariates (a promotion of the last step carried forward). To set "
+        "them, give X every step from the first after the end.",
+        UserWarning,
+        stacklevel=_caller_outside_package(),
     )
 
 
@@ -449,7 +474,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     When the history and ``X`` are both indexed by pandas, ``X`` must start
     after the history ends: a gap of ``g`` steps is allowed (the first ``g``
     steps are forecast and dropped; their covariates, which ``X`` does not
-    hold, are taken as the last observed ones), an overlap or another
+    hold, are taken as the last observed ones, with a warning), an overlap or another
     frequency raises ``ValueError``. With plain arrays, ``X`` is taken to
     start right after the history.
 
@@ -510,6 +535,15 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     # Valid values of each constructor parameter (scikit-learn's convention,
     # :mod:`seqforecast._checks`), checked once at the start of ``fit``.
     _parameter_constraints: ClassVar[dict] = {}
+    # Whether the covariates of future steps before X's first (a gap, filled
+    # with the last observed ones) change the forecasts of X's steps: they do
+    # for the networks; models that ignore X, or read only each step's own
+    # covariates (a regression with ARIMA errors), set False.
+    _skipped_covariates_matter: ClassVar[bool] = True
+
+    def _reads_skipped_covariates(self):
+        """Whether filled-in covariates of skipped future steps change the forecasts (a warning)."""
+        return self._skipped_covariates_matter
 
     # Fitted attributes stored as plain types (see ``_stored``).
     index_ = _stored("index_")
@@ -1047,11 +1081,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             )
         return y_arr, ndim
 
-    def _check_X(self, X, n_rows, *, reset):
+    def _check_X(self, X, n_rows, *, reset, rows=None):
         """Validate covariates: (array or None when there are none, rows).
 
         ``n_rows`` is the number of timesteps ``X`` must have, or None to
-        accept any.
+        accept any; ``rows`` names ``X``'s rows in errors when its index was
+        dropped.
         """
         if X is None:
             if reset:
@@ -1078,7 +1113,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             ensure_min_features=0,
             ensure_all_finite=False,
         )
-        _check_finite_X(X, X_arr)
+        _check_finite_X(X, X_arr, rows)
         if n_rows is not None and X_arr.shape[0] != n_rows:
             raise ValueError(
                 f"X has {X_arr.shape[0]} rows but y has {n_rows}; they must describe "
@@ -1335,7 +1370,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             out_index = future_index(self.index_, self.freq_, n_rows)
         if X_arr is not None and gap:
             # The covariates of skipped steps are unknown: carry the last
-            # observed ones forward.
+            # observed ones forward, and say so where it matters.
+            if self._reads_skipped_covariates():
+                _warn_carried_covariates(
+                    gap, f"X starts {gap + 1} steps after the history's end")
             X_arr = np.vstack([np.repeat(self.X_panel_[-1:], gap, axis=0), X_arr])
         return n_rows, gap, X_arr, out_index
 
@@ -1350,7 +1388,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         positions, steps = _panel.locate_future(
             X.index, self.series_names_, self.series_ends_, self.freq_
         )
-        X_arr, _ = self._check_X(X.reset_index(drop=True), None, reset=False)
+        X_arr, _ = self._check_X(X.reset_index(drop=True), None, reset=False, rows=X.index)
         n_rows = int(steps.max())
         X_future = None
         if X_arr is not None:
@@ -1358,6 +1396,19 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             # of series it leaves out) keep the series' last observed covariates.
             X_future = np.repeat(self.X_panel_.last()[None], n_rows, axis=0)
             X_future[steps - 1, positions] = X_arr
+            # Steps up to a series' last requested one that X leaves out.
+            n_series = len(self.series_names_)
+            last = np.zeros(n_series, dtype=np.int64)
+            np.maximum.at(last, positions, steps)
+            left_out = last - np.bincount(positions, minlength=n_series)
+            gaps = np.flatnonzero(left_out > 0)
+            if len(gaps) and self._reads_skipped_covariates():
+                _warn_carried_covariates(
+                    int(left_out[gaps[0]]),
+                    f"X leaves out {int(left_out[gaps[0]])} of the first {int(last[gaps[0]])} "
+                    f"steps after the end of series {self.series_names_[gaps[0]]!r}",
+                    len(gaps),
+                )
         return n_rows, 0, X_future, _LongRows(X.index, positions, steps)
 
     def _gap_before(self, X_index):

@@ -233,6 +233,9 @@ class NaiveForecaster(BaseForecaster):
     [5.0, 6.0]
     """
 
+    # Covariates are ignored.
+    _skipped_covariates_matter = False
+
     _parameter_constraints: ClassVar[dict] = {
         "strategy": [StrOptions(set(_NAIVE_STRATEGIES))],
         "seasonal_period": POSITIVE_INT_OR_NONE,
@@ -570,6 +573,10 @@ sarimax.SARIMAX`.
         self.maxiter = maxiter
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    # A regression with ARIMA errors: each step's forecast reads its own
+    # covariates only.
+    _skipped_covariates_matter = False
 
     _parameter_constraints: ClassVar[dict] = {
         "order": [tuple, list, None],
@@ -983,6 +990,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    # Covariates are ignored.
+    _skipped_covariates_matter = False
+
     _parameter_constraints: ClassVar[dict] = {
         "error": [StrOptions(set(_ETS_ERRORS))],
         "trend": [StrOptions(set(_ETS_TRENDS) - {None}), None],
@@ -1327,6 +1337,9 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
         self.theta = theta
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    # Covariates are ignored.
+    _skipped_covariates_matter = False
 
     _parameter_constraints: ClassVar[dict] = {
         "seasonal_period": POSITIVE_INT_OR_NONE,

@@ -351,6 +351,9 @@ class ConformalForecaster(BaseForecaster):
             self.pending_[n_rows] = self._pending_entry(n_rows)
         return self
 
+    def _reads_skipped_covariates(self):
+        return self.forecaster_._reads_skipped_covariates()
+
     def _predict(self, n_steps, X):
         return self._forecast(self.forecaster_, n_steps, X)
 

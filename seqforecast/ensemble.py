@@ -383,6 +383,9 @@ class EnsembleForecaster(_BaseComposition, BaseForecaster):
             return np.median(values, axis=0)
         return np.tensordot(self.weights_, values, axes=1)
 
+    def _reads_skipped_covariates(self):
+        return any(m._reads_skipped_covariates() for m in self.forecasters_)
+
     def _predict(self, n_steps, X):
         forecasts = [m._forecast_values(n_steps, X) for m in self.forecasters_]
         return self._combine(np.stack(forecasts))

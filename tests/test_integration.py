@@ -9,6 +9,7 @@ computes and not only for running.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -340,14 +341,17 @@ def test_cross_validate_arima_with_covariates_and_gap():
     df = _regression_frame()
     X, y = df.drop(columns="target"), df["target"]
     cv = TimeSeriesSplit(n_splits=2, test_size=H, gap=2)
-    result = cross_validate(
-        ARIMAForecaster(order=(1, 0, 0), with_constant=True),
-        X,
-        y,
-        cv=cv,
-        scoring="neg_mean_absolute_error",
-        error_score="raise",
-    )
+    with warnings.catch_warnings():
+        # ...so the carried covariates are not warned about.
+        warnings.filterwarnings("error", message=".*last observed covariates")
+        result = cross_validate(
+            ARIMAForecaster(order=(1, 0, 0), with_constant=True),
+            X,
+            y,
+            cv=cv,
+            scoring="neg_mean_absolute_error",
+            error_score="raise",
+        )
     for k, (train, test) in enumerate(cv.split(X)):
         promo = X["promo"].to_numpy()[:, None]
         future = np.vstack([promo[train[-1:]], promo[train[-1:]], promo[test]])
@@ -568,8 +572,12 @@ def test_neural_forecast_after_a_gap_carries_the_last_covariates_forward():
     forecaster = RNNForecaster(**_tiny(cell="gru", strategy="seq2seq"))
     forecaster.fit(X.iloc[:36], y.iloc[:36])
     # X starts two steps after the history: 2 + 6 steps are forecast, the
-    # skipped steps' covariates being the last observed row.
-    y_pred = forecaster.predict(X.iloc[38:44])
+    # skipped steps' covariates being the last observed row, with a warning.
+    with pytest.warns(UserWarning, match=r"^X starts 3 steps after the history's end: the "
+                                         r"model forecasts those 2 step\(s\) too, with the "
+                                         r"last observed covariates") as caught:
+        y_pred = forecaster.predict(X.iloc[38:44])
+    assert caught[0].filename == __file__
     pd.testing.assert_index_equal(y_pred.index, X.index[38:44])
     promo = X["promo"].to_numpy()[:, None]
     by_hand = np.vstack([promo[35:36], promo[35:36], promo[38:44]])

@@ -1,5 +1,7 @@
 """Long-format panels: one row per (series, time), each series with its own dates."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -524,6 +526,29 @@ def test_a_seeded_network_does_not_depend_on_the_order_of_the_rows():
     assert list(fitted.series_names_) == list(shuffled.series_names_) == ["a", "b", "c"]
     X_future = fitted._future_frame(3, None).assign(promo=1.0)
     pd.testing.assert_series_equal(fitted.predict(X_future), shuffled.predict(X_future))
+
+
+def test_future_covariates_left_out_are_carried_with_a_warning_and_nan_named():
+    y, X = _long(OWN_ENDS, promo=True)
+    model = LSTMForecaster(horizon=3, lookback=6, **TINY).fit(X, y)
+    X_future = model._future_frame(3, None).assign(promo=1.0)
+    later = X_future.drop(X_future.index[[0, 1]])  # series 'a' from its third step
+    with pytest.warns(UserWarning, match=r"^X leaves out 2 of the first 3 steps after the end "
+                                         r"of series 'a': the model forecasts those 2 step"):
+        forecast = model.predict(later)
+    # The same forecast as with the last observed covariates given for them.
+    carried = X_future.copy()
+    carried.iloc[[0, 1], 0] = X.loc["a"]["promo"].iloc[-1]
+    pd.testing.assert_series_equal(forecast, model.predict(carried).loc[later.index])
+    # A series left out entirely is not forecast, and not warned about.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(X_future.drop("b", level=0))
+    bad = X_future.copy()
+    bad.iloc[4, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^X has NaN for series 'b' at 2021-02-01 00:00:00, "
+                                         r"column 'promo'"):
+        model.predict(bad)
 
 
 def test_a_sorted_long_panel_and_a_shuffled_one_split_alike(monkeypatch):
