@@ -540,25 +540,25 @@ def _series_codes(index):
     Read from the MultiIndex's own level codes (small integers) rather than
     by hashing the materialised level: a million rows of 10,000 series took
     33 MB of temporaries (and hashing string ids is slow); the same codes
-    and ids. A level with missing ids goes through ``pd.factorize``.
+    and ids. A level with missing ids goes through ``pd.factorize``. Ids
+    that do not compare (1 and "a") are ordered by type name, then as text,
+    which no order of the rows changes either.
     """
     level_codes = np.asarray(index.codes[0])
     n_levels = len(index.levels[0])
     if len(level_codes) == 0 or level_codes.min() < 0:
         return pd.factorize(index.get_level_values(0), sort=True)
-    # First row of every level value (values of unused levels keep n).
-    first = np.full(n_levels, len(level_codes), dtype=np.int64)
-    for start, stop in _chunks(len(level_codes)):
-        rows = np.arange(start, stop)
-        np.minimum.at(first, level_codes[rows], rows)
-    present = np.flatnonzero(first < len(level_codes))
+    # The level values some row uses (a subset keeps the unused ones).
+    present = np.flatnonzero(np.bincount(level_codes, minlength=n_levels))
     try:
         # Sorted ids (as pandas' groupby and statsforecast order them): the
         # panel, and so a seeded network's fit, does not depend on the
         # order of the rows (a query without ORDER BY).
         ordered = present[index.levels[0][present].argsort(kind="stable")]
-    except TypeError:  # ids that do not compare (1 and "a"): first appearance
-        ordered = present[np.argsort(first[present], kind="stable")]
+    except TypeError:  # ids that do not compare (1 and "a"): by type, then as text
+        values = index.levels[0][present]
+        keys = [(type(v).__name__, str(v)) for v in values]
+        ordered = present[sorted(range(len(keys)), key=keys.__getitem__)]
     renumber = np.zeros(n_levels, dtype=np.int64)
     renumber[ordered] = np.arange(len(ordered))
     return renumber[level_codes], index.levels[0][ordered]
@@ -618,7 +618,7 @@ def _common_step(ids, groups, times_all, what):
     if first is None:  # only then look for a series of two
         first = next((k for k, rows in enumerate(groups) if len(rows) == 2), None)
     if first is not None:
-        freq = regular_step(times_all[groups[first]], f"series {ids[first]!r} of {what}",
+        freq = regular_step(times_all[groups[first]], f"series {ids.tolist()[first]!r} of {what}",
                             panel=True)
         if _on_step(groups, times_all, freq):
             return freq
@@ -708,7 +708,7 @@ def split_long(y, X=None, *, what="y", freq=None):
         s = int(np.searchsorted(panel.offsets, bad[0], side="right")) - 1
         position = int(bad[0] - panel.offsets[s])
         raise ValueError(
-            f"Series {ids[s]!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
+            f"Series {ids.tolist()[s]!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
             f"(position {position}); impute or drop the missing values first."
         )
     ends = times_all[[rows[-1] for rows in groups]]
@@ -835,11 +835,11 @@ def locate_future(index, ids, ends, freq):
         step = steps_between(end, freq, times[row])
         if step is None:
             return ValueError(
-                f"X has series {ids[s]!r} at {times[row]}, which is not on its time grid "
+                f"X has series {ids.tolist()[s]!r} at {times[row]}, which is not on its time grid "
                 f"(frequency {getattr(freq, 'freqstr', freq)}, last observation {end[0]})."
             )
         return ValueError(
-            f"X has series {ids[s]!r} at {times[row]}, inside its history, which ends at "
+            f"X has series {ids.tolist()[s]!r} at {times[row]}, inside its history, which ends at "
             f"{end[0]}; forecasts start at {future_index(end, freq, 1)[0]}."
         )
 

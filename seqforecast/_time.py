@@ -182,6 +182,8 @@ def _describe_gap(index, name, panel=False):
             if usual > pd.Timedelta(0):
                 grid = pd.date_range(index[0], periods=5, freq=to_offset(usual))
                 guesses.add(pd.infer_freq(grid) or to_offset(usual).freqstr)
+                if usual == pd.Timedelta(days=1):
+                    guesses.add("B")  # a day apart, weekends perhaps absent throughout
     for guess in sorted(guesses):
         try:
             grid = pd.date_range(index[0], index[-1], freq=guess)

@@ -33,6 +33,7 @@ This is the only module that converts between pandas and numpy.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import numbers
 import os
 import re
@@ -82,57 +83,116 @@ def _index_of(obj):
     return None
 
 
-# Column names of a time axis, and the column pandas makes of a written
-# index read back ("Unnamed: 0").
-_TIME_NAME = re.compile(
-    r"year|time|date|period|step|month|quarter|week|day|hour|^(t|ds|index|idx)$|^unnamed",
-    re.IGNORECASE,
-)
+# Words of a column name that name a time axis (the name split at anything
+# but letters and digits: "order_date", not "holiday_orders"), and the column
+# pandas makes of a written index read back ("Unnamed: 0").
+_TIME_WORDS = frozenset({
+    "t", "ds", "index", "idx", "time", "timestamp", "datetime", "date", "period", "step",
+    "year", "yr", "month", "quarter", "week", "day", "hour",
+})
+
+
+def _time_like_name(name):
+    words = re.split(r"[^0-9a-z]+", str(name).lower())
+    return str(name).lower().startswith("unnamed") or not _TIME_WORDS.isdisjoint(words)
 
 
 def _warn_time_like_column(y, values):
     """Warn when a column of the frame ``y`` looks like its time axis, not a series.
 
     A column of whole numbers in equal steps, named like a time (``year``,
-    ``t``, ``date``, ``Unnamed: 0``...) or running through consecutive
+    ``t``, ``order_date``, ``Unnamed: 0``...) or running through consecutive
     years (1871, 1872, ..., 1970), is how a table read without its index
     looks (``pd.read_csv`` without ``index_col``; statsmodels' datasets).
     Every column of ``y`` is a series, so that one would be fitted and
     forecast as one and, in a global network, change the others' forecasts.
-    Other columns in equal steps (synthetic trends) are left alone.
+    A frame indexed by dates or periods already has its time axis and is
+    not checked; other columns in equal steps (synthetic trends) are left
+    alone. Only the candidate columns (by name, or by their first two rows)
+    are read in full. The message names no data-dependent end, so that the
+    inner fits of a backtest or a conformal calibration (shorter histories)
+    repeat one warning, shown once (:func:`_warn_at_user_line`).
     """
     n_rows = values.shape[0]
-    if values.shape[1] < 2 or n_rows < 3:
+    if (values.shape[1] < 2 or n_rows < 3
+            or isinstance(y.index, (pd.DatetimeIndex, pd.PeriodIndex))):
         return
+    first, second = values[0], values[1]
     with np.errstate(invalid="ignore"):
-        steps = np.diff(values, axis=0)
-        even = np.all(steps == steps[0], axis=0) & (steps[0] != 0)
-        even &= np.all(values == np.round(values), axis=0)  # NaN fails both
-    for i in np.flatnonzero(even):
-        column = y.columns[i]
-        first, second, last = values[0, i], values[1, i], values[-1, i]
-        years = second - first == 1 and 1000 <= first and last < 3000
-        if years or _TIME_NAME.search(str(column)):
-            warnings.warn(
-                f"column {column!r} of y runs {first:g}, {second:g}, ..., {last:g} in equal "
-                "steps, like a time column, but every column of y is a series to forecast. "
-                f"If it is the time, make it the index (y.set_index({column!r})).",
-                UserWarning,
-                stacklevel=_caller_outside_package(),
-            )
-            return
+        years = (second - first == 1) & (first >= 1000) & (first < 3000)
+    named = np.fromiter((_time_like_name(c) for c in y.columns), bool, len(y.columns))
+    for i in np.flatnonzero(years | named):
+        column = values[:, i]
+        steps = np.diff(column)
+        with np.errstate(invalid="ignore"):
+            even = (steps[0] != 0 and np.all(steps == steps[0])
+                    and np.all(column == np.round(column)))  # NaN fails both
+        if not even or (years[i] and column[-1] >= 3000):
+            continue
+        name = y.columns[i]
+        _warn_at_user_line(
+            f"column {name!r} of y runs {first[i]:.0f}, {second[i]:.0f}, ... in equal steps, "
+            "like a time column, but every column of y is a series to forecast. If it is "
+            f"the time, make it the index (y.set_index({name!r})).",
+        )
+        return
+
+
+def _library_dirs():
+    """Folders of the packages whose frames a warning skips to reach the user's line.
+
+    seqforecast itself, and scikit-learn, joblib and skorch, through which a
+    user's call reaches it (pipelines, cross-validation, parallel fits):
+    found without importing them.
+    """
+    dirs = [os.path.dirname(os.path.abspath(__file__))]
+    for name in ("sklearn", "joblib", "skorch"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            dirs.extend(os.path.abspath(d) for d in spec.submodule_search_locations)
+    return tuple(d + os.sep for d in dirs)
+
+
+_LIBRARY_DIRS = None
+# (message, file, line) of the warnings shown by _warn_at_user_line.
+_SHOWN = set()
+
+
+def _warn_at_user_line(message, category=UserWarning):
+    """``warnings.warn`` at the user's line (:func:`_caller_outside_package`), once per line.
+
+    Python's own "once per location" is undone whenever code resets the
+    warning filters, as the fits inside a conformal calibration or a
+    backtest do (statsmodels' warnings are silenced in ``catch_warnings``
+    blocks): each inner fit showed the warning again (12 times for one
+    ``ConformalForecaster.fit``). The same message at the same line of the
+    same file is shown once per process; a notebook's new cell is a new file.
+    """
+    level = _caller_outside_package()  # stacklevel 1 is this function's frame
+    frame = sys._getframe(level - 1)
+    key = (message, frame.f_code.co_filename, frame.f_lineno)
+    if key in _SHOWN:
+        return
+    _SHOWN.add(key)
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _caller_outside_package():
-    """``stacklevel`` of a warning raised here that points at the first caller outside seqforecast.
+    """``stacklevel`` of a warning raised here that points at the user's line.
 
-    For a ``warnings.warn`` in the function that calls this one: a fit's
-    checks are reached through different depths (forecaster subclasses,
-    ensembles, wrappers), and the user's line is what the warning should name.
+    For a ``warnings.warn`` in the function that calls this one: the first
+    caller outside seqforecast and the libraries a call reaches it through
+    (scikit-learn, joblib, skorch: :func:`_library_dirs`). A fit's checks
+    are reached through different depths (forecaster subclasses, ensembles,
+    pipelines, cross-validation), and the user's line is what the warning
+    should name; in a worker process without one, the outermost frame.
     """
-    package = os.path.dirname(os.path.abspath(__file__))
+    global _LIBRARY_DIRS
+    if _LIBRARY_DIRS is None:
+        _LIBRARY_DIRS = _library_dirs()
     frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+    while frame.f_back is not None and os.path.abspath(
+            frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
     return level
 
@@ -158,6 +218,11 @@ def _same_names(columns, fitted):
     )
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds, for messages (``3``, not ``np.int64(3)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_finite_X(X, X_arr, rows=None):
     """Name the first missing or infinite covariate value (row and column of ``X``).
 
@@ -168,12 +233,12 @@ def _check_finite_X(X, X_arr, rows=None):
     if not bad.any():
         return
     i, j = (int(k) for k in np.argwhere(bad)[0])
-    if rows is None and isinstance(X, (pd.DataFrame, pd.Series)):
-        rows = X.index
-    if isinstance(rows, pd.MultiIndex):
-        where = f"for series {rows[i][0]!r} at {rows[i][1]}"
+    if rows is not None:  # a long panel's (series, time) pairs
+        where = f"for series {_plain(rows[i][0])!r} at {rows[i][1]}"
+    elif isinstance(X, (pd.DataFrame, pd.Series)):
+        where = f"at row {X.index[i]!r}"
     else:
-        where = f"at row {rows[i] if rows is not None else i!r}"
+        where = f"at row {i!r}"
     column = X.columns[j] if isinstance(X, pd.DataFrame) else j
     what = "NaN" if np.isnan(X_arr[i, j]) else X_arr[i, j]
     raise ValueError(
@@ -190,12 +255,10 @@ def _warn_carried_covariates(skipped, what, n_series=1):
     them); ``what`` says where they are.
     """
     more = f" (and in {n_series - 1} more series)" if n_series > 1 else ""
-    warnings.warn(
+    _warn_at_user_line(
         f"{what}{more}: the model forecasts those {skipped} step(s) too, with the last "
         "observed covariates (a promotion of the last step carried forward). To set "
         "them, give X every step from the first after the end.",
-        UserWarning,
-        stacklevel=_caller_outside_package(),
     )
 
 
@@ -1048,13 +1111,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 empty = np.flatnonzero(~started[-1])
                 if len(empty):
                     raise ValueError(
-                        f"Series {names[empty[0]]!r} of y has no observation (all NaN)."
+                        f"Series {_plain(names[empty[0]])!r} of y has no observation (all NaN)."
                     )
                 return y_arr, ndim
             bad = np.argwhere(inner if allow_leading_nan else nan)[0]
             index = _index_of(y)
             where = index[bad[0]] if index is not None else bad[0]
-            series = f"Series {names[bad[1]]!r} of y has a NaN at position {bad[0]} " \
+            series = f"Series {_plain(names[bad[1]])!r} of y has a NaN at position {bad[0]} " \
                      f"(timestamp {where})"
             if not allow_leading_nan:  # the new rows of update
                 raise ValueError(
@@ -1406,7 +1469,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 _warn_carried_covariates(
                     int(left_out[gaps[0]]),
                     f"X leaves out {int(left_out[gaps[0]])} of the first {int(last[gaps[0]])} "
-                    f"steps after the end of series {self.series_names_[gaps[0]]!r}",
+                    f"steps after the end of series {_plain(self.series_names_[gaps[0]])!r}",
                     len(gaps),
                 )
         return n_rows, 0, X_future, _LongRows(X.index, positions, steps)

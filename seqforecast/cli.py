@@ -1189,18 +1189,24 @@ def _detection_input(y):
     return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
 
 
-def _weekly_period(y, m):
+def _weekly_period(y, m, holdout=0):
     """The week when hourly or half-hourly data also cycle over it, else None.
 
     ``7 * m`` when ``m`` is 24 or 48 and :func:`seqforecast._time.weekly_cycle`
-    finds the week in ``y`` (a long panel, or one series): the season that
-    the networks, seasonal naive, Theta and ETS then take by themselves
-    (ARIMA keeps the day).
+    finds the week in ``y`` (a long panel, or one series) without each
+    series' last ``holdout`` observations (what the models are fitted on):
+    the season that the networks, seasonal naive, Theta and ETS then take
+    by themselves (ARIMA keeps the day).
     """
     from seqforecast._time import WEEK_OF_DAYS, weekly_cycle
 
     if m not in (24, 48):  # weekly_cycle's periods: no need to read the data
         return None
+    if holdout:
+        if y.index.nlevels > 1:
+            y = y[y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy() >= holdout]
+        else:
+            y = y.iloc[:-holdout]
     return WEEK_OF_DAYS * m if weekly_cycle(_detection_input(y), m) else None
 
 
@@ -1471,7 +1477,7 @@ def _run_compare(args):
     train, actual = y.iloc[:n_train], y.iloc[n_train:]
 
     freq = _freq_name(getattr(y.index, "freq", None) or _integer_step(y.index))
-    season = _season_text(m, _weekly_period(y, m))
+    season = _season_text(m, _weekly_period(y, m, holdout))
     print(
         f"data: {source}: {len(y)} observations from {_fmt_time(y.index[0])} to "
         f"{_fmt_time(y.index[-1])} ({freq}, {season})"
@@ -1536,7 +1542,7 @@ def _compare_panel(args, names, plot_path):
     )
     y = _drop_short(y, holdout + m + 1, why, args.drop_short, "lower --holdout")
     times = y.index.get_level_values(1)
-    season = _season_text(m, _weekly_period(y, m))
+    season = _season_text(m, _weekly_period(y, m, holdout))
     print(
         f"data: {args.csv}, column {args.target!r} by {args.id_col!r}: {_describe_panel(y)}, "
         f"from {_fmt_time(times.min())} to {_fmt_time(times.max())} "

@@ -163,16 +163,16 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     # statsmodels' nile frame, read as a user would without setting its index.
     y = pd.DataFrame({"year": np.arange(1871.0, 1881.0),
                       "volume": [1120.0, 1160, 963, 1210, 1160, 1160, 813, 1230, 1370, 1140]})
-    with pytest.warns(UserWarning, match=r"^column 'year' of y runs 1871, 1872, \.\.\., 1880 "
-                                         r"in equal steps, like a time column") as caught:
+    with pytest.warns(UserWarning, match=r"^column 'year' of y runs 1871, 1872, \.\.\. in equal "
+                                         r"steps, like a time column") as caught:
         NaiveForecaster().fit(None, y)
     assert [w.filename for w in caught] == [__file__]
     # Step numbers named t, in steps of 2; a written index read back.
     steps = pd.DataFrame({"t": [2, 4, 6, 8], "y": [1.0, 3.0, 2.0, 5.0]})
-    with pytest.warns(UserWarning, match=r"column 't' of y runs 2, 4, \.\.\., 8"):
+    with pytest.warns(UserWarning, match=r"column 't' of y runs 2, 4, \.\.\. in"):
         NaiveForecaster().fit(None, steps)
     read_back = pd.read_csv(io.StringIO(pd.DataFrame({"y": [1.0, 3.0, 2.0]}).to_csv()))
-    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y runs 0, 1, \.\.\., 2"):
+    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y runs 0, 1, \.\.\. in"):
         NaiveForecaster().fit(None, read_back)
 
 
@@ -187,12 +187,30 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     {"a": [0.5, 1.0, 1.5, 2.0], "b": [3.0, 1, 4, 1]},
     {"a": [7.0, 7, 7, 7], "b": [3.0, 1, 4, 1]},
     {"year": [1990.0, 1991, 1992, 1993]},
+    # A name that only contains a time word, and a frame already indexed by dates.
+    {"holiday_orders": [3.0, 6, 9, 12], "b": [3.0, 1, 4, 1]},
+    pd.DataFrame({"t": [1.0, 2, 3, 4], "b": [3.0, 1, 4, 1]},
+                 index=pd.date_range("2020-01-05", periods=4, freq="W")),
     {"a": [np.nan, 2, 3, 4], "b": [3.0, 1, 4, 1]},
 ])
 def test_no_time_like_warning_for_series(frame):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         NaiveForecaster().fit(None, pd.DataFrame(frame))
+
+
+def test_a_time_like_column_is_warned_about_once_through_wrappers():
+    # Inner fits (conformal calibration, weighted ensembles, backtest folds)
+    # repeat the same message at the same user line: Python shows it once.
+    from seqforecast import ConformalForecaster
+
+    y = pd.DataFrame({"year": np.arange(1871.0, 1911.0),
+                      "volume": 1000 + 100 * np.sin(np.arange(40.0))})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=5).fit(None, y)
+    timelike = [w for w in caught if "like a time column" in str(w.message)]
+    assert len(timelike) == 1 and timelike[0].filename == __file__
 
 
 def test_leading_nan_is_a_late_start():

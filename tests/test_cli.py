@@ -1278,6 +1278,21 @@ def test_compare_on_hourly_step_numbers_keeps_the_week(capsys, tmp_path, panel):
     assert tables[0]["theta"][:2] == tables[1]["theta"][:2]
 
 
+def test_the_data_line_reads_the_week_on_what_the_models_fit(capsys, tmp_path):
+    # Three weeks of hours: the whole series passes the weekly test, but the
+    # models fit on three weeks less the holdout day, where it needs three
+    # weeks; the line said they took 168.
+    hours = np.arange(24 * 21)
+    weekend = np.where((hours // 24) % 7 >= 5, 0.7, 1.0)
+    values = weekend * (100 + 30 * np.sin(2 * np.pi * hours / 24))
+    values += np.random.default_rng(4).normal(0, 2, len(hours))
+    csv = _steps_csv(tmp_path / "s.csv", hours + 1, values)
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target",
+                           "y", "--models", "naive", "--no-plot")
+    assert status == 0, err
+    assert "(step 1, seasonal period 24)" in out
+
+
 def test_years_stay_years_beside_step_numbers(capsys, tmp_path):
     # Four-digit integers are years (the yearly frequency); one number below
     # 1000 makes the column step numbers.

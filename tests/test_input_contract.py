@@ -685,6 +685,12 @@ def test_a_missing_step_of_a_long_panel_gets_a_fill_that_runs_on_a_long_panel():
     assert filled.loc[("a", weeks[2])] == 1.5
     forecast = NaiveForecaster().fit(None, filled).forecast(1)
     assert forecast.tolist() == [4.0, 10.0]
+    # Business days with every fourth missing: no run of five rows infers a
+    # frequency, and a day apart is read as business days, not days.
+    days = pd.bdate_range("2024-01-01", periods=40)
+    message = _error(lambda: NaiveForecaster().fit(None, pd.Series(
+        np.arange(30.0), index=days.delete(np.arange(3, 40, 4)))))
+    assert "9 step(s) of its frequency 'B' are missing, the first at 2024-01-04" in message
     # One series with the same gap: the plain fill, with the weekly name.
     message = _error(lambda: NaiveForecaster().fit(None, y.loc["a"]))
     assert "of its frequency 'W-SUN' are missing" in message

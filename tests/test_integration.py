@@ -578,6 +578,14 @@ def test_neural_forecast_after_a_gap_carries_the_last_covariates_forward():
                                          r"last observed covariates") as caught:
         y_pred = forecaster.predict(X.iloc[38:44])
     assert caught[0].filename == __file__
+    # Through a pipeline (whose transformers keep the index) the warning still
+    # names this line, not scikit-learn's.
+    pipe = make_pipeline(StandardScaler(), RNNForecaster(**_tiny(cell="gru")))
+    pipe.set_output(transform="pandas")
+    pipe.fit(X.iloc[:36], y.iloc[:36])
+    with pytest.warns(UserWarning, match="last observed covariates") as through:
+        pipe.predict(X.iloc[38:44])
+    assert [w.filename for w in through] == [__file__]
     pd.testing.assert_index_equal(y_pred.index, X.index[38:44])
     promo = X["promo"].to_numpy()[:, None]
     by_hand = np.vstack([promo[35:36], promo[35:36], promo[38:44]])

@@ -508,11 +508,13 @@ def test_series_codes_are_pandas_factorize_of_the_series_level():
         expected_codes, expected_ids = pd.factorize(case.get_level_values(0), sort=True)
         np.testing.assert_array_equal(codes, expected_codes)
         assert ids.equals(expected_ids)
-    # Ids that do not compare keep the order of their first rows.
-    mixed = pd.MultiIndex.from_arrays([np.array(["b", 1, "b", "a"], dtype=object), np.arange(4)])
-    codes, ids = _series_codes(mixed)
-    np.testing.assert_array_equal(codes, [0, 1, 0, 2])
-    assert list(ids) == ["b", 1, "a"]
+    # Ids that do not compare: by type name, then as text, in any row order.
+    labels = np.array(["b", 1, "b", "a"], dtype=object)
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]):
+        mixed = pd.MultiIndex.from_arrays([labels[order], np.arange(4)])
+        codes, ids = _series_codes(mixed)
+        assert list(ids) == [1, "a", "b"]
+        np.testing.assert_array_equal(codes, np.array([2, 0, 2, 1])[order])
 
 
 def test_a_seeded_network_does_not_depend_on_the_order_of_the_rows():
@@ -544,6 +546,17 @@ def test_future_covariates_left_out_are_carried_with_a_warning_and_nan_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict(X_future.drop("b", level=0))
+    # Integer ids are named as written (3, not np.int64(3)).
+    as_numbers = {"a": 7, "b": 3, "c": 5}
+    renamed = X_future.rename(index=as_numbers, level=0)
+    numbered = LSTMForecaster(horizon=3, lookback=6, **TINY).fit(
+        X.rename(index=as_numbers, level=0), y.rename(index=as_numbers, level=0))
+    with pytest.warns(UserWarning, match=r"after the end of series 7: "):
+        numbered.predict(renamed.drop(renamed.loc[[7]].index[:2]))
+    gap_free = renamed.sort_index()
+    gap_free.iloc[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^X has NaN for series 3 at "):
+        numbered.predict(gap_free)
     bad = X_future.copy()
     bad.iloc[4, 0] = np.nan
     with pytest.raises(ValueError, match=r"^X has NaN for series 'b' at 2021-02-01 00:00:00, "
