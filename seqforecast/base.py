@@ -97,21 +97,46 @@ def _time_like_name(name):
     return str(name).lower().startswith("unnamed") or not _TIME_WORDS.isdisjoint(words)
 
 
+# Names of a calendar part that cycles (quarter 1-4, month 1-12, ...).
+_CALENDAR_PARTS = frozenset({
+    "quarter", "month", "week", "weekday", "dayofweek", "day", "hour", "minute",
+})
+
+
+def _time_like_values(column, named, calendar):
+    """Whether whole numbers in ``column`` read as a time axis (see _warn_time_like_column)."""
+    with np.errstate(invalid="ignore"):
+        if not np.all(column == np.round(column)):  # NaN fails too
+            return False
+        steps = np.diff(column)
+        if named and np.all(steps >= 0) and np.any(steps > 0):
+            return True  # increasing, or each year repeated for its quarters
+        if calendar and np.any(steps < 0):
+            # A calendar part: up by one, back to its least value to wrap.
+            return bool(np.all((steps == 1) | (column[1:] == column.min())))
+        return bool(np.all(steps == 1) and 1000 <= column[0] and column[-1] < 3000)
+
+
 def _warn_time_like_column(y, values):
     """Warn when a column of the frame ``y`` looks like its time axis, not a series.
 
-    A column of whole numbers in equal steps, named like a time (``year``,
-    ``t``, ``order_date``, ``Unnamed: 0``...) or running through consecutive
-    years (1871, 1872, ..., 1970), is how a table read without its index
-    looks (``pd.read_csv`` without ``index_col``; statsmodels' datasets).
-    Every column of ``y`` is a series, so that one would be fitted and
-    forecast as one and, in a global network, change the others' forecasts.
-    A frame indexed by dates or periods already has its time axis and is
-    not checked; other columns in equal steps (synthetic trends) are left
-    alone. Only the candidate columns (by name, or by their first two rows)
-    are read in full. The message names no data-dependent end, so that the
-    inner fits of a backtest or a conformal calibration (shorter histories)
-    repeat one warning, shown once (:func:`_warn_at_user_line`).
+    A column of whole numbers that, named like a time (a word of its name:
+    ``year``, ``t``, ``order_date``; ``Unnamed: 0``...), only increases (a
+    year repeated for each of its quarters included) or, named as a
+    calendar part (``quarter``, ``month``...), counts up by one and wraps
+    back; or that runs through consecutive years (1871, 1872, ..., 1970)
+    whatever its name: how a table read without its index looks
+    (``pd.read_csv`` without ``index_col``; statsmodels' datasets, whose
+    macrodata has ``year`` 1959, 1959, 1959, 1959, 1960... and ``quarter``
+    1, 2, 3, 4, 1...). Every column of ``y`` is a series, so that one
+    would be fitted and forecast as one and, in a global network, change
+    the others' forecasts. A frame indexed by dates or periods already has
+    its time axis and is not checked; other columns (synthetic trends,
+    counts named by a time word) are left alone. Only the candidate
+    columns (by name, or by their first two rows) are read in full. The
+    message names no data-dependent end, so that the inner fits of a
+    backtest or a conformal calibration (shorter histories) repeat one
+    warning, shown once (:func:`_warn_at_user_line`).
     """
     n_rows = values.shape[0]
     if (values.shape[1] < 2 or n_rows < 3
@@ -122,18 +147,15 @@ def _warn_time_like_column(y, values):
         years = (second - first == 1) & (first >= 1000) & (first < 3000)
     named = np.fromiter((_time_like_name(c) for c in y.columns), bool, len(y.columns))
     for i in np.flatnonzero(years | named):
-        column = values[:, i]
-        steps = np.diff(column)
-        with np.errstate(invalid="ignore"):
-            even = (steps[0] != 0 and np.all(steps == steps[0])
-                    and np.all(column == np.round(column)))  # NaN fails both
-        if not even or (years[i] and column[-1] >= 3000):
-            continue
         name = y.columns[i]
+        calendar = str(name).lower() in _CALENDAR_PARTS
+        if not _time_like_values(values[:, i], named[i], calendar):
+            continue
         _warn_at_user_line(
-            f"column {name!r} of y runs {first[i]:.0f}, {second[i]:.0f}, ... in equal steps, "
-            "like a time column, but every column of y is a series to forecast. If it is "
-            f"the time, make it the index (y.set_index({name!r})).",
+            f"column {name!r} of y holds {first[i]:.0f}, {second[i]:.0f}, ... like a time "
+            "column, but every column of y is a series to forecast. If it is the time (or "
+            f"part of it), build y's index from it and drop the column (e.g. "
+            f"y.set_index({name!r})).",
         )
         return
 
@@ -722,13 +744,20 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         :meth:`fit`; the new rows must follow the history directly, on its
         time grid (the next ``len(y)`` timestamps). The update is atomic:
         when the new data are rejected, by these checks or by the model, a
-        ``ValueError`` is raised and the forecaster is left as it was.
+        ``ValueError`` is raised and the forecaster is left as it was (an
+        empty ``y`` too: "update got no new observations").
 
         Returns
         -------
         self : object
         """
         check_is_fitted(self)
+        if isinstance(y, (pd.Series, pd.DataFrame, np.ndarray)) and len(y) == 0:
+            # As for a long panel; was scikit-learn's "Found array with 0 sample(s)".
+            raise ValueError(
+                "update got no new observations (y has no rows); give at least one new "
+                "step of every series."
+            )
         state = dict(self.__dict__)
         try:
             self._update_history(X, y)

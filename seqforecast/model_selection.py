@@ -55,6 +55,7 @@ from seqforecast._checks import (
 )
 from seqforecast._progress import progress_bar
 from seqforecast._time import infer_step, seasonal_period_from_freq
+from seqforecast.base import _plain
 
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
 
@@ -707,6 +708,29 @@ def _check_long_enough_for_folds(panel, folds, n_rows):
         )
 
 
+def _check_wide_starts_for_folds(y_2d, names, folds, index):
+    """Raise when a series of a wide panel starts after the earliest fold's cutoff.
+
+    A wide panel's folds cut every column at the same row, so a series
+    with only leading NaN in a fold's training rows has nothing to fit
+    there (the forecaster's own error was "Series 'N1406' of y has no
+    observation (all NaN)", with no way out).
+    """
+    last_train = min(int(train[-1]) for train, _ in folds)
+    observed = ~np.isnan(y_2d)
+    first = np.where(observed.any(axis=0), observed.argmax(axis=0), len(y_2d))
+    late = np.flatnonzero(first > last_train)
+    if len(late):
+        s = late[0]
+        starts = f"starts at {index[first[s]]}" if first[s] < len(index) else "is empty"
+        raise ValueError(
+            f"{len(late)} series start after the earliest fold's cutoff ({index[last_train]}), "
+            f"so that fold has nothing of them to fit: series {_plain(names[s])!r} {starts}. "
+            "A wide panel's folds cut every column at the same row: leave the late series "
+            f"out (y.loc[:, y.iloc[:{last_train + 1}].notna().any()]) or use fewer folds."
+        )
+
+
 def _refit_every(refit):
     """Folds between refits: 1 for True, None (fit once) for False, else ``refit``."""
     if isinstance(refit, (bool, np.bool_)):
@@ -988,6 +1012,7 @@ def backtest(
         labels = [f"{n_rows - 1 - r} steps before each series' end" for r in range(n_rows)]
     else:
         y_2d, names, index = _wide_target(X, y, n_rows)
+        _check_wide_starts_for_folds(y_2d, names, folds, index)
         labels = list(index)
     with progress_bar(len(folds), desc="backtest", unit="fold", verbose=verbose) as bar:
         rolled = _rolling_forecasts(

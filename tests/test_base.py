@@ -163,17 +163,27 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     # statsmodels' nile frame, read as a user would without setting its index.
     y = pd.DataFrame({"year": np.arange(1871.0, 1881.0),
                       "volume": [1120.0, 1160, 963, 1210, 1160, 1160, 813, 1230, 1370, 1140]})
-    with pytest.warns(UserWarning, match=r"^column 'year' of y runs 1871, 1872, \.\.\. in equal "
-                                         r"steps, like a time column") as caught:
+    with pytest.warns(UserWarning, match=r"^column 'year' of y holds 1871, 1872, \.\.\. "
+                                         r"like a time column") as caught:
         NaiveForecaster().fit(None, y)
     assert [w.filename for w in caught] == [__file__]
     # Step numbers named t, in steps of 2; a written index read back.
     steps = pd.DataFrame({"t": [2, 4, 6, 8], "y": [1.0, 3.0, 2.0, 5.0]})
-    with pytest.warns(UserWarning, match=r"column 't' of y runs 2, 4, \.\.\. in"):
+    with pytest.warns(UserWarning, match=r"column 't' of y holds 2, 4, \.\.\. like"):
         NaiveForecaster().fit(None, steps)
     read_back = pd.read_csv(io.StringIO(pd.DataFrame({"y": [1.0, 3.0, 2.0]}).to_csv()))
-    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y runs 0, 1, \.\.\. in"):
+    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y holds 0, 1, \.\.\. like"):
         NaiveForecaster().fit(None, read_back)
+    # statsmodels' macrodata: each year repeated for its quarters, and the
+    # quarter counting 1-4 (neither in equal steps).
+    quarters = pd.DataFrame({"year": np.repeat([1959.0, 1960.0], 4),
+                             "gdp": [2710.3, 2778.8, 2775.5, 2785.2,
+                                     2847.7, 2834.4, 2839.0, 2802.6]})
+    with pytest.warns(UserWarning, match=r"column 'year' of y holds 1959, 1959, \.\.\. like"):
+        NaiveForecaster().fit(None, quarters)
+    cycle = pd.DataFrame({"quarter": np.tile([1.0, 2, 3, 4], 2), "gdp": quarters["gdp"]})
+    with pytest.warns(UserWarning, match=r"column 'quarter' of y holds 1, 2, \.\.\. like"):
+        NaiveForecaster().fit(None, cycle)
 
 
 @pytest.mark.parametrize("frame", [
@@ -189,6 +199,11 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     {"year": [1990.0, 1991, 1992, 1993]},
     # A name that only contains a time word, and a frame already indexed by dates.
     {"holiday_orders": [3.0, 6, 9, 12], "b": [3.0, 1, 4, 1]},
+    # Counts named by a time word that go up and down; a non-calendar name
+    # that wraps.
+    {"sales_per_day": [3.0, 6, 2, 12], "b": [3.0, 1, 4, 1]},
+    {"t": [3.0, 6, 2, 12], "b": [3.0, 1, 4, 1]},
+    {"store": [1.0, 2, 1, 2], "b": [3.0, 1, 4, 1]},
     pd.DataFrame({"t": [1.0, 2, 3, 4], "b": [3.0, 1, 4, 1]},
                  index=pd.date_range("2020-01-05", periods=4, freq="W")),
     {"a": [np.nan, 2, 3, 4], "b": [3.0, 1, 4, 1]},
@@ -211,6 +226,16 @@ def test_a_time_like_column_is_warned_about_once_through_wrappers():
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=5).fit(None, y)
     timelike = [w for w in caught if "like a time column" in str(w.message)]
     assert len(timelike) == 1 and timelike[0].filename == __file__
+
+
+def test_update_with_no_new_rows_says_so_and_changes_nothing():
+    y = drift_series(n=10)
+    model = NaiveForecaster(strategy="drift").fit(None, y)
+    before = model.forecast(2)
+    for empty in (y.iloc[:0], y.to_numpy()[:0]):
+        with pytest.raises(ValueError, match=r"^update got no new observations \(y has no "):
+            model.update(None, empty)
+    pd.testing.assert_series_equal(model.forecast(2), before)
 
 
 def test_leading_nan_is_a_late_start():

@@ -608,6 +608,25 @@ def test_automatic_ets_passes_over_multiplicative_fits_that_cross_zero():
     assert np.any(broken.forecast(3) < 0) and not admissible(spec, broken)
 
 
+def test_backtest_of_a_wide_panel_names_series_that_start_after_a_fold():
+    # Series starting after the earliest cutoff failed deep in the fold's fit
+    # ("Series 'c' of y has no observation (all NaN)"), with no way out.
+    from seqforecast import ForecastSplitter, backtest
+
+    index = pd.date_range("2020-01", periods=48, freq="MS")
+    y = pd.DataFrame({"a": np.arange(48.0), "b": np.arange(48.0) + 5, "c": np.nan},
+                     index=index)
+    y.loc[index[40]:, "c"] = np.arange(8.0)
+    cv = ForecastSplitter(horizon=3, n_splits=3)  # earliest cutoff: row 38
+    message = _error(lambda: backtest(NaiveForecaster(), None, y, cv=cv))
+    assert message.startswith(
+        "1 series start after the earliest fold's cutoff (2023-03-01 00:00:00), so that fold "
+        "has nothing of them to fit: series 'c' starts at 2023-05-01 00:00:00.")
+    assert "y.loc[:, y.iloc[:39].notna().any()]" in message
+    kept = backtest(NaiveForecaster(), None, y.loc[:, y.iloc[:39].notna().any()], cv=cv)
+    assert np.isfinite(kept.scores.to_numpy()).all()
+
+
 def test_backtest_of_a_long_panel_names_series_too_short_for_its_folds():
     from seqforecast import ForecastSplitter, backtest
 
