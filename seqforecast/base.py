@@ -1460,6 +1460,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         out_index = X_index
         if out_index is None and self.y_kind_ != "array" and self.index_ is not None:
             out_index = future_index(self.index_, self.freq_, n_rows)
+        elif out_index is None and self.index_ is None:
+            # No time index: the positions after the history, as forecast()
+            # numbers its rows (intervals of predict(array) were 0, 1, ...).
+            n = self.y_panel_.n_rows
+            out_index = pd.RangeIndex(n, n + n_rows)
         if X_arr is not None and gap:
             # The covariates of skipped steps are unknown: carry the last
             # observed ones forward, and say so where it matters.

@@ -228,6 +228,18 @@ def test_a_time_like_column_is_warned_about_once_through_wrappers():
     assert len(timelike) == 1 and timelike[0].filename == __file__
 
 
+def test_intervals_of_an_array_history_are_numbered_as_forecast_numbers_them():
+    # predict_interval(array) was indexed 0..h-1 while forecast(h) numbers
+    # the steps after the history (10, 11, 12): combining them misaligned.
+    y = drift_series(n=10).to_numpy()
+    model = NaiveForecaster(strategy="drift").fit(None, y)
+    forecast = model.forecast(3)
+    bounds = model.predict_interval(np.empty((3, 0)), coverage=0.8)
+    assert forecast.index.tolist() == bounds.index.tolist() == [10, 11, 12]
+    assert forecast.between(bounds["lower"], bounds["upper"]).all()
+    assert isinstance(model.predict(np.empty((3, 0))), np.ndarray)
+
+
 def test_update_with_no_new_rows_says_so_and_changes_nothing():
     y = drift_series(n=10)
     model = NaiveForecaster(strategy="drift").fit(None, y)
