@@ -195,8 +195,8 @@ def _warn_at_user_line(message, category=UserWarning):
     key = (message, frame.f_code.co_filename, frame.f_lineno)
     if key in _SHOWN:
         return
-    _SHOWN.add(key)
     warnings.warn(message, category, stacklevel=level)
+    _SHOWN.add(key)  # after: a filter that makes it an error raises every time
 
 
 def _caller_outside_package():

@@ -226,6 +226,12 @@ def test_a_time_like_column_is_warned_about_once_through_wrappers():
         ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=5).fit(None, y)
     timelike = [w for w in caught if "like a time column" in str(w.message)]
     assert len(timelike) == 1 and timelike[0].filename == __file__
+    # Made an error, it is raised every time, not only the first.
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(UserWarning, match="like a time column"):
+                NaiveForecaster().fit(None, y)
 
 
 def test_intervals_of_an_array_history_are_numbered_as_forecast_numbers_them():
