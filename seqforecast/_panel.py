@@ -37,6 +37,14 @@ __all__ = [
 _CHUNK = 1 << 14
 
 
+def _id(ids, k):
+    """The ``k``-th series id as written (``3``, not ``np.int64(3)``), for messages.
+
+    Read from a one-element slice: converting all the ids would copy every one.
+    """
+    return ids[k:k + 1].tolist()[0]
+
+
 def _chunks(n):
     """``(start, stop)`` of consecutive chunks of ``_CHUNK`` positions covering ``0 .. n - 1``."""
     for start in range(0, max(n, 0), _CHUNK):
@@ -618,7 +626,7 @@ def _common_step(ids, groups, times_all, what):
     if first is None:  # only then look for a series of two
         first = next((k for k, rows in enumerate(groups) if len(rows) == 2), None)
     if first is not None:
-        freq = regular_step(times_all[groups[first]], f"series {ids.tolist()[first]!r} of {what}",
+        freq = regular_step(times_all[groups[first]], f"series {_id(ids, first)!r} of {what}",
                             panel=True)
         if _on_step(groups, times_all, freq):
             return freq
@@ -708,7 +716,7 @@ def split_long(y, X=None, *, what="y", freq=None):
         s = int(np.searchsorted(panel.offsets, bad[0], side="right")) - 1
         position = int(bad[0] - panel.offsets[s])
         raise ValueError(
-            f"Series {ids.tolist()[s]!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
+            f"Series {_id(ids, s)!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
             f"(position {position}); impute or drop the missing values first."
         )
     ends = times_all[[rows[-1] for rows in groups]]
@@ -835,11 +843,11 @@ def locate_future(index, ids, ends, freq):
         step = steps_between(end, freq, times[row])
         if step is None:
             return ValueError(
-                f"X has series {ids.tolist()[s]!r} at {times[row]}, which is not on its time grid "
+                f"X has series {_id(ids, s)!r} at {times[row]}, which is not on its time grid "
                 f"(frequency {getattr(freq, 'freqstr', freq)}, last observation {end[0]})."
             )
         return ValueError(
-            f"X has series {ids.tolist()[s]!r} at {times[row]}, inside its history, which ends at "
+            f"X has series {_id(ids, s)!r} at {times[row]}, inside its history, which ends at "
             f"{end[0]}; forecasts start at {future_index(end, freq, 1)[0]}."
         )
 

@@ -194,11 +194,8 @@ def _describe_gap(index, name, panel=False):
             if len(missing) and (best is None or len(missing) < len(best[1])):
                 best = (guess, missing)
     if best is None:
-        if panel:
-            return ("; resample each series to a regular frequency first, e.g. "
-                    f"{_fill_example(name, 'MS', panel)}.")
-        return ("; resample it to a regular frequency first, e.g. "
-                f"{_fill_example(name, 'MS', panel)}.")
+        return (f"; resample {'each series' if panel else 'it'} to a regular frequency first, "
+                f"e.g. {_fill_example(name, 'MS', panel)}.")
     guess, missing = best
     return (
         f": {len(missing)} step(s) of its frequency {guess!r} are missing, the first at "

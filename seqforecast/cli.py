@@ -1202,12 +1202,22 @@ def _weekly_period(y, m, holdout=0):
 
     if m not in (24, 48):  # weekly_cycle's periods: no need to read the data
         return None
-    if holdout:
-        if y.index.nlevels > 1:
-            y = y[y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy() >= holdout]
-        else:
-            y = y.iloc[:-holdout]
-    return WEEK_OF_DAYS * m if weekly_cycle(_detection_input(y), m) else None
+    train, _ = _split_holdout(y, holdout)
+    return WEEK_OF_DAYS * m if weekly_cycle(_detection_input(train), m) else None
+
+
+def _split_holdout(y, holdout):
+    """``(train, actual)``: ``y`` without, and with only, each series' last ``holdout`` values.
+
+    ``y`` is one series or a long panel sorted by series, then time (each
+    series' own last rows; the training part keeps only the ids it uses).
+    """
+    if y.index.nlevels == 1:
+        return y.iloc[:len(y) - holdout], y.iloc[len(y) - holdout:]
+    from_end = y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy()
+    train, actual = y[from_end >= holdout], y[from_end < holdout]
+    train.index = train.index.remove_unused_levels()
+    return train, actual
 
 
 def _season_text(m, week=None):
@@ -1474,10 +1484,10 @@ def _run_compare(args):
             f"to fit on, but at least {needed} are needed ({why}); lower --holdout or pass "
             "a longer series"
         )
-    train, actual = y.iloc[:n_train], y.iloc[n_train:]
+    train, actual = _split_holdout(y, holdout)
 
     freq = _freq_name(getattr(y.index, "freq", None) or _integer_step(y.index))
-    season = _season_text(m, _weekly_period(y, m, holdout))
+    season = _season_text(m, _weekly_period(train, m))
     print(
         f"data: {source}: {len(y)} observations from {_fmt_time(y.index[0])} to "
         f"{_fmt_time(y.index[-1])} ({freq}, {season})"
@@ -1628,9 +1638,7 @@ def _backtest_panel(
     and its first series in the plot's title and the last line.
     """
     # Each series' own last `holdout` rows (y is sorted by series, then time).
-    from_end = y.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy()
-    train, actual = y[from_end >= holdout], y[from_end < holdout]
-    train.index = train.index.remove_unused_levels()
+    train, actual = _split_holdout(y, holdout)
     give_found = period_from_data and _detects_other(train, m)
     ids = _series_lengths(y).index
     print(
