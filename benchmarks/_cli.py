@@ -104,6 +104,35 @@ def two_arms(args, run):
     return arms, changed, data
 
 
+def arm_rows(args, arms, changed, column, command, extra):
+    """One results row per arm of :func:`two_arms`.
+
+    The fold, the arm's key (in ``column``), the series count, mean sMAPE
+    and MASE, how many choices changed between the arms, then
+    ``extra(key, arm)``'s columns, the arm's CPU seconds, the command and
+    the date.
+    """
+    import datetime
+
+    return [{
+        "category": args.category, "origin": args.origin,
+        "n_series": len(arm["specs"]), column: key,
+        "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
+        "changed": int(changed.sum()), **extra(key, arm),
+        "cpu_s": arm["cpu_s"], "command": command,
+        "date": datetime.date.today().isoformat(),
+    } for key, arm in arms.items()]
+
+
+def better_worse(arms, changed, key):
+    """Among the changed series, how many scored better and worse (MASE) in arm ``key``
+    than in the other arm (both 0 for the first arm, False)."""
+    if not key:
+        return {"better": 0, "worse": 0}
+    delta = (arms[True]["mase"] - arms[False]["mase"])[changed]
+    return {"better": int((delta < 0).sum()), "worse": int((delta > 0).sum())}
+
+
 def run_with_out(doc, run, default, argv=None):
     """A runner whose only option is ``--out`` (default ``default``): parse, run, return 0."""
     parser = argparse.ArgumentParser(description=doc,

@@ -25,7 +25,6 @@ from benchmarks import _cli
 
 _cli.one_thread_per_library()  # before numpy is imported
 
-import datetime  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -37,14 +36,17 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MODULE = "arima_candidates"
 
 
-def search(data, parameter_free):
-    """(chosen specs, forecasts, how often zero-mean white noise was chosen)."""
-    from seqforecast import _autoarima
+def fit_search(data, patch):
+    """(chosen specs, forecasts, how often zero-mean white noise was chosen).
+
+    Automatic ARIMA on ``data``'s training part with ``patch`` (a
+    ``unittest.mock.patch`` of :mod:`seqforecast._autoarima`) in force.
+    """
     from seqforecast.baselines import ARIMAForecaster
 
     # One process (n_jobs=1), so that the switch reaches every fit.
     model = ARIMAForecaster(seasonal_period=data.seasonal_period, n_jobs=1)
-    with mock.patch.object(_autoarima, "_SEARCH_PARAMETER_FREE", parameter_free):
+    with patch:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(None, data.y_train)
@@ -56,26 +58,24 @@ def search(data, parameter_free):
     return specs, forecasts, int(np.sum(noise))
 
 
+def search(data, parameter_free):
+    """:func:`fit_search` with or without the models that have no parameter."""
+    from seqforecast import _autoarima
+
+    return fit_search(
+        data, mock.patch.object(_autoarima, "_SEARCH_PARAMETER_FREE", parameter_free)
+    )
+
+
 def main(argv=None):
     parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
     args = parser.parse_args(argv)
 
     command = _cli.command(f"benchmarks.{MODULE}", argv)
     arms, changed, _ = _cli.two_arms(args, search)
-    delta = arms[True]["mase"] - arms[False]["mase"]
-    rows = []
-    for parameter_free, arm in arms.items():
-        rows.append({
-            "category": args.category, "origin": args.origin,
-            "n_series": len(arm["specs"]), "parameter_free": parameter_free,
-            "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
-            "changed": int(changed.sum()),
-            "better": int((delta[changed] < 0).sum()) if parameter_free else 0,
-            "worse": int((delta[changed] > 0).sum()) if parameter_free else 0,
-            "chosen_zero_mean_noise": arm["extra"],
-            "cpu_s": arm["cpu_s"], "command": command,
-            "date": datetime.date.today().isoformat(),
-        })
+    rows = _cli.arm_rows(args, arms, changed, "parameter_free", command, lambda key, arm: {
+        **_cli.better_worse(arms, changed, key), "chosen_zero_mean_noise": arm["extra"],
+    })
     _cli.append_rows(rows, args.out, command)
     return 0
 

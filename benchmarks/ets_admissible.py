@@ -26,7 +26,6 @@ from benchmarks import _cli
 
 _cli.one_thread_per_library()  # before numpy is imported
 
-import datetime  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -61,18 +60,10 @@ def main(argv=None):
 
     command = _cli.command(f"benchmarks.{MODULE}", argv)
     arms, changed, data = _cli.two_arms(args, choose)
-    rows = []
-    for rule, arm in arms.items():
-        rows.append({
-            "category": args.category, "origin": args.origin,
-            "n_series": len(arm["specs"]), "admissibility_rule": rule,
-            "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
-            "changed": int(changed.sum()),
-            "changed_mase": arm["mase"][changed].mean() if changed.any() else np.nan,
-            "changed_series": " ".join(map(str, data.y_train.columns[changed])),
-            "cpu_s": arm["cpu_s"], "command": command,
-            "date": datetime.date.today().isoformat(),
-        })
+    rows = _cli.arm_rows(args, arms, changed, "admissibility_rule", command, lambda key, arm: {
+        "changed_mase": arm["mase"][changed].mean() if changed.any() else np.nan,
+        "changed_series": " ".join(map(str, data.y_train.columns[changed])),
+    })
     _cli.append_rows(rows, args.out, command)
     return 0
 

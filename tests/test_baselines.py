@@ -52,6 +52,11 @@ def future(model, steps):
     return model.forecast(steps)
 
 
+def kalman_only(monkeypatch):
+    """Estimate every SARIMA model through the Kalman filter (no Toeplitz likelihood)."""
+    monkeypatch.setattr(_autoarima, "_toeplitz_objective", lambda model, x0, kalman: None)
+
+
 def sm_arima(y, order, seasonal_order=(0, 0, 0, 0), trend="n", exog=None, maxiter=50):
     """statsmodels directly: the estimation and forecast model ARIMAForecaster documents."""
     kwargs = dict(
@@ -205,9 +210,15 @@ class TestARIMAFixed:
         ((1, 0, 0), (0, 0, 0, 0), True, 50),
         ((2, 0, 2), (0, 0, 0, 0), False, 1),  # stopped by maxiter: not converged
     ])
-    def test_fixed_order_is_statsmodels_fit_to_the_last_bit(
-        self, order, seasonal_order, constant, maxiter
+    @pytest.mark.parametrize("toeplitz", [False, True])
+    def test_fixed_order_is_statsmodels_fit(
+        self, order, seasonal_order, constant, maxiter, toeplitz, monkeypatch
     ):
+        # With the Kalman filter's objective, statsmodels' fit to the last
+        # bit; with the Toeplitz likelihood (the default on short series), to
+        # rounding: the optimiser's steps differ in the last digits.
+        if not toeplitz:
+            kalman_only(monkeypatch)
         y = seasonal(90, seed=12).to_numpy()
         spec = _autoarima.Spec(order, seasonal_order, constant)
         fit = _autoarima.fixed_arima(y, None, spec, maxiter=maxiter)
@@ -215,7 +226,15 @@ class TestARIMAFixed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = model.fit(method="lbfgs", maxiter=maxiter, disp=False, cov_type="none")
-        assert np.array_equal(np.asarray(fit.results.params), np.asarray(res.params))
+        if toeplitz:
+            assert_allclose(fit.results.params, res.params, rtol=0, atol=1e-6)
+            # A maximum at least as high, to rounding.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                llf = model.loglike(np.asarray(fit.results.params))
+            assert llf >= res.llf - 1e-9 * abs(res.llf)
+        else:
+            assert np.array_equal(np.asarray(fit.results.params), np.asarray(res.params))
         assert fit.converged == res.mle_retvals["converged"]
 
     def test_models_without_parameters_random_walk_and_seasonal_naive(self):
@@ -312,34 +331,54 @@ class TestAutoARIMABuildingBlocks:
         ((1, 1, 0), (0, 1, 0, 12), False),
     )
 
+    @staticmethod
+    def _assert_candidate(cand, expected, exact):
+        params, ic, converged = expected
+        if exact:
+            assert np.array_equal(cand.params, params) and cand.ic == ic
+        elif np.isinf(ic):
+            assert cand.ic == ic
+        else:
+            # The search's loose stopping rule (factr 1e10) stops L-BFGS-B
+            # within about 1e-5 of the optimum, wherever its path went.
+            assert_allclose(cand.params, params, rtol=0, atol=1e-5)
+            assert cand.ic == pytest.approx(ic, rel=1e-9)
+        assert cand.converged == converged
+
+    @pytest.mark.parametrize("toeplitz", [False, True])
     @pytest.mark.parametrize("order, seasonal_order, constant", ESTIMATION_CASES)
-    def test_each_candidate_is_statsmodels_fit_to_the_last_bit(
-        self, order, seasonal_order, constant
+    def test_each_candidate_is_statsmodels_fit(
+        self, order, seasonal_order, constant, toeplitz, monkeypatch
     ):
-        # The leaner objective returns statsmodels' numbers, so L-BFGS-B
-        # takes statsmodels' steps: same estimates, criterion and convergence.
+        # The Kalman objective returns statsmodels' numbers, so L-BFGS-B
+        # takes statsmodels' steps: same estimates, criterion and convergence
+        # to the last bit. The Toeplitz likelihood (the default on short
+        # series) agrees to rounding, so do the estimates.
+        if not toeplitz:
+            kalman_only(monkeypatch)
         y = seasonal(96, seed=3, noise=3.0).to_numpy()
         y = y + np.cumsum(np.random.default_rng(3).normal(size=96))
         y = y / np.std(np.diff(y))
         spec = _autoarima.Spec(order, seasonal_order, constant)
-        params, ic, converged = self._statsmodels_candidate(y, None, spec)
+        expected = self._statsmodels_candidate(y, None, spec)
         cand = _autoarima.estimate(y, None, spec, maxiter=50,
                                    tolerance=_autoarima.SEARCH_TOLERANCE)
-        assert np.array_equal(cand.params, params)
-        assert cand.ic == ic and cand.converged == converged
+        self._assert_candidate(cand, expected, exact=not toeplitz)
 
-    def test_with_covariates_and_a_warm_start_too(self):
+    @pytest.mark.parametrize("toeplitz", [False, True])
+    def test_with_covariates_and_a_warm_start_too(self, toeplitz, monkeypatch):
+        if not toeplitz:
+            kalman_only(monkeypatch)
         rng = np.random.default_rng(4)
         X = rng.normal(size=(80, 2))
         y = ar1(80, seed=4) + X @ [1.5, -0.5]
         spec = _autoarima.Spec((1, 0, 1), (0, 0, 0, 0), True)
         start = np.array([0.5, 1.0, -0.3, 0.2, 0.1])
         for start_params in (None, start):
-            params, ic, converged = self._statsmodels_candidate(y, X, spec, start_params)
+            expected = self._statsmodels_candidate(y, X, spec, start_params)
             cand = _autoarima.estimate(y, X, spec, maxiter=50, start_params=start_params,
                                        tolerance=_autoarima.SEARCH_TOLERANCE)
-            assert np.array_equal(cand.params, params)
-            assert cand.ic == ic and cand.converged == converged
+            self._assert_candidate(cand, expected, exact=not toeplitz)
 
     def test_objective_is_statsmodels_loglike_per_observation(self):
         y = seasonal(72, seed=5).to_numpy()
@@ -385,11 +424,113 @@ class TestAutoARIMABuildingBlocks:
         # Another statsmodels layout: the search falls back to model.fit and
         # chooses the same model.
         y = seasonal(72, seed=6).to_numpy()
+        kalman_only(monkeypatch)
         fast = _autoarima.auto_arima(y, None, 12)
         monkeypatch.setattr(_autoarima, "_likelihood_objective", lambda model, x0: None)
         slow = _autoarima.auto_arima(y, None, 12)
         assert fast.spec == slow.spec and fast.n_models == slow.n_models
         assert np.array_equal(fast.results.params, slow.results.params)
+
+
+class TestToeplitzLikelihood:
+    """The Cholesky-of-the-autocovariances likelihood the search uses on short series."""
+
+    @staticmethod
+    def _model(y, spec, X=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = _autoarima.sarimax(y, X, spec, simple_differencing=True)
+            x0 = model.untransform_params(model.start_params)
+        kalman = _autoarima._likelihood_objective(model, x0)
+        return model, x0, kalman
+
+    @pytest.mark.parametrize("n, order, seasonal_order, constant, k_exog", [
+        (72, (2, 0, 1), (1, 1, 1, 12), True, 0),
+        (80, (0, 0, 2), (0, 0, 0, 0), True, 2),
+        (60, (3, 1, 0), (0, 0, 0, 0), False, 0),
+        (50, (0, 0, 0), (0, 0, 0, 0), True, 0),  # white noise: no AR, no MA
+        (24, (1, 0, 0), (2, 0, 0, 12), False, 0),  # fewer points than AR lags
+        (96, (1, 1, 2), (0, 0, 2, 12), True, 1),
+    ])
+    def test_equals_statsmodels_loglike_per_observation(
+        self, n, order, seasonal_order, constant, k_exog
+    ):
+        rng = np.random.default_rng(n)
+        y = seasonal(n, seed=n).to_numpy() / 10
+        X = rng.normal(size=(n, k_exog)) if k_exog else None
+        spec = _autoarima.Spec(order, seasonal_order, constant)
+        model, x0, kalman = self._model(y, spec, X)
+        objective = _autoarima._toeplitz_objective(model, x0, kalman)
+        assert objective is not None
+        for x in x0 + rng.normal(scale=0.5, size=(20, len(x0))):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = -model.loglike(x, transformed=False) / model.nobs
+            assert objective(x) == pytest.approx(expected, rel=1e-11)
+
+    def test_equals_the_dense_gaussian_density(self):
+        # An independent reference: the exact ARMA(1,1) autocovariances
+        # (statsmodels' arma_acovf), the mean c / (1 - phi), the Gaussian
+        # log-density at the concentrated variance z' G^-1 z / n.
+        from scipy.linalg import toeplitz
+        from scipy.stats import multivariate_normal
+        from statsmodels.tsa.arima_process import arma_acovf
+
+        y = ar1(40, seed=9) / 3
+        spec = _autoarima.Spec((1, 0, 1), (0, 0, 0, 0), True)
+        model, x0, kalman = self._model(y, spec)
+        objective = _autoarima._toeplitz_objective(model, x0, kalman)
+        c, phi, theta = 0.4, 0.6, -0.3
+        x = model.untransform_params(np.array([c, phi, theta]))
+        gamma = toeplitz(arma_acovf(np.array([1, -phi]), np.array([1, theta]), nobs=40))
+        z = y - c / (1 - phi)
+        scale = z @ np.linalg.solve(gamma, z) / 40
+        expected = multivariate_normal(np.zeros(40), scale * gamma).logpdf(z)
+        assert -40 * objective(x) == pytest.approx(expected, rel=1e-10)
+
+    def test_applies_to_short_complete_series_with_a_constant_only(self):
+        y = seasonal(300, seed=1).to_numpy() / 10
+        spec = _autoarima.Spec((1, 0, 1), (0, 0, 0, 0), True)
+        # A long series: the filter is cheaper than an O(n^3) factorisation.
+        limit = _autoarima._TOEPLITZ_MAX_NOBS + _autoarima._TOEPLITZ_NOBS_PER_STATE * 2
+        for n, applies in ((limit, True), (limit + 1, False)):
+            model, x0, kalman = self._model(y[:n], spec)
+            assert model.k_states == 2
+            assert (_autoarima._toeplitz_objective(model, x0, kalman) is not None) == applies
+        # A missing value, or a time trend.
+        gap = y[:100].copy()
+        gap[50] = np.nan
+        model, x0, kalman = self._model(gap, spec)
+        assert _autoarima._toeplitz_objective(model, x0, kalman) is None
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        model = SARIMAX(y[:100], order=(1, 0, 0), trend="ct", concentrate_scale=True)
+        x0 = model.untransform_params(model.start_params)
+        kalman = _autoarima._likelihood_objective(model, x0)
+        assert _autoarima._toeplitz_objective(model, x0, kalman) is None
+        # Without the Kalman objective (another statsmodels layout), neither.
+        model, x0, _ = self._model(y[:100], spec)
+        assert _autoarima._toeplitz_objective(model, x0, None) is None
+
+    def test_a_failed_factorisation_is_evaluated_by_the_filter(self, monkeypatch):
+        from scipy.linalg import lapack
+
+        y = seasonal(72, seed=2).to_numpy() / 10
+        spec = _autoarima.Spec((1, 0, 1), (1, 0, 0, 12), True)
+        model, x0, kalman = self._model(y, spec)
+        monkeypatch.setattr(lapack, "dpotrf", lambda a, **kwargs: (a, 1))
+        objective = _autoarima._toeplitz_objective(model, x0, kalman)
+        for x in x0 + np.random.default_rng(2).normal(size=(5, len(x0))):
+            assert objective(x) == kalman(x)
+
+    def test_the_search_chooses_as_with_the_filter(self, monkeypatch):
+        y = seasonal(96, seed=4, noise=2.0).to_numpy()
+        y = y + np.cumsum(np.random.default_rng(4).normal(size=96))
+        toeplitz = _autoarima.auto_arima(y, None, 12)
+        kalman_only(monkeypatch)
+        kalman = _autoarima.auto_arima(y, None, 12)
+        assert toeplitz.spec == kalman.spec and toeplitz.n_models == kalman.n_models
+        assert_allclose(toeplitz.results.forecast(12), kalman.results.forecast(12), rtol=1e-6)
 
 
 class TestARIMAAuto:

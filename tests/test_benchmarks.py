@@ -186,6 +186,31 @@ def test_arima_candidates_runner_compares_the_search_with_auto_arimas(tmp_path):
         smape(data.y_test, forecast.to_numpy()), rel=1e-4)
 
 
+def test_arima_likelihood_runner_compares_the_filter_with_the_toeplitz_likelihood(
+    tmp_path, monkeypatch
+):
+    from benchmarks import arima_likelihood
+    from benchmarks.tune import validation_split
+    from seqforecast import _autoarima
+    from seqforecast.baselines import ARIMAForecaster
+
+    toeplitz = _autoarima._toeplitz_objective
+    out = tmp_path / "likelihood.csv"
+    assert arima_likelihood.main(["--category", "quarterly", "--n-series", "4",
+                                  "--out", str(out)]) == 0
+    assert _autoarima._toeplitz_objective is toeplitz  # restored
+    table = pd.read_csv(out).set_index("toeplitz")
+    assert len(table) == 2 and table["better"].sum() + table["worse"].sum() <= 4
+    # The arms are the package's own search with and without the Toeplitz likelihood.
+    data = validation_split(load_m3("quarterly", n_series=4, random_state=0))
+    for arm in (True, False):
+        if not arm:
+            monkeypatch.setattr(_autoarima, "_toeplitz_objective", lambda m, x0, k: None)
+        forecast = ARIMAForecaster(seasonal_period=4).fit(None, data.y_train).forecast(8)
+        assert table.loc[arm, "smape"] == pytest.approx(
+            smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+
+
 def test_ets_admissible_runner_compares_the_rule_with_aicc_alone(tmp_path):
     from benchmarks import ets_admissible
     from benchmarks.tune import validation_split

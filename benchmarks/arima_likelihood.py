@@ -1,0 +1,63 @@
+"""Automatic ARIMA with the Kalman filter's and the Toeplitz likelihood, on M3 validation folds.
+
+One command per category and fold::
+
+    python -m benchmarks.arima_likelihood --category monthly --n-series 300
+
+The search estimates each candidate on a short series through the Cholesky
+factor of its autocovariance matrix
+(``seqforecast._autoarima._toeplitz_objective``) instead of statsmodels'
+Kalman filter: the same likelihood to rounding (about 1e-15 relative), for
+less CPU, but not the same floating-point numbers, so the optimiser's steps
+may differ in the last digits and a model within rounding of another may be
+chosen in its place. This runs the search both ways (the filter alone, then
+with the Toeplitz likelihood) on the validation split of the training part
+(``benchmarks.tune.validation_split``; the competition's test part is not
+read), one series after the other in this process, and counts the choices
+that changed and whether they scored better or worse.
+
+Appends one row per arm to ``benchmarks/results/arima_likelihood.csv``
+(``--out``): category, fold, series, the means, the changed choices, better
+and worse among them (MASE), and each arm's CPU seconds.
+"""
+
+from __future__ import annotations
+
+from benchmarks import _cli
+
+_cli.one_thread_per_library()  # before numpy is imported
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from unittest import mock  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MODULE = "arima_likelihood"
+
+
+def search(data, toeplitz):
+    """The search on ``data`` with (True) or without the Toeplitz likelihood."""
+    from benchmarks.arima_candidates import fit_search
+    from seqforecast import _autoarima
+
+    patch = mock.patch.object(
+        _autoarima, "_toeplitz_objective",
+        _autoarima._toeplitz_objective if toeplitz else (lambda model, x0, kalman: None),
+    )
+    return fit_search(data, patch)
+
+
+def main(argv=None):
+    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
+    args = parser.parse_args(argv)
+
+    command = _cli.command(f"benchmarks.{MODULE}", argv)
+    arms, changed, _ = _cli.two_arms(args, search)
+    rows = _cli.arm_rows(args, arms, changed, "toeplitz", command,
+                         lambda key, arm: _cli.better_worse(arms, changed, key))
+    _cli.append_rows(rows, args.out, command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
