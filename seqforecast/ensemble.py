@@ -546,11 +546,11 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
         combined by the median (the mean of the middle two forecasts at each
         step). On the M3 validation folds it lowered MASE by 1.2-2.1 % on
         monthly, quarterly and other data, not on yearly data, whose short
-        series suit ARIMA least. It costs much more: 1,640 s on M3 monthly
-        (1,428 series, two workers) against 100-180 s for ``"fast"`` with
-        one, nearly all of it ARIMA's order search, which is slower still at
-        long seasonal periods (weekly, hourly data), where on synthetic
-        panels it did not help.
+        series suit ARIMA least. It costs more: 311 s on M3 monthly (1,428
+        series, two workers) against 100-180 s for ``"fast"`` with one,
+        most of it ARIMA's order search, which is slower still at long
+        seasonal periods (weekly, hourly data), where on synthetic panels
+        it did not help.
     random_state : int, RandomState instance or None, default=0
         Seed of the network (derived from it; the same in both presets).
     n_jobs : int or None, default=None
