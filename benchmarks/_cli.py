@@ -133,6 +133,45 @@ def better_worse(arms, changed, key):
     return {"better": int((delta < 0).sum()), "worse": int((delta > 0).sum())}
 
 
+def fold_study(module, doc, run, column, argv=None, extra=None):
+    """Run a two-arm validation-fold study and append its rows; returns 0.
+
+    The parser of :func:`fold_parser` (results ``benchmarks/results/<module>.csv``
+    by default), the arms of :func:`two_arms` with ``run``, one row per arm
+    (:func:`arm_rows`, the arm's key in ``column``) with ``extra(arms,
+    changed, data, key, arm)``'s columns; by default how many changed
+    choices scored better and worse (:func:`better_worse`).
+    """
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parent / "results"
+    args = fold_parser(f"benchmarks.{module}", doc, results / f"{module}.csv").parse_args(argv)
+    cmd = command(f"benchmarks.{module}", argv)
+    arms, changed, data = two_arms(args, run)
+    if extra is None:
+        def extra(arms, changed, data, key, arm):
+            return better_worse(arms, changed, key)
+
+    rows = arm_rows(args, arms, changed, column, cmd,
+                    lambda key, arm: extra(arms, changed, data, key, arm))
+    append_rows(rows, args.out, cmd)
+    return 0
+
+
+def write_table(table, out, float_format, width=200):
+    """Write ``table`` to the CSV ``out`` (folders made) and print it and the path."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format=float_format)
+    with pd.option_context("display.width", width, "display.max_colwidth", 60):
+        print(table.to_string(index=False))
+    print(f"results: {out}")
+
+
 def run_with_out(doc, run, default, argv=None):
     """A runner whose only option is ``--out`` (default ``default``): parse, run, return 0."""
     parser = argparse.ArgumentParser(description=doc,

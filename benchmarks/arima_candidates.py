@@ -27,12 +27,10 @@ _cli.one_thread_per_library()  # before numpy is imported
 
 import sys  # noqa: E402
 import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 MODULE = "arima_candidates"
 
 
@@ -68,16 +66,10 @@ def search(data, parameter_free):
 
 
 def main(argv=None):
-    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
-    args = parser.parse_args(argv)
+    def extra(arms, changed, data, key, arm):
+        return {**_cli.better_worse(arms, changed, key), "chosen_zero_mean_noise": arm["extra"]}
 
-    command = _cli.command(f"benchmarks.{MODULE}", argv)
-    arms, changed, _ = _cli.two_arms(args, search)
-    rows = _cli.arm_rows(args, arms, changed, "parameter_free", command, lambda key, arm: {
-        **_cli.better_worse(arms, changed, key), "chosen_zero_mean_noise": arm["extra"],
-    })
-    _cli.append_rows(rows, args.out, command)
-    return 0
+    return _cli.fold_study(MODULE, __doc__, search, "parameter_free", argv, extra)
 
 
 if __name__ == "__main__":

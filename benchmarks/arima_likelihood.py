@@ -28,10 +28,8 @@ from benchmarks import _cli
 _cli.one_thread_per_library()  # before numpy is imported
 
 import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 from unittest import mock  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 MODULE = "arima_likelihood"
 
 
@@ -48,15 +46,7 @@ def search(data, toeplitz):
 
 
 def main(argv=None):
-    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
-    args = parser.parse_args(argv)
-
-    command = _cli.command(f"benchmarks.{MODULE}", argv)
-    arms, changed, _ = _cli.two_arms(args, search)
-    rows = _cli.arm_rows(args, arms, changed, "toeplitz", command,
-                         lambda key, arm: _cli.better_worse(arms, changed, key))
-    _cli.append_rows(rows, args.out, command)
-    return 0
+    return _cli.fold_study(MODULE, __doc__, search, "toeplitz", argv)
 
 
 if __name__ == "__main__":

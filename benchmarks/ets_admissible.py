@@ -28,12 +28,10 @@ _cli.one_thread_per_library()  # before numpy is imported
 
 import sys  # noqa: E402
 import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 MODULE = "ets_admissible"
 
 
@@ -55,17 +53,13 @@ def choose(data, rule):
 
 
 def main(argv=None):
-    parser = _cli.fold_parser(f"benchmarks.{MODULE}", __doc__, RESULTS / f"{MODULE}.csv")
-    args = parser.parse_args(argv)
+    def extra(arms, changed, data, key, arm):
+        return {
+            "changed_mase": arm["mase"][changed].mean() if changed.any() else np.nan,
+            "changed_series": " ".join(map(str, data.y_train.columns[changed])),
+        }
 
-    command = _cli.command(f"benchmarks.{MODULE}", argv)
-    arms, changed, data = _cli.two_arms(args, choose)
-    rows = _cli.arm_rows(args, arms, changed, "admissibility_rule", command, lambda key, arm: {
-        "changed_mase": arm["mase"][changed].mean() if changed.any() else np.nan,
-        "changed_series": " ".join(map(str, data.y_train.columns[changed])),
-    })
-    _cli.append_rows(rows, args.out, command)
-    return 0
+    return _cli.fold_study(MODULE, __doc__, choose, "admissibility_rule", argv, extra)
 
 
 if __name__ == "__main__":

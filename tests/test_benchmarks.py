@@ -211,6 +211,54 @@ def test_arima_likelihood_runner_compares_the_filter_with_the_toeplitz_likelihoo
             smape(data.y_test, forecast.to_numpy()), rel=1e-4)
 
 
+def test_arima_precision_reference_is_the_exact_likelihood(tmp_path):
+    from benchmarks import arima_precision
+
+    # AR(1): e_1 = z_1 sqrt(1 - phi^2), e_t = z_t - phi z_(t-1), and the
+    # Cholesky factor's diagonal is 1 / sqrt(1 - phi^2), then ones.
+    phi, z = 0.8, np.random.default_rng(0).normal(size=12)
+    e = np.r_[z[0] * np.sqrt(1 - phi**2), z[1:] - phi * z[:-1]]
+    n = len(z)
+    expected = 0.5 * (np.log(2 * np.pi) + 1 + np.log(e @ e / n)) - 0.5 * np.log(1 - phi**2) / n
+    objective, gamma0 = arima_precision.exact_objective(z, [1, -phi], [1])
+    assert objective == pytest.approx(expected, rel=1e-14)
+    assert gamma0 == pytest.approx(1 / (1 - phi**2), rel=1e-14)
+    # ARMA(2,1): statsmodels' autocovariances and a float64 factorisation.
+    from scipy.linalg import toeplitz
+    from statsmodels.tsa.arima_process import arma_acovf
+
+    a, b = np.array([1, -0.5, 0.2]), np.array([1, 0.4])
+    factor = np.linalg.cholesky(toeplitz(arma_acovf(a, b, nobs=n)))
+    e = np.linalg.solve(factor, z)
+    expected = (0.5 * (np.log(2 * np.pi) + 1 + np.log(e @ e / n))
+                + np.log(np.diag(factor)).sum() / n)
+    assert arima_precision.exact_objective(z, a, b)[0] == pytest.approx(expected, rel=1e-12)
+    # The runner: the Toeplitz likelihood within 1e-11 of the exact one everywhere.
+    out = tmp_path / "precision.csv"
+    assert arima_precision.main(["--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 10 and (table["toeplitz_rel_error"].abs() < 1e-11).all()
+
+
+def test_arima_retry_runner_compares_the_search_with_a_second_start(tmp_path):
+    from benchmarks import arima_retry
+    from benchmarks.tune import validation_split
+    from seqforecast import _autoarima
+    from seqforecast.baselines import ARIMAForecaster
+
+    out = tmp_path / "retry.csv"
+    assert arima_retry.main(["--category", "other", "--n-series", "4",
+                             "--out", str(out)]) == 0
+    assert not _autoarima._RETRY_FROM_ZERO  # restored
+    table = pd.read_csv(out).set_index("retry")
+    assert len(table) == 2
+    # The arm without the second start is the package's own search.
+    data = validation_split(load_m3("other", n_series=4, random_state=0))
+    forecast = ARIMAForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
+    assert table.loc[False, "smape"] == pytest.approx(
+        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+
+
 def test_ets_admissible_runner_compares_the_rule_with_aicc_alone(tmp_path):
     from benchmarks import ets_admissible
     from benchmarks.tune import validation_split
