@@ -36,9 +36,11 @@ the Cholesky factor of the ARMA autocovariance matrix
 (:func:`_toeplitz_objective`): three LAPACK calls instead of a Kalman filter
 stepping through the series, 1.1-3.4x less CPU per evaluation. It equals the
 filter's likelihood to rounding (about 1e-15 relative), not to the last
-bit, so the optimiser's path may differ in the last digits: on the M3
-validation folds the same models were chosen (``python -m
-benchmarks.arima_likelihood``). On longer series, and wherever the
+bit, so the optimiser's path may differ in the last digits and near ties
+may be decided the other way: 12 of 1,875 choices on the M3 validation
+folds (``python -m benchmarks.arima_likelihood``), as many better as
+worse. It is also the more exact of the two near a unit root (``python -m
+benchmarks.arima_precision``). On longer series, and wherever the
 factorisation fails, the objective (:func:`_likelihood_objective`) writes
 the parameters into the Kalman filter's own system matrices and runs
 statsmodels' Cython initialisation and filter: statsmodels' numbers to the
@@ -513,7 +515,8 @@ def _toeplitz_objective(model, x0, kalman):
     initialisation, in O(n^3) flops instead of O(n k^2) with k up to 27
     states, but in three LAPACK calls instead of n steps: several times
     less CPU on series as short as competition data (about 100 points).
-    The two agree to rounding (about 1e-15 relative), not to the last bit.
+    The two agree to rounding (1e-16 to 1e-11 relative, the filter the less
+    exact near a unit root), not to the last bit.
 
     None where it does not apply: the Kalman objective missing, missing
     values, a time trend, a burn-in, a series too long for the factorisation
