@@ -7,7 +7,8 @@ One command per category and fold::
 The search estimates each candidate on a short series through the Cholesky
 factor of its autocovariance matrix
 (``seqforecast._autoarima._toeplitz_objective``) instead of statsmodels'
-Kalman filter: the same likelihood to rounding (about 1e-15 relative), for
+Kalman filter: the same likelihood to rounding (about 1e-15 relative at
+well-conditioned points, further apart toward a unit root), for
 less CPU, but not the same floating-point numbers, so the optimiser's steps
 may differ in the last digits and a model within rounding of another may be
 chosen in its place. This runs the search both ways (the filter alone, then

@@ -35,11 +35,12 @@ per state, all of M3) the objective is the exact likelihood computed from
 the Cholesky factor of the ARMA autocovariance matrix
 (:func:`_toeplitz_objective`): three LAPACK calls instead of a Kalman filter
 stepping through the series, 1.1-3.4x less CPU per evaluation. It equals the
-filter's likelihood to rounding (about 1e-15 relative), not to the last
-bit, so the optimiser's path may differ in the last digits and near ties
-may be decided the other way: 12 of 1,875 choices on the M3 validation
-folds (``python -m benchmarks.arima_likelihood``), as many better as
-worse. It is also the more exact of the two near a unit root (``python -m
+filter's likelihood to rounding (about 1e-15 relative at well-conditioned
+points), not to the last bit, so the optimiser's path may differ in the
+last digits and near ties may be decided the other way: 12 of 1,875
+choices on the M3 validation folds (``python -m
+benchmarks.arima_likelihood``), 5 scoring better and 7 worse. Toward a
+unit root it is the more exact of the two (``python -m
 benchmarks.arima_precision``). On longer series, and wherever the
 factorisation fails, the objective (:func:`_likelihood_objective`) writes
 the parameters into the Kalman filter's own system matrices and runs
@@ -110,7 +111,7 @@ _SEARCH_PARAMETER_FREE = False
 # It rescues fits that stop at the edge of stationarity (macrodata's
 # unemployment rate, a seasonal AR(2)), but on the M3 validation folds it
 # changed 46 of 1,875 choices, 19 for the better and 27 for the worse, worse
-# on monthly data (MASE 0.893 -> 0.898), for up to 40 % more CPU
+# on monthly data (MASE 0.893 -> 0.898), for up to 42 % more CPU
 # (``python -m benchmarks.arima_retry``), so it stays off.
 _RETRY_FROM_ZERO = False
 
@@ -515,13 +516,16 @@ def _toeplitz_objective(model, x0, kalman):
     initialisation, in O(n^3) flops instead of O(n k^2) with k up to 27
     states, but in three LAPACK calls instead of n steps: several times
     less CPU on series as short as competition data (about 100 points).
-    The two agree to rounding (1e-16 to 1e-11 relative, the filter the less
-    exact near a unit root), not to the last bit.
+    The two agree to rounding, not to the last bit: about 1e-15 relative at
+    well-conditioned points; toward a unit root the filter can be off by
+    1e-10 to 1e-5, the factorisation by up to about 1e-8.
 
     None where it does not apply: the Kalman objective missing, missing
     values, a time trend, a burn-in, a series too long for the factorisation
-    to pay (:data:`_TOEPLITZ_MAX_NOBS`), or a value at ``x0`` that differs
-    from the filter's by more than rounding. Points where the factorisation
+    to pay (:data:`_TOEPLITZ_MAX_NOBS`), a factorisation that fails at ``x0``,
+    or a value at ``x0`` that differs from the filter's by more than 1e-8
+    (relative; near a unit root that can be the filter's error, and the
+    filter serves). Points where the factorisation
     fails (a matrix not numerically positive definite, at the edge of
     stationarity) are evaluated by ``kalman``.
     """
@@ -550,7 +554,8 @@ def _toeplitz_objective(model, x0, kalman):
     constant = -0.5 * n * (np.log(2 * np.pi) + 1)
     dot, log, total = np.dot, np.log, np.add.reduce
 
-    def objective(x):
+    def factorised(x):
+        """The objective at ``x``, or None where a factorisation fails."""
         params = transform(x)
         reduced_ar, reduced_ma = reduce(params)
         a = -reduced_ar
@@ -563,20 +568,25 @@ def _toeplitz_objective(model, x0, kalman):
         try:
             matrix = covariance.toeplitz(a, reduced_ma)
         except np.linalg.LinAlgError:
-            return kalman(x)
+            return None
         factor, info = potrf(matrix, lower=1, clean=0)
         if info != 0:
-            return kalman(x)
+            return None
         e, info = trtrs(factor, z, lower=1)
         if info != 0:
-            return kalman(x)
+            return None
         loglike = constant - 0.5 * n * log(dot(e, e) / n) - total(log(factor.diagonal()))
         return -loglike / n
 
+    def objective(x):
+        value = factorised(x)
+        return kalman(x) if value is None else value
+
     try:
+        # Checked by the factorisation itself, not by its fallback.
         reference = kalman(x0)
-        value = objective(np.array(x0, dtype=float))
-        same = abs(value - reference) <= 1e-8 * max(1.0, abs(reference))
+        value = factorised(np.array(x0, dtype=float))
+        same = value is not None and abs(value - reference) <= 1e-8 * max(1.0, abs(reference))
     except Exception:  # any failure: the filter's objective serves
         same = False
     return objective if same else None

@@ -569,8 +569,22 @@ class TestToeplitzLikelihood:
         y = seasonal(72, seed=2).to_numpy() / 10
         spec = _autoarima.Spec((1, 0, 1), (1, 0, 0, 12), True)
         model, x0, kalman = self._model(y, spec)
-        monkeypatch.setattr(lapack, "dpotrf", lambda a, **kwargs: (a, 1))
+        potrf, calls = lapack.dpotrf, []
+
+        def failing_after(first):
+            def fake(a, **kwargs):
+                calls.append(1)
+                return potrf(a, **kwargs) if len(calls) <= first else (a, 1)
+            return fake
+
+        # Failing at x0: the check is the factorisation's own, so no objective.
+        monkeypatch.setattr(lapack, "dpotrf", failing_after(0))
+        assert _autoarima._toeplitz_objective(model, x0, kalman) is None
+        # Failing later: those points are the filter's.
+        calls.clear()
+        monkeypatch.setattr(lapack, "dpotrf", failing_after(1))
         objective = _autoarima._toeplitz_objective(model, x0, kalman)
+        assert objective is not None
         for x in x0 + np.random.default_rng(2).normal(size=(5, len(x0))):
             assert objective(x) == kalman(x)
 
