@@ -104,26 +104,6 @@ def two_arms(args, run):
     return arms, changed, data
 
 
-def arm_rows(args, arms, changed, column, command, extra):
-    """One results row per arm of :func:`two_arms`.
-
-    The fold, the arm's key (in ``column``), the series count, mean sMAPE
-    and MASE, how many choices changed between the arms, then
-    ``extra(key, arm)``'s columns, the arm's CPU seconds, the command and
-    the date.
-    """
-    import datetime
-
-    return [{
-        "category": args.category, "origin": args.origin,
-        "n_series": len(arm["specs"]), column: key,
-        "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
-        "changed": int(changed.sum()), **extra(key, arm),
-        "cpu_s": arm["cpu_s"], "command": command,
-        "date": datetime.date.today().isoformat(),
-    } for key, arm in arms.items()]
-
-
 def better_worse(arms, changed, key):
     """Among the changed series, how many scored better and worse (MASE) in arm ``key``
     than in the other arm (both 0 for the first arm, False)."""
@@ -137,11 +117,14 @@ def fold_study(module, doc, run, column, argv=None, extra=None):
     """Run a two-arm validation-fold study and append its rows; returns 0.
 
     The parser of :func:`fold_parser` (results ``benchmarks/results/<module>.csv``
-    by default), the arms of :func:`two_arms` with ``run``, one row per arm
-    (:func:`arm_rows`, the arm's key in ``column``) with ``extra(arms,
-    changed, data, key, arm)``'s columns; by default how many changed
-    choices scored better and worse (:func:`better_worse`).
+    by default), the arms of :func:`two_arms` with ``run``, and one row per
+    arm: the fold, the arm's key (in ``column``), the series count, mean
+    sMAPE and MASE, how many choices changed between the arms, then
+    ``extra(arms, changed, data, key, arm)``'s columns (by default how many
+    changed choices scored better and worse, :func:`better_worse`), the
+    arm's CPU seconds, the command and the date.
     """
+    import datetime
     from pathlib import Path
 
     results = Path(__file__).resolve().parent / "results"
@@ -152,8 +135,14 @@ def fold_study(module, doc, run, column, argv=None, extra=None):
         def extra(arms, changed, data, key, arm):
             return better_worse(arms, changed, key)
 
-    rows = arm_rows(args, arms, changed, column, cmd,
-                    lambda key, arm: extra(arms, changed, data, key, arm))
+    rows = [{
+        "category": args.category, "origin": args.origin,
+        "n_series": len(arm["specs"]), column: key,
+        "smape": arm["smape"].mean(), "mase": arm["mase"].mean(),
+        "changed": int(changed.sum()), **extra(arms, changed, data, key, arm),
+        "cpu_s": arm["cpu_s"], "command": cmd,
+        "date": datetime.date.today().isoformat(),
+    } for key, arm in arms.items()]
     append_rows(rows, args.out, cmd)
     return 0
 

@@ -34,16 +34,22 @@ from unittest import mock  # noqa: E402
 MODULE = "arima_likelihood"
 
 
-def search(data, toeplitz):
-    """The search on ``data`` with (True) or without the Toeplitz likelihood."""
-    from benchmarks.arima_candidates import fit_search
+def likelihood(toeplitz):
+    """A patch of :mod:`seqforecast._autoarima` for an arm: the package as it is
+    (True) or the Kalman filter alone (False)."""
     from seqforecast import _autoarima
 
-    patch = mock.patch.object(
+    return mock.patch.object(
         _autoarima, "_toeplitz_objective",
         _autoarima._toeplitz_objective if toeplitz else (lambda model, x0, kalman: None),
     )
-    return fit_search(data, patch)
+
+
+def search(data, toeplitz):
+    """The search on ``data`` with (True) or without the Toeplitz likelihood."""
+    from benchmarks.arima_candidates import fit_search
+
+    return fit_search(data, likelihood(toeplitz))
 
 
 def main(argv=None):

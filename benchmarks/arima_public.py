@@ -27,7 +27,6 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
-from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -59,18 +58,14 @@ def public_series():
 def run(out):
     import pandas as pd
 
+    from benchmarks.arima_likelihood import likelihood
     from seqforecast import _autoarima
 
-    toeplitz = _autoarima._toeplitz_objective
     rows = []
     for name, (y, m) in public_series().items():
         arms = {}
         for arm in (False, True):
-            patch = mock.patch.object(
-                _autoarima, "_toeplitz_objective",
-                toeplitz if arm else (lambda model, x0, kalman: None),
-            )
-            with patch, warnings.catch_warnings():
+            with likelihood(arm), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = time.process_time()
                 fit = _autoarima.auto_arima(y, None, m)

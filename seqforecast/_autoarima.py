@@ -548,8 +548,9 @@ def _toeplitz_objective(model, x0, kalman):
     transform = model.transform_params
     endog = np.ascontiguousarray(model.endog[:, 0], dtype=float)
     covariates = model.exog
-    degrees = [len(poly) - 1 for poly in reduce(transform(np.asarray(x0, dtype=float)))]
-    covariance = _ArmaCovariance(n, *degrees)
+    # The degrees of the reduced polynomials (statsmodels' k_seasonal_* count lags).
+    covariance = _ArmaCovariance(n, model.k_ar + model.k_seasonal_ar,
+                                 model.k_ma + model.k_seasonal_ma)
     potrf, trtrs = lapack.dpotrf, lapack.dtrtrs
     constant = -0.5 * n * (np.log(2 * np.pi) + 1)
     dot, log, total = np.dot, np.log, np.add.reduce
@@ -695,9 +696,9 @@ def estimate(y, X, spec, *, maxiter, ic="aicc", start_params=None, tolerance=Non
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             found = _estimate_once(model, start_params, maxiter, tolerance or {})
-            n_fixed = model._k_trend + (model._k_exog if model.mle_regression else 0)
             if found is None and start_params is None and _RETRY_FROM_ZERO:
                 start = np.array(model.start_params, dtype=float)
+                n_fixed = model._k_trend + (model._k_exog if model.mle_regression else 0)
                 if len(start) > n_fixed:
                     start[n_fixed:] = 0.0
                     found = _estimate_once(model, start, maxiter, tolerance or {})

@@ -168,47 +168,54 @@ def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
         singles.main(["--series", "nile", "--out", str(tmp_path)])
 
 
+def _fold_study(module, category, n_series, tmp_path, column):
+    """Run the fold-study runner ``module`` on ``category``'s first ``n_series``; its table."""
+    out = tmp_path / f"{module.__name__}.csv"
+    assert module.main(["--category", category, "--n-series", str(n_series),
+                        "--out", str(out)]) == 0
+    table = pd.read_csv(out).set_index(column)
+    assert len(table) == 2
+    return table
+
+
+def _validation_smape(model, category, n_series):
+    """sMAPE of ``model`` fitted on the validation split of the runners' sample."""
+    from benchmarks.tune import validation_split
+
+    data = validation_split(load_m3(category, n_series=n_series, random_state=0))
+    forecast = model.fit(None, data.y_train).forecast(data.horizon)
+    return smape(data.y_test, forecast.to_numpy())
+
+
 def test_arima_candidates_runner_compares_the_search_with_auto_arimas(tmp_path):
     from benchmarks import arima_candidates
-    from benchmarks.tune import validation_split
     from seqforecast import _autoarima
     from seqforecast.baselines import ARIMAForecaster
 
-    out = tmp_path / "candidates.csv"
-    assert arima_candidates.main(["--category", "other", "--n-series", "5",
-                                  "--out", str(out)]) == 0
-    table = pd.read_csv(out).set_index("parameter_free")
-    assert len(table) == 2 and not _autoarima._SEARCH_PARAMETER_FREE  # restored
+    table = _fold_study(arima_candidates, "other", 5, tmp_path, "parameter_free")
+    assert not _autoarima._SEARCH_PARAMETER_FREE  # restored
     # The default arm is the package's own search.
-    data = validation_split(load_m3("other", n_series=5, random_state=0))
-    forecast = ARIMAForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
     assert table.loc[False, "smape"] == pytest.approx(
-        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+        _validation_smape(ARIMAForecaster(seasonal_period=1), "other", 5), rel=1e-4)
 
 
 def test_arima_likelihood_runner_compares_the_filter_with_the_toeplitz_likelihood(
     tmp_path, monkeypatch
 ):
     from benchmarks import arima_likelihood
-    from benchmarks.tune import validation_split
     from seqforecast import _autoarima
     from seqforecast.baselines import ARIMAForecaster
 
     toeplitz = _autoarima._toeplitz_objective
-    out = tmp_path / "likelihood.csv"
-    assert arima_likelihood.main(["--category", "quarterly", "--n-series", "4",
-                                  "--out", str(out)]) == 0
+    table = _fold_study(arima_likelihood, "quarterly", 4, tmp_path, "toeplitz")
     assert _autoarima._toeplitz_objective is toeplitz  # restored
-    table = pd.read_csv(out).set_index("toeplitz")
-    assert len(table) == 2 and table["better"].sum() + table["worse"].sum() <= 4
+    assert table["better"].sum() + table["worse"].sum() <= 4
     # The arms are the package's own search with and without the Toeplitz likelihood.
-    data = validation_split(load_m3("quarterly", n_series=4, random_state=0))
     for arm in (True, False):
         if not arm:
             monkeypatch.setattr(_autoarima, "_toeplitz_objective", lambda m, x0, k: None)
-        forecast = ARIMAForecaster(seasonal_period=4).fit(None, data.y_train).forecast(8)
         assert table.loc[arm, "smape"] == pytest.approx(
-            smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+            _validation_smape(ARIMAForecaster(seasonal_period=4), "quarterly", 4), rel=1e-4)
 
 
 def test_arima_precision_reference_is_the_exact_likelihood(tmp_path):
@@ -242,41 +249,27 @@ def test_arima_precision_reference_is_the_exact_likelihood(tmp_path):
 
 def test_arima_retry_runner_compares_the_search_with_a_second_start(tmp_path):
     from benchmarks import arima_retry
-    from benchmarks.tune import validation_split
     from seqforecast import _autoarima
     from seqforecast.baselines import ARIMAForecaster
 
-    out = tmp_path / "retry.csv"
-    assert arima_retry.main(["--category", "other", "--n-series", "4",
-                             "--out", str(out)]) == 0
+    table = _fold_study(arima_retry, "other", 4, tmp_path, "retry")
     assert not _autoarima._RETRY_FROM_ZERO  # restored
-    table = pd.read_csv(out).set_index("retry")
-    assert len(table) == 2
     # The arm without the second start is the package's own search.
-    data = validation_split(load_m3("other", n_series=4, random_state=0))
-    forecast = ARIMAForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
     assert table.loc[False, "smape"] == pytest.approx(
-        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+        _validation_smape(ARIMAForecaster(seasonal_period=1), "other", 4), rel=1e-4)
 
 
 def test_ets_admissible_runner_compares_the_rule_with_aicc_alone(tmp_path):
     from benchmarks import ets_admissible
-    from benchmarks.tune import validation_split
     from seqforecast import _ets
     from seqforecast.baselines import ETSForecaster
 
     admissible = _ets.admissible
-    out = tmp_path / "ets.csv"
-    assert ets_admissible.main(["--category", "other", "--n-series", "5",
-                                "--out", str(out)]) == 0
+    table = _fold_study(ets_admissible, "other", 5, tmp_path, "admissibility_rule")
     assert _ets.admissible is admissible  # restored
-    table = pd.read_csv(out).set_index("admissibility_rule")
-    assert len(table) == 2
     # The arm with the rule is the package's own choice.
-    data = validation_split(load_m3("other", n_series=5, random_state=0))
-    forecast = ETSForecaster(seasonal_period=1).fit(None, data.y_train).forecast(8)
     assert table.loc[True, "smape"] == pytest.approx(
-        smape(data.y_test, forecast.to_numpy()), rel=1e-4)
+        _validation_smape(ETSForecaster(seasonal_period=1), "other", 5), rel=1e-4)
 
 
 def test_detection_runner_compares_the_rule_with_its_absence(tmp_path):
