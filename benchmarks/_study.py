@@ -29,6 +29,8 @@ RULES = {
     # The range of the network's outputs widened by this share of the
     # training targets' range at each end (0: their range).
     "range_margin": "data._RANGE_MARGIN",
+    # The seasonality test of the networks' deseasonalisation.
+    "season_test": "_SEASONALITY_TEST",
 }
 
 

@@ -72,6 +72,16 @@ CONFIGS = {
     # each series' smoothing constant, at most 0.5 (scaling="smoothed").
     "smoothed_max05": {"scaling": "smoothed", "max_smoothing": 0.5},
     "gru_smoothed_max05": {"cell": "gru", "scaling": "smoothed", "max_smoothing": 0.5},
+    # The networks' seasonality test: the lower lags' squared autocorrelations
+    # weighed once (statsmodels' Theta test, the default since the
+    # twenty-second session) or twice (Bartlett's variance, the default
+    # before), or no test (every seasonal series with two seasons deseasonalised).
+    "chi2": {"season_test": "chi2"},
+    "gru_chi2": {"cell": "gru", "season_test": "chi2"},
+    "bartlett": {"season_test": "bartlett"},
+    "gru_bartlett": {"cell": "gru", "season_test": "bartlett"},
+    "always": {"season_test": "none"},
+    "gru_always": {"cell": "gru", "season_test": "none"},
     # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
     # of seqforecast.make_ensemble).
     "preset_fast": {"model": "preset-fast"},

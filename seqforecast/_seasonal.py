@@ -14,12 +14,16 @@ __all__ = ["SeasonalProfile"]
 # Values per block of series decomposed together (see SeasonalProfile).
 _BLOCK_VALUES = 1_000_000
 
+# Seasonality tests: the weight of the lower lags' squared autocorrelations
+# in the variance of the one at the seasonal lag (None: no test).
+_TESTS = {"bartlett": 2.0, "chi2": 1.0, "none": None}
+
 
 class SeasonalProfile:
     """Per-series multiplicative seasonal factors, removed before modelling.
 
     As in ES-RNN (and the Theta method), each series whose autocorrelation at
-    the seasonal lag passes the usual 90 % test is divided by its classical
+    the seasonal lag passes a 90 % test is divided by its classical
     multiplicative seasonal indices (``statsmodels``' ``seasonal_decompose``
     over its observed part); the network learns what remains and its
     forecasts are multiplied back (as the
@@ -30,9 +34,21 @@ class SeasonalProfile:
     extend to any future row. ``y`` is a
     :class:`~seqforecast._panel.RaggedPanel` (or a dense right-aligned
     panel); each series is read on its own.
+
+    ``test`` is the seasonality test, with ``r_k`` the autocorrelation at
+    lag ``k``, ``m`` the period and ``n`` the series' length:
+    ``"bartlett"`` (ETS's; the M4 benchmarks' Theta) passes when
+    ``|r_m| > 1.645 * sqrt((1 + 2 * sum_{0<k<m} r_k^2) / n)``;
+    ``"chi2"`` (statsmodels' ``ThetaModel``; the networks') weighs the
+    lower lags once, ``|r_m| > 1.645 * sqrt((1 + sum_{0<k<m} r_k^2) / n)``,
+    and passes more short seasonal series; ``"none"`` adjusts every series
+    that is long enough, positive and not constant.
     """
 
-    def __init__(self, y, period):
+    def __init__(self, y, period, test="bartlett"):
+        if test not in _TESTS:
+            raise ValueError(f"test must be one of {sorted(_TESTS)}, got {test!r}.")
+        self.test = test
         y = RaggedPanel.of(y)
         n_series = y.n_series
         self.factors = np.ones((max(period, 1), n_series))
@@ -60,8 +76,12 @@ class SeasonalProfile:
         usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
         block, members = block[:, usable], members[usable]
         r = _autocorrelations(block, period)  # -> (period + 1, k)
-        limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2, axis=0)) / n)
-        seasonal = np.abs(r[period]) > limit
+        weight = _TESTS[self.test]
+        if weight is None:
+            seasonal = np.ones(block.shape[1], dtype=bool)
+        else:
+            limit = 1.645 * np.sqrt((1 + weight * np.sum(r[1:period] ** 2, axis=0)) / n)
+            seasonal = np.abs(r[period]) > limit
         if not seasonal.any():
             return
         block, members = block[:, seasonal], members[seasonal]

@@ -1100,6 +1100,38 @@ def test_seasonal_factors_of_a_panel_equal_each_series_decomposed_alone():
     assert (factors != 1).any(axis=0).sum() >= 5  # the test found seasonal ones
 
 
+def test_seasonal_profile_tests_decide_as_their_references():
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+
+    rng = np.random.default_rng(3)
+    series = []
+    for k in range(60):  # borderline seasonality: the two tests disagree on some
+        n = 30 + (k * 11) % 50
+        t = np.arange(n)
+        values = 50 + 0.3 * t + (k % 6) * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, n)
+        series.append(values)
+    series.append(np.full(40, 3.0))  # constant: no factors whatever the test
+    panel = RaggedPanel.from_series(series)
+    bartlett = SeasonalProfile(panel, 12).factors != 1
+    chi2 = SeasonalProfile(panel, 12, test="chi2").factors != 1
+    always = SeasonalProfile(panel, 12, test="none").factors != 1
+    for s, values in enumerate(series[:-1]):
+        # statsmodels' Theta test: n r_m^2 / sum_{k<m} r_k^2 against chi2(1)'s 90 % point.
+        theta = ThetaModel(values, period=12, deseasonalize=True)
+        theta._test_seasonality()  # what its fit() runs first
+        assert chi2[:, s].any() == theta._has_seasonality, s
+    assert not always[:, -1].any() and not chi2[:, -1].any()
+    assert always[:, :-1].any(axis=0).all()  # no test: every positive varying series
+    # The lower lags weigh half as much: every series Bartlett's test passes, chi2 passes.
+    assert np.all(chi2.any(axis=0) >= bartlett.any(axis=0))
+    assert chi2.any(axis=0).sum() > bartlett.any(axis=0).sum()
+    with pytest.raises(ValueError, match="test must be one of"):
+        SeasonalProfile(panel, 12, test="kpss")
+
+
 def test_ets_results_compute_the_covariance_only_when_read():
     from seqforecast.datasets import load_airpassengers
 

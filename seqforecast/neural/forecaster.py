@@ -70,6 +70,11 @@ _WINDOWS_PER_SERIES, _MAX_BUDGET_FACTOR = 10, 4
 # Default lookback of data without a season, in horizons (tuned on the M3
 # validation splits, benchmarks/README.md).
 _NONSEASONAL_LOOKBACK = 2
+# The seasonality test that decides which series the network deseasonalises
+# (see SeasonalProfile): statsmodels' Theta test, which weighs the lower
+# lags once where Bartlett's variance weighs them twice, so that more short
+# seasonal series pass (benchmarks/README.md, "The networks' seasonality test").
+_SEASONALITY_TEST = "chi2"
 # Little data: fewer training windows than this under the default window.
 # There the default horizon is at most 1/_FEW_AHEAD of the longest series
 # and the default lookback 1/_FEW_BACK (at least 2 and 4 steps): one short
@@ -882,7 +887,7 @@ class RNNForecaster(BaseForecaster):
         X = self._with_static_panel(X, y)
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
-            y, self.seasonal_period_ if self.deseasonalize else 1
+            y, self.seasonal_period_ if self.deseasonalize else 1, test=_SEASONALITY_TEST
         )
         if not self.profile_.is_flat():
             y = self.profile_.divide(y)
