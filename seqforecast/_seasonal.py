@@ -15,8 +15,11 @@ __all__ = ["SeasonalProfile"]
 _BLOCK_VALUES = 1_000_000
 
 # Seasonality tests: the weight of the lower lags' squared autocorrelations
-# in the variance of the one at the seasonal lag (None: no test).
-_TESTS = {"bartlett": 2.0, "chi2": 1.0, "none": None}
+# in the variance of the one at the seasonal lag, and the critical value
+# (None: no test). Bartlett's with the rounded 1.645 of the M4 benchmarks'
+# Theta code; chi2 with statsmodels' ThetaModel's exact 90 % point of
+# chi2(1), 2.705543454095404 (1.6448536 squared).
+_TESTS = {"bartlett": (2.0, 1.645), "chi2": (1.0, 2.705543454095404 ** 0.5), "none": None}
 
 
 class SeasonalProfile:
@@ -40,7 +43,8 @@ class SeasonalProfile:
     ``"bartlett"`` (ETS's; the M4 benchmarks' Theta) passes when
     ``|r_m| > 1.645 * sqrt((1 + 2 * sum_{0<k<m} r_k^2) / n)``;
     ``"chi2"`` (statsmodels' ``ThetaModel``; the networks') weighs the
-    lower lags once, ``|r_m| > 1.645 * sqrt((1 + sum_{0<k<m} r_k^2) / n)``,
+    lower lags once, ``n r_m^2 / (1 + sum_{0<k<m} r_k^2) > 2.7055`` (the
+    90 % point of chi2(1); ``|r_m| > 1.64485 * sqrt((1 + sum_{0<k<m} r_k^2) / n)``),
     and passes more short seasonal series; ``"none"`` adjusts every series
     that is long enough, positive and not constant.
     """
@@ -76,11 +80,12 @@ class SeasonalProfile:
         usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
         block, members = block[:, usable], members[usable]
         r = _autocorrelations(block, period)  # -> (period + 1, k)
-        weight = _TESTS[self.test]
-        if weight is None:
+        rule = _TESTS[self.test]
+        if rule is None:
             seasonal = np.ones(block.shape[1], dtype=bool)
         else:
-            limit = 1.645 * np.sqrt((1 + weight * np.sum(r[1:period] ** 2, axis=0)) / n)
+            weight, critical = rule
+            limit = critical * np.sqrt((1 + weight * np.sum(r[1:period] ** 2, axis=0)) / n)
             seasonal = np.abs(r[period]) > limit
         if not seasonal.any():
             return
@@ -98,6 +103,7 @@ class SeasonalProfile:
     def from_state(cls, factors):
         """The profile that :meth:`to_state` described."""
         profile = cls.__new__(cls)
+        profile.test = None  # the factors are given: no test decided them here
         profile.factors = np.asarray(factors, dtype=np.float64)
         return profile
 
