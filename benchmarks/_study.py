@@ -31,6 +31,8 @@ RULES = {
     "range_margin": "data._RANGE_MARGIN",
     # The seasonality test of the networks' deseasonalisation.
     "season_test": "_SEASONALITY_TEST",
+    # The seasons its seasonal indices come from (None: the whole series).
+    "index_seasons": "_SEASONAL_INDEX_SEASONS",
 }
 
 

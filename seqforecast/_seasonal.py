@@ -46,13 +46,21 @@ class SeasonalProfile:
     lower lags once, ``n r_m^2 / (1 + sum_{0<k<m} r_k^2) > 2.7055`` (the
     90 % point of chi2(1); ``|r_m| > 1.64485 * sqrt((1 + sum_{0<k<m} r_k^2) / n)``),
     and passes more short seasonal series; ``"none"`` adjusts every series
-    that is long enough, positive and not constant.
+    that is long enough, positive and not constant. ``seasons``: the
+    indices of each adjusted series are those of its last ``seasons``
+    seasons (at least ``2 * period + 1`` values; the networks' five, so
+    that a season that changed over a long history is taken as it is
+    now); None decomposes the whole series (ETS's).
     """
 
-    def __init__(self, y, period, test="bartlett"):
+    def __init__(self, y, period, test="bartlett", seasons=None):
         if test not in _TESTS:
             raise ValueError(f"test must be one of {sorted(_TESTS)}, got {test!r}.")
+        if seasons is not None and (isinstance(seasons, bool) or not isinstance(
+                seasons, (int, np.integer)) or seasons < 2):
+            raise ValueError(f"seasons must be None or an int >= 2, got {seasons!r}.")
         self.test = test
+        self.seasons = seasons
         y = RaggedPanel.of(y)
         n_series = y.n_series
         self.factors = np.ones((max(period, 1), n_series))
@@ -90,9 +98,13 @@ class SeasonalProfile:
         if not seasonal.any():
             return
         block, members = block[:, seasonal], members[seasonal]
-        decomposed = seasonal_decompose(block, model="multiplicative", period=period)
-        factors = np.asarray(decomposed.seasonal).reshape(n, -1)[:period]
-        rows = (y.starts[members][None, :] + np.arange(period)[:, None]) % period
+        # The indices of the last `seasons` seasons (at least two and a
+        # point, as the decomposition needs), the test over the whole series.
+        start = 0 if self.seasons is None else max(0, n - max(self.seasons * period,
+                                                              2 * period + 1))
+        decomposed = seasonal_decompose(block[start:], model="multiplicative", period=period)
+        factors = np.asarray(decomposed.seasonal).reshape(n - start, -1)[:period]
+        rows = (y.starts[members][None, :] + start + np.arange(period)[:, None]) % period
         self.factors[rows, members[None, :]] = factors
 
     def to_state(self):
@@ -103,7 +115,7 @@ class SeasonalProfile:
     def from_state(cls, factors):
         """The profile that :meth:`to_state` described."""
         profile = cls.__new__(cls)
-        profile.test = None  # the factors are given: no test decided them here
+        profile.test = profile.seasons = None  # the factors are given
         profile.factors = np.asarray(factors, dtype=np.float64)
         return profile
 

@@ -75,6 +75,10 @@ _NONSEASONAL_LOOKBACK = 2
 # lags once where Bartlett's variance weighs them twice, so that more short
 # seasonal series pass (benchmarks/README.md, "The networks' seasonality test").
 _SEASONALITY_TEST = "chi2"
+# Seasons of each series' recent history its seasonal indices come from
+# (None: the whole series; benchmarks/README.md, "Seasonal indices from the
+# last five seasons").
+_SEASONAL_INDEX_SEASONS = 5
 # Little data: fewer training windows than this under the default window.
 # There the default horizon is at most 1/_FEW_AHEAD of the longest series
 # and the default lookback 1/_FEW_BACK (at least 2 and 4 steps): one short
@@ -887,7 +891,8 @@ class RNNForecaster(BaseForecaster):
         X = self._with_static_panel(X, y)
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
-            y, self.seasonal_period_ if self.deseasonalize else 1, test=_SEASONALITY_TEST
+            y, self.seasonal_period_ if self.deseasonalize else 1, test=_SEASONALITY_TEST,
+            seasons=_SEASONAL_INDEX_SEASONS,
         )
         if not self.profile_.is_flat():
             y = self.profile_.divide(y)
