@@ -1132,6 +1132,42 @@ def test_seasonal_profile_tests_decide_as_their_references():
         SeasonalProfile(panel, 12, test="kpss")
 
 
+def test_seasonal_indices_of_the_last_seasons():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+
+    rng = np.random.default_rng(5)
+    t = np.arange(120)
+    # The season's shape changes half way: the recent indices differ from the whole's.
+    shape = np.where(t < 60, np.sin(2 * np.pi * t / 12), np.cos(2 * np.pi * t / 12))
+    long = 100 * (1 + 0.2 * shape) + rng.normal(0, 1, 120)
+    short = (100 * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + rng.normal(0, 1, 120))[:48]
+    panel = RaggedPanel.from_series([long, short])
+    recent = SeasonalProfile(panel, 12, test="chi2", seasons=5)
+    whole = SeasonalProfile(panel, 12, test="chi2")
+    rows = (panel.starts[0] + 60 + np.arange(12)) % 12  # the last 60 values' first row
+    expected = seasonal_decompose(long[60:], model="multiplicative", period=12).seasonal[:12]
+    assert_allclose(recent.factors[rows, 0], expected, rtol=1e-13)
+    expected = seasonal_decompose(long, model="multiplicative", period=12).seasonal[:12]
+    rows = panel.starts[0] % 12 + np.arange(12)
+    assert_allclose(whole.factors[rows % 12, 0], expected, rtol=1e-13)
+    assert np.abs(recent.factors[:, 0] - whole.factors[:, 0]).max() > 0.05
+    # 48 values, fewer than five seasons: the decomposition takes them all.
+    rows = (panel.starts[1] + np.arange(12)) % 12
+    expected = seasonal_decompose(short, model="multiplicative", period=12).seasonal[:12]
+    assert_allclose(recent.factors[rows, 1], expected, rtol=1e-13)
+    # Two seasons are 24 values, one fewer than the decomposition needs: 25.
+    two = SeasonalProfile(panel, 12, test="chi2", seasons=2)
+    rows = (panel.starts[0] + 95 + np.arange(12)) % 12
+    expected = seasonal_decompose(long[95:], model="multiplicative", period=12).seasonal[:12]
+    assert_allclose(two.factors[rows, 0], expected, rtol=1e-13)
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="seasons must be None or an int"):
+            SeasonalProfile(panel, 12, seasons=bad)
+
+
 def test_ets_results_compute_the_covariance_only_when_read():
     from seqforecast.datasets import load_airpassengers
 
