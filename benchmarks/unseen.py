@@ -80,6 +80,12 @@ CONFIGS = {
     "gru_chi2": {"cell": "gru", "season_test": "chi2"},
     "bartlett": {"season_test": "bartlett"},
     "gru_bartlett": {"cell": "gru", "season_test": "bartlett"},
+    # The networks' seasonal indices from the whole series (the rule before
+    # the twenty-second session) or from the last five seasons (since).
+    "whole_seasons": {"index_seasons": None},
+    "gru_whole_seasons": {"cell": "gru", "index_seasons": None},
+    "seasons5": {"index_seasons": 5},
+    "gru_seasons5": {"cell": "gru", "index_seasons": 5},
     "always": {"season_test": "none"},
     "gru_always": {"cell": "gru", "season_test": "none"},
     # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
