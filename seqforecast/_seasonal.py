@@ -59,8 +59,6 @@ class SeasonalProfile:
         if seasons is not None and (isinstance(seasons, bool) or not isinstance(
                 seasons, (int, np.integer)) or seasons < 2):
             raise ValueError(f"seasons must be None or an int >= 2, got {seasons!r}.")
-        self.test = test
-        self.seasons = seasons
         y = RaggedPanel.of(y)
         n_series = y.n_series
         self.factors = np.ones((max(period, 1), n_series))
@@ -74,21 +72,29 @@ class SeasonalProfile:
         lengths = y.lengths
         for n in np.unique(lengths[lengths >= 2 * period + 1]):
             same = np.flatnonzero(lengths == n)
+            # The indices of the last `seasons` seasons (at least two and a
+            # point, as the decomposition needs); the test reads all n values.
+            kept = int(n) if seasons is None else min(int(n), max(seasons * period,
+                                                                  2 * period + 1))
             # Blocks of about a million values: the temporaries of the test
             # and the decomposition stay a few times that, whatever the panel.
             width = max(1, _BLOCK_VALUES // int(n))
             for members in np.split(same, np.arange(width, len(same), width)):
-                self._block_factors(y, members, int(n), period, seasonal_decompose)
+                self._block_factors(y, members, int(n), period, _TESTS[test], kept,
+                                    seasonal_decompose)
 
-    def _block_factors(self, y, members, n, period, seasonal_decompose):
-        """Set the factors of ``members``, series of ``n`` values each."""
+    def _block_factors(self, y, members, n, period, rule, kept, seasonal_decompose):
+        """Set the factors of ``members``, series of ``n`` values each.
+
+        ``rule`` is a value of ``_TESTS``; the indices come from the last
+        ``kept`` values of each series.
+        """
         block = y.values[y.offsets[members][None, :] + np.arange(n)[:, None]]  # (n, k)
         # A strictly negative series gets the factors of -y.
         block = np.where(np.all(block < 0, axis=0), -block, block)
         usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
         block, members = block[:, usable], members[usable]
         r = _autocorrelations(block, period)  # -> (period + 1, k)
-        rule = _TESTS[self.test]
         if rule is None:
             seasonal = np.ones(block.shape[1], dtype=bool)
         else:
@@ -98,10 +104,7 @@ class SeasonalProfile:
         if not seasonal.any():
             return
         block, members = block[:, seasonal], members[seasonal]
-        # The indices of the last `seasons` seasons (at least two and a
-        # point, as the decomposition needs), the test over the whole series.
-        start = 0 if self.seasons is None else max(0, n - max(self.seasons * period,
-                                                              2 * period + 1))
+        start = n - kept
         decomposed = seasonal_decompose(block[start:], model="multiplicative", period=period)
         factors = np.asarray(decomposed.seasonal).reshape(n - start, -1)[:period]
         rows = (y.starts[members][None, :] + start + np.arange(period)[:, None]) % period
@@ -115,7 +118,6 @@ class SeasonalProfile:
     def from_state(cls, factors):
         """The profile that :meth:`to_state` described."""
         profile = cls.__new__(cls)
-        profile.test = profile.seasons = None  # the factors are given
         profile.factors = np.asarray(factors, dtype=np.float64)
         return profile
 
