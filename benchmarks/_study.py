@@ -9,7 +9,8 @@ from unittest import mock
 KEEP = object()
 
 # A study config's key -> the rule it sets in seqforecast.neural.forecaster
-# (or, written "data.NAME", in seqforecast.neural.data).
+# (or, written "data.NAME" or "_time.NAME", in seqforecast.neural.data or
+# seqforecast._time).
 RULES = {
     # The budget's windows per series (None: the fixed 1,000 steps) and its cap.
     "long_series": "_WINDOWS_PER_SERIES",
@@ -33,6 +34,9 @@ RULES = {
     "season_test": "_SEASONALITY_TEST",
     # The seasons its seasonal indices come from (None: the whole series).
     "index_seasons": "_SEASONAL_INDEX_SEASONS",
+    # The default horizon of data without a season: (least, most) steps, an
+    # eighth of the longest series between them (seqforecast._time).
+    "nonseasonal_horizon": "_time._NONSEASONAL_HORIZON",
 }
 
 
@@ -43,7 +47,10 @@ def rules(**values):
     Keywords are keys of :data:`RULES`; a value of :data:`KEEP` leaves the
     package's rule as it is.
     """
+    from seqforecast import _time
     from seqforecast.neural import data, forecaster
+
+    modules = {"data": data, "_time": _time, "": forecaster}
 
     unknown = set(values) - set(RULES)
     if unknown:
@@ -52,8 +59,7 @@ def rules(**values):
         for key, value in values.items():
             if value is not KEEP:
                 module, _, name = RULES[key].rpartition(".")
-                module = data if module == "data" else forecaster
-                patches.enter_context(mock.patch.object(module, name, value))
+                patches.enter_context(mock.patch.object(modules[module], name, value))
         yield
 
 

@@ -182,6 +182,15 @@ CONFIGS = {
     "gru_nohints_lbn3": ("gru", {"nonseasonal_lookback": 3, "hints": False}),
     "nohints_lbn4": ("lstm", {"nonseasonal_lookback": 4, "hints": False}),
     "gru_nohints_lbn4": ("gru", {"nonseasonal_lookback": 4, "hints": False}),
+    # The default horizon of data without a season: an eighth of the longest
+    # series between 6 and 12 steps, or fixed at 8 or 12, instead of 6
+    # (benchmarks._study; without hints, "other" and yearly).
+    "nohints_h6_12": ("lstm", {"nonseasonal_horizon": (6, 12), "hints": False}),
+    "gru_nohints_h6_12": ("gru", {"nonseasonal_horizon": (6, 12), "hints": False}),
+    "nohints_h8": ("lstm", {"nonseasonal_horizon": (8, 8), "hints": False}),
+    "gru_nohints_h8": ("gru", {"nonseasonal_horizon": (8, 8), "hints": False}),
+    "nohints_h12": ("lstm", {"nonseasonal_horizon": (12, 12), "hints": False}),
+    "gru_nohints_h12": ("gru", {"nonseasonal_horizon": (12, 12), "hints": False}),
 }
 
 

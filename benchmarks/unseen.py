@@ -88,6 +88,11 @@ CONFIGS = {
     "gru_seasons5": {"cell": "gru", "index_seasons": 5},
     "always": {"season_test": "none"},
     "gru_always": {"cell": "gru", "season_test": "none"},
+    # The default horizon of data without a season: an eighth of the longest
+    # series between 6 and 12 steps instead of 6 (changes only the runs
+    # without hints on non-seasonal panels).
+    "h6_12": {"nonseasonal_horizon": (6, 12)},
+    "gru_h6_12": {"cell": "gru", "nonseasonal_horizon": (6, 12)},
     # Not an LSTM: models of benchmarks.accuracy by name (the ensemble presets
     # of seqforecast.make_ensemble).
     "preset_fast": {"model": "preset-fast"},

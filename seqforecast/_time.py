@@ -719,6 +719,14 @@ def window_season(seasonal_period, n_observations):
     return seasonal_period if 2 * seasonal_period <= n_observations else 1
 
 
+# The default horizon of data without a season, (least, most) steps: an
+# eighth of the longest series within these bounds, so 6 steps. Bounds of
+# 6 and 12 (and fixed 8 or 12) were measured on M3 "other" without hints
+# and not adopted (benchmarks/README.md, "Two rules for data without
+# hints"); the study switch benchmarks._study sets them.
+_NONSEASONAL_HORIZON = (6, 6)
+
+
 def default_horizon(seasonal_period, n_observations):
     """Steps ahead a model is trained for when the user gives no horizon.
 
@@ -730,7 +738,9 @@ def default_horizon(seasonal_period, n_observations):
     steps, not 250.
     """
     m = window_season(seasonal_period, n_observations)
-    base = 2 * m if 2 <= m <= 24 else (m if m > 24 else 6)
+    least, most = _NONSEASONAL_HORIZON
+    base = (2 * m if 2 <= m <= 24 else m if m > 24
+            else max(least, min(most, n_observations // 8)))
     return max(1, min(base, n_observations // 4))
 
 

@@ -465,6 +465,19 @@ def test_study_switch_sets_and_restores_the_rules():
         assert forecaster.default_window(12, one_series) == (15, 30)
     with _study.rules(few_ahead=12, few_back=6):
         assert forecaster.default_window(12, one_series) == (5, 10)
+    # The default horizon of data without a season (a rule of seqforecast._time):
+    # an eighth of the longest series between the bounds; 6 steps by default.
+    # (Panels of 1,000 windows or more, where little data's window is not used.)
+    panel = np.ones((96, 174))
+    assert forecaster.default_window(1, panel) == (6, 12)
+    with _study.rules(nonseasonal_horizon=(6, 12)):
+        assert forecaster.default_window(1, panel) == (12, 24)
+        assert forecaster.default_window(1, panel[:58]) == (7, 14)
+        assert forecaster.default_window(1, panel[:41]) == (6, 12)
+        assert forecaster.default_window(12, panel) == (24, 36)  # seasonal: unchanged
+    with _study.rules(nonseasonal_horizon=(8, 8)):
+        assert forecaster.default_window(1, panel[:41]) == (8, 16)
+    assert forecaster.default_window(1, panel) == (6, 12)
     with pytest.raises(ValueError, match="unknown study rules"):
         _study.rules(lookback=3).__enter__()
     # Restored even when the fit inside fails.
