@@ -37,6 +37,9 @@ RULES = {
     # The default horizon of data without a season: (least, most) steps, an
     # eighth of the longest series between them (seqforecast._time).
     "nonseasonal_horizon": "_time._NONSEASONAL_HORIZON",
+    # One-step changes a window must observe for its own noise-level input
+    # (fewer: the training windows' median).
+    "noise_changes": "data.NOISE_CHANGES",
 }
 
 

@@ -191,6 +191,19 @@ CONFIGS = {
     "gru_nohints_h8": ("gru", {"nonseasonal_horizon": (8, 8), "hints": False}),
     "nohints_h12": ("lstm", {"nonseasonal_horizon": (12, 12), "hints": False}),
     "gru_nohints_h12": ("gru", {"nonseasonal_horizon": (12, 12), "hints": False}),
+    # Fewer observed values in a training window's past than half the
+    # lookback (the default): short series give training windows, and the
+    # network learns to forecast from short histories.
+    "minobs2": ("lstm", {"min_observed": 2}),
+    "gru_minobs2": ("gru", {"min_observed": 2}),
+    "minobs4": ("lstm", {"min_observed": 4}),
+    "gru_minobs4": ("gru", {"min_observed": 4}),
+    # Without the noise-level input (the default before it), and with its
+    # own value from 12 one-step changes instead of 24.
+    "no_noise": ("lstm", {"noise_input": False}),
+    "gru_no_noise": ("gru", {"noise_input": False}),
+    "noise12": ("lstm", {"noise_changes": 12}),
+    "gru_noise12": ("gru", {"noise_changes": 12}),
 }
 
 

@@ -65,6 +65,9 @@ CONFIGS = {
     "gru_long10": {"cell": "gru", "long_series": 10},
     # The default lookback of data without a season: 3 or 4 horizons instead of 2.
     "lbn3": {"nonseasonal_lookback": 3},
+    # Without the noise-level input (the default before it).
+    "no_noise": {"noise_input": False},
+    "gru_no_noise": {"cell": "gru", "noise_input": False},
     "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},

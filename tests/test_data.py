@@ -73,6 +73,9 @@ CASES = {
         dict(horizon=3, lookback=12, min_observed=2, scaling="recent", loss_scale="mase"), {}),
     "wide, no scaling": lambda: (
         *_wide()[::-1], dict(horizon=4, lookback=12, scaling=None), {}),
+    "wide, left-padded series, noise input": lambda: (
+        *_wide(short=40)[::-1],
+        dict(horizon=4, lookback=30, min_observed=10, loss_scale="window"), {}),
 }
 
 
@@ -122,6 +125,14 @@ def test_device_batches_equal_the_host_batches(case, monkeypatch):
         assert (inputs["lengths"] < params["lookback"]).any()
     if X is not None or "static" in fit_kw:
         assert "future" in inputs
+    # The noise-level input, last: some windows read their own, some the median.
+    n_past = 1 + (0 if X is None else X.shape[1]) + (len(STATIC.columns) if fit_kw else 0)
+    if "noise" in case:
+        assert inputs["past"].shape[2] == n_past + 1
+        assert len(set(inputs["past"][:, 0, -1].tolist())) > 2
+        assert (inputs["past"][:, 0, -1] == np.float32(host.scaler.noise)).any()
+    else:
+        assert inputs["past"].shape[2] == n_past and host.scaler.noise is None
 
 
 @pytest.mark.parametrize("scaling", ["mean", "recent", "smoothed"])

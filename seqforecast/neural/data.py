@@ -21,9 +21,9 @@ from seqforecast.neural import _distributed
 from seqforecast.windowing import WindowBatch
 
 __all__ = [
-    "MAX_LOSS_WEIGHT", "RECENT_FLOOR", "SCALE_FLOOR", "WINDOW_SCALINGS", "Batches",
-    "DeviceWindowDataset", "SampledDataset", "Scaler", "WindowDataset", "relative_naive_scale",
-    "target_range",
+    "MAX_LOSS_WEIGHT", "NOISE_CHANGES", "RECENT_FLOOR", "SCALE_FLOOR", "WINDOW_SCALINGS",
+    "Batches", "DeviceWindowDataset", "SampledDataset", "Scaler", "WindowDataset",
+    "noise_median", "relative_naive_scale", "target_range",
 ]
 
 # Largest weight of a window's loss with loss_scale="mase", relative to the
@@ -56,6 +56,17 @@ SMOOTHING_GRID = np.round(np.arange(0.05, 1.0001, 0.05), 2)
 _MAX_SMOOTHING = 0.5
 # A study switch: a float sets one smoothing constant for every series.
 _FIXED_SMOOTHING = None
+# One-step changes a window must observe for the noise-level input to be
+# its own; windows with fewer read the training windows' median, and with
+# a lookback of NOISE_CHANGES or less the network gets no such input. A
+# mean absolute change over 2 to 10 values misled the network (yearly
+# series of 3 to 11 values: MASE up to 13 % higher on one M3 fold); from 12
+# it helped monthly data more than from 24 (benchmarks/README.md, "A
+# noise-level input").
+NOISE_CHANGES = 12
+# Mean absolute one-step changes below this share of the window scale count
+# as this share: the noise input stays finite on constant windows.
+_NOISE_FLOOR = 1e-4
 
 
 def smoothing_constants(y):
@@ -156,7 +167,8 @@ class WindowDataset(torch.utils.data.Dataset):
         batch = self.windows.batch(series_idx, self.target_start[indices])
         series_scale = None if self.series_scale is None else self.series_scale[series_idx]
         return _training_pair(_NUMPY, self.scaler.scaling, self.scaler.floor,
-                              self.scaler.constants(), batch, series_idx, series_scale)
+                              self.scaler.constants(), batch, series_idx, series_scale,
+                              self.scaler.noise)
 
     def order(self, generator=None):
         """Positions of the windows of one epoch: shuffled with a ``generator``."""
@@ -177,6 +189,32 @@ _RANGE_MARGIN = 0.0
 # Past values scaled at a time by target_range (windows of the chunk times
 # lookback): about 2 MB of temporaries, whatever the number of windows.
 _RANGE_VALUES = 1 << 16
+
+
+def noise_median(dataset):
+    """The training windows' median noise-level input: a float, or None.
+
+    The median over the windows of ``dataset`` (a :class:`WindowDataset`)
+    that observe at least ``NOISE_CHANGES`` one-step changes, which is what
+    windows with fewer read instead (:func:`_network_inputs`). None when no
+    training window observes that many (a lookback of ``NOISE_CHANGES``
+    steps or less, or series too short): the network then gets no such input.
+    """
+    windows, scaler = dataset.windows, dataset.scaler
+    if windows.lookback <= NOISE_CHANGES:
+        return None
+    constants = scaler.constants()
+    levels = []
+    chunk = max(1, _RANGE_VALUES // windows.lookback)
+    for start in range(0, len(dataset), chunk):
+        series_idx = dataset.series_idx[start:start + chunk]
+        past = windows.past(series_idx, dataset.target_start[start:start + chunk])
+        _, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, constants, past,
+                                 series_idx)
+        level, seen = _noise_level(_NUMPY, past, scale)
+        levels.append(level[seen >= NOISE_CHANGES])
+    levels = np.concatenate(levels)
+    return float(np.median(levels)) if len(levels) else None
 
 
 def target_range(dataset):
@@ -274,6 +312,9 @@ class Scaler:
         floor = SCALE_FLOOR * max(float(np.nanmax(y.values)), -float(np.nanmin(y.values)))
         floor = floor if floor > 0 else 1.0  # an all-zero history
         self.floor = floor
+        # The noise-level input's value for windows that observe too few
+        # changes (noise_median), set by the forecaster; None: no such input.
+        self.noise = None
         if scaling == "smoothed":
             self.alpha = smoothing_constants(y)
         if scaling == "standard":
@@ -313,7 +354,8 @@ class Scaler:
         """``(scalars, arrays)``: plain values and the numpy arrays that define the scaler."""
         arrays = {name: np.asarray(getattr(self, name)) for name in self._ARRAYS
                   if hasattr(self, name)}
-        return {"scaling": self.scaling, "floor": float(self.floor)}, arrays
+        scalars = {"scaling": self.scaling, "floor": float(self.floor), "noise": self.noise}
+        return scalars, arrays
 
     @classmethod
     def from_state(cls, scalars, arrays):
@@ -321,6 +363,8 @@ class Scaler:
         scaler = cls.__new__(cls)
         scaler.scaling = scalars["scaling"]
         scaler.floor = scalars["floor"]
+        # None in files written before the noise-level input existed.
+        scaler.noise = scalars.get("noise")
         for name in cls._ARRAYS:
             if name in arrays:
                 setattr(scaler, name, np.asarray(arrays[name], dtype=np.float64))
@@ -333,7 +377,7 @@ class Scaler:
     def inputs(self, batch, series_idx):
         """Network inputs of a batch, and the (loc, scale) that undo the scaling."""
         return _network_inputs(_NUMPY, self.scaling, self.floor, self.constants(), batch,
-                               series_idx)
+                               series_idx, self.noise)
 
 
 # The window maths below is written once, against a small namespace of array
@@ -351,6 +395,7 @@ _NUMPY = SimpleNamespace(
     nanmean=lambda x: np.nanmean(x, axis=1, keepdims=True),
     nanmean_or_nan=_quiet_nanmean,
     abs=np.abs,
+    log=np.log,
     where=np.where,
     at_least=np.maximum,
     at_most=np.minimum,
@@ -367,6 +412,7 @@ _TORCH = SimpleNamespace(
     nanmean=lambda x: torch.nanmean(x, dim=1, keepdim=True),
     nanmean_or_nan=lambda x: torch.nanmean(x, dim=1, keepdim=True),
     abs=torch.abs,
+    log=torch.log,
     where=torch.where,
     at_least=torch.clamp_min,
     at_most=torch.clamp_max,
@@ -416,12 +462,30 @@ def _window_scale(ops, scaling, floor, constants, past, series_idx):
     return 0.0, ops.ones(len(past), past)
 
 
-def _network_inputs(ops, scaling, floor, constants, batch, series_idx):
+def _noise_level(ops, past, scale):
+    """Each window's noise-level input, and the one-step changes it observed: two (B, 1).
+
+    ``(log(m) + 3) / 2``, with ``m`` the mean absolute one-step change of the
+    window's observed values over the magnitude of its scale (at least
+    ``_NOISE_FLOOR``): 0 for changes of about 5 % of the level (``e**-3``),
+    1.5 for changes as large as the level, about -3.1 at the floor.
+    """
+    change = ops.abs(past[:, 1:] - past[:, :-1]) / ops.abs(scale)  # -> (B, L - 1)
+    seen = ops.rowsum((change == change) * 1.0)  # NaN where a value is missing
+    mean = ops.nan_to_num(ops.nanmean_or_nan(change), nan=1.0)  # no change observed
+    return (ops.log(ops.at_least(mean, _NOISE_FLOOR)) + 3.0) / 2.0, seen
+
+
+def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=None):
     """Network inputs of a :class:`~seqforecast.windowing.WindowBatch`, and its (loc, scale).
 
     ``ops`` is ``_NUMPY`` (numpy arrays in, CPU tensors out) or ``_TORCH``
     (tensors on any device in and out); ``constants`` the scaler's arrays
-    (:meth:`Scaler.constants`) in the same kind.
+    (:meth:`Scaler.constants`) in the same kind. ``noise`` is None, or the
+    training windows' median noise-level input (:func:`noise_median`): the
+    past then has one more channel, last, each window's noise level
+    (:func:`_noise_level`) on every step, the median for windows that
+    observe fewer than ``NOISE_CHANGES`` one-step changes.
     """
     loc, scale = _window_scale(ops, scaling, floor, constants, batch.past, series_idx)
     # Unobserved (padding) steps become 0; packing keeps the network from
@@ -433,6 +497,10 @@ def _network_inputs(ops, scaling, floor, constants, batch, series_idx):
         past = ops.concat([past, past_X])  # -> (B, L, 1 + K)
         if batch.future_X is not None:
             future = (batch.future_X - constants["X_mean"]) / constants["X_std"]  # -> (B, T, K)
+    if noise is not None:
+        level, seen = _noise_level(ops, batch.past, scale)
+        level = ops.where(seen >= NOISE_CHANGES, level, noise)  # -> (B, 1)
+        past = ops.concat([past, ops.broadcast(level[:, :, None], (*past.shape[:2], 1))])
     inputs = {"past": ops.float32(past), "lengths": ops.int64(batch.n_observed)}
     if future is not None:
         inputs["future"] = ops.float32(future)
@@ -444,14 +512,16 @@ def _scaled_target(future, loc, scale):
     return (future - loc) / scale
 
 
-def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_scale):
+def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_scale,
+                   noise=None):
     """``(inputs, target)`` of a batch of training windows (see :func:`_network_inputs`).
 
     ``series_scale`` is None, or with ``loss_scale="mase"`` each window's
     series' MASE scale (B,): the target then has a second channel, the
     window's loss weight.
     """
-    inputs, loc, scale = _network_inputs(ops, scaling, floor, constants, batch, series_idx)
+    inputs, loc, scale = _network_inputs(ops, scaling, floor, constants, batch, series_idx,
+                                         noise)
     target = _scaled_target(batch.future, loc, scale)[:, :, None]  # -> (B, T, 1)
     if series_scale is not None:
         # A second channel weights each window's loss: its error in data
@@ -492,6 +562,7 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         self.device = torch.device(device)
         windows, s, t = dataset.windows, dataset.series_idx, dataset.target_start
         self.scaling, self.floor = dataset.scaler.scaling, dataset.scaler.floor
+        self.noise = dataset.scaler.noise
         self.constants = {name: self._tensor(value)
                           for name, value in dataset.scaler.constants().items()}
         self.series_scale = (None if dataset.series_scale is None
@@ -532,7 +603,7 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         series_idx = self.series_idx[positions.device_order]
         series_scale = None if self.series_scale is None else self.series_scale[series_idx]
         return _training_pair(_TORCH, self.scaling, self.floor, self.constants,
-                              self.batch(positions), series_idx, series_scale)
+                              self.batch(positions), series_idx, series_scale, self.noise)
 
     # The same draws as the host path: the same windows in the same batches.
     order = WindowDataset.order

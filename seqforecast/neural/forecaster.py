@@ -46,6 +46,7 @@ from seqforecast.neural.data import (
     SampledDataset,
     Scaler,
     WindowDataset,
+    noise_median,
     relative_naive_scale,
     target_range,
 )
@@ -655,6 +656,7 @@ class RNNForecaster(BaseForecaster):
         strategy="mimo",
         scaling="recent",
         deseasonalize=True,
+        noise_input=True,
         seasonal_period=None,
         loss="mae",
         loss_scale="auto",
@@ -690,6 +692,7 @@ class RNNForecaster(BaseForecaster):
         self.strategy = strategy
         self.scaling = scaling
         self.deseasonalize = deseasonalize
+        self.noise_input = noise_input
         self.seasonal_period = seasonal_period
         self.loss = loss
         self.loss_scale = loss_scale
@@ -727,6 +730,7 @@ class RNNForecaster(BaseForecaster):
         "strategy": [StrOptions(set(STRATEGIES))],
         "scaling": [StrOptions({*WINDOW_SCALINGS, "standard"}), None],
         "deseasonalize": ["boolean"],
+        "noise_input": ["boolean"],
         "seasonal_period": POSITIVE_INT_OR_NONE,
         "loss": [StrOptions(set(LOSSES))],
         "loss_scale": [StrOptions({"auto", "window", "mase"})],
@@ -939,6 +943,9 @@ class RNNForecaster(BaseForecaster):
         if self.loss_scale_ == "mase":
             series_scale = relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
         train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
+        # The noise-level input, when some training window observes enough
+        # changes for it: the value of those that do not.
+        self.scaler_.noise = noise_median(train) if self.noise_input else None
         # What the network may output: the range of its training targets.
         self.target_range_ = (target_range(train) if self.clip_outputs
                               and self.scaling in WINDOW_SCALINGS else None)
@@ -1122,7 +1129,8 @@ class RNNForecaster(BaseForecaster):
         params = dict(
             module=ForecastNetwork,
             module__cell=self.cell,
-            module__n_past_features=1 + n_features,
+            # The noise-level input is the last channel of the past.
+            module__n_past_features=1 + n_features + (self.scaler_.noise is not None),
             module__n_future_features=n_features,
             module__horizon=self.horizon_,
             module__hidden_size=int(self.hidden_size),  # numpy ints from a grid, too
