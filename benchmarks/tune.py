@@ -199,11 +199,11 @@ CONFIGS = {
     "minobs4": ("lstm", {"min_observed": 4}),
     "gru_minobs4": ("gru", {"min_observed": 4}),
     # Without the noise-level input (the default before it), and with its
-    # own value from 12 one-step changes instead of 24.
+    # own value from 24 one-step changes instead of 12.
     "no_noise": ("lstm", {"noise_input": False}),
     "gru_no_noise": ("gru", {"noise_input": False}),
-    "noise12": ("lstm", {"noise_changes": 12}),
-    "gru_noise12": ("gru", {"noise_changes": 12}),
+    "noise24": ("lstm", {"noise_changes": 24}),
+    "gru_noise24": ("gru", {"noise_changes": 24}),
 }
 
 

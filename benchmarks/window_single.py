@@ -37,6 +37,8 @@ Rules (``n``: the longest series' length):
   before the seventeenth session).
 - ``margin25``, ``margin50`` and ``margin100``: the default, the range
   widened by a quarter, a half or the whole of itself at each end.
+- ``no_noise``: the default window without the noise-level input
+  (``noise_input=False``, the default before the twenty-fourth session).
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -77,6 +79,8 @@ RULES = {
     "margin25": (False, {"range_margin": 0.25}),
     "margin50": (False, {"range_margin": 0.5}),
     "margin100": (False, {"range_margin": 1.0}),
+    # The default window without the noise-level input (the default before it).
+    "no_noise": (False, {}, {"noise_input": False}),
 }
 
 
