@@ -40,6 +40,8 @@ RULES = {
     # One-step changes a window must observe for its own noise-level input
     # (fewer: the training windows' median).
     "noise_changes": "data.NOISE_CHANGES",
+    # Least training windows for the noise-level input.
+    "noise_windows": "_NOISE_WINDOWS",
 }
 
 

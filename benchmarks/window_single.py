@@ -38,7 +38,8 @@ Rules (``n``: the longest series' length):
 - ``margin25``, ``margin50`` and ``margin100``: the default, the range
   widened by a quarter, a half or the whole of itself at each end.
 - ``no_noise``: the default window without the noise-level input
-  (``noise_input=False``, the default before the twenty-fourth session).
+  (``noise_input=False``, the default before the twenty-fourth session);
+  ``noise_little``: with it, which the default leaves out on little data.
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -79,8 +80,10 @@ RULES = {
     "margin25": (False, {"range_margin": 0.25}),
     "margin50": (False, {"range_margin": 0.5}),
     "margin100": (False, {"range_margin": 1.0}),
-    # The default window without the noise-level input (the default before it).
+    # The default window without the noise-level input (the default before
+    # it), and with it on little data too (the default has none there).
     "no_noise": (False, {}, {"noise_input": False}),
+    "noise_little": (False, {"noise_windows": 0}),
 }
 
 

@@ -9,10 +9,17 @@ import pytest
 import torch
 
 from seqforecast.neural import GRUForecaster, LSTMForecaster, data
+from seqforecast.neural import forecaster as forecaster_module
 from seqforecast.neural.data import NOISE_CHANGES, Scaler, WindowDataset, noise_median
 from seqforecast.windowing import SlidingWindow
 
 TINY = dict(hidden_size=8, max_epochs=2, windows_per_epoch=64, batch_size=16, random_state=0)
+
+
+@pytest.fixture
+def small_panels_read_it(monkeypatch):
+    """The input on the small panels of these tests (little data has none)."""
+    monkeypatch.setattr(forecaster_module, "_NOISE_WINDOWS", 0)
 
 
 def _level_by_hand(window, scale):
@@ -114,6 +121,7 @@ def _monthly(n=96, n_series=5, seed=0):
                         columns=[f"s{k}" for k in range(n_series)])
 
 
+@pytest.mark.usefixtures("small_panels_read_it")
 def test_short_lookbacks_forecast_as_without_the_input():
     y = _monthly()
     new = pd.DataFrame(index=pd.date_range(y.index[-1], periods=9, freq="MS")[1:])
@@ -125,6 +133,7 @@ def test_short_lookbacks_forecast_as_without_the_input():
     pd.testing.assert_frame_equal(on.predict(new), off.predict(new))
 
 
+@pytest.mark.usefixtures("small_panels_read_it")
 def test_long_lookbacks_read_the_input():
     y = _monthly()
     new = pd.DataFrame(index=pd.date_range(y.index[-1], periods=9, freq="MS")[1:])
@@ -146,6 +155,7 @@ def test_long_lookbacks_read_the_input():
         np.testing.assert_allclose(scaled.predict(new), c * on.predict(new), rtol=1e-4)
 
 
+@pytest.mark.usefixtures("small_panels_read_it")
 def test_the_input_with_covariates_and_after_a_save(tmp_path):
     y = _monthly()
     X = pd.DataFrame({"promo": np.arange(len(y) + 8) % 3 == 0}, dtype=float,
@@ -177,3 +187,19 @@ def test_saves_from_before_the_input_load_without_it(tmp_path):
     g = LSTMForecaster.load(tmp_path / "model")
     assert g.scaler_.noise is None and g.net_.module_.n_past_features == 1
     pd.testing.assert_frame_equal(g.predict(new), f.predict(new))
+
+
+def test_little_data_gets_no_input(monkeypatch):
+    # Two series of 96 months (one from month 25): about 100 training
+    # windows, under _NOISE_WINDOWS.
+    y = _monthly(n_series=2)
+    new = pd.DataFrame(index=pd.date_range(y.index[-1], periods=5, freq="MS")[1:])
+    f = LSTMForecaster(lookback=36, horizon=4, **TINY).fit(None, y)
+    assert f.n_train_windows_ < forecaster_module._NOISE_WINDOWS
+    assert f.scaler_.noise is None and f.net_.module_.n_past_features == 1
+    off = LSTMForecaster(lookback=36, horizon=4, noise_input=False, **TINY).fit(None, y)
+    pd.testing.assert_frame_equal(f.predict(new), off.predict(new))
+    # The same series reads it when the threshold is lowered below its windows.
+    monkeypatch.setattr(forecaster_module, "_NOISE_WINDOWS", f.n_train_windows_)
+    g = LSTMForecaster(lookback=36, horizon=4, **TINY).fit(None, y)
+    assert g.scaler_.noise is not None and g.net_.module_.n_past_features == 2

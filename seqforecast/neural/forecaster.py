@@ -94,6 +94,13 @@ _FEW_WINDOWS, _FEW_AHEAD, _FEW_BACK = 1000, 8, 4
 # budget for little data"). Fewer epochs keep their length (a budget the
 # user already made small); more epochs multiply the small-data budget.
 _STEPS_PER_WINDOW, _MIN_STEPS, _DEFAULT_EPOCHS = 4, 250, 50
+# The noise-level input needs at least this many training windows. On one
+# short series with a level shift (60 months, 47 windows) it taught the
+# network that calm windows precede a step: forecasts 9 to 62 above the new
+# level of 30 (3 to 4 without it; tests/test_reliability.py), though on 40
+# single M3 monthly series it lowered mean MASE by 11 % (benchmarks/README.md,
+# "A noise-level input"). Panels of a few dozen series or more have more.
+_NOISE_WINDOWS = 1000
 # Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
 _CPU_BATCH, _GPU_BATCH = 32, 512
 # Series forecast per network call: bounds predict's activations (a few MB)
@@ -401,15 +408,18 @@ class RNNForecaster(BaseForecaster):
         the training windows' median (the fitted ``scaler_.noise``). With a
         lookback of 12 or less (by default quarterly and yearly data, and
         data without a season at the default horizon) no window has that
-        many: the network gets no such input and forecasts as with
-        ``noise_input=False``. On the
-        M3 validation folds it lowered monthly MASE by 1.7 % on average
-        (all 12 cell-seed-folds) and "other" with its horizon given
-        (lookback 16) by 0.4 %; on M1 monthly, never used for a choice, by
-        1.1 %, and it raised Tourism monthly's by 0.3-0.4 %. Own levels
-        from fewer changes misled the network on short series (a yearly
-        fold's 3-11-value series: MASE up to 13 % higher), which is what
-        the threshold is for (benchmarks/README.md, "A noise-level input").
+        many, and on little data (fewer than 1,000 training windows: one
+        series, a few short ones) there is no such input either: the
+        network forecasts as with ``noise_input=False``. On the M3
+        validation folds it lowered monthly MASE by 1.7 % on average (all
+        12 cell-seed-folds) and "other" with its horizon given (lookback
+        16) by 0.4 %; on M1 monthly, never used for a choice, by 1.1 %, and
+        it raised Tourism monthly's by 0.3-0.4 %. Own levels from fewer
+        changes misled the network on short series (a yearly fold's
+        3-11-value series: MASE up to 13 % higher), and on one short series
+        with a level shift the network learned from 47 windows that calm
+        windows precede a step, which is what the two thresholds are for
+        (benchmarks/README.md, "A noise-level input").
     seasonal_period : int or None, default=None
         Season length, used for the default ``lookback``/``horizon`` and by
         ``deseasonalize``. None: from the frequency of the time index (12 for
@@ -965,9 +975,10 @@ class RNNForecaster(BaseForecaster):
         if self.loss_scale_ == "mase":
             series_scale = relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
         train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
-        # The noise-level input, when some training window observes enough
-        # changes for it: the value of those that do not.
-        self.scaler_.noise = noise_median(train) if self.noise_input else None
+        # The noise-level input, when there are enough training windows and
+        # some observe enough changes for it: the value of those that do not.
+        self.scaler_.noise = (noise_median(train) if self.noise_input
+                              and self.n_train_windows_ >= _NOISE_WINDOWS else None)
         # What the network may output: the range of its training targets.
         self.target_range_ = (target_range(train) if self.clip_outputs
                               and self.scaling in WINDOW_SCALINGS else None)
