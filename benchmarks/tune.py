@@ -204,6 +204,12 @@ CONFIGS = {
     "gru_no_noise": ("gru", {"noise_input": False}),
     "noise24": ("lstm", {"noise_changes": 24}),
     "gru_noise24": ("gru", {"noise_changes": 24}),
+    # The input from 11 changes: a lookback of 12 (quarterly and yearly
+    # data, "other" without hints) then gets it too.
+    "noise11": ("lstm", {"noise_changes": 11}),
+    "gru_noise11": ("gru", {"noise_changes": 11}),
+    "nohints_noise11": ("lstm", {"noise_changes": 11, "hints": False}),
+    "gru_nohints_noise11": ("gru", {"noise_changes": 11, "hints": False}),
 }
 
 

@@ -68,6 +68,9 @@ CONFIGS = {
     # Without the noise-level input (the default before it).
     "no_noise": {"noise_input": False},
     "gru_no_noise": {"cell": "gru", "noise_input": False},
+    # The input from 11 one-step changes: lookbacks of 12 get it too.
+    "noise11": {"noise_changes": 11},
+    "gru_noise11": {"cell": "gru", "noise_changes": 11},
     "gru_lbn3": {"cell": "gru", "nonseasonal_lookback": 3},
     "lbn4": {"nonseasonal_lookback": 4},
     "gru_lbn4": {"cell": "gru", "nonseasonal_lookback": 4},

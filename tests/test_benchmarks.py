@@ -432,6 +432,17 @@ def test_frequencies_presets_are_scored_as_make_ensemble_forecasts(monkeypatch, 
     assert (table.loc[0, "horizon_"], table.loc[0, "seasonal_period_"]) == (7, 7)
 
 
+_Y12 = np.abs(np.random.default_rng(0).normal(10, 1, size=(40, 3)))
+
+
+def _twelve_step_windows():
+    """(windows, series_idx, target_start) of lookback 12 over ``_Y12``."""
+    from seqforecast.windowing import SlidingWindow
+
+    windows = SlidingWindow(12, 4).fit(_Y12)
+    return (windows, *windows.window_indices())
+
+
 def test_study_switch_sets_and_restores_the_rules():
     from benchmarks import _study
     from seqforecast.neural import forecaster
@@ -478,6 +489,18 @@ def test_study_switch_sets_and_restores_the_rules():
     with _study.rules(nonseasonal_horizon=(8, 8)):
         assert forecaster.default_window(1, panel[:41]) == (8, 16)
     assert forecaster.default_window(1, panel) == (6, 12)
+    # The noise-level input's thresholds (seqforecast.neural.data and the
+    # forecaster's module), set as a fit reads them and restored.
+    from seqforecast.neural import data
+
+    changes, windows = data.NOISE_CHANGES, forecaster._NOISE_WINDOWS
+    with _study.rules_from({"noise_changes": 11, "noise_windows": 0}):
+        assert (data.NOISE_CHANGES, forecaster._NOISE_WINDOWS) == (11, 0)
+        dataset = data.WindowDataset(*_twelve_step_windows(), data.Scaler("recent", _Y12, None))
+        assert data.noise_median(dataset) is not None
+    assert (data.NOISE_CHANGES, forecaster._NOISE_WINDOWS) == (changes, windows)
+    # With the package's 12 a lookback of 12 (11 changes a window) has no input.
+    assert data.noise_median(dataset) is None
     with pytest.raises(ValueError, match="unknown study rules"):
         _study.rules(lookback=3).__enter__()
     # Restored even when the fit inside fails.

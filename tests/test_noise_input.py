@@ -90,6 +90,22 @@ def test_noise_median_is_the_median_over_windows_with_enough_changes():
     assert noise_median(_windows(short, lookback=NOISE_CHANGES + 6, min_observed=6)) is None
 
 
+def test_noise_median_of_many_windows_reads_evenly_spaced_ones(monkeypatch):
+    y = _panel(n=120)
+    dataset = _windows(y)
+    past = dataset.windows.past(dataset.series_idx, dataset.target_start)
+    _, scale = data._window_scale(data._NUMPY, "recent", dataset.scaler.floor, {}, past, None)
+    by_hand = [_level_by_hand(w, s) for w, s in zip(past, scale[:, 0], strict=True)]
+    n = len(dataset)
+    monkeypatch.setattr(data, "_NOISE_SAMPLE", 50)
+    picked = [round(k * (n - 1) / 49) for k in range(50)]
+    assert picked[0] == 0 and picked[-1] == n - 1 and len(set(picked)) == 50
+    kept = [by_hand[k][0] for k in picked if by_hand[k][1] >= NOISE_CHANGES]
+    assert noise_median(dataset) == pytest.approx(float(np.median(kept)), rel=1e-12)
+    everything = [level for level, seen in by_hand if seen >= NOISE_CHANGES]
+    assert float(np.median(kept)) != pytest.approx(float(np.median(everything)), rel=1e-6)
+
+
 def test_the_last_input_channel_is_the_noise_level_or_the_median():
     y = _panel()
     dataset = _windows(y)

@@ -67,6 +67,11 @@ NOISE_CHANGES = 12
 # Mean absolute one-step changes below this share of the window scale count
 # as this share: the noise input stays finite on constant windows.
 _NOISE_FLOOR = 1e-4
+# The median noise level is taken over at most this many training windows,
+# evenly spaced (all of them in the M3, M1 and Tourism panels): a long
+# history's millions of windows would cost time and memory for no
+# difference a network could read.
+_NOISE_SAMPLE = 100_000
 
 
 def smoothing_constants(y):
@@ -199,16 +204,23 @@ def noise_median(dataset):
     windows with fewer read instead (:func:`_network_inputs`). None when no
     training window observes that many (a lookback of ``NOISE_CHANGES``
     steps or less, or series too short): the network then gets no such input.
+    Over more than ``_NOISE_SAMPLE`` windows, the median of that many evenly
+    spaced ones.
     """
     windows, scaler = dataset.windows, dataset.scaler
     if windows.lookback <= NOISE_CHANGES:
         return None
     constants = scaler.constants()
+    n = min(len(dataset), _NOISE_SAMPLE)
+    # Evenly spaced windows, made a chunk at a time; half target_range's
+    # chunks, as this pass keeps more temporaries per window.
+    spacing = (len(dataset) - 1) / max(n - 1, 1)
+    chunk = max(1, _RANGE_VALUES // (2 * windows.lookback))
     levels = []
-    chunk = max(1, _RANGE_VALUES // windows.lookback)
-    for start in range(0, len(dataset), chunk):
-        series_idx = dataset.series_idx[start:start + chunk]
-        past = windows.past(series_idx, dataset.target_start[start:start + chunk])
+    for start in range(0, n, chunk):
+        part = np.round(np.arange(start, min(start + chunk, n)) * spacing).astype(np.int64)
+        series_idx = dataset.series_idx[part]
+        past = windows.past(series_idx, dataset.target_start[part])
         _, scale = _window_scale(_NUMPY, scaler.scaling, scaler.floor, constants, past,
                                  series_idx)
         level, seen = _noise_level(_NUMPY, past, scale)
