@@ -96,10 +96,11 @@ _FEW_WINDOWS, _FEW_AHEAD, _FEW_BACK = 1000, 8, 4
 _STEPS_PER_WINDOW, _MIN_STEPS, _DEFAULT_EPOCHS = 4, 250, 50
 # The noise-level input needs at least this many training windows. On one
 # short series with a level shift (60 months, 47 windows) it taught the
-# network that calm windows precede a step: forecasts 9 to 62 above the new
-# level of 30 (3 to 4 without it; tests/test_reliability.py), though on 40
-# single M3 monthly series it lowered mean MASE by 11 % (benchmarks/README.md,
-# "A noise-level input"). Panels of a few dozen series or more have more.
+# network that calm windows precede a step: forecasts up to 8 to 62 away
+# from the new level of 30 (3 to 4 without it; tests/test_reliability.py),
+# though on 40 single M3 monthly series it lowered mean MASE by 11 %
+# (benchmarks/README.md, "A noise-level input"). Panels of a few dozen
+# series or more have more.
 _NOISE_WINDOWS = 1000
 # Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
 _CPU_BATCH, _GPU_BATCH = 32, 512
