@@ -73,12 +73,17 @@ def _windows(y, lookback=30, horizon=4, min_observed=6):
     return WindowDataset(windows, series_idx, target_start, scaler)
 
 
+def _levels_by_hand(dataset):
+    """(level, changes observed) of every window of ``dataset``, by :func:`_level_by_hand`."""
+    past = dataset.windows.past(dataset.series_idx, dataset.target_start)
+    _, scale = data._window_scale(data._NUMPY, "recent", dataset.scaler.floor, {}, past, None)
+    return [_level_by_hand(w, s) for w, s in zip(past, scale[:, 0], strict=True)]
+
+
 def test_noise_median_is_the_median_over_windows_with_enough_changes():
     y = _panel()
     dataset = _windows(y)
-    past = dataset.windows.past(dataset.series_idx, dataset.target_start)
-    _, scale = data._window_scale(data._NUMPY, "recent", dataset.scaler.floor, {}, past, None)
-    by_hand = [_level_by_hand(w, s) for w, s in zip(past, scale[:, 0], strict=True)]
+    by_hand = _levels_by_hand(dataset)
     kept = [level for level, seen in by_hand if seen >= NOISE_CHANGES]
     # The case has windows on both sides of the threshold.
     assert 0 < len(kept) < len(by_hand)
@@ -93,9 +98,7 @@ def test_noise_median_is_the_median_over_windows_with_enough_changes():
 def test_noise_median_of_many_windows_reads_evenly_spaced_ones(monkeypatch):
     y = _panel(n=120)
     dataset = _windows(y)
-    past = dataset.windows.past(dataset.series_idx, dataset.target_start)
-    _, scale = data._window_scale(data._NUMPY, "recent", dataset.scaler.floor, {}, past, None)
-    by_hand = [_level_by_hand(w, s) for w, s in zip(past, scale[:, 0], strict=True)]
+    by_hand = _levels_by_hand(dataset)
     n = len(dataset)
     monkeypatch.setattr(data, "_NOISE_SAMPLE", 50)
     picked = [round(k * (n - 1) / 49) for k in range(50)]
@@ -116,11 +119,7 @@ def test_the_last_input_channel_is_the_noise_level_or_the_median():
     assert past.shape[2] == 2
     # The same value on every step of a window.
     np.testing.assert_array_equal(past[:, :, 1], past[:, :1, 1].repeat(past.shape[1], 1))
-    windows = dataset.windows.past(dataset.series_idx, dataset.target_start)
-    _, scale = data._window_scale(data._NUMPY, "recent", dataset.scaler.floor, {}, windows,
-                                  None)
-    for k, (w, s) in enumerate(zip(windows, scale[:, 0], strict=True)):
-        level, seen = _level_by_hand(w, s)
+    for k, (level, seen) in enumerate(_levels_by_hand(dataset)):
         want = level if seen >= NOISE_CHANGES else 0.25
         assert past[k, 0, 1] == pytest.approx(want, rel=1e-6, abs=1e-6)
     assert {bool(v == np.float32(0.25)) for v in past[:, 0, 1]} == {True, False}
