@@ -17,6 +17,9 @@ RULES = {
     "budget_cap": "_MAX_BUDGET_FACTOR",
     # The default lookback of data without a season, in horizons.
     "nonseasonal_lookback": "_NONSEASONAL_LOOKBACK",
+    # Long series without a season: (most, share) raises it toward `most`
+    # horizons, at most 1/share of the median series length (None: never).
+    "nonseasonal_long": "_NONSEASONAL_LONG",
     # Little data's window: fewer training windows than few_windows (0: never
     # little data) shorten the default horizon to 1/few_ahead of the longest
     # series and the default lookback to 1/few_back.

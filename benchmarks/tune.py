@@ -174,6 +174,12 @@ CONFIGS = {
     "gru_long24": ("gru", {"long_series": 24}),
     # The default lookback of data without a season: 3 or 4 horizons instead
     # of 2 (benchmarks._study; yearly and "other", with and without hints).
+    # Long series only: toward 3 horizons, at most a third of the median
+    # series length (benchmarks._study; "other", yearly, M1 / Tourism yearly).
+    "lblong": ("lstm", {"nonseasonal_long": (3, 3)}),
+    "gru_lblong": ("gru", {"nonseasonal_long": (3, 3)}),
+    "nohints_lblong": ("lstm", {"nonseasonal_long": (3, 3), "hints": False}),
+    "gru_nohints_lblong": ("gru", {"nonseasonal_long": (3, 3), "hints": False}),
     "lbn3": ("lstm", {"nonseasonal_lookback": 3}),
     "gru_lbn3": ("gru", {"nonseasonal_lookback": 3}),
     "lbn4": ("lstm", {"nonseasonal_lookback": 4}),

@@ -71,6 +71,10 @@ _WINDOWS_PER_SERIES, _MAX_BUDGET_FACTOR = 10, 4
 # Default lookback of data without a season, in horizons (tuned on the M3
 # validation splits, benchmarks/README.md).
 _NONSEASONAL_LOOKBACK = 2
+# Long series without a season: (most, share) raises that lookback toward
+# `most` horizons as far as 1/share of the median series length allows
+# (None: never).
+_NONSEASONAL_LONG = None
 # The seasonality test that decides which series the network deseasonalises
 # (see SeasonalProfile): statsmodels' Theta test, which weighs the lower
 # lags once where Bartlett's variance weighs them twice, so that more short
@@ -142,6 +146,16 @@ def _torch_threads(n_threads):
             torch.set_num_threads(before)
 
 
+def _nonseasonal_lookback(horizon, lengths):
+    """The default lookback of data without a season (before the caps)."""
+    lookback = round(_NONSEASONAL_LOOKBACK * horizon)
+    if _NONSEASONAL_LONG is not None:
+        most, share = _NONSEASONAL_LONG
+        typical = float(np.median(lengths)) if len(lengths) else 0.0
+        lookback = max(lookback, min(round(most * horizon), int(typical // share)))
+    return lookback
+
+
 def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_observed=None,
                    week=None):
     """The network's horizon and lookback: the given values, else the defaults.
@@ -196,7 +210,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
         horizon = default_horizon(m, n)
     if lookback is None:
         lookback = (max(3 * m, horizon) if m > 1
-                    else round(_NONSEASONAL_LOOKBACK * horizon))
+                    else _nonseasonal_lookback(horizon, lengths))
         if week:
             lookback = max(lookback, week)
         lookback = max(horizon, min(lookback, n // 2))
