@@ -40,6 +40,10 @@ Rules (``n``: the longest series' length):
 - ``no_noise``: the default window without the noise-level input
   (``noise_input=False``, the default before the twenty-fourth session);
   ``noise_little``: with it, which the default leaves out on little data.
+- ``long_lookback`` and ``hinted_long``: the default window (no horizon
+  given, or the competition's) with a lookback of data without a season
+  raised toward three horizons, at most a third of the median series'
+  length (study rule ``nonseasonal_long``).
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -84,6 +88,10 @@ RULES = {
     # it), and with it on little data too (the default has none there).
     "no_noise": (False, {}, {"noise_input": False}),
     "noise_little": (False, {"noise_windows": 0}),
+    # Long series without a season: a lookback toward three horizons, at
+    # most a third of the median series' length (nonseasonal_long).
+    "long_lookback": (False, {"nonseasonal_long": (3, 3)}),
+    "hinted_long": (True, {"nonseasonal_long": (3, 3)}),
 }
 
 
