@@ -1,5 +1,7 @@
 """The benchmark runners stay runnable (tiny runs; the real ones are in benchmarks/)."""
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -464,11 +466,19 @@ def test_study_switch_sets_and_restores_the_rules():
         assert (forecaster._WINDOWS_PER_SERIES, forecaster._MAX_BUDGET_FACTOR) == rule
     # The lookback rule of data without a season, as the forecasters use it.
     # (Panels of 1,000 windows or more: little data has its own window.)
-    params = {"nonseasonal_lookback": 3}
+    params = {"nonseasonal_lookback": 3, "nonseasonal_long": None}
     with _study.rules_from(params):
         assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 18)
         assert forecaster.default_window(12, np.ones((80, 30)), horizon=6) == (6, 36)
-    assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 12)
+    # The package's: two horizons, raised for long series as far as a third of
+    # the median one (40 // 3); off, two horizons.
+    assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 13)
+    with _study.rules(nonseasonal_long=None):
+        assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 12)
+    with _study.rules(nonseasonal_long=(4, 2)):
+        assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 20)
+        assert forecaster.default_window(1, np.ones((100, 100)), horizon=6) == (6, 24)
+    assert forecaster._NONSEASONAL_LONG == (3, 3)
     # Little data's window, and the usual one with few_windows=0.
     one_series = np.ones((60, 1))
     assert forecaster.default_window(12, one_series) == (7, 15)
@@ -479,7 +489,10 @@ def test_study_switch_sets_and_restores_the_rules():
     # The default horizon of data without a season (a rule of seqforecast._time):
     # an eighth of the longest series between the bounds; 6 steps by default.
     # (Panels of 1,000 windows or more, where little data's window is not used.)
+    # (The lookback's raise for long series off, to see the horizon alone.)
     panel = np.ones((96, 174))
+    stack = contextlib.ExitStack()
+    stack.enter_context(_study.rules(nonseasonal_long=None))
     assert forecaster.default_window(1, panel) == (6, 12)
     with _study.rules(nonseasonal_horizon=(6, 12)):
         assert forecaster.default_window(1, panel) == (12, 24)
@@ -489,6 +502,8 @@ def test_study_switch_sets_and_restores_the_rules():
     with _study.rules(nonseasonal_horizon=(8, 8)):
         assert forecaster.default_window(1, panel[:41]) == (8, 16)
     assert forecaster.default_window(1, panel) == (6, 12)
+    stack.close()
+    assert forecaster.default_window(1, panel) == (6, 18)
     # The noise-level input's thresholds (seqforecast.neural.data and the
     # forecaster's module), set as a fit reads them and restored.
     from seqforecast.neural import data

@@ -205,7 +205,7 @@ def test_default_horizon(m, n, horizon):
 
 def test_default_window_never_two_values_for_real_data():
     y = np.ones((126, 20))  # a panel: 1,700 windows of 24 and 36 steps
-    assert default_window(1, y) == (6, 12)
+    assert default_window(1, y) == (6, 18)  # long series: three horizons
     assert default_window(12, y) == (24, 36)
     assert default_window(4, y[:64]) == (8, 12)
     # A given horizon keeps the tuned lookback rule; given values win.
@@ -217,6 +217,56 @@ def test_default_window_never_two_values_for_real_data():
     # (it was 250 and 500 steps for 1,000 minutes).
     assert default_window(1440, np.ones((1000, 1))) == (6, 12)
     assert default_window(168, np.ones((300, 1))) == (6, 12)
+
+
+def _ragged(lengths, n_rows=None):
+    """A dense panel of ones, each series ``lengths[i]`` long (leading NaN)."""
+    n_rows = n_rows or max(lengths)
+    y = np.ones((n_rows, len(lengths)))
+    for i, length in enumerate(lengths):
+        y[:n_rows - length, i] = np.nan
+    return y
+
+
+@pytest.mark.parametrize(
+    ("lengths", "horizon", "window"),
+    [
+        # M3 "other" at its test origin, validation folds 1 and 2: the median
+        # series' third (63 // 3 = 21, 55 // 3 = 18, 47 // 3 = 15), between
+        # two and three horizons.
+        ([63] * 100 + [96] * 74, None, (6, 18)),
+        ([63] * 100 + [96] * 74, 8, (8, 21)),
+        ([55] * 100 + [88] * 74, 8, (8, 18)),
+        ([47] * 100 + [80] * 74, None, (6, 15)),
+        ([47] * 100 + [80] * 74, 8, (8, 16)),
+        # Yearly-like panels: the median series is too short (19 // 3 = 6).
+        ([19] * 400 + [41] * 245, None, (6, 12)),
+        ([23] * 300 + [43] * 218, 4, (4, 8)),
+        # The median, not the longest: 101 short series of 30 keep 2 horizons,
+        # 101 long ones of 90 raise it (90 // 3 = 30, capped at 3 horizons).
+        ([30] * 101 + [90] * 100, None, (6, 12)),
+        ([30] * 100 + [90] * 101, None, (6, 18)),
+    ],
+)
+def test_default_lookback_of_long_series_without_a_season(lengths, horizon, window):
+    y = _ragged(lengths)
+    assert default_window(1, y, horizon) == window
+    assert default_window(1, RaggedPanel.from_dense(y), horizon) == window
+
+
+def test_long_series_lookback_leaves_little_data_seasons_and_given_values():
+    # One series of 150 (139 windows, little data): two horizons, as before.
+    assert default_window(1, np.ones((150, 1))) == (6, 12)
+    # 12 series of 80: 12 * 63 = 756 windows, little data too.
+    assert default_window(1, np.ones((80, 12))) == (6, 12)
+    # 20 of them (1,260 windows) raise it.
+    assert default_window(1, np.ones((80, 20))) == (6, 18)
+    # Seasonal data and given lookbacks are left as they are.
+    assert default_window(12, np.ones((126, 20))) == (24, 36)
+    assert default_window(1, np.ones((126, 20)), lookback=10) == (6, 10)
+    # At most half the longest series (a long horizon given: 3 * 20 > 90 // 2).
+    assert default_window(1, np.ones((90, 200)), horizon=20) == (20, 40)
+    assert default_window(1, np.ones((90, 200)), horizon=14) == (14, 30)
 
 
 def _hourly(rng, weeks, weekend, period=24, noise=0.05, n_series=1):

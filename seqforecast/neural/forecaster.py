@@ -71,10 +71,13 @@ _WINDOWS_PER_SERIES, _MAX_BUDGET_FACTOR = 10, 4
 # Default lookback of data without a season, in horizons (tuned on the M3
 # validation splits, benchmarks/README.md).
 _NONSEASONAL_LOOKBACK = 2
-# Long series without a season: (most, share) raises that lookback toward
-# `most` horizons as far as 1/share of the median series length allows
-# (None: never).
-_NONSEASONAL_LONG = None
+# Long series without a season, on more than little data: (most, share)
+# raises that lookback toward `most` horizons as far as 1/share of the
+# median series length allows (None: never). On M3 "other" (lookback 12 ->
+# 18 without hints) it lowered the validation MASE; yearly data and the M1
+# and Tourism panels are too short for it (benchmarks/README.md, "A longer
+# lookback for long series without a season").
+_NONSEASONAL_LONG = (3, 3)
 # The seasonality test that decides which series the network deseasonalises
 # (see SeasonalProfile): statsmodels' Theta test, which weighs the lower
 # lags once where Bartlett's variance weighs them twice, so that more short
@@ -146,14 +149,18 @@ def _torch_threads(n_threads):
             torch.set_num_threads(before)
 
 
-def _nonseasonal_lookback(horizon, lengths):
-    """The default lookback of data without a season (before the caps)."""
-    lookback = round(_NONSEASONAL_LOOKBACK * horizon)
-    if _NONSEASONAL_LONG is not None:
-        most, share = _NONSEASONAL_LONG
-        typical = float(np.median(lengths)) if len(lengths) else 0.0
-        lookback = max(lookback, min(round(most * horizon), int(typical // share)))
-    return lookback
+def _long_nonseasonal_lookback(horizon, lookback, lengths, n):
+    """A default lookback of data without a season, raised for long series.
+
+    Toward ``most`` horizons as far as ``1 / share`` of the median series
+    length allows (``_NONSEASONAL_LONG``), within half the longest series
+    ``n``; never below ``lookback``.
+    """
+    if _NONSEASONAL_LONG is None:
+        return lookback
+    most, share = _NONSEASONAL_LONG
+    typical = int(np.median(lengths) // share) if len(lengths) else 0
+    return max(lookback, min(round(most * horizon), typical, n // 2))
 
 
 def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_observed=None,
@@ -170,7 +177,11 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
       ``RNNForecaster._carry_spread`` says).
     - lookback: three seasons and at least one horizon for seasonal data,
       two horizons otherwise (tuned on the M3 validation splits,
-      benchmarks/README.md); at least ``week`` when it is given (the
+      benchmarks/README.md), raised toward three horizons for long series
+      without a season, as far as a third of the median series length
+      (M3 "other": 18 steps instead of 12 without hints, 21 instead of 16
+      with its horizon of 8; yearly panels stay at two horizons) but not
+      on little data (below); at least ``week`` when it is given (the
       weekly season of hourly or half-hourly data, 168 or 336 steps, that
       the network deseasonalises by: see ``RNNForecaster``'s
       ``seasonal_period``); a default lookback is at most ``n // 2`` (and
@@ -210,7 +221,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
         horizon = default_horizon(m, n)
     if lookback is None:
         lookback = (max(3 * m, horizon) if m > 1
-                    else _nonseasonal_lookback(horizon, lengths))
+                    else round(_NONSEASONAL_LOOKBACK * horizon))
         if week:
             lookback = max(lookback, week)
         lookback = max(horizon, min(lookback, n // 2))
@@ -223,6 +234,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
         if given[1] is None:
             floor = max(4, n // _FEW_BACK, min_observed or 0)
             lookback = max(horizon, min(lookback, floor))
+    elif given[1] is None and m <= 1 and not week:
+        lookback = _long_nonseasonal_lookback(horizon, lookback, lengths, n)
     return horizon, lookback
 
 
