@@ -19,14 +19,21 @@ Each panel has 100 series: a level drawn per series, a slow trend, a
 multiplicative season of the frequency's period with its own amplitude and
 phase per series, a level shift at a random time in half of the series, and
 multiplicative noise. Hourly: period 24, 28 days, horizon 48; daily: period
-7, 400 days, horizon 14; weekly: period 52, 5 years, horizon 13. MASE is
-scaled by each series' in-sample seasonal-naive error. Rows go to
+7, 400 days, horizon 14; weekly: period 52, 5 years, horizon 13. The
+``walk`` panel has no season: 300 steps (horizon 14) of the same trend,
+shift and noise times a geometric random walk (a drift and a volatility of
+its own per series), as daily prices or demand without a week. MASE is
+scaled by each series' in-sample seasonal-naive error (naive on ``walk``).
+``--study KEY=VALUE`` (repeatable) sets a rule of ``benchmarks._study``
+for every fit, e.g. ``--study nonseasonal_long=None`` for the lookback of
+data without a season before its raise for long series. Rows go to
 ``benchmarks/results/frequencies.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime as dt
 import sys
 import time
@@ -35,11 +42,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks import _cli
+from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # name -> (period, length, horizon)
-PANELS = {"hourly": (24, 24 * 28, 48), "daily": (7, 400, 14), "weekly": (52, 260, 13)}
+PANELS = {"hourly": (24, 24 * 28, 48), "daily": (7, 400, 14), "weekly": (52, 260, 13),
+          "walk": (1, 300, 14)}
 CELLS = ("lstm", "gru")
 PRESET_CELLS = ("preset-fast", "preset-accurate")
 SCALINGS = ("recent", "mean")
@@ -60,6 +68,10 @@ def make_panel(name, n_series=100, seed=0):
     shifted = 1 + shift * (t >= shift_at)
     noise = rng.lognormal(0.0, 0.05, (length + horizon, n_series))
     values = level * np.clip(1 + trend * t, 0.2, None) * season * shifted * noise
+    if period == 1:  # no season: a random walk of the level instead
+        drift = rng.normal(0.0, 0.002, n_series)
+        steps = rng.normal(drift, rng.uniform(0.005, 0.03, n_series), (length + horizon, n_series))
+        values = values / season * np.exp(np.cumsum(steps, axis=0))
     frame = pd.DataFrame(values, columns=[f"{name}_{i}" for i in range(n_series)])
     return frame.iloc[:length], frame.iloc[length:]
 
@@ -70,7 +82,7 @@ def _window(model):
     return {"horizon_": network.horizon_, "lookback_": network.lookback_}
 
 
-def run(panels, cells, scalings, seeds, out, command, n_jobs=1):
+def run(panels, cells, scalings, seeds, out, command, n_jobs=1, study=None):
     import torch
 
     from benchmarks.accuracy import make_model
@@ -96,7 +108,8 @@ def run(panels, cells, scalings, seeds, out, command, n_jobs=1):
                             cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
                             model = cls(scaling=scaling, random_state=seed, **given)
                         start = time.perf_counter()
-                        forecast = model.fit(None, train).predict(future)
+                        with _study.rules(**(study or {})):
+                            forecast = model.fit(None, train).predict(future)
                         seconds = time.perf_counter() - start
                         rows.append({
                             "panel": name, "cell": cell, "scaling": scaling, "hints": hints,
@@ -131,14 +144,26 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=1,
                         help="workers of the presets' per-series members")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--study", action="append", default=[], metavar="KEY=VALUE",
+                        help="a rule of benchmarks._study for every fit (a Python literal)")
     args = parser.parse_args(argv)
+    study = {}
+    for item in args.study:
+        key, sep, value = item.partition("=")
+        if not sep or key not in _study.RULES:
+            parser.error(f"--study takes KEY=VALUE with KEY one of {sorted(_study.RULES)}, "
+                         f"got {item!r}")
+        try:
+            study[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parser.error(f"--study {key}: {value!r} is not a Python literal")
     panels = _cli.names(parser, args.panels, PANELS, "panels")
     cells = _cli.names(parser, args.cells, CELLS + PRESET_CELLS, "cells")
     scalings = _cli.names(parser, args.scalings, SCALINGS, "scalings")
     command = "python -m benchmarks.frequencies " + " ".join(
         sys.argv[1:] if argv is None else argv)
     run(panels, cells, scalings, [int(s) for s in args.seeds.split(",")], args.out,
-        command.strip(), n_jobs=args.n_jobs)
+        command.strip(), n_jobs=args.n_jobs, study=study)
     return 0
 
 
