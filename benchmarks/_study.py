@@ -20,6 +20,8 @@ RULES = {
     # Long series without a season: (most, share) raises it toward `most`
     # horizons, at most 1/share of the median series length (None: never).
     "nonseasonal_long": "_NONSEASONAL_LONG",
+    # The least default lookback of seasonal data, in steps (None: none).
+    "seasonal_least": "_SEASONAL_LEAST",
     # Little data's window: fewer training windows than few_windows (0: never
     # little data) shorten the default horizon to 1/few_ahead of the longest
     # series and the default lookback to 1/few_back.

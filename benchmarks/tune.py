@@ -154,6 +154,12 @@ CONFIGS = {
     # 13 or more observed values bring their own noise-level input.
     "lb133": ("lstm", {"lookback_scale": 4 / 3}),
     "gru_lb133": ("gru", {"lookback_scale": 4 / 3}),
+    # The same as a rule of seasonal data, with and without hints: at least
+    # 16 steps back (benchmarks._study).
+    "sl16": ("lstm", {"seasonal_least": 16}),
+    "gru_sl16": ("gru", {"seasonal_least": 16}),
+    "nohints_sl16": ("lstm", {"seasonal_least": 16, "hints": False}),
+    "gru_nohints_sl16": ("gru", {"seasonal_least": 16, "hints": False}),
     # A higher learning rate with the MASE-scaled loss (the defaults of the
     # fifth session; before it, lr 3e-3 failed the second yearly fold).
     "mase_lr3e-3": ("lstm", {"lr": 3e-3}),

@@ -63,6 +63,9 @@ CONFIGS = {
     "gru_long16": {"cell": "gru", "long_series": 16},
     "long10": {"long_series": 10},
     "gru_long10": {"cell": "gru", "long_series": 10},
+    # Seasonal data: a lookback of at least 16 steps (quarterly: four seasons).
+    "sl16": {"seasonal_least": 16},
+    "gru_sl16": {"cell": "gru", "seasonal_least": 16},
     # The default lookback of data without a season: 3 or 4 horizons instead of 2.
     "lbn3": {"nonseasonal_lookback": 3},
     # Without the noise-level input (the default before it).

@@ -44,6 +44,9 @@ Rules (``n``: the longest series' length):
   given, or the competition's) with a lookback of data without a season
   raised toward three horizons, at most a third of the median series'
   length (study rule ``nonseasonal_long``).
+- ``seasonal16``: the default window with a lookback of seasonal data of
+  at least 16 steps before the little-data cap (four seasons of quarterly
+  data; study rule ``seasonal_least``).
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -92,6 +95,8 @@ RULES = {
     # most a third of the median series' length (nonseasonal_long).
     "long_lookback": (False, {"nonseasonal_long": (3, 3)}),
     "hinted_long": (True, {"nonseasonal_long": (3, 3)}),
+    # Seasonal data: a default lookback of at least 16 steps (seasonal_least).
+    "seasonal16": (False, {"seasonal_least": 16}),
 }
 
 

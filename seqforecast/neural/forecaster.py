@@ -78,6 +78,9 @@ _NONSEASONAL_LOOKBACK = 2
 # and Tourism panels are too short for it (benchmarks/README.md, "A longer
 # lookback for long series without a season").
 _NONSEASONAL_LONG = (3, 3)
+# The least default lookback of seasonal data, in steps (None: three seasons
+# and a horizon are the only floor).
+_SEASONAL_LEAST = None
 # The seasonality test that decides which series the network deseasonalises
 # (see SeasonalProfile): statsmodels' Theta test, which weighs the lower
 # lags once where Bartlett's variance weighs them twice, so that more short
@@ -220,7 +223,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
     if horizon is None:
         horizon = default_horizon(m, n)
     if lookback is None:
-        lookback = (max(3 * m, horizon) if m > 1
+        lookback = (max(3 * m, horizon, _SEASONAL_LEAST or 0) if m > 1
                     else round(_NONSEASONAL_LOOKBACK * horizon))
         if week:
             lookback = max(lookback, week)
