@@ -484,6 +484,13 @@ def test_study_switch_sets_and_restores_the_rules():
         assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 20)
         assert forecaster.default_window(1, np.ones((100, 100)), horizon=6) == (6, 24)
     assert forecaster._NONSEASONAL_LONG == (3, 3)
+    # The least lookback of seasonal data: 16 steps, or none.
+    assert forecaster.default_window(4, np.ones((64, 20))) == (8, 16)
+    with _study.rules(seasonal_least=None):
+        assert forecaster.default_window(4, np.ones((64, 20))) == (8, 12)
+    with _study.rules(seasonal_least=20):
+        assert forecaster.default_window(4, np.ones((64, 20))) == (8, 20)
+    assert forecaster._SEASONAL_LEAST == 16
     # Little data's window, and the usual one with few_windows=0.
     one_series = np.ones((60, 1))
     assert forecaster.default_window(12, one_series) == (7, 15)

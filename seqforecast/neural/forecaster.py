@@ -78,9 +78,12 @@ _NONSEASONAL_LOOKBACK = 2
 # and Tourism panels are too short for it (benchmarks/README.md, "A longer
 # lookback for long series without a season").
 _NONSEASONAL_LONG = (3, 3)
-# The least default lookback of seasonal data, in steps (None: three seasons
-# and a horizon are the only floor).
-_SEASONAL_LEAST = None
+# The least default lookback of seasonal data on more than little data, in
+# steps (None: three seasons and a horizon are the only floor). 16 gives
+# quarterly data four seasons, so that a window holds the 12 one-step
+# changes of its own noise-level input (benchmarks/README.md, "Four seasons
+# of quarterly data").
+_SEASONAL_LEAST = 16
 # The seasonality test that decides which series the network deseasonalises
 # (see SeasonalProfile): statsmodels' Theta test, which weighs the lower
 # lags once where Bartlett's variance weighs them twice, so that more short
@@ -179,7 +182,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
       network's own outputs (quantiles widened as
       ``RNNForecaster._carry_spread`` says).
     - lookback: three seasons and at least one horizon for seasonal data,
-      two horizons otherwise (tuned on the M3 validation splits,
+      and at least 16 steps (four seasons of quarterly data) but not on
+      little data (below); two horizons otherwise (tuned on the M3 validation splits,
       benchmarks/README.md), raised toward three horizons for long series
       without a season, as far as a third of the median series length
       (M3 "other": 18 steps instead of 12 without hints, 21 instead of 16
@@ -223,7 +227,7 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
     if horizon is None:
         horizon = default_horizon(m, n)
     if lookback is None:
-        lookback = (max(3 * m, horizon, _SEASONAL_LEAST or 0) if m > 1
+        lookback = (max(3 * m, horizon) if m > 1
                     else round(_NONSEASONAL_LOOKBACK * horizon))
         if week:
             lookback = max(lookback, week)
@@ -237,8 +241,11 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
         if given[1] is None:
             floor = max(4, n // _FEW_BACK, min_observed or 0)
             lookback = max(horizon, min(lookback, floor))
-    elif given[1] is None and m <= 1 and not week:
-        lookback = _long_nonseasonal_lookback(horizon, lookback, lengths, n)
+    elif given[1] is None and not week:
+        if m <= 1:
+            lookback = _long_nonseasonal_lookback(horizon, lookback, lengths, n)
+        elif _SEASONAL_LEAST is not None:
+            lookback = max(lookback, min(_SEASONAL_LEAST, n // 2))
     return horizon, lookback
 
 
