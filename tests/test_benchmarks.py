@@ -484,13 +484,20 @@ def test_study_switch_sets_and_restores_the_rules():
         assert forecaster.default_window(1, np.ones((40, 100)), horizon=6) == (6, 20)
         assert forecaster.default_window(1, np.ones((100, 100)), horizon=6) == (6, 24)
     assert forecaster._NONSEASONAL_LONG == (3, 3)
-    # The least lookback of seasonal data: 16 steps, or none.
-    assert forecaster.default_window(4, np.ones((64, 20))) == (8, 16)
-    with _study.rules(seasonal_least=None):
-        assert forecaster.default_window(4, np.ones((64, 20))) == (8, 12)
-    with _study.rules(seasonal_least=20):
-        assert forecaster.default_window(4, np.ones((64, 20))) == (8, 20)
-    assert forecaster._SEASONAL_LEAST == 16
+    # The least lookback of seasonal data (measured, not adopted): none by
+    # default; 16 steps give quarterly panels four seasons, within half the
+    # longest series, and leave little data, longer periods and given
+    # lookbacks as they are.
+    panel = np.ones((64, 20))  # 1,020 windows
+    assert forecaster.default_window(4, panel) == (8, 12)
+    with _study.rules(seasonal_least=16):
+        assert forecaster.default_window(4, panel) == (8, 16)
+        assert forecaster.default_window(2, np.ones((60, 40))) == (4, 16)
+        assert forecaster.default_window(4, np.ones((30, 200))) == (7, 15)
+        assert forecaster.default_window(12, np.ones((126, 20))) == (24, 36)
+        assert forecaster.default_window(4, np.ones((60, 1))) == (7, 12)  # little data
+        assert forecaster.default_window(4, panel, lookback=12) == (8, 12)
+    assert forecaster._SEASONAL_LEAST is None
     # Little data's window, and the usual one with few_windows=0.
     one_series = np.ones((60, 1))
     assert forecaster.default_window(12, one_series) == (7, 15)

