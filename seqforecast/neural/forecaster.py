@@ -445,7 +445,8 @@ class RNNForecaster(BaseForecaster):
         (``seqforecast.neural.data.NOISE_CHANGES``); windows with fewer read
         the training windows' median (the fitted ``scaler_.noise``). With a
         lookback of 12 or less (by default quarterly and yearly data, and
-        data without a season at the default horizon) no window has that
+        short series without a season at the default horizon; long ones
+        look back 18 steps, see :func:`default_window`) no window has that
         many, and on little data (fewer than 1,000 training windows: one
         series, a few short ones) there is no such input either: the
         network forecasts as with ``noise_input=False``. On the M3
