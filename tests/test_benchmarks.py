@@ -1,7 +1,5 @@
 """The benchmark runners stay runnable (tiny runs; the real ones are in benchmarks/)."""
 
-import contextlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -510,18 +508,16 @@ def test_study_switch_sets_and_restores_the_rules():
     # (Panels of 1,000 windows or more, where little data's window is not used.)
     # (The lookback's raise for long series off, to see the horizon alone.)
     panel = np.ones((96, 174))
-    stack = contextlib.ExitStack()
-    stack.enter_context(_study.rules(nonseasonal_long=None))
-    assert forecaster.default_window(1, panel) == (6, 12)
-    with _study.rules(nonseasonal_horizon=(6, 12)):
-        assert forecaster.default_window(1, panel) == (12, 24)
-        assert forecaster.default_window(1, panel[:58]) == (7, 14)
-        assert forecaster.default_window(1, panel[:41]) == (6, 12)
-        assert forecaster.default_window(12, panel) == (24, 36)  # seasonal: unchanged
-    with _study.rules(nonseasonal_horizon=(8, 8)):
-        assert forecaster.default_window(1, panel[:41]) == (8, 16)
-    assert forecaster.default_window(1, panel) == (6, 12)
-    stack.close()
+    with _study.rules(nonseasonal_long=None):
+        assert forecaster.default_window(1, panel) == (6, 12)
+        with _study.rules(nonseasonal_horizon=(6, 12)):
+            assert forecaster.default_window(1, panel) == (12, 24)
+            assert forecaster.default_window(1, panel[:58]) == (7, 14)
+            assert forecaster.default_window(1, panel[:41]) == (6, 12)
+            assert forecaster.default_window(12, panel) == (24, 36)  # seasonal: unchanged
+        with _study.rules(nonseasonal_horizon=(8, 8)):
+            assert forecaster.default_window(1, panel[:41]) == (8, 16)
+        assert forecaster.default_window(1, panel) == (6, 12)
     assert forecaster.default_window(1, panel) == (6, 18)
     # The noise-level input's thresholds (seqforecast.neural.data and the
     # forecaster's module), set as a fit reads them and restored.
