@@ -221,12 +221,17 @@ def regular_step(index, name, panel=False):
         # Before the order: text dates ("01/02/2019") sort as text, and
         # sorting them is not the fix.
         text = pd.api.types.is_string_dtype(index.dtype) or index.dtype == object
+        whole = (pd.api.types.is_float_dtype(index.dtype) and len(index)
+                 and np.all(np.isfinite(index)) and np.all(np.mod(index, 1) == 0))
         raise ValueError(
             f"The index of {name} must be a DatetimeIndex, PeriodIndex or integer index, "
             f"got {type(index).__name__} of dtype {index.dtype}."
             + (" Dates stored as text (read from a CSV) must be parsed first: "
                "y.index = pd.to_datetime(y.index), with format=... for day-first or "
                "other formats." if text else "")
+            + (f" Its values are whole numbers stored as floats ({float(index[0])}, ...; "
+               "years read from a table often are): make them integers, "
+               f"{name}.index = {name}.index.astype(int)." if whole else "")
         )
     if not index.is_monotonic_increasing:
         raise ValueError(

@@ -151,11 +151,14 @@ def _warn_time_like_column(y, values):
         calendar = str(name).lower() in _CALENDAR_PARTS
         if not _time_like_values(values[:, i], named[i], calendar):
             continue
+        # Whole numbers stored as floats (statsmodels' datasets: year 1871.0)
+        # would make a float index, which no forecaster takes.
+        fix = (f"y.set_index({name!r})" if pd.api.types.is_integer_dtype(y.dtypes.iloc[i])
+               else f"y.set_index(y[{name!r}].astype(int)).drop(columns={name!r})")
         _warn_at_user_line(
             f"column {name!r} of y holds {first[i]:.0f}, {second[i]:.0f}, ... like a time "
             "column, but every column of y is a series to forecast. If it is the time (or "
-            f"part of it), build y's index from it and drop the column (e.g. "
-            f"y.set_index({name!r})).",
+            f"part of it), build y's index from it and drop the column (e.g. {fix}).",
         )
         return
 

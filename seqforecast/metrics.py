@@ -8,9 +8,14 @@ scikit-learn: ``"uniform_average"`` (the default) returns their mean,
 ``"raw_values"`` returns one score per series, an array of weights returns
 their weighted mean.
 
-Values are matched by position, not by index, so a forecast indexed by future
-timestamps can be scored against a test set indexed by anything else. When two
-DataFrames are passed their columns must be equal.
+Values are matched by position, so a forecast can be scored against a test
+set given as an array or indexed by anything else. Where two inputs both carry
+a time index (``DatetimeIndex`` or ``PeriodIndex``), the timestamps must be
+the same: a forecast of 1960 scored against the observations of 1990, or
+against them in reverse order, is an error rather than a plausible score; so
+is a ``y_train`` whose timestamps reach into those of ``y_true`` (the scale of
+:func:`mase` and :func:`msis` is the error in sample, before the forecast).
+When two DataFrames are passed their columns must be equal.
 
 The scaled metrics (:func:`mase`, :func:`msis`) divide by the in-sample mean
 absolute error of the seasonal-naive forecast of ``y_train``, computed per
@@ -106,6 +111,62 @@ def _raise_on_nan(arr, name, names):
         )
 
 
+def _time_index(obj):
+    """The DatetimeIndex or PeriodIndex of a Series or DataFrame, else None."""
+    index = getattr(obj, "index", None)
+    if isinstance(obj, (pd.Series, pd.DataFrame)) and isinstance(
+            index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return index
+    return None
+
+
+def _span(index):
+    return f"{index[0]} .. {index[-1]}" if len(index) else "no timestamps"
+
+
+def _check_time_indexes(named):
+    """Inputs that both carry a time index must carry the same timestamps.
+
+    Arrays and other indexes (a RangeIndex, integer steps) are matched by
+    position; two time indexes of the same length that differ (an
+    off-by-one slice, another year, reversed rows) would otherwise give a
+    plausible, wrong score.
+    """
+    dated = [(name, index) for name, obj in named.items()
+             if (index := _time_index(obj)) is not None]
+    for name, index in dated[1:]:
+        first_name, first = dated[0]
+        if len(index) != len(first) or type(index) is not type(first):
+            continue  # the shape check, or a mix of dates and periods: by position
+        if not index.equals(first):
+            raise ValueError(
+                f"{first_name} and {name} are indexed by different timestamps "
+                f"({first_name}: {_span(first)}; {name}: {_span(index)}); a forecast is "
+                f"scored against the observations of the same timestamps. Align them "
+                f"(e.g. {name}.reindex({first_name}.index)) or pass arrays "
+                "(.to_numpy()) to match them by position."
+            )
+
+
+def _check_train_before(y_train, y_true):
+    """A dated ``y_train`` must end before a dated ``y_true`` starts."""
+    train, test = _time_index(y_train), _time_index(y_true)
+    if (train is None or test is None or type(train) is not type(test)
+            or not len(train) or not len(test)):
+        return
+    try:
+        overlap = train[-1] >= test[0]
+    except TypeError:  # periods of other frequencies, dates of other time zones
+        return
+    if overlap:
+        raise ValueError(
+            f"y_train runs to {train[-1]}, into the scored period of y_true "
+            f"({_span(test)}); the scale is the seasonal-naive error of the history "
+            "before the forecast. Give the training part only (e.g. "
+            "y_train[y_train.index < y_true.index[0]])."
+        )
+
+
 def _check_columns(named):
     """Two DataFrames must name the same series in the same order."""
     frames = [(name, obj) for name, obj in named.items() if isinstance(obj, pd.DataFrame)]
@@ -167,6 +228,7 @@ def _check_panels(**named):
     one series and may be mixed. Long panels (indexed by (series, time)) are
     scored series by series, each aligned at its own end.
     """
+    _check_time_indexes(named)
     named = _wide_panels(named)
     arrays = {name: _check_values(obj, name) for name, obj in named.items()}
     shapes = {name: arr.shape for name, arr in arrays.items()}
@@ -265,6 +327,7 @@ def _seasonal_naive_scale(seasonal_period, n_series, objs, owner):
             "y_train is required: the scale is the in-sample seasonal-naive error "
             "of the training history."
         )
+    _check_train_before(y_train, objs.get("y_true"))
     ragged = isinstance(y_train, _panel.RaggedPanel)
     if ragged:
         objs = {name: obj for name, obj in objs.items() if name != "y_train"}

@@ -167,9 +167,16 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
                                          r"like a time column") as caught:
         NaiveForecaster().fit(None, y)
     assert [w.filename for w in caught] == [__file__]
+    # The advice works as written on the float years: an integer index.
+    advice = "y.set_index(y['year'].astype(int)).drop(columns='year')"
+    assert f"(e.g. {advice})" in str(caught[0].message)
+    fixed = eval(advice)  # the message's own code
+    assert list(fixed.index[:2]) == [1871, 1872] and list(fixed.columns) == ["volume"]
+    assert NaiveForecaster().fit(None, fixed).forecast(2).index.tolist() == [1881, 1882]
     # Step numbers named t, in steps of 2; a written index read back.
     steps = pd.DataFrame({"t": [2, 4, 6, 8], "y": [1.0, 3.0, 2.0, 5.0]})
-    with pytest.warns(UserWarning, match=r"column 't' of y holds 2, 4, \.\.\. like"):
+    with pytest.warns(UserWarning, match=r"column 't' of y holds 2, 4, \.\.\. like.*"
+                                         r"\(e\.g\. y\.set_index\('t'\)\)"):
         NaiveForecaster().fit(None, steps)
     read_back = pd.read_csv(io.StringIO(pd.DataFrame({"y": [1.0, 3.0, 2.0]}).to_csv()))
     with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y holds 0, 1, \.\.\. like"):

@@ -368,6 +368,21 @@ def test_dates_stored_as_text_are_pointed_to_pd_to_datetime():
     assert "y.index = pd.to_datetime(y.index)" in message and "sort" not in message
 
 
+def test_whole_number_floats_as_index_are_pointed_to_integers():
+    # statsmodels' datasets hold years as floats (nile: 1871.0, ...); set as
+    # the index they were refused without a way out.
+    y = pd.Series([1120.0, 1160, 963, 1210, 1160], index=np.arange(1871.0, 1876.0))
+    message = _error(lambda: NaiveForecaster().fit(None, y))
+    assert "got Index of dtype float64. Its values are whole numbers stored as floats " \
+           "(1871.0, ...;" in message
+    assert message.endswith("make them integers, y.index = y.index.astype(int).")
+    y.index = y.index.astype(int)
+    assert NaiveForecaster().fit(None, y).forecast(1).index.tolist() == [1876]
+    # Fractional steps get no such advice.
+    fractional = pd.Series([1.0, 2, 3], index=[0.5, 1.0, 1.5])
+    assert "whole numbers" not in _error(lambda: NaiveForecaster().fit(None, fractional))
+
+
 def test_pinball_loss_reads_the_bounds_of_a_predict_interval_frame():
     rng = np.random.default_rng(0)
     y = pd.DataFrame({"a": rng.normal(size=30).cumsum(), "b": rng.normal(size=30).cumsum()},

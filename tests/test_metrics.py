@@ -115,6 +115,65 @@ def test_pandas_inputs_matched_by_position():
     )
 
 
+def _monthly(values, start):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="MS"))
+
+
+@pytest.mark.parametrize("metric", [mae, rmse, smape])
+def test_two_time_indexes_must_hold_the_same_timestamps(metric):
+    y = _monthly([1.0, 2.0, 4.0], "2020-01")
+    f = _monthly([2.0, 2.0, 1.0], "2020-01")
+    by_hand = {mae: 4 / 3, rmse: np.sqrt(10 / 3),
+               smape: 200 / 3 * (1 / 3 + 0 + 3 / 5)}[metric]
+    assert metric(y, f) == pytest.approx(by_hand)
+    # Another year, one step off, the rows reversed: a plausible score before.
+    for wrong in (_monthly(f.to_numpy(), "1990-01"), _monthly(f.to_numpy(), "2020-02"),
+                  f.iloc[::-1]):
+        with pytest.raises(ValueError, match=r"y_true and y_pred are indexed by different "
+                                             r"timestamps \(y_true: 2020-01-01"):
+            metric(y, wrong)
+    # Arrays, or one side without a time index, match by position.
+    assert metric(y, f.to_numpy()) == metric(y.reset_index(drop=True), f) == metric(y, f)
+    # Periods: the same rule; a date index against a period index is by position.
+    periods = y.copy()
+    periods.index = y.index.to_period("M")
+    assert metric(periods, f) == metric(y, f)
+    with pytest.raises(ValueError, match="different timestamps"):
+        metric(periods, f.set_axis(f.index.to_period("M").shift(1)))
+
+
+def test_frames_and_intervals_check_their_time_indexes_too():
+    index = pd.date_range("2021-01-04", periods=3, freq="D")
+    y = pd.DataFrame(Y_TRUE, index=index, columns=["a", "b"])
+    f = pd.DataFrame(Y_PRED, index=index, columns=["a", "b"])
+    np.testing.assert_allclose(mae(y, f, multioutput="raw_values"), [4 / 3, 5.0])
+    with pytest.raises(ValueError, match="y_true and y_pred are indexed by different"):
+        mae(y, f.shift(1, freq="D"))
+    lower = f - 1
+    with pytest.raises(ValueError, match="y_true and upper are indexed by different"):
+        coverage(y, lower, (f + 1).shift(-1, freq="D"))
+    assert coverage(y, lower, f + 1) == pytest.approx(
+        np.mean(np.abs(Y_TRUE - Y_PRED) <= 1))
+
+
+def test_mase_y_train_must_end_before_the_scored_period():
+    y = _monthly(np.arange(1.0, 25.0) ** 1.5, "2000-01")
+    train, test = y.iloc[:20], y.iloc[20:]
+    f = pd.Series(np.full(4, train.iloc[-1]), index=test.index)
+    scale = np.mean(np.abs(np.diff(train.to_numpy())))
+    expected = np.mean(np.abs(test.to_numpy() - train.iloc[-1])) / scale
+    assert mase(test, f, y_train=train) == pytest.approx(expected)
+    # The whole series as y_train: its scale would include the test part.
+    with pytest.raises(ValueError, match=r"y_train runs to 2001-12-01 00:00:00, into the "
+                                         r"scored period of y_true \(2001-09-01"):
+        mase(test, f, y_train=y)
+    with pytest.raises(ValueError, match="into the scored period"):
+        msis(test, f - 1, f + 1, y_train=y)
+    # Without dates on one side the caller's order is trusted.
+    assert mase(test, f, y_train=y.to_numpy()) == pytest.approx(
+        np.mean(np.abs(test.to_numpy() - train.iloc[-1])) / np.mean(np.abs(np.diff(y))))
+
+
 def test_one_series_as_1d_or_single_column():
     assert mae(Y_TRUE[:, 0], Y_PRED[:, :1]) == pytest.approx(4 / 3)
 
