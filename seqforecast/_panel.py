@@ -689,9 +689,14 @@ def split_long(y, X=None, *, what="y", freq=None):
     if not isinstance(times_all, (pd.DatetimeIndex, pd.PeriodIndex)) and not (
         pd.api.types.is_integer_dtype(times_all.dtype)
     ):
+        first = index.get_level_values(0)
+        swapped = isinstance(first, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+            pd.api.types.is_integer_dtype(first.dtype))
         raise ValueError(
             f"The time level of {what}'s (series, time) index must hold dates, periods or "
             f"integers; got {times_all.dtype}."
+            + (f" Its first level holds {first.dtype} values: the levels look swapped, "
+               f"(time, series); give {what}.swaplevel().sort_index()." if swapped else "")
         )
     ids, groups = _groups(index, what)
     values = y.to_numpy(dtype=np.float64)
@@ -717,7 +722,10 @@ def split_long(y, X=None, *, what="y", freq=None):
         position = int(bad[0] - panel.offsets[s])
         raise ValueError(
             f"Series {_id(ids, s)!r} of {what} has a NaN at {times_all[order[bad[0]]]} "
-            f"(position {position}); impute or drop the missing values first."
+            f"(position {position}); fill the missing values within each series first "
+            f"(e.g. {what}.groupby(level=0).transform(lambda s: s.interpolate())): a row "
+            "left out inside a series is a gap. Rows before a series starts or after it "
+            "ends may be left out."
         )
     ends = times_all[[rows[-1] for rows in groups]]
     X_arr = X_frame = None

@@ -629,6 +629,16 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
     # covariates (a regression with ARIMA errors), set False.
     _skipped_covariates_matter: ClassVar[bool] = True
 
+    # Whether the model estimates a season only from two cycles of it at
+    # least (Theta's decomposition, ETS, the automatic ARIMA search, the
+    # networks' deseasonalisation and window) and fits without one below:
+    # a given seasonal_period longer than half of every series then warns.
+    _season_needs_two_cycles: ClassVar[bool] = False
+
+    def _estimates_season_from_two_cycles(self):
+        """Whether a given period too long for two cycles is dropped (a warning)."""
+        return self._season_needs_two_cycles
+
     def _reads_skipped_covariates(self):
         """Whether filled-in covariates of skipped future steps change the forecasts (a warning)."""
         return self._skipped_covariates_matter
@@ -1597,6 +1607,17 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
         period, self.seasonal_period_source_ = resolve_seasonal_period(
             seasonal_period, self.freq_, self.y_panel_
         )
+        if (self.seasonal_period_source_ == "parameter" and period > 1
+                and self._estimates_season_from_two_cycles()
+                and 2 * period > int(np.max(self.y_panel_.lengths, initial=0))):
+            # No data-dependent length in the message: the shorter fits of a
+            # backtest repeat one warning, shown once.
+            _warn_at_user_line(
+                f"{type(self).__name__}: seasonal_period={period} is longer than half of "
+                f"every series; a season is estimated from two cycles of it at least "
+                f"({2 * period} observations), so the model is fitted without one. Give "
+                "a shorter seasonal_period or a longer history."
+            )
         return period
 
     def _day_and_week(self, seasonal_period):

@@ -584,6 +584,10 @@ sarimax.SARIMAX`.
     # covariates only.
     _skipped_covariates_matter = False
 
+    def _estimates_season_from_two_cycles(self):
+        # The automatic search; a given order is fitted as it is.
+        return self.order is None
+
     _parameter_constraints: ClassVar[dict] = {
         "order": [tuple, list, None],
         "seasonal_order": [tuple, list, None],
@@ -998,6 +1002,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
 
     # Covariates are ignored.
     _skipped_covariates_matter = False
+    _season_needs_two_cycles = True
 
     _parameter_constraints: ClassVar[dict] = {
         "error": [StrOptions(set(_ETS_ERRORS))],
@@ -1346,6 +1351,9 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
 
     # Covariates are ignored.
     _skipped_covariates_matter = False
+
+    def _estimates_season_from_two_cycles(self):
+        return self.deseasonalize  # the season is used by the decomposition only
 
     _parameter_constraints: ClassVar[dict] = {
         "seasonal_period": POSITIVE_INT_OR_NONE,

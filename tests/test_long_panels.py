@@ -295,8 +295,32 @@ def test_mixed_frequencies_name_both_series():
 def test_nan_names_series_and_time():
     y = _long(OWN_ENDS)
     y.loc[("a", pd.Timestamp("2016-02-01"))] = np.nan
-    with pytest.raises(ValueError, match=r"Series 'a' of y has a NaN at 2016-02-01"):
+    with pytest.raises(ValueError, match=r"Series 'a' of y has a NaN at 2016-02-01") as error:
         _bad(y)
+    # The advice fills the value inside its series (dropping the row would
+    # be a gap, the next error): the filled panel fits, with the mean of
+    # the neighbours in place of the NaN.
+    advice = "y.groupby(level=0).transform(lambda s: s.interpolate())"
+    assert f"(e.g. {advice})" in str(error.value)
+    filled = eval(advice)  # the message's own code
+    before, after = (y.loc[("a", pd.Timestamp(t))] for t in ("2016-01-01", "2016-03-01"))
+    assert filled.loc[("a", pd.Timestamp("2016-02-01"))] == pytest.approx((before + after) / 2)
+    assert filled.drop(("a", pd.Timestamp("2016-02-01"))).equals(
+        y.drop(("a", pd.Timestamp("2016-02-01"))))
+    NaiveForecaster().fit(None, filled)
+
+
+def test_swapped_levels_are_named():
+    y = _long(OWN_ENDS)
+    swapped = y.swaplevel()
+    with pytest.raises(ValueError, match=r"time level of y's \(series, time\) index must hold "
+                                         r"dates, periods or integers; got .*Its first level "
+                                         r"holds datetime64.*the levels look swapped, \(time, "
+                                         r"series\); give y\.swaplevel\(\)\.sort_index\(\)\."):
+        _bad(swapped)
+    pd.testing.assert_series_equal(
+        NaiveForecaster().fit(None, swapped.swaplevel().sort_index()).forecast(2),
+        NaiveForecaster().fit(None, y).forecast(2))
 
 
 def test_wrong_layouts_are_clear():

@@ -1,6 +1,7 @@
 """The one owner of time: season detection, precedence and default windows."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ from scipy.signal import lfilter
 from seqforecast import (
     ARIMAForecaster,
     ETSForecaster,
+    LSTMForecaster,
     NaiveForecaster,
     ThetaForecaster,
     detect_seasonal_period,
@@ -507,3 +509,42 @@ def test_detection_checks_its_series():
         detect_seasonal_period(y[None, :, None])
     with pytest.raises(ValueError, match="y is None"):
         detect_seasonal_period(None)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: ThetaForecaster(seasonal_period=m),
+    lambda m: ETSForecaster(seasonal_period=m),
+    lambda m: ARIMAForecaster(seasonal_period=m),
+])
+def test_a_given_season_too_long_for_two_cycles_warns_and_is_not_used(make, monthly_series):
+    # 60 points: a period of 31 has fewer than two cycles in them. The models
+    # fitted without a season silently while seasonal_period_ said 31.
+    y = monthly_series
+    with pytest.warns(UserWarning, match=r"seasonal_period=31 is longer than half of every "
+                                         r"series; a season is estimated from two cycles of "
+                                         r"it at least \(62 observations\), so the model is "
+                                         r"fitted without one"):
+        model = make(31).fit(None, y)
+    assert model.seasonal_period_ == 31 and model.seasonal_period_source_ == "parameter"
+    # What the warning says: the forecasts of no season at all.
+    np.testing.assert_allclose(model.forecast(6), make(1).fit(None, y).forecast(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        make(30).fit(None, y)  # two cycles: used, no warning
+        make(1).fit(None, y)
+
+
+def test_a_too_long_season_warns_in_the_networks_and_not_where_it_is_used(monthly_series):
+    y = monthly_series
+    with pytest.warns(UserWarning, match=r"LSTMForecaster: seasonal_period=31 is longer"):
+        net = LSTMForecaster(seasonal_period=31, max_epochs=1, random_state=0).fit(None, y)
+    plain = LSTMForecaster(seasonal_period=1, max_epochs=1, random_state=0).fit(None, y)
+    assert (net.horizon_, net.lookback_) == (plain.horizon_, plain.lookback_)
+    assert net.profile_.is_flat()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        # Naive repeats one cycle (and checks that one is there); a fixed
+        # ARIMA order and Theta without its decomposition do not need two.
+        NaiveForecaster(strategy="seasonal", seasonal_period=31).fit(None, y)
+        ARIMAForecaster(order=(1, 1, 0), seasonal_period=31).fit(None, y)
+        ThetaForecaster(seasonal_period=31, deseasonalize=False).fit(None, y)

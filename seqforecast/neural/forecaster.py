@@ -787,6 +787,10 @@ class RNNForecaster(BaseForecaster):
         self.net_params = net_params
 
     # ------------------------------------------------------------ parameters
+    # A season the series hold fewer than two cycles of sets neither the window nor the
+    # deseasonalisation (default_window, SeasonalProfile).
+    _season_needs_two_cycles = True
+
     _parameter_constraints: ClassVar[dict] = {
         "cell": [StrOptions(set(CELL_TYPES))],
         "hidden_size": POSITIVE_INT,
