@@ -37,6 +37,31 @@ def names(parser, text, known, what):
     return chosen
 
 
+def add_study_option(parser):
+    """``--study KEY=VALUE`` (repeatable): a rule of :mod:`benchmarks._study` for every fit."""
+    parser.add_argument("--study", action="append", default=[], metavar="KEY=VALUE",
+                        help="a rule of benchmarks._study for every fit (a Python literal)")
+
+
+def study_rules(parser, items):
+    """``{key: value}`` of the ``--study`` items; a bad item stops the runner (``parser.error``)."""
+    import ast
+
+    from benchmarks import _study
+
+    study = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in _study.RULES:
+            parser.error(f"--study takes KEY=VALUE with KEY one of {sorted(_study.RULES)}, "
+                         f"got {item!r}")
+        try:
+            study[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parser.error(f"--study {key}: {value!r} is not a Python literal")
+    return study
+
+
 def fold_parser(module, doc, out):
     """A validation-fold runner's parser: ``--category``, ``--origin``, ``--n-series``,
     ``--out`` (default ``out``)."""

@@ -37,8 +37,10 @@ RULES = {
     "range_margin": "data._RANGE_MARGIN",
     # The seasonality test of the networks' deseasonalisation.
     "season_test": "_SEASONALITY_TEST",
-    # The seasons its seasonal indices come from (None: the whole series).
+    # The seasons its seasonal indices come from (None: the whole series),
+    # and which periods take them ("yearly": a year's cycle; "all").
     "index_seasons": "_SEASONAL_INDEX_SEASONS",
+    "recent_indices": "_RECENT_INDICES",
     # The default horizon of data without a season: (least, most) steps, an
     # eighth of the longest series between them (seqforecast._time).
     "nonseasonal_horizon": "_time._NONSEASONAL_HORIZON",

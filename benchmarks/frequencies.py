@@ -7,6 +7,12 @@ known structure and fits the networks with and without hints::
 
     python -m benchmarks.frequencies --scalings recent,mean --seeds 0,1
 
+The cells ``snaive`` (seasonal naive; naive on ``walk``) and ``theta``
+(:class:`seqforecast.ThetaForecaster`) are the classical references, with and
+without hints, one row each (they have no seed)::
+
+    python -m benchmarks.frequencies --cells snaive,theta --seeds 0
+
 The cells ``preset-fast`` and ``preset-accurate`` fit the ensemble presets
 (:func:`seqforecast.make_ensemble`) instead, with the hints only (their
 classical members detect the same periods, and the networks' behaviour
@@ -33,7 +39,6 @@ data without a season before its raise for long series. Rows go to
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import sys
 import time
@@ -50,7 +55,9 @@ PANELS = {"hourly": (24, 24 * 28, 48), "daily": (7, 400, 14), "weekly": (52, 260
           "walk": (1, 300, 14)}
 CELLS = ("lstm", "gru")
 PRESET_CELLS = ("preset-fast", "preset-accurate")
-SCALINGS = ("recent", "mean")
+CLASSICAL_CELLS = ("snaive", "theta")
+SCALINGS = ("recent", "mean")  # the default --scalings
+OTHER_SCALINGS = ("smoothed",)  # the per-series smoothed level, on request
 
 
 def make_panel(name, n_series=100, seed=0):
@@ -77,16 +84,17 @@ def make_panel(name, n_series=100, seed=0):
 
 
 def _window(model):
-    """The network's horizon and lookback (an ensemble's: its GRU's)."""
+    """The network's horizon and lookback (an ensemble's: its GRU's; none for the references)."""
     network = getattr(model, "named_forecasters_", {}).get("gru", model)
-    return {"horizon_": network.horizon_, "lookback_": network.lookback_}
+    return {"horizon_": getattr(network, "horizon_", None),
+            "lookback_": getattr(network, "lookback_", None)}
 
 
 def run(panels, cells, scalings, seeds, out, command, n_jobs=1, study=None):
     import torch
 
     from benchmarks.accuracy import make_model
-    from seqforecast import GRUForecaster, LSTMForecaster
+    from seqforecast import GRUForecaster, LSTMForecaster, NaiveForecaster, ThetaForecaster
     from seqforecast.metrics import mase, smape
 
     torch.set_num_threads(1)
@@ -96,14 +104,21 @@ def run(panels, cells, scalings, seeds, out, command, n_jobs=1, study=None):
         train, test = make_panel(name)
         future = pd.DataFrame(index=test.index)
         for cell in cells:
-            preset = cell in PRESET_CELLS
-            for scaling in ("default",) if preset else scalings:
+            preset, classical = cell in PRESET_CELLS, cell in CLASSICAL_CELLS
+            for scaling in ("default",) if preset or classical else scalings:
                 for hints in (True,) if preset else (True, False):
                     given = dict(horizon=horizon, seasonal_period=period) if hints else {}
-                    for seed in seeds:
+                    for seed in seeds[:1] if classical else seeds:
                         if preset:  # as the M3 benchmark builds it
                             model = make_model(cell, horizon=horizon, period=period,
                                                seed=seed, n_jobs=n_jobs)
+                        elif cell == "theta":
+                            model = ThetaForecaster(
+                                seasonal_period=given.get("seasonal_period"), n_jobs=n_jobs)
+                        elif cell == "snaive":  # the last value where there is no season
+                            model = NaiveForecaster(
+                                strategy="seasonal" if period > 1 else "last",
+                                seasonal_period=given.get("seasonal_period"))
                         else:
                             cls = {"lstm": LSTMForecaster, "gru": GRUForecaster}[cell]
                             model = cls(scaling=scaling, random_state=seed, **given)
@@ -137,29 +152,19 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--panels", default=",".join(PANELS), help=f"from {', '.join(PANELS)}")
     parser.add_argument("--cells", default=",".join(CELLS),
-                        help=f"from {', '.join(CELLS + PRESET_CELLS)}")
+                        help=f"from {', '.join(CELLS + PRESET_CELLS + CLASSICAL_CELLS)}")
     parser.add_argument("--scalings", default=",".join(SCALINGS),
-                        help=f"from {', '.join(SCALINGS)}")
+                        help=f"from {', '.join(SCALINGS + OTHER_SCALINGS)}")
     parser.add_argument("--seeds", default="0,1", help="comma-separated random states")
     parser.add_argument("--n-jobs", type=int, default=1,
                         help="workers of the presets' per-series members")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--study", action="append", default=[], metavar="KEY=VALUE",
-                        help="a rule of benchmarks._study for every fit (a Python literal)")
+    _cli.add_study_option(parser)
     args = parser.parse_args(argv)
-    study = {}
-    for item in args.study:
-        key, sep, value = item.partition("=")
-        if not sep or key not in _study.RULES:
-            parser.error(f"--study takes KEY=VALUE with KEY one of {sorted(_study.RULES)}, "
-                         f"got {item!r}")
-        try:
-            study[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            parser.error(f"--study {key}: {value!r} is not a Python literal")
+    study = _cli.study_rules(parser, args.study)
     panels = _cli.names(parser, args.panels, PANELS, "panels")
-    cells = _cli.names(parser, args.cells, CELLS + PRESET_CELLS, "cells")
-    scalings = _cli.names(parser, args.scalings, SCALINGS, "scalings")
+    cells = _cli.names(parser, args.cells, CELLS + PRESET_CELLS + CLASSICAL_CELLS, "cells")
+    scalings = _cli.names(parser, args.scalings, SCALINGS + OTHER_SCALINGS, "scalings")
     command = "python -m benchmarks.frequencies " + " ".join(
         sys.argv[1:] if argv is None else argv)
     run(panels, cells, scalings, [int(s) for s in args.seeds.split(",")], args.out,

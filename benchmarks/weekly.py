@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks import _cli
+from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PANELS = ("hourly-weekly", "hourly-daily", "taylor")
@@ -181,7 +181,7 @@ def _model(kind, arm, seed, day):
     return cls(random_state=seed, **given)
 
 
-def run(panels, cells, arms, seeds, out, command, references=REFERENCES):
+def run(panels, cells, arms, seeds, out, command, references=REFERENCES, study=None):
     import torch
 
     from seqforecast.metrics import mase, smape
@@ -196,7 +196,8 @@ def run(panels, cells, arms, seeds, out, command, references=REFERENCES):
         for kind, arm, seed in jobs:
             model = _model(kind, arm, seed, day)
             start = time.perf_counter()
-            forecast = model.fit(None, train).predict(future)
+            with _study.rules(**(study or {})):
+                forecast = model.fit(None, train).predict(future)
             seconds = time.perf_counter() - start
             rows.append({
                 "panel": name, "n_series": train.shape[1], "model": kind, "arm": arm,
@@ -229,7 +230,9 @@ def main(argv=None):
     parser.add_argument("--detection", action="store_true",
                         help="only the weekly test's detection rates on synthetic series")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    _cli.add_study_option(parser)
     args = parser.parse_args(argv)
+    study = _cli.study_rules(parser, args.study)
     if args.detection:
         detection(args.out, _cli.command("benchmarks.weekly", argv))
         return 0
@@ -239,7 +242,7 @@ def main(argv=None):
     cells = _cli.names(parser, args.cells, CELLS + MORE_CELLS, "cells")
     arms = _cli.names(parser, args.arms, ARMS, "arms")
     run(panels, cells, arms, [int(s) for s in args.seeds.split(",")], args.out,
-        _cli.command("benchmarks.weekly", argv), references)
+        _cli.command("benchmarks.weekly", argv), references, study=study)
     return 0
 
 

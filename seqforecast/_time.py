@@ -27,7 +27,7 @@ from pandas.tseries.frequencies import to_offset
 __all__ = [
     "default_horizon", "detect_seasonal_period", "future_index", "infer_step", "regular_step",
     "resolve_seasonal_period", "seasonal_period_from_freq", "steps_between", "time_zone_name",
-    "weekly_cycle", "window_season",
+    "weekly_cycle", "window_season", "yearly_cycle",
 ]
 
 # Seasonal period implied by a pandas frequency's base code (the part before
@@ -716,6 +716,25 @@ def _check_detection_input(y, candidates):
             "finite ones."
         )
     return values, candidates
+
+
+# Seasonal periods that are the cycle of a year in the usual calendars:
+# half-years, four-monthly, quarterly, two-monthly, monthly, four-weekly,
+# fortnightly and weekly steps, days. The others are a day's or a week's
+# cycle (5 or 7 days, 24 or 48 steps a day, 168 or 336 a week, 96, 144, 288
+# minutes' steps); 24 is taken as a day of hours, not semi-monthly steps.
+_YEARLY_PERIODS = frozenset({2, 3, 4, 6, 12, 13, 26, 52, 53, 365, 366})
+
+
+def yearly_cycle(seasonal_period):
+    """Whether ``seasonal_period`` is a year's cycle (4 quarters, 12 months, 52 weeks, 365 days).
+
+    Not a day's or a week's (24 hours, 7 days, 168 hours), nor 1. A season
+    of the year can drift over the years, where a day's or a week's
+    profile is estimated from many cycles (see
+    ``seqforecast.neural.forecaster._SEASONAL_INDEX_SEASONS``).
+    """
+    return int(seasonal_period) in _YEARLY_PERIODS
 
 
 def window_season(seasonal_period, n_observations):

@@ -437,6 +437,41 @@ def test_frequencies_presets_are_scored_as_make_ensemble_forecasts(monkeypatch, 
     assert (table.loc[0, "horizon_"], table.loc[0, "seasonal_period_"]) == (7, 7)
 
 
+def test_frequencies_references_are_one_row_per_hints_and_scored_as_fitted(monkeypatch,
+                                                                           tmp_path):
+    from benchmarks import frequencies
+    from seqforecast import NaiveForecaster, ThetaForecaster
+
+    monkeypatch.setattr(frequencies, "PANELS", {"daily": (7, 70, 7), "walk": (1, 60, 5)})
+    real = frequencies.make_panel
+    monkeypatch.setattr(frequencies, "make_panel", lambda name: real(name, n_series=4))
+    table = frequencies.run(["daily", "walk"], ["snaive", "theta"], ["recent"], [0, 1],
+                            tmp_path, "test")
+    # No seed: one row per panel, cell and hints, whatever the seeds.
+    assert len(table) == 8 and set(table["seed"]) == {0}
+    assert table["horizon_"].isna().all() and set(table["scaling"]) == {"default"}
+    for name, period in (("daily", 7), ("walk", 1)):
+        train, test = real(name, n_series=4)
+        future = pd.DataFrame(index=test.index)
+        for cell, model in (
+                ("theta", ThetaForecaster(seasonal_period=period)),
+                ("snaive", NaiveForecaster(strategy="seasonal" if period > 1 else "last",
+                                           seasonal_period=period))):
+            forecast = model.fit(None, train).predict(future)
+            expected = np.mean(mase(test, forecast, y_train=train, seasonal_period=period,
+                                    multioutput="raw_values"))
+            rows = table[(table["panel"] == name) & (table["cell"] == cell)]
+            # Hinted and bare agree here: the season is found without the hint.
+            np.testing.assert_allclose(rows["mase"], expected, atol=1e-4)
+            assert list(rows["seasonal_period_"]) == [period, period]
+    # The naive rows are the last value (walk) or the value a week back (daily).
+    walk_train, walk_test = real("walk", n_series=4)
+    last = np.mean(np.abs(walk_test.to_numpy() - walk_train.to_numpy()[-1]), axis=0)
+    scale = np.mean(np.abs(np.diff(walk_train.to_numpy(), axis=0)), axis=0)
+    assert table[(table["panel"] == "walk") & (table["cell"] == "snaive")]["mase"].iloc[0] == \
+        pytest.approx(np.mean(last / scale), abs=1e-4)
+
+
 _Y12 = np.abs(np.random.default_rng(0).normal(10, 1, size=(40, 3)))
 
 
@@ -566,3 +601,47 @@ def test_weekly_panel_has_weekends_and_the_runner_scores_seasonal_naive_by_hand(
         assert table.loc[model, "mase"] == pytest.approx(np.mean([
             mase(y[:, j], forecast[:, j], y_train=x[:, j], seasonal_period=168)
             for j in range(4)]), abs=1e-4)
+
+
+def test_recent_indices_study_switch_gives_the_day_its_last_five_seasons():
+    from benchmarks import _study
+    from seqforecast import LSTMForecaster
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+    from seqforecast.neural import forecaster
+
+    rng = np.random.default_rng(1)
+    t = np.arange(24 * 20)[:, None]
+    shape = np.where(t < 240, np.sin(2 * np.pi * t / 24), np.cos(2 * np.pi * t / 24))
+    y = 50 * (1 + 0.3 * shape) * rng.lognormal(0, 0.02, (len(t), 3))
+    panel = RaggedPanel.from_dense(y)
+
+    def factors(**rules):
+        with _study.rules(**rules):
+            return LSTMForecaster(seasonal_period=24, max_epochs=1, windows_per_epoch=32,
+                                  random_state=0).fit(None, y).profile_.factors
+
+    whole = SeasonalProfile(panel, 24, test="chi2").factors
+    last_five = SeasonalProfile(panel, 24, test="chi2", seasons=5).factors
+    np.testing.assert_allclose(factors(), whole, rtol=1e-12)  # the package's rule
+    np.testing.assert_allclose(factors(recent_indices="all"), last_five, rtol=1e-12)
+    assert forecaster._RECENT_INDICES == "yearly"
+
+
+@pytest.mark.parametrize("items, error", [
+    (["few_windows"], "--study takes KEY=VALUE"),
+    (["wide=3"], "--study takes KEY=VALUE with KEY one of"),
+    (["few_windows=abc"], "--study few_windows: 'abc' is not a Python literal"),
+])
+def test_study_option_parses_rules_and_names_bad_items(items, error, capsys):
+    import argparse
+
+    from benchmarks import _cli
+
+    parser = argparse.ArgumentParser()
+    _cli.add_study_option(parser)
+    args = parser.parse_args(["--study", "recent_indices='all'", "--study", "few_windows=0"])
+    assert _cli.study_rules(parser, args.study) == {"recent_indices": "all", "few_windows": 0}
+    with pytest.raises(SystemExit):
+        _cli.study_rules(parser, items)
+    assert error in capsys.readouterr().err

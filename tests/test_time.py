@@ -548,3 +548,33 @@ def test_a_too_long_season_warns_in_the_networks_and_not_where_it_is_used(monthl
         NaiveForecaster(strategy="seasonal", seasonal_period=31).fit(None, y)
         ARIMAForecaster(order=(1, 1, 0), seasonal_period=31).fit(None, y)
         ThetaForecaster(seasonal_period=31, deseasonalize=False).fit(None, y)
+
+
+def test_yearly_cycles_are_the_periods_of_a_year():
+    from seqforecast._time import yearly_cycle
+
+    assert all(yearly_cycle(m) for m in (4, 12, 52, 365, np.int64(12)))
+    # A day's or a week's cycle, and no season.
+    assert not any(yearly_cycle(m) for m in (1, 5, 7, 24, 48, 96, 144, 168, 288, 336))
+
+
+@pytest.mark.parametrize("period, recent", [(12, True), (4, True), (24, False), (7, False)])
+def test_networks_take_recent_indices_of_a_year_and_whole_ones_of_a_day_or_week(period,
+                                                                               recent):
+    from seqforecast._seasonal import SeasonalProfile
+
+    # The profile changes shape half way: the last five seasons' indices
+    # differ from the whole history's.
+    rng = np.random.default_rng(3)
+    n = 30 * period
+    t = np.arange(n)[:, None]
+    shape = np.where(t < n // 2, np.sin(2 * np.pi * t / period),
+                     np.cos(2 * np.pi * t / period))
+    y = 100 * (1 + 0.2 * shape) * rng.lognormal(0, 0.02, (n, 4))
+    net = LSTMForecaster(seasonal_period=period, max_epochs=1, windows_per_epoch=32,
+                         random_state=0).fit(None, pd.DataFrame(y))
+    last_five = SeasonalProfile(RaggedPanel.from_dense(y), period, test="chi2", seasons=5)
+    whole = SeasonalProfile(RaggedPanel.from_dense(y), period, test="chi2")
+    assert np.abs(last_five.factors - whole.factors).max() > 0.05
+    np.testing.assert_allclose(net.profile_.factors, (last_five if recent else whole).factors,
+                               rtol=1e-12)
