@@ -38,9 +38,13 @@ def names(parser, text, known, what):
 
 
 def add_study_option(parser):
-    """``--study KEY=VALUE`` (repeatable): a rule of :mod:`benchmarks._study` for every fit."""
+    """``--study KEY=VALUE`` (repeatable): a rule of :mod:`benchmarks._study` for every fit.
+
+    VALUE is a Python literal (None, 16, (3, 3), "all"), or a bare word taken as text.
+    """
     parser.add_argument("--study", action="append", default=[], metavar="KEY=VALUE",
-                        help="a rule of benchmarks._study for every fit (a Python literal)")
+                        help="a rule of benchmarks._study for every fit "
+                             "(a Python literal or a bare word)")
 
 
 def study_rules(parser, items):
@@ -58,7 +62,11 @@ def study_rules(parser, items):
         try:
             study[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
-            parser.error(f"--study {key}: {value!r} is not a Python literal")
+            if not value.isidentifier():
+                parser.error(f"--study {key}: {value!r} is not a Python literal")
+            # A bare word is text: recent_indices=all, as a recorded command
+            # reads once the shell has taken the quotes off "all".
+            study[key] = value
     return study
 
 

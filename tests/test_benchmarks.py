@@ -631,7 +631,7 @@ def test_recent_indices_study_switch_gives_the_day_its_last_five_seasons():
 @pytest.mark.parametrize("items, error", [
     (["few_windows"], "--study takes KEY=VALUE"),
     (["wide=3"], "--study takes KEY=VALUE with KEY one of"),
-    (["few_windows=abc"], "--study few_windows: 'abc' is not a Python literal"),
+    (["few_windows=a b"], "--study few_windows: 'a b' is not a Python literal"),
 ])
 def test_study_option_parses_rules_and_names_bad_items(items, error, capsys):
     import argparse
@@ -642,6 +642,8 @@ def test_study_option_parses_rules_and_names_bad_items(items, error, capsys):
     _cli.add_study_option(parser)
     args = parser.parse_args(["--study", "recent_indices='all'", "--study", "few_windows=0"])
     assert _cli.study_rules(parser, args.study) == {"recent_indices": "all", "few_windows": 0}
+    # A bare word is text (a recorded command run again: the shell took the quotes).
+    assert _cli.study_rules(parser, ["recent_indices=all"]) == {"recent_indices": "all"}
     with pytest.raises(SystemExit):
         _cli.study_rules(parser, items)
     assert error in capsys.readouterr().err
