@@ -152,9 +152,10 @@ def _warn_time_like_column(y, values):
         if not _time_like_values(values[:, i], named[i], calendar):
             continue
         # Whole numbers stored as floats (statsmodels' datasets: year 1871.0)
-        # would make a float index, which no forecaster takes.
-        fix = (f"y.set_index({name!r})" if pd.api.types.is_integer_dtype(y.dtypes.iloc[i])
-               else f"y.set_index(y[{name!r}].astype(int)).drop(columns={name!r})")
+        # would make a float index, which no forecaster takes: the advice
+        # casts them, for integer columns too, so that a meta-forecaster's
+        # inner fits (which see y as floats) repeat the same one warning.
+        fix = f"y.set_index(y[{name!r}].astype(int)).drop(columns={name!r})"
         _warn_at_user_line(
             f"column {name!r} of y holds {first[i]:.0f}, {second[i]:.0f}, ... like a time "
             "column, but every column of y is a series to forecast. If it is the time (or "
@@ -1421,7 +1422,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             rows = np.asarray(X).transpose(1, 0, 2).reshape(len(index), -1)  # series-major
             return pd.DataFrame(rows, index=index, columns=getattr(self, "feature_names_in_", None))
         if self.index_ is not None:
-            index = future_index(self.index_, self.freq_, n_steps)
+            # The history's index name (a "month" column set as the index)
+            # carries over, as it would in the user's own continuation.
+            index = future_index(self.index_, self.freq_, n_steps).rename(self.index_.name)
         else:
             n = self.y_panel_.n_rows
             index = pd.RangeIndex(n, n + n_steps)

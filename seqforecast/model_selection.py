@@ -413,7 +413,7 @@ def _run_segments(
                 forecast = _as_2d(model.predict(X_future), n_future)[n_gap:]
                 lower = upper = None
                 if coverage is not None:
-                    bounds = model.predict_interval(X_future, coverage=coverage)
+                    bounds = _predict_interval(model, X_future, coverage)
                     level = -1 if isinstance(bounds.columns, pd.MultiIndex) else None
                     lower, upper = (
                         _as_2d(bounds.xs(side, axis=1, level=level), n_future)[n_gap:]
@@ -641,6 +641,43 @@ def _inner_forecaster(estimator):
             estimator = estimator.regressor
         else:
             return estimator
+
+
+def _check_intervals(forecaster):
+    """Raise unless ``predict_interval`` can reach the forecaster inside ``forecaster``.
+
+    A pipeline's covariate steps pass ``X`` on to its last step's
+    intervals; a ``TransformedTargetRegressor`` would give intervals on the
+    transformed scale, which its inverse need not keep in order.
+    """
+    estimator = forecaster
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    if isinstance(estimator, TransformedTargetRegressor):
+        raise ValueError(
+            "coverage= needs prediction intervals, which backtest does not take through a "
+            "TransformedTargetRegressor (its inverse transform need not keep the bounds in "
+            "order); backtest the forecaster on the transformed target instead, or use "
+            "coverage=None."
+        )
+    if not callable(getattr(estimator, "predict_interval", None)):
+        raise ValueError(
+            f"coverage= needs prediction intervals, but {type(estimator).__name__} has no "
+            "predict_interval method; use a seqforecast forecaster or coverage=None."
+        )
+
+
+def _predict_interval(model, X, coverage):
+    """``predict_interval`` of a fitted forecaster or of a pipeline's last step.
+
+    The pipeline's other steps transform ``X`` as its ``predict`` would.
+    """
+    while isinstance(model, Pipeline):
+        for _, step in model.steps[:-1]:
+            if step is not None and step != "passthrough":
+                X = step.transform(X)
+        model = model.steps[-1][1]
+    return model.predict_interval(X, coverage=coverage)
 
 
 def _resolve_cv(cv, forecaster):
@@ -931,8 +968,10 @@ def backtest(
         observed training values. A dict maps names to metrics.
     coverage : float or None, default=None
         When given, also forecast central prediction intervals of this
-        nominal coverage (``predict_interval``); the table gains ``lower``
-        and ``upper`` columns.
+        nominal coverage (``predict_interval``; of a pipeline's last step,
+        on the covariates its other steps make; not through a
+        ``TransformedTargetRegressor``); the table gains ``lower`` and
+        ``upper`` columns.
     n_jobs : int or None, default=None
         Parallel jobs (joblib). Folds that start with a refit run
         independently; folds that update run in sequence after their refit.
@@ -975,6 +1014,8 @@ def backtest(
     n_rows = _n_rows(X, y) if panel is None else panel.n_rows
     every = _refit_every(refit)
     metrics_ = _resolve_scoring(scoring, coverage)
+    if coverage is not None:
+        _check_intervals(forecaster)
     cv = _resolve_cv(cv, forecaster)
     folds = [
         (np.asarray(train), np.asarray(test))

@@ -176,7 +176,8 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     # Step numbers named t, in steps of 2; a written index read back.
     steps = pd.DataFrame({"t": [2, 4, 6, 8], "y": [1.0, 3.0, 2.0, 5.0]})
     with pytest.warns(UserWarning, match=r"column 't' of y holds 2, 4, \.\.\. like.*"
-                                         r"\(e\.g\. y\.set_index\('t'\)\)"):
+                                         r"\(e\.g\. y\.set_index\(y\['t'\]\.astype\(int\)\)"
+                                         r"\.drop\(columns='t'\)\)"):
         NaiveForecaster().fit(None, steps)
     read_back = pd.read_csv(io.StringIO(pd.DataFrame({"y": [1.0, 3.0, 2.0]}).to_csv()))
     with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' of y holds 0, 1, \.\.\. like"):
@@ -191,6 +192,33 @@ def test_a_time_like_column_is_warned_about_at_the_users_line():
     cycle = pd.DataFrame({"quarter": np.tile([1.0, 2, 3, 4], 2), "gdp": quarters["gdp"]})
     with pytest.warns(UserWarning, match=r"column 'quarter' of y holds 1, 2, \.\.\. like"):
         NaiveForecaster().fit(None, cycle)
+
+
+def test_a_time_like_integer_column_is_warned_about_once_through_meta_forecasters():
+    from seqforecast import ConformalForecaster, EnsembleForecaster, ThetaForecaster
+
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame({"year": np.arange(1950, 2010),
+                      "a": 10 + rng.normal(size=60).cumsum(),
+                      "b": 20 + rng.normal(size=60).cumsum()})
+    def advice(caught):
+        return [str(w.message) for w in caught if "like a time column" in str(w.message)]
+
+    # The inner fits see y as floats: they warned again with other advice.
+    # (Each fit on its own line: a warning is shown once per line.)
+    with warnings.catch_warnings(record=True) as conformal:
+        warnings.simplefilter("default")
+        ConformalForecaster(ThetaForecaster(), horizon=3, n_windows=5).fit(None, y)
+    with warnings.catch_warnings(record=True) as ensemble:
+        warnings.simplefilter("default")
+        EnsembleForecaster([("theta", ThetaForecaster()), ("naive", NaiveForecaster())]).fit(
+            None, y)
+    for caught in (conformal, ensemble):
+        assert advice(caught) == [
+            "column 'year' of y holds 1950, 1951, ... like a time column, but every column of "
+            "y is a series to forecast. If it is the time (or part of it), build y's index "
+            "from it and drop the column (e.g. y.set_index(y['year'].astype(int))"
+            ".drop(columns='year'))."]
 
 
 @pytest.mark.parametrize("frame", [
@@ -415,3 +443,19 @@ def test_the_index_is_rebuilt_once_per_state_and_each_read_is_its_own():
     assert model.index_.equals(y.index) and model.index_.freq == y.index.freq
     model.update(None, pd.Series([48.0], index=pd.date_range("2024-01", periods=1, freq="MS")))
     assert model.index_[-1] == pd.Timestamp("2024-01-01") and len(model.index_) == 49
+
+
+def test_forecast_keeps_the_name_of_the_history_index():
+    index = pd.period_range("2020-01", periods=6, freq="M", name="month")
+    y = pd.Series(np.arange(6.0), index=index)
+    model = NaiveForecaster().fit(None, y)
+    forecast = model.forecast(2)
+    assert forecast.index.name == "month"
+    assert forecast.index.equals(pd.period_range("2020-07", periods=2, freq="M", name="month"))
+    np.testing.assert_array_equal(forecast, [5.0, 5.0])
+    # predict(X) is indexed by X, whose name it keeps (None here).
+    future = pd.DataFrame(index=pd.period_range("2020-07", periods=2, freq="M"))
+    assert model.predict(future).index.name is None
+    assert model.predict_interval(future).index.name is None
+    panel = pd.DataFrame({"a": y, "b": 2 * y})
+    assert NaiveForecaster().fit(None, panel).forecast(1).index.name == "month"

@@ -276,6 +276,44 @@ def test_net_params_that_no_part_of_the_net_takes_are_named(net_params, message)
     assert [g["lr"] for g in model.net_.optimizer_.param_groups] == [0.01, 0.001]
 
 
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [("iterator_train__batch_size", "the training batches are the forecaster's own"),
+     ("iterator_train__shuffle", "the training batches are the forecaster's own"),
+     ("iterator_valid", "the validation batches are the forecaster's own"),
+     ("dataset", "the windows are made by the forecaster"),
+     ("warm_start", "every fit trains a new network"),
+     ("predict_nonlinearity", "forecasts are the network's outputs")],
+)
+def test_net_params_the_net_never_reads_are_refused(key, why):
+    # They were accepted and the forecasts were bit-identical to the default.
+    model = GRUForecaster(**TINY, net_params={key: 4})
+    assert f"net_params sets {key!r}, which the forecaster's net does not use: {why}" \
+        in _error(lambda: model.fit(None, _panel()["a"]))
+    assert not hasattr(model, "net_")
+
+
+def test_a_callback_on_validation_scores_needs_early_stopping():
+    from skorch.callbacks import EarlyStopping
+
+    y = _panel()["a"]
+    # Without held-out windows skorch failed after the first epoch with a
+    # KeyError from its history ("valid_loss was not found").
+    for callbacks in ([EarlyStopping(patience=1)], [("stop", EarlyStopping(patience=1))]):
+        model = GRUForecaster(**TINY, net_params={"callbacks": callbacks})
+        message = _error(lambda m=model: m.fit(None, y))
+        assert "which monitors 'valid_loss', but no windows are held out" in message
+        assert "set early_stopping=<patience>" in message
+    # With the forecaster's validation windows it runs, and so does one on
+    # a training score.
+    model = GRUForecaster(**{**TINY, "max_epochs": 3}, early_stopping=3,
+                          net_params={"callbacks": [EarlyStopping(patience=1)]}).fit(None, y)
+    assert "valid_loss" in model.net_.history[-1]
+    model = GRUForecaster(**{**TINY, "max_epochs": 3}, net_params={"callbacks": [
+        EarlyStopping(monitor="train_loss", patience=1)]}).fit(None, y)
+    assert "valid_loss" not in model.net_.history[-1]
+
+
 def test_net_params_with_a_tuple_come_back_from_save_as_given(tmp_path):
     params = {"optimizer": torch.optim.AdamW, "optimizer__betas": (0.8, 0.9)}
     model = GRUForecaster(**TINY, net_params=params).fit(None, _panel()["a"])

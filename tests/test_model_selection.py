@@ -440,6 +440,46 @@ def test_backtest_intervals(ragged_panel):
     np.testing.assert_allclose(single.forecasts["upper"] - single.forecasts["lower"], 5.0)
 
 
+class _ShiftedByX(_WithIntervals):
+    """The naive forecast plus the first covariate, and its quantiles around it."""
+
+    def _predict(self, n_steps, X):
+        return super()._predict(n_steps, X) + X[-n_steps:, :1]
+
+
+def test_backtest_intervals_of_a_pipeline_see_its_covariates(monthly_series):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = pd.DataFrame({"x": np.arange(len(monthly_series), dtype=float)},
+                     index=monthly_series.index)
+    add_100 = FunctionTransformer(lambda frame: frame + 100.0)
+    cv = ForecastSplitter(horizon=3, n_splits=2)
+    # It failed with AttributeError: 'Pipeline' object has no attribute
+    # 'predict_interval', after the first fold had been fitted.
+    result = backtest(make_pipeline(add_100, _ShiftedByX()), X, monthly_series, cv=cv,
+                      coverage=0.9)
+    table = result.forecasts
+    last = {k: monthly_series.loc[:cutoff].iloc[-1] for k, cutoff in
+            table.groupby("fold")["cutoff"].first().items()}
+    expected = table["fold"].map(last) + X.loc[table["time"], "x"].to_numpy() + 100.0
+    np.testing.assert_allclose(table["forecast"], expected)
+    np.testing.assert_allclose(table["lower"], expected - 4.5)
+    np.testing.assert_allclose(table["upper"], expected + 4.5)
+    # Through a target transform the bounds could come back out of order:
+    # refused before any fit, as is a last step without intervals.
+    logged = TransformedTargetRegressor(regressor=_WithIntervals(), func=np.log,
+                                        inverse_func=np.exp)
+    with pytest.raises(ValueError, match="through a TransformedTargetRegressor"):
+        backtest(make_pipeline(logged), None, monthly_series, cv=cv, coverage=0.9)
+    with pytest.raises(ValueError, match="LinearRegression has no predict_interval method"):
+        from sklearn.linear_model import LinearRegression
+
+        backtest(LinearRegression(), X, monthly_series, cv=cv, coverage=0.9)
+    # Without coverage both run as before.
+    assert len(backtest(logged, None, monthly_series, cv=cv).forecasts) == 6
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -683,6 +683,33 @@ def test_halving_search_over_max_epochs_trains_on_contiguous_rows_of_arrays():
     assert search.best_estimator_.max_epochs in (1, 2)
 
 
+def test_halving_search_over_max_epochs_on_pandas_data_runs_quietly_as_the_readme_gives_it():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    from seqforecast import ForecastSplitter
+
+    y = _monthly()
+    X = pd.DataFrame(index=y.index)
+
+    def failed_scorings(**kwargs):
+        search = HalvingGridSearchCV(
+            LSTMForecaster(random_state=0, **{**SMALL, "max_epochs": 2}),
+            {"hidden_size": [2, 4]}, resource="max_epochs", min_resources=1,
+            max_resources=2, factor=2, cv=ForecastSplitter(horizon=3, n_splits=2), **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            search.fit(X, y)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        return sum("Scoring failed" in str(w.message) for w in caught)
+
+    # The README's recipe: no train scores, no failed scorings.
+    assert failed_scorings(return_train_score=False) == 0
+    # Halving's default scores each candidate on its training rows too,
+    # which lie inside the history: one failed scoring per fit.
+    assert failed_scorings() == 2 * 2 + 1 * 2
+
+
 def test_row_picking_meta_estimators_are_rejected_on_pandas_data():
     from sklearn.ensemble import StackingRegressor
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401

@@ -273,6 +273,21 @@ _CALLBACK_OWNERS = {"clip": "clip_grad_norm", "early_stopping": "early_stopping"
                     "averaging": "weight_averaging", "progress": "verbose"}
 
 
+# skorch arguments the forecaster's net never reads (it makes its own
+# batches of windows, builds a new net at every fit and predicts through
+# the module): each would be accepted and silently have no effect. Their
+# "__" settings (iterator_train__batch_size, ...) are refused with them.
+_NET_PARAMS_UNUSED = {
+    "iterator_train": "the training batches are the forecaster's own (batch_size=, "
+                      "windows_per_epoch=, random_state=)",
+    "iterator_valid": "the validation batches are the forecaster's own (batch_size=)",
+    "dataset": "the windows are made by the forecaster (lookback=, horizon=, stride=)",
+    "warm_start": "every fit trains a new network; update() appends observations "
+                  "without retraining",
+    "predict_nonlinearity": "forecasts are the network's outputs (loss= chooses them)",
+}
+
+
 # Prefixed keys that skorch reads itself rather than passing to the class:
 # per-parameter-group settings of the optimizer.
 _SKORCH_OWN_KEYS = frozenset({"optimizer__param_groups"})
@@ -312,8 +327,17 @@ def _check_net_params(extra, owned, forecaster_params):
     ``owned`` are the skorch arguments the forecaster builds; the net would
     silently take ``net_params``' value over the forecaster's parameter.
     The settings of its own callbacks (``callbacks__clip__max_norm``, ...)
-    are its parameters' too.
+    are its parameters' too. Arguments its net never reads
+    (``_NET_PARAMS_UNUSED``) are refused as well, saying why.
     """
+    unused = sorted(key for key in extra
+                    if key.partition("__")[0] in _NET_PARAMS_UNUSED)
+    if unused:
+        key = unused[0]
+        raise ValueError(
+            f"net_params sets {key!r}, which the forecaster's net does not use: "
+            f"{_NET_PARAMS_UNUSED[key.partition('__')[0]]}."
+        )
     owned = owned | set(_NET_PARAM_OWNERS)
     clash = sorted(key for key in extra if key in owned or any(
         key.startswith(f"callbacks__{cb}__") for cb in _CALLBACK_OWNERS))
@@ -330,6 +354,30 @@ def _check_net_params(extra, owned, forecaster_params):
         "net_params is for what the forecaster has no parameter of its own for "
         "(callbacks, optimizer, optimizer__* arguments, ...)."
     )
+
+
+def _check_callbacks_validation(callbacks, validating):
+    """Raise for a callback that monitors validation scores when there are none.
+
+    skorch's ``EarlyStopping``, ``Checkpoint`` or a plateau ``LRScheduler``
+    watch ``valid_loss`` by default; without ``early_stopping=`` the net
+    holds out no windows and skorch would fail after the first epoch with
+    a KeyError from its history.
+    """
+    if validating:
+        return
+    for callback in callbacks:
+        name, callback = callback if isinstance(callback, tuple) else (None, callback)
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor.startswith("valid"):
+            label = type(callback).__name__ if name is None else f"{name!r}"
+            raise ValueError(
+                f"net_params['callbacks'] has {label}, which monitors {monitor!r}, but no "
+                "windows are held out for validation: set early_stopping=<patience> "
+                "(the forecaster's early stopping on the latest horizon of each series, "
+                "which also makes valid_loss for other callbacks), or monitor a "
+                "training score such as 'train_loss'."
+            )
 
 
 class RNNForecaster(BaseForecaster):
@@ -1261,6 +1309,7 @@ class RNNForecaster(BaseForecaster):
                                         "optimizer": extra.get("optimizer",
                                                                params["optimizer"])})
         if "callbacks" in extra:
+            _check_callbacks_validation(extra["callbacks"], valid is not None)
             params["callbacks"] = callbacks + list(extra.pop("callbacks"))
         params.update(extra)
         return WindowNet(**params)
