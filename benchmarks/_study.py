@@ -28,6 +28,8 @@ RULES = {
     "few_windows": "_FEW_WINDOWS",
     "few_ahead": "_FEW_AHEAD",
     "few_back": "_FEW_BACK",
+    # ... and the cap of the lookback of little data without a season.
+    "few_nonseasonal_back": "_FEW_NONSEASONAL_BACK",
     # One smoothing constant for every series with scaling="smoothed"
     # (None: each series' own).
     "fixed_smoothing": "data._FIXED_SMOOTHING",

@@ -47,6 +47,9 @@ Rules (``n``: the longest series' length):
 - ``seasonal16``: the default window with a lookback of seasonal data of
   at least 16 steps before the little-data cap (four seasons of quarterly
   data; study rule ``seasonal_least``).
+- ``hinted_short``: the competition's horizon given, the lookback of data
+  without a season at most 12 steps on little data (but at least the
+  horizon; study rule ``few_nonseasonal_back``).
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -97,6 +100,9 @@ RULES = {
     "hinted_long": (True, {"nonseasonal_long": (3, 3)}),
     # Seasonal data: a default lookback of at least 16 steps (seasonal_least).
     "seasonal16": (False, {"seasonal_least": 16}),
+    # The competition's horizon given, the lookback of little data without
+    # a season at most 12 steps (study rule few_nonseasonal_back).
+    "hinted_short": (True, {"few_nonseasonal_back": 12}),
 }
 
 

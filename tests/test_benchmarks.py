@@ -41,6 +41,8 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
     ("unseen", ["--configs", "default,wide"], "configs ['wide']"),
     ("singles", ["--series", "AirPassengers,sunspots"], "series ['sunspots']"),
     ("singles", ["--models", "lstm,prophet"], "models ['prophet']"),
+    ("public", ["--datasets", "nile,airline"], "datasets ['airline']"),
+    ("public", ["--given", "hints,csv"], "ways of giving the data ['csv']"),
     ("classical_speed", ["--models", "ets,tbats"], "models ['tbats']"),
     ("frequencies", ["--panels", "hourly,monthly"], "panels ['monthly']"),
     ("weekly", ["--panels", "taylor,m4-hourly"], "panels ['m4-hourly']"),
@@ -167,6 +169,42 @@ def test_singles_runner_scores_seasonal_naive_by_hand(tmp_path):
         mase(test, np.full(13, x[-1]), y_train=x, seasonal_period=52), abs=1e-4)
     with pytest.raises(SystemExit):
         singles.main(["--series", "nile", "--out", str(tmp_path)])
+
+
+def test_public_datasets_are_loaded_as_documented():
+    from benchmarks.public import DATASETS, load
+
+    shapes = {"co2": (526,), "co2-weekly": (2284,), "elnino": (732,), "sunspots": (309,),
+              "nile": (100,), "macrodata": (203, 12)}
+    for name in DATASETS:
+        y = load(name)
+        assert y.shape == shapes[name]
+        assert not np.isnan(y.to_numpy()).any()
+        assert y.index.freq is not None and y.index.is_monotonic_increasing
+    assert str(load("co2").index[0]) == "1958-03-01 00:00:00"
+    elnino = load("elnino")  # months of a year in order, not the columns' order
+    assert str(elnino.index[1]) == "1950-02-01 00:00:00"
+    assert str(load("macrodata").index[-1]) == "2009Q3"
+
+
+def test_public_runner_scores_the_naive_forecasts_by_hand(tmp_path):
+    from benchmarks import public
+
+    assert public.main(["--datasets", "macrodata", "--models", "snaive",
+                        "--given", "hints,bare", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "public.csv").set_index("given")
+    y = public.load("macrodata").to_numpy()
+    train, test = y[:-8], y[-8:]
+    # Hints: the last four quarters twice; bare: no season is detected in
+    # seasonally adjusted data, so the last value. MASE of lag 4, mean over
+    # the 12 series.
+    for given, forecast in (("hints", np.tile(train[-4:], (2, 1))),
+                            ("bare", np.repeat(train[-1:], 8, axis=0))):
+        scale = np.mean(np.abs(train[4:] - train[:-4]), axis=0)
+        expected = np.mean(np.mean(np.abs(test - forecast), axis=0) / scale)
+        assert table.loc[given, "mase"] == pytest.approx(expected, abs=1e-4)
+        assert table.loc[given, "n_series"] == 12
+    assert table.loc["bare", "seasonal_period_"] == 1
 
 
 def _fold_study(module, category, n_series, tmp_path, column):

@@ -409,6 +409,34 @@ def test_default_window_on_little_data(m, lengths, window):
     assert default_window(m, y, horizon=12, lookback=24) == (12, 24)
 
 
+@pytest.mark.parametrize(("lengths", "horizon", "lookback", "before"), [
+    # One series without a season and a given horizon: at most 12 steps
+    # back, not two horizons (nile: 90 years, horizon 10 -> 12, not 20;
+    # sunspots: 298 years, 11 -> 12, not 22; an M3 "other" series, 8 -> 12,
+    # not 16), but at least the horizon (14 -> 14, not 28).
+    ([90], 10, 12, 20), ([298], 11, 12, 22), ([90], 8, 12, 16), ([300], 14, 14, 28),
+    ([300], 30, 30, 60),
+    # Below 12 the cap changes nothing: two horizons, or n // 4 of a short series.
+    ([90], 4, 8, 8), ([30], 8, 8, 8),
+    # A panel of ten such series is little data too; twelve of 300 are not
+    # (and get the long series' three horizons).
+    ([90] * 10, 10, 12, 20), ([300] * 12, 11, 33, 33),
+])
+def test_little_data_without_a_season_looks_at_most_12_steps_back(lengths, horizon, lookback,
+                                                                   before):
+    from benchmarks import _study
+
+    panel = RaggedPanel.from_series([np.ones(n) for n in lengths])
+    assert default_window(1, panel, horizon=horizon) == (horizon, lookback)
+    with _study.rules(few_nonseasonal_back=None):  # the rule before
+        assert default_window(1, panel, horizon=horizon) == (horizon, before)
+    # A given lookback and a season are left alone.
+    assert default_window(1, panel, horizon=horizon, lookback=20) == (horizon, 20)
+    with _study.rules(few_nonseasonal_back=None):
+        seasonal = default_window(4, panel, horizon=horizon)
+    assert default_window(4, panel, horizon=horizon) == seasonal
+
+
 def test_little_data_window_keeps_a_given_min_observed():
     # A shortened default lookback below a given min_observed made the fit
     # refuse its own default (min_observed=20 is larger than lookback=15).

@@ -110,6 +110,10 @@ _RECENT_INDICES = "yearly"
 # single M3 series and panels of 3 to 30 of them (benchmarks/README.md, "A
 # shorter window for little data"): better below 1,000 windows, mixed above.
 _FEW_WINDOWS, _FEW_AHEAD, _FEW_BACK = 1000, 8, 4
+# On little data without a season, the default lookback is at most this
+# many steps (but at least the horizon; None: no such cap): the lookback
+# that data without hints get (two horizons of 6).
+_FEW_NONSEASONAL_BACK = 12
 # On little data epochs are shortened so that the default 50 epochs take 4
 # steps per training window, at least 250 (a single short series overfits in
 # 1,000 steps; measured on single M3 series, benchmarks/README.md "A smaller
@@ -219,9 +223,14 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
     and 15 steps instead of 15 and 30: 39 windows instead of 16. On 40
     single M3 series of each of the monthly, quarterly and yearly
     categories this lowered the mean MASE of the LSTM and GRU by 7-24 %
-    (benchmarks/README.md, "A shorter window for little data"). Given
-    values are never changed; a given horizon keeps the shorter default
-    lookback, and a given ``min_observed`` bounds it from below.
+    (benchmarks/README.md, "A shorter window for little data"). Without
+    a season the default lookback of little data is also at most 12 steps
+    (but at least the horizon): one yearly series with its horizon of 10
+    or 11 got 20 or 22 steps, and forecasts far worse than with 12
+    (benchmarks/README.md, "At most 12 steps back on little data without
+    a season"). Given values are never changed; a given horizon keeps the
+    shorter default lookback, and a given ``min_observed`` bounds it from
+    below.
 
     Never a one-step, two-value window unless the history itself is that
     short. ``y`` is the history: a :class:`~seqforecast._panel.RaggedPanel`
@@ -248,6 +257,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
             horizon = max(1, min(horizon, max(2, n // _FEW_AHEAD)))
         if given[1] is None:
             floor = max(4, n // _FEW_BACK, min_observed or 0)
+            if m <= 1 and _FEW_NONSEASONAL_BACK is not None:
+                floor = max(min_observed or 0, min(floor, _FEW_NONSEASONAL_BACK))
             lookback = max(horizon, min(lookback, floor))
     elif given[1] is None and not week:
         if m <= 1:
