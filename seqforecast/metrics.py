@@ -544,7 +544,8 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
         of ``y_true`` plus a last axis, (n_timesteps, n_quantiles) or
         (n_timesteps, n_series, n_quantiles), whose ``k``-th slice holds the
         forecasts of ``quantile[k]``. A ``predict_quantiles`` frame is read
-        by its column labels, and a ``predict_interval`` frame's ``lower``
+        by its column labels (with a single ``quantile`` too, whose label
+        it must hold), and a ``predict_interval`` frame's ``lower``
         and ``upper`` bounds as the lower and the upper of two levels (in
         either order); either may be a wide or a long panel's.
     quantile : float or sequence of float
@@ -572,6 +573,11 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
             f"quantile must be a level in [0, 1] or a sequence of such levels, "
             f"got {quantile!r}."
         )
+    if levels.ndim == 0 and _labelled_by_level(y_quantile, y_true):
+        # A predict_quantiles frame with one level: read by its label, so
+        # that a frame of another level (q[[0.9]] with quantile=0.1) is an
+        # error rather than a loss of the wrong level.
+        levels = levels.reshape(1)
     by_level = None if levels.ndim == 0 else _quantile_columns(y_quantile, y_true, levels)
     if levels.ndim == 0:
         (yt, yq), _, _ = _check_panels(y_true=y_true, y_quantile=y_quantile)
@@ -607,6 +613,21 @@ def pinball_loss(y_true, y_quantile, quantile, *, multioutput="uniform_average")
     diff = yt[:, :, None] - yq
     loss = np.maximum(levels * diff, (levels - 1) * diff)
     return _aggregate(loss.mean(axis=(0, 2)), multioutput)
+
+
+def _labelled_by_level(y_quantile, y_true):
+    """Whether ``y_quantile`` is a frame whose columns (or their last level) are float levels.
+
+    A wide panel whose series happen to have float names (those of
+    ``y_true``) is not.
+    """
+    if not isinstance(y_quantile, pd.DataFrame):
+        return False
+    columns = y_quantile.columns
+    if isinstance(columns, pd.MultiIndex):
+        return columns.nlevels == 2 and columns.get_level_values(1).dtype.kind == "f"
+    return columns.dtype.kind == "f" and not (
+        isinstance(y_true, pd.DataFrame) and columns.equals(y_true.columns))
 
 
 def _quantile_columns(y_quantile, y_true, levels):

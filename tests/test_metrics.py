@@ -307,6 +307,29 @@ def test_pinball_several_quantiles_by_hand():
     )
 
 
+def test_pinball_with_one_level_reads_a_quantile_frame_by_its_label():
+    y = pd.Series([10.0, 10.0])
+    frame = pd.DataFrame({0.1: [8.0, 12.0], 0.9: [9.0, 13.0]})
+    # One column of the 0.9 quantile: 0.9*1, 0.1*3 -> 0.6.
+    assert pinball_loss(y, frame[[0.9]], 0.9) == pytest.approx(0.6)
+    # It was scored silently at the level asked for (0.1*1, 0.9*3 -> 1.4).
+    with pytest.raises(ValueError, match=r"holds the quantiles \[0.9\] but quantile=\[0.1\]"):
+        pinball_loss(y, frame[[0.9]], 0.1)
+    with pytest.raises(ValueError, match=r"holds the quantiles \[0.1, 0.9\] but quantile"):
+        pinball_loss(y, frame, 0.9)
+    # A wide panel's quantile frame, (series, level) columns, likewise.
+    panel = pd.DataFrame({"a": [10.0, 10.0], "b": [0.0, 4.0]})
+    wide = pd.DataFrame({("a", 0.9): [9.0, 13.0], ("b", 0.9): [1.0, 1.0]})
+    np.testing.assert_allclose(pinball_loss(panel, wide, 0.9, multioutput="raw_values"),
+                               [0.6, (0.1 * 1 + 0.9 * 3) / 2])
+    with pytest.raises(ValueError, match=r"but quantile=\[0.5\]"):
+        pinball_loss(panel, wide, 0.5)
+    # Series with float names are series, not levels: read by position.
+    floats = pd.DataFrame({0.5: [10.0, 10.0]})
+    assert pinball_loss(floats, pd.DataFrame({0.5: [8.0, 12.0]}), 0.1) == pytest.approx(
+        (0.1 * 2 + 0.9 * 2) / 2)
+
+
 def test_pinball_errors():
     with pytest.raises(ValueError, match=r"quantile must be a level in \[0, 1\]"):
         pinball_loss([1.0], [1.0], 1.5)
