@@ -30,6 +30,8 @@ RULES = {
     "few_back": "_FEW_BACK",
     # ... and the cap of the lookback of little data without a season.
     "few_nonseasonal_back": "_FEW_NONSEASONAL_BACK",
+    # ... and its cap in seasons of little data with a season.
+    "few_seasons_back": "_FEW_SEASONS_BACK",
     # One smoothing constant for every series with scaling="smoothed"
     # (None: each series' own).
     "fixed_smoothing": "data._FIXED_SMOOTHING",

@@ -50,6 +50,9 @@ Rules (``n``: the longest series' length):
 - ``hinted_short``: the competition's horizon given, the lookback of data
   without a season at most 12 steps on little data (but at least the
   horizon; study rule ``few_nonseasonal_back``).
+- ``two_seasons``: the default window with a lookback of seasonal data at
+  most two seasons on little data (but at least the horizon; study rule
+  ``few_seasons_back``).
 
 Results are appended to ``benchmarks/results/window_single.csv`` (one row
 per category, cell, seed, panel size and rule: mean, median and largest
@@ -103,6 +106,9 @@ RULES = {
     # The competition's horizon given, the lookback of little data without
     # a season at most 12 steps (study rule few_nonseasonal_back).
     "hinted_short": (True, {"few_nonseasonal_back": 12}),
+    # The default window, the lookback of seasonal little data at most two
+    # seasons (study rule few_seasons_back).
+    "two_seasons": (False, {"few_seasons_back": 2}),
 }
 
 

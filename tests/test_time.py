@@ -437,6 +437,23 @@ def test_little_data_without_a_season_looks_at_most_12_steps_back(lengths, horiz
     assert default_window(4, panel, horizon=horizon) == seasonal
 
 
+def test_study_switch_of_two_seasons_back_on_little_seasonal_data():
+    # Measured and not adopted (benchmarks/README.md): the default keeps
+    # three seasons; the switch caps little data's seasonal lookback.
+    from benchmarks import _study
+
+    one = np.ones((120, 1))
+    assert default_window(12, one) == (15, 30)
+    assert default_window(12, np.ones((708, 1)), horizon=24) == (24, 36)
+    with _study.rules(few_seasons_back=2):
+        assert default_window(12, one) == (15, 24)
+        assert default_window(12, np.ones((708, 1)), horizon=24) == (24, 24)
+        assert default_window(4, np.ones((60, 1))) == (7, 8)
+        assert default_window(12, np.ones((60, 1))) == (7, 15)  # n // 4 binds first
+        assert default_window(12, np.ones((126, 12))) == (24, 36)  # not little data
+        assert default_window(1, np.ones((90, 1)), horizon=10) == (10, 12)
+
+
 def test_little_data_window_keeps_a_given_min_observed():
     # A shortened default lookback below a given min_observed made the fit
     # refuse its own default (min_observed=20 is larger than lookback=15).

@@ -114,6 +114,9 @@ _FEW_WINDOWS, _FEW_AHEAD, _FEW_BACK = 1000, 8, 4
 # many steps (but at least the horizon; None: no such cap): the lookback
 # that data without hints get (two horizons of 6).
 _FEW_NONSEASONAL_BACK = 12
+# On little data with a season, the default lookback is at most this many
+# seasons (but at least the horizon; None: three seasons, as on panels).
+_FEW_SEASONS_BACK = None
 # On little data epochs are shortened so that the default 50 epochs take 4
 # steps per training window, at least 250 (a single short series overfits in
 # 1,000 steps; measured on single M3 series, benchmarks/README.md "A smaller
@@ -259,6 +262,8 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
             floor = max(4, n // _FEW_BACK, min_observed or 0)
             if m <= 1 and _FEW_NONSEASONAL_BACK is not None:
                 floor = max(min_observed or 0, min(floor, _FEW_NONSEASONAL_BACK))
+            elif m > 1 and _FEW_SEASONS_BACK is not None:
+                floor = max(min_observed or 0, min(floor, _FEW_SEASONS_BACK * m))
             lookback = max(horizon, min(lookback, floor))
     elif given[1] is None and not week:
         if m <= 1:
