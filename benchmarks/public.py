@@ -26,7 +26,8 @@ Datasets (``h``, period):
 
 Models: ``lstm``, ``gru`` (the defaults, ``random_state`` = seed),
 ``snaive`` (seasonal naive with a period, the last value without),
-``theta``, ``ets`` and ``preset-fast`` (:func:`seqforecast.make_ensemble`).
+``theta``, ``ets`` and ``preset-fast`` (:func:`seqforecast.make_ensemble`), built
+by ``benchmarks.accuracy.make_model`` as the M3 runner builds them.
 MASE is scaled by each series' in-sample naive error of the dataset's
 period (of lag 1 where it has none) and averaged over a panel's series.
 ``--study KEY=VALUE`` (repeatable) sets a rule of ``benchmarks._study`` for
@@ -89,26 +90,6 @@ def load(name):
     raise ValueError(f"unknown dataset {name!r}; choose from {list(DATASETS)}")
 
 
-def _model(name, seed, hints, period, horizon):
-    import seqforecast as sf
-
-    if name == "snaive":
-        if not hints:
-            return sf.NaiveForecaster(strategy="seasonal")
-        return sf.NaiveForecaster(strategy="seasonal" if period > 1 else "last",
-                                  seasonal_period=period)
-    season = {"seasonal_period": period} if hints else {}
-    if name == "theta":
-        return sf.ThetaForecaster(**season)
-    if name == "ets":
-        return sf.ETSForecaster(**season)
-    given = {**season, **({"horizon": horizon} if hints else {})}
-    if name == "preset-fast":
-        return sf.make_ensemble("fast", random_state=seed, **given)
-    cls = {"lstm": sf.LSTMForecaster, "gru": sf.GRUForecaster}[name]
-    return cls(random_state=seed, **given)
-
-
 def _scores(test, forecast, train, period):
     """Mean sMAPE and MASE over the series (MASE of lag ``period``), on the values alone."""
     from seqforecast.metrics import mase, smape
@@ -123,6 +104,7 @@ def run(names, models, seeds, out, command, given=WAYS, study=None):
     import torch
 
     from benchmarks import _study
+    from benchmarks.accuracy import make_model
 
     torch.set_num_threads(1)
     rows = []
@@ -138,7 +120,8 @@ def run(names, models, seeds, out, command, given=WAYS, study=None):
             for way in given:
                 history, future = ways[way]
                 for seed in seeds[:1] if model in CLASSICAL else seeds:
-                    f = _model(model, seed, way == "hints", period, h)
+                    f = make_model(model, horizon=h, period=period, seed=seed, n_jobs=1,
+                                   hints=way == "hints")
                     start = time.perf_counter()
                     with warnings.catch_warnings(), _study.rules(**(study or {})):
                         warnings.simplefilter("ignore")

@@ -264,10 +264,10 @@ def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_obser
             horizon = max(1, min(horizon, max(2, n // _FEW_AHEAD)))
         if given[1] is None:
             floor = max(4, n // _FEW_BACK, min_observed or 0)
-            if m <= 1 and _FEW_NONSEASONAL_BACK is not None:
-                floor = max(min_observed or 0, min(floor, _FEW_NONSEASONAL_BACK))
-            elif m > 1 and _FEW_SEASONS_BACK is not None:
-                floor = max(min_observed or 0, min(floor, _FEW_SEASONS_BACK * m))
+            cap = (_FEW_NONSEASONAL_BACK if m <= 1
+                   else None if _FEW_SEASONS_BACK is None else _FEW_SEASONS_BACK * m)
+            if cap is not None:
+                floor = max(min_observed or 0, min(floor, cap))
             lookback = max(horizon, min(lookback, floor))
     elif given[1] is None and not week:
         if m <= 1:
