@@ -269,7 +269,12 @@ class ConformalForecaster(BaseForecaster):
     }
 
     def _static_features_ignored(self):
-        return "does not pass static features on to the forecaster it wraps"
+        # Static features go to every fit of the wrapped forecaster, which
+        # reads them if it is a global model.
+        reason = self.forecaster._static_features_ignored()
+        if reason is None:
+            return None
+        return f"wraps {type(self.forecaster).__name__}, which {reason}"
 
     def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
@@ -327,6 +332,7 @@ class ConformalForecaster(BaseForecaster):
             probe=functools.partial(_forecast_ahead, h) if len(late) else None,
             probe_folds=frozenset(range(len(origins), len(folds))),
             n_jobs=self.n_jobs,
+            static_features=self.static_features_,  # in the order of the series
         )
         forecasts = rolling.forecast[: len(origins)]
         self.origins_ = origins
@@ -338,7 +344,9 @@ class ConformalForecaster(BaseForecaster):
         # The scale with which a series too short for a bound of its own
         # borrows the pooled errors of the others (pooling="series").
         self._borrow_scale = scale
-        self.forecaster_ = clone(self.forecaster).fit(*history)
+        self.forecaster_ = clone(self.forecaster).fit(
+            *history, static_features=self.static_features_
+        )
         # Forecasts awaiting their observations, by the row of their origin.
         self.pending_ = {}
         for k, origin in enumerate(late, start=len(origins)):

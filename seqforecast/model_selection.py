@@ -332,6 +332,41 @@ def _take(X, y, start, stop, series=None):
     return (None if X is None else _safe_indexing(X, rows)), y
 
 
+def _static_key(forecaster):
+    """The fit parameter that takes static features, prefixed through pipelines.
+
+    ``static_features`` for a forecaster (and a ``TransformedTargetRegressor``,
+    which passes its fit parameters on); ``"<last step>__static_features"``
+    for a pipeline, which routes a prefixed parameter to that step. A
+    ValueError when the estimator that would get them takes none.
+    """
+    prefix, estimator = "", forecaster
+    while isinstance(estimator, Pipeline):
+        name, estimator = estimator.steps[-1]
+        prefix += f"{name}__"
+    if isinstance(estimator, TransformedTargetRegressor):
+        estimator = estimator.regressor
+    fit = getattr(estimator, "fit", None)
+    if not callable(fit) or "static_features" not in inspect.signature(fit).parameters:
+        raise ValueError(
+            f"static_features go to the forecaster's fit, but {type(estimator).__name__}.fit "
+            "takes none; give them to a seqforecast forecaster (or a pipeline ending in one), "
+            "or pass static_features=None."
+        )
+    return prefix + "static_features"
+
+
+def _static_rows(static, series):
+    """The rows of ``static`` for the ``series`` fitted (positions; None: all, as given).
+
+    A subset is taken by position, so ``static`` is then an array in the
+    order of the series (a fitted forecaster's ``static_features_``).
+    """
+    if static is None or series is None:
+        return static
+    return np.asarray(static)[series]
+
+
 def _rows(X, y, start, stop):
     """Rows ``start:stop`` for a worker: a long panel stays aligned arrays."""
     if isinstance(y, _panel.LongPanel):
@@ -378,7 +413,7 @@ def _series_to_fit(forecaster, X, y, start, stop):
 
 
 def _run_segments(
-    forecaster, X, y, segments, coverage, skip_short, probe, probe_folds=None
+    forecaster, X, y, segments, coverage, skip_short, probe, probe_folds=None, static=None
 ):
     """Forecasts of the folds of ``segments``, on the rows of ``X`` and ``y`` given.
 
@@ -389,7 +424,7 @@ def _run_segments(
     (fitted series or None for all, forecast, lower, upper, probed), the
     arrays of shape (n_test, n_fitted_series); all None for a fold without
     a fitted model. ``probe`` runs on the folds in ``probe_folds`` (None:
-    all).
+    all). ``static``: (static features, their fit parameter) or None.
     """
     results = []
     for segment in segments:
@@ -402,7 +437,11 @@ def _run_segments(
                         if series is not None and len(series) == 0:
                             results.append((None,) * 5)
                             continue
-                    model = clone(forecaster).fit(*_take(X, y, start, origin, series))
+                    params = {}
+                    if static is not None:
+                        features, key = static
+                        params[key] = _static_rows(features, series)
+                    model = clone(forecaster).fit(*_take(X, y, start, origin, series), **params)
                 elif origin > end:
                     model.update(*_take(X, y, end, origin, series))
                 end = origin
@@ -443,6 +482,7 @@ def _rolling_forecasts(
     labels=None,
     n_jobs=None,
     progress=None,
+    static_features=None,
 ):
     """Forecasts of ``forecaster`` from every fold's origin: the rolling-origin engine.
 
@@ -490,11 +530,17 @@ def _rolling_forecasts(
         Parallel jobs (joblib).
     progress : object or None, default=None
         Progress bar whose ``update(n)`` is called as ``n`` folds finish.
+    static_features : DataFrame, array-like or None, default=None
+        Static features of the series of ``y``, as ``fit`` takes them; every
+        fit gets them, or (with ``skip_short``) the rows of the series it
+        fits, taken by position: an array in the order of the series then.
 
     Returns
     -------
     result : _RollingForecasts
     """
+    # The parameter is checked before any fit.
+    static = None if static_features is None else (static_features, _static_key(forecaster))
     if _panel.is_long(y):
         # Rows aligned at each series' end: fold k's origin is the same number
         # of steps before every series' own end.
@@ -531,7 +577,7 @@ def _rolling_forecasts(
         ]
         return delayed(_run_segments)(
             forecaster, *_rows(X, y, lo, hi), shifted, coverage, skip_short, probe,
-            probe_folds,
+            probe_folds, static,
         )
 
     outputs = []
@@ -920,6 +966,7 @@ def backtest(
     refit=True,
     scoring=("smape", "mase"),
     coverage=None,
+    static_features=None,
     n_jobs=None,
     verbose=False,
 ):
@@ -972,6 +1019,13 @@ def backtest(
         on the covariates its other steps make; not through a
         ``TransformedTargetRegressor``); the table gains ``lower`` and
         ``upper`` columns.
+    static_features : DataFrame, array-like or None, default=None
+        Properties of each series that do not change (a store's size), as
+        :meth:`~seqforecast.base.BaseForecaster.fit` takes them: one row per
+        series, a DataFrame indexed by the series names or an array in
+        their order. Every fold's fit gets them (a pipeline's last step, as
+        ``<step>__static_features``); they do not change over time, so no
+        fold sees the future through them.
     n_jobs : int or None, default=None
         Parallel jobs (joblib). Folds that start with a refit run
         independently; folds that update run in sequence after their refit.
@@ -1067,6 +1121,7 @@ def backtest(
             labels=labels,
             n_jobs=n_jobs,
             progress=bar,
+            static_features=static_features,
         )
 
     tables, score_rows = [], []

@@ -48,3 +48,27 @@ def ragged_panel():
         values[40 - n:] = 50 + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
         data[name] = values
     return pd.DataFrame(data, index=index)
+
+
+@pytest.fixture
+def levels_panel():
+    """Three monthly series of levels 1, 5 and 9 (48 points), and their levels as a
+    static feature: a frame whose rows are in another order than the columns."""
+    rng = np.random.default_rng(0)
+    t = np.arange(48)
+    y = pd.DataFrame(
+        {name: level + np.sin(t / 3 + k) + rng.normal(0, 0.1, 48)
+         for k, (name, level) in enumerate([("a", 1.0), ("b", 5.0), ("c", 9.0)])},
+        index=pd.date_range("2020-01", periods=48, freq="MS"),
+    )
+    static = pd.DataFrame({"level": [9.0, 1.0, 5.0]}, index=["c", "a", "b"])
+    return y, static
+
+
+@pytest.fixture
+def tiny_lstm():
+    """An LSTM forecaster that fits in a fraction of a second (horizon 3)."""
+    from seqforecast.neural import LSTMForecaster
+
+    return LSTMForecaster(hidden_size=4, max_epochs=2, windows_per_epoch=64, lookback=8,
+                          horizon=3, scaling=None, random_state=0)

@@ -278,12 +278,13 @@ def test_conformal_short_series_calibrated_without_them():
     assert NaiveForecaster(strategy="seasonal").observations_needed(None, y) == 12
 
 
-def _hand_errors(forecaster, X, y, origins, horizon, method):
+def _hand_errors(forecaster, X, y, origins, horizon, method, static=None):
     """Calibration errors by a plain loop: clone, fit on the prefix, forecast.
 
     At every origin ("rolling"), or at the first with a series to fit
     ("split", which then updates that clone one row at a time), the clone is
-    fitted on the series with enough observations before the origin.
+    fitted on the series with enough observations before the origin (and
+    their rows of the frame ``static``, read by name).
     """
 
     def rows(data, start, stop, series=None):
@@ -302,7 +303,9 @@ def _hand_errors(forecaster, X, y, origins, horizon, method):
             if len(series) == 0:
                 model = None
                 continue
-            model = clone(forecaster).fit(rows(X, 0, origin), rows(y, 0, origin, series))
+            fitted = rows(y, 0, origin, series)
+            features = None if static is None else static.loc[list(fitted.columns)]
+            model = clone(forecaster).fit(rows(X, 0, origin), fitted, static_features=features)
         else:
             model.update(rows(X, origin - 1, origin), rows(y, origin - 1, origin, series))
         forecast = model.forecast(horizon, rows(X, origin, origin + horizon))
@@ -355,6 +358,37 @@ def test_conformal_errors_equal_a_hand_loop_on_a_late_panel(late_panel, method):
     # from there; the split clone, fitted on "a" alone, never does.
     assert np.isfinite(model.errors_[3:, :, 1]).all() == (method == "rolling")
     assert np.isnan(model.errors_[:3, :, 1]).all()
+
+
+@pytest.mark.parametrize("method", ["rolling", "split"])
+@pytest.mark.filterwarnings("ignore:LSTMForecaster. 1 of 3 series give no training window")
+def test_conformal_gives_static_features_to_every_fit(levels_panel, tiny_lstm, method):
+    # "a" starts at the second origin, so the first clone fits "b" and "c"
+    # with their rows of the features.
+    y, static = levels_panel
+    y = y.copy()
+    y.iloc[:44, 0] = np.nan
+    inner = tiny_lstm
+    model = ConformalForecaster(inner, horizon=2, n_windows=3, method=method)
+    model.fit(None, y, static_features=static)
+    hand = _hand_errors(inner, None, y, model.origins_, 2, method, static=static)
+    np.testing.assert_allclose(model.errors_, hand, rtol=1e-12)
+    assert np.isnan(model.errors_[0, :, 0]).all()
+    assert np.isfinite(model.errors_[1:, :, 0]).all() == (method == "rolling")
+    np.testing.assert_array_equal(model.forecaster_.static_features_.ravel(), [1.0, 5.0, 9.0])
+    # They reach the network: the forecasts move without them.
+    plain = clone(model).fit(None, y)
+    assert np.abs(plain.predict(_future(2)) - model.predict(_future(2))).to_numpy().max() > 1e-3
+
+
+def test_conformal_around_a_per_series_model_ignores_static_features_with_the_reason():
+    y = pd.DataFrame(np.random.default_rng(1).normal(size=(30, 2)), columns=["a", "b"])
+    static = pd.DataFrame({"size": [1.0, 2.0]}, index=["a", "b"])
+    model = ConformalForecaster(NaiveForecaster(), horizon=2, n_windows=5)
+    with pytest.warns(UserWarning, match=r"ConformalForecaster wraps NaiveForecaster, which fits "
+                      r"each series on its own .*so the static features are ignored"):
+        model.fit(None, y, static_features=static)
+    assert model.static_features_ is None and model.forecaster_.static_features_ is None
 
 
 @pytest.mark.parametrize("method", ["rolling", "split"])

@@ -585,3 +585,72 @@ def test_backtest_result_repr_counts_the_series_of_every_layout():
     assert "n_series=1," in repr(backtest(NaiveForecaster(), None, y, cv=cv))
     wide = pd.DataFrame({"a": y, "b": 2 * y, "c": 3 * y})
     assert "n_series=3," in repr(backtest(NaiveForecaster(), None, wide, cv=cv))
+
+
+# --------------------------------------------------------------- static features
+def test_backtest_gives_static_features_to_every_fit(levels_panel, tiny_lstm):
+    from sklearn.base import clone
+
+    from seqforecast.transformers import CalendarFeatures
+
+    y, static = levels_panel
+    cv = ForecastSplitter(horizon=3, n_splits=2)
+    model = tiny_lstm
+    pipe = make_pipeline(CalendarFeatures(features=("month",)), model)
+    got = backtest(model, None, y, cv=cv, static_features=static)
+    got_pipe = backtest(pipe, pd.DataFrame(index=y.index), y, cv=cv, static_features=static)
+    for k, (train, test) in enumerate(cv.split(y)):
+        future = pd.DataFrame(index=y.index[test])
+        expected = clone(model).fit(None, y.iloc[train], static_features=static).predict(future)
+        by_hand = clone(pipe).fit(
+            future.reindex(y.index[train]), y.iloc[train], lstmforecaster__static_features=static
+        ).predict(future)
+        for result, hand in ((got, expected), (got_pipe, by_hand)):
+            fold = result.forecasts[result.forecasts["fold"] == k]
+            table = fold.pivot(index="time", columns="series", values="forecast")
+            np.testing.assert_allclose(table[list(y.columns)].to_numpy(), hand.to_numpy())
+    # The features reach the network: without them the forecasts differ.
+    without = backtest(model, None, y, cv=cv)
+    assert np.abs(without.forecasts["forecast"] - got.forecasts["forecast"]).max() > 1e-3
+    # A long panel with the same features (by id) gives the same forecasts.
+    long = y.stack().swaplevel().sort_index().rename_axis(["series", "time"])
+    got_long = backtest(model, None, long, cv=cv, static_features=static)
+    np.testing.assert_allclose(
+        got_long.forecasts.sort_values(["fold", "series", "step"])["forecast"],
+        got.forecasts.sort_values(["fold", "series", "step"])["forecast"],
+    )
+
+
+def test_backtest_refuses_static_features_nothing_reads_before_any_fit(levels_panel, tiny_lstm):
+    from sklearn.linear_model import Ridge
+
+    y, static = levels_panel
+    fitted = []
+
+    class Counting(Ridge):
+        def fit(self, X, y, sample_weight=None):
+            fitted.append(1)
+            return super().fit(X, y, sample_weight)
+
+    with pytest.raises(ValueError, match=r"Counting.fit takes none; give them to a seqforecast"):
+        backtest(make_pipeline(StandardScaler(), Counting()), pd.DataFrame(index=y.index), y,
+                 cv=ForecastSplitter(horizon=3, n_splits=2), static_features=static)
+    assert not fitted
+    # A missing series is named, with its fold.
+    with pytest.raises(ValueError, match=r"Fold 0 .*static_features has no row for series 'b'"):
+        backtest(tiny_lstm, None, y, cv=ForecastSplitter(horizon=3, n_splits=2),
+                 static_features=static.drop(index="b"))
+
+
+def test_cross_validate_passes_static_features_like_backtest(levels_panel, tiny_lstm):
+    # sklearn passes fit params whose length is not the number of rows as
+    # they are: one row per series reaches every fold's fit whole.
+    y, static = levels_panel
+    X = pd.DataFrame(index=y.index)
+    cv = ForecastSplitter(horizon=3, n_splits=2)
+    scores = cross_validate(tiny_lstm, X, y, cv=cv, scoring=mase_scorer,
+                            params={"static_features": static})["test_score"]
+    result = backtest(tiny_lstm, X, y, cv=cv, scoring=("mase",), static_features=static)
+    np.testing.assert_allclose(-scores, result.scores["mase"], rtol=1e-12)
+    plain = cross_validate(tiny_lstm, X, y, cv=cv, scoring=mase_scorer)["test_score"]
+    assert not np.allclose(scores, plain)
