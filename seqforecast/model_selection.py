@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -483,6 +484,7 @@ def _rolling_forecasts(
     n_jobs=None,
     progress=None,
     static_features=None,
+    on_fold=None,
 ):
     """Forecasts of ``forecaster`` from every fold's origin: the rolling-origin engine.
 
@@ -534,6 +536,11 @@ def _rolling_forecasts(
         Static features of the series of ``y``, as ``fit`` takes them; every
         fit gets them, or (with ``skip_short``) the rows of the series it
         fits, taken by position: an array in the order of the series then.
+    on_fold : callable or None, default=None
+        ``on_fold(k, forecast, lower, upper, probed)``, called in this process
+        with fold ``k``'s entries of the result as soon as they arrive, in
+        fold order; an exception it raises stops the folds not yet run (a
+        fold that cannot be scored fails before the others are fitted).
 
     Returns
     -------
@@ -580,28 +587,46 @@ def _rolling_forecasts(
             probe_folds, static,
         )
 
-    outputs = []
-    # A single task (one fit, then updates) gains nothing from a worker.
-    parallel = Parallel(n_jobs=n_jobs if len(chunks) > 1 else 1, return_as="generator")
-    for result in parallel(job(chunk) for chunk in chunks):
-        outputs.extend(result)
-        if progress is not None:
-            progress.update(len(result))
-
     forecast = np.full((n_folds, horizon, n_series), np.nan)
     lower = upper = None
     if coverage is not None:
         lower, upper = np.full_like(forecast, np.nan), np.full_like(forecast, np.nan)
-    for k, (series, values, low, high, _) in enumerate(outputs):
-        if values is None:
-            continue
-        columns = slice(None) if series is None else series
-        forecast[k][: len(values), columns] = values
-        if coverage is not None:
-            lower[k][: len(values), columns] = low
-            upper[k][: len(values), columns] = high
-    probed = None if probe is None else [output[4] for output in outputs]
+    outputs = []
+    # A single task (one fit, then updates) gains nothing from a worker.
+    parallel = Parallel(n_jobs=n_jobs if len(chunks) > 1 else 1, return_as="generator")
+    results = parallel(job(chunk) for chunk in chunks)
+    try:
+        _collect(results, outputs, forecast, lower, upper, on_fold, progress)
+    finally:
+        # Stopped early (a fold failed): the folds still running are
+        # cancelled; joblib's warning that their work went unused is noise
+        # beside the error.
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", "[0-9]+ tasks (have been successfully executed|which were still being)"
+            )
+            results.close()
+    probed = None if probe is None else [output[1] for output in outputs]
     return _RollingForecasts(forecast, lower, upper, probed, [output[0] for output in outputs])
+
+
+def _collect(results, outputs, forecast, lower, upper, on_fold, progress):
+    """Fill the arrays of :func:`_rolling_forecasts` from its jobs' results as they arrive."""
+    for result in results:
+        for series, values, low, high, probed in result:
+            k = len(outputs)
+            outputs.append((series, probed))
+            if values is not None:
+                columns = slice(None) if series is None else series
+                forecast[k][: len(values), columns] = values
+                if lower is not None:
+                    lower[k][: len(values), columns] = low
+                    upper[k][: len(values), columns] = high
+            if on_fold is not None:
+                on_fold(k, forecast[k], None if lower is None else lower[k],
+                        None if upper is None else upper[k], probed)
+        if progress is not None:
+            progress.update(len(result))
 
 
 # ------------------------------------------------------------------ backtest
@@ -1012,7 +1037,10 @@ def backtest(
         and with ``coverage``: "coverage", "interval_width", "msis". A
         callable ``metric(y_true, y_pred)`` is called per series on 1-D
         arrays; when it accepts ``y_train`` it also gets the series'
-        observed training values. A dict maps names to metrics.
+        observed training values. A dict maps names to metrics. Each fold
+        is scored as soon as its forecasts arrive, so a fold that cannot be
+        scored (a series too short for the MASE scale) stops the backtest
+        before the later folds are fitted.
     coverage : float or None, default=None
         When given, also forecast central prediction intervals of this
         nominal coverage (``predict_interval``; of a pipeline's last step,
@@ -1109,6 +1137,37 @@ def backtest(
         y_2d, names, index = _wide_target(X, y, n_rows)
         _check_wide_starts_for_folds(y_2d, names, folds, index)
         labels = list(index)
+    def fold_data(k):
+        """(actuals (n_test, n_series), training values) of fold ``k``."""
+        train, test = folds[k]
+        if panel is None:
+            return y_2d[test], y_2d[train]
+        return (panel.ragged.between(test[0], test[-1] + 1).to_dense(),
+                panel.ragged.between(train[0], train[-1] + 1))
+
+    fold_scores = {}
+
+    def score(k, forecast, lower, upper, period):
+        # Scored as each fold arrives: one that cannot be scored (a series too
+        # short for the MASE scale) stops the folds not yet fitted.
+        train, _ = folds[k]
+        actual, train_values = fold_data(k)
+        h = len(actual)
+        if coverage is not None:
+            lower, upper = lower[:h], upper[:h]
+        try:
+            fold_scores[k] = _score_fold(
+                metrics_, actual, forecast[:h], lower, upper, train_values, period, coverage,
+                names,
+            )
+        except ValueError as err:
+            # The zero-scale message says what to do; the too-short one not.
+            hint = (" Leave the scaled metrics out (e.g. scoring=('smape',)) or the series."
+                    if "seasonal-naive scale with" in str(err) else "")
+            raise ValueError(
+                f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}{hint}"
+            ) from err
+
     with progress_bar(len(folds), desc="backtest", unit="fold", verbose=verbose) as bar:
         rolled = _rolling_forecasts(
             forecaster,
@@ -1122,21 +1181,17 @@ def backtest(
             n_jobs=n_jobs,
             progress=bar,
             static_features=static_features,
+            on_fold=score,
         )
 
     tables, score_rows = [], []
     for k, (train, test) in enumerate(folds):
-        if panel is None:
-            actual, train_values = y_2d[test], y_2d[train]
-        else:
-            actual = panel.ragged.between(test[0], test[-1] + 1).to_dense()
-            train_values = panel.ragged.between(train[0], train[-1] + 1)
+        actual, _ = fold_data(k)
         h, m = actual.shape
         forecast = rolled.forecast[k, :h]
         lower = upper = None
         if coverage is not None:
             lower, upper = rolled.lower[k, :h], rolled.upper[k, :h]
-        period = rolled.probed[k]
         if panel is None:
             cutoff, times = np.full(h * m, train[-1]), np.tile(test, m)
         else:  # each series' own timestamps, series by series
@@ -1157,17 +1212,7 @@ def backtest(
             table["lower"] = lower.T.ravel()
             table["upper"] = upper.T.ravel()
         tables.append(table)
-        try:
-            scores = _score_fold(
-                metrics_, actual, forecast, lower, upper, train_values, period, coverage, names
-            )
-        except ValueError as err:
-            # The zero-scale message says what to do; the too-short one not.
-            hint = (" Leave the scaled metrics out (e.g. scoring=('smape',)) or the series."
-                    if "seasonal-naive scale with" in str(err) else "")
-            raise ValueError(
-                f"Scoring fold {k} (cutoff {labels[train[-1]]}): {err}{hint}"
-            ) from err
+        scores = fold_scores[k]
         for j in range(m):
             score_rows.append({"fold": k, "series": names[j],
                                **{name: values[j] for name, values in scores.items()}})

@@ -654,3 +654,31 @@ def test_cross_validate_passes_static_features_like_backtest(levels_panel, tiny_
     np.testing.assert_allclose(-scores, result.scores["mase"], rtol=1e-12)
     plain = cross_validate(tiny_lstm, X, y, cv=cv, scoring=mase_scorer)["test_score"]
     assert not np.allclose(scores, plain)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_a_fold_that_cannot_be_scored_stops_the_backtest_before_the_other_fits(tmp_path, n_jobs):
+    # Store "b" has 2 monthly values before the first cutoff: too few for the
+    # MASE scale of lag 12, which the scoring reads from the monthly index.
+    # Each fold is scored as it arrives, so the error comes after fold 0,
+    # not after every fold has been fitted.
+    log = tmp_path / "fits"
+
+    class Logged(NaiveForecaster):
+        def _fit(self, y, X):
+            with open(log, "a") as f:
+                f.write("fit\n")
+            return super()._fit(y, X)
+
+    rng = np.random.default_rng(0)
+    a = pd.Series(rng.normal(size=60), index=pd.date_range("2015-01", periods=60, freq="MS"))
+    b = pd.Series(rng.normal(size=18), index=pd.date_range("2019-07", periods=18, freq="MS"))
+    y = pd.concat({"a": a, "b": b}, names=["series", "time"])
+    cv = ForecastSplitter(horizon=2, n_splits=8)  # fold 0: 2 training values of "b"
+    with pytest.raises(ValueError, match=r"Scoring fold 0 .*Series 'b' of y_train has 2 "
+                       r"observations .* needs at least 13\. Leave the scaled metrics out"):
+        backtest(Logged(), None, y, cv=cv, n_jobs=n_jobs)
+    if n_jobs is None:  # in parallel, the folds already dispatched may finish
+        assert log.read_text().split() == ["fit"]
+    # Without the scaled metric, every fold is scored.
+    assert len(backtest(Logged(), None, y, cv=cv, scoring=("smape",)).scores) == 8
