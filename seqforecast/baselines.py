@@ -28,6 +28,7 @@ from seqforecast._checks import (
     POSITIVE_INT_OR_NONE,
     Interval,
     StrOptions,
+    user_stacklevel,
 )
 from seqforecast._progress import progress_bar
 from seqforecast._seasonal import SeasonalProfile
@@ -908,7 +909,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         fixed models inside ensembles that must fit any panel.
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
-        ``trend``, ``damped_trend`` and ``seasonal`` are then ignored.
+        ``trend``, ``damped_trend``, ``seasonal`` and ``fallback`` are then
+        ignored, with a warning when any of them is set (a grid over them
+        needs ``auto=False``).
         Candidates: errors additive or multiplicative; trend none, additive
         or additive damped; seasonality none, additive or multiplicative
         (when the period is > 1 and two full seasons were observed);
@@ -1031,6 +1034,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 f"no seasonal component; got seasonal={self.seasonal!r}: use seasonal=None."
             )
         if self.auto:
+            self._warn_spec_ignored()
             return
         if self.damped_trend and self.trend is None:
             raise ValueError("damped_trend=True needs a trend; got trend=None.")
@@ -1039,6 +1043,26 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 f"seasonal={self.seasonal!r} needs a seasonal period of at least 2, "
                 f"got {self.seasonal_period_}; set seasonal_period or give y a "
                 "time index with a frequency."
+            )
+
+    def _warn_spec_ignored(self):
+        """Warn that ``auto=True`` overrides the model parameters a user set.
+
+        Otherwise ``ETSForecaster(trend="add")``, or a grid over ``trend``,
+        fits the automatic choice and scores every candidate the same.
+        """
+        defaults = {"error": "add", "trend": None, "damped_trend": False, "seasonal": None,
+                    "fallback": False}
+        given = [f"{name}={getattr(self, name)!r}" for name, default in defaults.items()
+                 if getattr(self, name) != default]
+        if given:
+            warnings.warn(
+                "ETSForecaster(auto=True) chooses each series' error, trend and seasonal "
+                f"components by AICc, so {', '.join(given)} "
+                f"{'is' if len(given) == 1 else 'are'} ignored; pass auto=False to fit the "
+                "model these parameters give.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
             )
 
     def _min_observations(self):

@@ -1280,3 +1280,34 @@ def test_an_exact_arima_fit_does_not_warn_that_it_failed(y):
     noisy = 10 + np.cumsum(np.random.default_rng(0).normal(size=60))
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         ARIMAForecaster(order=(2, 1, 2), maxiter=2).fit(None, noisy)
+
+
+def test_ets_auto_says_which_model_parameters_it_ignores():
+    from sklearn.model_selection import GridSearchCV
+
+    from seqforecast.metrics import mase_scorer
+    from seqforecast.model_selection import ForecastSplitter
+
+    y = seasonal(60)
+    auto = ETSForecaster(seasonal_period=12).fit(None, y)
+    with pytest.warns(UserWarning, match=r"^ETSForecaster\(auto=True\) chooses each series' "
+                      r"error, trend and seasonal components by AICc, so trend='add', "
+                      r"seasonal='mul' are ignored; pass auto=False") as caught:
+        given = ETSForecaster(seasonal_period=12, trend="add", seasonal="mul").fit(None, y)
+    assert caught[0].filename == __file__  # the user's line, not the package's
+    assert given.specs_ == auto.specs_
+    assert_allclose(given.forecast(6), auto.forecast(6))
+    # The model asked for, with auto=False, is another one; neither it nor
+    # the defaults warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fixed = ETSForecaster(seasonal_period=12, trend="add", seasonal="mul", auto=False)
+        assert fixed.fit(None, y).specs_[0]["trend"] == "add"
+        ETSForecaster(seasonal_period=12).fit(None, y)
+    # A grid over an ignored parameter scores its candidates alike, and says why.
+    search = GridSearchCV(ETSForecaster(seasonal_period=12), {"damped_trend": [False, True]},
+                          cv=ForecastSplitter(horizon=6, n_splits=2), scoring=mase_scorer)
+    with pytest.warns(UserWarning, match=r"damped_trend=True is ignored"):
+        search.fit(pd.DataFrame(index=y.index), y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] == scores[1]
