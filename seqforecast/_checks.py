@@ -22,7 +22,6 @@ imports it, so a change there is a change here only.
 from __future__ import annotations
 
 import os
-import sys
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -196,15 +195,3 @@ def check_numeric(data, name):
                 f"{bad.index[0]!r}; convert or drop the column first."
             )
 
-
-def user_stacklevel():
-    """The ``stacklevel`` of a warning that points at the first caller outside seqforecast.
-
-    For a warning raised at varying depths inside the package (a fit of a
-    long or a wide panel), so that it names the user's line.
-    """
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level

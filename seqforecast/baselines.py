@@ -28,11 +28,10 @@ from seqforecast._checks import (
     POSITIVE_INT_OR_NONE,
     Interval,
     StrOptions,
-    user_stacklevel,
 )
 from seqforecast._progress import progress_bar
 from seqforecast._seasonal import SeasonalProfile
-from seqforecast.base import BaseForecaster
+from seqforecast.base import BaseForecaster, _warn_at_user_line
 
 __all__ = ["ARIMAForecaster", "ETSForecaster", "NaiveForecaster", "ThetaForecaster"]
 
@@ -1056,13 +1055,11 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         given = [f"{name}={getattr(self, name)!r}" for name, default in defaults.items()
                  if getattr(self, name) != default]
         if given:
-            warnings.warn(
+            _warn_at_user_line(
                 "ETSForecaster(auto=True) chooses each series' error, trend and seasonal "
                 f"components by AICc, so {', '.join(given)} "
                 f"{'is' if len(given) == 1 else 'are'} ignored; pass auto=False to fit the "
-                "model these parameters give.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
+                "model these parameters give."
             )
 
     def _min_observations(self):
