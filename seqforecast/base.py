@@ -792,15 +792,21 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 f"y has {y_arr.shape[1]} series but the forecaster was fitted on "
                 f"{self.n_series_}; update needs the same series."
             )
-        if y_kind == "frame" and self.series_names_ is not None and not _same_names(
-            y.columns, self.series_names_
-        ):
+        fitted = self.series_names_
+        if fitted is None and getattr(self, "series_name_", None) is not None:
+            fitted = pd.Index([self.series_name_])  # a named Series
+        given = y.columns if y_kind == "frame" else None
+        if y_kind == "series" and y.name is not None:
+            given = pd.Index([y.name])
+        if fitted is not None and given is not None and not _same_names(given, fitted):
             # Series are matched by position; other names or another order
-            # would append one series' values to another's history.
+            # would append one series' values to another's history. (An
+            # unnamed Series or an array is taken as the fitted series.)
             raise ValueError(
-                f"y's columns {list(y.columns)[:5]} are not the fitted series "
-                f"{list(self.series_names_)[:5]} in the same order; update needs the "
-                "same series, e.g. y[forecaster.series_names_]."
+                f"y's series {list(given)[:5]} are not the fitted series "
+                f"{list(fitted)[:5]} in the same order; update needs the same series, "
+                "e.g. y[forecaster.series_names_] for a panel, y.rename(name) for a "
+                "series that is the same under another name."
             )
         X_arr, _ = self._check_X(X, len(y_arr), reset=False)
         _check_aligned(X, y)

@@ -56,6 +56,26 @@ def test_update_of_a_wide_panel_needs_the_fitted_columns_in_order(columns):
     assert forecast.loc[:, "a"].item() == 24.0 and forecast.loc[:, "b"].item() == 123.0
 
 
+def test_update_of_a_named_series_needs_that_series():
+    y = _panel()["a"]
+    forecaster = NaiveForecaster().fit(None, y[:20])
+    # Another name, as a Series or a one-column frame, is another series.
+    for new in (y[20:].rename("b"), y[20:].to_frame("b")):
+        message = _error(lambda new=new: forecaster.update(None, new))
+        assert "y's series ['b'] are not the fitted series ['a']" in message
+        assert "y.rename(name)" in message
+        assert forecaster.index_[-1] == INDEX[19]  # unchanged
+    # An unnamed Series (or an array) is taken as the fitted one, as is the
+    # same name in a frame.
+    forecaster.update(None, y[20:22].rename(None)).update(None, y[22:].to_frame())
+    assert forecaster.forecast(1).item() == 24.0
+    # Fitted on a one-column frame, a Series of another name is refused too.
+    framed = NaiveForecaster().fit(None, y[:20].to_frame())
+    assert "are not the fitted series ['a']" in _error(
+        lambda: framed.update(None, y[20:].rename("b"))
+    )
+
+
 def test_update_of_a_reloaded_forecaster_accepts_its_own_column_names(tmp_path):
     # JSON keeps names other than str and int as strings.
     y = _panel().set_axis([1.5, 2.5], axis=1)
