@@ -8,8 +8,9 @@
 #
 # 1. reads a long CSV (store, month, sales, promo) into a `Series` indexed by
 #    `(store, month)`;
-# 2. backtests a global GRU (with the promotions as covariates) against Theta
-#    and seasonal naive, holding out each store's own last year;
+# 2. backtests a global GRU (with the promotions as covariates and the
+#    stores' sizes as static features) against Theta and seasonal naive,
+#    holding out each store's own last year;
 # 3. forecasts the next year of every store from its own last month, with a
 #    promotion plan and the stores' sizes as static features;
 # 4. draws one store's forecast and backtest.
@@ -91,20 +92,26 @@ print(spans.head())
 # `backtest` folds a long panel at each series' own end: with one split of
 # 12 months, every store is fitted on everything but its last year and
 # forecast for it, whatever its dates. The GRU is one global network for all
-# 40 stores, reading the promotions of the past and of the forecast year;
+# 40 stores, reading the promotions of the past and of the forecast year,
+# and each store's size: a static feature, one row per store, given to
+# every fit of the backtest as it will be to the final model. It is told
+# the horizon; without one it would train for two years ahead (the default
+# for monthly data), and the stores too short for a two-year training
+# window would be left out of its training (it says so in a warning).
 # Theta and seasonal naive fit each store on its own.
 
 # %%
+static = pd.DataFrame({"size": pd.Series(sizes)})
 cv = ForecastSplitter(horizon=HORIZON, n_splits=1)
 models = {
-    "gru": (GRUForecaster(random_state=RANDOM_STATE), X),
-    "theta": (ThetaForecaster(), None),
-    "seasonal naive": (NaiveForecaster(strategy="seasonal"), None),
+    "gru": (GRUForecaster(horizon=HORIZON, random_state=RANDOM_STATE), X, static),
+    "theta": (ThetaForecaster(), None, None),
+    "seasonal naive": (NaiveForecaster(strategy="seasonal"), None, None),
 }
 scores, results = {}, {}
-for name, (model, covariates) in models.items():
+for name, (model, covariates, features) in models.items():
     start = time.perf_counter()
-    results[name] = backtest(model, covariates, y, cv=cv)
+    results[name] = backtest(model, covariates, y, cv=cv, static_features=features)
     scores[name] = {**results[name].scores.mean().round(3).to_dict(),
                     "seconds": round(time.perf_counter() - start, 1)}
 pd.DataFrame(scores).T.sort_values("mase")
@@ -123,12 +130,12 @@ results["gru"].forecasts.groupby("series").head(1).head()
 # store's own last month. The promotion plan for those months is a long
 # frame on the same `(store, month)` pairs (`forecast` builds the index; here
 # every store runs a promotion in its first forecast month). The stores'
-# sizes are static features: one row per store, read by the network beside
-# the covariates at every step.
+# sizes are read by the network beside the covariates at every step, as in
+# the backtest.
 
 # %%
-static = pd.DataFrame({"size": pd.Series(sizes)})
-model = GRUForecaster(random_state=RANDOM_STATE).fit(X, y, static_features=static)
+model = GRUForecaster(horizon=HORIZON, random_state=RANDOM_STATE)
+model.fit(X, y, static_features=static)
 future = model._future_frame(HORIZON, None).index
 plan = pd.DataFrame({"promo": 0.0}, index=future)
 first_month = plan.groupby(level="store").cumcount() == 0
