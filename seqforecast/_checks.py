@@ -194,4 +194,3 @@ def check_numeric(data, name):
                 f"{where} must hold numbers, got {bad.iloc[0]!r} (dtype {dtype}) at "
                 f"{bad.index[0]!r}; convert or drop the column first."
             )
-

@@ -1309,10 +1309,10 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
             return
         reason = self._static_features_ignored()
         if reason is not None:
-            warnings.warn(
-                f"{type(self).__name__} {reason}, so the static features are ignored.",
-                UserWarning,
-                stacklevel=3,
+            # Once at the user's line, not at every fold of a backtest or
+            # calibration clone of a conformal forecaster.
+            _warn_at_user_line(
+                f"{type(self).__name__} {reason}, so the static features are ignored."
             )
             return
         if isinstance(static_features, pd.DataFrame):

@@ -344,9 +344,10 @@ class ConformalForecaster(BaseForecaster):
         # The scale with which a series too short for a bound of its own
         # borrows the pooled errors of the others (pooling="series").
         self._borrow_scale = scale
-        self.forecaster_ = clone(self.forecaster).fit(
-            *history, static_features=self.static_features_
-        )
+        # Only when there are any: a subclass's fit may not take them.
+        static = {} if self.static_features_ is None else {
+            "static_features": self.static_features_}
+        self.forecaster_ = clone(self.forecaster).fit(*history, **static)
         # Forecasts awaiting their observations, by the row of their origin.
         self.pending_ = {}
         for k, origin in enumerate(late, start=len(origins)):

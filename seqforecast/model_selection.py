@@ -36,6 +36,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.model_selection import BaseCrossValidator
@@ -334,19 +335,24 @@ def _take(X, y, start, stop, series=None):
 
 
 def _static_key(forecaster):
-    """The fit parameter that takes static features, prefixed through pipelines.
+    """(the fit parameter that takes static features, whether ``y`` reaches it as an array).
 
-    ``static_features`` for a forecaster (and a ``TransformedTargetRegressor``,
-    which passes its fit parameters on); ``"<last step>__static_features"``
-    for a pipeline, which routes a prefixed parameter to that step. A
-    ValueError when the estimator that would get them takes none.
+    ``static_features`` for a forecaster; ``"<last step>__static_features"``
+    through a pipeline, which routes a prefixed parameter to that step (with
+    scikit-learn's metadata routing on, the parameter keeps its name and is
+    routed by request). A ``TransformedTargetRegressor`` passes its fit
+    parameters on as they are, and ``y`` as an array: the series lose their
+    names. A ValueError when the estimator that would get them takes none.
     """
-    prefix, estimator = "", forecaster
-    while isinstance(estimator, Pipeline):
-        name, estimator = estimator.steps[-1]
-        prefix += f"{name}__"
-    if isinstance(estimator, TransformedTargetRegressor):
-        estimator = estimator.regressor
+    prefix, estimator, as_array = "", forecaster, False
+    while True:
+        if isinstance(estimator, Pipeline):
+            name, estimator = estimator.steps[-1]
+            prefix += f"{name}__"
+        elif isinstance(estimator, TransformedTargetRegressor):
+            estimator, as_array = estimator.regressor, True
+        else:
+            break
     fit = getattr(estimator, "fit", None)
     if not callable(fit) or "static_features" not in inspect.signature(fit).parameters:
         raise ValueError(
@@ -354,7 +360,24 @@ def _static_key(forecaster):
             "takes none; give them to a seqforecast forecaster (or a pipeline ending in one), "
             "or pass static_features=None."
         )
-    return prefix + "static_features"
+    if get_config().get("enable_metadata_routing", False):
+        prefix = ""
+    return prefix + "static_features", as_array
+
+
+def _static_by_position(static, names):
+    """A frame of static features indexed by series name, as an array in the order ``names``.
+
+    For a forecaster that gets ``y`` as an array (through a
+    ``TransformedTargetRegressor``), which knows its series by position only.
+    """
+    missing = [name for name in names if name not in static.index]
+    if missing:
+        raise ValueError(
+            f"static_features has no row for series {missing[0]!r} ({len(missing)} missing); "
+            "give one row per series, indexed like the series (the columns of y)."
+        )
+    return static.loc[list(names)].to_numpy()
 
 
 def _static_rows(static, series):
@@ -547,7 +570,7 @@ def _rolling_forecasts(
     result : _RollingForecasts
     """
     # The parameter is checked before any fit.
-    static = None if static_features is None else (static_features, _static_key(forecaster))
+    static = None if static_features is None else (static_features, _static_key(forecaster)[0])
     if _panel.is_long(y):
         # Rows aligned at each series' end: fold k's origin is the same number
         # of steps before every series' own end.
@@ -1136,6 +1159,10 @@ def backtest(
     else:
         y_2d, names, index = _wide_target(X, y, n_rows)
         _check_wide_starts_for_folds(y_2d, names, folds, index)
+        if isinstance(static_features, pd.DataFrame) and _static_key(forecaster)[1]:
+            # Through a TransformedTargetRegressor the forecaster sees y as an
+            # array, with series 0, 1, ...: the frame's rows go by position.
+            static_features = _static_by_position(static_features, names)
         labels = list(index)
     def fold_data(k):
         """(actuals (n_test, n_series), training values) of fold ``k``."""

@@ -691,3 +691,15 @@ def test_conformal_bounds_of_every_series_at_once_equal_each_alone():
             expected = [_conformal_bound(errors[:, i], q, upper) for i in range(40)]
             np.testing.assert_array_equal(_conformal_bounds(errors, q, upper), expected)
     assert np.all(_conformal_bounds(np.empty((0, 3)), 0.9, True) == np.inf)
+
+
+def test_conformal_wraps_a_forecaster_whose_fit_takes_no_static_features():
+    # A subclass overriding fit(X, y) is a common way to log or adapt a fit.
+    class Logged(NaiveForecaster):
+        def fit(self, X, y):
+            return super().fit(X, y)
+
+    y = np.cumsum(np.random.default_rng(3).normal(size=60))
+    model = ConformalForecaster(Logged(), horizon=3, n_windows=10).fit(None, y)
+    plain = ConformalForecaster(NaiveForecaster(), horizon=3, n_windows=10).fit(None, y)
+    np.testing.assert_array_equal(model.errors_, plain.errors_)

@@ -682,3 +682,45 @@ def test_a_fold_that_cannot_be_scored_stops_the_backtest_before_the_other_fits(t
         assert log.read_text().split() == ["fit"]
     # Without the scaled metric, every fold is scored.
     assert len(backtest(Logged(), None, y, cv=cv, scoring=("smape",)).scores) == 8
+
+
+def test_static_features_reach_the_forecaster_through_every_wrapper(levels_panel, tiny_lstm):
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.compose import TransformedTargetRegressor
+
+    from seqforecast.transformers import CalendarFeatures
+
+    y, static = levels_panel
+    X = pd.DataFrame(index=y.index)
+    cv = ForecastSplitter(horizon=3, n_splits=1)
+    (train, test), = cv.split(y)
+    # A target transform around a pipeline: y reaches the network as an
+    # array, so the frame's rows go by position (in y's column order).
+    inner = make_pipeline(CalendarFeatures(features=("month",)), tiny_lstm)
+    model = TransformedTargetRegressor(regressor=inner, func=np.log1p, inverse_func=np.expm1,
+                                       check_inverse=False)
+    got = backtest(model, X, y, cv=cv, static_features=static)
+    by_hand = clone(model).fit(X.iloc[train], y.iloc[train],
+                               lstmforecaster__static_features=static.loc[list(y.columns)]
+                               .to_numpy()).predict(X.iloc[test])
+    table = got.forecasts.pivot(index="time", columns="series", values="forecast")
+    np.testing.assert_allclose(table[list(y.columns)].to_numpy(), np.asarray(by_hand))
+    # With scikit-learn's metadata routing on, a pipeline routes them by request.
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = make_pipeline(CalendarFeatures(features=("month",)),
+                               clone(tiny_lstm).set_fit_request(static_features=True))
+        got = backtest(routed, X, y, cv=cv, static_features=static)
+        expected = clone(routed).fit(X.iloc[train], y.iloc[train], static_features=static)
+        table = got.forecasts.pivot(index="time", columns="series", values="forecast")
+        np.testing.assert_allclose(table[list(y.columns)].to_numpy(),
+                                   np.asarray(expected.predict(X.iloc[test])))
+
+
+def test_static_features_a_model_ignores_warn_once_at_the_users_line(levels_panel):
+    y, static = levels_panel
+    with pytest.warns(UserWarning, match="NaiveForecaster fits each series on its own") as caught:
+        backtest(NaiveForecaster(), None, y, cv=ForecastSplitter(horizon=3, n_splits=4),
+                 static_features=static)
+    ignored = [w for w in caught if "static features are ignored" in str(w.message)]
+    assert len(ignored) == 1 and ignored[0].filename == __file__
