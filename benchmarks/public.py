@@ -33,7 +33,12 @@ period (of lag 1 where it has none) and averaged over a panel's series.
 ``--study KEY=VALUE`` (repeatable) sets a rule of ``benchmarks._study`` for
 every fit (``--study few_nonseasonal_back=None``: the lookback of little
 data without a season before its cap of 12 steps). Rows go to
-``benchmarks/results/public.csv``.
+``benchmarks/results/public.csv``. ``--origins K`` forecasts from ``K``
+origins, ``h // 2`` steps apart and ending with the holdout above (one
+holdout is one draw of the future: El Nino's is the networks' worst), and
+writes a row per origin to ``benchmarks/results/public_origins.csv``::
+
+    python -m benchmarks.public --datasets elnino --origins 8 --given dated
 """
 
 from __future__ import annotations
@@ -100,7 +105,14 @@ def _scores(test, forecast, train, period):
                                multioutput="raw_values"))))
 
 
-def run(names, models, seeds, out, command, given=WAYS, study=None):
+def origins_of(n, h, n_origins):
+    """Rows where the forecasts start: the last holds out the final ``h``
+    observations, the others are ``max(1, h // 2)`` steps apart before it."""
+    step = max(1, h // 2)
+    return [n - h - k * step for k in reversed(range(n_origins))]
+
+
+def run(names, models, seeds, out, command, given=WAYS, study=None, n_origins=1):
     import torch
 
     from benchmarks import _study
@@ -111,36 +123,40 @@ def run(names, models, seeds, out, command, given=WAYS, study=None):
     for name in names:
         h, period = DATASETS[name]
         y = load(name)
-        train, test = y.iloc[:-h], y.iloc[-h:]
-        bare = train.reset_index(drop=True)
-        ways = {"hints": (bare, pd.RangeIndex(len(train), len(y))),
-                "dated": (train, test.index),
-                "bare": (bare, pd.RangeIndex(len(train), len(y)))}
-        for model in models:
-            for way in given:
-                history, future = ways[way]
-                for seed in seeds[:1] if model in CLASSICAL else seeds:
-                    f = make_model(model, horizon=h, period=period, seed=seed, n_jobs=1,
-                                   hints=way == "hints")
-                    start = time.perf_counter()
-                    with warnings.catch_warnings(), _study.rules(**(study or {})):
-                        warnings.simplefilter("ignore")
-                        forecast = f.fit(None, history).predict(pd.DataFrame(index=future))
-                    seconds = time.perf_counter() - start
-                    network = getattr(f, "named_forecasters_", {}).get("gru", f)
-                    smape, mase = _scores(test, forecast, train, period)
-                    rows.append({
-                        "dataset": name, "n_series": 1 if y.ndim == 1 else y.shape[1],
-                        "n": len(train), "h": h, "period": period, "model": model,
-                        "given": way, "seed": None if model in CLASSICAL else seed,
-                        "seasonal_period_": f.seasonal_period_,
-                        "horizon_": getattr(network, "horizon_", None),
-                        "lookback_": getattr(network, "lookback_", None),
-                        "smape": round(smape, 3), "mase": round(mase, 4),
-                        "fit_seconds": round(seconds, 1), "command": command,
-                        "date": dt.date.today().isoformat()})
-                    print(rows[-1], file=sys.stderr, flush=True)
-    table = _cli.append_rows(rows, out / "public.csv", command)
+        for origin in origins_of(len(y), h, n_origins):
+            train, test = y.iloc[:origin], y.iloc[origin:origin + h]
+            bare = train.reset_index(drop=True)
+            future = pd.RangeIndex(len(train), len(train) + h)
+            ways = {"hints": (bare, future), "dated": (train, test.index), "bare": (bare, future)}
+            for model in models:
+                for way in given:
+                    history, future_index = ways[way]
+                    for seed in seeds[:1] if model in CLASSICAL else seeds:
+                        f = make_model(model, horizon=h, period=period, seed=seed, n_jobs=1,
+                                       hints=way == "hints")
+                        start = time.perf_counter()
+                        with warnings.catch_warnings(), _study.rules(**(study or {})):
+                            warnings.simplefilter("ignore")
+                            forecast = f.fit(None, history).predict(
+                                pd.DataFrame(index=future_index))
+                        seconds = time.perf_counter() - start
+                        network = getattr(f, "named_forecasters_", {}).get("gru", f)
+                        smape, mase = _scores(test, forecast, train, period)
+                        rows.append({
+                            "dataset": name, "n_series": 1 if y.ndim == 1 else y.shape[1],
+                            "n": len(train), "h": h, "period": period, "model": model,
+                            "given": way, "seed": None if model in CLASSICAL else seed,
+                            **({"origin": str(train.index[-1])} if n_origins > 1 else {}),
+                            "seasonal_period_": f.seasonal_period_,
+                            "horizon_": getattr(network, "horizon_", None),
+                            "lookback_": getattr(network, "lookback_", None),
+                            "smape": round(smape, 3), "mase": round(mase, 4),
+                            "fit_seconds": round(seconds, 1), "command": command,
+                            "date": dt.date.today().isoformat()})
+                        print(rows[-1], file=sys.stderr, flush=True)
+    # One holdout per dataset: public.csv; several origins: public_origins.csv.
+    file = "public.csv" if n_origins == 1 else "public_origins.csv"
+    table = _cli.append_rows(rows, out / file, command)
     print(table.pivot_table(index=["dataset", "model"], columns="given", values="mase",
                             sort=False).round(3).to_string())
     return table
@@ -155,6 +171,10 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0", help="comma-separated network seeds")
     parser.add_argument("--given", default=",".join(WAYS),
                         help=f"how the data are given, from {', '.join(WAYS)}")
+    parser.add_argument("--origins", type=int, default=1,
+                        help="forecast origins per dataset: 1 holds out the last h "
+                        "observations; more add origins h // 2 steps apart before it "
+                        "(rows to public_origins.csv)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     _cli.add_study_option(parser)
     args = parser.parse_args(argv)
@@ -164,7 +184,9 @@ def main(argv=None):
     given = _cli.names(parser, args.given, WAYS, "ways of giving the data")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     command = "python -m benchmarks.public " + " ".join(argv if argv is not None else sys.argv[1:])
-    run(names, models, seeds, args.out, command.strip(), given, study)
+    if args.origins < 1:
+        parser.error(f"--origins must be at least 1, got {args.origins}")
+    run(names, models, seeds, args.out, command.strip(), given, study, args.origins)
     return 0
 
 

@@ -207,6 +207,23 @@ def test_public_runner_scores_the_naive_forecasts_by_hand(tmp_path):
     assert table.loc["bare", "seasonal_period_"] == 1
 
 
+def test_public_runner_forecasts_from_several_origins(tmp_path):
+    from benchmarks import public
+
+    assert public.origins_of(100, 10, 3) == [80, 85, 90]
+    assert public.main(["--datasets", "nile", "--models", "snaive", "--given", "dated",
+                        "--origins", "3", "--out", str(tmp_path)]) == 0
+    assert not (tmp_path / "public.csv").exists()
+    table = pd.read_csv(tmp_path / "public_origins.csv")
+    y = public.load("nile").to_numpy()
+    assert table["origin"].astype(str).tolist() == ["1950", "1955", "1960"]  # last training years
+    for row, origin in zip(table.itertuples(), (80, 85, 90), strict=True):
+        # No season: the last value, scaled by the one-step naive error.
+        train, test = y[:origin], y[origin:origin + 10]
+        expected = np.mean(np.abs(test - train[-1])) / np.mean(np.abs(np.diff(train)))
+        assert row.mase == pytest.approx(expected, abs=1e-4) and row.n == origin
+
+
 def _fold_study(module, category, n_series, tmp_path, column):
     """Run the fold-study runner ``module`` on ``category``'s first ``n_series``; its table."""
     out = tmp_path / f"{module.__name__}.csv"
