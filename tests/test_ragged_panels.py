@@ -420,21 +420,28 @@ def test_series_too_short_for_any_training_window_are_named():
     short = {f"s{i}": pd.Series(10 + rng.normal(0, 0.2, 40), index=index[-40:])
              for i in range(9)}
     y = pd.concat({**short, "long": pd.Series(10 + np.sin(np.arange(240) * np.pi / 6),
-                                              index=index)}, axis=1)
+                                              index=index)}, axis=1, sort=True)
     params = {"max_epochs": 1, "hidden_size": 4, "random_state": 0}
     with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
-                                         r"42 observations .* the first, 's0', has 40\)"):
+                                         r"42 observations .* the first, 's0', has 40\).* Give "
+                                         r"horizon=22 or less \(every series then gives"):
         model = GRUForecaster(**params).fit(None, y)
     assert model.n_train_windows_ == 240 - 42 + 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        GRUForecaster(**params, horizon=8).fit(None, y)
+    # The horizon it names (40 - 18) and any smaller one train on every series.
+    for horizon in (22, 8):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            GRUForecaster(**params, horizon=horizon).fit(None, y)
     # With early stopping the training part loses the held-out rows.
+    early = {"lookback": 32, "early_stopping": 2, "min_observed": 25}
     with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
                                          r"33 observations .* before the 8 held out for "
-                                         r"early_stopping; the first, 's0', has 32 after them"):
-        GRUForecaster(**params, horizon=8, lookback=32, early_stopping=2,
-                      min_observed=25).fit(None, y)
+                                         r"early_stopping; the first, 's0', has 32 after them"
+                                         r"\).* Give horizon=7 or less"):
+        GRUForecaster(**params, horizon=8, **early).fit(None, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        GRUForecaster(**params, horizon=7, **early).fit(None, y)
 
 
 def test_per_series_reductions_read_in_chunks_are_the_whole_reductions(monkeypatch):

@@ -1185,6 +1185,12 @@ class RNNForecaster(BaseForecaster):
         lengths = np.maximum(y.lengths - held_out, 0)
         first = int(np.flatnonzero(~trained)[0])
         needed = self.min_observed_ + self.horizon_
+        # The largest horizon with which the shortest of them gives a window,
+        # at this min_observed (a smaller horizon never asks for more past,
+        # nor holds out more rows for early stopping).
+        largest = int(lengths[~trained].min()) - self.min_observed_
+        smaller = (f"horizon={largest} or less (every series then gives a window)"
+                   if largest >= 1 else "a smaller horizon")
         warnings.warn(
             f"{type(self).__name__}: {int((~trained).sum())} of {y.n_series} series give no "
             f"training window (each needs {needed} observations for training: "
@@ -1192,8 +1198,8 @@ class RNNForecaster(BaseForecaster):
             + (f", before the {held_out} held out for early_stopping" if held_out else "")
             + f"; the first, {self._series_label(first)!r}, has {int(lengths[first])}"
             + (" after them" if held_out else "") + "), so the network "
-            "never learns from them and forecasts them from the others. Give a smaller "
-            "horizon (and lookback), or fit the short series apart.",
+            f"never learns from them and forecasts them from the others. Give {smaller}, "
+            "a smaller lookback (or min_observed), or fit the short series apart.",
             UserWarning,
             stacklevel=4,
         )
