@@ -223,6 +223,22 @@ def _caller_outside_package():
     return level
 
 
+def _static_rows_by_name(static_features, names):
+    """The rows of the frame ``static_features`` of the series ``names``, in that order.
+
+    A ValueError names the first series without a row.
+    """
+    names = pd.Index(names)
+    missing = names[~names.isin(static_features.index)]
+    if len(missing):
+        raise ValueError(
+            f"static_features has no row for series {missing[0]!r} "
+            f"({len(missing)} missing); give one row per series, indexed like the "
+            "series (the columns of a wide y, the ids of a long one)."
+        )
+    return static_features.loc[names]
+
+
 def _check_unique_columns(data, name):
     if isinstance(data, pd.DataFrame) and data.columns.has_duplicates:
         repeated = data.columns[data.columns.duplicated()].unique().tolist()[:3]
@@ -1321,16 +1337,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator):
                 names = pd.Index([self.series_name_]) if self.y_ndim_ == 1 else pd.RangeIndex(
                     self.n_series_
                 )
-            missing = names[~names.isin(static_features.index)]
-            if len(missing):
-                raise ValueError(
-                    f"static_features has no row for series {missing[0]!r} "
-                    f"({len(missing)} missing); give one row per series, indexed like the "
-                    "series (the columns of a wide y, the ids of a long one)."
-                )
             self.static_names_ = np.asarray([str(c) for c in static_features.columns],
                                             dtype=object)
-            static_features = static_features.loc[names]
+            static_features = _static_rows_by_name(static_features, names)
         check_numeric(static_features, "static_features")
         values = check_array(static_features, dtype=np.float64, input_name="static_features")
         if values.shape[0] != self.n_series_:

@@ -57,7 +57,7 @@ from seqforecast._checks import (
 )
 from seqforecast._progress import progress_bar
 from seqforecast._time import infer_step, seasonal_period_from_freq
-from seqforecast.base import _plain
+from seqforecast.base import _plain, _static_rows_by_name
 
 __all__ = ["BacktestResult", "ForecastSplitter", "backtest"]
 
@@ -344,15 +344,7 @@ def _static_key(forecaster):
     parameters on as they are, and ``y`` as an array: the series lose their
     names. A ValueError when the estimator that would get them takes none.
     """
-    prefix, estimator, as_array = "", forecaster, False
-    while True:
-        if isinstance(estimator, Pipeline):
-            name, estimator = estimator.steps[-1]
-            prefix += f"{name}__"
-        elif isinstance(estimator, TransformedTargetRegressor):
-            estimator, as_array = estimator.regressor, True
-        else:
-            break
+    estimator, prefix, as_array = _unwrap(forecaster)
     fit = getattr(estimator, "fit", None)
     if not callable(fit) or "static_features" not in inspect.signature(fit).parameters:
         raise ValueError(
@@ -363,21 +355,6 @@ def _static_key(forecaster):
     if get_config().get("enable_metadata_routing", False):
         prefix = ""
     return prefix + "static_features", as_array
-
-
-def _static_by_position(static, names):
-    """A frame of static features indexed by series name, as an array in the order ``names``.
-
-    For a forecaster that gets ``y`` as an array (through a
-    ``TransformedTargetRegressor``), which knows its series by position only.
-    """
-    missing = [name for name in names if name not in static.index]
-    if missing:
-        raise ValueError(
-            f"static_features has no row for series {missing[0]!r} ({len(missing)} missing); "
-            "give one row per series, indexed like the series (the columns of y)."
-        )
-    return static.loc[list(names)].to_numpy()
 
 
 def _static_rows(static, series):
@@ -726,15 +703,27 @@ class BacktestResult:
         )
 
 
-def _inner_forecaster(estimator):
-    """The last step of pipelines / the regressor of a TransformedTargetRegressor."""
+def _unwrap(estimator):
+    """(the estimator inside pipelines and target transforms, its fit-parameter prefix,
+    whether a ``TransformedTargetRegressor`` is on the way).
+
+    A pipeline routes ``"<last step>__param"`` to its last step; a
+    ``TransformedTargetRegressor`` passes its fit parameters on as they are.
+    """
+    prefix, through_target_transform = "", False
     while True:
         if isinstance(estimator, Pipeline):
-            estimator = estimator.steps[-1][1]
+            name, estimator = estimator.steps[-1]
+            prefix += f"{name}__"
         elif isinstance(estimator, TransformedTargetRegressor):
-            estimator = estimator.regressor
+            estimator, through_target_transform = estimator.regressor, True
         else:
-            return estimator
+            return estimator, prefix, through_target_transform
+
+
+def _inner_forecaster(estimator):
+    """The last step of pipelines / the regressor of a TransformedTargetRegressor."""
+    return _unwrap(estimator)[0]
 
 
 def _check_intervals(forecaster):
@@ -1162,28 +1151,25 @@ def backtest(
         if isinstance(static_features, pd.DataFrame) and _static_key(forecaster)[1]:
             # Through a TransformedTargetRegressor the forecaster sees y as an
             # array, with series 0, 1, ...: the frame's rows go by position.
-            static_features = _static_by_position(static_features, names)
+            static_features = _static_rows_by_name(static_features, names).to_numpy()
         labels = list(index)
-    def fold_data(k):
-        """(actuals (n_test, n_series), training values) of fold ``k``."""
-        train, test = folds[k]
-        if panel is None:
-            return y_2d[test], y_2d[train]
-        return (panel.ragged.between(test[0], test[-1] + 1).to_dense(),
-                panel.ragged.between(train[0], train[-1] + 1))
-
-    fold_scores = {}
+    # Each fold's (actuals (n_test, n_series), scores), from score.
+    scored = {}
 
     def score(k, forecast, lower, upper, period):
         # Scored as each fold arrives: one that cannot be scored (a series too
         # short for the MASE scale) stops the folds not yet fitted.
-        train, _ = folds[k]
-        actual, train_values = fold_data(k)
+        train, test = folds[k]
+        if panel is None:
+            actual, train_values = y_2d[test], y_2d[train]
+        else:
+            actual = panel.ragged.between(test[0], test[-1] + 1).to_dense()
+            train_values = panel.ragged.between(train[0], train[-1] + 1)
         h = len(actual)
         if coverage is not None:
             lower, upper = lower[:h], upper[:h]
         try:
-            fold_scores[k] = _score_fold(
+            scored[k] = actual, _score_fold(
                 metrics_, actual, forecast[:h], lower, upper, train_values, period, coverage,
                 names,
             )
@@ -1213,7 +1199,7 @@ def backtest(
 
     tables, score_rows = [], []
     for k, (train, test) in enumerate(folds):
-        actual, _ = fold_data(k)
+        actual, scores = scored.pop(k)
         h, m = actual.shape
         forecast = rolled.forecast[k, :h]
         lower = upper = None
@@ -1239,7 +1225,6 @@ def backtest(
             table["lower"] = lower.T.ravel()
             table["upper"] = upper.T.ravel()
         tables.append(table)
-        scores = fold_scores[k]
         for j in range(m):
             score_rows.append({"fold": k, "series": names[j],
                                **{name: values[j] for name, values in scores.items()}})
