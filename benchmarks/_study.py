@@ -53,6 +53,9 @@ RULES = {
     "noise_changes": "data.NOISE_CHANGES",
     # Least training windows for the noise-level input.
     "noise_windows": "_NOISE_WINDOWS",
+    # Windows whose future runs past the end of their series: the least
+    # share of the horizon they observe (None: whole futures only).
+    "partial_future": "_PARTIAL_FUTURE",
 }
 
 

@@ -64,6 +64,19 @@ CONFIGS = {
     "gru_seasons5": ("gru", {"index_seasons": 5}),
     "always": ("lstm", {"season_test": "none"}),
     "gru_always": ("gru", {"season_test": "none"}),
+    # Windows whose future runs past the end of each series, the loss over
+    # their observed steps (twenty-ninth session): for every series, with at
+    # least one step or half the horizon observed; or (the default since)
+    # only for the series without a whole window, "whole_futures" the rule
+    # before it (none).
+    "whole_futures": ("lstm", {"partial_future": None}),
+    "gru_whole_futures": ("gru", {"partial_future": None}),
+    "partial1": ("lstm", {"partial_future": 1e-9}),
+    "gru_partial1": ("gru", {"partial_future": 1e-9}),
+    "partial_half": ("lstm", {"partial_future": 0.5}),
+    "gru_partial_half": ("gru", {"partial_future": 0.5}),
+    "nohints_partial1": ("lstm", {"hints": False, "partial_future": 1e-9}),
+    "gru_nohints_partial1": ("gru", {"hints": False, "partial_future": 1e-9}),
     "theta": ("theta", {}),
     "gru+theta": ("gru+theta", {}),
     "standard": ("lstm", {"scaling": "standard"}),

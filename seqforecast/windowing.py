@@ -16,8 +16,10 @@ first future step. Window ``(s, t)`` of series ``s`` holds
 - the future: rows ``t .. t + horizon - 1`` (``y[t:t + horizon, s]``),
 
 and the prediction context of the panel is the past at ``t = n_timesteps``.
-Rows before the first panel row read as NaN, so every series, whatever its
-length, gets the same kind of windows. This module is numpy only.
+Rows before the first panel row, and after the last, read as NaN, so every
+series, whatever its length, gets the same kind of windows: with
+``min_future`` below the horizon, a series shorter than a whole window still
+gives windows whose future runs past its end. This module is numpy only.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ _CONSTRAINTS = {
     "horizon": POSITIVE_INT,
     "stride": POSITIVE_INT,
     "min_observed": POSITIVE_INT_OR_NONE,
+    "min_future": [*POSITIVE_INT_OR_NONE, "array-like"],
 }
 
 
@@ -84,10 +87,10 @@ class SlidingWindow:
     - first row of s``), so the past of ``(s, t)`` is the buffer's window
     starting at ``base[s] + t - lookback`` and its future the one at
     ``base[s] + t`` (see :meth:`past_position`). A window is valid for
-    training when its future is fully observed and its past holds at least
-    ``min_observed`` observed values. With ``stride > 1`` a series keeps
-    every ``stride``-th start counted back from its last valid window, so
-    the most recent data is always used.
+    training when its future holds at least ``min_future`` observed values
+    (by default all ``horizon``) and its past at least ``min_observed``.
+    With ``stride > 1`` a series keeps every ``stride``-th start counted
+    back from its last valid window, so the most recent data is always used.
 
     Parameters
     ----------
@@ -103,6 +106,15 @@ class SlidingWindow:
         between 1 and ``lookback``. None means ``lookback`` (fully observed
         pasts only); smaller values let short series contribute windows whose
         past is NaN-padded at the start.
+    min_future : int, array-like of int of shape (n_series,), or None, default=None
+        Least number of observed values a training window's future must
+        hold, between 1 and ``horizon``: one for all series, or one per
+        series of the panel given to :meth:`fit`. None means ``horizon``
+        (fully observed futures only); smaller values add the windows whose
+        future runs past the end of their series (or over a gap), NaN where
+        it is not observed, so that a loss can be taken on the observed
+        steps alone: a series shorter than ``min_observed + horizon`` then
+        still gives windows.
 
     Attributes
     ----------
@@ -112,14 +124,16 @@ class SlidingWindow:
         Number of series.
     n_features_ : int
         Number of covariates (0 without ``X``).
-    y_ : ndarray of shape (n_values + pad * n_series_,)
+    y_ : ndarray of shape (n_values + pad * n_series_ + horizon,)
         The flat buffer all target views point into: each series' values
-        behind ``pad`` NaN.
+        behind ``pad`` NaN, and ``horizon`` NaN after the last series (a
+        future past its end reads them, as the others read the next
+        series' pads).
     X_ : ndarray or None
-        The covariates: shared by all series, (pad + n_timesteps_,
-        n_features_) with ``pad`` NaN rows in front; per series, a flat
-        buffer (n_values + pad * n_series_, n_features_) laid out like
-        ``y_``; None without ``X``.
+        The covariates: shared by all series, (pad + n_timesteps_ + horizon,
+        n_features_) with ``pad`` NaN rows in front and ``horizon`` behind;
+        per series, a flat buffer (n_values + pad * n_series_ + horizon,
+        n_features_) laid out like ``y_``; None without ``X``.
 
     See Also
     --------
@@ -158,10 +172,10 @@ class SlidingWindow:
            [40., 50.]]), array([2, 2]))
     """
 
-    def __init__(self, lookback, horizon, *, stride=1, min_observed=None):
+    def __init__(self, lookback, horizon, *, stride=1, min_observed=None, min_future=None):
         check_params(type(self).__name__, {
             "lookback": lookback, "horizon": horizon, "stride": stride,
-            "min_observed": min_observed,
+            "min_observed": min_observed, "min_future": min_future,
         }, _CONSTRAINTS)
         if min_observed is not None and min_observed > lookback:
             raise ValueError(
@@ -170,11 +184,30 @@ class SlidingWindow:
             )
         self.lookback, self.horizon, self.stride = int(lookback), int(horizon), int(stride)
         self.min_observed = self.lookback if min_observed is None else int(min_observed)
+        self.min_future = self.horizon if min_future is None else self._check_min_future(
+            min_future)
+
+    def _check_min_future(self, min_future):
+        """An int, or an int64 array of one least future per series."""
+        values = np.asarray(min_future)
+        if values.ndim > 1 or (values.ndim == 1 and (
+                len(values) == 0 or not np.issubdtype(values.dtype, np.integer))):
+            raise ValueError(
+                "min_future must be an int or a 1-D array-like of ints, one per series; "
+                f"got {min_future!r}."
+            )
+        if values.min() < 1 or values.max() > self.horizon:
+            raise ValueError(
+                f"min_future must lie in [1, horizon={self.horizon}] (a window's future "
+                f"cannot hold more observations than its length); got {min_future!r}."
+            )
+        return int(values) if values.ndim == 0 else values.astype(np.int64)
 
     def __repr__(self):
         return (
             f"SlidingWindow(lookback={self.lookback}, horizon={self.horizon}, "
-            f"stride={self.stride}, min_observed={self.min_observed})"
+            f"stride={self.stride}, min_observed={self.min_observed}, "
+            f"min_future={self.min_future})"
         )
 
     # ------------------------------------------------------------------ data
@@ -215,6 +248,11 @@ class SlidingWindow:
                 )
             y = RaggedPanel.from_dense(y)
         n_timesteps, n_series = y.n_rows, y.n_series
+        if np.ndim(self.min_future) == 1 and len(self.min_future) != n_series:
+            raise ValueError(
+                f"min_future has {len(self.min_future)} values but y has {n_series} series; "
+                "give one per series, or one int for all."
+            )
         pad = self._pad = max(self.lookback, self.horizon)
         starts = y.starts
         # Each series behind `pad` NaN: series s's segment starts at `low`,
@@ -222,7 +260,10 @@ class SlidingWindow:
         self._low = y.offsets[:-1] + pad * np.arange(n_series, dtype=np.int64)
         self._base = self._low + pad - starts
         self._first = starts
-        self.y_ = np.full(len(y.values) + pad * n_series, np.nan)
+        # `horizon` NaN behind the last series: the future of its latest
+        # windows runs into them (min_future < horizon) as the other series'
+        # futures run into the next series' pads.
+        self.y_ = np.full(len(y.values) + pad * n_series + self.horizon, np.nan)
         self._place(self.y_, y.values, y)
         self._X_per_series = X is not None and (isinstance(X, RaggedPanel) or np.ndim(X) == 3)
         self.X_ = None if X is None else self._covariates(X, y)
@@ -274,8 +315,8 @@ class SlidingWindow:
                     "observed at the same timesteps as y."
                 )
             if X.ndim == 2:
-                buffer = np.full((self._pad + n_timesteps, X.shape[1]), np.nan)
-                buffer[self._pad:] = X
+                buffer = np.full((self._pad + n_timesteps + self.horizon, X.shape[1]), np.nan)
+                buffer[self._pad:self._pad + n_timesteps] = X
                 return buffer
             # Each series' rows from its first value on.
             values = X[y.value_rows(), y.series_index()]
@@ -381,9 +422,10 @@ class SlidingWindow:
     def window_indices(self):
         """The valid training windows, series by series, oldest first.
 
-        A window ``(s, t)`` is valid when ``y[t:t + horizon, s]`` is fully
-        observed and its past holds at least ``min_observed`` observed
-        values; of those, each series keeps the starts ``t`` with
+        A window ``(s, t)`` is valid when ``y[t:t + horizon, s]`` holds at
+        least ``min_future`` observed values (all of them by default; rows
+        past the panel's end count as unobserved) and its past at least
+        ``min_observed``; of those, each series keeps the starts ``t`` with
         ``(t_last - t) % stride == 0``, ``t_last`` being its last valid
         start. Computed with array operations over the candidate starts of
         each series (no loop over windows, no (n_timesteps, n_series) array).
@@ -398,13 +440,17 @@ class SlidingWindow:
             2**31 rows).
         """
         self._check_fitted()
-        n_starts = self.n_timesteps_ - self.horizon + 1
+        n_starts = self.n_timesteps_ - self._least_future() + 1
         if n_starts <= 0:
             empty = np.empty(0, dtype=np.intp)
             return empty, empty.copy()
         if self._cum_observed is None:
             return self._leading_starts(n_starts)
         return self._counted_starts(n_starts)
+
+    def _least_future(self):
+        """The least ``min_future`` of any series: the latest target start is before it."""
+        return int(np.min(self.min_future))
 
     def _index_dtype(self, n_starts):
         return np.int32 if n_starts < 2**31 else np.intp
@@ -424,12 +470,13 @@ class SlidingWindow:
         """:meth:`window_indices` of a panel whose series are observed from their first value.
 
         Series ``s`` observed from row ``f`` has ``min(L, t - f)`` past values
-        at start ``t`` and a full future from ``t >= f`` on, so its valid
-        starts are ``f + min_observed .. n_starts - 1``, every ``stride``-th
-        counted back from the last.
+        at start ``t`` and ``min(H, n_timesteps - t)`` future ones from
+        ``t >= f`` on, so its valid starts are ``f + min_observed ..
+        n_timesteps - min_future[s]``, every ``stride``-th counted back from
+        the last.
         """
         dtype = self._index_dtype(n_starts)
-        last = n_starts - 1
+        last = self.n_timesteps_ - self.min_future  # per series with one min_future each
         earliest = self._first + self.min_observed
         counts = np.where(earliest <= last, (last - earliest) // self.stride + 1, 0)
         series_idx = np.repeat(np.arange(self.n_series_, dtype=self._series_dtype()), counts)
@@ -450,7 +497,8 @@ class SlidingWindow:
                                                        counts)
         past = self._observed(series, t, past=True)
         future = self._observed(series, t, past=False)
-        valid = (future == self.horizon) & (past >= self.min_observed)
+        least = self.min_future if np.ndim(self.min_future) == 0 else self.min_future[series]
+        valid = (future >= least) & (past >= self.min_observed)
         if self.stride > 1 and valid.any():
             # Last valid start of each series, then every stride-th back from it.
             last = np.full(self.n_series_, -1, dtype=np.int64)
@@ -519,7 +567,8 @@ class SlidingWindow:
         series_idx : array-like of int of shape (B,)
             Series of each window.
         target_start : array-like of int of shape (B,)
-            Target start of each window, in ``0 .. n_timesteps_ - horizon``.
+            Target start of each window, in ``0 .. n_timesteps_ - min_future``
+            (the least ``min_future`` of any series).
 
         Returns
         -------
@@ -529,7 +578,7 @@ class SlidingWindow:
         s, t = self._check_indices(
             series_idx,
             target_start,
-            n_windows=self.n_timesteps_ - self.horizon + 1,
+            n_windows=self.n_timesteps_ - self._least_future() + 1,
             what="future",
         )
         return self.future_view[self.future_position(s, t)]
@@ -568,7 +617,8 @@ class SlidingWindow:
         Parameters
         ----------
         target_start : array-like of int of shape (B,)
-            Target start of each window, in ``0 .. n_timesteps_ - horizon``.
+            Target start of each window, in ``0 .. n_timesteps_ - min_future``
+            (the least ``min_future`` of any series).
         series_idx : array-like of int of shape (B,), default=None
             Series of each window (required for per-series covariates).
 
@@ -583,7 +633,7 @@ class SlidingWindow:
         s, t = self._check_indices(
             self._series_for_X(series_idx),
             target_start,
-            n_windows=self.n_timesteps_ - self.horizon + 1,
+            n_windows=self.n_timesteps_ - self._least_future() + 1,
             what="future",
         )
         return np.ascontiguousarray(self.future_X_view[self.future_X_position(t, s)])
@@ -628,7 +678,8 @@ class SlidingWindow:
         series_idx : array-like of int of shape (B,)
             Series of each window.
         target_start : array-like of int of shape (B,)
-            Target start of each window, in ``0 .. n_timesteps_ - horizon``.
+            Target start of each window, in ``0 .. n_timesteps_ - min_future``
+            (the least ``min_future`` of any series).
 
         Returns
         -------

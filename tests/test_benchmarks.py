@@ -1,5 +1,7 @@
 """The benchmark runners stay runnable (tiny runs; the real ones are in benchmarks/)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,6 +50,7 @@ def test_accuracy_runner_writes_results_that_match_the_metrics(tmp_path):
     ("weekly", ["--panels", "taylor,m4-hourly"], "panels ['m4-hourly']"),
     ("weekly", ["--references", "snaive,tbats"], "references ['tbats']"),
     ("weekly", ["--arms", "default,week"], "arms ['week']"),
+    ("short_series", ["--category", "yearly", "--cells", "lstm,tcn"], "cells ['tcn']"),
 ])
 def test_runners_reject_unknown_names(module, argv, named, tmp_path, capsys):
     import importlib
@@ -369,6 +372,42 @@ def test_budget_single_runner_scores_each_series_alone(tmp_path):
                            seasonal_period=4))
     assert row.steps == 20 and row.n_series == 2
     assert row.mase_mean == pytest.approx(np.mean(scores), abs=1e-4)
+
+
+def test_short_series_runner_scores_both_rules_on_the_launches(monkeypatch, tmp_path):
+    import functools
+
+    import seqforecast
+    from benchmarks import _study, short_series
+    from seqforecast import LSTMForecaster
+
+    y_train, y_test = short_series.launches(0)
+    lengths = y_train.notna().sum()
+    assert (lengths == 120).sum() == 30 and (lengths == 30).sum() == 10
+    assert y_test.shape == (12, 40) and y_test.notna().all().all()
+    small = functools.partial(LSTMForecaster, max_epochs=2, windows_per_epoch=64,
+                              hidden_size=4)
+    monkeypatch.setattr(seqforecast, "LSTMForecaster", small)
+    out = tmp_path / "short.csv"
+    assert short_series.main(["--category", "launches", "--cells", "lstm", "--out",
+                              str(out)]) == 0
+    rows = pd.read_csv(out).set_index("rule")
+    assert list(rows.index) == ["whole", "short"]
+    for rule, value in short_series.RULES.items():
+        with _study.rules(partial_future=value), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model = small(random_state=0).fit(None, y_train)
+        forecast = model.forecast(12)
+        forecast.index = y_test.index
+        scores = mase(y_test, forecast, y_train=y_train, seasonal_period=12,
+                      multioutput="raw_values")
+        short = lengths.to_numpy() < model.min_observed_ + model.horizon_
+        assert rows.loc[rule, "n_short"] == short.sum() == 10
+        assert rows.loc[rule, "mase_short"] == pytest.approx(scores[short].mean(), rel=1e-4)
+        assert rows.loc[rule, "mase"] == pytest.approx(scores.mean(), rel=1e-4)
+        assert rows.loc[rule, "train_windows"] == model.n_train_windows_
+    # The launches train only under the rule: 12 starts each past 18 values.
+    assert rows.loc["short", "train_windows"] - rows.loc["whole", "train_windows"] == 10 * 12
 
 
 def test_combine_scores_the_presets_as_make_ensemble_combines(monkeypatch, tmp_path):

@@ -73,6 +73,13 @@ CASES = {
         dict(horizon=3, lookback=12, min_observed=2, scaling="recent", loss_scale="mase"), {}),
     "wide, no scaling": lambda: (
         *_wide()[::-1], dict(horizon=4, lookback=12, scaling=None), {}),
+    # Series too short for a whole future: targets NaN past their end.
+    "wide, partial futures of a series too short": lambda: (
+        None, _wide(short=4)[0],
+        dict(horizon=3, lookback=12, min_observed=2, loss_scale="mase"), {}),
+    "long ragged, static features only, partial futures": lambda: (
+        None, _long([("a", 40), ("b", 6), ("c", 60)])[0],
+        dict(horizon=4, lookback=8, loss_scale="window"), {"static_features": STATIC}),
     "wide, left-padded series, noise input": lambda: (
         *_wide(short=40)[::-1],
         dict(horizon=4, lookback=30, min_observed=10, loss_scale="window"), {}),
@@ -127,6 +134,12 @@ def test_device_batches_equal_the_host_batches(case, monkeypatch):
         assert (inputs["lengths"] < params["lookback"]).any()
     if X is not None or "static" in fit_kw:
         assert "future" in inputs
+    if "partial" in case:
+        # Some targets stop at the series' end; the static features carry on.
+        assert np.isnan(target[..., 0].numpy()).any()
+        if "future" in inputs:  # static features only: each window's rows alike
+            future = inputs["future"].numpy()
+            np.testing.assert_array_equal(future, np.broadcast_to(future[:, :1], future.shape))
     # The noise-level input, last: some windows read their own, some the median.
     n_past = 1 + (0 if X is None else X.shape[1]) + (len(STATIC.columns) if fit_kw else 0)
     if "noise" in case:

@@ -333,8 +333,11 @@ def test_point_losses_refuse_quantiles():
 
 def test_panel_series_too_short_for_a_window_are_still_forecast():
     y, _ = seasonal_panel()
-    y.loc[y.index[:-5], "b"] = np.nan  # 5 points: no window of lookback 12 // 2 + 4
-    f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, y)
+    # 5 points: no window, not even one whose future runs past its end
+    # (min_observed=12 // 2 and one future step).
+    y.loc[y.index[:-5], "b"] = np.nan
+    with pytest.warns(UserWarning, match="1 of 2 series give no training window"):
+        f = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(None, y)
     assert np.isfinite(f.forecast(4).to_numpy()).all()
     only_short = y[["b"]].iloc[-5:]
     with pytest.raises(ValueError, match=r"y has 5 observations .* needs at least 10"):
@@ -480,6 +483,38 @@ def test_weighted_loss_equals_the_weighted_mean(loss):
         error = target - y_pred
         expected = (weight * torch.maximum(q * error, (q - 1) * error)).mean()
     torch.testing.assert_close(got, expected)
+
+
+@pytest.mark.parametrize(("loss", "weighted"), [
+    ("mae", False), ("mse", False), ("quantile", False), ("gaussian", False),
+    # loss_scale="mase" (a weight channel) takes no gaussian loss.
+    ("mae", True), ("mse", True), ("quantile", True),
+])
+def test_loss_of_partial_targets_counts_their_observed_steps(loss, weighted):
+    """NaN target steps (a future past the end of its series) are left out of the mean."""
+    f = LSTMForecaster(loss=loss, loss_scale="mase" if weighted else "window", horizon=3,
+                       lookback=6, **TINY).fit(None, load_airpassengers().astype(float))
+    torch.manual_seed(0)
+    y_pred = torch.randn(5, 3, f._n_outputs())
+    target = torch.randn(5, 3, 1)
+    target[1, 2] = target[3, 1:] = float("nan")
+    observed = ~torch.isnan(target[..., 0])
+    weight = torch.rand(5, 1, 1).expand(5, 3, 1) * 3
+    full = torch.cat([target, weight], dim=2) if weighted else target
+    # The loss over the 12 observed steps, each as in a whole window.
+    expected = f.net_.get_loss(y_pred[observed][None], full[observed][None])
+    f.net_.partial_targets = True
+    got = f.net_.get_loss(y_pred, full)
+    assert torch.isfinite(got)
+    torch.testing.assert_close(got, expected)
+    if loss == "mae":  # by hand
+        error = (y_pred - target).abs()[observed]
+        if weighted:
+            error = error * weight[observed]
+        torch.testing.assert_close(got, error.sum() / 12)
+    # Without partial targets the NaN would reach the loss.
+    f.net_.partial_targets = False
+    assert torch.isnan(f.net_.get_loss(y_pred, full))
 
 
 def test_mase_loss_scale_trains_and_rejects_gaussian():

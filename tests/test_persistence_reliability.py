@@ -205,6 +205,18 @@ def test_the_package_version_is_recorded_and_an_intact_copy_loads(saved, tmp_pat
     assert np.isfinite(loaded.forecast(3).to_numpy()).all()
 
 
+def test_a_file_from_before_min_future_loads_with_whole_futures(saved, tmp_path):
+    path = tmp_path / "model"
+    shutil.copytree(saved, path)
+    meta = json.loads((path / "forecaster.json").read_text())
+    assert meta["fitted"].pop("min_future_") == meta["fitted"]["horizon_"]
+    (path / "forecaster.json").write_text(json.dumps(meta))
+    loaded = LSTMForecaster.load(path)
+    assert loaded.min_future_ == loaded.horizon_
+    np.testing.assert_array_equal(loaded.forecast(3).to_numpy(),
+                                  LSTMForecaster.load(saved).forecast(3).to_numpy())
+
+
 # ------------------------------------------------------------ 11. skops.io
 def _skops_cases():
     from seqforecast import (

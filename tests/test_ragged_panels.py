@@ -410,38 +410,84 @@ def test_mase_scorer_reads_the_ragged_history_of_each_series():
     assert mase_scorer(model, X, test) == pytest.approx(-expected, rel=1e-12)
 
 
-def test_series_too_short_for_any_training_window_are_named():
-    # One long series sets the default window (horizon 24, min_observed 18):
-    # the nine short ones gave no window, silently.
-    from seqforecast import GRUForecaster
-
+def _short_and_long_panel():
+    """Nine series of 40 months and one of 240, which sets the default window
+    (horizon 24, min_observed 18): a whole training window needs 42 values."""
     rng = np.random.default_rng(0)
     index = pd.date_range("2000-01", periods=240, freq="MS")
     short = {f"s{i}": pd.Series(10 + rng.normal(0, 0.2, 40), index=index[-40:])
              for i in range(9)}
-    y = pd.concat({**short, "long": pd.Series(10 + np.sin(np.arange(240) * np.pi / 6),
-                                              index=index)}, axis=1, sort=True)
+    return pd.concat({**short, "long": pd.Series(10 + np.sin(np.arange(240) * np.pi / 6),
+                                                 index=index)}, axis=1, sort=True)
+
+
+def test_series_too_short_for_a_whole_window_train_on_the_steps_they_have():
+    from benchmarks import _study
+    from seqforecast import GRUForecaster
+
+    y = _short_and_long_panel()
+    params = {"max_epochs": 1, "hidden_size": 4, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = GRUForecaster(**params).fit(None, y)
+    assert (model.horizon_, model.min_observed_, model.min_future_) == (24, 18, 1)
+    # The long series' 199 whole windows, and each short one's target starts
+    # 18 .. 39 of its own 40 rows: futures of 22 down to 1 observed step.
+    assert model.n_train_windows_ == (240 - 42 + 1) + 9 * (40 - 18)
+    assert np.isfinite(model.net_.history[:, "train_loss"]).all()
+    assert np.isfinite(model.forecast(24).to_numpy()).all()
+    # With whole futures only (the rule before), the short ones gave none.
+    with _study.rules(partial_future=None), pytest.warns(
+            UserWarning, match=r"9 of 10 series give no training window \(each needs 42 "
+                               r"observations .* the first, 's0', has 40\)"):
+        before = GRUForecaster(**params).fit(None, y)
+    assert (before.n_train_windows_, before.min_future_) == (240 - 42 + 1, 24)
+    # The budget counts the windows with a whole future alike: the same steps.
+    assert model.windows_per_epoch_ == before.windows_per_epoch_
+    # Static features (constant over the horizon) keep the windows.
+    static = pd.DataFrame({"size": np.arange(10.0)}, index=y.columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with_static = GRUForecaster(**params).fit(None, y, static_features=static)
+    assert with_static.n_train_windows_ == model.n_train_windows_
+
+
+def test_series_too_short_for_any_training_window_are_named():
+    # With covariates that change over time the steps past a series' end
+    # have none, so the nine short series give no window: the warning says so.
+    from seqforecast import GRUForecaster
+
+    y = _short_and_long_panel()
+    X = pd.DataFrame({"trend": np.arange(240.0)}, index=y.index)
     params = {"max_epochs": 1, "hidden_size": 4, "random_state": 0}
     with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
                                          r"42 observations .* the first, 's0', has 40\).* Give "
                                          r"horizon=22 or less \(every series then gives"):
-        model = GRUForecaster(**params).fit(None, y)
+        model = GRUForecaster(**params).fit(X, y)
     assert model.n_train_windows_ == 240 - 42 + 1
+    assert model.min_future_ == 24
     # The horizon it names (40 - 18) and any smaller one train on every series.
     for horizon in (22, 8):
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
-            GRUForecaster(**params, horizon=horizon).fit(None, y)
+            GRUForecaster(**params, horizon=horizon).fit(X, y)
     # With early stopping the training part loses the held-out rows.
     early = {"lookback": 32, "early_stopping": 2, "min_observed": 25}
     with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
                                          r"33 observations .* before the 8 held out for "
                                          r"early_stopping; the first, 's0', has 32 after them"
                                          r"\).* Give horizon=7 or less"):
-        GRUForecaster(**params, horizon=8, **early).fit(None, y)
+        GRUForecaster(**params, horizon=8, **early).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        GRUForecaster(**params, horizon=7, **early).fit(None, y)
+        GRUForecaster(**params, horizon=7, **early).fit(X, y)
+    # Without covariates a series still needs min_observed values and one
+    # more: the warning names what it needs, and no horizon helps.
+    with pytest.warns(UserWarning, match=r"9 of 10 series give no training window \(each needs "
+                                         r"41 observations .* min_observed=40 and 1 future "
+                                         r"value; the first, 's0', has 40\).* Give a "
+                                         r"smaller lookback"):
+        GRUForecaster(**params, min_observed=40, lookback=48).fit(None, y)
 
 
 def test_per_series_reductions_read_in_chunks_are_the_whole_reductions(monkeypatch):

@@ -12,20 +12,22 @@ from seqforecast import _panel
 from seqforecast.windowing import SlidingWindow, WindowBatch
 
 
-def naive_windows(y, X, lookback, horizon, stride, min_observed):
+def naive_windows(y, X, lookback, horizon, stride, min_observed, min_future=None):
     """Valid windows and their contents, one window at a time."""
 
     def row(a, r):
-        return a[r] if r >= 0 else np.full(a.shape[1:], np.nan)
+        return a[r] if 0 <= r < len(a) else np.full(a.shape[1:], np.nan)
 
     n, m = y.shape
+    min_future = np.broadcast_to(horizon if min_future is None else min_future, m)
     windows = []
     for s in range(m):
         valid = []
-        for t in range(n - horizon + 1):
+        for t in range(n):
             past = np.array([row(y[:, s], r) for r in range(t - lookback, t)])
-            future = y[t : t + horizon, s]
-            if not np.isnan(future).any() and np.sum(~np.isnan(past)) >= min_observed:
+            future = np.array([row(y[:, s], r) for r in range(t, t + horizon)])
+            if (np.sum(~np.isnan(future)) >= min_future[s]
+                    and np.sum(~np.isnan(past)) >= min_observed):
                 valid.append(t)
         kept = [t for t in valid if (valid[-1] - t) % stride == 0]
         # Covariates shared by all series (n, k), or per series (n, m, k);
@@ -42,9 +44,10 @@ def naive_windows(y, X, lookback, horizon, stride, min_observed):
                     "series": s,
                     "start": t,
                     "past": past,
-                    "future": y[t : t + horizon, s],
+                    "future": np.array([row(y[:, s], r) for r in range(t, t + horizon)]),
                     "past_X": past_X,
-                    "future_X": None if X is None else Xs[t : t + horizon],
+                    "future_X": None if X is None else np.array(
+                        [row(Xs, r) for r in range(t, t + horizon)]),
                     "n_observed": int(np.sum(~np.isnan(past))),
                 }
             )
@@ -75,12 +78,17 @@ def panels(draw, inner_nan=False, full=False, per_series_X=False):
 
 @st.composite
 def window_params(draw):
-    lookback = draw(st.integers(1, 8))
+    lookback, horizon = draw(st.integers(1, 8)), draw(st.integers(1, 5))
     return {
         "lookback": lookback,
-        "horizon": draw(st.integers(1, 5)),
+        "horizon": horizon,
         "stride": draw(st.integers(1, 4)),
         "min_observed": draw(st.integers(1, lookback)),
+        # None: whole futures only; fewer: futures running past the end too;
+        # a list: one per series (of as many as the panels have, cut to fit).
+        "min_future": draw(st.one_of(st.none(), st.integers(1, horizon),
+                                     st.lists(st.integers(1, horizon), min_size=4,
+                                              max_size=4))),
     }
 
 
@@ -97,6 +105,8 @@ def as_ragged(y, X):
 
 
 def assert_matches_naive(y, X, params, ragged=False):
+    if isinstance(params.get("min_future"), list):
+        params = {**params, "min_future": params["min_future"][: y.shape[1]]}
     windows = SlidingWindow(**params).fit(*(as_ragged(y, X) if ragged else (y, X)))
     series, start = windows.window_indices()
     expected = naive_windows(y, X, **params)
@@ -222,6 +232,28 @@ def test_hand_computed_windows_of_a_short_series():
     np.testing.assert_array_equal(start, [3, 4])
 
 
+def test_hand_computed_windows_whose_future_runs_past_the_end():
+    # Series 1 has 3 values: too short for lookback 3 with a whole horizon of
+    # 2 even at min_observed=1 (it needs 3), but with min_future=1 its last
+    # values are targets of windows whose second step lies past the end.
+    y = np.array([[0.0, np.nan], [1, np.nan], [2, np.nan], [3, 30], [4, 40], [5, 50]])
+    windows = SlidingWindow(lookback=3, horizon=2, min_observed=1, min_future=1).fit(y)
+    series, start = windows.window_indices()
+    np.testing.assert_array_equal(series, [0, 0, 0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(start, [1, 2, 3, 4, 5, 4, 5])
+    np.testing.assert_array_equal(
+        windows.future(series, start),
+        [[1, 2], [2, 3], [3, 4], [4, 5], [5, np.nan], [40, 50], [50, np.nan]],
+    )
+    np.testing.assert_array_equal(windows.past([1], [5]), [[np.nan, 30, 40]])
+    # With covariates, the steps past the end read as NaN too.
+    X = np.arange(6.0)[:, None]
+    batch = SlidingWindow(3, 2, min_observed=1, min_future=1).fit(y, X).batch([1], [5])
+    np.testing.assert_array_equal(batch.future_X, [[[5], [np.nan]]])
+    with pytest.raises(ValueError, match=r"target_start must lie in \[0, 5\] for future"):
+        windows.future([0], [6])
+
+
 def test_stride_is_anchored_on_the_last_window():
     y = np.arange(10.0)
     series, start = SlidingWindow(lookback=2, horizon=1, stride=3).fit(y).window_indices()
@@ -235,13 +267,14 @@ def test_views_are_views_of_the_padded_buffer():
     y, X = rng.normal(size=(50, 3)), rng.normal(size=(50, 2))
     y[:20, 1] = np.nan  # a ragged panel: series 1 starts at row 20
     windows = SlidingWindow(lookback=7, horizon=4).fit(y, X)
-    # One flat buffer: the 130 values, each series behind max(7, 4) NaN.
-    assert windows.y_.shape == (130 + 3 * 7,)
+    # One flat buffer: the 130 values, each series behind max(7, 4) NaN,
+    # and a horizon of NaN behind the last.
+    assert windows.y_.shape == (130 + 3 * 7 + 4,)
     views = {
-        "past_view": (windows.past_view, windows.y_, (151 - 7 + 1, 7)),
-        "future_view": (windows.future_view, windows.y_, (151 - 4 + 1, 4)),
-        "past_X_view": (windows.past_X_view, windows.X_, (57 - 7 + 1, 7, 2)),
-        "future_X_view": (windows.future_X_view, windows.X_, (57 - 4 + 1, 4, 2)),
+        "past_view": (windows.past_view, windows.y_, (155 - 7 + 1, 7)),
+        "future_view": (windows.future_view, windows.y_, (155 - 4 + 1, 4)),
+        "past_X_view": (windows.past_X_view, windows.X_, (61 - 7 + 1, 7, 2)),
+        "future_X_view": (windows.future_X_view, windows.X_, (61 - 4 + 1, 4, 2)),
     }
     for name, (view, buffer, shape) in views.items():
         assert view.shape == shape, name
@@ -321,7 +354,7 @@ def test_memory_stays_linear_in_series_length():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert view.shape == (n - 1000 + lookback - lookback + 1, lookback)
+    assert view.shape == (n - 1000 + lookback + horizon - lookback + 1, lookback)
     assert np.shares_memory(view, windows.y_)
     assert len(start) == (n - 1000 - lookback - horizon + 1) // 2 + 1
     assert batch.past.shape == (256, lookback)
@@ -335,8 +368,8 @@ def test_panel_shorter_than_horizon_has_no_training_windows():
     windows = SlidingWindow(lookback=4, horizon=5).fit(np.ones((3, 2)), np.ones((3, 1)))
     series, start = windows.window_indices()
     assert series.size == 0 and start.size == 0
-    assert windows.future_view.shape == (2 * (3 + 5) - 5 + 1, 5)  # the buffer's windows
-    assert windows.future_X_view.shape == (5 + 3 - 5 + 1, 5, 1)
+    assert windows.future_view.shape == (2 * (3 + 5) + 5 - 5 + 1, 5)  # the buffer's windows
+    assert windows.future_X_view.shape == (5 + 3 + 5 - 5 + 1, 5, 1)
     context = windows.context()
     np.testing.assert_array_equal(context.past, [[np.nan, 1, 1, 1]] * 2)
     np.testing.assert_array_equal(context.n_observed, [3, 3])
@@ -361,6 +394,15 @@ def test_batch_is_a_named_tuple():
         ({"lookback": 3, "horizon": 1, "min_observed": 4},
          r"min_observed=4 is larger than lookback=3"),
         ({"lookback": 3, "horizon": 1, "min_observed": 0}, r"'min_observed' .* Got 0 instead"),
+        ({"lookback": 3, "horizon": 2, "min_future": 3},
+         r"min_future must lie in \[1, horizon=2\] .*; got 3"),
+        ({"lookback": 3, "horizon": 2, "min_future": [1, 0]},
+         r"min_future must lie in \[1, horizon=2\] .*; got \[1, 0\]"),
+        ({"lookback": 3, "horizon": 2, "min_future": [1.5, 2]},
+         r"min_future must be an int or a 1-D array-like of ints"),
+        ({"lookback": 3, "horizon": 2, "min_future": [[1, 2]]},
+         r"min_future must be an int or a 1-D array-like of ints"),
+        ({"lookback": 3, "horizon": 2, "min_future": 0}, r"'min_future' .* Got 0 instead"),
     ],
 )
 def test_invalid_parameters(params, match):
@@ -378,6 +420,8 @@ def test_invalid_data():
         windows.fit(np.ones((4, 2)), np.ones((3, 1)))
     with pytest.raises(ValueError, match="X must be 2-D"):
         windows.fit(np.ones((4, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="min_future has 3 values but y has 2 series"):
+        SlidingWindow(lookback=2, horizon=2, min_future=[1, 2, 2]).fit(np.ones((4, 2)))
     windows.fit(np.ones((4, 2)))
     with pytest.raises(ValueError, match=r"target_start must lie in \[0, 3\] for future"):
         windows.future([0], [4])
@@ -387,5 +431,5 @@ def test_invalid_data():
 
 def test_repr_shows_resolved_parameters():
     assert repr(SlidingWindow(4, 2)) == (
-        "SlidingWindow(lookback=4, horizon=2, stride=1, min_observed=4)"
+        "SlidingWindow(lookback=4, horizon=2, stride=1, min_observed=4, min_future=2)"
     )

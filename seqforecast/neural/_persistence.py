@@ -41,14 +41,14 @@ _ARRAYS = "arrays.pt"
 _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
     "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
-    "best_epoch_", "batch_size_", "loss_scale_", "seasonal_period_source_",
+    "best_epoch_", "batch_size_", "loss_scale_", "seasonal_period_source_", "min_future_",
 )
 
 
 # Those of them that are counts (the network's shape is built from them).
 _COUNTS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "n_series_",
-    "n_features_in_", "batch_size_",
+    "n_features_in_", "batch_size_", "min_future_",
 )
 
 
@@ -405,6 +405,8 @@ def _from_meta(klass, meta):
         "seasonal_period_source_",
         "parameter" if params.get("seasonal_period") is not None else None,
     )
+    # Files written before min_future_ existed: every training future was whole.
+    meta["fitted"].setdefault("min_future_", meta["fitted"]["horizon_"])
     for name in _SCALARS:
         value = meta["fitted"][name]
         if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)

@@ -509,6 +509,12 @@ def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=Non
         past = ops.concat([past, past_X])  # -> (B, L, 1 + K)
         if batch.future_X is not None:
             future = (batch.future_X - constants["X_mean"]) / constants["X_std"]  # -> (B, T, K)
+            # Steps past the end of a series (a training window whose future
+            # runs beyond it) have no covariates: its last step's, carried
+            # forward. Such windows are made only when the covariates are
+            # the static features, which this carries exactly; their
+            # targets there are not in the loss.
+            future = ops.where(future != future, past_X[:, -1:, :], future)
     if noise is not None:
         level, seen = _noise_level(ops, batch.past, scale)
         level = ops.where(seen >= NOISE_CHANGES, level, noise)  # -> (B, 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import math
 import os
 import warnings
 from numbers import Real
@@ -135,6 +136,13 @@ _STEPS_PER_WINDOW, _MIN_STEPS, _DEFAULT_EPOCHS = 4, 250, 50
 # (benchmarks/README.md, "A noise-level input"). Panels of a few dozen
 # series or more have more.
 _NOISE_WINDOWS = 1000
+# Training windows whose future runs past the end of their series, the loss
+# over the steps it observes: "short" gives them to the series of a panel
+# that give no window with a whole future (at least one step observed), so
+# that no series is left out of training; a share of the horizon gives them
+# to every series (a study switch; None: whole futures only). Made only
+# without time-varying covariates (the steps past the end have none).
+_PARTIAL_FUTURE = "short"
 # Default windows per step: on the CPU, and on a GPU (validated on M3 monthly).
 _CPU_BATCH, _GPU_BATCH = 32, 512
 # Series forecast per network call: bounds predict's activations (a few MB)
@@ -587,9 +595,12 @@ class RNNForecaster(BaseForecaster):
     min_observed : int or None, default=None
         Least observed values in a training window's past; shorter series
         contribute windows packed to their length. None: ``lookback // 2``.
-        A single series needs ``min_observed + horizon`` observations; in a
-        panel, series shorter than that contribute no training window but
-        are still forecast.
+        A single series needs ``min_observed + horizon`` observations. In a
+        panel, a series shorter than that trains on the windows whose
+        future runs past its end, the loss over the steps they observe (it
+        needs ``min_observed + 1`` values); with covariates ``X`` (unknown
+        past the end) it contributes no training window, with a warning,
+        and is still forecast.
     stride : int, default=1
         Step between the training windows of a series (counted back from its
         last window).
@@ -745,6 +756,10 @@ class RNNForecaster(BaseForecaster):
     min_observed_ : int
         Least observed values in a training window's past: ``min_observed``,
         else half the lookback.
+    min_future_ : int
+        Least observed values in a training window's future: ``horizon_``,
+        or 1 when series of the panel too short for a whole future train on
+        the steps they have (see ``min_observed``).
     series_ends_ : Index or None
         For a long panel, each series' last timestamp; None otherwise.
     loss_scale_ : {"mase", "window"}
@@ -1055,6 +1070,7 @@ class RNNForecaster(BaseForecaster):
         if shard is not None:
             seed = _distributed.shared_seed(seed)
         # y is the ragged history; X shared rows, a RaggedPanel or None.
+        partial = _PARTIAL_FUTURE is not None and X is None
         X = self._with_static_panel(X, y)
         n_features = 0 if X is None else X.shape[-1]
         self.profile_ = SeasonalProfile(
@@ -1066,13 +1082,10 @@ class RNNForecaster(BaseForecaster):
             y = self.profile_.divide(y)
         self.scaler_ = Scaler(self.scaling, y, X, getattr(self, "static_features_", None))
         self._warn_below_floor(y)
-        windows = SlidingWindow(
-            self.lookback_, self.horizon_, stride=self.stride, min_observed=self.min_observed_
-        )
         held_out = self.horizon_ if self.early_stopping else 0
         n_train_rows = y.n_rows - held_out
-        windows.fit(y.head(n_train_rows), _first_rows(X, n_train_rows))
-        series_idx, target_start = windows.window_indices()
+        windows, series_idx, target_start = self._training_windows(
+            y.head(n_train_rows), _first_rows(X, n_train_rows), partial)
         if len(series_idx) == 0:
             raise NoTrainingWindowError(
                 "No training window fits in the history: every window needs "
@@ -1082,15 +1095,20 @@ class RNNForecaster(BaseForecaster):
             )
         self.n_train_windows_ = len(series_idx)
         self._warn_untrained_series(y, series_idx, n_train_rows)
+        # The budget counts the windows whose future lies in the history:
+        # those running past its end change what the steps see, not how many.
+        whole = target_start <= n_train_rows - self.horizon_
+        n_whole = int(whole.sum()) if whole.any() else self.n_train_windows_
         if self.windows_per_epoch is not None:
             self.windows_per_epoch_ = self.windows_per_epoch
         else:
             steps = _BATCHES_PER_EPOCH * self.max_epochs
             if _WINDOWS_PER_SERIES is not None:
-                per_series = self.n_train_windows_ / len(np.unique(series_idx))
+                counted = series_idx[whole] if whole.any() else series_idx
+                per_series = n_whole / len(np.unique(counted))
                 factor = min(_MAX_BUDGET_FACTOR, max(1.0, per_series / _WINDOWS_PER_SERIES))
                 steps = round(steps * factor)
-            small = max(_MIN_STEPS, _STEPS_PER_WINDOW * self.n_train_windows_)
+            small = max(_MIN_STEPS, _STEPS_PER_WINDOW * n_whole)
             budget = min(steps, small * max(self.max_epochs, _DEFAULT_EPOCHS) // _DEFAULT_EPOCHS)
             batches = -(-budget // self.max_epochs)
             self.windows_per_epoch_ = batches * self.batch_size_ * (
@@ -1103,7 +1121,7 @@ class RNNForecaster(BaseForecaster):
         # The noise-level input, when there are enough training windows and
         # some observe enough changes for it: the value of those that do not.
         self.scaler_.noise = (noise_median(train) if self.noise_input
-                              and self.n_train_windows_ >= _NOISE_WINDOWS else None)
+                              and n_whole >= _NOISE_WINDOWS else None)
         # What the network may output: the range of its training targets.
         self.target_range_ = (target_range(train) if self.clip_outputs
                               and self.scaling in WINDOW_SCALINGS else None)
@@ -1140,6 +1158,33 @@ class RNNForecaster(BaseForecaster):
                 self.net_.fit(train, y=None)
         self._report_training()
         return self
+
+    def _training_windows(self, y, X, partial):
+        """The training windows: a fitted SlidingWindow, their series and target starts.
+
+        Sets ``min_future_``. With ``partial`` (no time-varying covariates),
+        the series that give no window with a whole future get those whose
+        future runs past their end (:data:`_PARTIAL_FUTURE`).
+        """
+        def windowing(min_future):
+            return SlidingWindow(self.lookback_, self.horizon_, stride=self.stride,
+                                 min_observed=self.min_observed_, min_future=min_future)
+
+        self.min_future_ = self.horizon_
+        if partial and _PARTIAL_FUTURE != "short":  # a study's share, for every series
+            self.min_future_ = max(1, min(self.horizon_,
+                                          math.ceil(_PARTIAL_FUTURE * self.horizon_)))
+        windows = windowing(self.min_future_).fit(y, X)
+        series_idx, target_start = windows.window_indices()
+        if partial and _PARTIAL_FUTURE == "short":
+            whole = np.zeros(y.n_series, dtype=bool)
+            whole[series_idx] = True
+            if not whole.all():
+                # One step observed is enough for the series left out.
+                self.min_future_ = 1
+                windows = windowing(np.where(whole, self.horizon_, 1)).fit(y, X)
+                series_idx, target_start = windows.window_indices()
+        return windows, series_idx, target_start
 
     def _warn_below_floor(self, y):
         """Warn when a series' values come near the panel's shared scale floor.
@@ -1184,21 +1229,26 @@ class RNNForecaster(BaseForecaster):
         held_out = y.n_rows - n_train_rows
         lengths = np.maximum(y.lengths - held_out, 0)
         first = int(np.flatnonzero(~trained)[0])
-        needed = self.min_observed_ + self.horizon_
+        partial = self.min_future_ < self.horizon_
+        needed = self.min_observed_ + self.min_future_
         # The largest horizon with which the shortest of them gives a window,
         # at this min_observed (a smaller horizon never asks for more past,
-        # nor holds out more rows for early stopping).
+        # nor holds out more rows for early stopping). A window whose future
+        # may run past the end needs only min_future of it: no horizon helps.
         largest = int(lengths[~trained].min()) - self.min_observed_
-        smaller = (f"horizon={largest} or less (every series then gives a window)"
-                   if largest >= 1 else "a smaller horizon")
+        smaller = (f"Give horizon={largest} or less (every series then gives a window), "
+                   if largest >= 1 and not partial else
+                   "Give " if partial else "Give a smaller horizon, ")
+        future = (f"{self.min_future_} future value" + ("s" if self.min_future_ > 1 else "")
+                  if partial else f"horizon={self.horizon_}")
         warnings.warn(
             f"{type(self).__name__}: {int((~trained).sum())} of {y.n_series} series give no "
             f"training window (each needs {needed} observations for training: "
-            f"min_observed={self.min_observed_} and horizon={self.horizon_}"
+            f"min_observed={self.min_observed_} and {future}"
             + (f", before the {held_out} held out for early_stopping" if held_out else "")
             + f"; the first, {self._series_label(first)!r}, has {int(lengths[first])}"
             + (" after them" if held_out else "") + "), so the network "
-            f"never learns from them and forecasts them from the others. Give {smaller}, "
+            f"never learns from them and forecasts them from the others. {smaller}"
             "a smaller lookback (or min_observed), or fit the short series apart.",
             UserWarning,
             stacklevel=4,
@@ -1325,6 +1375,7 @@ class RNNForecaster(BaseForecaster):
             # With batches made on the device, skorch's per-batch loss.item()
             # would be the one thing left waiting for the device every step.
             deferred_loss=self._device_batches() and not self.verbose,
+            partial_targets=self.min_future_ < self.horizon_,
         )
         if self.loss == "quantile":
             params["criterion__quantiles"] = tuple(self.quantiles_)

@@ -35,13 +35,20 @@ class WindowNet(NeuralNet):
     training), so early stopping, prediction and saving see no difference.
     Every process validates on all validation windows and keeps rank 0's
     losses, so early stopping decides alike everywhere.
+
+    With ``partial_targets=True`` a target may be NaN at steps its window
+    does not observe (a future running past the end of its series); the
+    loss is then taken over the observed steps only. Off, no batch is
+    checked for them (a check would read the device back once a batch).
     """
 
-    def __init__(self, *args, generator=None, shard=None, deferred_loss=False, **kwargs):
+    def __init__(self, *args, generator=None, shard=None, deferred_loss=False,
+                 partial_targets=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.generator = generator
         self.shard = shard
         self.deferred_loss = deferred_loss
+        self.partial_targets = partial_targets
 
     def get_iterator(self, dataset, training=False):
         if training:
@@ -114,6 +121,11 @@ class WindowNet(NeuralNet):
                 entry[prefix + "_loss"] = value
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
+        if self.partial_targets:
+            observed = ~torch.isnan(y_true[..., 0])  # -> (B, T)
+            if not bool(observed.all()):
+                # The observed steps only, each counting as in a whole window.
+                y_pred, y_true = y_pred[observed.to(y_pred.device)], y_true[observed]  # (N, .)
         if y_true.shape[-1] == 2:
             # Weighted windows (loss_scale="mase"): the L1 and pinball losses
             # are positively homogeneous, so loss(w * pred, w * target) is the
