@@ -190,8 +190,7 @@ class SlidingWindow:
     def _check_min_future(self, min_future):
         """An int, or an int64 array of one least future per series."""
         values = np.asarray(min_future)
-        if values.ndim > 1 or (values.ndim == 1 and (
-                len(values) == 0 or not np.issubdtype(values.dtype, np.integer))):
+        if values.ndim > 1 or values.size == 0 or not np.issubdtype(values.dtype, np.integer):
             raise ValueError(
                 "min_future must be an int or a 1-D array-like of ints, one per series; "
                 f"got {min_future!r}."

@@ -450,6 +450,13 @@ def test_series_too_short_for_a_whole_window_train_on_the_steps_they_have():
         warnings.simplefilter("error", UserWarning)
         with_static = GRUForecaster(**params).fit(None, y, static_features=static)
     assert with_static.n_train_windows_ == model.n_train_windows_
+    # Short series alone would leave the last steps ahead without a target:
+    # a panel of them only is refused, as before.
+    from seqforecast.neural.forecaster import NoTrainingWindowError
+
+    with pytest.raises(NoTrainingWindowError, match="No training window fits in the history"):
+        GRUForecaster(**params, horizon=24, lookback=36).fit(
+            None, y.drop(columns="long").iloc[-40:])
 
 
 def test_series_too_short_for_any_training_window_are_named():
@@ -487,7 +494,11 @@ def test_series_too_short_for_any_training_window_are_named():
                                          r"41 observations .* min_observed=40 and 1 future "
                                          r"value; the first, 's0', has 40\).* Give a "
                                          r"smaller lookback"):
-        GRUForecaster(**params, min_observed=40, lookback=48).fit(None, y)
+        hopeless = GRUForecaster(**params, min_observed=40, lookback=48).fit(None, y)
+    # None of them gives a window whose future runs past its end either:
+    # the fit is the one with whole futures (no masked loss, no second buffer).
+    assert hopeless.min_future_ == hopeless.horizon_ == 24
+    assert not hopeless.net_.partial_targets
 
 
 def test_per_series_reductions_read_in_chunks_are_the_whole_reductions(monkeypatch):

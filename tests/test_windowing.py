@@ -402,6 +402,8 @@ def test_batch_is_a_named_tuple():
          r"min_future must be an int or a 1-D array-like of ints"),
         ({"lookback": 3, "horizon": 2, "min_future": [[1, 2]]},
          r"min_future must be an int or a 1-D array-like of ints"),
+        ({"lookback": 3, "horizon": 2, "min_future": np.array(1.5)},
+         r"min_future must be an int or a 1-D array-like of ints"),
         ({"lookback": 3, "horizon": 2, "min_future": 0}, r"'min_future' .* Got 0 instead"),
     ],
 )

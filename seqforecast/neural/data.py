@@ -156,13 +156,17 @@ class WindowDataset(torch.utils.data.Dataset):
     batch is copied: the windows themselves stay views of the panel.
     """
 
-    def __init__(self, windows, series_idx, target_start, scaler, series_scale=None):
+    def __init__(self, windows, series_idx, target_start, scaler, series_scale=None,
+                 partial=False):
         self.windows = windows
         self.series_idx = series_idx
         self.target_start = target_start
         self.scaler = scaler
         # With loss_scale="mase": each series' MASE scale, relative to its level.
         self.series_scale = series_scale
+        # Windows whose future runs past their series' end: its covariates
+        # (static features) are carried over those steps.
+        self.partial = partial
 
     def __len__(self):
         return len(self.series_idx)
@@ -173,7 +177,7 @@ class WindowDataset(torch.utils.data.Dataset):
         series_scale = None if self.series_scale is None else self.series_scale[series_idx]
         return _training_pair(_NUMPY, self.scaler.scaling, self.scaler.floor,
                               self.scaler.constants(), batch, series_idx, series_scale,
-                              self.scaler.noise)
+                              self.scaler.noise, self.partial)
 
     def order(self, generator=None):
         """Positions of the windows of one epoch: shuffled with a ``generator``."""
@@ -488,7 +492,8 @@ def _noise_level(ops, past, scale):
     return (ops.log(ops.at_least(mean, _NOISE_FLOOR)) + 3.0) / 2.0, seen
 
 
-def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=None):
+def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=None,
+                    partial=False):
     """Network inputs of a :class:`~seqforecast.windowing.WindowBatch`, and its (loc, scale).
 
     ``ops`` is ``_NUMPY`` (numpy arrays in, CPU tensors out) or ``_TORCH``
@@ -497,7 +502,9 @@ def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=Non
     training windows' median noise-level input (:func:`noise_median`): the
     past then has one more channel, last, each window's noise level
     (:func:`_noise_level`) on every step, the median for windows that
-    observe fewer than ``NOISE_CHANGES`` one-step changes.
+    observe fewer than ``NOISE_CHANGES`` one-step changes. With ``partial``
+    (windows whose future may run past their series' end), the future
+    covariates missing there are the last past step's.
     """
     loc, scale = _window_scale(ops, scaling, floor, constants, batch.past, series_idx)
     # Unobserved (padding) steps become 0; packing keeps the network from
@@ -509,12 +516,12 @@ def _network_inputs(ops, scaling, floor, constants, batch, series_idx, noise=Non
         past = ops.concat([past, past_X])  # -> (B, L, 1 + K)
         if batch.future_X is not None:
             future = (batch.future_X - constants["X_mean"]) / constants["X_std"]  # -> (B, T, K)
-            # Steps past the end of a series (a training window whose future
-            # runs beyond it) have no covariates: its last step's, carried
-            # forward. Such windows are made only when the covariates are
-            # the static features, which this carries exactly; their
-            # targets there are not in the loss.
-            future = ops.where(future != future, past_X[:, -1:, :], future)
+            if partial:
+                # Steps past the end of a series have no covariates: its last
+                # step's, carried forward. Such windows are made only when
+                # the covariates are the static features, which this carries
+                # exactly; their targets there are not in the loss.
+                future = ops.where(future != future, past_X[:, -1:, :], future)
     if noise is not None:
         level, seen = _noise_level(ops, batch.past, scale)
         level = ops.where(seen >= NOISE_CHANGES, level, noise)  # -> (B, 1)
@@ -531,7 +538,7 @@ def _scaled_target(future, loc, scale):
 
 
 def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_scale,
-                   noise=None):
+                   noise=None, partial=False):
     """``(inputs, target)`` of a batch of training windows (see :func:`_network_inputs`).
 
     ``series_scale`` is None, or with ``loss_scale="mase"`` each window's
@@ -539,7 +546,7 @@ def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_sca
     window's loss weight.
     """
     inputs, loc, scale = _network_inputs(ops, scaling, floor, constants, batch, series_idx,
-                                         noise)
+                                         noise, partial)
     target = _scaled_target(batch.future, loc, scale)[:, :, None]  # -> (B, T, 1)
     if series_scale is not None:
         # A second channel weights each window's loss: its error in data
@@ -581,6 +588,7 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         windows, s, t = dataset.windows, dataset.series_idx, dataset.target_start
         self.scaling, self.floor = dataset.scaler.scaling, dataset.scaler.floor
         self.noise = dataset.scaler.noise
+        self.partial = dataset.partial
         self.constants = {name: self._tensor(value)
                           for name, value in dataset.scaler.constants().items()}
         self.series_scale = (None if dataset.series_scale is None
@@ -621,7 +629,8 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         series_idx = self.series_idx[positions.device_order]
         series_scale = None if self.series_scale is None else self.series_scale[series_idx]
         return _training_pair(_TORCH, self.scaling, self.floor, self.constants,
-                              self.batch(positions), series_idx, series_scale, self.noise)
+                              self.batch(positions), series_idx, series_scale, self.noise,
+                              self.partial)
 
     # The same draws as the host path: the same windows in the same batches.
     order = WindowDataset.order

@@ -596,11 +596,12 @@ class RNNForecaster(BaseForecaster):
         Least observed values in a training window's past; shorter series
         contribute windows packed to their length. None: ``lookback // 2``.
         A single series needs ``min_observed + horizon`` observations. In a
-        panel, a series shorter than that trains on the windows whose
-        future runs past its end, the loss over the steps they observe (it
-        needs ``min_observed + 1`` values); with covariates ``X`` (unknown
-        past the end) it contributes no training window, with a warning,
-        and is still forecast.
+        panel where some series have that many, a shorter one trains on the
+        windows whose future runs past its end, the loss over the steps they
+        observe (it needs ``min_observed + 1`` values); with covariates
+        ``X`` (unknown past the end) it contributes no training window, with
+        a warning, and is still forecast. A panel in which no series has
+        ``min_observed + horizon`` observations cannot be fitted.
     stride : int, default=1
         Step between the training windows of a series (counted back from its
         last window).
@@ -1084,7 +1085,7 @@ class RNNForecaster(BaseForecaster):
         self._warn_below_floor(y)
         held_out = self.horizon_ if self.early_stopping else 0
         n_train_rows = y.n_rows - held_out
-        windows, series_idx, target_start = self._training_windows(
+        windows, series_idx, target_start, least_future = self._training_windows(
             y.head(n_train_rows), _first_rows(X, n_train_rows), partial)
         if len(series_idx) == 0:
             raise NoTrainingWindowError(
@@ -1094,17 +1095,23 @@ class RNNForecaster(BaseForecaster):
                 "lower lookback/horizon/min_observed.",
             )
         self.n_train_windows_ = len(series_idx)
-        self._warn_untrained_series(y, series_idx, n_train_rows)
+        self._warn_untrained_series(y, series_idx, n_train_rows, least_future)
         # The budget counts the windows whose future lies in the history:
         # those running past its end change what the steps see, not how many.
-        whole = target_start <= n_train_rows - self.horizon_
-        n_whole = int(whole.sum()) if whole.any() else self.n_train_windows_
+        # (No mask when every window is whole: a byte per window, kept
+        # through training.)
+        whole, n_whole = None, self.n_train_windows_
+        if self.min_future_ < self.horizon_:
+            whole = target_start <= n_train_rows - self.horizon_
+            n_whole = int(whole.sum())
+            if n_whole == 0:  # a study's share with short series only
+                whole, n_whole = None, self.n_train_windows_
         if self.windows_per_epoch is not None:
             self.windows_per_epoch_ = self.windows_per_epoch
         else:
             steps = _BATCHES_PER_EPOCH * self.max_epochs
             if _WINDOWS_PER_SERIES is not None:
-                counted = series_idx[whole] if whole.any() else series_idx
+                counted = series_idx if whole is None else series_idx[whole]
                 per_series = n_whole / len(np.unique(counted))
                 factor = min(_MAX_BUDGET_FACTOR, max(1.0, per_series / _WINDOWS_PER_SERIES))
                 steps = round(steps * factor)
@@ -1117,7 +1124,9 @@ class RNNForecaster(BaseForecaster):
         series_scale = None
         if self.loss_scale_ == "mase":
             series_scale = relative_naive_scale(y, self.seasonal_period_, self.scaler_.floor)
-        train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale)
+        del whole
+        train = WindowDataset(windows, series_idx, target_start, self.scaler_, series_scale,
+                              partial=self.min_future_ < self.horizon_)
         # The noise-level input, when there are enough training windows and
         # some observe enough changes for it: the value of those that do not.
         self.scaler_.noise = (noise_median(train) if self.noise_input
@@ -1160,11 +1169,16 @@ class RNNForecaster(BaseForecaster):
         return self
 
     def _training_windows(self, y, X, partial):
-        """The training windows: a fitted SlidingWindow, their series and target starts.
+        """The training windows: a fitted SlidingWindow, their series and target
+        starts, and the least future a series needed for a window (for the
+        warning about those left out).
 
         Sets ``min_future_``. With ``partial`` (no time-varying covariates),
         the series that give no window with a whole future get those whose
-        future runs past their end (:data:`_PARTIAL_FUTURE`).
+        future runs past their end (:data:`_PARTIAL_FUTURE`), as long as
+        some series has a whole one: the windows of the series that have
+        one teach every step ahead, where those of short series alone
+        would leave the last steps without a single target.
         """
         def windowing(min_future):
             return SlidingWindow(self.lookback_, self.horizon_, stride=self.stride,
@@ -1176,15 +1190,20 @@ class RNNForecaster(BaseForecaster):
                                           math.ceil(_PARTIAL_FUTURE * self.horizon_)))
         windows = windowing(self.min_future_).fit(y, X)
         series_idx, target_start = windows.window_indices()
+        least = self.min_future_
         if partial and _PARTIAL_FUTURE == "short":
             whole = np.zeros(y.n_series, dtype=bool)
             whole[series_idx] = True
-            if not whole.all():
+            if whole.any() and not whole.all():
                 # One step observed is enough for the series left out.
-                self.min_future_ = 1
-                windows = windowing(np.where(whole, self.horizon_, 1)).fit(y, X)
-                series_idx, target_start = windows.window_indices()
-        return windows, series_idx, target_start
+                least = 1
+                partial = windowing(np.where(whole, self.horizon_, 1)).fit(y, X)
+                partial_idx, partial_start = partial.window_indices()
+                # None of them may have min_observed values: nothing changes.
+                if len(partial_idx) > len(series_idx):
+                    self.min_future_ = 1
+                    windows, series_idx, target_start = partial, partial_idx, partial_start
+        return windows, series_idx, target_start, least
 
     def _warn_below_floor(self, y):
         """Warn when a series' values come near the panel's shared scale floor.
@@ -1213,7 +1232,7 @@ class RNNForecaster(BaseForecaster):
                 stacklevel=4,
             )
 
-    def _warn_untrained_series(self, y, series_idx, n_train_rows):
+    def _warn_untrained_series(self, y, series_idx, n_train_rows, least_future):
         """Warn when series of a panel give no training window (the network never sees them).
 
         By design they still get forecasts, from what the network learned on
@@ -1229,8 +1248,10 @@ class RNNForecaster(BaseForecaster):
         held_out = y.n_rows - n_train_rows
         lengths = np.maximum(y.lengths - held_out, 0)
         first = int(np.flatnonzero(~trained)[0])
-        partial = self.min_future_ < self.horizon_
-        needed = self.min_observed_ + self.min_future_
+        # least_future: what a series needed of its future for a window
+        # (1 where short series train on windows running past their end).
+        partial = least_future < self.horizon_
+        needed = self.min_observed_ + least_future
         # The largest horizon with which the shortest of them gives a window,
         # at this min_observed (a smaller horizon never asks for more past,
         # nor holds out more rows for early stopping). A window whose future
@@ -1239,7 +1260,7 @@ class RNNForecaster(BaseForecaster):
         smaller = (f"Give horizon={largest} or less (every series then gives a window), "
                    if largest >= 1 and not partial else
                    "Give " if partial else "Give a smaller horizon, ")
-        future = (f"{self.min_future_} future value" + ("s" if self.min_future_ > 1 else "")
+        future = (f"{least_future} future value" + ("s" if least_future > 1 else "")
                   if partial else f"horizon={self.horizon_}")
         warnings.warn(
             f"{type(self).__name__}: {int((~trained).sum())} of {y.n_series} series give no "
