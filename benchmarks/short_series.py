@@ -22,7 +22,8 @@ side, and scored on the held-out horizon:
   months ago, growing along a logistic curve; scored on the next 12
   months. Given with its dates and nothing else, so the default horizon is
   two years: a launch needs 42 months for a whole window. Each seed draws
-  its own panel.
+  its own panel. ``--bare`` gives it without the dates (a plain integer
+  index: the season is detected from the values).
 
 MASE on the series without a whole window ("short"), the others ("rest")
 and all. Usage::
@@ -75,7 +76,7 @@ def launches(seed):
     return panel.iloc[:-12], panel.iloc[-12:]
 
 
-def run(category, cells, seeds, origin, out, cmd):
+def run(category, cells, seeds, origin, out, cmd, bare=False):
     import torch
 
     from benchmarks import _study
@@ -92,6 +93,9 @@ def run(category, cells, seeds, origin, out, cmd):
         if category == "launches":
             y_train, y_test = launches(seed)
             hints, period = {}, 12
+            if bare:
+                y_train = y_train.reset_index(drop=True)
+                y_test = y_test.set_axis(range(len(y_train), len(y_train) + len(y_test)))
         elif category in PANELS:
             data = load_panel(category)
             y_train, y_test = data.y_train, data.y_test
@@ -116,10 +120,11 @@ def run(category, cells, seeds, origin, out, cmd):
                 short = (y_train.notna().sum().to_numpy()
                          < model.min_observed_ + model.horizon_)
                 rows.append({
-                    "category": category,
+                    "category": category + (" (bare)" if bare else ""),
                     "origin": origin if category in _cli.M3_CATEGORIES else "",
                     "cell": cell, "seed": seed, "rule": rule, "n_series": len(scores),
                     "n_short": int(short.sum()), "horizon": model.horizon_,
+                    "period": model.seasonal_period_,
                     "mase_short": scores[short].mean() if short.any() else np.nan,
                     "mase_rest": scores[~short].mean(), "mase": scores.mean(),
                     "smape": float(np.mean(smape(y_test, forecast, multioutput="raw_values"))),
@@ -142,12 +147,16 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0", help="comma-separated random states")
     parser.add_argument("--origin", type=int, default=1,
                         help="M3 validation fold (1: the last horizon of the training part)")
+    parser.add_argument("--bare", action="store_true",
+                        help="launches without their dates (a plain integer index)")
     parser.add_argument("--out", default=str(RESULTS / "short_series.csv"))
     args = parser.parse_args(argv)
+    if args.bare and args.category != "launches":
+        parser.error("--bare is for --category launches (the others have no dates)")
     cells = _cli.names(parser, args.cells, ("lstm", "gru"), "cells")
     seeds = [int(s) for s in args.seeds.split(",")]
     run(args.category, cells, seeds, args.origin, args.out,
-        _cli.command("benchmarks.short_series", argv))
+        _cli.command("benchmarks.short_series", argv), bare=args.bare)
     return 0
 
 

@@ -408,6 +408,28 @@ def test_short_series_runner_scores_both_rules_on_the_launches(monkeypatch, tmp_
         assert rows.loc[rule, "train_windows"] == model.n_train_windows_
     # The launches train only under the rule: 12 starts each past 18 values.
     assert rows.loc["short", "train_windows"] - rows.loc["whole", "train_windows"] == 10 * 12
+    assert (rows["period"] == 12).all()
+    with pytest.raises(SystemExit) as stop:
+        short_series.main(["--category", "yearly", "--bare", "--out", str(out)])
+    assert stop.value.code == 2
+
+
+def test_short_series_runner_detects_the_season_of_the_bare_launches(monkeypatch, tmp_path):
+    import functools
+
+    import seqforecast
+    from benchmarks import short_series
+    from seqforecast import LSTMForecaster
+
+    monkeypatch.setattr(seqforecast, "LSTMForecaster", functools.partial(
+        LSTMForecaster, max_epochs=1, windows_per_epoch=32, hidden_size=4))
+    out = tmp_path / "short.csv"
+    short_series.main(["--category", "launches", "--bare", "--cells", "lstm", "--out", str(out)])
+    rows = pd.read_csv(out)
+    assert (rows["category"] == "launches (bare)").all()
+    # Found from the values alone: the yearly season, so the dated run's window.
+    assert (rows["period"] == 12).all() and (rows["horizon"] == 24).all()
+    assert (rows["n_short"] == 10).all()
 
 
 def test_combine_scores_the_presets_as_make_ensemble_combines(monkeypatch, tmp_path):

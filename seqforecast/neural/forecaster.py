@@ -1184,25 +1184,24 @@ class RNNForecaster(BaseForecaster):
             return SlidingWindow(self.lookback_, self.horizon_, stride=self.stride,
                                  min_observed=self.min_observed_, min_future=min_future)
 
-        self.min_future_ = self.horizon_
+        self.min_future_ = least = min_future = self.horizon_
         if partial and _PARTIAL_FUTURE != "short":  # a study's share, for every series
-            self.min_future_ = max(1, min(self.horizon_,
-                                          math.ceil(_PARTIAL_FUTURE * self.horizon_)))
-        windows = windowing(self.min_future_).fit(y, X)
-        series_idx, target_start = windows.window_indices()
-        least = self.min_future_
-        if partial and _PARTIAL_FUTURE == "short":
-            whole = np.zeros(y.n_series, dtype=bool)
-            whole[series_idx] = True
+            self.min_future_ = least = min_future = max(
+                1, min(self.horizon_, math.ceil(_PARTIAL_FUTURE * self.horizon_)))
+        elif partial:
+            # Each series is observed from its first value to the end (the
+            # history has no gaps), so its length says whether it gives a
+            # window with a whole future.
+            whole = y.lengths >= self.min_observed_ + self.horizon_
             if whole.any() and not whole.all():
-                # One step observed is enough for the series left out.
+                # One step observed is enough for the series left out, if
+                # any of them has more than min_observed values.
                 least = 1
-                partial = windowing(np.where(whole, self.horizon_, 1)).fit(y, X)
-                partial_idx, partial_start = partial.window_indices()
-                # None of them may have min_observed values: nothing changes.
-                if len(partial_idx) > len(series_idx):
+                if (y.lengths[~whole] > self.min_observed_).any():
                     self.min_future_ = 1
-                    windows, series_idx, target_start = partial, partial_idx, partial_start
+                    min_future = np.where(whole, self.horizon_, 1)
+        windows = windowing(min_future).fit(y, X)
+        series_idx, target_start = windows.window_indices()
         return windows, series_idx, target_start, least
 
     def _warn_below_floor(self, y):
