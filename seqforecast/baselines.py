@@ -359,6 +359,9 @@ class NaiveForecaster(BaseForecaster):
 
 # ------------------------------------------------------------------- ARIMA
 _INFORMATION_CRITERIA = ("aicc", "aic", "bic")
+# The longest season the automatic ARIMA search models by seasonal lags
+# (24: hours of a day); longer ones are taken out by decomposition first.
+_LONGEST_ARIMA_SEASON = 24
 
 
 def _fits_exactly(results):
@@ -420,6 +423,23 @@ sarimax.SARIMAX`.
         (:func:`~seqforecast.detect_seasonal_period`; how: ``seasonal_period_source_``).
         Hourly or half-hourly data keep the day (24 or 48) even when they
         cycle over the week: seasonal lags of 168 or 336 are slow to estimate.
+        The automatic search takes a season longer than 24 steps (a day of
+        half-hours, 48; a year of weeks, 52; a year of days, 365) out by the
+        classical decomposition of ``deseasonalize`` instead of searching
+        seasonal lags (``deseasonalize_`` is then True), as R's ``ets``
+        leaves seasons longer than 24 to decomposition: SARIMAX's state
+        grows with the period, and the search took over five minutes on one
+        series of 30 days of half-hours and over ten on ten years of days.
+        Give ``D`` to search the seasonal lags all the same.
+    deseasonalize : bool, default=False
+        Seasonally adjust before fitting, as ``ETSForecaster(deseasonalize=True)``
+        and the Theta method do: each series whose autocorrelation at the
+        seasonal lag passes the 90 % test is divided by its classical
+        multiplicative seasonal indices (other series, short ones and those
+        not of one strict sign, are left as they are), a model without a
+        seasonal part is fitted, and its forecasts and quantiles are
+        multiplied back. Covariates ``X`` then explain the adjusted series.
+        Not with a seasonal ``seasonal_order`` or ``D > 0``.
     with_constant : bool or None, default=None
         Whether the model has a constant (a mean when d + D = 0, a drift
         when d + D = 1). None: chosen by the search where d + D <= 1, and
@@ -465,6 +485,10 @@ sarimax.SARIMAX`.
         walk is used instead (a warning names those series).
     seasonal_period_ : int
         The season length used.
+    deseasonalize_ : bool
+        Whether the data were seasonally adjusted before the fit:
+        ``deseasonalize``, or a season longer than 24 steps in the
+        automatic search (see ``seasonal_period``).
     seasonal_period_source_ : {"parameter", "index", "detected"}
         Where ``seasonal_period_`` came from: the parameter, the index's
         frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
@@ -545,6 +569,7 @@ sarimax.SARIMAX`.
         order=None,
         seasonal_order=None,
         seasonal_period=None,
+        deseasonalize=False,
         with_constant=None,
         information_criterion="aicc",
         stepwise=True,
@@ -564,6 +589,7 @@ sarimax.SARIMAX`.
         self.order = order
         self.seasonal_order = seasonal_order
         self.seasonal_period = seasonal_period
+        self.deseasonalize = deseasonalize
         self.with_constant = with_constant
         self.information_criterion = information_criterion
         self.stepwise = stepwise
@@ -592,6 +618,7 @@ sarimax.SARIMAX`.
         "order": [tuple, list, None],
         "seasonal_order": [tuple, list, None],
         "seasonal_period": POSITIVE_INT_OR_NONE,
+        "deseasonalize": ["boolean"],
         "with_constant": ["boolean", None],
         "information_criterion": [StrOptions(set(_INFORMATION_CRITERIA))],
         "stepwise": ["boolean"],
@@ -670,7 +697,24 @@ sarimax.SARIMAX`.
 
     def _check_params(self):
         self.seasonal_period_ = self._seasonal_period(self.seasonal_period)
-        self._fixed_spec()  # checks order and seasonal_order against the period
+        spec = self._fixed_spec()  # checks order and seasonal_order against the period
+        # A long season: SARIMAX's state holds P * m + D * m lags, so the
+        # search would take minutes per series; the season is taken out
+        # by the classical decomposition instead (a D given asks for the
+        # seasonal lags: it is honoured).
+        long_season = (spec is None and self.D is None
+                       and self.seasonal_period_ > _LONGEST_ARIMA_SEASON)
+        self.deseasonalize_ = bool(self.deseasonalize or long_season)
+        if self.deseasonalize and (self.D or (spec is not None and any(spec.seasonal_order[:3]))):
+            raise ValueError(
+                "deseasonalize=True removes the season before fitting, so the model has no "
+                f"seasonal part; got D={self.D!r} and seasonal_order="
+                f"{self.seasonal_order!r}: leave D=None and seasonal_order=None."
+            )
+
+    def _model_period(self):
+        """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
+        return 1 if getattr(self, "deseasonalize_", False) else self.seasonal_period_
 
     def _min_observations(self):
         spec = self._fixed_spec()
@@ -686,7 +730,9 @@ sarimax.SARIMAX`.
         spec = self._fixed_spec()
         # The search's settings are the parameters of the same names.
         settings = {name: getattr(self, name) for name in _autoarima.SEARCH_SETTINGS}
-        settings.update(m=self.seasonal_period_, ic=self.information_criterion)
+        settings.update(m=self._model_period(), ic=self.information_criterion)
+        self.profile_ = SeasonalProfile(y, self.seasonal_period_ if self.deseasonalize_ else 1)
+        y = self.profile_.divide(y)
         self.y_scale_ = _huge_scale(y)
         tasks = [
             (yi, Xi, spec, settings)
@@ -723,7 +769,15 @@ sarimax.SARIMAX`.
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = results.forecast(n_steps, exog=X)
-        return _check_finite(self, out * self._y_scale(), "forecasts")
+        out = out * self._y_scale() * self._factors(n_steps)
+        return _check_finite(self, out, "forecasts")
+
+    def _factors(self, n_steps):
+        """Seasonal factors (n_steps, n_series) of the steps after the history."""
+        profile = getattr(self, "profile_", None)  # None: pickled before deseasonalize
+        if profile is None:
+            return np.ones((n_steps, len(self.models_)))
+        return profile.at(self.y_panel_.n_rows, n_steps)
 
     # Pickle each model as its data and parameters, and filter it again on
     # loading: the state is a few KB per series instead of a statsmodels
@@ -756,6 +810,9 @@ sarimax.SARIMAX`.
         super().__setstate__(state)
 
     def _update(self, y, X):
+        profile = getattr(self, "profile_", None)
+        if profile is not None:  # the new rows are the panel's last (already appended)
+            y = profile.divide(y, start_row=self.y_panel_.n_rows - len(y))
         self.models_ = [
             _autoarima.extend_results(results, y[:, i] / self._y_scale()[i], X)
             for i, results in enumerate(self.models_)
@@ -773,6 +830,7 @@ sarimax.SARIMAX`.
             mean = np.asarray(forecast.predicted_mean)
             se = np.asarray(forecast.se_mean)
             out[:, i, :] = (mean[:, None] + se[:, None] * z[None, :]) * self._y_scale()[i]
+        out = out * self._factors(n_steps)[:, :, None]
         return _check_finite(self, out, "prediction intervals")
 
 

