@@ -425,11 +425,14 @@ sarimax.SARIMAX`.
         cycle over the week: seasonal lags of 168 or 336 are slow to estimate.
         The automatic search takes a season longer than 24 steps (a day of
         half-hours, 48; a year of weeks, 52; a year of days, 365) out by the
-        classical decomposition of ``deseasonalize`` instead of searching
-        seasonal lags (``deseasonalize_`` is then True), as R's ``ets``
-        leaves seasons longer than 24 to decomposition: SARIMAX's state
-        grows with the period, and the search took over five minutes on one
-        series of 30 days of half-hours and over ten on ten years of days.
+        classical decomposition instead of searching seasonal lags
+        (``deseasonalize_`` is then True). Each series that the search
+        would difference seasonally (STL seasonal strength above 0.64, with
+        more than two seasons) is divided by its classical multiplicative
+        indices; the others are fitted as they are. SARIMAX's state grows
+        with the period: the search of seasonal lags took over five minutes
+        on one series of 30 days of half-hours and over ten on ten years of
+        days. (24 is also where R's ``ets`` stops taking seasonal states.)
         Give ``D`` to search the seasonal lags all the same.
     deseasonalize : bool, default=False
         Seasonally adjust before fitting, as ``ETSForecaster(deseasonalize=True)``
@@ -609,6 +612,8 @@ sarimax.SARIMAX`.
     # A regression with ARIMA errors: each step's forecast reads its own
     # covariates only.
     _skipped_covariates_matter = False
+    # Models pickled before the parameter existed were not adjusted.
+    deseasonalize = False
 
     def _estimates_season_from_two_cycles(self):
         # The automatic search; a given order is fitted as it is.
@@ -712,6 +717,28 @@ sarimax.SARIMAX`.
                 f"{self.seasonal_order!r}: leave D=None and seasonal_order=None."
             )
 
+    def _seasonal_profile(self, y):
+        """The factors the ragged panel ``y`` is divided by before the search.
+
+        ``deseasonalize=True``: ETS's (each series that passes the 90 %
+        test). A long season taken out by the rule: each series that the
+        search itself would difference seasonally (STL seasonal strength
+        above 0.64 with more than two seasons, ``nsdiffs``), whose season
+        would otherwise be lost: the 90 % test, which weighs the squared
+        autocorrelations of every lower lag, missed a strong 52-week cycle
+        in series of three years.
+        """
+        if not self.deseasonalize_:
+            return SeasonalProfile(y, 1)
+        m = self.seasonal_period_
+        if self.deseasonalize:
+            return SeasonalProfile(y, m)
+        profile = SeasonalProfile(y, m, test="none")
+        for i, (yi, _) in enumerate(self._series_tasks(y, None)):
+            if _autoarima.nsdiffs(yi, m, max_D=1) == 0:
+                profile.factors[:, i] = 1.0
+        return profile
+
     def _model_period(self):
         """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
         return 1 if getattr(self, "deseasonalize_", False) else self.seasonal_period_
@@ -731,7 +758,7 @@ sarimax.SARIMAX`.
         # The search's settings are the parameters of the same names.
         settings = {name: getattr(self, name) for name in _autoarima.SEARCH_SETTINGS}
         settings.update(m=self._model_period(), ic=self.information_criterion)
-        self.profile_ = SeasonalProfile(y, self.seasonal_period_ if self.deseasonalize_ else 1)
+        self.profile_ = self._seasonal_profile(y)
         y = self.profile_.divide(y)
         self.y_scale_ = _huge_scale(y)
         tasks = [

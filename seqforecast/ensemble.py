@@ -548,9 +548,10 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
         monthly, quarterly and other data, not on yearly data, whose short
         series suit ARIMA least. It costs more: 311 s on M3 monthly (1,428
         series, two workers) against 100-180 s for ``"fast"`` with one,
-        most of it ARIMA's order search, which is slower still at long
-        seasonal periods (weekly, hourly data), where on synthetic panels
-        it did not help.
+        most of it ARIMA's order search, which is slower still at hourly
+        data's period of 24 (seasons longer than that it takes out by
+        decomposition); on synthetic daily and weekly panels it did not
+        help.
     random_state : int, RandomState instance or None, default=0
         Seed of the network (derived from it; the same in both presets).
     n_jobs : int or None, default=None

@@ -1331,8 +1331,11 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     model = ARIMAForecaster(seasonal_period=52).fit(None, fit)
     assert model.deseasonalize_ and model.seasonal_period_ == 52
     assert model.orders_[0][1] == (0, 0, 0, 0)
-    profile = SeasonalProfile(fit[:, None], 52)
-    assert not np.allclose(profile.factors, 1)  # the cycle passes the test
+    # The series the search would difference seasonally are adjusted.
+    assert _autoarima.nsdiffs(fit, 52) == 1
+    profile = SeasonalProfile(fit[:, None], 52, test="none")
+    assert_allclose(model.profile_.factors, profile.factors)
+    assert not np.allclose(profile.factors, 1)
     adjusted = fit / profile.at(0, 260)[:, 0]
     reference = ARIMAForecaster(seasonal_period=1).fit(None, adjusted)
     assert reference.orders_ == model.orders_
@@ -1353,6 +1356,21 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
 
     assert_allclose(pickle.loads(pickle.dumps(model)).forecast(4), model.forecast(4),
                     rtol=1e-12)
+    # Three years of a strong 52-week cycle: the 90 % test of ETS's
+    # deseasonalize misses it (it weighs every lower lag), the search's own
+    # test does not, so the forecast keeps the season.
+    rng = np.random.default_rng(4)
+    t = np.arange(156)
+    short = 100 + 30 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 0.2, 156).cumsum() + \
+        rng.normal(0, 3, 156)
+    assert SeasonalProfile(short[:, None], 52).is_flat()
+    kept = ARIMAForecaster(seasonal_period=52, max_p=1, max_q=1).fit(None, short)
+    assert not kept.profile_.is_flat()
+    assert np.ptp(kept.forecast(52)) > 40  # the cycle's peak-to-trough is 60
+    # A series without the season is fitted as it is (factors of 1).
+    flat = ARIMAForecaster(seasonal_period=52, max_p=1, max_q=1).fit(
+        None, 100 + rng.normal(0, 1, 200))
+    assert flat.deseasonalize_ and flat.profile_.is_flat()
     # A day of hours (24) is still searched by seasonal lags; so is a long
     # season when D is given; a fixed order is fitted as given.
     hourly = ARIMAForecaster(seasonal_period=24, max_p=1, max_q=1).fit(None, values[:120])
