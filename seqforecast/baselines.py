@@ -734,9 +734,11 @@ sarimax.SARIMAX`.
         if self.deseasonalize:
             return SeasonalProfile(y, m)
         profile = SeasonalProfile(y, m, test="none")
-        for i, (yi, _) in enumerate(self._series_tasks(y, None)):
-            if _autoarima.nsdiffs(yi, m, max_D=1) == 0:
-                profile.factors[:, i] = 1.0
+        # One STL per series (0.4 s for four years of days): on the workers.
+        differenced = _map_series(_autoarima.nsdiffs,
+                                  [(yi, m) for yi, _ in self._series_tasks(y, None)],
+                                  self.n_jobs)
+        profile.factors[:, np.asarray(differenced) == 0] = 1.0
         return profile
 
     def _model_period(self):

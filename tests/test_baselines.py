@@ -1371,6 +1371,14 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     flat = ARIMAForecaster(seasonal_period=52, max_p=1, max_q=1).fit(
         None, 100 + rng.normal(0, 1, 200))
     assert flat.deseasonalize_ and flat.profile_.is_flat()
+    # In a panel each series is decided on its own, on the workers too.
+    panel = pd.DataFrame({"seasonal": fit[:200], "flat": 100 + rng.normal(0, 1, 200)})
+    both = [ARIMAForecaster(seasonal_period=52, max_p=1, max_q=1, n_jobs=n_jobs).fit(None, panel)
+            for n_jobs in (None, 2)]
+    for model in both:
+        assert not np.allclose(model.profile_.factors[:, 0], 1)
+        assert np.all(model.profile_.factors[:, 1] == 1)
+    assert_allclose(both[1].forecast(8), both[0].forecast(8), rtol=1e-12)
     # A day of hours (24) is still searched by seasonal lags; so is a long
     # season when D is given; a fixed order is fitted as given.
     hourly = ARIMAForecaster(seasonal_period=24, max_p=1, max_q=1).fit(None, values[:120])
