@@ -743,7 +743,7 @@ sarimax.SARIMAX`.
 
     def _model_period(self):
         """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
-        return 1 if getattr(self, "deseasonalize_", False) else self.seasonal_period_
+        return 1 if self.deseasonalize_ else self.seasonal_period_
 
     def _min_observations(self):
         spec = self._fixed_spec()
@@ -798,15 +798,8 @@ sarimax.SARIMAX`.
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = results.forecast(n_steps, exog=X)
-        out = out * self._y_scale() * self._factors(n_steps)
+        out = out * self._y_scale() * self.profile_.at(self.y_panel_.n_rows, n_steps)
         return _check_finite(self, out, "forecasts")
-
-    def _factors(self, n_steps):
-        """Seasonal factors (n_steps, n_series) of the steps after the history."""
-        profile = getattr(self, "profile_", None)  # None: pickled before deseasonalize
-        if profile is None:
-            return np.ones((n_steps, len(self.models_)))
-        return profile.at(self.y_panel_.n_rows, n_steps)
 
     # Pickle each model as its data and parameters, and filter it again on
     # loading: the state is a few KB per series instead of a statsmodels
@@ -837,11 +830,14 @@ sarimax.SARIMAX`.
                 for (y, X, params), orders in zip(state["models_"], state["orders_"], strict=True)
             ]
         super().__setstate__(state)
+        if "models_" in state and "profile_" not in self.__dict__:
+            # Pickled before deseasonalize existed: no seasonal adjustment.
+            self.profile_ = SeasonalProfile(self.y_panel_, 1)
+            self.deseasonalize_ = False
 
     def _update(self, y, X):
-        profile = getattr(self, "profile_", None)
-        if profile is not None:  # the new rows are the panel's last (already appended)
-            y = profile.divide(y, start_row=self.y_panel_.n_rows - len(y))
+        # The new rows are the panel's last (already appended).
+        y = self.profile_.divide(y, start_row=self.y_panel_.n_rows - len(y))
         self.models_ = [
             _autoarima.extend_results(results, y[:, i] / self._y_scale()[i], X)
             for i, results in enumerate(self.models_)
@@ -859,7 +855,7 @@ sarimax.SARIMAX`.
             mean = np.asarray(forecast.predicted_mean)
             se = np.asarray(forecast.se_mean)
             out[:, i, :] = (mean[:, None] + se[:, None] * z[None, :]) * self._y_scale()[i]
-        out = out * self._factors(n_steps)[:, :, None]
+        out = out * self.profile_.at(self.y_panel_.n_rows, n_steps)[:, :, None]
         return _check_finite(self, out, "prediction intervals")
 
 

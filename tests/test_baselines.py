@@ -1388,6 +1388,24 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     assert not given_d.deseasonalize_ and given_d.orders_[0][1][1:] == (1, 0, 52)
 
 
+def test_arima_pickled_before_deseasonalize_loads_unadjusted():
+    import pickle
+
+    y = pd.Series(_weekly_sales(72), index=pd.date_range("2000-01", periods=72, freq="MS"))
+    model = ARIMAForecaster(max_p=1, max_q=1, max_P=1, max_Q=1).fit(None, y.iloc[:60])
+    state = pickle.loads(pickle.dumps(model)).__getstate__()
+    for name in ("profile_", "deseasonalize_", "deseasonalize"):  # what older files lack
+        del state[name]
+    old = ARIMAForecaster.__new__(ARIMAForecaster)
+    old.__setstate__(state)
+    assert not old.deseasonalize and not old.deseasonalize_ and old.profile_.is_flat()
+    assert_allclose(old.forecast(6), model.forecast(6), rtol=1e-12)
+    old.update(None, y.iloc[60:66])
+    model.update(None, y.iloc[60:66])
+    assert_allclose(old.forecast(6), model.forecast(6), rtol=1e-10)
+    assert clone(old).get_params()["deseasonalize"] is False
+
+
 def test_arima_deseasonalize_by_hand():
     from seqforecast._seasonal import SeasonalProfile
     from seqforecast.datasets import load_airpassengers

@@ -1180,10 +1180,6 @@ class RNNForecaster(BaseForecaster):
         one teach every step ahead, where those of short series alone
         would leave the last steps without a single target.
         """
-        def windowing(min_future):
-            return SlidingWindow(self.lookback_, self.horizon_, stride=self.stride,
-                                 min_observed=self.min_observed_, min_future=min_future)
-
         self.min_future_ = least = min_future = self.horizon_
         if partial and _PARTIAL_FUTURE != "short":  # a study's share, for every series
             self.min_future_ = least = min_future = max(
@@ -1200,7 +1196,8 @@ class RNNForecaster(BaseForecaster):
                 if (y.lengths[~whole] > self.min_observed_).any():
                     self.min_future_ = 1
                     min_future = np.where(whole, self.horizon_, 1)
-        windows = windowing(min_future).fit(y, X)
+        windows = SlidingWindow(self.lookback_, self.horizon_, stride=self.stride,
+                                min_observed=self.min_observed_, min_future=min_future).fit(y, X)
         series_idx, target_start = windows.window_indices()
         return windows, series_idx, target_start, least
 
