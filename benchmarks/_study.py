@@ -9,8 +9,8 @@ from unittest import mock
 KEEP = object()
 
 # A study config's key -> the rule it sets in seqforecast.neural.forecaster
-# (or, written "data.NAME" or "_time.NAME", in seqforecast.neural.data or
-# seqforecast._time).
+# (or, written "data.NAME", "_time.NAME" or "baselines.NAME", in
+# seqforecast.neural.data, seqforecast._time or seqforecast.baselines).
 RULES = {
     # The budget's windows per series (None: the fixed 1,000 steps) and its cap.
     "long_series": "_WINDOWS_PER_SERIES",
@@ -56,7 +56,15 @@ RULES = {
     # Windows whose future runs past the end of their series: the least
     # share of the horizon they observe (None: whole futures only).
     "partial_future": "_PARTIAL_FUTURE",
+    # The longest season automatic ARIMA searches by seasonal lags (longer
+    # ones are taken out by decomposition first).
+    "arima_longest_season": "baselines._LONGEST_ARIMA_SEASON",
 }
+
+# The module each prefix of RULES names; imported only when one of its rules
+# is set (the classical side needs no torch).
+_MODULES = {"": "seqforecast.neural.forecaster", "data": "seqforecast.neural.data",
+            "_time": "seqforecast._time", "baselines": "seqforecast.baselines"}
 
 
 @contextlib.contextmanager
@@ -66,10 +74,7 @@ def rules(**values):
     Keywords are keys of :data:`RULES`; a value of :data:`KEEP` leaves the
     package's rule as it is.
     """
-    from seqforecast import _time
-    from seqforecast.neural import data, forecaster
-
-    modules = {"data": data, "_time": _time, "": forecaster}
+    import importlib
 
     unknown = set(values) - set(RULES)
     if unknown:
@@ -78,7 +83,8 @@ def rules(**values):
         for key, value in values.items():
             if value is not KEEP:
                 module, _, name = RULES[key].rpartition(".")
-                patches.enter_context(mock.patch.object(modules[module], name, value))
+                patches.enter_context(mock.patch.object(
+                    importlib.import_module(_MODULES[module]), name, value))
         yield
 
 
