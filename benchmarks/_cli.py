@@ -201,3 +201,26 @@ def run_with_out(doc, run, default, argv=None):
     parser.add_argument("--out", type=Path, default=default)
     run(parser.parse_args(argv).out)
     return 0
+
+
+def limited_main(module, doc, run, datasets, arms, limit, out, argv=None):
+    """A runner over ``--datasets`` and ``--arms`` whose fits stop after ``--limit`` seconds.
+
+    Parses ``argv``, checks the names and the limit (``parser.error``, exit
+    status 2), then calls ``run(names, arms, limit, out, command)``.
+    """
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default=",".join(datasets),
+                        help=f"from {', '.join(datasets)}")
+    parser.add_argument("--arms", default=",".join(arms), help=f"from {', '.join(arms)}")
+    parser.add_argument("--limit", type=float, default=limit,
+                        help=f"seconds a fit may take before it is stopped (default {limit:g})")
+    parser.add_argument("--out", default=str(out))
+    args = parser.parse_args(argv)
+    chosen = names(parser, args.datasets, datasets, "datasets")
+    chosen_arms = names(parser, args.arms, arms, "arms")
+    if args.limit <= 0:
+        parser.error(f"--limit must be positive, got {args.limit}")
+    run(chosen, chosen_arms, args.limit, args.out, command(module, argv))
+

@@ -56,9 +56,16 @@ RULES = {
     # Windows whose future runs past the end of their series: the least
     # share of the horizon they observe (None: whole futures only).
     "partial_future": "_PARTIAL_FUTURE",
+    # The longest season the networks' default window is built on (None:
+    # any; longer ones give the window of a shorter cycle the data show).
+    "longest_window_season": "_LONGEST_WINDOW_SEASON",
+    # ... and what they are built on: None, the shorter cycle; k, a k-th of it.
+    "long_season_share": "_LONG_SEASON_SHARE",
     # The longest season automatic ARIMA searches by seasonal lags (longer
     # ones are taken out by decomposition first).
     "arima_longest_season": "baselines._LONGEST_ARIMA_SEASON",
+    # ... and that automatic ETS models by seasonal states.
+    "ets_longest_season": "baselines._LONGEST_ETS_SEASON",
 }
 
 # The module each prefix of RULES names; imported only when one of its rules

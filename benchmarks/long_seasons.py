@@ -24,12 +24,15 @@ season, beside Theta, ETS and seasonal naive of the same period:
 
 Arms: ``arima`` (the package's search), ``arima-lags`` (the seasonal lags
 searched, as before; each fit in a child process stopped after
-``--limit`` seconds, recorded as not finished), ``theta``, ``ets`` and
-``snaive``. MASE scales by each series' in-sample seasonal-naive error of
-the period. Usage::
+``--limit`` seconds, recorded as not finished), ``theta``, ``ets`` (the
+package's search, which also takes a season longer than 24 steps out by
+decomposition since the thirty-first session), ``ets-states`` (its
+seasonal states searched, as before) and ``snaive``. MASE scales by each
+series' in-sample seasonal-naive error of the period. Usage::
 
     python -m benchmarks.long_seasons --datasets co2-weekly,taylor,daily --limit 300
     python -m benchmarks.long_seasons --datasets weekly
+    python -m benchmarks.long_seasons --arms ets,ets-states --limit 600
 
 Rows are appended to ``benchmarks/results/long_seasons.csv``.
 """
@@ -48,7 +51,7 @@ from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("co2-weekly", "taylor", "weekly", "daily")
-ARMS = ("arima", "arima-lags", "theta", "ets", "snaive")
+ARMS = ("arima", "arima-lags", "theta", "ets", "ets-states", "snaive")
 
 
 def load(name):
@@ -103,7 +106,7 @@ def _model(arm, period):
         return ARIMAForecaster(seasonal_period=period)
     if arm == "theta":
         return ThetaForecaster(seasonal_period=period)
-    if arm == "ets":
+    if arm in ("ets", "ets-states"):
         return ETSForecaster(seasonal_period=period)
     return NaiveForecaster(strategy="seasonal", seasonal_period=period)
 
@@ -111,7 +114,8 @@ def _model(arm, period):
 def _fit_forecast(arm, period, train, h, queue):
     """Fit ``arm`` on the one-column frame ``train``; put (forecast, orders, seconds)."""
     start = time.perf_counter()
-    rules = {"arima_longest_season": 10**9} if arm == "arima-lags" else {}
+    rules = ({"arima_longest_season": 10**9} if arm == "arima-lags"
+             else {"ets_longest_season": 10**9} if arm == "ets-states" else {})
     with warnings.catch_warnings(), _study.rules(**rules):
         warnings.simplefilter("ignore")
         model = _model(arm, period).fit(None, train)
@@ -120,11 +124,11 @@ def _fit_forecast(arm, period, train, h, queue):
                time.perf_counter() - start))
 
 
-def _run_limited(arm, period, train, h, limit):
-    """``_fit_forecast`` in a child process: its result, or None after ``limit`` seconds."""
+def run_limited(function, args, limit):
+    """``function(*args, queue)`` in a forked child: what it puts, or None past ``limit`` s."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_fit_forecast, args=(arm, period, train, h, queue))
+    child = context.Process(target=function, args=(*args, queue))
     child.start()
     child.join(limit)
     if child.is_alive():
@@ -149,7 +153,7 @@ def run(names, arms, limit, out, command):
         for column in train.columns:
             history = train[[column]]
             for arm in arms:
-                result = _run_limited(arm, period, history, h, limit)
+                result = run_limited(_fit_forecast, (arm, period, history, h), limit)
                 row = {"dataset": name, "series": column, "period": period, "horizon": h,
                        "arm": arm, "finished": result is not None}
                 if result is None:
@@ -167,23 +171,8 @@ def run(names, arms, limit, out, command):
 
 def main(argv=None):
     _cli.one_thread_per_library()
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.long_seasons",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", default=",".join(DATASETS),
-                        help=f"from {', '.join(DATASETS)}")
-    parser.add_argument("--arms", default=",".join(ARMS), help=f"from {', '.join(ARMS)}")
-    parser.add_argument("--limit", type=float, default=300.0,
-                        help="seconds a fit may take before it is stopped (default 300)")
-    parser.add_argument("--out", default=str(RESULTS / "long_seasons.csv"))
-    args = parser.parse_args(argv)
-    names = _cli.names(parser, args.datasets, DATASETS, "datasets")
-    arms = _cli.names(parser, args.arms, ARMS, "arms")
-    if args.limit <= 0:
-        parser.error(f"--limit must be positive, got {args.limit}")
-    run(names, arms, args.limit, args.out, _cli.command("benchmarks.long_seasons", argv))
+    _cli.limited_main("benchmarks.long_seasons", __doc__, run, DATASETS, ARMS, 300.0,
+                      RESULTS / "long_seasons.csv", argv)
 
 
 if __name__ == "__main__":

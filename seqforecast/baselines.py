@@ -182,6 +182,26 @@ class _PerSeriesMixin:
                 ) from out
 
 
+def _differenced_season_profile(forecaster, y, m):
+    """Factors of a season taken out by decomposition, for the series that have it.
+
+    Each series of the ragged panel ``y`` that automatic ARIMA would
+    difference seasonally (``nsdiffs``: STL seasonal strength above 0.64
+    with more than two seasons) gets its classical multiplicative indices
+    of period ``m``; the others keep factors of 1. The 90 % test of
+    ``deseasonalize`` weighs the squared autocorrelations of every lower
+    lag, so it missed a strong 52-week cycle in series of three years.
+    One STL per series (0.4 s for four years of days), on the ``n_jobs``
+    workers of ``forecaster``.
+    """
+    profile = SeasonalProfile(y, m, test="none")
+    differenced = _map_series(_autoarima.nsdiffs,
+                              [(yi, m) for yi, _ in forecaster._series_tasks(y, None)],
+                              forecaster.n_jobs)
+    profile.factors[:, np.asarray(differenced) == 0] = 1.0
+    return profile
+
+
 # ------------------------------------------------------------------- naive
 class NaiveForecaster(BaseForecaster):
     """Naive benchmark forecasts.
@@ -722,24 +742,14 @@ sarimax.SARIMAX`.
 
         ``deseasonalize=True``: ETS's (each series that passes the 90 %
         test). A long season taken out by the rule: each series that the
-        search itself would difference seasonally (STL seasonal strength
-        above 0.64 with more than two seasons, ``nsdiffs``), whose season
-        would otherwise be lost: the 90 % test, which weighs the squared
-        autocorrelations of every lower lag, missed a strong 52-week cycle
-        in series of three years.
+        search itself would difference seasonally
+        (:func:`_differenced_season_profile`).
         """
         if not self.deseasonalize_:
             return SeasonalProfile(y, 1)
-        m = self.seasonal_period_
         if self.deseasonalize:
-            return SeasonalProfile(y, m)
-        profile = SeasonalProfile(y, m, test="none")
-        # One STL per series (0.4 s for four years of days): on the workers.
-        differenced = _map_series(_autoarima.nsdiffs,
-                                  [(yi, m) for yi, _ in self._series_tasks(y, None)],
-                                  self.n_jobs)
-        profile.factors[:, np.asarray(differenced) == 0] = 1.0
-        return profile
+            return SeasonalProfile(y, self.seasonal_period_)
+        return _differenced_season_profile(self, y, self.seasonal_period_)
 
     def _model_period(self):
         """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
@@ -860,6 +870,10 @@ sarimax.SARIMAX`.
 
 
 # --------------------------------------------------------------------- ETS
+# The longest season the automatic ETS search models by seasonal states (24,
+# where R's ets() stops taking them); longer ones are taken out by
+# decomposition first, as automatic ARIMA does.
+_LONGEST_ETS_SEASON = 24
 _ETS_ERRORS = ("add", "mul")
 _ETS_TRENDS = (None, "add", "mul")
 _ETS_SEASONALS = (None, "add", "mul")
@@ -971,7 +985,17 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``deseasonalize`` before a model without seasonal states is fitted
         (``deseasonalize_`` is then True; on the half-hourly electricity
         demand of taylor MASE 0.87 instead of 5.84 with seasonal states of
-        the day).
+        the day). The automatic search (``auto=True``) takes any other
+        season longer than 24 steps (a day of half-hours, 48; a year of
+        weeks, 52; a year of days, 365) out in the same way, as
+        ``ARIMAForecaster`` does: each series that automatic ARIMA would
+        difference seasonally (STL seasonal strength above 0.64, with more
+        than two seasons) is divided by its classical multiplicative
+        indices, the others are fitted as they are, and the models have no
+        seasonal states (24 is where R's ``ets`` stops taking them; a year
+        of days took 142 s per series of ten years, and fit worse: see
+        benchmarks/README.md, "ETS on seasons longer than a day of hours").
+        ``auto=False`` with a ``seasonal`` component keeps its states.
     deseasonalize : bool, default=False
         Seasonally adjust before fitting, as the Theta method and the M4
         competition's benchmarks do: each series whose autocorrelation at
@@ -1020,8 +1044,9 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         frequency, or the data (:func:`~seqforecast.detect_seasonal_period`).
     deseasonalize_ : bool
         Whether the season was removed by the classical decomposition before
-        the fit: ``deseasonalize``, or the week of hourly or half-hourly
-        data (see ``seasonal_period``).
+        the fit: ``deseasonalize``, the week of hourly or half-hourly
+        data, or a season longer than 24 steps in the automatic search (see
+        ``seasonal_period``).
 
     See Also
     --------
@@ -1109,7 +1134,13 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         # does) and the model is fitted without seasonal states.
         day, week = self._day_and_week(self.seasonal_period)
         self.seasonal_period_ = week or day
-        self.deseasonalize_ = bool(self.deseasonalize or week)
+        # Any other season longer than a day of hours, in the automatic
+        # search: its seasonal states are slow to estimate (a year of days:
+        # 142 s per series of ten years) and fit badly, so it is taken out
+        # of the series that automatic ARIMA would difference seasonally.
+        self._long_season = bool(self.auto and not self.deseasonalize and week is None
+                                 and day > _LONGEST_ETS_SEASON)
+        self.deseasonalize_ = bool(self.deseasonalize or week or self._long_season)
         if self.deseasonalize and self.seasonal is not None and not self.auto:
             raise ValueError(
                 f"deseasonalize=True removes the season before fitting, so the model has "
@@ -1179,9 +1210,12 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             # The week of hourly data is taken out before (see _check_params).
             "seasonal": None if self.deseasonalize_ else self.seasonal,
         }
-        self.profile_ = SeasonalProfile(
-            y, self.seasonal_period_ if self.deseasonalize_ else 1
-        )
+        if self._long_season:
+            self.profile_ = _differenced_season_profile(self, y, self.seasonal_period_)
+        else:
+            self.profile_ = SeasonalProfile(
+                y, self.seasonal_period_ if self.deseasonalize_ else 1
+            )
         y = self._adjusted(y)
         self.y_scale_ = _huge_scale(y)
         tasks = [yi for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)]

@@ -1388,6 +1388,58 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     assert not given_d.deseasonalize_ and given_d.orders_[0][1][1:] == (1, 0, 52)
 
 
+def test_ets_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
+    # 52 (or 365) seasonal states in the automatic search: slow (a year of
+    # days took 142 s per series of ten years) and a poor fit. The season
+    # is divided out of the series that ARIMA would difference seasonally.
+    from seqforecast._seasonal import SeasonalProfile
+
+    values = _weekly_sales(270)
+    fit, new = values[:260], values[260:]
+    model = ETSForecaster(seasonal_period=52).fit(None, fit)
+    assert model.deseasonalize_ and model.seasonal_period_ == 52
+    assert model.specs_[0]["seasonal"] is None
+    assert _autoarima.nsdiffs(fit, 52) == 1
+    profile = SeasonalProfile(fit[:, None], 52, test="none")
+    assert_allclose(model.profile_.factors, profile.factors)
+    assert not np.allclose(profile.factors, 1)
+    reference = ETSForecaster(seasonal_period=1).fit(None, fit / profile.at(0, 260)[:, 0])
+    assert reference.specs_ == model.specs_
+    factors = profile.at(260, 8)[:, 0]
+    assert_allclose(model.forecast(8), reference.forecast(8) * factors, rtol=1e-9)
+    q = model.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    q_ref = reference.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    assert_allclose(q, q_ref * factors[:, None], rtol=1e-9)
+    model.update(None, new)
+    reference.update(None, new / profile.at(260, 10)[:, 0])
+    assert_allclose(model.forecast(4), reference.forecast(4) * profile.at(270, 4)[:, 0],
+                    rtol=1e-9)
+    # Three years of a strong 52-week cycle keep their season (ETS's own
+    # 90 % test of deseasonalize=True misses it).
+    rng = np.random.default_rng(4)
+    t = np.arange(156)
+    short = 100 + 30 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 0.2, 156).cumsum() + \
+        rng.normal(0, 3, 156)
+    assert ETSForecaster(seasonal_period=52, deseasonalize=True).fit(
+        None, short).profile_.is_flat()
+    kept = ETSForecaster(seasonal_period=52).fit(None, short)
+    assert not kept.profile_.is_flat() and np.ptp(kept.forecast(52)) > 40
+    # A series without the season keeps factors of 1, on the workers too.
+    panel = pd.DataFrame({"seasonal": fit[:200], "flat": 100 + rng.normal(0, 1, 200)})
+    both = [ETSForecaster(seasonal_period=52, n_jobs=n_jobs).fit(None, panel)
+            for n_jobs in (None, 2)]
+    for model in both:
+        assert not np.allclose(model.profile_.factors[:, 0], 1)
+        assert np.all(model.profile_.factors[:, 1] == 1)
+    assert_allclose(both[1].forecast(8), both[0].forecast(8), rtol=1e-12)
+    # A day of hours keeps its seasonal states, and so does a seasonal
+    # model asked for by name (auto=False).
+    hourly = ETSForecaster(seasonal_period=24).fit(None, values[:120])
+    assert not hourly.deseasonalize_
+    given = ETSForecaster(auto=False, seasonal="add", seasonal_period=52).fit(None, fit)
+    assert not given.deseasonalize_ and given.specs_[0]["seasonal"] == "add"
+
+
 def test_arima_pickled_before_deseasonalize_loads_unadjusted():
     import pickle
 

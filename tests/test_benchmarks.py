@@ -787,7 +787,35 @@ def test_long_seasons_runner_scores_by_hand_and_stops_a_fit_past_its_limit(tmp_p
         # ARIMA takes the year of days out by decomposition: no seasonal part.
         assert ", (0, 0, 0, 0), " in rows.loc[(name, "arima"), "orders"]
     # A fit stopped at its limit is recorded as not finished, at the limit.
-    limited = long_seasons._run_limited("arima-lags", 365, train[["d0"]], 28, 0.5)
+    limited = long_seasons.run_limited(long_seasons._fit_forecast,
+                                        ("arima-lags", 365, train[["d0"]], 28), 0.5)
     assert limited is None
     with pytest.raises(SystemExit):
         long_seasons.main(["--datasets", "hourly"])
+
+
+def test_long_windows_runner_scores_by_hand(tmp_path):
+    from benchmarks import long_windows
+    from seqforecast import NaiveForecaster
+
+    train, test, period = long_windows.load("year-of-days")
+    assert period is None and train.shape == (3650, 4) and test.shape == (90, 4)
+    assert (train > 0).all().all() and train.index.freqstr == "D"
+    assert test.index[0] == train.index[-1] + pd.Timedelta(days=1)
+    out = tmp_path / "windows.csv"
+    long_windows.main(["--datasets", "year-of-days", "--arms", "snaive", "--out", str(out)])
+    rows = pd.read_csv(out).set_index("series")
+    assert len(rows) == 4 and rows["finished"].all()
+    # Given bare, the detection finds the year, as the networks' arm gets it.
+    assert (rows["model"] == "period 365").all()
+    forecast = NaiveForecaster(strategy="seasonal").fit(
+        None, train.reset_index(drop=True)).forecast(90).to_numpy()
+    for j, name in enumerate(train.columns):
+        history = train[name].to_numpy()
+        for column, steps in (("mase", 90), ("mase_14", 14)):
+            expected = mase(test[name].to_numpy()[:steps], forecast[:steps, j],
+                            y_train=history, seasonal_period=365)
+            assert rows.loc[name, column] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(SystemExit):
+        long_windows.main(["--arms", "lstm"])
+

@@ -353,6 +353,65 @@ def test_networks_take_the_week_of_hourly_data_that_cycle_over_it():
     assert (model.seasonal_period_, model.horizon_, model.lookback_) == (24, 48, 72)
 
 
+def _years_of_days(rng, years, weekend=1.0, n_series=1):
+    """Positive daily series with a yearly cycle (and a weekend factor), noise 3 %."""
+    t = np.arange(years * 365)
+    season = 1 + 0.3 * np.sin(2 * np.pi * t / 365.25)
+    days = np.where(t % 7 >= 5, weekend, 1.0)
+    noise = 1 + rng.normal(0, 0.03, (len(t), n_series))
+    return 100 * (season * days)[:, None] * noise
+
+
+def test_window_of_a_season_longer_than_a_week_is_that_of_a_shorter_cycle():
+    from benchmarks import _study
+    from seqforecast.neural.forecaster import window_period
+
+    rng = np.random.default_rng(0)
+    year = _years_of_days(rng, 6)
+    weeks = _years_of_days(rng, 6, weekend=0.7)
+    # A year of days: the week where the data cycle over it, else no season.
+    assert window_period(365, year) == 1
+    assert window_period(365, weeks) == 7
+    # Up to a week of half-hours the season is the window's own.
+    assert window_period(336, year) == 336
+    assert window_period(12, year) == 12
+    # The study switch: any season builds the window (as before).
+    with _study.rules(longest_window_season=None):
+        assert window_period(365, year) == 365
+    # The windows: no season (6 ahead, three horizons back on long series)
+    # and two weeks ahead, three back, instead of a year ahead, three back.
+    assert default_window(window_period(365, year), year) == (6, 18)
+    assert default_window(window_period(365, weeks), weeks) == (14, 21)
+    assert default_window(365, year) == (365, 1095)
+
+
+def test_networks_deseasonalise_a_year_of_days_with_the_window_of_a_shorter_cycle():
+    from seqforecast import GRUForecaster
+
+    rng = np.random.default_rng(1)
+    small = dict(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
+    year = _years_of_days(rng, 8, n_series=2)
+    # Given bare, the detection finds the year; the network divides it out
+    # but reads 18 days back for 6 ahead.
+    model = GRUForecaster(**small).fit(None, year)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (365, "detected")
+    assert (model.horizon_, model.lookback_) == (6, 18)
+    factors = np.asarray(model.profile_.to_state()).reshape(365, 2)
+    assert np.ptp(factors, axis=0).min() > 0.4  # a cycle of +-30 %
+    # Its forecasts a year ahead carry the cycle the window does not hold.
+    forecast = np.asarray(model.forecast(365))
+    assert (forecast.max(axis=0) / forecast.min(axis=0)).min() > 1.5
+    # A given year of days with a weekly pattern: two weeks ahead, three back.
+    weeks = _years_of_days(rng, 8, weekend=0.7, n_series=2)
+    model = GRUForecaster(seasonal_period=365, **small).fit(None, weeks)
+    assert (model.seasonal_period_, model.horizon_, model.lookback_) == (365, 14, 21)
+    # A given horizon or lookback is kept, the other from the shorter cycle.
+    model = GRUForecaster(seasonal_period=365, horizon=30, **small).fit(None, weeks)
+    assert (model.horizon_, model.lookback_) == (30, 30)
+    model = GRUForecaster(seasonal_period=365, lookback=60, **small).fit(None, weeks)
+    assert (model.horizon_, model.lookback_) == (14, 60)
+
+
 def test_seasonal_naive_theta_and_ets_take_the_week_arima_the_day():
     rng = np.random.default_rng(3)
     index = pd.date_range("2024-01-01", periods=4 * 168, freq="h")

@@ -36,7 +36,13 @@ from seqforecast._checks import (
 )
 from seqforecast._panel import RaggedPanel
 from seqforecast._seasonal import SeasonalProfile
-from seqforecast._time import default_horizon, window_season, yearly_cycle
+from seqforecast._time import (
+    CANDIDATE_PERIODS,
+    default_horizon,
+    detect_seasonal_period,
+    window_season,
+    yearly_cycle,
+)
 from seqforecast.base import BaseForecaster
 from seqforecast.neural import _distributed, _persistence
 from seqforecast.neural.averaging import WeightAveraging
@@ -57,7 +63,7 @@ from seqforecast.neural.net import WindowNet, quiet
 from seqforecast.neural.networks import STRATEGIES, ForecastNetwork
 from seqforecast.windowing import SlidingWindow
 
-__all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "default_window"]
+__all__ = ["GRUForecaster", "LSTMForecaster", "RNNForecaster", "default_window", "window_period"]
 
 # Default epoch length in batches: the training budget is then the same
 # number of optimisation steps whatever the number of series...
@@ -103,6 +109,18 @@ _SEASONAL_INDEX_SEASONS = 5
 # or "all" (every period: the rule of the twenty-second session, a study
 # switch).
 _RECENT_INDICES = "yearly"
+# The longest season the default window is built on (None: any). A longer
+# one (a year of days, 365, which the detection finds in daily values given
+# without dates; a day of minutes, 1,440) is still the season the network
+# deseasonalises by, but the window is that of the shorter cycle the data
+# show (the week of daily data), or of data without a season: a window of a
+# year ahead and three back made one fit of ten years of days take about 22
+# minutes on one thread (benchmarks/README.md, "The networks on seasons
+# longer than a week").
+_LONGEST_WINDOW_SEASON = 336
+# How such a season's window is built: None, on the shorter cycle the data
+# show (or none); an int k, on a k-th of the long season (a study switch).
+_LONG_SEASON_SHARE = None
 # Little data: fewer training windows than this under the default window.
 # There the default horizon is at most 1/_FEW_AHEAD of the longest series
 # and the default lookback 1/_FEW_BACK (at least 2 and 4 steps): one short
@@ -195,6 +213,29 @@ def _long_nonseasonal_lookback(horizon, lookback, lengths, n):
     most, share = _NONSEASONAL_LONG
     typical = int(np.median(lengths) // share) if len(lengths) else 0
     return max(lookback, min(round(most * horizon), typical, n // 2))
+
+
+def window_period(seasonal_period, y):
+    """The season the network's default window is built on.
+
+    ``seasonal_period`` itself, unless it is longer than a week of
+    half-hours (336 steps: a year of days, 365; a day of minutes, 1,440).
+    Then the shorter cycle the data show, as
+    :func:`~seqforecast.detect_seasonal_period` finds it among its
+    candidates up to a week of hours (168) and half the long season (the
+    week, 7, of daily data), else 1: the window of data without a season.
+    The network still deseasonalises by the long season, so the window
+    need not hold it: a window of a year ahead and three back made one fit
+    of ten years of days take about 22 minutes on one thread
+    (benchmarks/README.md, "The networks on seasons longer than a week").
+    """
+    m = int(seasonal_period)
+    if _LONGEST_WINDOW_SEASON is None or m <= _LONGEST_WINDOW_SEASON:
+        return m
+    if _LONG_SEASON_SHARE is not None:
+        return m // _LONG_SEASON_SHARE
+    shorter = [c for c in CANDIDATE_PERIODS if c <= min(168, m // 2)]
+    return detect_seasonal_period(y, candidates=shorter)
 
 
 def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_observed=None,
@@ -561,7 +602,14 @@ class RNNForecaster(BaseForecaster):
         default lookback is the week: on a synthetic hourly panel with
         weekends this halved the networks' MASE, and it cut it by 23-31 %
         on half-hourly electricity demand (benchmarks/README.md, "A week of
-        hourly data"). A given ``seasonal_period`` is kept as it is.
+        hourly data"). A given ``seasonal_period`` is kept as it is. A
+        season longer than a week of half-hours (336 steps: a year of days,
+        365, given or detected in daily values without dates) is divided
+        out, but the default window is that of the shorter cycle the data
+        show (two weeks ahead and three back where daily data cycle over
+        the week) or of data without a season (6 ahead, 18 back on long
+        series), not a year ahead and three back
+        (:func:`~seqforecast.neural.forecaster.window_period`).
     loss : {"mae", "mse", "quantile", "gaussian"}, default="mae"
         Training loss on the scaled targets. "mae" and "mse" give point
         forecasts (median and mean). "quantile" trains one output per entry
@@ -979,8 +1027,12 @@ class RNNForecaster(BaseForecaster):
         # MASE-scaled loss and lookback), the default horizon that of the day.
         day, week = self._day_and_week(self.seasonal_period)
         self.seasonal_period_ = week or day
+        # A season longer than a week of half-hours: the window of a shorter one.
+        shape = day
+        if week is None and (self.horizon is None or self.lookback is None):
+            shape = window_period(day, self.y_panel_)
         self.horizon_, self.lookback_ = default_window(
-            day, self.y_panel_, self.horizon, self.lookback,
+            shape, self.y_panel_, self.horizon, self.lookback,
             min_observed=self.min_observed, week=week,
         )
         if self.min_observed is not None and self.min_observed > self.lookback_:

@@ -1,0 +1,169 @@
+"""The networks on seasons longer than a week: the window of the long season or of a shorter one.
+
+Daily data with a yearly cycle get a period of 365 when the user gives it or
+the detection finds it in values given without dates. The networks used to
+build their default window on it, a year ahead and three back (less on
+little data): one fit of ten years of days took about 22 minutes on one
+thread. They now build it on the shorter cycle the data show, or on none
+(``seqforecast.neural.forecaster.window_period``), and still deseasonalise
+by the year. This runner fits both on daily panels with a yearly cycle,
+beside the dated index's period (7) and the classical models:
+
+- ``seattle``: daily weather of Seattle, 2012-2015 (``vega_datasets``, the
+  ``bench`` extra): the highest and lowest temperature and the wind, the
+  last 90 days held out, ``seasonal_period=365`` given (a user who knows
+  the year: four years are too few for the detection to find it). The
+  temperatures fall below zero, so no multiplicative profile applies;
+- ``year-of-days``: four synthetic positive series of ten years with a
+  yearly cycle (amplitude 10-40 %), a slow random walk and 5 % noise, the
+  last 90 days held out, given bare: the detection finds 365.
+
+Arms: ``gru`` (the package's default), ``gru-year`` (the window of the long
+season, as before: the study rule ``longest_window_season=None``),
+``gru-quarter`` and ``gru-eighth`` (the window of a quarter or an eighth
+of the long season: 91 days ahead and 273 back, 45 and 135),
+``gru-dated`` (a daily ``DatetimeIndex``, no season given: period 7),
+``theta``, ``ets``, ``arima`` and ``snaive`` (the period as the ``gru`` arm
+gets it). Each fit takes the whole panel, in a child process stopped after
+``--limit`` seconds (recorded as not finished). MASE over all 90 days and
+over the first 14, both scaled by each series' in-sample seasonal-naive
+error of 365 days. Usage::
+
+    python -m benchmarks.long_windows --datasets seattle,year-of-days --limit 3000
+
+Rows are appended to ``benchmarks/results/long_windows.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import _cli, _study
+from benchmarks.long_seasons import run_limited
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DATASETS = ("seattle", "year-of-days")
+ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
+        "snaive")
+HORIZON, SHORT, YEAR = 90, 14, 365
+
+
+def load(name):
+    """``(train, test, seasonal_period)``: wide frames on a daily ``DatetimeIndex``.
+
+    ``seasonal_period`` is what the user gives (None: nothing).
+    """
+    import pandas as pd
+
+    if name == "seattle":
+        from vega_datasets import data
+
+        weather = data.seattle_weather().set_index("date")
+        frame = weather[["temp_max", "temp_min", "wind"]].astype(np.float64)
+        frame.index = pd.DatetimeIndex(frame.index, freq="D")
+        period = YEAR
+    elif name == "year-of-days":
+        rng = np.random.default_rng(1)
+        n = 10 * YEAR + HORIZON
+        t = np.arange(n)
+        columns = {}
+        for k in range(4):
+            level = rng.uniform(50, 200)
+            amplitude = rng.uniform(0.1, 0.4)
+            walk = np.cumsum(rng.normal(0, 0.005, n))
+            season = 1 + amplitude * np.sin(2 * np.pi * (t / 365.25 + rng.uniform()))
+            columns[f"d{k}"] = level * season * np.exp(walk) * (1 + rng.normal(0, 0.05, n))
+        frame = pd.DataFrame(columns, index=pd.date_range("2010-01-01", periods=n, freq="D"))
+        period = None
+    else:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    return frame.iloc[:-HORIZON], frame.iloc[-HORIZON:], period
+
+
+def _model(arm, period):
+    from seqforecast import GRUForecaster
+    from seqforecast.baselines import (
+        ARIMAForecaster,
+        ETSForecaster,
+        NaiveForecaster,
+        ThetaForecaster,
+    )
+
+    if arm.startswith("gru"):
+        return GRUForecaster(random_state=0, seasonal_period=None if arm == "gru-dated"
+                             else period)
+    if arm == "theta":
+        return ThetaForecaster(seasonal_period=period)
+    if arm == "ets":
+        return ETSForecaster(seasonal_period=period)
+    if arm == "arima":
+        return ARIMAForecaster(seasonal_period=period)
+    return NaiveForecaster(strategy="seasonal", seasonal_period=period)
+
+
+def _fit_forecast(arm, period, train, queue):
+    """Fit ``arm`` on the panel ``train``; put (forecasts, description, seconds)."""
+    import torch
+
+    torch.set_num_threads(1)
+    if arm != "gru-dated":
+        train = train.reset_index(drop=True)  # bare: step numbers
+    start = time.perf_counter()
+    rules = {"gru-year": {"longest_window_season": None},
+             "gru-quarter": {"long_season_share": 4},
+             "gru-eighth": {"long_season_share": 8}}.get(arm, {})
+    with warnings.catch_warnings(), _study.rules(**rules):
+        warnings.simplefilter("ignore")
+        model = _model(arm, period).fit(None, train)
+        forecast = np.asarray(model.forecast(HORIZON), dtype=np.float64)
+    described = f"period {model.seasonal_period_}"
+    if arm.startswith("gru"):
+        described += f", horizon {model.horizon_}, lookback {model.lookback_}"
+    queue.put((forecast, described, time.perf_counter() - start))
+
+
+def run(names, arms, limit, out, command):
+    # Imported before the children are forked: their fit times leave out
+    # the imports.
+    import statsmodels.tsa.api  # noqa: F401
+
+    import seqforecast  # noqa: F401
+    from seqforecast.metrics import mase
+
+    rows = []
+    for name in names:
+        train, test, period = load(name)
+        for arm in arms:
+            result = run_limited(_fit_forecast, (arm, period, train), limit)
+            for j, column in enumerate(train.columns):
+                row = {"dataset": name, "series": column, "arm": arm,
+                       "finished": result is not None}
+                if result is None:
+                    row.update(mase=np.nan, mase_14=np.nan, model="", seconds=float(limit))
+                else:
+                    forecast, described, seconds = result
+                    actual, history = test[column].to_numpy(), train[column].to_numpy()
+                    row.update(
+                        mase=float(mase(actual, forecast[:, j], y_train=history,
+                                        seasonal_period=YEAR)),
+                        mase_14=float(mase(actual[:SHORT], forecast[:SHORT, j],
+                                           y_train=history, seasonal_period=YEAR)),
+                        model=described, seconds=round(seconds, 1))
+                rows.append({**row, "command": command, "date": dt.date.today().isoformat()})
+                print(rows[-1], flush=True)
+    return _cli.append_rows(rows, out, command)
+
+
+def main(argv=None):
+    _cli.one_thread_per_library()
+    _cli.limited_main("benchmarks.long_windows", __doc__, run, DATASETS, ARMS, 3000.0,
+                      RESULTS / "long_windows.csv", argv)
+
+
+if __name__ == "__main__":
+    main()
