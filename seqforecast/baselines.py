@@ -192,14 +192,17 @@ def _differenced_season_profile(forecaster, y, m):
     ``deseasonalize`` weighs the squared autocorrelations of every lower
     lag, so it missed a strong 52-week cycle in series of three years.
     One STL per series (0.4 s for four years of days), on the ``n_jobs``
-    workers of ``forecaster``.
+    workers of ``forecaster``. Returns the profile and which series have
+    the season (``nsdiffs`` 1), adjusted or not: a series with values of
+    both signs (or a zero) has it but keeps factors of 1.
     """
     profile = SeasonalProfile(y, m, test="none")
     differenced = _map_series(_autoarima.nsdiffs,
                               [(yi, m) for yi, _ in forecaster._series_tasks(y, None)],
                               forecaster.n_jobs)
-    profile.factors[:, np.asarray(differenced) == 0] = 1.0
-    return profile
+    seasonal = np.asarray(differenced) > 0
+    profile.factors[:, ~seasonal] = 1.0
+    return profile, seasonal
 
 
 # ------------------------------------------------------------------- naive
@@ -749,7 +752,7 @@ sarimax.SARIMAX`.
             return SeasonalProfile(y, 1)
         if self.deseasonalize:
             return SeasonalProfile(y, self.seasonal_period_)
-        return _differenced_season_profile(self, y, self.seasonal_period_)
+        return _differenced_season_profile(self, y, self.seasonal_period_)[0]
 
     def _model_period(self):
         """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
@@ -987,7 +990,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         demand of taylor MASE 0.87 instead of 5.84 with seasonal states of
         the day). The automatic search (``auto=True``) takes any other
         season longer than 24 steps (a day of half-hours, 48; a year of
-        weeks, 52; a year of days, 365) out in the same way, as
+        weeks, 52; a year of days, 365) out by decomposition too, as
         ``ARIMAForecaster`` does: each series that automatic ARIMA would
         difference seasonally (STL seasonal strength above 0.64, with more
         than two seasons) is divided by its classical multiplicative
@@ -995,7 +998,13 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         seasonal states (24 is where R's ``ets`` stops taking them; a year
         of days took 142 s per series of ten years, and fit worse: see
         benchmarks/README.md, "ETS on seasons longer than a day of hours").
-        ``auto=False`` with a ``seasonal`` component keeps its states.
+        Which series are adjusted differs from the week's route, which uses
+        the 90 % test of ``deseasonalize``. When a series with the season
+        cannot take multiplicative indices (a zero or values of both signs,
+        as temperatures), the search keeps seasonal states for the whole
+        panel, as before (``deseasonalize_`` False), rather than lose that
+        series' season. ``auto=False`` with a ``seasonal`` component keeps
+        its states.
     deseasonalize : bool, default=False
         Seasonally adjust before fitting, as the Theta method and the M4
         competition's benchmarks do: each series whose autocorrelation at
@@ -1211,7 +1220,15 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             "seasonal": None if self.deseasonalize_ else self.seasonal,
         }
         if self._long_season:
-            self.profile_ = _differenced_season_profile(self, y, self.seasonal_period_)
+            self.profile_, seasonal = _differenced_season_profile(
+                self, y, self.seasonal_period_)
+            if np.any(seasonal & np.all(self.profile_.factors == 1.0, axis=0)):
+                # A seasonal series the multiplicative profile cannot adjust
+                # (a zero, values of both signs): its season would be lost,
+                # so the search keeps its seasonal states, as before.
+                self.deseasonalize_ = False
+                self.profile_ = SeasonalProfile(y, 1)
+                spec["seasonal"] = self.seasonal
         else:
             self.profile_ = SeasonalProfile(
                 y, self.seasonal_period_ if self.deseasonalize_ else 1

@@ -1435,9 +1435,17 @@ def test_ets_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     # A day of hours keeps its seasonal states, and so does a seasonal
     # model asked for by name (auto=False).
     hourly = ETSForecaster(seasonal_period=24).fit(None, values[:120])
-    assert not hourly.deseasonalize_
+    assert not hourly.deseasonalize_ and hourly._model_period() == 24  # states searched
     given = ETSForecaster(auto=False, seasonal="add", seasonal_period=52).fit(None, fit)
     assert not given.deseasonalize_ and given.specs_[0]["seasonal"] == "add"
+    # A seasonal series of both signs cannot take multiplicative indices:
+    # the search keeps seasonal states (as before) rather than lose its season.
+    t = np.arange(260)
+    signs = 10 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 1, 260)
+    model = ETSForecaster(seasonal_period=52).fit(None, signs)
+    assert not model.deseasonalize_ and model.profile_.is_flat()
+    assert model.specs_[0]["seasonal"] == "add"
+    assert np.ptp(model.forecast(52)) > 15  # the cycle's peak-to-trough is 20
 
 
 def test_arima_pickled_before_deseasonalize_loads_unadjusted():

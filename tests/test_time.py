@@ -375,6 +375,9 @@ def test_window_of_a_season_longer_than_a_week_is_that_of_a_shorter_cycle():
     # Up to a week of half-hours the season is the window's own.
     assert window_period(336, year) == 336
     assert window_period(12, year) == 12
+    # A network that leaves the year in most series: the year's own window.
+    assert window_period(365, year, np.array([False])) == 365
+    assert window_period(365, np.hstack([year, year]), np.array([True, False])) == 1
     # The study switch: any season builds the window (as before).
     with _study.rules(longest_window_season=None):
         assert window_period(365, year) == 365
@@ -410,6 +413,17 @@ def test_networks_deseasonalise_a_year_of_days_with_the_window_of_a_shorter_cycl
     assert (model.horizon_, model.lookback_) == (30, 30)
     model = GRUForecaster(seasonal_period=365, lookback=60, **small).fit(None, weeks)
     assert (model.horizon_, model.lookback_) == (14, 60)
+    # A given min_observed bounds the short default lookback from below.
+    model = GRUForecaster(seasonal_period=365, min_observed=100, **small).fit(None, weeks)
+    assert (model.horizon_, model.lookback_) == (14, 100)
+    # Where the network leaves the year in (values of both signs, as
+    # temperatures; deseasonalize=False), the window holds it as before.
+    both_signs = year - 100
+    assert (both_signs < 0).any() and (both_signs > 0).any()
+    for data, options in ((both_signs, {}), (year, {"deseasonalize": False})):
+        model = GRUForecaster(seasonal_period=365, **options, **small).fit(None, data)
+        assert model.profile_.is_flat()
+        assert (model.horizon_, model.lookback_) == default_window(365, data) == (365, 1095)
 
 
 def test_seasonal_naive_theta_and_ets_take_the_week_arima_the_day():
