@@ -1321,6 +1321,30 @@ def _weekly_sales(n, seed=3):
         0, 3, n)
 
 
+def _assert_decomposed_by_hand(model, reference, fit, new, m):
+    """``model``, fitted on the series ``fit`` with its season ``m`` taken out by
+    decomposition, against ``reference``, fitted on ``fit`` divided by the
+    classical indices: forecasts, quantiles and ``update`` multiplied back."""
+    from seqforecast._seasonal import SeasonalProfile
+
+    profile = SeasonalProfile(fit[:, None], m, test="none")
+    assert_allclose(model.profile_.factors, profile.factors)
+    assert not np.allclose(profile.factors, 1)
+    n = len(fit)
+    factors = profile.at(n, 8)[:, 0]
+    assert_allclose(model.forecast(8), reference.forecast(8) * factors, rtol=1e-9)
+    # Quantiles are multiplied back: the median is the point forecast, and
+    # every level is the adjusted model's times the factor.
+    q = model.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    q_ref = reference.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
+    assert_allclose(q, q_ref * factors[:, None], rtol=1e-9)
+    # update divides the new rows by their own factors.
+    model.update(None, new)
+    reference.update(None, new / profile.at(n, len(new))[:, 0])
+    assert_allclose(model.forecast(4),
+                    reference.forecast(4) * profile.at(n + len(new), 4)[:, 0], rtol=1e-9)
+
+
 def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     # A season of 52 (or 48, 365) in the automatic search meant SARIMAX states
     # of P * m + D * m lags: minutes per series. It is divided out first.
@@ -1333,24 +1357,10 @@ def test_arima_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     assert model.orders_[0][1] == (0, 0, 0, 0)
     # The series the search would difference seasonally are adjusted.
     assert _autoarima.nsdiffs(fit, 52) == 1
-    profile = SeasonalProfile(fit[:, None], 52, test="none")
-    assert_allclose(model.profile_.factors, profile.factors)
-    assert not np.allclose(profile.factors, 1)
-    adjusted = fit / profile.at(0, 260)[:, 0]
-    reference = ARIMAForecaster(seasonal_period=1).fit(None, adjusted)
+    reference = ARIMAForecaster(seasonal_period=1).fit(
+        None, fit / SeasonalProfile(fit[:, None], 52, test="none").at(0, 260)[:, 0])
     assert reference.orders_ == model.orders_
-    factors = profile.at(260, 8)[:, 0]
-    assert_allclose(model.forecast(8), reference.forecast(8) * factors, rtol=1e-9)
-    # Quantiles are multiplied back: the median is the point forecast, and
-    # every level is the adjusted model's times the factor.
-    q = model.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
-    q_ref = reference.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
-    assert_allclose(q, q_ref * factors[:, None], rtol=1e-9)
-    # update divides the new rows by their own factors.
-    model.update(None, new)
-    reference.update(None, new / profile.at(260, 10)[:, 0])
-    assert_allclose(model.forecast(4), reference.forecast(4) * profile.at(270, 4)[:, 0],
-                    rtol=1e-9)
+    _assert_decomposed_by_hand(model, reference, fit, new, 52)
     # A pickled model forecasts the same.
     import pickle
 
@@ -1400,20 +1410,10 @@ def test_ets_takes_a_season_longer_than_a_day_of_hours_out_by_decomposition():
     assert model.deseasonalize_ and model.seasonal_period_ == 52
     assert model.specs_[0]["seasonal"] is None
     assert _autoarima.nsdiffs(fit, 52) == 1
-    profile = SeasonalProfile(fit[:, None], 52, test="none")
-    assert_allclose(model.profile_.factors, profile.factors)
-    assert not np.allclose(profile.factors, 1)
-    reference = ETSForecaster(seasonal_period=1).fit(None, fit / profile.at(0, 260)[:, 0])
+    reference = ETSForecaster(seasonal_period=1).fit(
+        None, fit / SeasonalProfile(fit[:, None], 52, test="none").at(0, 260)[:, 0])
     assert reference.specs_ == model.specs_
-    factors = profile.at(260, 8)[:, 0]
-    assert_allclose(model.forecast(8), reference.forecast(8) * factors, rtol=1e-9)
-    q = model.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
-    q_ref = reference.predict_quantiles(np.zeros((8, 0)), quantiles=(0.1, 0.5, 0.9))
-    assert_allclose(q, q_ref * factors[:, None], rtol=1e-9)
-    model.update(None, new)
-    reference.update(None, new / profile.at(260, 10)[:, 0])
-    assert_allclose(model.forecast(4), reference.forecast(4) * profile.at(270, 4)[:, 0],
-                    rtol=1e-9)
+    _assert_decomposed_by_hand(model, reference, fit, new, 52)
     # Three years of a strong 52-week cycle keep their season (ETS's own
     # 90 % test of deseasonalize=True misses it).
     rng = np.random.default_rng(4)
