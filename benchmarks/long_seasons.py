@@ -27,12 +27,17 @@ searched, as before; each fit in a child process stopped after
 ``--limit`` seconds, recorded as not finished), ``theta``, ``ets`` (the
 package's search, which also takes a season longer than 24 steps out by
 decomposition since the thirty-first session), ``ets-states`` (its
-seasonal states searched, as before) and ``snaive``. MASE scales by each
+seasonal states searched, as before), ``ets-fast`` (``make_ensemble("fast")``'s
+ETS member: damped trend, multiplicative season, ``fallback=True``, which
+takes such a season out the same way since the thirty-second session),
+``ets-fast-states`` (that member with its seasonal states, as before) and
+``snaive``. MASE scales by each
 series' in-sample seasonal-naive error of the period. Usage::
 
     python -m benchmarks.long_seasons --datasets co2-weekly,taylor,daily --limit 300
     python -m benchmarks.long_seasons --datasets weekly
     python -m benchmarks.long_seasons --arms ets,ets-states --limit 600
+    python -m benchmarks.long_seasons --arms ets-fast,ets-fast-states --limit 600
 
 Rows are appended to ``benchmarks/results/long_seasons.csv``.
 """
@@ -51,7 +56,8 @@ from benchmarks import _cli, _study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("co2-weekly", "taylor", "weekly", "daily")
-ARMS = ("arima", "arima-lags", "theta", "ets", "ets-states", "snaive")
+ARMS = ("arima", "arima-lags", "theta", "ets", "ets-states", "ets-fast", "ets-fast-states",
+        "snaive")
 
 
 def load(name):
@@ -108,6 +114,10 @@ def _model(arm, period):
         return ThetaForecaster(seasonal_period=period)
     if arm in ("ets", "ets-states"):
         return ETSForecaster(seasonal_period=period)
+    if arm in ("ets-fast", "ets-fast-states"):
+        from seqforecast import make_ensemble
+
+        return dict(make_ensemble("fast", seasonal_period=period).forecasters)["ets"]
     return NaiveForecaster(strategy="seasonal", seasonal_period=period)
 
 
@@ -115,7 +125,7 @@ def _fit_forecast(arm, period, train, h, queue):
     """Fit ``arm`` on the one-column frame ``train``; put (forecast, orders, seconds)."""
     start = time.perf_counter()
     rules = ({"arima_longest_season": 10**9} if arm == "arima-lags"
-             else {"ets_longest_season": 10**9} if arm == "ets-states" else {})
+             else {"ets_longest_season": 10**9} if arm.endswith("-states") else {})
     with warnings.catch_warnings(), _study.rules(**rules):
         warnings.simplefilter("ignore")
         model = _model(arm, period).fit(None, train)
@@ -143,7 +153,8 @@ def run(names, arms, limit, out, command):
     # out the imports (statsmodels' about a second).
     import statsmodels.tsa.api  # noqa: F401
 
-    import seqforecast.baselines  # noqa: F401
+    # torch too, for make_ensemble's network (the ets-fast arms build it).
+    from seqforecast import baselines, neural  # noqa: F401
     from seqforecast.metrics import mase
 
     rows = []

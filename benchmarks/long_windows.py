@@ -28,10 +28,16 @@ season, as before: the study rule ``longest_window_season=None``),
 of the long season: 91 days ahead and 273 back, 45 and 135),
 ``gru-dated`` (a daily ``DatetimeIndex``, no season given: period 7),
 ``theta``, ``ets``, ``arima`` and ``snaive`` (the period as the ``gru`` arm
-gets it). Each fit takes the whole panel, in a child process stopped after
-``--limit`` seconds (recorded as not finished). MASE over all 90 days and
-over the first 14, both scaled by each series' in-sample seasonal-naive
-error of 365 days. Usage::
+gets it), ``fast`` (``make_ensemble("fast")``; ``fast-states`` with its
+ETS member's seasonal states, as before), ``ets-fast`` (its ETS
+member alone: damped trend, multiplicative season, ``fallback=True``,
+which takes the year out by decomposition since the thirty-second
+session) and ``ets-fast-states`` (that member with its 365 seasonal
+states, as before: the study rule ``ets_longest_season``). Each fit
+takes the whole panel, in a child process stopped after ``--limit``
+seconds (recorded as not finished). MASE over all 90 days and over the
+first 14, both scaled by each series' in-sample seasonal-naive error of
+365 days. Usage::
 
     python -m benchmarks.long_windows --datasets seattle,year-of-days --limit 3000
 
@@ -53,7 +59,7 @@ from benchmarks.long_seasons import run_limited
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("seattle", "year-of-days")
 ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
-        "snaive")
+        "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states")
 HORIZON, SHORT, YEAR = 90, 14, 365
 
 
@@ -107,6 +113,11 @@ def _model(arm, period):
         return ETSForecaster(seasonal_period=period)
     if arm == "arima":
         return ARIMAForecaster(seasonal_period=period)
+    if arm.startswith(("fast", "ets-fast")):
+        from seqforecast import make_ensemble
+
+        ensemble = make_ensemble("fast", random_state=0, seasonal_period=period)
+        return ensemble if arm.startswith("fast") else dict(ensemble.forecasters)["ets"]
     return NaiveForecaster(strategy="seasonal", seasonal_period=period)
 
 
@@ -120,7 +131,9 @@ def _fit_forecast(arm, period, train, queue):
     start = time.perf_counter()
     rules = {"gru-year": {"longest_window_season": None},
              "gru-quarter": {"long_season_share": 4},
-             "gru-eighth": {"long_season_share": 8}}.get(arm, {})
+             "gru-eighth": {"long_season_share": 8},
+             "ets-fast-states": {"ets_longest_season": 10**9},
+             "fast-states": {"ets_longest_season": 10**9}}.get(arm, {})
     with warnings.catch_warnings(), _study.rules(**rules):
         warnings.simplefilter("ignore")
         model = _model(arm, period).fit(None, train)
@@ -136,7 +149,8 @@ def run(names, arms, limit, out, command):
     # the imports.
     import statsmodels.tsa.api  # noqa: F401
 
-    import seqforecast  # noqa: F401
+    # torch too, for the networks and make_ensemble's network.
+    from seqforecast import baselines, neural  # noqa: F401
     from seqforecast.metrics import mase
 
     rows = []

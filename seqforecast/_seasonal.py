@@ -1,4 +1,8 @@
-"""Multiplicative seasonal adjustment shared by the neural forecasters and ETS.
+"""Seasonal adjustment shared by the neural forecasters and the classical models.
+
+Multiplicative for the networks and ``deseasonalize``; the long-season
+route of automatic ARIMA and ETS also adjusts additively the series that
+cannot take seasonal factors (values of both signs, zeros).
 
 Torch-free, so the classical side can use it without loading torch.
 """
@@ -23,7 +27,7 @@ _TESTS = {"bartlett": (2.0, 1.645), "chi2": (1.0, 2.705543454095404 ** 0.5), "no
 
 
 class SeasonalProfile:
-    """Per-series multiplicative seasonal factors, removed before modelling.
+    """Per-series seasonal factors (or additive indices), removed before modelling.
 
     As in ES-RNN (and the Theta method), each series whose autocorrelation at
     the seasonal lag passes a 90 % test is divided by its classical
@@ -51,11 +55,31 @@ class SeasonalProfile:
     seasons (at least ``2 * period + 1`` values; the networks' five, so
     that a season that changed over a long history is taken as it is
     now); None decomposes the whole series (ETS's).
+
+    ``additive=True`` (automatic ARIMA's and ETS's long seasons) also
+    adjusts the series that cannot take factors, those of both signs or
+    with a zero, by their classical additive indices (``seasonal_decompose``
+    with ``model="additive"``, which sum to zero over a season), kept in
+    ``offsets`` (period, n_series; None when no series has them);
+    ``additive="all"`` adjusts every series so (a model asked for with an
+    additive season). Such a series keeps factors of 1: it is adjusted as
+    ``y - offset`` and restored as ``x + offset``, the others as
+    ``y / factor`` and ``x * factor``. A series adjusted additively whose
+    history never goes below zero (solar output, with its zeros at night)
+    has its restored values floored at zero (``floored``): adding back a
+    negative index to a level forecast would otherwise forecast negative
+    output at night.
     """
 
-    def __init__(self, y, period, test="bartlett", seasons=None):
+    # Profiles made before the additive part existed have no offsets.
+    offsets = None
+    floored = None
+
+    def __init__(self, y, period, test="bartlett", seasons=None, additive=False):
         if test not in _TESTS:
             raise ValueError(f"test must be one of {sorted(_TESTS)}, got {test!r}.")
+        if additive not in (False, True, "all"):
+            raise ValueError(f"additive must be False, True or 'all', got {additive!r}.")
         if seasons is not None and (isinstance(seasons, bool) or not isinstance(
                 seasons, (int, np.integer)) or seasons < 2):
             raise ValueError(f"seasons must be None or an int >= 2, got {seasons!r}.")
@@ -81,37 +105,74 @@ class SeasonalProfile:
             width = max(1, _BLOCK_VALUES // int(n))
             for members in np.split(same, np.arange(width, len(same), width)):
                 self._block_factors(y, members, int(n), period, _TESTS[test], kept,
-                                    seasonal_decompose)
+                                    seasonal_decompose, additive)
 
-    def _block_factors(self, y, members, n, period, rule, kept, seasonal_decompose):
+    def _block_factors(self, y, members, n, period, rule, kept, seasonal_decompose,
+                       additive=False):
         """Set the factors of ``members``, series of ``n`` values each.
 
         ``rule`` is a value of ``_TESTS``; the indices come from the last
-        ``kept`` values of each series.
+        ``kept`` values of each series. ``additive``: the series that
+        cannot take factors (all varying series: ``"all"``) get additive
+        indices (``offsets``).
         """
         block = y.values[y.offsets[members][None, :] + np.arange(n)[:, None]]  # (n, k)
+        varies = np.ptp(block, axis=0) > 0
         # A strictly negative series gets the factors of -y.
-        block = np.where(np.all(block < 0, axis=0), -block, block)
-        usable = np.all(block > 0, axis=0) & (np.ptp(block, axis=0) > 0)
-        block, members = block[:, usable], members[usable]
-        r = _autocorrelations(block, period)  # -> (period + 1, k)
-        if rule is None:
-            seasonal = np.ones(block.shape[1], dtype=bool)
-        else:
-            weight, critical = rule
-            limit = critical * np.sqrt((1 + weight * np.sum(r[1:period] ** 2, axis=0)) / n)
-            seasonal = np.abs(r[period]) > limit
+        mirrored = np.where(np.all(block < 0, axis=0), -block, block)
+        usable = np.all(mirrored > 0, axis=0) & varies & (additive != "all")
+        if additive and np.any(varies & ~usable):
+            plain = varies & ~usable
+            found = self._indices(y, block[:, plain], members[plain], n, period, rule, kept,
+                                  seasonal_decompose, "additive")
+            if found is not None:
+                offsets, rows, adjusted, values = found
+                if self.offsets is None:
+                    self.offsets = np.zeros_like(self.factors)
+                    self.floored = np.zeros(self.factors.shape[1], dtype=bool)
+                self.offsets[rows, adjusted[None, :]] = offsets
+                self.floored[adjusted] = np.all(values >= 0, axis=0)
+        found = self._indices(y, mirrored[:, usable], members[usable], n, period, rule, kept,
+                              seasonal_decompose, "multiplicative")
+        if found is not None:
+            factors, rows, adjusted, _ = found
+            self.factors[rows, adjusted[None, :]] = factors
+
+    def _indices(self, y, block, members, n, period, rule, kept, seasonal_decompose, model):
+        """The classical ``model`` indices of the columns of ``block`` that pass ``rule``.
+
+        ``(indices (period, k), their panel rows modulo the period, the
+        members decomposed, their values)``; None when no column passes.
+        """
+        seasonal = self._passes(block, period, rule, n)
         if not seasonal.any():
-            return
+            return None
         block, members = block[:, seasonal], members[seasonal]
         start = n - kept
-        decomposed = seasonal_decompose(block[start:], model="multiplicative", period=period)
-        factors = np.asarray(decomposed.seasonal).reshape(n - start, -1)[:period]
+        decomposed = seasonal_decompose(block[start:], model=model, period=period)
+        indices = np.asarray(decomposed.seasonal).reshape(n - start, -1)[:period]
         rows = (y.starts[members][None, :] + start + np.arange(period)[:, None]) % period
-        self.factors[rows, members[None, :]] = factors
+        return indices, rows, members, block
+
+    @staticmethod
+    def _passes(block, period, rule, n):
+        """Which columns of ``block`` pass the seasonality test ``rule`` (None: all)."""
+        r = _autocorrelations(block, period)  # -> (period + 1, k)
+        if rule is None:
+            return np.ones(block.shape[1], dtype=bool)
+        weight, critical = rule
+        limit = critical * np.sqrt((1 + weight * np.sum(r[1:period] ** 2, axis=0)) / n)
+        return np.abs(r[period]) > limit
 
     def to_state(self):
-        """The (period, n_series) array of factors that defines the profile."""
+        """The (period, n_series) array of factors that defines the profile.
+
+        Multiplicative profiles only (the networks'): one with additive
+        indices is kept whole, as the classical models pickle it.
+        """
+        if self.offsets is not None:
+            raise ValueError("to_state describes multiplicative profiles only; this "
+                             "profile has additive indices.")
         return self.factors
 
     @classmethod
@@ -122,24 +183,68 @@ class SeasonalProfile:
         return profile
 
     def is_flat(self):
-        """Whether every factor is 1 (no series is adjusted)."""
-        return bool(np.all(self.factors == 1.0))
+        """Whether every factor is 1 and every additive index 0 (no series is adjusted)."""
+        return bool(np.all(self.factors == 1.0)) and not np.any(self.adjusted_additively())
+
+    def adjusted(self):
+        """Which series the profile adjusts (n_series,), by factors or by additive indices."""
+        return np.any(self.factors != 1.0, axis=0) | self.adjusted_additively()
+
+    def adjusted_additively(self):
+        """Which series have additive indices (n_series,)."""
+        if self.offsets is None:
+            return np.zeros(self.factors.shape[1], dtype=bool)
+        return np.any(self.offsets != 0.0, axis=0)
+
+    def restore(self, values, start_row):
+        """Adjusted ``values`` of panel rows from ``start_row`` back on the data's scale.
+
+        ``values`` (n_rows, n_series) or (n_rows, n_series, k) (quantiles):
+        multiplied by the factors of their rows and added their additive
+        indices. A new array.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        extra = (None,) * (values.ndim - 2)
+        out = values * self.at(start_row, len(values))[(..., *extra)]
+        if self.offsets is not None:
+            rows = (start_row + np.arange(len(values))) % len(self.offsets)
+            out = out + self.offsets[rows][(..., *extra)]
+            floored = self.floored & self.adjusted_additively()
+            if floored.any():
+                out[:, floored] = np.maximum(out[:, floored], 0.0)
+        return out
+
+    def drop(self, series):
+        """Leave the series of the boolean mask ``series`` unadjusted (factors 1, no indices)."""
+        self.factors[:, series] = 1.0
+        if self.offsets is not None:
+            self.offsets[:, series] = 0.0
+            if not self.adjusted_additively().any():
+                self.offsets = self.floored = None
 
     def divide(self, y, start_row=0):
-        """``y / self.at(start_row, len(y))``, without an array of factors as large as ``y``.
+        """``(y - offsets) / factors`` of rows ``start_row ..``, without arrays as large as ``y``.
 
         Each row phase (rows ``k, k + period, ...``) is divided by its one
-        row of factors. A :class:`~seqforecast._panel.RaggedPanel` gives a
-        ragged panel: each value divided by the factor of its aligned row.
+        row of factors (less its additive indices first, where the profile
+        has them: :meth:`restore` undoes it). A
+        :class:`~seqforecast._panel.RaggedPanel` gives a ragged panel: each
+        value adjusted by the factor of its aligned row.
         """
         if isinstance(y, RaggedPanel):
             period = len(self.factors)
             rows, series = y.value_rows(), y.series_index()
-            return y.with_values(y.values / self.factors[rows % period, series])
+            values = y.values
+            if self.offsets is not None:
+                values = values - self.offsets[rows % period, series]
+            return y.with_values(values / self.factors[rows % period, series])
         out = np.array(y, dtype=np.float64, copy=True)
         period = len(self.factors)
         for phase in range(min(period, len(out))):
-            out[phase::period] /= self.factors[(start_row + phase) % period]
+            row = (start_row + phase) % period
+            if self.offsets is not None:
+                out[phase::period] -= self.offsets[row]
+            out[phase::period] /= self.factors[row]
         return out
 
     def at(self, start_row, n_rows):

@@ -183,26 +183,25 @@ class _PerSeriesMixin:
 
 
 def _differenced_season_profile(forecaster, y, m):
-    """Factors of a season taken out by decomposition, for the series that have it.
+    """The profile of a season taken out by decomposition, for the series that have it.
 
     Each series of the ragged panel ``y`` that automatic ARIMA would
     difference seasonally (``nsdiffs``: STL seasonal strength above 0.64
     with more than two seasons) gets its classical multiplicative indices
-    of period ``m``; the others keep factors of 1. The 90 % test of
-    ``deseasonalize`` weighs the squared autocorrelations of every lower
-    lag, so it missed a strong 52-week cycle in series of three years.
-    One STL per series (0.4 s for four years of days), on the ``n_jobs``
-    workers of ``forecaster``. Returns the profile and which series have
-    the season (``nsdiffs`` 1), adjusted or not: a series with values of
-    both signs (or a zero) has it but keeps factors of 1.
+    of period ``m``, or its additive ones where it cannot take factors
+    (values of both signs, a zero: temperatures, solar output at night);
+    the others are left as they are. The 90 % test of ``deseasonalize``
+    weighs the squared autocorrelations of every lower lag, so it missed a
+    strong 52-week cycle in series of three years. One STL per series
+    (0.4 s for four years of days), on the ``n_jobs`` workers of
+    ``forecaster``.
     """
-    profile = SeasonalProfile(y, m, test="none")
+    profile = SeasonalProfile(y, m, test="none", additive=True)
     differenced = _map_series(_autoarima.nsdiffs,
                               [(yi, m) for yi, _ in forecaster._series_tasks(y, None)],
                               forecaster.n_jobs)
-    seasonal = np.asarray(differenced) > 0
-    profile.factors[:, ~seasonal] = 1.0
-    return profile, seasonal
+    profile.drop(np.asarray(differenced) == 0)
+    return profile
 
 
 # ------------------------------------------------------------------- naive
@@ -452,7 +451,10 @@ sarimax.SARIMAX`.
         (``deseasonalize_`` is then True). Each series that the search
         would difference seasonally (STL seasonal strength above 0.64, with
         more than two seasons) is divided by its classical multiplicative
-        indices; the others are fitted as they are. SARIMAX's state grows
+        indices, or, where it cannot take them (values of both signs or a
+        zero, as temperatures), less its additive indices (forecasts of a
+        series that never goes below zero are then floored at zero); the
+        others are fitted as they are. SARIMAX's state grows
         with the period: the search of seasonal lags took over five minutes
         on one series of 30 days of half-hours and over ten on ten years of
         days. (24 is also where R's ``ets`` stops taking seasonal states.)
@@ -741,7 +743,7 @@ sarimax.SARIMAX`.
             )
 
     def _seasonal_profile(self, y):
-        """The factors the ragged panel ``y`` is divided by before the search.
+        """The seasonal adjustment of the ragged panel ``y`` before the search (factors or indices).
 
         ``deseasonalize=True``: ETS's (each series that passes the 90 %
         test). A long season taken out by the rule: each series that the
@@ -752,7 +754,7 @@ sarimax.SARIMAX`.
             return SeasonalProfile(y, 1)
         if self.deseasonalize:
             return SeasonalProfile(y, self.seasonal_period_)
-        return _differenced_season_profile(self, y, self.seasonal_period_)[0]
+        return _differenced_season_profile(self, y, self.seasonal_period_)
 
     def _model_period(self):
         """Period the ARIMA models see: 1 once the data are seasonally adjusted."""
@@ -811,7 +813,7 @@ sarimax.SARIMAX`.
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = results.forecast(n_steps, exog=X)
-        out = out * self._y_scale() * self.profile_.at(self.y_panel_.n_rows, n_steps)
+        out = self.profile_.restore(out * self._y_scale(), self.y_panel_.n_rows)
         return _check_finite(self, out, "forecasts")
 
     # Pickle each model as its data and parameters, and filter it again on
@@ -868,7 +870,7 @@ sarimax.SARIMAX`.
             mean = np.asarray(forecast.predicted_mean)
             se = np.asarray(forecast.se_mean)
             out[:, i, :] = (mean[:, None] + se[:, None] * z[None, :]) * self._y_scale()[i]
-        out = out * self.profile_.at(self.y_panel_.n_rows, n_steps)[:, :, None]
+        out = self.profile_.restore(out, self.y_panel_.n_rows)
         return _check_finite(self, out, "prediction intervals")
 
 
@@ -994,17 +996,21 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``ARIMAForecaster`` does: each series that automatic ARIMA would
         difference seasonally (STL seasonal strength above 0.64, with more
         than two seasons) is divided by its classical multiplicative
-        indices, the others are fitted as they are, and the models have no
-        seasonal states (24 is where R's ``ets`` stops taking them; a year
-        of days took 142 s per series of ten years, and fit worse: see
-        benchmarks/README.md, "ETS on seasons longer than a day of hours").
-        Which series are adjusted differs from the week's route, which uses
-        the 90 % test of ``deseasonalize``. When a series with the season
-        cannot take multiplicative indices (a zero or values of both signs,
-        as temperatures), the search keeps seasonal states for the whole
-        panel, as before (``deseasonalize_`` False), rather than lose that
-        series' season. ``auto=False`` with a ``seasonal`` component keeps
-        its states.
+        indices, or, where it cannot take them (a zero or values of both
+        signs, as temperatures), less its additive indices; the others are
+        fitted as they are, and the models have no seasonal states (24 is
+        where R's ``ets`` stops taking them; a year of days took 142 s per
+        series of ten years, and fit worse: see benchmarks/README.md, "ETS
+        on seasons longer than a day of hours"). Which series are adjusted
+        differs from the week's route, which uses the 90 % test of
+        ``deseasonalize``. A model with a ``seasonal`` component and
+        ``fallback=True`` takes such a season out of every series (its
+        seasonal states would give every series a season): additive
+        indices for ``seasonal="add"`` and for series that cannot take
+        factors, multiplicative ones otherwise; its other components are
+        kept. With ``fallback=False`` it keeps its seasonal states. A
+        series adjusted additively that never goes below zero (solar
+        output at night) gets forecasts and quantiles floored at zero.
     deseasonalize : bool, default=False
         Seasonally adjust before fitting, as the Theta method and the M4
         competition's benchmarks do: each series whose autocorrelation at
@@ -1020,8 +1026,15 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         components on data that are not strictly positive, or whose
         multiplicative fit has a non-finite likelihood; no seasonal
         component with less than two full seasons or no seasonal period)
-        instead of raising; ``specs_`` records what each series got. For
-        fixed models inside ensembles that must fit any panel.
+        instead of raising; ``specs_`` records what each series got. With
+        a ``seasonal`` component, a season longer than 24 steps (not the
+        week of hourly data, which has its own route) is taken out of every
+        series of more than two seasons that varies, by decomposition (see
+        ``seasonal_period``), instead of being fitted as seasonal states:
+        365 of them took 16-21 s per series of ten years and forecast
+        worse. A shorter series has no season then (it had seasonal states
+        with exactly two seasons). For fixed models inside ensembles that must fit any
+        panel (``make_ensemble``'s ETS member).
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
         ``trend``, ``damped_trend``, ``seasonal`` and ``fallback`` are then
@@ -1054,8 +1067,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
     deseasonalize_ : bool
         Whether the season was removed by the classical decomposition before
         the fit: ``deseasonalize``, the week of hourly or half-hourly
-        data, or a season longer than 24 steps in the automatic search (see
-        ``seasonal_period``).
+        data, or a season longer than 24 steps in the automatic search or a
+        seasonal model with ``fallback`` (see ``seasonal_period``).
 
     See Also
     --------
@@ -1144,10 +1157,13 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         day, week = self._day_and_week(self.seasonal_period)
         self.seasonal_period_ = week or day
         # Any other season longer than a day of hours, in the automatic
-        # search: its seasonal states are slow to estimate (a year of days:
-        # 142 s per series of ten years) and fit badly, so it is taken out
-        # of the series that automatic ARIMA would difference seasonally.
-        self._long_season = bool(self.auto and not self.deseasonalize and week is None
+        # search or a seasonal model with fallback: its seasonal states are
+        # slow to estimate (a year of days: 142 s per series of ten years)
+        # and fit badly, so it is taken out by decomposition: of the series
+        # that automatic ARIMA would difference seasonally (the search), of
+        # every series (a seasonal model asked for, see _fit).
+        chooses = self.auto or (self.fallback and self.seasonal is not None)
+        self._long_season = bool(chooses and not self.deseasonalize and week is None
                                  and day > _LONGEST_ETS_SEASON)
         self.deseasonalize_ = bool(self.deseasonalize or week or self._long_season)
         if self.deseasonalize and self.seasonal is not None and not self.auto:
@@ -1208,7 +1224,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         return getattr(self, "deseasonalize_", self.deseasonalize)
 
     def _adjusted(self, y):
-        """The ragged panel ``y`` divided by the seasonal factors of its rows."""
+        """The ragged panel ``y`` adjusted by the seasonal factors (or indices) of its rows."""
         return self.profile_.divide(y)
 
     def _fit(self, y, X):
@@ -1219,16 +1235,15 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             # The week of hourly data is taken out before (see _check_params).
             "seasonal": None if self.deseasonalize_ else self.seasonal,
         }
-        if self._long_season:
-            self.profile_, seasonal = _differenced_season_profile(
-                self, y, self.seasonal_period_)
-            if np.any(seasonal & np.all(self.profile_.factors == 1.0, axis=0)):
-                # A seasonal series the multiplicative profile cannot adjust
-                # (a zero, values of both signs): its season would be lost,
-                # so the search keeps its seasonal states, as before.
-                self.deseasonalize_ = False
-                self.profile_ = SeasonalProfile(y, 1)
-                spec["seasonal"] = self.seasonal
+        if self._long_season and not self.auto:
+            # A seasonal model asked for (with fallback): every series has
+            # the season, as its seasonal states would give it, of the kind
+            # asked for where the series can take it.
+            self.profile_ = SeasonalProfile(
+                y, self.seasonal_period_, test="none",
+                additive="all" if self.seasonal == "add" else True)
+        elif self._long_season:
+            self.profile_ = _differenced_season_profile(self, y, self.seasonal_period_)
         else:
             self.profile_ = SeasonalProfile(
                 y, self.seasonal_period_ if self.deseasonalize_ else 1
@@ -1272,7 +1287,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         out = np.empty((n_steps, len(self.models_)))
         for i, results in enumerate(self.models_):
             out[:, i] = np.asarray(results.forecast(n_steps))
-        out = out * self._y_scale() * self.profile_.at(self.y_panel_.n_rows, n_steps)
+        out = self.profile_.restore(out * self._y_scale(), self.y_panel_.n_rows)
         return _check_finite(self, out, "forecasts")
 
     def _model_histories(self):
@@ -1375,7 +1390,7 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
                 quantiles,
                 median,
             ) * self._y_scale()[i]
-        out = out * self.profile_.at(self.y_panel_.n_rows, n_steps)[:, :, None]
+        out = self.profile_.restore(out, self.y_panel_.n_rows)
         return _check_finite(self, out, "prediction intervals")
 
 

@@ -532,7 +532,9 @@ def make_ensemble(preset="fast", *, random_state=0, n_jobs=None, **params):
     differently: a global GRU (one network for all series), the Theta
     method and damped-trend exponential smoothing with a multiplicative
     season (one model per series; a series that cannot take that model gets
-    the nearest one it can, ``ETSForecaster(fallback=True)``); ``"accurate"``
+    the nearest one it can, ``ETSForecaster(fallback=True)``, and a season
+    longer than 24 steps, such as a year of days, is taken out by
+    decomposition instead of 365 seasonal states); ``"accurate"``
     adds automatic ARIMA. They were chosen on the validation splits of the
     four M3 categories (the last horizon of each training series; ``python
     -m benchmarks.combine``) and checked on M1 and Tourism

@@ -766,21 +766,30 @@ def test_study_option_parses_rules_and_names_bad_items(items, error, capsys):
 
 
 def test_long_seasons_runner_scores_by_hand_and_stops_a_fit_past_its_limit(tmp_path):
+    from sklearn.base import clone
+
     from benchmarks import long_seasons
-    from seqforecast import ARIMAForecaster, NaiveForecaster
+    from seqforecast import ARIMAForecaster, NaiveForecaster, make_ensemble
 
     train, test, period = long_seasons.load("daily")
     assert period == 365 and train.shape == (1460, 3) and test.shape == (28, 3)
     assert (train > 0).all().all()
     out = tmp_path / "long.csv"
-    long_seasons.main(["--datasets", "daily", "--arms", "snaive,arima", "--out", str(out)])
+    long_seasons.main(["--datasets", "daily", "--arms", "snaive,arima,ets-fast", "--out",
+                       str(out)])
     rows = pd.read_csv(out).set_index(["series", "arm"])
-    assert len(rows) == 6 and rows["finished"].all()
+    assert len(rows) == 9 and rows["finished"].all()
+    # make_ensemble("fast")'s ETS member, which takes the year out too.
+    member = dict(make_ensemble("fast", seasonal_period=365).forecasters)["ets"]
+    assert long_seasons._model("ets-fast", 365).get_params() == member.get_params()
     for name in train.columns:
         for arm, model in (("snaive", NaiveForecaster(strategy="seasonal",
                                                       seasonal_period=365)),
-                           ("arima", ARIMAForecaster(seasonal_period=365))):
+                           ("arima", ARIMAForecaster(seasonal_period=365)),
+                           ("ets-fast", clone(member))):
             forecast = model.fit(None, train[[name]]).forecast(28).to_numpy().ravel()
+            if arm == "ets-fast":  # the year decomposed, not 365 seasonal states
+                assert model.deseasonalize_ and model.specs_[0]["seasonal"] is None
             expected = mase(test[name].to_numpy(), forecast, y_train=train[name].to_numpy(),
                             seasonal_period=365)
             assert rows.loc[(name, arm), "mase"] == pytest.approx(expected, rel=1e-4)
