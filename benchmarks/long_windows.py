@@ -26,7 +26,8 @@ profile leaves as they are, it equals ``gru-year``: its rows of
 season, as before: the study rule ``longest_window_season=None``),
 ``gru-quarter`` and ``gru-eighth`` (the window of a quarter or an eighth
 of the long season: 91 days ahead and 273 back, 45 and 135),
-``gru-dated`` (a daily ``DatetimeIndex``, no season given: period 7),
+``gru-dated`` (a daily ``DatetimeIndex``, no season given: period 7;
+likewise ``theta-dated``, ``ets-dated`` and ``arima-dated``),
 ``theta``, ``ets``, ``arima`` and ``snaive`` (the period as the ``gru`` arm
 gets it), ``fast`` (``make_ensemble("fast")``; ``fast-states`` with its
 ETS member's seasonal states, as before), ``ets-fast`` (its ETS
@@ -59,6 +60,7 @@ from benchmarks.long_seasons import run_limited
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("seattle", "year-of-days")
 ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
+        "theta-dated", "ets-dated", "arima-dated",
         "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states")
 HORIZON, SHORT, YEAR = 90, 14, 365
 
@@ -104,14 +106,15 @@ def _model(arm, period):
         ThetaForecaster,
     )
 
+    if arm.endswith("-dated"):
+        period = None  # the dated index's
     if arm.startswith("gru"):
-        return GRUForecaster(random_state=0, seasonal_period=None if arm == "gru-dated"
-                             else period)
-    if arm == "theta":
+        return GRUForecaster(random_state=0, seasonal_period=period)
+    if arm.startswith("theta"):
         return ThetaForecaster(seasonal_period=period)
-    if arm == "ets":
+    if arm in ("ets", "ets-dated"):
         return ETSForecaster(seasonal_period=period)
-    if arm == "arima":
+    if arm.startswith("arima"):
         return ARIMAForecaster(seasonal_period=period)
     if arm.startswith(("fast", "ets-fast")):
         from seqforecast import make_ensemble
@@ -126,7 +129,7 @@ def _fit_forecast(arm, period, train, queue):
     import torch
 
     torch.set_num_threads(1)
-    if arm != "gru-dated":
+    if not arm.endswith("-dated"):
         train = train.reset_index(drop=True)  # bare: step numbers
     start = time.perf_counter()
     rules = {"gru-year": {"longest_window_season": None},
