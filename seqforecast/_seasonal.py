@@ -184,7 +184,7 @@ class SeasonalProfile:
 
     def is_flat(self):
         """Whether every factor is 1 and every additive index 0 (no series is adjusted)."""
-        return bool(np.all(self.factors == 1.0)) and not np.any(self.adjusted_additively())
+        return not self.adjusted().any()
 
     def adjusted(self):
         """Which series the profile adjusts (n_series,), by factors or by additive indices."""
@@ -209,9 +209,8 @@ class SeasonalProfile:
         if self.offsets is not None:
             rows = (start_row + np.arange(len(values))) % len(self.offsets)
             out = out + self.offsets[rows][(..., *extra)]
-            floored = self.floored & self.adjusted_additively()
-            if floored.any():
-                out[:, floored] = np.maximum(out[:, floored], 0.0)
+            if self.floored.any():
+                out[:, self.floored] = np.maximum(out[:, self.floored], 0.0)
         return out
 
     def drop(self, series):
@@ -219,6 +218,7 @@ class SeasonalProfile:
         self.factors[:, series] = 1.0
         if self.offsets is not None:
             self.offsets[:, series] = 0.0
+            self.floored[series] = False
             if not self.adjusted_additively().any():
                 self.offsets = self.floored = None
 

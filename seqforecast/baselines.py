@@ -1033,8 +1033,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         ``seasonal_period``), instead of being fitted as seasonal states:
         365 of them took 16-21 s per series of ten years and forecast
         worse. A shorter series has no season then (it had seasonal states
-        with exactly two seasons). For fixed models inside ensembles that must fit any
-        panel (``make_ensemble``'s ETS member).
+        with exactly two seasons). For fixed models inside ensembles that
+        must fit any panel (``make_ensemble``'s ETS member).
     auto : bool, default=True
         Choose the configuration of each series by AICc; ``error``,
         ``trend``, ``damped_trend``, ``seasonal`` and ``fallback`` are then

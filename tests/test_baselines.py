@@ -1235,6 +1235,10 @@ def test_additive_indices_for_series_that_cannot_take_factors():
     expected = seasonal_decompose(negative, model="additive", period=12).seasonal[:12]
     assert_allclose(own.offsets[:, 0], expected, rtol=1e-12)
     assert not own.floored[0]
+    # A dropped series is neither adjusted nor floored any more.
+    every.drop(np.array([False, True, False, False, False]))
+    assert not every.floored[1] and not every.adjusted()[1]
+    assert np.all(every.restore(np.full((24, 5), -100.0), 0)[:, 1] == -100)
     # Dropping every additive series leaves a multiplicative profile.
     profile.drop(np.array([True, True, False, False, False]))
     assert profile.offsets is None and profile.adjusted()[2]

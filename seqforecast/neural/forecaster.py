@@ -1043,8 +1043,8 @@ class RNNForecaster(BaseForecaster):
         shape = day
         if (week is None and day > (_LONGEST_WINDOW_SEASON or day)
                 and (self.horizon is None or self.lookback is None)):
-            factors = self._seasonal_profile(self.y_panel_).to_state()
-            shape = window_period(day, self.y_panel_, np.any(factors != 1, axis=0))
+            adjusted = self._seasonal_profile(self.y_panel_).adjusted()
+            shape = window_period(day, self.y_panel_, adjusted)
         self.horizon_, self.lookback_ = default_window(
             shape, self.y_panel_, self.horizon, self.lookback,
             min_observed=self.min_observed, week=week,
