@@ -20,7 +20,8 @@ season, beside Theta, ETS and seasonal naive of the same period:
 - ``daily``: three synthetic positive daily series of four years with a
   yearly cycle (amplitude 10-30 %), a slow random walk and 5 % noise, the
   last 28 days held out, period 365 (what the detection finds in them
-  given bare; a dated index gives 7).
+  given bare; a dated index gave 7 before the thirty-third session, and
+  gives 365 since, as ``daily_yearly_cycle`` finds the year in them).
 
 Arms: ``arima`` (the package's search), ``arima-lags`` (the seasonal lags
 searched, as before; each fit in a child process stopped after

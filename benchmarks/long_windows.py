@@ -13,11 +13,18 @@ and the classical models:
 - ``seattle``: daily weather of Seattle, 2012-2015 (``vega_datasets``, the
   ``bench`` extra): the highest and lowest temperature and the wind, the
   last 90 days held out, ``seasonal_period=365`` given (a user who knows
-  the year: four years are too few for the detection to find it). The
+  the year; the detection of ``detect_seasonal_period`` needs more years,
+  but since the thirty-third session the package finds it by itself,
+  dated or bare: ``seqforecast._time.daily_yearly_cycle``). The
   temperatures fall below zero, so no multiplicative profile applies;
 - ``year-of-days``: four synthetic positive series of ten years with a
   yearly cycle (amplitude 10-40 %), a slow random walk and 5 % noise, the
-  last 90 days held out, given bare: the detection finds 365.
+  last 90 days held out, given bare: the detection finds 365;
+- ``year-and-week``: four synthetic positive series of four years with a
+  yearly cycle (amplitude 10-40 %), weekends at 0.6-0.9 of the weekdays, a
+  slow random walk and 5 % noise, the last 90 days held out,
+  ``seasonal_period=365`` given (the ``-dated`` arms keep the week: the
+  data cycle over it).
 
 Arms: ``gru`` (the package's default; on ``seattle``, whose series the
 profile leaves as they are, it equals ``gru-year``: its rows of
@@ -26,8 +33,10 @@ profile leaves as they are, it equals ``gru-year``: its rows of
 season, as before: the study rule ``longest_window_season=None``),
 ``gru-quarter`` and ``gru-eighth`` (the window of a quarter or an eighth
 of the long season: 91 days ahead and 273 back, 45 and 135),
-``gru-dated`` (a daily ``DatetimeIndex``, no season given: period 7;
-likewise ``theta-dated``, ``ets-dated`` and ``arima-dated``),
+``gru-dated`` (a daily ``DatetimeIndex``, no season given: the index's
+period 7 before the thirty-third session, since then the year where the
+data cycle over it and not over the week; likewise ``theta-dated``,
+``ets-dated`` and ``arima-dated``),
 ``theta``, ``ets``, ``arima`` and ``snaive`` (the period as the ``gru`` arm
 gets it), ``fast`` (``make_ensemble("fast")``; ``fast-states`` with its
 ETS member's seasonal states, as before), ``ets-fast`` (its ETS
@@ -41,6 +50,8 @@ first 14, both scaled by each series' in-sample seasonal-naive error of
 365 days. Usage::
 
     python -m benchmarks.long_windows --datasets seattle,year-of-days --limit 3000
+    python -m benchmarks.long_windows --datasets year-and-week \
+        --arms theta,ets,arima,snaive,theta-dated,ets-dated,arima-dated,gru,gru-dated
 
 Rows are appended to ``benchmarks/results/long_windows.csv``.
 """
@@ -58,11 +69,32 @@ from benchmarks import _cli, _study
 from benchmarks.long_seasons import run_limited
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DATASETS = ("seattle", "year-of-days")
+DATASETS = ("seattle", "year-of-days", "year-and-week")
 ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
         "theta-dated", "ets-dated", "arima-dated",
         "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states")
 HORIZON, SHORT, YEAR = 90, 14, 365
+
+
+def _synthetic_days(seed, years, prefix, start, weekends=False):
+    """Four positive daily series of ``years`` years and the horizon: a yearly
+    cycle (amplitude 10-40 %), weekends at 0.6-0.9 of the weekdays when
+    ``weekends``, a slow random walk and 5 % noise."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = years * YEAR + HORIZON
+    t = np.arange(n)
+    columns = {}
+    for k in range(4):
+        level = rng.uniform(50, 200)
+        amplitude = rng.uniform(0.1, 0.4)
+        weekend = np.where(t % 7 >= 5, rng.uniform(0.6, 0.9), 1.0) if weekends else 1.0
+        walk = np.cumsum(rng.normal(0, 0.005, n))
+        season = 1 + amplitude * np.sin(2 * np.pi * (t / 365.25 + rng.uniform()))
+        columns[f"{prefix}{k}"] = (level * season * weekend * np.exp(walk)
+                                   * (1 + rng.normal(0, 0.05, n)))
+    return pd.DataFrame(columns, index=pd.date_range(start, periods=n, freq="D"))
 
 
 def load(name):
@@ -80,18 +112,10 @@ def load(name):
         frame.index = pd.DatetimeIndex(frame.index, freq="D")
         period = YEAR
     elif name == "year-of-days":
-        rng = np.random.default_rng(1)
-        n = 10 * YEAR + HORIZON
-        t = np.arange(n)
-        columns = {}
-        for k in range(4):
-            level = rng.uniform(50, 200)
-            amplitude = rng.uniform(0.1, 0.4)
-            walk = np.cumsum(rng.normal(0, 0.005, n))
-            season = 1 + amplitude * np.sin(2 * np.pi * (t / 365.25 + rng.uniform()))
-            columns[f"d{k}"] = level * season * np.exp(walk) * (1 + rng.normal(0, 0.05, n))
-        frame = pd.DataFrame(columns, index=pd.date_range("2010-01-01", periods=n, freq="D"))
-        period = None
+        frame, period = _synthetic_days(1, 10, "d", "2010-01-01"), None
+    elif name == "year-and-week":
+        frame = _synthetic_days(2, 4, "w", "2012-01-01", weekends=True)
+        period = YEAR
     else:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     return frame.iloc[:-HORIZON], frame.iloc[-HORIZON:], period

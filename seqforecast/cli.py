@@ -101,7 +101,9 @@ models:
           at ARIMA's cost)
 
 The seasonal period comes from the frequency of the time index: 12 for
-monthly data, 4 quarterly, 52 weekly, 7 daily, 24 hourly, none for yearly.
+monthly data, 4 quarterly, 52 weekly, 7 daily, 24 hourly, none for yearly;
+daily data of three years or more that cycle over the year and not over
+the week get 365.
 """
 
 
@@ -1229,17 +1231,21 @@ def _season_text(m, week=None):
     return f"seasonal period {m}, cycling over the week too: the models but ARIMA take {week}"
 
 
-def _detects_other(train, m):
-    """Whether the models' own detection on ``train`` (step numbers) would not find ``m``.
+def _detects_other(train, m, freq=None):
+    """Whether the models' own rule on ``train`` would not find ``m``.
 
     ``m`` was read from the whole series or panel, and MASE is scaled by
-    it. The models, given no period, detect it again on the shorter
-    training part and could find none: then they are given ``m``; otherwise
-    they keep their own rule (the week of hourly data included).
+    it. The models, given no period, read it again from the shorter
+    training part: from step numbers (``freq`` None) they detect it and
+    could find none; from a daily index (``freq``) the year of
+    :func:`~seqforecast._time.daily_yearly_cycle` needs three years, which
+    the whole series may hold and its training part not. Then they are
+    given ``m``; otherwise they keep their own rule (the week of hourly
+    data included).
     """
     from seqforecast._time import resolve_seasonal_period
 
-    return resolve_seasonal_period(None, None, _detection_input(train))[0] != m
+    return resolve_seasonal_period(None, freq, _detection_input(train))[0] != m
 
 
 def _default_horizon(m):
@@ -1508,10 +1514,10 @@ def _run_compare(args):
     rows, forecasts = [], {}
     for name in names:
         model = _make_model(name, horizon=holdout, seed=args.seed, seasonal_period=m)
-        if getattr(y.index, "freq", None) is None and _detects_other(train, m):
-            # Step numbers: the period read from the whole series, as MASE is
-            # scaled, where the models' detection on the shorter training
-            # part would find another (or none).
+        if _detects_other(train, m, getattr(y.index, "freq", None)):
+            # The period read from the whole series, as MASE is scaled, where
+            # the models' rule on the shorter training part would find
+            # another (or none).
             _give_period(model, m)
         _check_long_enough(name, model, y, holdout, "--holdout")
         forecast, seconds = _fit_forecast(name, model, train, holdout)
@@ -1629,17 +1635,19 @@ def _backtest_panel(
     """Hold out each series' last ``holdout`` observations, fit ``names``, print the table.
 
     ``y`` is a long panel sorted by series, then time; ``m`` its seasonal
-    period, given to the models when ``known_period``, or when
-    ``period_from_data`` (step numbers: ``m`` was detected on the whole
-    panel) and their own detection on the training part would find another
-    (else they take it from the time index or the data, as from a CSV
-    file). ``freq`` is the frequency of a
+    period, given to the models when ``known_period``, or when their own
+    rule on the training part would find another (``period_from_data``:
+    step numbers, ``m`` was detected on the whole panel; else ``freq``'s,
+    which a daily panel's year may refine on the whole panel and not on its
+    training part); else they take it from the time index or the data, as
+    from a CSV file. ``freq`` is the frequency of a
     panel with dates, for the plot; ``source`` and ``first`` name the data
     and its first series in the plot's title and the last line.
     """
     # Each series' own last `holdout` rows (y is sorted by series, then time).
     train, actual = _split_holdout(y, holdout)
-    give_found = period_from_data and _detects_other(train, m)
+    give_found = not known_period and _detects_other(
+        train, m, None if period_from_data else freq)
     ids = _series_lengths(y).index
     print(
         f"holdout: the last {holdout} observations of each series (at its own end"

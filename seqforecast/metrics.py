@@ -930,7 +930,10 @@ def make_mase_scorer(*, seasonal_period=None):
     seasonal_period : int or None, default=None
         Lag of the naive forecast used for scaling. None: the period implied
         by the frequency of the data's time index (12 for monthly data, see
-        :func:`~seqforecast.seasonal_period_from_freq`), else the period
+        :func:`~seqforecast.seasonal_period_from_freq`; 365 instead of a
+        daily index's 7 where the training history cycles over the year
+        and not the week, see
+        :func:`seqforecast._time.daily_yearly_cycle`), else the period
         detected from the training history
         (:func:`~seqforecast.detect_seasonal_period`; 1 when none is found).
         The forecaster's own ``seasonal_period`` is never used, so every

@@ -1043,9 +1043,11 @@ def backtest(
         Metrics, by name: "mae", "rmse", "smape", "mase" (scaled by the
         fold's training rows, with the seasonal period the
         :data:`~seqforecast.metrics.mase_scorer` would use: the one the
-        index frequency implies, else the one detected from the training
-        rows, else 1; never the forecaster's own, so that models are
-        scored on the same scale),
+        index frequency implies (365 instead of a daily index's 7 where
+        the fold's training rows cycle over the year and not the week),
+        else the one detected from the training rows, else 1; never the
+        forecaster's own, so that models are scored on the same scale;
+        folds of different lengths can get different periods),
         and with ``coverage``: "coverage", "interval_width", "msis". A
         callable ``metric(y_true, y_pred)`` is called per series on 1-D
         arrays; when it accepts ``y_train`` it also gets the series'

@@ -827,4 +827,48 @@ def test_long_windows_runner_scores_by_hand(tmp_path):
             assert rows.loc[name, column] == pytest.approx(expected, rel=1e-4)
     with pytest.raises(SystemExit):
         long_windows.main(["--arms", "lstm"])
+    # Four years with weekends: dated, the models keep the week; the weekend
+    # days are 0.6-0.9 of the weekdays in every series.
+    train, test, period = long_windows.load("year-and-week")
+    assert period == 365 and train.shape == (1460, 4) and test.shape == (90, 4)
+    assert NaiveForecaster(strategy="seasonal").fit(None, train).seasonal_period_ == 7
+    weekday = train.index.dayofweek
+    ratio = (train[weekday >= 5].mean() / train[weekday < 5].mean()).to_numpy()
+    assert ((ratio > 0.55) & (ratio < 0.95)).all()
+
+
+def test_yearly_runner_records_the_rule_by_hand(tmp_path, monkeypatch):
+    from benchmarks import yearly
+    from seqforecast._time import daily_yearly_cycle
+
+    rng = np.random.default_rng(0)
+    y = yearly.synthetic("year and weekend", rng, 4 * 365, 3)
+    peak, rise, height = yearly.statistics(y)
+    # By hand: pooled line-detrended autocorrelations, equal lengths.
+    acfs = []
+    for column in y.T:
+        t = np.arange(len(column))
+        x = column - np.polyval(np.polyfit(t, column, 1), t)
+        x = x - x.mean()
+        acfs.append([np.dot(x[:len(x) - k], x[k:]) / np.dot(x, x)
+                     for k in (6, 7, 8, 274, 365, 456)])
+    a = np.mean(acfs, axis=0)
+    assert peak == pytest.approx(a[4] - max(a[3], a[5]))
+    assert rise == pytest.approx(a[1] - max(a[0], a[2]))
+    assert height == pytest.approx(a[4])
+    assert rise > 0.05 and daily_yearly_cycle(y) is False  # the weekend keeps the week
+    assert np.isnan(yearly.statistics(y[:1000])).all()
+    # The runner (Seattle needs the bench extra's vega_datasets: left out).
+    monkeypatch.setattr(yearly, "_seattle_rows", lambda: [])
+    out = tmp_path / "yearly.csv"
+    yearly.main(["--draws", "3", "--out", str(out)])
+    rows = pd.read_csv(out)
+    assert len(rows) == 4 * len(yearly.CASES) * 2
+    assert (rows["draws"] == np.where(rows["n_series"] == 1, 3, 5)).all()
+    spikes = rows[rows["case"] == "yearly spike"]
+    assert (spikes["found"] == 1).all() and (spikes["peak_q5"] > 0.3).all()
+    assert (rows[rows["case"].str.contains("weekend")]["found"] == 0).all()
+    assert (rows[rows["case"] == "white noise"]["found"] == 0).all()
+    with pytest.raises(SystemExit):
+        yearly.main(["--draws", "0"])
 

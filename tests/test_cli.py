@@ -1278,6 +1278,41 @@ def test_compare_on_hourly_step_numbers_keeps_the_week(capsys, tmp_path, panel):
     assert tables[0]["theta"][:2] == tables[1]["theta"][:2]
 
 
+def test_compare_on_daily_dates_takes_the_year_the_data_cycle_over(capsys, tmp_path):
+    # Three and a half years of days with a yearly cycle: the data line says
+    # 365 (not the index's 7), the holdout is the year, and seasonal naive
+    # repeats last year's same day, though its training part (two and a
+    # half years) is too short to show the year: it is given the period
+    # that scales MASE. With weekends too, the week is kept.
+    rng = np.random.default_rng(5)
+    n = 365 * 7 // 2
+    days = np.arange(n)
+    year = 100 + 30 * np.sin(2 * np.pi * days / 365.25) + rng.normal(0, 3, n)
+    dates = pd.date_range("2015-01-01", periods=n, freq="D").strftime("%Y-%m-%d")
+    csv = _steps_csv(tmp_path / "year.csv", dates, year)
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
+                           "--models", "naive,theta", "--no-plot")
+    assert status == 0, err
+    assert "(frequency D, seasonal period 365)" in out, out
+    assert "holdout: the last 365 observations" in out, out
+    train, actual = year[:-365], year[-365:]
+    expected = smape_by_hand(actual, train[-365:])
+    assert table_of(out)["naive"][0] == pytest.approx(expected, abs=0.006)
+    # The same as a long panel (one series, with an id column).
+    csv = _steps_csv(tmp_path / "panel.csv", dates, year, ids=["a"] * n)
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
+                           "--id-col", "id", "--models", "naive", "--no-plot")
+    assert status == 0, err
+    assert "(frequency D, seasonal period 365)" in out, out
+    assert table_of(out)["naive"][0] == pytest.approx(expected, abs=0.006)
+    weekend = year * np.where(days % 7 >= 5, 0.7, 1.0)
+    csv = _steps_csv(tmp_path / "weeks.csv", dates, weekend)
+    status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
+                           "--models", "naive", "--no-plot")
+    assert status == 0, err
+    assert "(frequency D, seasonal period 7)" in out, out
+
+
 def test_the_data_line_reads_the_week_on_what_the_models_fit(capsys, tmp_path):
     # Three weeks of hours: the whole series passes the weekly test, but the
     # models fit on three weeks less the holdout day, where it needs three

@@ -17,7 +17,12 @@ from seqforecast import (
     detect_seasonal_period,
 )
 from seqforecast._panel import RaggedPanel
-from seqforecast._time import default_horizon, resolve_seasonal_period, weekly_cycle
+from seqforecast._time import (
+    daily_yearly_cycle,
+    default_horizon,
+    resolve_seasonal_period,
+    weekly_cycle,
+)
 from seqforecast.neural.forecaster import default_window
 
 
@@ -360,6 +365,122 @@ def _years_of_days(rng, years, weekend=1.0, n_series=1):
     days = np.where(t % 7 >= 5, weekend, 1.0)
     noise = 1 + rng.normal(0, 0.03, (len(t), n_series))
     return 100 * (season * days)[:, None] * noise
+
+
+def test_daily_yearly_cycle_is_a_peak_at_a_year_and_none_at_a_week():
+    # The test by hand: autocorrelations of the line-detrended series,
+    # pooled by length; a year 0.3 above 274 and 456 days, a week less than
+    # 0.05 above six and eight days.
+    rng = np.random.default_rng(4)
+    cases = [_years_of_days(rng, 4), _years_of_days(rng, 4, weekend=0.7),
+             100 + rng.normal(size=(4 * 365, 1)).cumsum(axis=0),
+             _years_of_days(rng, 5, n_series=3) * np.array([1.0, 0.0, 1.0]) + np.hstack(
+                 [np.zeros((5 * 365, 1)), rng.normal(size=(5 * 365, 1)), np.zeros((5 * 365, 1))])]
+
+    def by_hand(y):
+        pooled, total = 0.0, 0
+        for column in y.T:
+            t = np.arange(len(column))
+            x = column - np.polyval(np.polyfit(t, column, 1), t)
+            x = x - x.mean()
+            acf = np.array([np.dot(x[:len(x) - k], x[k:]) for k in (6, 7, 8, 274, 365, 456)])
+            pooled, total = pooled + acf / np.dot(x, x) * len(x), total + len(x)
+        a = pooled / total
+        return a[4] - max(a[3], a[5]) >= 0.3 and a[1] - max(a[0], a[2]) < 0.05
+
+    decisions = [daily_yearly_cycle(y) for y in cases]
+    assert decisions == [by_hand(y) for y in cases] == [True, False, False, True]
+    # A panel of one yearly series and two of noise: pooled, no year.
+    assert not daily_yearly_cycle(np.hstack([cases[0], rng.normal(size=(4 * 365, 2))]))
+
+
+def test_daily_yearly_cycle_reads_the_peak_at_0_3_weighted_by_length():
+    # Close to the threshold: a yearly sinusoid whose peak is just below 0.3
+    # keeps the week, one just above gets the year; in a ragged panel the
+    # pool is weighted by length (unweighted, the same panel is below 0.3).
+    rng = np.random.default_rng(7)
+    t = np.arange(8 * 365)
+
+    def year(amplitude):
+        return 10 + amplitude * np.sin(2 * np.pi * t / 365.25) + rng.normal(0, 1, len(t))
+
+    def peaks(columns):
+        acfs, lengths = [], []
+        for column in columns:
+            s = np.arange(len(column))
+            x = column - np.polyval(np.polyfit(s, column, 1), s)
+            x = x - x.mean()
+            acfs.append([np.dot(x[:len(x) - k], x[k:]) / np.dot(x, x) for k in (274, 365, 456)])
+            lengths.append(len(x))
+        weighted = np.average(acfs, axis=0, weights=lengths)
+        plain = np.mean(acfs, axis=0)
+        return [a[1] - max(a[0], a[2]) for a in (weighted, plain)]
+
+    below, above = year(1.0), year(1.2)
+    assert 0.25 < peaks([below])[0] < 0.3 < peaks([above])[0] < 0.36
+    assert not daily_yearly_cycle(below) and daily_yearly_cycle(above)
+    columns = [year(2.0), rng.normal(size=3 * 365), rng.normal(size=3 * 365)]
+    weighted, plain = peaks(columns)
+    assert plain < 0.3 < weighted
+    assert daily_yearly_cycle(RaggedPanel.from_series(columns))
+
+
+def test_daily_yearly_cycle_needs_three_years_and_reads_ragged_panels():
+    rng = np.random.default_rng(5)
+    year = _years_of_days(rng, 4, n_series=4)
+    assert daily_yearly_cycle(year) and daily_yearly_cycle(year[:, 0])
+    assert not daily_yearly_cycle(year[:3 * 365 - 1])  # fewer than three years
+    # Ragged, or with leading NaN: the same series pooled the same way.
+    starts = [0, 30, 60, 90]
+    ragged = RaggedPanel.from_series([year[k:, j] for j, k in enumerate(starts)])
+    dense = np.full(year.shape, np.nan)
+    for j, k in enumerate(starts):
+        dense[k:, j] = year[k:, j]
+    assert daily_yearly_cycle(ragged) and daily_yearly_cycle(dense)
+    # Series shorter than three years are left out of the pool, not counted
+    # as noise; none long enough: no year.
+    short = np.vstack([np.full((365, 2), np.nan), rng.normal(size=(3 * 365, 2))])
+    short[:, 0] = np.nan
+    short[-2 * 365:, 0] = rng.normal(size=2 * 365)
+    assert daily_yearly_cycle(np.hstack([year, short[:, :1]]))
+    assert not daily_yearly_cycle(short[:, :1])
+    # Random walks and white noise: no year.
+    walks = 100 + rng.normal(size=(6 * 365, 20)).cumsum(axis=0)
+    assert not daily_yearly_cycle(walks) and not daily_yearly_cycle(rng.normal(size=(1500, 5)))
+    with pytest.raises(ValueError, match="infinite"):
+        daily_yearly_cycle(np.full(1200, np.inf))
+
+
+def test_daily_data_take_the_year_they_cycle_over_instead_of_the_week():
+    rng = np.random.default_rng(6)
+    index = pd.date_range("2020-01-01", periods=4 * 365, freq="D")
+    year = pd.DataFrame(_years_of_days(rng, 4, n_series=2), index=index)
+    weeks = pd.DataFrame(_years_of_days(rng, 4, weekend=0.7, n_series=2), index=index)
+    walk = pd.DataFrame(100 + rng.normal(size=(4 * 365, 2)).cumsum(axis=0), index=index)
+    day = pd.offsets.Day()
+    assert resolve_seasonal_period(None, day, year.to_numpy()) == (365, "detected")
+    assert resolve_seasonal_period(None, day, weeks.to_numpy()) == (7, "index")
+    assert resolve_seasonal_period(None, day, walk.to_numpy()) == (7, "index")
+    # Given bare, where the detection finds nothing (or the week): the same.
+    assert detect_seasonal_period(year.to_numpy()[:, :1]) == 1
+    assert resolve_seasonal_period(None, None, year.to_numpy()[:, :1]) == (365, "detected")
+    assert resolve_seasonal_period(None, None, weeks.to_numpy()) == (7, "detected")
+    # Only a daily index's 7 (or what the detection gives) is refined; an
+    # explicit period is kept, and other frequencies are theirs.
+    assert resolve_seasonal_period(7, day, year.to_numpy()) == (7, "parameter")
+    assert resolve_seasonal_period(None, "h", year.to_numpy()) == (24, "index")
+    assert resolve_seasonal_period(None, "B", year.to_numpy()) == (5, "index")
+    # Every forecaster and the scorer follow the rule.
+    for model in (ThetaForecaster(), NaiveForecaster(strategy="seasonal")):
+        model.fit(None, year)
+        assert (model.seasonal_period_, model.seasonal_period_source_) == (365, "detected")
+        model.fit(None, weeks)
+        assert (model.seasonal_period_, model.seasonal_period_source_) == (7, "index")
+    model = ThetaForecaster(seasonal_period=7).fit(None, year)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (7, "parameter")
+    from seqforecast.metrics import mase_scorer
+
+    assert mase_scorer._period(NaiveForecaster().fit(None, year)) == 365
 
 
 def test_window_of_a_season_longer_than_a_week_is_that_of_a_shorter_cycle():
