@@ -43,7 +43,14 @@ ETS member's seasonal states, as before), ``ets-fast`` (its ETS
 member alone: damped trend, multiplicative season, ``fallback=True``,
 which takes the year out by decomposition since the thirty-second
 session) and ``ets-fast-states`` (that member with its 365 seasonal
-states, as before: the study rule ``ets_longest_season``). Each fit
+states, as before: the study rule ``ets_longest_season``). A study of
+data with both cycles (not the package's rule, which keeps the week):
+``theta-both``, ``ets-both`` and ``arima-both`` take the year out of
+each series by the yearly profile of its seven-day means
+(:func:`week_smoothed_profile`, whose seasonality test leaves a series
+without a clear year as it is) and fit the model with the week (7) on
+what is left; ``gru-both`` is the GRU given the year whose profile is
+that one (its window then holds the week). Each fit
 takes the whole panel, in a child process stopped after ``--limit``
 seconds (recorded as not finished). MASE over all 90 days and over the
 first 14, both scaled by each series' in-sample seasonal-naive error of
@@ -52,6 +59,8 @@ first 14, both scaled by each series' in-sample seasonal-naive error of
     python -m benchmarks.long_windows --datasets seattle,year-of-days --limit 3000
     python -m benchmarks.long_windows --datasets year-and-week \
         --arms theta,ets,arima,snaive,theta-dated,ets-dated,arima-dated,gru,gru-dated
+    python -m benchmarks.long_windows --datasets year-and-week \
+        --arms theta-both,ets-both,arima-both,gru-both --limit 900
 
 Rows are appended to ``benchmarks/results/long_windows.csv``.
 """
@@ -72,7 +81,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("seattle", "year-of-days", "year-and-week")
 ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
         "theta-dated", "ets-dated", "arima-dated",
-        "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states")
+        "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states",
+        "theta-both", "ets-both", "arima-both", "gru-both")
 HORIZON, SHORT, YEAR = 90, 14, 365
 
 
@@ -148,6 +158,55 @@ def _model(arm, period):
     return NaiveForecaster(strategy="seasonal", seasonal_period=period)
 
 
+def week_smoothed_profile(y, **options):
+    """A study: the yearly profile of ``y``'s seven-day means (both cycles).
+
+    ``y`` is an array (rows, series; NaN before a start) or a RaggedPanel.
+    The profile (``SeasonalProfile`` of period 365 with ``options``) is
+    estimated on each series' trailing seven-day means, which hold no
+    weekly pattern, and moved back three days to the centre of their week.
+    The classical decomposition of the raw values leaves a share of the
+    weekly pattern in the yearly indices (in four years each day of the
+    year falls on three or four weekdays), which the week's model then
+    meets as noise.
+    """
+    import pandas as pd
+
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+
+    values = y.rows(0, y.n_rows) if isinstance(y, RaggedPanel) else np.asarray(y, float)
+    smoothed = pd.DataFrame(values).rolling(7, min_periods=7).mean().to_numpy()
+    profile = SeasonalProfile(smoothed, YEAR, **options)
+    profile.factors = np.roll(profile.factors, -3, axis=0)
+    if profile.offsets is not None:
+        profile.offsets = np.roll(profile.offsets, -3, axis=0)
+    return profile
+
+
+def _both(arm, train):
+    """``-both`` arms: the year out by :func:`week_smoothed_profile`, the week in the model."""
+    import pandas as pd
+
+    from seqforecast import ARIMAForecaster, ETSForecaster, GRUForecaster, ThetaForecaster
+    from seqforecast.neural import forecaster as neural
+
+    if arm == "gru-both":
+        class BothGRU(GRUForecaster):
+            def _seasonal_profile(self, y):
+                return week_smoothed_profile(y, test=neural._SEASONALITY_TEST,
+                                             seasons=neural._SEASONAL_INDEX_SEASONS)
+
+        model = BothGRU(random_state=0, seasonal_period=YEAR).fit(None, train)
+        return model, np.asarray(model.forecast(HORIZON), dtype=np.float64)
+    values = train.to_numpy()
+    profile = week_smoothed_profile(values, test="bartlett", additive=True)
+    model = {"theta-both": ThetaForecaster, "ets-both": ETSForecaster,
+             "arima-both": ARIMAForecaster}[arm](seasonal_period=7)
+    model.fit(None, pd.DataFrame(profile.divide(values)))
+    return model, profile.restore(np.asarray(model.forecast(HORIZON)), len(values))
+
+
 def _fit_forecast(arm, period, train, queue):
     """Fit ``arm`` on the panel ``train``; put (forecasts, description, seconds)."""
     import torch
@@ -163,8 +222,11 @@ def _fit_forecast(arm, period, train, queue):
              "fast-states": {"ets_longest_season": 10**9}}.get(arm, {})
     with warnings.catch_warnings(), _study.rules(**rules):
         warnings.simplefilter("ignore")
-        model = _model(arm, period).fit(None, train)
-        forecast = np.asarray(model.forecast(HORIZON), dtype=np.float64)
+        if arm.endswith("-both"):
+            model, forecast = _both(arm, train)
+        else:
+            model = _model(arm, period).fit(None, train)
+            forecast = np.asarray(model.forecast(HORIZON), dtype=np.float64)
     described = f"period {model.seasonal_period_}"
     if arm.startswith("gru"):
         described += f", horizon {model.horizon_}, lookback {model.lookback_}"

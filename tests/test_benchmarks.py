@@ -837,6 +837,33 @@ def test_long_windows_runner_scores_by_hand(tmp_path):
     assert ((ratio > 0.55) & (ratio < 0.95)).all()
 
 
+def test_week_smoothed_profile_is_the_year_of_seven_day_means():
+    from benchmarks import long_windows
+    from seqforecast._panel import RaggedPanel
+    from seqforecast._seasonal import SeasonalProfile
+
+    train, _, _ = long_windows.load("year-and-week")
+    values = train.to_numpy()
+    profile = long_windows.week_smoothed_profile(values, test="none")
+    # By hand: the profile of the trailing seven-day means, whose row r is
+    # the week centred on row r - 3.
+    means = pd.DataFrame(values).rolling(7).mean().to_numpy()
+    by_hand = SeasonalProfile(means, 365, test="none").factors
+    np.testing.assert_allclose(profile.factors, np.roll(by_hand, -3, axis=0))
+    # The raw values' yearly factors carry the weekend (day-to-day jumps);
+    # those of the weekly means hardly.
+    raw = SeasonalProfile(values, 365, test="none").factors
+    assert (np.abs(np.diff(profile.factors, axis=0)).mean()
+            < 0.3 * np.abs(np.diff(raw, axis=0)).mean())
+    # A ragged panel reads each series from its own start (panel row 30
+    # here, row 0 alone: the factors of one row are 30 apart).
+    ragged = RaggedPanel.from_series([values[30:, 0], values[:, 1]])
+    part = long_windows.week_smoothed_profile(ragged, test="none")
+    alone = long_windows.week_smoothed_profile(values[30:, :1], test="none")
+    np.testing.assert_allclose(part.factors[:, 0], np.roll(alone.factors[:, 0], 30))
+    np.testing.assert_allclose(part.factors[:, 1], profile.factors[:, 1])
+
+
 def test_yearly_runner_records_the_rule_by_hand(tmp_path, monkeypatch):
     from benchmarks import yearly
     from seqforecast._time import daily_yearly_cycle
