@@ -171,29 +171,10 @@ def _model(arm, period):
 
 
 def week_smoothed_profile(y, **options):
-    """A study: the yearly profile of ``y``'s seven-day means (both cycles).
+    """The yearly profile of the seven-day means (``_seasonal.weekly_means_profile``)."""
+    from seqforecast._seasonal import weekly_means_profile
 
-    ``y`` is an array (rows, series; NaN before a start) or a RaggedPanel.
-    The profile (``SeasonalProfile`` of period 365 with ``options``) is
-    estimated on each series' trailing seven-day means, which hold no
-    weekly pattern, and moved back three days to the centre of their week.
-    The classical decomposition of the raw values leaves a share of the
-    weekly pattern in the yearly indices (in four years each day of the
-    year falls on three or four weekdays), which the week's model then
-    meets as noise.
-    """
-    import pandas as pd
-
-    from seqforecast._panel import RaggedPanel
-    from seqforecast._seasonal import SeasonalProfile
-
-    values = y.rows(0, y.n_rows) if isinstance(y, RaggedPanel) else np.asarray(y, float)
-    smoothed = pd.DataFrame(values).rolling(7, min_periods=7).mean().to_numpy()
-    profile = SeasonalProfile(smoothed, YEAR, **options)
-    profile.factors = np.roll(profile.factors, -3, axis=0)
-    if profile.offsets is not None:
-        profile.offsets = np.roll(profile.offsets, -3, axis=0)
-    return profile
+    return weekly_means_profile(y, YEAR, **options)
 
 
 def _both(arm, train):

@@ -23,7 +23,9 @@ Usage::
     python -m benchmarks.yearly
 
 Rows go to ``benchmarks/results/yearly_detection.csv``: by case, the share
-of draws that get the year (``found``) and the quantiles of the two
+of draws that get the year (``found``), the share whose networks take
+it beside the week (``found_both``:
+:func:`seqforecast._time.weekly_and_yearly_cycle`) and the quantiles of the two
 statistics (``peak``: the pooled autocorrelation at 365 days above the
 higher of those at 274 and 456; ``week_rise``: at 7 days above the higher
 of those at 6 and 8) and of the autocorrelation at 365 days itself
@@ -106,12 +108,14 @@ def statistics(y):
 
 
 def _row(data, name, years, n_series, values):
-    from seqforecast._time import daily_yearly_cycle
+    from seqforecast._time import daily_yearly_cycle, weekly_and_yearly_cycle
 
     found = [daily_yearly_cycle(v) for v in values]
+    both = [weekly_and_yearly_cycle(v) for v in values]
     stats = np.array([statistics(v) for v in values])
     row = {"data": data, "case": name, "years": years, "n_series": n_series,
-           "draws": len(values), "found": round(float(np.mean(found)), 3)}
+           "draws": len(values), "found": round(float(np.mean(found)), 3),
+           "found_both": round(float(np.mean(both)), 3)}
     for j, stat in enumerate(("peak", "week_rise", "height")):
         for q in (0.05, 0.5, 0.95):
             row[f"{stat}_q{int(q * 100)}"] = round(float(np.quantile(stats[:, j], q)), 3)

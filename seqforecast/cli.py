@@ -1192,7 +1192,8 @@ def _detection_input(y):
 
 
 def _weekly_period(y, m, holdout=0):
-    """The week when hourly or half-hourly data also cycle over it, else None.
+    """The week when hourly or half-hourly data also cycle over it (the year,
+    365, when daily data cycle over it and the week), else None.
 
     ``7 * m`` when ``m`` is 24 or 48 and :func:`seqforecast._time.weekly_cycle`
     finds the week in ``y`` (a long panel, or one series) without each
@@ -1200,8 +1201,16 @@ def _weekly_period(y, m, holdout=0):
     the season that the networks, seasonal naive, Theta and ETS then take
     by themselves (ARIMA keeps the day).
     """
-    from seqforecast._time import WEEK_OF_DAYS, weekly_cycle
+    from seqforecast._time import (
+        WEEK_OF_DAYS,
+        YEAR_OF_DAYS,
+        weekly_and_yearly_cycle,
+        weekly_cycle,
+    )
 
+    if m == WEEK_OF_DAYS:  # days: the year the networks take beside the week
+        train, _ = _split_holdout(y, holdout)
+        return YEAR_OF_DAYS if weekly_and_yearly_cycle(_detection_input(train)) else None
     if m not in (24, 48):  # weekly_cycle's periods: no need to read the data
         return None
     train, _ = _split_holdout(y, holdout)
@@ -1228,6 +1237,9 @@ def _season_text(m, week=None):
         return "no seasonal period"
     if week is None:
         return f"seasonal period {m}"
+    if m == 7:
+        return (f"seasonal period {m}, cycling over the year too: the networks take {week}, "
+                "the year out of the seven-day means")
     return f"seasonal period {m}, cycling over the week too: the models but ARIMA take {week}"
 
 

@@ -1283,7 +1283,8 @@ def test_compare_on_daily_dates_takes_the_year_the_data_cycle_over(capsys, tmp_p
     # 365 (not the index's 7), the holdout is the year, and seasonal naive
     # repeats last year's same day, though its training part (two and a
     # half years) is too short to show the year: it is given the period
-    # that scales MASE. With weekends too, the week is kept.
+    # that scales MASE. With weekends too, the week is kept (the networks
+    # take the year beside it).
     rng = np.random.default_rng(5)
     n = 365 * 7 // 2
     days = np.arange(n)
@@ -1310,7 +1311,8 @@ def test_compare_on_daily_dates_takes_the_year_the_data_cycle_over(capsys, tmp_p
     status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
                            "--models", "naive", "--no-plot")
     assert status == 0, err
-    assert "(frequency D, seasonal period 7)" in out, out
+    assert ("(frequency D, seasonal period 7, cycling over the year too: the networks take "
+            "365, the year out of the seven-day means)") in out, out
 
 
 def test_the_data_line_reads_the_week_on_what_the_models_fit(capsys, tmp_path):

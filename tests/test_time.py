@@ -21,6 +21,7 @@ from seqforecast._time import (
     daily_yearly_cycle,
     default_horizon,
     resolve_seasonal_period,
+    weekly_and_yearly_cycle,
     weekly_cycle,
 )
 from seqforecast.neural.forecaster import default_window
@@ -507,6 +508,63 @@ def test_window_of_a_season_longer_than_a_week_is_that_of_a_shorter_cycle():
     assert default_window(window_period(365, year), year) == (6, 18)
     assert default_window(window_period(365, weeks), weeks) == (14, 21)
     assert default_window(365, year) == (365, 1095)
+
+
+def test_weekly_and_yearly_cycle_reads_the_year_in_seven_day_means():
+    rng = np.random.default_rng(8)
+    both = _years_of_days(rng, 4, weekend=0.7, n_series=2)
+    year = _years_of_days(rng, 4, n_series=2)
+    weeks = 100 * np.where(np.arange(4 * 365) % 7 >= 5, 0.7, 1.0)[:, None] * (
+        1 + rng.normal(0, 0.03, (4 * 365, 2)))
+    assert weekly_and_yearly_cycle(both) and not daily_yearly_cycle(both)
+    assert not weekly_and_yearly_cycle(year) and daily_yearly_cycle(year)
+    assert not weekly_and_yearly_cycle(weeks) and not daily_yearly_cycle(weeks)
+    assert not weekly_and_yearly_cycle(100 + rng.normal(size=(4 * 365, 3)).cumsum(axis=0))
+    assert not weekly_and_yearly_cycle(both[:3 * 365 - 1])
+    # By hand: the seven-day means' yearly peak, the days' weekly rise.
+    means = pd.DataFrame(both).rolling(7).mean().to_numpy()[6:]
+
+    def pooled(columns, lags):
+        out = []
+        for column in columns.T:
+            t = np.arange(len(column))
+            x = column - np.polyval(np.polyfit(t, column, 1), t)
+            x = x - x.mean()
+            out.append([np.dot(x[:len(x) - k], x[k:]) / np.dot(x, x) for k in lags])
+        return np.mean(out, axis=0)
+
+    a = pooled(means, (274, 365, 456))
+    r = pooled(both, (6, 7, 8))
+    assert a[1] - max(a[0], a[2]) >= 0.3 and r[1] - max(r[0], r[2]) >= 0.05
+
+
+def test_networks_take_the_year_out_of_data_with_a_week_and_a_year():
+    from seqforecast import GRUForecaster
+    from seqforecast._seasonal import weekly_means_profile
+    from seqforecast.neural import forecaster as neural
+
+    rng = np.random.default_rng(9)
+    small = dict(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
+    index = pd.date_range("2020-01-01", periods=4 * 365, freq="D")
+    both = pd.DataFrame(_years_of_days(rng, 4, weekend=0.7, n_series=2), index=index)
+    model = GRUForecaster(**small).fit(None, both)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (365, "detected")
+    assert model.weekly_means_ and (model.horizon_, model.lookback_) == (14, 21)
+    # The profile of the seven-day means, not of the days.
+    expected = weekly_means_profile(both.to_numpy(), 365, test=neural._SEASONALITY_TEST,
+                                    seasons=neural._SEASONAL_INDEX_SEASONS)
+    np.testing.assert_allclose(model.profile_.to_state(), expected.factors)
+    # The classical models keep the week; a given period is kept; without
+    # deseasonalize the network keeps the week too.
+    assert ThetaForecaster().fit(None, both).seasonal_period_ == 7
+    model = GRUForecaster(seasonal_period=7, **small).fit(None, both)
+    assert (model.seasonal_period_, model.weekly_means_) == (7, False)
+    model = GRUForecaster(deseasonalize=False, **small).fit(None, both)
+    assert (model.seasonal_period_, model.seasonal_period_source_) == (7, "index")
+    # Values of both signs, which the profile cannot divide: the week.
+    model = GRUForecaster(**small).fit(None, both - 100)
+    assert (model.seasonal_period_, model.weekly_means_) == (7, False)
+    assert (model.horizon_, model.lookback_) == (14, 21)
 
 
 def test_networks_deseasonalise_a_year_of_days_with_the_window_of_a_shorter_cycle():

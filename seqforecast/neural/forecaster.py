@@ -35,11 +35,14 @@ from seqforecast._checks import (
     StrOptions,
 )
 from seqforecast._panel import RaggedPanel
-from seqforecast._seasonal import SeasonalProfile
+from seqforecast._seasonal import SeasonalProfile, weekly_means_profile
 from seqforecast._time import (
     CANDIDATE_PERIODS,
+    WEEK_OF_DAYS,
+    YEAR_OF_DAYS,
     default_horizon,
     detect_seasonal_period,
+    weekly_and_yearly_cycle,
     window_season,
     yearly_cycle,
 )
@@ -620,7 +623,18 @@ class RNNForecaster(BaseForecaster):
         data without a season (6 ahead, 18 back on long series), not a
         year ahead and three back; where the profile leaves it in (values
         of both signs, no clear season), the window holds it as before
-        (:func:`~seqforecast.neural.forecaster.window_period`).
+        (:func:`~seqforecast.neural.forecaster.window_period`). Daily data
+        that cycle over the year and not the week get 365 in every model
+        (:func:`seqforecast._time.daily_yearly_cycle`); daily data that
+        cycle over both (:func:`seqforecast._time.weekly_and_yearly_cycle`:
+        weekends and seasons, as births or retail sales) get 365 in the
+        networks alone (source ``"detected"``, ``weekly_means_`` True): the
+        profile of the series' seven-day means takes the year out and the
+        default window holds the week, where that profile adjusts at least
+        half of the series (the classical models keep the week). On the
+        daily births of the United States, 1969-1988, the GRU's 90-day
+        MASE fell from 0.714 to 0.394 (benchmarks/README.md, "Daily data:
+        the year from the data").
     loss : {"mae", "mse", "quantile", "gaussian"}, default="mae"
         Training loss on the scaled targets. "mae" and "mse" give point
         forecasts (median and mean). "quantile" trains one output per entry
@@ -807,6 +821,9 @@ class RNNForecaster(BaseForecaster):
     seasonal_period_source_ : {"parameter", "index", "detected"} or None
         Where ``seasonal_period_`` came from (None: unknown, for a model
         loaded from a save that predates this attribute).
+    weekly_means_ : bool
+        Whether the seasonal profile is that of the seven-day means (daily
+        data of a week and a year, see ``seasonal_period``).
     quantiles_ : ndarray
         With ``loss="quantile"``, the levels learned: ``quantiles`` with the
         median and each level's mirror ``1 - q`` added.
@@ -1038,6 +1055,20 @@ class RNNForecaster(BaseForecaster):
         # MASE-scaled loss and lookback), the default horizon that of the day.
         day, week = self._day_and_week(self.seasonal_period)
         self.seasonal_period_ = week or day
+        # Daily data that cycle over the week and the year: the network
+        # takes the year out (the profile of the seven-day means) and its
+        # window holds the week, where the profile adjusts at least half of
+        # the series; the classical models keep the week.
+        self.weekly_means_ = False
+        if (week is None and self.seasonal_period is None and day == WEEK_OF_DAYS
+                and self.deseasonalize and _LONGEST_WINDOW_SEASON is not None
+                and weekly_and_yearly_cycle(self.y_panel_)):
+            self.seasonal_period_, self.weekly_means_ = YEAR_OF_DAYS, True
+            if np.mean(self._seasonal_profile(self.y_panel_).adjusted()) >= 0.5:
+                day = YEAR_OF_DAYS
+                self.seasonal_period_source_ = "detected"
+            else:
+                self.seasonal_period_, self.weekly_means_ = day, False
         # A season longer than a week of half-hours: the window of a shorter
         # one where the network takes it out of the series.
         shape = day
@@ -1133,7 +1164,10 @@ class RNNForecaster(BaseForecaster):
 
     def _seasonal_profile(self, y):
         """The profile the network divides the ragged history ``y`` by (flat without
-        ``deseasonalize``)."""
+        ``deseasonalize``; of the seven-day means for data of a week and a year)."""
+        if getattr(self, "weekly_means_", False):
+            return weekly_means_profile(y, self.seasonal_period_, test=_SEASONALITY_TEST,
+                                        seasons=_SEASONAL_INDEX_SEASONS)
         return SeasonalProfile(
             y, self.seasonal_period_ if self.deseasonalize else 1, test=_SEASONALITY_TEST,
             seasons=(_SEASONAL_INDEX_SEASONS if _RECENT_INDICES == "all"
