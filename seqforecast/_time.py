@@ -805,8 +805,9 @@ def _daily_statistics(y, weekly_means=False):
     needed = _YEARS_NEEDED * YEAR_OF_DAYS
     blocks = [b for b in _recent_blocks(y, _DETECTION_ROWS) if len(b) >= needed]
     least = needed
-    if weekly_means:  # a series of n values has n - 6 means
+    if weekly_means:  # a series of n values has n - 6 means (none under 7 values)
         blocks = [weekly_means_of(b) for b in blocks]
+        blocks = [b[:, ~np.all(np.isnan(b), axis=0)] for b in blocks]
         least = needed - (WEEK_OF_DAYS - 1)
     total, pooled = 0.0, np.zeros(len(lags))
     for acf, n, flat in _chunk_autocorrelations(blocks, above, "line"):

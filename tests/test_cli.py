@@ -1312,7 +1312,7 @@ def test_compare_on_daily_dates_takes_the_year_the_data_cycle_over(capsys, tmp_p
                            "--models", "naive", "--no-plot")
     assert status == 0, err
     assert ("(frequency D, seasonal period 7, cycling over the year too: the networks take "
-            "365, the year out of the seven-day means)") in out, out
+            "365 where they can divide it out of the seven-day means)") in out, out
 
 
 def test_the_data_line_reads_the_week_on_what_the_models_fit(capsys, tmp_path):

@@ -521,6 +521,11 @@ def test_weekly_and_yearly_cycle_reads_the_year_in_seven_day_means():
     assert not weekly_and_yearly_cycle(weeks) and not daily_yearly_cycle(weeks)
     assert not weekly_and_yearly_cycle(100 + rng.normal(size=(4 * 365, 3)).cumsum(axis=0))
     assert not weekly_and_yearly_cycle(both[:3 * 365 - 1])
+    # A ragged panel with a series of fewer than seven days: read without it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ragged = RaggedPanel.from_series([both[:, 0], both[-5:, 1]])
+        assert weekly_and_yearly_cycle(ragged)
     # By hand: the seven-day means' yearly peak, the days' weekly rise.
     means = pd.DataFrame(both).rolling(7).mean().to_numpy()[6:]
 
@@ -538,7 +543,7 @@ def test_weekly_and_yearly_cycle_reads_the_year_in_seven_day_means():
     assert a[1] - max(a[0], a[2]) >= 0.3 and r[1] - max(r[0], r[2]) >= 0.05
 
 
-def test_networks_take_the_year_out_of_data_with_a_week_and_a_year():
+def test_networks_take_the_year_out_of_data_with_a_week_and_a_year(tmp_path):
     from seqforecast import GRUForecaster
     from seqforecast._seasonal import weekly_means_profile
     from seqforecast.neural import forecaster as neural
@@ -554,6 +559,11 @@ def test_networks_take_the_year_out_of_data_with_a_week_and_a_year():
     expected = weekly_means_profile(both.to_numpy(), 365, test=neural._SEASONALITY_TEST,
                                     seasons=neural._SEASONAL_INDEX_SEASONS)
     np.testing.assert_allclose(model.profile_.to_state(), expected.factors)
+    # Saved and loaded: the same forecasts, and the attribute kept.
+    model.save(tmp_path / "gru")
+    loaded = GRUForecaster.load(tmp_path / "gru")
+    assert loaded.weekly_means_ is True
+    np.testing.assert_allclose(loaded.forecast(30), model.forecast(30))
     # The classical models keep the week; a given period is kept; without
     # deseasonalize the network keeps the week too.
     assert ThetaForecaster().fit(None, both).seasonal_period_ == 7

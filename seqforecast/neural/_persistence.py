@@ -42,6 +42,7 @@ _SCALARS = (
     "lookback_", "horizon_", "seasonal_period_", "min_observed_", "windows_per_epoch_",
     "n_train_windows_", "y_kind_", "y_ndim_", "n_series_", "n_features_in_", "n_epochs_",
     "best_epoch_", "batch_size_", "loss_scale_", "seasonal_period_source_", "min_future_",
+    "weekly_means_",
 )
 
 
@@ -407,6 +408,8 @@ def _from_meta(klass, meta):
     )
     # Files written before min_future_ existed: every training future was whole.
     meta["fitted"].setdefault("min_future_", meta["fitted"]["horizon_"])
+    # Files written before weekly_means_ existed: the profile of the days.
+    meta["fitted"].setdefault("weekly_means_", False)
     for name in _SCALARS:
         value = meta["fitted"][name]
         if name in _COUNTS and (not isinstance(value, int) or isinstance(value, bool)
