@@ -543,6 +543,36 @@ def test_weekly_and_yearly_cycle_reads_the_year_in_seven_day_means():
     assert a[1] - max(a[0], a[2]) >= 0.3 and r[1] - max(r[0], r[2]) >= 0.05
 
 
+def test_ets_takes_the_year_out_before_a_model_of_the_week():
+    import pickle
+
+    from seqforecast._seasonal import weekly_means_profile
+
+    rng = np.random.default_rng(10)
+    index = pd.date_range("2020-01-01", periods=4 * 365, freq="D")
+    both = pd.DataFrame(_years_of_days(rng, 4, weekend=0.7, n_series=2), index=index)
+    model = ETSForecaster().fit(None, both)
+    assert model.year_out_ and (model.seasonal_period_, model.seasonal_period_source_) == (
+        7, "index")
+    # By hand: the yearly profile of the seven-day means divided out, ETS of
+    # the week on what is left, the profile put back.
+    profile = weekly_means_profile(both.to_numpy(), 365, test="bartlett", additive=True)
+    assert profile.adjusted().all()
+    adjusted = pd.DataFrame(profile.divide(both.to_numpy()), index=index)
+    reference = ETSForecaster(seasonal_period=7).fit(None, adjusted)
+    assert [spec["seasonal"] for spec in reference.specs_] == [
+        spec["seasonal"] for spec in model.specs_]
+    expected = profile.restore(reference.forecast(60).to_numpy(), len(both))
+    np.testing.assert_allclose(model.forecast(60).to_numpy(), expected, rtol=1e-8)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(model)).forecast(60).to_numpy(),
+                               expected, rtol=1e-8)
+    # A given period, a year alone, or deseasonalize=True: no.
+    assert not ETSForecaster(seasonal_period=7).fit(None, both).year_out_
+    year = pd.DataFrame(_years_of_days(rng, 4, n_series=2), index=index)
+    assert not ETSForecaster().fit(None, year).year_out_
+    assert not ETSForecaster(deseasonalize=True).fit(None, both).year_out_
+
+
 def test_networks_take_the_year_out_of_data_with_a_week_and_a_year(tmp_path):
     from seqforecast import GRUForecaster
     from seqforecast._seasonal import weekly_means_profile
