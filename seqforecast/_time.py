@@ -19,8 +19,9 @@ season detected in values given bare, read as days) whose series of three years 
 cycle over the year and not over the week get the year, 365
 (:func:`daily_yearly_cycle`); the index cannot tell a weekly from a yearly
 pattern, and its week would leave the year out of every model. Daily data
-of both cycles keep the week, and the networks take the year beside it
-(:func:`weekly_and_yearly_cycle`, read in ``RNNForecaster``).
+of both cycles keep the week, and the models take the year beside it,
+out of the seven-day means (:func:`weekly_and_yearly_cycle`, read in
+``RNNForecaster`` and the classical models' ``year_out_``).
 """
 
 from __future__ import annotations

@@ -1238,8 +1238,8 @@ def _season_text(m, week=None):
     if week is None:
         return f"seasonal period {m}"
     if m == 7:
-        return (f"seasonal period {m}, cycling over the year too: the networks take {week} "
-                "where they can divide it out of the seven-day means")
+        return (f"seasonal period {m}, cycling over the year too: the models but naive "
+                f"divide the year ({week}) out of the seven-day means where it is clear")
     return f"seasonal period {m}, cycling over the week too: the models but ARIMA take {week}"
 
 

@@ -1311,8 +1311,8 @@ def test_compare_on_daily_dates_takes_the_year_the_data_cycle_over(capsys, tmp_p
     status, out, err = run(capsys, "compare", "--csv", csv, "--time-col", "t", "--target", "y",
                            "--models", "naive", "--no-plot")
     assert status == 0, err
-    assert ("(frequency D, seasonal period 7, cycling over the year too: the networks take "
-            "365 where they can divide it out of the seven-day means)") in out, out
+    assert ("(frequency D, seasonal period 7, cycling over the year too: the models but naive "
+            "divide the year (365) out of the seven-day means where it is clear)") in out, out
 
 
 def test_the_data_line_reads_the_week_on_what_the_models_fit(capsys, tmp_path):

@@ -573,6 +573,86 @@ def test_ets_takes_the_year_out_before_a_model_of_the_week():
     assert not ETSForecaster(deseasonalize=True).fit(None, both).year_out_
 
 
+@pytest.mark.parametrize("make, options", [
+    (ThetaForecaster, {}),
+    (ThetaForecaster, {"method": "additive"}),
+    # A small search: the default one takes 40 s or more per series of three years.
+    (ARIMAForecaster, {"d": 0, "D": 1, "max_p": 1, "max_q": 0, "max_P": 0, "max_Q": 1}),
+])
+def test_theta_and_arima_take_the_year_out_before_a_model_of_the_week(make, options):
+    import pickle
+
+    from seqforecast._seasonal import weekly_means_profile
+
+    rng = np.random.default_rng(11)
+    index = pd.date_range("2020-01-01", periods=4 * 365 + 20, freq="D")
+    both = pd.DataFrame(_years_of_days(rng, 4, weekend=0.7, n_series=2), index=index[:-20])
+    both.iloc[:30, 1] = np.nan  # a later start
+    model = make(**options).fit(None, both)
+    assert model.year_out_ and model.seasonal_period_ == 7
+    # By hand: the yearly profile of the seven-day means divided out, the
+    # model of the week on what is left, the profile put back.
+    additive = "all" if options.get("method") == "additive" else True
+    profile = weekly_means_profile(both.to_numpy(), 365, test="bartlett", additive=additive)
+    assert profile.adjusted().all()
+    if additive == "all":
+        assert profile.offsets is not None and np.ptp(profile.offsets) > 10
+    adjusted = pd.DataFrame(profile.divide(both.to_numpy()), index=both.index)
+    reference = make(seasonal_period=7, **options).fit(None, adjusted)
+    n = len(both)
+    expected = profile.restore(reference.forecast(60).to_numpy(), n)
+    np.testing.assert_allclose(model.forecast(60).to_numpy(), expected, rtol=1e-8)
+    future = pd.DataFrame(index=pd.date_range(index[n], periods=60, freq="D"))
+    quantiles = profile.restore(
+        reference.predict_quantiles(future, (0.1, 0.9)).to_numpy().reshape(60, 2, 2), n)
+    np.testing.assert_allclose(
+        model.predict_quantiles(future, (0.1, 0.9)).to_numpy().reshape(60, 2, 2), quantiles,
+        rtol=1e-8)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(model)).forecast(60).to_numpy(),
+                               expected, rtol=1e-8)
+    # The year is put back where the new rows fall (ARIMA runs its models
+    # over the adjusted rows, Theta refits).
+    new = pd.DataFrame(_years_of_days(rng, 1, weekend=0.7, n_series=2)[:20], index=index[n:])
+    model.update(None, new)
+    if make is ARIMAForecaster:
+        reference.update(None, pd.DataFrame(profile.divide(new.to_numpy(), start_row=n),
+                                            index=new.index))
+        expected = profile.restore(reference.forecast(30).to_numpy(), n + 20)
+    else:
+        grown = pd.concat([both, new])
+        profile = weekly_means_profile(grown.to_numpy(), 365, test="bartlett", additive=additive)
+        reference = make(seasonal_period=7, **options).fit(
+            None, pd.DataFrame(profile.divide(grown.to_numpy()), index=grown.index))
+        expected = profile.restore(reference.forecast(30).to_numpy(), n + 20)
+    np.testing.assert_allclose(model.forecast(30).to_numpy(), expected, rtol=1e-8)
+    # A given period, a year alone, or no seasonal adjustment: no.
+    assert not make(seasonal_period=7, **options).fit(None, both).year_out_
+    year = pd.DataFrame(_years_of_days(rng, 4, n_series=2), index=index[:n])
+    small = {"d": 1, "max_p": 0, "max_q": 1, "max_P": 0, "max_Q": 0}  # D would be of 365
+    assert not make(**(small if make is ARIMAForecaster else options)).fit(None, year).year_out_
+    off = {"deseasonalize": False} if make is ThetaForecaster else {"order": (1, 0, 0)}
+    assert not make(**off).fit(None, both).year_out_
+
+
+def test_a_multiplicative_model_refuses_a_series_below_zero_with_the_year_out():
+    # The year out by additive indices could lift a series of both signs
+    # above zero, so that a multiplicative model took it (found in review).
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2020-01-01", periods=4 * 365, freq="D")
+    t = np.arange(len(index))
+    both = pd.DataFrame(_years_of_days(rng, 4, weekend=0.7, n_series=2), index=index)
+    both[1] = (12 + 15 * np.sin(2 * np.pi * t / 365.25) + np.where(t % 7 >= 5, -3, 1)
+               + rng.normal(0, 0.5, len(t)))
+    for model in (ThetaForecaster(method="multiplicative"),
+                  ETSForecaster(auto=False, seasonal="mul")):
+        with pytest.raises(ValueError, match=r"Series 1 has values <= 0"):
+            model.fit(None, both)
+    # The positive series alone takes the year out by factors.
+    model = ThetaForecaster(method="multiplicative").fit(None, both[[0]])
+    assert model.year_out_ and model.profile_.adjusted().all()
+    assert model.profile_.offsets is None
+
+
 def test_networks_take_the_year_out_of_data_with_a_week_and_a_year(tmp_path):
     from seqforecast import GRUForecaster
     from seqforecast._seasonal import weekly_means_profile

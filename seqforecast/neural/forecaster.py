@@ -631,7 +631,8 @@ class RNNForecaster(BaseForecaster):
         networks alone (source ``"detected"``, ``weekly_means_`` True): the
         profile of the series' seven-day means takes the year out and the
         default window holds the week, where that profile adjusts at least
-        half of the series (the classical models keep the week). On the
+        half of the series (the classical models keep the week as their
+        period and take the year out by the same profile, ``year_out_``). On the
         daily births of the United States, 1969-1988, the GRU's 90-day
         MASE fell from 0.714 to 0.394 (benchmarks/README.md, "Daily data:
         the year from the data").
@@ -1058,7 +1059,8 @@ class RNNForecaster(BaseForecaster):
         # Daily data that cycle over the week and the year: the network
         # takes the year out (the profile of the seven-day means) and its
         # window holds the week, where the profile adjusts at least half of
-        # the series; the classical models keep the week.
+        # the series; the classical models keep the week as their period
+        # (and take the year out by the same profile: year_out_).
         self.weekly_means_ = False
         if (week is None and self.seasonal_period is None and day == WEEK_OF_DAYS
                 and self.deseasonalize and _LONGEST_WINDOW_SEASON is not None
