@@ -61,6 +61,10 @@ RULES = {
     "longest_window_season": "_LONGEST_WINDOW_SEASON",
     # ... and what they are built on: None, the shorter cycle; k, a k-th of it.
     "long_season_share": "_LONG_SEASON_SHARE",
+    # ... and, where the data show no shorter cycle, a k-th of the long
+    # season (None: the window of data without a season, the rule before the
+    # thirty-fourth session).
+    "alone_share": "_ALONE_SHARE",
     # The longest season automatic ARIMA searches by seasonal lags (longer
     # ones are taken out by decomposition first).
     "arima_longest_season": "baselines._LONGEST_ARIMA_SEASON",

