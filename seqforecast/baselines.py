@@ -1298,6 +1298,8 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
             # The week of hourly data is taken out before (see _check_params).
             "seasonal": None if self.deseasonalize_ else self.seasonal,
         }
+        multiplicative = not self.auto and "mul" in (
+            spec["error"], spec["trend"], spec["seasonal"])
         if self._long_season and not self.auto:
             # A seasonal model asked for (with fallback): every series has
             # the season, as its seasonal states would give it, of the kind
@@ -1312,15 +1314,15 @@ class ETSForecaster(_PerSeriesMixin, BaseForecaster):
         else:
             # Factors only where the model is multiplicative, so that a
             # series it cannot take is left as it is (and refused below).
-            self.profile_ = self._year_profile(y, additive=bool(
-                self.auto or self.fallback or "mul" not in spec.values()))
+            self.profile_ = self._year_profile(
+                y, additive=bool(self.fallback or not multiplicative))
         y = self._adjusted(y)
         self.y_scale_ = _huge_scale(y)
         tasks = [yi for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)]
         specs = [spec] * len(tasks)
         if self.fallback and not self.auto:
             specs = [_feasible_spec(yi, spec, self._model_period()) for yi in tasks]
-        elif not self.auto and "mul" in (spec["error"], spec["trend"], spec["seasonal"]):
+        elif multiplicative:
             for i, yi in enumerate(tasks):
                 if np.any(yi <= 0):
                     raise ValueError(
@@ -1632,12 +1634,12 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
 
     def _fit(self, y, X):
         m = self.seasonal_period_
+        multiplicative = self.method in ("multiplicative", "mul")
         # Additive indices with an additive method; factors only with a
         # multiplicative one, so that a series it cannot take is left as it
         # is (and refused below).
         self.profile_ = self._year_profile(
-            y, additive={"additive": "all", "add": "all",
-                         "multiplicative": False, "mul": False}.get(self.method, True))
+            y, additive="all" if self.method in ("additive", "add") else not multiplicative)
         y = self.profile_.divide(y)
         self.y_scale_ = _huge_scale(y)
         tasks = [
@@ -1645,7 +1647,7 @@ class ThetaForecaster(_PerSeriesMixin, BaseForecaster):
             (yi, m, self.deseasonalize and m > 1 and len(yi) >= 2 * m, self.use_test, self.method)
             for yi, _ in self._series_tasks(_scaled(y, self.y_scale_), None)
         ]
-        if self.method in ("multiplicative", "mul"):
+        if multiplicative:
             for i, (yi, _, adjust, _, _) in enumerate(tasks):
                 if adjust and np.any(yi <= 0):
                     raise ValueError(
