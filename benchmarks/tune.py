@@ -331,8 +331,8 @@ def run(category, names, seeds, out, origin=1):
             from seqforecast.neural.averaging import WeightAveraging
 
             class ConstantDecay(WeightAveraging):
-                def _average(self, average, current, n_averaged):
-                    return self.decay * average + (1 - self.decay) * current
+                def _decay(self):
+                    return self.decay
 
             params["weight_averaging"] = None
             callbacks = params.setdefault("net_params", {}).setdefault("callbacks", [])

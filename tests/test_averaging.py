@@ -30,7 +30,7 @@ class _Record(Callback):
     def on_epoch_end(self, net, **kwargs):
         averaging = dict(net.callbacks_).get("averaging")
         if averaging is not None:
-            state = averaging.average_.module.state_dict()
+            state = averaging.average_.state_dict()
             self.averages_.append({k: v.clone() for k, v in state.items()})
 
 

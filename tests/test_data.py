@@ -117,11 +117,15 @@ def _assert_same_batch(host, device):
     np.testing.assert_array_max_ulp(h_target.numpy(), d_target.numpy(), maxulp=1)
 
 
+@pytest.mark.parametrize("precomputed", [True, False], ids=["precomputed", "per-batch"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_device_batches_equal_the_host_batches(case, monkeypatch):
+def test_device_batches_equal_the_host_batches(case, precomputed, monkeypatch):
     X, y, params, fit_kw = CASES[case]()
     host = _host_dataset(monkeypatch, X, y, params, fit_kw)
+    if not precomputed:  # pairs larger than the budget: each batch made when drawn
+        monkeypatch.setattr(data, "_PRECOMPUTED_BYTES", 0)
     device = DeviceWindowDataset(host, "cpu")
+    assert (device.pairs is not None) == precomputed
     assert len(device) == len(host)
     everything = np.arange(len(host))
     shuffled = np.random.default_rng(0).permutation(len(host))[:37]
@@ -208,6 +212,27 @@ def test_recent_scaling_keeps_intermittent_inputs_bounded(recent_floor, monkeypa
         assert np.isfinite(target.numpy()).all()
     else:  # what the floor prevents: windows divided by the data's floor
         assert largest > 1e6
+
+
+def test_precomputed_pairs_are_the_batches_made_when_drawn(monkeypatch):
+    """The scaled pairs made once per fit (in chunks) are bit for bit the batches
+    that the same positions give when each batch is made when drawn."""
+    X, y, params, fit_kw = CASES["long ragged, per-series covariates, static"]()
+    host = _host_dataset(monkeypatch, X, y, params, fit_kw)
+    monkeypatch.setattr(data, "_PRECOMPUTE_CHUNK", 7)  # several chunks, the last one short
+    stored = DeviceWindowDataset(host, "cpu")
+    assert stored.pairs is not None and len(stored) > 3 * 7
+    monkeypatch.setattr(data, "_PRECOMPUTED_BYTES", 0)
+    made = DeviceWindowDataset(host, "cpu")
+    assert made.pairs is None
+    order = np.random.default_rng(1).permutation(len(host))[:40]
+    (a_inputs, a_target), (b_inputs, b_target) = (
+        d[d.positions(order)] for d in (stored, made))
+    assert list(a_inputs) == list(b_inputs)
+    for key in a_inputs:
+        torch.testing.assert_close(a_inputs[key], b_inputs[key], rtol=0, atol=0,
+                                   equal_nan=True)
+    torch.testing.assert_close(a_target, b_target, rtol=0, atol=0, equal_nan=True)
 
 
 def test_device_batches_come_in_the_host_order():
@@ -298,13 +323,14 @@ def test_device_batches_live_on_cuda(monkeypatch):
     X, y, params, fit_kw = CASES["long ragged, per-series covariates, static"]()
     host = _host_dataset(monkeypatch, X, y, params, fit_kw)
     device = DeviceWindowDataset(host, "cuda")
+    assert device.pairs is not None
     order = np.arange(len(host))
     inputs, target = device[device.positions(order)]
-    assert target.is_cuda and all(v.is_cuda for v in inputs.values())
-    h_inputs, h_target = host[order]
-    torch.testing.assert_close(target.cpu(), h_target)
-    for key in h_inputs:
-        torch.testing.assert_close(inputs[key].cpu(), h_inputs[key])
+    # The values on the GPU; the lengths on the host, in pinned memory (the
+    # network's copy of them to the device does not wait for it).
+    assert target.is_cuda and all(v.is_cuda for k, v in inputs.items() if k != "lengths")
+    assert not inputs["lengths"].is_cuda and inputs["lengths"].is_pinned()
+    _assert_same_batch(host[order], ({k: v.cpu() for k, v in inputs.items()}, target.cpu()))
 
 
 def test_device_path_trains_data_parallel_as_the_ordinary_fit(tmp_path):

@@ -204,10 +204,12 @@ def test_defaults_beat_seasonal_naive_on_airpassengers(forecaster):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_trains_and_predicts_on_cuda():
     y, X = seasonal_panel()
-    f = LSTMForecaster(horizon=4, lookback=12, device="cuda", **TINY)
+    # The same batch on both (the default is 512 on a GPU, 32 on the CPU).
+    f = LSTMForecaster(horizon=4, lookback=12, device="cuda", batch_size=32, **TINY)
     pred = f.fit(X.iloc[:90], y.iloc[:90]).predict(X.iloc[90:])
     assert next(f.net_.module_.parameters()).is_cuda
-    cpu = LSTMForecaster(horizon=4, lookback=12, **TINY).fit(X.iloc[:90], y.iloc[:90])
+    cpu = LSTMForecaster(horizon=4, lookback=12, batch_size=32, **TINY).fit(
+        X.iloc[:90], y.iloc[:90])
     np.testing.assert_allclose(pred.to_numpy(), cpu.predict(X.iloc[90:]).to_numpy(), atol=1e-3)
 
 

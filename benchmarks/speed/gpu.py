@@ -31,6 +31,13 @@ device default (32 on the CPU, 512 on CUDA) unless ``--batch-size``.
 Writes ``results/gpu_throughput_<device>.csv``. ``--quick`` (a 10-minute
 GPU slot) measures only the throughput, over fewer steps, on CUDA when
 there is one (else on the CPU).
+
+Accuracy of the device's default batch (issue #11: a GPU batch that keeps
+accuracy): ``--accuracy-seeds S`` fits the default ``LSTMForecaster`` on
+the M3 monthly training series with ``batch_size=32`` (the CPU default)
+and ``batch_size=None`` (512 on CUDA) on the same device, for seeds 0 to
+S-1, and records fit seconds, test sMAPE and MASE of each
+(``results/gpu_accuracy_<device>.csv``).
 """
 
 from __future__ import annotations
@@ -177,6 +184,41 @@ def run_throughput(data, device, config, n_epochs, batch_size, repeats, info):
     return rows
 
 
+def run_accuracy(data, device, seeds, info):
+    """Rows of fit seconds, test sMAPE and MASE: batch 32 against the device default."""
+    from seqforecast import LSTMForecaster
+    from seqforecast.metrics import mase, smape
+
+    future = pd.DataFrame(index=data.y_test.index)
+    rows = []
+    for seed in range(seeds):
+        for batch_size in (32, None) if seed % 2 == 0 else (None, 32):
+            model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
+                                   random_state=seed, device=device, batch_size=batch_size)
+            _sync(device)
+            start = time.perf_counter()
+            model.fit(None, data.y_train)
+            _sync(device)
+            seconds = time.perf_counter() - start
+            forecast = model.predict(future)
+            row = {"device": device, "seed": seed, "batch_size": model.batch_size_,
+                   "steps": len(model.net_.history)
+                   * (model.windows_per_epoch_ // model.batch_size_),
+                   "fit_seconds": round(seconds, 3),
+                   "smape": round(smape(data.y_test, forecast), 3),
+                   "mase": round(mase(data.y_test, forecast, y_train=data.y_train,
+                                      seasonal_period=data.seasonal_period), 4),
+                   "load": load_average(), **info}
+            rows.append(row)
+            print(f"accuracy {device} batch {row['batch_size']:>4} seed {seed}: "
+                  f"fit {seconds:6.2f} s  sMAPE {row['smape']:.2f}  MASE {row['mase']:.3f}",
+                  flush=True)
+    table = pd.DataFrame(rows)
+    print(table.groupby("batch_size")[["fit_seconds", "smape", "mase"]].agg(
+        ["mean", "median"]).to_string())
+    return rows
+
+
 def summarise_throughput(rows):
     """Medians by path and the ratios to the bare loop."""
     table = pd.DataFrame(rows)
@@ -209,6 +251,9 @@ def main(argv=None):
                              "(default 50, --quick 10)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="batch of the throughput part (default: the device default)")
+    parser.add_argument("--accuracy-seeds", type=int, default=0,
+                        help="also fit the defaults with batch 32 and the device default "
+                             "for this many seeds (test sMAPE and MASE)")
     parser.add_argument("--skip-comparison", action="store_true",
                         help="only the throughput part (implied by --quick)")
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
@@ -231,6 +276,9 @@ def main(argv=None):
                                    args.repeats, info)
         write_csv(args.output_dir / f"gpu_throughput_{device}.csv", rows)
         summarise_throughput(rows)
+        if args.accuracy_seeds:
+            write_csv(args.output_dir / f"gpu_accuracy_{device}.csv",
+                      run_accuracy(data, device, args.accuracy_seeds, info))
     if args.quick or args.skip_comparison:
         print(info)
         return 0

@@ -557,6 +557,16 @@ def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_sca
     return inputs, ops.float32(target)
 
 
+# DeviceWindowDataset scales every training window once, when the scaled
+# pairs take at most this many bytes (M3 monthly: 67,000 windows, 29 MB),
+# and each batch is then three index operations on the device; beyond it
+# each batch is gathered and scaled when drawn (about 60 small operations,
+# which on a GPU cost the host more than the network's own step).
+_PRECOMPUTED_BYTES = 1 << 30
+# Windows scaled at a time when precomputing (bounds the float64 temporaries).
+_PRECOMPUTE_CHUNK = 1 << 14
+
+
 class DeviceWindowDataset(torch.utils.data.Dataset):
     """A :class:`WindowDataset` held on a torch device, its batches made there.
 
@@ -565,22 +575,30 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     in them (from :meth:`~seqforecast.windowing.SlidingWindow.past_position`
     and its siblings, so the same rows as the host path), the scaler's
     constants and the series' MASE scales are copied to ``device`` as
-    tensors. ``self[positions]`` (an epoch's :meth:`positions`, sliced)
-    then gathers, scales and weighs a batch with torch ops on the device
-    (the maths of :func:`_training_pair`, shared with the host path), so
-    the batch's values never cross between host and device; :class:`Batches`
-    moves each epoch's order there once.
+    tensors. Every window is then gathered, scaled and weighed once with
+    torch ops on the device (the maths of :func:`_training_pair`, shared
+    with the host path), in chunks, and ``self[positions]`` (an epoch's
+    :meth:`positions`, sliced) indexes those scaled pairs (``pairs``): a
+    batch is three index operations, where making it costs about 60 small
+    ones, each of which the host must queue. Where the scaled pairs would
+    take more than ``_PRECOMPUTED_BYTES`` (1 GiB; the windows overlap, so
+    they take up to ``lookback`` times the panel's values), ``pairs`` is
+    None and each batch is made when drawn. Either way the batch's values
+    never cross between host and device; :class:`Batches` moves each
+    epoch's order there once.
 
     The windows' ``lengths`` (observed past values) alone stay on the host,
-    gathered from a host copy of the order: the network needs them there
-    (the range check and ``pack_padded_sequence`` read them on the CPU), and
-    a device copy would cost a device synchronisation per batch to read
-    back. Values are kept in float64 like the host path's and rounded to
-    float32 last, so the batches equal the host path's up to the order in
-    which ``torch.nanmean`` and ``np.nanmean`` sum (float64 rounding, which
+    gathered once per epoch in its order (in pinned memory on a GPU): the
+    network needs them there (the range check and ``pack_padded_sequence``
+    read them on the CPU), and a device copy would cost a device
+    synchronisation per batch to read back; the network's own copy of them
+    to the device is then queued without waiting for it. Values are kept
+    in float64 like the host path's and rounded to float32 last, so the
+    batches equal the host path's up to the order in which
+    ``torch.nanmean`` and ``np.nanmean`` sum (float64 rounding, which
     rarely survives the rounding to float32). Memory on the device: the
     panel's values and covariates in float64 plus three integers per window
-    (five with covariates).
+    (five with covariates), and the scaled pairs in float32.
     """
 
     def __init__(self, dataset, device):
@@ -606,6 +624,26 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         self.lookback = torch.arange(windows.lookback, device=self.device)
         self.horizon = torch.arange(windows.horizon, device=self.device)
         self._len = len(s)
+        self.pairs = None
+        if self._len and self._len * self._pair_bytes() <= _PRECOMPUTED_BYTES:
+            self.pairs = self._precompute()
+
+    def _pair_bytes(self):
+        """Bytes of one window's scaled pair (inputs but the lengths, and target)."""
+        inputs, target = self._make(self.positions(np.zeros(1, np.int64)))
+        return sum(v.element_size() * v.numel() for k, v in inputs.items() if k != "lengths") + (
+            target.element_size() * target.numel())
+
+    def _precompute(self):
+        """Every window's scaled pair, made in chunks: (inputs without lengths, target)."""
+        chunks = []
+        for start in range(0, self._len, _PRECOMPUTE_CHUNK):
+            order = np.arange(start, min(start + _PRECOMPUTE_CHUNK, self._len))
+            inputs, target = self._make(self.positions(order))
+            del inputs["lengths"]
+            chunks.append((inputs, target))
+        inputs = {key: torch.cat([c[0][key] for c in chunks]) for key in chunks[0][0]}
+        return inputs, torch.cat([c[1] for c in chunks])
 
     def _tensor(self, array, dtype=None):
         return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=self.device)
@@ -623,9 +661,19 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
             past_X = self.X[self.past_X_position[indices, None] + self.lookback]  # -> (B, L, K)
             future_X = self.X[self.future_X_position[indices, None] + self.horizon]
         return WindowBatch(past=self.y[past], future=self.y[future], past_X=past_X,
-                           future_X=future_X, n_observed=self.n_observed[positions.host_order])
+                           future_X=future_X, n_observed=positions.lengths)
 
     def __getitem__(self, positions):
+        if self.pairs is None:
+            return self._make(positions)
+        indices = positions.device_order
+        stored, target = self.pairs
+        inputs = {"past": stored["past"][indices], "lengths": positions.lengths}
+        inputs.update((key, value[indices]) for key, value in stored.items() if key != "past")
+        return inputs, target[indices]
+
+    def _make(self, positions):
+        """Gather and scale the windows at ``positions`` (the maths of :func:`_training_pair`)."""
         series_idx = self.series_idx[positions.device_order]
         series_scale = None if self.series_scale is None else self.series_scale[series_idx]
         return _training_pair(_TORCH, self.scaling, self.floor, self.constants,
@@ -636,24 +684,34 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     order = WindowDataset.order
 
     def positions(self, order):
-        """An epoch's ``order`` (numpy) on the device, its one copy per epoch, and on the host."""
+        """An epoch's ``order`` (numpy) on the device, its one copy per epoch, and
+        the windows' lengths in that order on the host.
+
+        On a CUDA device both host tensors are in pinned (page-locked)
+        memory: copies from there (the order now, each batch's lengths when
+        the network moves them to the device) are queued without waiting for
+        the device, where a copy from pageable memory waits for it first.
+        """
         host = torch.as_tensor(order, dtype=torch.int64)
-        return _Positions(host, host.to(self.device, non_blocking=True))
+        lengths = self.n_observed[host]
+        if self.device.type == "cuda":
+            host, lengths = host.pin_memory(), lengths.pin_memory()
+        return _Positions(lengths, host.to(self.device, non_blocking=True))
 
 
 class _Positions(NamedTuple):
-    """Window positions both on the host (for the lengths) and on the device; sliceable."""
+    """Window lengths on the host and positions on the device, in an epoch's order; sliceable."""
 
-    host_order: torch.Tensor
+    lengths: torch.Tensor
     device_order: torch.Tensor
 
     def __len__(self):
-        return len(self.host_order)
+        return len(self.lengths)
 
     def __getitem__(self, key):
         if isinstance(key, int):
             return tuple.__getitem__(self, key)
-        return _Positions(self.host_order[key], self.device_order[key])
+        return _Positions(self.lengths[key], self.device_order[key])
 
 
 def _permutation(n, generator):

@@ -60,4 +60,4 @@ def valid_steps(lengths, lookback, device):
     if lengths is None:
         return None
     steps = torch.arange(lookback, device=device)  # (L,)
-    return steps >= (lookback - lengths.to(device))[:, None]  # -> (B, L)
+    return steps >= (lookback - lengths.to(device, non_blocking=True))[:, None]  # -> (B, L)

@@ -201,7 +201,7 @@ class RecurrentEncoder(nn.Module):
             lengths = check_lengths(lengths, x.shape[0], x.shape[1])
         if self.is_fused and self.num_directions == 1 and lengths is not None:
             batch, lookback, n_features = x.shape
-            lengths = lengths.to(x.device)
+            lengths = lengths.to(x.device, non_blocking=True)
             steps = torch.arange(lookback, device=x.device)  # (L,)
             to_left = (steps + (lookback - lengths)[:, None]) % lookback  # -> (B, L)
             x_left = x.gather(1, to_left[..., None].expand(-1, -1, n_features))  # -> (B, L, F)
@@ -292,7 +292,7 @@ class RecurrentEncoder(nn.Module):
         else:
             _, lookback, n_features = x.shape
             steps = torch.arange(lookback, device=x.device)  # (L,)
-            pad = lookback - lengths.to(x.device)  # (B,)
+            pad = lookback - lengths.to(x.device, non_blocking=True)  # (B,)
             # Left-align each row: position s reads step s + pad; the wrapped
             # tail is padding, which packing hides from the recurrent layers.
             to_left = (steps + pad[:, None]) % lookback  # -> (B, L)
@@ -323,7 +323,7 @@ class RecurrentEncoder(nn.Module):
         valid = None
         if lengths is not None:
             steps = torch.arange(lookback, device=x.device)  # (L,)
-            first = (lookback - lengths.to(x.device))[:, None]  # -> (B, 1)
+            first = (lookback - lengths.to(x.device, non_blocking=True))[:, None]  # -> (B, 1)
             valid = (steps >= first)[..., None]  # -> (B, L, 1), True on real steps
             # Padding is masked out of the states below; zeroing it too keeps a
             # NaN there from reaching the gradients through the unused branch.

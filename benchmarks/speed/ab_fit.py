@@ -1,0 +1,70 @@
+"""Two checkouts side by side: the default LSTM fit of M3 monthly, interleaved.
+
+    git worktree add /tmp/before <commit>
+    python -m benchmarks.speed.ab_fit /tmp/before . [--repeats 3] [--threads 1]
+
+Each fit runs in a fresh interpreter with the checkout on ``PYTHONPATH``
+(``LSTMForecaster`` defaults, ``random_state=0``, ``torch.set_num_threads``
+and ``OMP_NUM_THREADS`` pinned), the two checkouts alternating which goes
+first, and prints fit seconds, test sMAPE and the first forecast (to see
+whether the forecasts moved) for each, then the median fit seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+_FIT = r"""
+import json, sys, time
+import numpy as np, pandas as pd, torch
+np.seterr(all="ignore")
+torch.set_num_threads(int(sys.argv[1]))
+from seqforecast import LSTMForecaster
+from seqforecast.datasets import load_m3
+from seqforecast.metrics import smape
+data = load_m3("monthly")
+model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period, random_state=0)
+start = time.perf_counter()
+model.fit(None, data.y_train)
+seconds = time.perf_counter() - start
+forecast = model.predict(pd.DataFrame(index=data.y_test.index))
+print(json.dumps({"fit": round(seconds, 2), "smape": round(smape(data.y_test, forecast), 4),
+                  "first": float(np.asarray(forecast)[0, 0])}))
+"""
+
+
+def fit_once(root, threads):
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": str(threads)}
+    out = subprocess.run([sys.executable, "-c", _FIT, str(threads)], cwd=root, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    runs = {"before": [], "after": []}
+    roots = {"before": args.before.resolve(), "after": args.after.resolve()}
+    for repeat in range(args.repeats):
+        order = ["before", "after"] if repeat % 2 == 0 else ["after", "before"]
+        for name in order:
+            result = fit_once(roots[name], args.threads)
+            runs[name].append(result)
+            print(name, repeat, json.dumps(result), flush=True)
+    for name, results in runs.items():
+        print(f"{name}: median fit {statistics.median(r['fit'] for r in results):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
