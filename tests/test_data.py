@@ -219,9 +219,11 @@ def test_precomputed_pairs_are_the_batches_made_when_drawn(monkeypatch):
     that the same positions give when each batch is made when drawn."""
     X, y, params, fit_kw = CASES["long ragged, per-series covariates, static"]()
     host = _host_dataset(monkeypatch, X, y, params, fit_kw)
-    monkeypatch.setattr(data, "_PRECOMPUTE_CHUNK", 7)  # several chunks, the last one short
+    size = DeviceWindowDataset(host, "cpu", precompute=False)._pair_bytes()
+    # Chunks of 6 windows: several, the last one short.
+    monkeypatch.setattr(data, "_PRECOMPUTE_CHUNK_BYTES", 6 * size + 1)
     stored = DeviceWindowDataset(host, "cpu")
-    assert stored.pairs is not None and len(stored) > 3 * 7
+    assert stored.pairs is not None and len(stored) > 3 * 6 and len(stored) % 6
     monkeypatch.setattr(data, "_PRECOMPUTED_BYTES", 0)
     made = DeviceWindowDataset(host, "cpu")
     assert made.pairs is None
@@ -279,9 +281,9 @@ def test_a_fit_through_the_device_path_forecasts_as_the_host_path(case, monkeypa
     made = []
 
     class Spy(DeviceWindowDataset):
-        def __init__(self, *args):
+        def __init__(self, *args, **kwargs):
             made.append(self)
-            super().__init__(*args)
+            super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(forecaster_module, "DeviceWindowDataset", Spy)
     X, y, params, fit_kw = CASES[case]()
@@ -289,6 +291,8 @@ def test_a_fit_through_the_device_path_forecasts_as_the_host_path(case, monkeypa
     assert not made
     device = _fit(X, y, params, fit_kw, True, early_stopping=2)
     assert len(made) == 2  # training and validation windows
+    # The training windows scaled once; the validation ones when drawn.
+    assert made[0].pairs is not None and made[1].pairs is None
     np.testing.assert_allclose(_forecast(device, X), _forecast(host, X), rtol=1e-5)
     # The same history, each batch's loss recorded as a float (the device path
     # reads them back once per epoch).

@@ -10,23 +10,24 @@ prints:
   is the cost of 4 epochs of 80 steps without the set-up);
 - ``torch.profiler``'s table of a 3-epoch fit, by host time and by device
   time (kernel launches, copies, synchronisations per step);
-- on CUDA, every host-device synchronisation of one epoch with where it
-  was called from (``torch.cuda.set_sync_debug_mode("warn")``): a
-  synchronisation in the step makes the host wait for the device instead
-  of queueing the next step while the device computes this one.
+- on CUDA, the CUDA runtime calls per training step that launch kernels,
+  copy and wait for the device (``cudaStreamSynchronize``): a wait in the
+  step makes the host wait for the device instead of queueing the next
+  step while the device computes this one. (``set_sync_debug_mode``
+  cannot show them: the forecaster filters ``UserWarning`` while it
+  trains.)
 
 The output recorded with the GPU figures of ``benchmarks/speed/README.md``
 (section 6) is ``results/gpu_profile.txt`` (and ``gpu_profile_before.txt``,
-the same before the changes that section describes, with an earlier
-version of this script that had no synchronisation part).
+the same before the changes that section describes), both made with an
+earlier version of this script: the same profile, and in place of the
+runtime-call counts a ``set_sync_debug_mode`` pass that, as it turned out,
+saw only the set-up's synchronisations.
 """
 
 from __future__ import annotations
 
-import collections
 import time
-import traceback
-import warnings
 
 import numpy as np
 import torch
@@ -43,26 +44,12 @@ def _fit(device, epochs):
     return model.fit(None, data.y_train)
 
 
-def _synchronisations(device):
-    """Counts of (message, calling frames) of the synchronisations of a 1-epoch fit."""
-    seen = collections.Counter()
-
-    def hook(message, category, filename, lineno, file=None, line=None):
-        frames = [f"{f.filename.split('/')[-1]}:{f.lineno}:{f.name}"
-                  for f in traceback.extract_stack()[:-1]
-                  if any(k in f.filename for k in ("seqforecast", "skorch", "torch/optim",
-                                                   "torch/nn"))]
-        seen[(str(message)[:50], tuple(frames[-4:]))] += 1
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = hook
-        torch.cuda.set_sync_debug_mode("warn")
-        try:
-            model = _fit(device, 1)
-        finally:
-            torch.cuda.set_sync_debug_mode(0)
-    return seen, model.windows_per_epoch_ // model.batch_size_
+def _runtime_calls(table, steps):
+    """Per training step: the CUDA runtime calls that launch, copy or wait."""
+    names = ("cudaLaunchKernel", "cudaLaunchKernelExC", "cuLaunchKernel",
+             "cudaMemcpyAsync", "cudaStreamSynchronize", "cudaDeviceSynchronize")
+    counts = {event.key: event.count for event in table if event.key in names}
+    return {name: round(counts.get(name, 0) / steps, 2) for name in names}
 
 
 def main():
@@ -80,18 +67,17 @@ def main():
               f"loop {sum(model.net_.history[:, 'dur']):.3f} s")
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
     with profile(activities=activities) as prof:
-        _fit(device, 3)
+        model = _fit(device, 3)
         if device == "cuda":
             torch.cuda.synchronize()
     table = prof.key_averages()
+    steps = len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
     print(table.table(sort_by="self_cpu_time_total", row_limit=30, max_name_column_width=60))
     if device == "cuda":
         print(table.table(sort_by="self_cuda_time_total", row_limit=20,
                           max_name_column_width=60))
-        seen, steps = _synchronisations(device)
-        print(f"synchronisations in one epoch of {steps} steps:")
-        for (message, frames), count in seen.most_common(25):
-            print(f"{count:6d}  {message}  {' <- '.join(reversed(frames))}")
+        # The whole fit's calls (set-up and prediction included) over its steps.
+        print(f"CUDA runtime calls per step ({steps} steps):", _runtime_calls(table, steps))
     return 0
 
 

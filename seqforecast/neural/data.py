@@ -558,13 +558,15 @@ def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_sca
 
 
 # DeviceWindowDataset scales every training window once, when the scaled
-# pairs take at most this many bytes (M3 monthly: 67,000 windows, 29 MB),
-# and each batch is then three index operations on the device; beyond it
-# each batch is gathered and scaled when drawn (about 60 small operations,
-# which on a GPU cost the host more than the network's own step).
+# pairs take at most this many bytes (and on a GPU at most a quarter of its
+# free memory; M3 monthly: 91,878 windows, 40 MB), and each batch is then
+# three index operations on the device; beyond it each batch is gathered
+# and scaled when drawn (about 60 small operations, which on a GPU cost the
+# host more than the network's own step).
 _PRECOMPUTED_BYTES = 1 << 30
-# Windows scaled at a time when precomputing (bounds the float64 temporaries).
-_PRECOMPUTE_CHUNK = 1 << 14
+# Scaled pairs made at a time when precomputing: bounds the float64
+# temporaries (a few times this) above the pairs themselves.
+_PRECOMPUTE_CHUNK_BYTES = 32 << 20
 
 
 class DeviceWindowDataset(torch.utils.data.Dataset):
@@ -581,9 +583,11 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     :meth:`positions`, sliced) indexes those scaled pairs (``pairs``): a
     batch is three index operations, where making it costs about 60 small
     ones, each of which the host must queue. Where the scaled pairs would
-    take more than ``_PRECOMPUTED_BYTES`` (1 GiB; the windows overlap, so
-    they take up to ``lookback`` times the panel's values), ``pairs`` is
-    None and each batch is made when drawn. Either way the batch's values
+    take more than ``_PRECOMPUTED_BYTES`` (1 GiB, and on a GPU a quarter
+    of its free memory; the windows overlap, so each input channel takes
+    about ``lookback + horizon`` times the panel's values), or with
+    ``precompute=False`` (the validation windows, read once an epoch),
+    ``pairs`` is None and each batch is made when drawn. Either way the batch's values
     never cross between host and device; :class:`Batches` moves each
     epoch's order there once.
 
@@ -601,7 +605,7 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     (five with covariates), and the scaled pairs in float32.
     """
 
-    def __init__(self, dataset, device):
+    def __init__(self, dataset, device, precompute=True):
         self.device = torch.device(device)
         windows, s, t = dataset.windows, dataset.series_idx, dataset.target_start
         self.scaling, self.floor = dataset.scaler.scaling, dataset.scaler.floor
@@ -625,8 +629,10 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         self.horizon = torch.arange(windows.horizon, device=self.device)
         self._len = len(s)
         self.pairs = None
-        if self._len and self._len * self._pair_bytes() <= _PRECOMPUTED_BYTES:
-            self.pairs = self._precompute()
+        if precompute and self._len:
+            size = self._pair_bytes()
+            if self._len * size <= self._budget():
+                self.pairs = self._precompute(size)
 
     def _pair_bytes(self):
         """Bytes of one window's scaled pair (inputs but the lengths, and target)."""
@@ -634,16 +640,31 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
         return sum(v.element_size() * v.numel() for k, v in inputs.items() if k != "lengths") + (
             target.element_size() * target.numel())
 
-    def _precompute(self):
-        """Every window's scaled pair, made in chunks: (inputs without lengths, target)."""
-        chunks = []
-        for start in range(0, self._len, _PRECOMPUTE_CHUNK):
-            order = np.arange(start, min(start + _PRECOMPUTE_CHUNK, self._len))
-            inputs, target = self._make(self.positions(order))
-            del inputs["lengths"]
-            chunks.append((inputs, target))
-        inputs = {key: torch.cat([c[0][key] for c in chunks]) for key in chunks[0][0]}
-        return inputs, torch.cat([c[1] for c in chunks])
+    def _budget(self):
+        """Most bytes the scaled pairs may take: ``_PRECOMPUTED_BYTES``, and on
+        a GPU at most a quarter of its free memory."""
+        if self.device.type != "cuda":
+            return _PRECOMPUTED_BYTES
+        free, _ = torch.cuda.mem_get_info(self.device)
+        return min(_PRECOMPUTED_BYTES, free // 4)
+
+    def _precompute(self, size):
+        """Every window's scaled pair (inputs without lengths, target), made in
+        chunks of about ``_PRECOMPUTE_CHUNK_BYTES`` into tensors allocated once."""
+        step = max(1, _PRECOMPUTE_CHUNK_BYTES // size)
+        inputs = target = None
+        for start in range(0, self._len, step):
+            stop = min(start + step, self._len)
+            chunk, chunk_target = self._make(self.positions(np.arange(start, stop)))
+            del chunk["lengths"]
+            if target is None:
+                inputs = {key: value.new_empty((self._len, *value.shape[1:]))
+                          for key, value in chunk.items()}
+                target = chunk_target.new_empty((self._len, *chunk_target.shape[1:]))
+            for key, value in chunk.items():
+                inputs[key][start:stop] = value
+            target[start:stop] = chunk_target
+        return inputs, target
 
     def _tensor(self, array, dtype=None):
         return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=self.device)

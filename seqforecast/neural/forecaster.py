@@ -1280,7 +1280,9 @@ class RNNForecaster(BaseForecaster):
             # The windows, their positions and the scaling constants go to the
             # device once; every batch is then made there (no per-batch copy).
             train = DeviceWindowDataset(train, self._device())
-            valid = None if valid is None else DeviceWindowDataset(valid, self._device())
+            # The validation windows are read once an epoch: made when drawn.
+            valid = (None if valid is None
+                     else DeviceWindowDataset(valid, self._device(), precompute=False))
 
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
