@@ -1,7 +1,7 @@
 """Two checkouts side by side: the default LSTM fit of M3 monthly, interleaved.
 
-    git worktree add /tmp/before <commit>
-    python -m benchmarks.speed.ab_fit /tmp/before . [--repeats 3] [--threads 1]
+    git worktree add ../seqforecast-before <commit>
+    python -m benchmarks.speed.ab_fit ../seqforecast-before . [--repeats 3] [--threads 1]
 
 Each fit runs in a fresh interpreter with the checkout on ``PYTHONPATH``
 (``LSTMForecaster`` defaults, ``random_state=0``, ``torch.set_num_threads``

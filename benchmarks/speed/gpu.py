@@ -69,13 +69,7 @@ def run_once(data, device, config):
     model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
                            random_state=0, device=device, **CONFIGS[config])
     future = pd.DataFrame(index=data.y_test.index)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    model.fit(None, data.y_train)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    fit_s = time.perf_counter() - start
+    fit_s = _timed_fit(model, data.y_train, device)
     start = time.perf_counter()
     forecast = model.predict(future)
     predict_s = time.perf_counter() - start
@@ -131,6 +125,20 @@ def bare_loop(batches, hidden_size, num_layers, horizon, device):
     return time.perf_counter() - start
 
 
+def _timed_fit(model, y, device):
+    """Seconds of ``model.fit(None, y)``, the device's queued work included."""
+    _sync(device)
+    start = time.perf_counter()
+    model.fit(None, y)
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def _steps(model):
+    """Training steps a fitted forecaster took."""
+    return len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
+
+
 def _sync(device):
     if str(device).startswith("cuda"):
         torch.cuda.synchronize()
@@ -157,13 +165,9 @@ def run_throughput(data, device, config, n_epochs, batch_size, repeats, info):
             else:
                 model = LSTMForecaster(**params)
                 model._device_resident = path == "device"
-                _sync(device)
-                start = time.perf_counter()
-                model.fit(None, data.y_train)
-                _sync(device)
-                seconds = time.perf_counter() - start
+                seconds = _timed_fit(model, data.y_train, device)
                 loop = float(sum(model.net_.history[:, "dur"]))
-                n_steps = len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
+                n_steps = _steps(model)
                 batch = model.batch_size_
                 if batches is None:
                     batches = _throughput_batches(model, device, n_steps, batch,
@@ -195,15 +199,10 @@ def run_accuracy(data, device, seeds, info):
         for batch_size in (32, None) if seed % 2 == 0 else (None, 32):
             model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
                                    random_state=seed, device=device, batch_size=batch_size)
-            _sync(device)
-            start = time.perf_counter()
-            model.fit(None, data.y_train)
-            _sync(device)
-            seconds = time.perf_counter() - start
+            seconds = _timed_fit(model, data.y_train, device)
             forecast = model.predict(future)
             row = {"device": device, "seed": seed, "batch_size": model.batch_size_,
-                   "steps": len(model.net_.history)
-                   * (model.windows_per_epoch_ // model.batch_size_),
+                   "steps": _steps(model),
                    "fit_seconds": round(seconds, 3),
                    "smape": round(smape(data.y_test, forecast), 3),
                    "mase": round(mase(data.y_test, forecast, y_train=data.y_train,

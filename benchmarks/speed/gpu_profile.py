@@ -34,11 +34,9 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 
-def _fit(device, epochs):
+def _fit(data, device, epochs):
     from seqforecast import LSTMForecaster
-    from seqforecast.datasets import load_m3
 
-    data = load_m3("monthly")
     model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
                            random_state=0, device=device, max_epochs=epochs)
     return model.fit(None, data.y_train)
@@ -54,20 +52,23 @@ def _runtime_calls(table, steps):
 
 def main():
     np.seterr(all="ignore")
+    from seqforecast.datasets import load_m3
+
+    data = load_m3("monthly")
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    _fit(device, 1)  # warm-up: imports, CUDA context, cuDNN plans
+    _fit(data, device, 1)  # warm-up: imports, CUDA context, cuDNN plans
     for epochs in (2, 6):
         if device == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
-        model = _fit(device, epochs)
+        model = _fit(data, device, epochs)
         if device == "cuda":
             torch.cuda.synchronize()
         print(f"epochs {epochs}: fit {time.perf_counter() - start:.3f} s, "
               f"loop {sum(model.net_.history[:, 'dur']):.3f} s")
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
     with profile(activities=activities) as prof:
-        model = _fit(device, 3)
+        model = _fit(data, device, 3)
         if device == "cuda":
             torch.cuda.synchronize()
     table = prof.key_averages()

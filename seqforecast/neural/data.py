@@ -587,9 +587,9 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     of its free memory; the windows overlap, so each input channel takes
     about ``lookback + horizon`` times the panel's values), or with
     ``precompute=False`` (the validation windows, read once an epoch),
-    ``pairs`` is None and each batch is made when drawn. Either way the batch's values
-    never cross between host and device; :class:`Batches` moves each
-    epoch's order there once.
+    ``pairs`` is None and each batch is made when drawn. Either way the
+    batch's values never cross between host and device; :class:`Batches`
+    moves each epoch's order there once.
 
     The windows' ``lengths`` (observed past values) alone stay on the host,
     gathered once per epoch in its order (in pinned memory on a GPU): the
