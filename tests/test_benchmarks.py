@@ -928,3 +928,27 @@ def test_yearly_runner_records_the_rule_by_hand(tmp_path, monkeypatch):
     with pytest.raises(SystemExit):
         yearly.main(["--draws", "0"])
 
+
+
+def test_step_ops_counts_the_operations_of_each_part_by_hand():
+    import torch
+
+    from benchmarks.speed.step_ops import _Counting, table
+
+    counter = _Counting()
+    x = torch.ones(3, requires_grad=True)
+    with counter:
+        for _ in range(2):  # two steps
+            counter.part = "forward"
+            total = (x * 2).view(-1).sum()  # mul and sum compute; view does not
+            counter.part = "backward"
+            total.backward()
+            counter.part = None
+            (x + 1).sum()  # outside every part: not counted
+    counter.steps = 2
+    rows = {row["part"]: row for row in table(counter, "hand")}
+    assert rows["forward"]["kernel_ops_per_step"] == 2
+    assert rows["forward"]["view_ops_per_step"] == 1
+    assert rows["forward"]["top"] == "sum:1 mul:1"
+    assert rows["backward"]["kernel_ops_per_step"] > 0
+    assert set(rows) == {"forward", "backward"}

@@ -653,3 +653,36 @@ def test_default_budget_shrinks_on_little_data(n, max_epochs, windows_per_epoch,
     # The steps taken: every epoch draws windows_per_epoch_ windows in batches of 32.
     assert len(f.net_.history) == max_epochs
     assert all(len(epoch["batches"]) == expected_batches for epoch in f.net_.history)
+
+
+def _optimizer_defaults(**params):
+    model = LSTMForecaster(horizon=4, lookback=12, **TINY, **params)
+    return model.fit(None, _wavy(60)).net_.optimizer_.defaults
+
+
+def test_adam_runs_fused_unless_the_user_chooses_its_implementation():
+    assert _optimizer_defaults()["fused"] is True
+    # A user who chooses the implementation, or another optimizer, gets torch's choice.
+    foreach = _optimizer_defaults(net_params={"optimizer__foreach": True})
+    assert foreach["foreach"] is True and not foreach["fused"]
+    assert not _optimizer_defaults(net_params={"optimizer__fused": False})["fused"]
+    adamw = LSTMForecaster(horizon=4, lookback=12, **TINY,
+                           net_params={"optimizer": torch.optim.AdamW}).fit(None, _wavy(60))
+    assert isinstance(adamw.net_.optimizer_, torch.optim.AdamW)
+    assert not adamw.net_.optimizer_.defaults["fused"]
+
+
+def test_fused_adam_trains_as_torch_s_loop_over_the_weights():
+    # The reference: torch's single-tensor Adam, the same seed and batches.
+    params = dict(horizon=6, lookback=24, hidden_size=8, max_epochs=5,
+                  windows_per_epoch=128, random_state=0, weight_decay=1e-3)
+    y = _wavy()
+    fused = LSTMForecaster(**params).fit(None, y)
+    loop = LSTMForecaster(**params, net_params={"optimizer__foreach": False}).fit(None, y)
+    assert fused.net_.optimizer_.defaults["fused"] and not loop.net_.optimizer_.defaults["fused"]
+    for a, b in zip(fused.net_.module_.parameters(), loop.net_.module_.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fused.forecast(6), loop.forecast(6), rtol=1e-5)
+    # Both moved the weights: the comparison is not between two untrained networks.
+    untrained = LSTMForecaster(**{**params, "max_epochs": 1}).fit(None, y)
+    assert not np.allclose(fused.forecast(6), untrained.forecast(6), rtol=1e-3)

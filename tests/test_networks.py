@@ -264,6 +264,22 @@ def test_outputs_use_the_future_covariates(strategy):
         assert torch.equal(out_changed[:, :-1], out[:, :-1])
 
 
+def test_mimo_head_by_hand_with_and_without_covariates():
+    torch.manual_seed(0)
+    past = torch.randn(4, 6, 2, dtype=torch.float64)
+    lengths = torch.tensor([6, 2, 5, 1])
+    plain = ForecastNetwork("lstm", 1, 0, 3, hidden_size=5, n_outputs=2).double()
+    summary = plain.encoder.summary(past[..., :1], lengths)  # -> (B, H)
+    by_hand = (summary @ plain.head.weight.T + plain.head.bias).view(4, 3, 2)
+    torch.testing.assert_close(plain(past[..., :1], lengths=lengths), by_hand)
+    # With covariates the head reads the summary and then the horizon's covariates.
+    net = ForecastNetwork("lstm", 2, 1, 3, hidden_size=5).double()
+    future = torch.randn(4, 3, 1, dtype=torch.float64)
+    inputs = torch.cat([net.encoder.summary(past, lengths), future[..., 0]], dim=1)
+    by_hand = (inputs @ net.head.weight.T + net.head.bias).view(4, 3, 1)
+    torch.testing.assert_close(net(past, future, lengths), by_hand)
+
+
 @pytest.mark.parametrize(("cell", "fused"), CELL_PATHS)
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_padding_values_do_not_change_outputs(strategy, cell, fused):

@@ -373,8 +373,10 @@ class ForecastNetwork(nn.Module):
         # Shapes as in forward.
         batch = past.shape[0]
         summary = self.encoder.summary(past, lengths)  # -> (B, D*H)
-        covariates = future.reshape(batch, -1)  # -> (B, T*K)
-        out = self.head(torch.cat([summary, covariates], dim=1))  # -> (B, T*O)
+        if future.shape[2]:
+            covariates = future.reshape(batch, -1)  # -> (B, T*K)
+            summary = torch.cat([summary, covariates], dim=1)  # -> (B, D*H + T*K)
+        out = self.head(summary)  # -> (B, T*O)
         return out.view(batch, self.horizon, self.n_outputs)  # -> (B, T, O)
 
     def _forward_recursive(self, past, future, lengths):

@@ -203,7 +203,8 @@ class RecurrentEncoder(nn.Module):
             batch, lookback, n_features = x.shape
             lengths = lengths.to(x.device, non_blocking=True)
             steps = torch.arange(lookback, device=x.device)  # (L,)
-            to_left = (steps + (lookback - lengths)[:, None]) % lookback  # -> (B, L)
+            # Step s of the left-aligned row reads step s + L - length (mod L).
+            to_left = (steps - lengths[:, None]) % lookback  # -> (B, L)
             x_left = x.gather(1, to_left[..., None].expand(-1, -1, n_features))  # -> (B, L, F)
             # Zero the wrapped-around padding so that NaN there cannot reach
             # the gradients (its outputs are never read).
