@@ -686,3 +686,16 @@ def test_fused_adam_trains_as_torch_s_loop_over_the_weights():
     # Both moved the weights: the comparison is not between two untrained networks.
     untrained = LSTMForecaster(**{**params, "max_epochs": 1}).fit(None, y)
     assert not np.allclose(fused.forecast(6), untrained.forecast(6), rtol=1e-3)
+
+
+def test_fused_adam_where_torch_has_it(monkeypatch):
+    from torch.torch_version import TorchVersion
+
+    from seqforecast.neural.forecaster import _fused_adam
+
+    assert _fused_adam("cuda:1") and _fused_adam(torch.device("cuda"))
+    assert not _fused_adam("mps") and not _fused_adam("meta")
+    monkeypatch.setattr(torch, "__version__", TorchVersion("2.3.1+cpu"))
+    assert not _fused_adam("cpu") and _fused_adam("cuda")  # the CPU's came with 2.4
+    monkeypatch.setattr(torch, "__version__", TorchVersion("2.4.0"))
+    assert _fused_adam("cpu")

@@ -285,7 +285,8 @@ def main(argv=None):
                         help="the training batch (default: 512, the CUDA default; 1024 with"
                              " --config large)")
     parser.add_argument("--cpu-choices", action="store_true",
-                        help="count Adam and clipping as torch runs them on the CPU")
+                        help="count clipping and the bare loop's Adam as torch runs them on"
+                             " the CPU")
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     np.seterr(all="ignore")
