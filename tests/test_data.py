@@ -98,7 +98,9 @@ def _host_dataset(monkeypatch, X, y, params, fit_kw):
     monkeypatch.setattr(forecaster_module, "SampledDataset", Capture)
     # The noise-level input on these small panels too (lookbacks over 12).
     monkeypatch.setattr(forecaster_module, "_NOISE_WINDOWS", 0)
-    LSTMForecaster(**{**TINY, "max_epochs": 1, **params}).fit(X, y, **fit_kw)
+    model = LSTMForecaster(**{**TINY, "max_epochs": 1, **params})
+    model._device_resident = False
+    model.fit(X, y, **fit_kw)
     return captured["dataset"]
 
 
@@ -312,13 +314,52 @@ def test_device_path_is_reproducible_with_random_state():
     assert not np.allclose(first, other)
 
 
-def test_device_path_is_what_cuda_trains_on_and_only_that(monkeypatch):
-    model = LSTMForecaster(device="cpu")
-    assert not model._device_batches()
+def test_device_path_is_what_cuda_trains_on_and_the_cpu_where_it_draws_every_window(
+        monkeypatch):
+    model = LSTMForecaster(device="cpu", max_epochs=10)
+    model.windows_per_epoch_ = 100
+    assert model._device_batches(1000) and not model._device_batches(1001)
+    assert not model._on_cuda()
     monkeypatch.setattr(LSTMForecaster, "_device", lambda self: "cuda:0")
-    assert model._device_batches()
+    assert model._device_batches(10**6) and model._on_cuda()
+    # MPS has no float64, in which the device path makes its batches.
+    monkeypatch.setattr(LSTMForecaster, "_device", lambda self: "mps")
+    assert not model._device_batches(10)
+    monkeypatch.setattr(LSTMForecaster, "_device", lambda self: "cpu")
     model._device_resident = False
-    assert not model._device_batches()
+    assert not model._device_batches(10)
+    model._device_resident = True
+    assert model._device_batches(10**6)
+
+
+@pytest.mark.parametrize(("epochs", "device_path"), [(1, False), (50, True)])
+def test_the_cpu_batches_on_the_device_path_where_the_fit_draws_every_window(
+        epochs, device_path, monkeypatch):
+    made, sampled = [], []
+
+    class Spy(DeviceWindowDataset):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    class Capture(SampledDataset):
+        def __init__(self, dataset, n_windows):
+            sampled.append(dataset)
+            super().__init__(dataset, n_windows)
+
+    monkeypatch.setattr(forecaster_module, "DeviceWindowDataset", Spy)
+    monkeypatch.setattr(forecaster_module, "SampledDataset", Capture)
+    _, y, params, _ = CASES["wide, short left-padded series"]()
+    model = LSTMForecaster(**{**TINY, **params, "max_epochs": epochs}).fit(None, y)
+    drawn = epochs * model.windows_per_epoch_
+    assert (len(sampled[0]) <= drawn) == device_path  # the case is on the side it names
+    if device_path:  # every window scaled once: a batch is three index operations
+        assert made == sampled and made[0].pairs is not None
+    else:
+        assert not made and isinstance(sampled[0], WindowDataset)
+    # On the CPU each batch's loss is recorded as it comes (nothing to wait for).
+    assert not model.net_.deferred_loss
+    assert all(isinstance(v, float) for v in model.net_.history[-1, "batches", :, "train_loss"])
 
 
 @pytest.mark.gpu

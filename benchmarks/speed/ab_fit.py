@@ -8,8 +8,10 @@ Each fit runs in a fresh interpreter with the checkout on ``PYTHONPATH``
 (``LSTMForecaster`` defaults, ``random_state=0``, ``torch.set_num_threads``
 and ``OMP_NUM_THREADS`` pinned), the two checkouts alternating which goes
 first, and prints fit seconds, the training loop's milliseconds per step
-(skorch's epoch durations over the steps), test sMAPE and the first
-forecast (to see whether the forecasts moved) for each, then the medians.
+(skorch's epoch durations over the steps), the peak RSS the fit added
+(Linux: ``VmHWM`` reset before the fit, which includes torch's lazy
+start-up, the same in both), test sMAPE and the first forecast (to see
+whether the forecasts moved) for each, then the medians.
 
 ``--params`` overrides parameters (a JSON object) and ``--device-batches``
 makes the batches as a CUDA fit does (``DeviceWindowDataset``, on the
@@ -42,13 +44,27 @@ data = load_m3("monthly")
 model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
                        **{"random_state": 0, **json.loads(sys.argv[2])})
 model._device_resident = sys.argv[3] == "1" or None
+def peak_mb():
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
+    except OSError:  # not Linux
+        return None
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the peak RSS from here
+except OSError:
+    pass
+base = peak_mb()
 start = time.perf_counter()
 model.fit(None, data.y_train)
 seconds = time.perf_counter() - start
+rss = None if base is None else round(peak_mb() - base, 1)
 steps = len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
 loop = float(sum(model.net_.history[:, "dur"]))
 forecast = model.predict(pd.DataFrame(index=data.y_test.index))
 print(json.dumps({"fit": round(seconds, 2), "ms_per_step": round(1e3 * loop / steps, 4),
+                  "rss_added_mb": rss,
                   "smape": round(smape(data.y_test, forecast), 4),
                   "first": float(np.asarray(forecast)[0, 0])}))
 """
@@ -85,7 +101,8 @@ def main(argv=None):
     for name, results in runs.items():
         print(f"{name}: median fit {statistics.median(r['fit'] for r in results):.2f} s, "
               f"training loop {statistics.median(r['ms_per_step'] for r in results):.4f}"
-              " ms a step")
+              " ms a step, peak RSS added "
+              f"{statistics.median(r['rss_added_mb'] or 0 for r in results):.1f} MB")
     return 0
 
 

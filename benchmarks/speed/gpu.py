@@ -19,9 +19,11 @@ summary of medians and ratios.
 
 Throughput (issue #11): on each device present (CPU, and CUDA when
 available), the forecaster's training throughput in windows per second,
-with its batches made on the host in numpy (``host``, the CPU default) or
-on the training device (``device``, the CUDA default:
-:class:`~seqforecast.neural.data.DeviceWindowDataset`), against a bare
+with its batches made on the host in numpy (``host``, the CPU default of
+a fit that draws a small share of its windows) or on the training device
+(``device``: :class:`~seqforecast.neural.data.DeviceWindowDataset`, the
+CUDA default and, since the thirty-sixth session, the CPU's where a fit
+draws every window), against a bare
 loop of the same network: a raw ``torch.nn.LSTM`` and the same linear head
 trained with Adam on the same batches, already on the device (cuDNN on a
 GPU), nothing else per step. Throughput = steps x batch / seconds; the
