@@ -125,7 +125,7 @@ def test_device_batches_equal_the_host_batches(case, precomputed, monkeypatch):
     X, y, params, fit_kw = CASES[case]()
     host = _host_dataset(monkeypatch, X, y, params, fit_kw)
     if not precomputed:  # pairs larger than the budget: each batch made when drawn
-        monkeypatch.setattr(data, "_PRECOMPUTED_BYTES", 0)
+        monkeypatch.setattr(data, "_CPU_PRECOMPUTED_BYTES", 0)
     device = DeviceWindowDataset(host, "cpu")
     assert (device.pairs is not None) == precomputed
     assert len(device) == len(host)
@@ -226,7 +226,7 @@ def test_precomputed_pairs_are_the_batches_made_when_drawn(monkeypatch):
     monkeypatch.setattr(data, "_PRECOMPUTE_CHUNK_BYTES", 6 * size + 1)
     stored = DeviceWindowDataset(host, "cpu")
     assert stored.pairs is not None and len(stored) > 3 * 6 and len(stored) % 6
-    monkeypatch.setattr(data, "_PRECOMPUTED_BYTES", 0)
+    monkeypatch.setattr(data, "_CPU_PRECOMPUTED_BYTES", 0)
     made = DeviceWindowDataset(host, "cpu")
     assert made.pairs is None
     order = np.random.default_rng(1).permutation(len(host))[:40]
@@ -319,6 +319,8 @@ def test_device_path_is_what_cuda_trains_on_and_the_cpu_where_it_draws_every_win
     model = LSTMForecaster(device="cpu", max_epochs=10)
     model.windows_per_epoch_ = 100
     assert model._device_batches(1000) and not model._device_batches(1001)
+    # Data-parallel: each process draws its share of the windows.
+    assert model._device_batches(500, (0, 2)) and not model._device_batches(501, (1, 2))
     assert not model._on_cuda()
     monkeypatch.setattr(LSTMForecaster, "_device", lambda self: "cuda:0")
     assert model._device_batches(10**6) and model._on_cuda()
@@ -332,9 +334,29 @@ def test_device_path_is_what_cuda_trains_on_and_the_cpu_where_it_draws_every_win
     assert model._device_batches(10**6)
 
 
-@pytest.mark.parametrize(("epochs", "device_path"), [(1, False), (50, True)])
+def test_the_cpu_budget_of_scaled_windows(monkeypatch):
+    X, y, params, fit_kw = CASES["wide, shared covariates, mase"]()
+    host = _host_dataset(monkeypatch, X, y, params, fit_kw)
+    assert DeviceWindowDataset(host, "cpu").pairs is not None
+    assert DeviceWindowDataset(host, "cpu")._budget() <= data._CPU_PRECOMPUTED_BYTES
+    # A quarter of the memory the system says is left, when it says.
+    monkeypatch.setattr(data, "available_memory", lambda: 400)
+    assert DeviceWindowDataset(host, "cpu")._budget() == 100
+    assert DeviceWindowDataset(host, "cpu").pairs is None
+    monkeypatch.setattr(data, "available_memory", lambda: None)
+    assert DeviceWindowDataset(host, "cpu")._budget() == data._CPU_PRECOMPUTED_BYTES
+
+
+def test_available_memory_reads_the_system():
+    free = data.available_memory()
+    # Linux tells (this machine and CI); elsewhere None.
+    assert free is None or 0 < free < 1 << 50
+
+
+@pytest.mark.parametrize(("epochs", "budget", "device_path"),
+                         [(1, None, False), (50, None, True), (50, 0, False)])
 def test_the_cpu_batches_on_the_device_path_where_the_fit_draws_every_window(
-        epochs, device_path, monkeypatch):
+        epochs, budget, device_path, monkeypatch):
     made, sampled = [], []
 
     class Spy(DeviceWindowDataset):
@@ -349,14 +371,18 @@ def test_the_cpu_batches_on_the_device_path_where_the_fit_draws_every_window(
 
     monkeypatch.setattr(forecaster_module, "DeviceWindowDataset", Spy)
     monkeypatch.setattr(forecaster_module, "SampledDataset", Capture)
+    if budget is not None:  # the scaled windows larger than the CPU's budget
+        monkeypatch.setattr(data, "_CPU_PRECOMPUTED_BYTES", budget)
     _, y, params, _ = CASES["wide, short left-padded series"]()
     model = LSTMForecaster(**{**TINY, **params, "max_epochs": epochs}).fit(None, y)
     drawn = epochs * model.windows_per_epoch_
-    assert (len(sampled[0]) <= drawn) == device_path  # the case is on the side it names
+    # The case is on the side of the rule it names.
+    assert (len(sampled[0]) <= drawn) == (epochs > 1)
     if device_path:  # every window scaled once: a batch is three index operations
         assert made == sampled and made[0].pairs is not None
-    else:
-        assert not made and isinstance(sampled[0], WindowDataset)
+    else:  # numpy batches (with the budget exceeded, the scaled windows were refused)
+        assert isinstance(sampled[0], WindowDataset)
+        assert all(d.pairs is None for d in made) and len(made) == (budget is not None)
     # On the CPU each batch's loss is recorded as it comes (nothing to wait for).
     assert not model.net_.deferred_loss
     assert all(isinstance(v, float) for v in model.net_.history[-1, "batches", :, "train_loss"])

@@ -665,7 +665,9 @@ def _optimizer_defaults(**params):
 
 
 def test_adam_runs_fused_unless_the_user_chooses_its_implementation():
-    assert _optimizer_defaults()["fused"] is True
+    from seqforecast.neural.forecaster import _fused_adam
+
+    assert _optimizer_defaults()["fused"] is _fused_adam("cpu")  # from torch 2.4 on the CPU
     # A user who chooses the implementation, or another optimizer, gets torch's choice.
     foreach = _optimizer_defaults(net_params={"optimizer__foreach": True})
     assert foreach["foreach"] is True and not foreach["fused"]
@@ -674,8 +676,13 @@ def test_adam_runs_fused_unless_the_user_chooses_its_implementation():
                            net_params={"optimizer": torch.optim.AdamW}).fit(None, _wavy(60))
     assert isinstance(adamw.net_.optimizer_, torch.optim.AdamW)
     assert not adamw.net_.optimizer_.defaults["fused"]
+    # A group of weights with its own implementation keeps torch's choice too.
+    groups = _optimizer_defaults(net_params={
+        "optimizer__param_groups": [("head.*", {"foreach": True})]})
+    assert not groups["fused"]
 
 
+@pytest.mark.skipif(torch.__version__ < "2.4", reason="fused Adam on the CPU: torch >= 2.4")
 def test_fused_adam_trains_as_torch_s_loop_over_the_weights():
     # The reference: torch's single-tensor Adam, the same seed and batches.
     params = dict(horizon=6, lookback=24, hidden_size=8, max_epochs=5,

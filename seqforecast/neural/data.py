@@ -9,7 +9,6 @@ skorch whole batches gathered with one vectorised index
 
 from __future__ import annotations
 
-import os
 import warnings
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -565,12 +564,39 @@ def _training_pair(ops, scaling, floor, constants, batch, series_idx, series_sca
 # and scaled when drawn (about 60 small operations, which on a GPU cost the
 # host more than the network's own step).
 _PRECOMPUTED_BYTES = 1 << 30
+# The same on the CPU, lower: there the scaled windows save the numpy work
+# of each batch (M3 monthly, 40 MB: the default fit 11-17 % shorter), which
+# counts less as the network's own step grows with the window, and they sit
+# in the memory the rest of the program uses. Beyond it the CPU makes its
+# batches in numpy (each batch made with torch when drawn is no faster).
+_CPU_PRECOMPUTED_BYTES = 128 << 20
 # Scaled pairs made at a time when precomputing: bounds the float64
 # temporaries (a few times this) above the pairs themselves. On M3 monthly
 # (CPU) chunks of 4 MB raised the fit's peak RSS by 59 MB where 32 MB raised
 # it by 111 MB (the pairs: 40 MB), and were made faster (0.075 s against
 # 0.14-0.17 s: they stay in the CPU's caches).
 _PRECOMPUTE_CHUNK_BYTES = 4 << 20
+
+
+def available_memory():
+    """Bytes of memory this process may still take (Linux: ``MemAvailable``, within
+    a cgroup v2 memory limit); None where the system does not tell."""
+    try:
+        with open("/proc/meminfo") as f:
+            free = next(int(line.split()[1]) * 1024 for line in f
+                        if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit != "max":
+            free = min(free, max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return free
 
 
 class DeviceWindowDataset(torch.utils.data.Dataset):
@@ -587,8 +613,9 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
     :meth:`positions`, sliced) indexes those scaled pairs (``pairs``): a
     batch is three index operations, where making it costs about 60 small
     ones, each of which the host must queue. Where the scaled pairs would
-    take more than ``_PRECOMPUTED_BYTES`` (1 GiB, and on a GPU a quarter
-    of its free memory; the windows overlap, so each input channel takes
+    take more than ``_PRECOMPUTED_BYTES`` on a GPU (1 GiB) or
+    ``_CPU_PRECOMPUTED_BYTES`` on the CPU (128 MiB), or more than a quarter
+    of the device's free memory (the windows overlap, so each input channel takes
     about ``lookback + horizon`` times the panel's values), or with
     ``precompute=False`` (the validation windows, read once an epoch),
     ``pairs`` is None and each batch is made when drawn. Either way the
@@ -645,17 +672,14 @@ class DeviceWindowDataset(torch.utils.data.Dataset):
             target.element_size() * target.numel())
 
     def _budget(self):
-        """Most bytes the scaled pairs may take: ``_PRECOMPUTED_BYTES``, and at
-        most a quarter of the device's free memory (a GPU's; the CPU's where
-        the system tells it)."""
+        """Most bytes the scaled pairs may take: ``_PRECOMPUTED_BYTES`` on a GPU,
+        ``_CPU_PRECOMPUTED_BYTES`` elsewhere, and at most a quarter of the
+        device's free memory (a GPU's; the CPU's where the system tells it)."""
         if self.device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(self.device)
-        else:
-            try:
-                free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-            except (AttributeError, ValueError, OSError):  # not on every system
-                return _PRECOMPUTED_BYTES
-        return min(_PRECOMPUTED_BYTES, free // 4)
+            return min(_PRECOMPUTED_BYTES, free // 4)
+        free = available_memory()
+        return _CPU_PRECOMPUTED_BYTES if free is None else min(_CPU_PRECOMPUTED_BYTES, free // 4)
 
     def _precompute(self, size):
         """Every window's scaled pair (inputs without lengths, target), made in
