@@ -100,23 +100,39 @@ def _throughput_batches(model, device, n_steps, batch_size, generator):
     return batches
 
 
-def bare_loop(batches, hidden_size, num_layers, horizon, device):
-    """Seconds of a raw ``nn.LSTM`` + linear head + Adam over ``batches`` (L1 loss)."""
+def bare_step(n_features, hidden_size, num_layers, horizon, device, foreach=None,
+              mark=lambda part: None):
+    """The bare loop's training step: ``step(past, target)`` on a raw ``nn.LSTM`` + linear
+    head + Adam (L1 loss), seeded. ``mark(part)`` is called as each part of the step
+    begins ("forward", "loss", "optimizer", "backward"; None at its end);
+    ``foreach`` is Adam's (None: torch's choice for the device)."""
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(batches[0][0].shape[2], hidden_size, num_layers,
-                         batch_first=True).to(device)
+    lstm = torch.nn.LSTM(n_features, hidden_size, num_layers, batch_first=True).to(device)
     head = torch.nn.Linear(hidden_size, horizon).to(device)
-    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-3)
+    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-3,
+                                 foreach=foreach)
     loss_fn = torch.nn.L1Loss()
 
     def step(past, target):
+        mark("forward")
         output, _ = lstm(past)  # -> (B, L, H)
         prediction = head(output[:, -1])  # -> (B, T)
+        mark("loss")
         loss = loss_fn(prediction, target[..., 0])
+        mark("optimizer")
         optimizer.zero_grad(set_to_none=True)
+        mark("backward")
         loss.backward()
+        mark("optimizer")
         optimizer.step()
+        mark(None)
 
+    return step
+
+
+def bare_loop(batches, hidden_size, num_layers, horizon, device):
+    """Seconds of the bare step (:func:`bare_step`) over ``batches``."""
+    step = bare_step(batches[0][0].shape[2], hidden_size, num_layers, horizon, device)
     for past, target in batches[:5]:  # warm-up (cuDNN plans, allocator)
         step(past, target)
     _sync(device)

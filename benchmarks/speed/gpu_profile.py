@@ -27,19 +27,22 @@ saw only the set-up's synchronisations.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from benchmarks.speed.gpu import _steps, _timed_fit
 
-def _fit(data, device, epochs):
+
+def _model(data, device, epochs):
     from seqforecast import LSTMForecaster
 
-    model = LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
-                           random_state=0, device=device, max_epochs=epochs)
-    return model.fit(None, data.y_train)
+    return LSTMForecaster(horizon=data.horizon, seasonal_period=data.seasonal_period,
+                          random_state=0, device=device, max_epochs=epochs)
+
+
+def _fit(data, device, epochs):
+    return _model(data, device, epochs).fit(None, data.y_train)
 
 
 def _runtime_calls(table, steps):
@@ -58,13 +61,9 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     _fit(data, device, 1)  # warm-up: imports, CUDA context, cuDNN plans
     for epochs in (2, 6):
-        if device == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        model = _fit(data, device, epochs)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        print(f"epochs {epochs}: fit {time.perf_counter() - start:.3f} s, "
+        model = _model(data, device, epochs)
+        seconds = _timed_fit(model, data.y_train, device)
+        print(f"epochs {epochs}: fit {seconds:.3f} s, "
               f"loop {sum(model.net_.history[:, 'dur']):.3f} s")
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
     with profile(activities=activities) as prof:
@@ -72,7 +71,7 @@ def main():
         if device == "cuda":
             torch.cuda.synchronize()
     table = prof.key_averages()
-    steps = len(model.net_.history) * (model.windows_per_epoch_ // model.batch_size_)
+    steps = _steps(model)
     print(table.table(sort_by="self_cpu_time_total", row_limit=30, max_name_column_width=60))
     if device == "cuda":
         print(table.table(sort_by="self_cuda_time_total", row_limit=20,

@@ -203,32 +203,17 @@ def _cuda_clipping(enabled):
 
 def count_bare(model, n_steps, cuda_choices):
     """Operations per step of the bare loop on ``model``'s training batches."""
-    from benchmarks.speed.gpu import _throughput_batches
+    from benchmarks.speed.gpu import _throughput_batches, bare_step
 
     batches = _throughput_batches(model, "cpu", n_steps, model.batch_size_,
                                   torch.Generator().manual_seed(0))
-    torch.manual_seed(0)
-    lstm = torch.nn.LSTM(batches[0][0].shape[2], model.hidden_size, model.num_layers,
-                         batch_first=True)
-    head = torch.nn.Linear(model.hidden_size, model.horizon_)
-    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-3,
-                                 foreach=cuda_choices or None)
-    loss_fn = torch.nn.L1Loss()
     counter = _Counting()
+    step = bare_step(batches[0][0].shape[2], model.hidden_size, model.num_layers,
+                     model.horizon_, "cpu", foreach=cuda_choices or None,
+                     mark=lambda part: setattr(counter, "part", part))
     with counter:
         for past, target in batches:
-            counter.part = "forward"
-            output, _ = lstm(past)  # -> (B, L, H)
-            prediction = head(output[:, -1])  # -> (B, T)
-            counter.part = "loss"
-            loss = loss_fn(prediction, target[..., 0])
-            counter.part = "optimizer"
-            optimizer.zero_grad(set_to_none=True)
-            counter.part = "backward"
-            loss.backward()
-            counter.part = "optimizer"
-            optimizer.step()
-            counter.part = None
+            step(past, target)
     counter.steps = len(batches)
     return counter
 

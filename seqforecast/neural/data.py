@@ -572,8 +572,8 @@ _PRECOMPUTED_BYTES = 1 << 30
 _CPU_PRECOMPUTED_BYTES = 128 << 20
 # Scaled pairs made at a time when precomputing: bounds the float64
 # temporaries (a few times this) above the pairs themselves. On M3 monthly
-# (CPU) chunks of 4 MB raised the fit's peak RSS by 59 MB where 32 MB raised
-# it by 111 MB (the pairs: 40 MB), and were made faster (0.075 s against
+# (CPU) chunks of 4 MB raised the fit's peak RSS by 59 MiB where 32 MB raised
+# it by 111 MiB (the pairs: 40 MB), and were made faster (0.075 s against
 # 0.14-0.17 s: they stay in the CPU's caches).
 _PRECOMPUTE_CHUNK_BYTES = 4 << 20
 

@@ -385,19 +385,19 @@ _NET_PARAMS_UNUSED = {
 }
 
 
-# Adam's settings that choose its implementation: a user who sets one (or
+# Adam's arguments that choose its implementation: a user who sets one (or
 # another optimizer) keeps torch's choice, as without the forecaster.
-_OPTIMIZER_IMPLEMENTATION = frozenset({"optimizer", "optimizer__foreach", "optimizer__fused",
-                                       "optimizer__differentiable"})
+_ADAM_IMPLEMENTATION = frozenset({"foreach", "fused", "differentiable"})
 
 
 def _chooses_adam_implementation(extra):
     """Whether ``net_params`` choose the optimizer or its implementation
     (for all the weights or, through ``optimizer__param_groups``, some)."""
     groups = extra.get("optimizer__param_groups") or ()
-    return bool(_OPTIMIZER_IMPLEMENTATION & set(extra)) or any(
+    return "optimizer" in extra or any(
+        f"optimizer__{name}" in extra for name in _ADAM_IMPLEMENTATION) or any(
         isinstance(group, (tuple, list)) and len(group) == 2 and isinstance(group[1], dict)
-        and {"foreach", "fused", "differentiable"} & set(group[1]) for group in groups)
+        and _ADAM_IMPLEMENTATION & set(group[1]) for group in groups)
 
 
 def _fused_adam(device):
@@ -1188,7 +1188,7 @@ class RNNForecaster(BaseForecaster):
         it, with ``distributed``) draws at least as many windows as there
         are (``max_epochs * windows_per_epoch_``), and then only where the
         scaled windows fit in ``DeviceWindowDataset``'s CPU budget (128 MiB;
-        checked once they are counted, in ``_fit``): every window is then
+        checked once they are counted, by :meth:`_device_dataset`): every window is then
         scaled once, in chunks, and a batch is three index operations (the
         default fit of M3 monthly: 13.5 s instead of 16.3 s on one thread,
         bit-identical forecasts). On a long series, whose fit draws a small
@@ -1207,6 +1207,18 @@ class RNNForecaster(BaseForecaster):
 
     def _on_cuda(self):
         return torch.device(self._device()).type == "cuda"
+
+    def _device_dataset(self, train, shard):
+        """``train`` as a :class:`DeviceWindowDataset` where the fit batches on the
+        device (:meth:`_device_batches`), else None (numpy batches)."""
+        if not self._device_batches(len(train), shard):
+            return None
+        on_device = DeviceWindowDataset(train, self._device())
+        # The CPU keeps its numpy batches where the scaled windows would not
+        # fit: made with torch when drawn they are no faster.
+        if on_device.pairs is None and not self._on_cuda() and self._device_resident is None:
+            return None
+        return on_device
 
     # -------------------------------------------------------------- training
     def _with_static(self, X, n_rows):
@@ -1342,16 +1354,11 @@ class RNNForecaster(BaseForecaster):
             )
 
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
-            device_batches = self._device_batches(len(train), shard)
-            if device_batches:
-                # The windows, their positions and the scaling constants go to
-                # the device once; every window is scaled there once (within a
-                # memory budget; else each batch is made there when drawn).
-                on_device = DeviceWindowDataset(train, self._device())
-                # The CPU keeps its numpy batches where the scaled windows
-                # would not fit: made with torch when drawn they are no faster.
-                device_batches = (on_device.pairs is not None or self._on_cuda()
-                                  or self._device_resident is not None)
+            # The windows, their positions and the scaling constants go to the
+            # device once; every window is scaled there once (within a memory
+            # budget; else each batch is made there when drawn).
+            on_device = self._device_dataset(train, shard)
+            device_batches = on_device is not None
             if device_batches:
                 train = on_device
                 # The validation windows are read once an epoch: made when drawn.
